@@ -1,0 +1,70 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** @param {{ process: boolean, k8s: boolean }} which */
+function restrictedImports(which) {
+  const paths = [];
+  if (which.process) {
+    paths.push({ name: 'process', message: 'Only src/cli/ touches process.' });
+    paths.push({ name: 'node:process', message: 'Only src/cli/ touches process.' });
+  }
+  if (which.k8s) {
+    paths.push({ name: '@kubernetes/client-node', message: 'Only src/k8s/ imports the Kubernetes client; go through ClusterClient.' });
+  }
+  return paths;
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'templates/**', 'test/fixtures/**', 'examples/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  // The seams of STYLE.md: only src/cli/ touches process, only src/k8s/ imports the Kubernetes client.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'process', message: 'Only src/cli/ touches process; pass values in as options.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restrictedImports({ process: true, k8s: true }) }],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restrictedImports({ process: false, k8s: true }) }],
+    },
+  },
+  {
+    files: ['src/k8s/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: restrictedImports({ process: true, k8s: false }) }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+);

@@ -1,0 +1,43 @@
+/** An OCI image reference split into its parts; the registry stays inside `repository`. */
+export interface ImageRef {
+  repository: string;
+  tag: string | undefined;
+  digest: string | undefined;
+}
+
+export function parseImage(image: string): ImageRef {
+  let rest = image.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  // A colon after the last slash is a tag; one before it belongs to a registry port.
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  let tag: string | undefined;
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { repository: rest, tag, digest };
+}
+
+/**
+ * Tags that name a moving target rather than a release. Rolling back to a Deployment revision
+ * that says "latest" redeploys whatever "latest" is today.
+ */
+export const FLOATING_TAGS = new Set([
+  'latest', 'main', 'master', 'stable', 'dev', 'develop', 'development', 'edge', 'nightly',
+  'head', 'trunk', 'release', 'lts', 'current', 'canary', 'test', 'staging', 'prod', 'production',
+]);
+
+/** Why an image reference floats, or undefined when it is pinned (a version tag or a digest). */
+export function floatingReason(image: string): string | undefined {
+  const ref = parseImage(image);
+  if (ref.digest) return undefined;
+  if (ref.tag === undefined || ref.tag === '') return 'has no tag, so it means "latest"';
+  if (FLOATING_TAGS.has(ref.tag.toLowerCase())) return `uses the floating tag "${ref.tag}"`;
+  return undefined;
+}

@@ -1,0 +1,177 @@
+import { basename } from 'node:path';
+import { validateAgainst } from '../manifest/schemas.js';
+import { displayPath } from '../manifest/schema-errors.js';
+import type { ModelManifest } from '../manifest/types.js';
+import { parseYaml, type SourceDocument } from '../manifest/yaml.js';
+import { RULES } from '../rules/index.js';
+import type { Rule, Severity } from '../rules/rule.js';
+import { defaultConfig, type Config } from './config.js';
+import { ignoredRules } from './ignore.js';
+import { collectInputs, type InputText } from './inputs.js';
+import { toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
+import type { CheckResult, Finding, InputProblem, RuleMeta } from './result.js';
+import { groupServices, type ModelService } from './services.js';
+
+export interface CheckOptions {
+  cwd: string;
+  /** Files, directories, globs or "-". Ignored when `texts` is given. */
+  paths?: readonly string[];
+  /** Standard input's text, for "-". */
+  stdin?: string | undefined;
+  /** Already-read inputs (e.g. the staged versions of files), instead of `paths`. */
+  texts?: readonly InputText[];
+  config?: Config;
+  /** Run only these rules (tests, `explain`); default: every rule not turned off. */
+  only?: readonly string[];
+}
+
+const MANIFEST_FILE = /^mlready\.ya?ml$/i;
+
+/** Lints a model service's files against the production-readiness checklist. Never prints, never exits. */
+export function runCheck(options: CheckOptions): CheckResult {
+  const config = options.config ?? defaultConfig(options.cwd);
+  const collected = options.texts
+    ? { texts: [...options.texts], skipped: [], problems: [] }
+    : collectInputs({ cwd: options.cwd, paths: options.paths ?? ['.'], stdin: options.stdin, ignore: config.ignore, ignoreRoot: config.root, maxFileBytes: config.maxFileBytes });
+
+  const problems: InputProblem[] = [...collected.problems];
+  const skipped: SkippedDocument[] = collected.skipped.map((s) => ({ file: s.file, line: 1, kind: '(file)', name: '', reason: s.reason }));
+  const objects: K8sObject[] = [];
+  const manifests: ManifestObject[] = [];
+
+  for (const input of collected.texts) {
+    const parsed = parseYaml(input.text, input.file);
+    problems.push(...parsed.problems);
+    for (const document of parsed.documents) {
+      const isManifestFile = MANIFEST_FILE.test(basename(input.file));
+      const object = toObject(document);
+      if ('reason' in object && !isManifestFile) {
+        skipped.push(object);
+        continue;
+      }
+      if ('reason' in object || object.kind === 'ModelService') {
+        const manifest = validateManifest(document, problems);
+        if (manifest) manifests.push(manifest);
+        continue;
+      }
+      objects.push(object);
+    }
+  }
+
+  if (!options.texts && objects.length + manifests.length === 0 && problems.length === 0) {
+    problems.push({
+      file: (options.paths ?? ['.']).join(' '),
+      message: 'nothing to check: no Kubernetes objects or mlready.yaml in the input',
+      hint: skipped.length > 0 ? `skipped: ${skipped.map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`).join(', ')}` : undefined,
+    });
+  }
+
+  const services = groupServices(objects, manifests);
+  const rules = enabledRules(config, options.only);
+  const findings: Finding[] = [];
+  const suppressed: Finding[] = [];
+  for (const service of services) {
+    for (const { rule, severity } of rules) {
+      runRule(rule, severity, service, services, config.rules[rule.id]?.options ?? {}, (finding, object) => {
+        (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
+      });
+    }
+  }
+  findings.sort(compareFindings);
+  suppressed.sort(compareFindings);
+  problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+
+  const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
+  return {
+    findings,
+    suppressed,
+    problems,
+    skipped,
+    services: services.map((s) => ({ name: s.name, manifest: s.manifest?.source.file, objects: s.objects.map((o) => o.ref) })),
+    rules: rules.map(({ rule, severity }): RuleMeta => ({ id: rule.id, severity, section: rule.section, ...rule.docs })),
+    summary: {
+      files: collected.texts.length,
+      objects: objects.length + manifests.length,
+      services: services.length,
+      errors: count('error'),
+      warnings: count('warning'),
+      infos: count('info'),
+      suppressed: suppressed.length,
+      skipped: skipped.length,
+      problems: problems.length,
+    },
+  };
+}
+
+function validateManifest(document: SourceDocument, problems: InputProblem[]): ManifestObject | undefined {
+  const schemaProblems = validateAgainst('mlready.schema.json', document.value);
+  if (schemaProblems.length > 0) {
+    for (const problem of schemaProblems) {
+      const pos = document.positionOf(problem.path);
+      problems.push({ file: document.file, line: pos.line, column: pos.column, message: problem.message });
+    }
+    return undefined;
+  }
+  const manifest = document.value as ModelManifest;
+  return {
+    kind: 'ModelService',
+    apiVersion: manifest.apiVersion,
+    name: manifest.metadata.name,
+    namespace: manifest.metadata.namespace,
+    raw: document.value as Record<string, unknown>,
+    source: document,
+    ref: `ModelService/${manifest.metadata.name}`,
+    manifest,
+  };
+}
+
+function enabledRules(config: Config, only: readonly string[] | undefined): { rule: Rule; severity: Severity }[] {
+  const out: { rule: Rule; severity: Severity }[] = [];
+  for (const rule of RULES.values()) {
+    if (only && !only.includes(rule.id)) continue;
+    const setting = config.rules[rule.id]?.severity ?? rule.severity;
+    if (setting === 'off') continue;
+    out.push({ rule, severity: setting });
+  }
+  return out;
+}
+
+function runRule(
+  rule: Rule,
+  severity: Severity,
+  service: ModelService,
+  services: readonly ModelService[],
+  options: Record<string, unknown>,
+  emit: (finding: Finding, object: K8sObject) => void,
+): void {
+  rule.check({
+    service,
+    services,
+    options: { ...rule.defaultOptions, ...options },
+    report({ object, path, message, fix }) {
+      const position = object.source.positionOf(path);
+      emit(
+        {
+          ruleId: rule.id,
+          severity,
+          section: rule.section,
+          message,
+          fix: fix ?? rule.docs.fix,
+          file: object.source.file,
+          line: position.line,
+          column: position.column,
+          endLine: position.endLine,
+          endColumn: position.endColumn,
+          path: displayPath(path),
+          object: object.ref,
+          service: service.name,
+        },
+        object,
+      );
+    },
+  });
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId) || a.message.localeCompare(b.message);
+}

@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultConfig, findConfig, loadConfig, type Config } from '../../check/config.js';
+import { exitCodeOf } from '../../check/result.js';
+import { runCheck } from '../../check/run-check.js';
+import { readStagedInputs } from '../../check/staged.js';
+import { UsageError } from '../../errors.js';
+import { FORMATTERS } from '../../formatters/index.js';
+import { closest } from '../../manifest/schema-errors.js';
+import { RULES } from '../../rules/index.js';
+import { VERSION } from '../../version.js';
+import { ExitCode } from '../exit-codes.js';
+import { useColor, type CliIO } from '../io.js';
+
+interface CheckFlags {
+  format?: string;
+  outputFile?: string;
+  failOn?: 'error' | 'warning';
+  maxWarnings?: number;
+  config?: string | false;
+  staged?: boolean;
+  rule?: string[];
+}
+
+export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags): Promise<number> {
+  const config = resolveConfig(io.cwd, flags.config);
+  for (const id of flags.rule ?? []) {
+    if (!RULES.has(id)) throw new UsageError(`unknown rule "${id}"${hint(id)}`, { hint: 'mlready rules lists every rule id' });
+  }
+  const usesStdin = paths.includes('-');
+  const stdin = usesStdin ? await io.readStdin(config.maxFileBytes + 1) : undefined;
+  const texts = flags.staged ? await readStagedInputs(io.cwd) : undefined;
+  if (texts && texts.length === 0) {
+    io.stderr('mlready: no staged YAML files to check\n');
+    return ExitCode.Ok;
+  }
+  const result = runCheck({ cwd: io.cwd, paths, stdin, texts, config, only: flags.rule });
+  const format = FORMATTERS.get(flags.format ?? 'text')!;
+  const output = format(result, { color: !flags.outputFile && useColor(io), version: VERSION });
+  if (flags.outputFile) {
+    const target = resolve(io.cwd, flags.outputFile);
+    try {
+      writeFileSync(target, output);
+    } catch (error) {
+      throw new UsageError(`cannot write ${flags.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
+    io.stderr(`mlready: wrote ${flags.format ?? 'text'} report to ${flags.outputFile}\n`);
+  } else {
+    io.stdout(output);
+  }
+  return exitCodeOf(result, { failOn: flags.failOn ?? config.failOn ?? 'error', maxWarnings: flags.maxWarnings ?? config.maxWarnings });
+}
+
+function resolveConfig(cwd: string, flag: string | false | undefined): Config {
+  if (flag === false) return defaultConfig(cwd);
+  if (typeof flag === 'string') return loadConfig(resolve(cwd, flag), cwd);
+  const found = findConfig(cwd);
+  return found ? loadConfig(found, cwd) : defaultConfig(cwd);
+}
+
+function hint(id: string): string {
+  const suggestion = closest(id, [...RULES.keys()]);
+  return suggestion ? ` (did you mean "${suggestion}"?)` : '';
+}

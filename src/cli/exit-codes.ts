@@ -1,0 +1,14 @@
+/**
+ * mlready's exit codes, one meaning each (after k6's errext/exitcodes):
+ * a script in CI can tell "the model service is not ready" from "mlready could not run".
+ */
+export const ExitCode = {
+  /** Clean: no findings at or above the fail level, SLO met, rollout succeeded. */
+  Ok: 0,
+  /** Findings at or above the fail level, an SLO breach, critical drift or a failed rollout. */
+  Failed: 1,
+  /** Could not run: bad flags, unreadable or invalid input, unreachable endpoint. */
+  CouldNotRun: 2,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

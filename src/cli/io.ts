@@ -1,0 +1,23 @@
+/** What the CLI needs from the outside world; main.ts fills it from process, tests from buffers. */
+export interface CliIO {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stdout is a terminal (colour, spinners). */
+  stdoutIsTTY: boolean;
+  /** Whether stdin is a terminal (interactive prompts). */
+  stdinIsTTY: boolean;
+  /** Reads all of standard input, up to `maxBytes`. */
+  readStdin: (maxBytes: number) => Promise<string>;
+  /** Called once with a function that stops the running command cleanly (SIGINT). */
+  onInterrupt?: (handler: () => void) => void;
+}
+
+export function useColor(io: CliIO): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  return io.stdoutIsTTY && io.env.TERM !== 'dumb';
+}

@@ -1,0 +1,33 @@
+import { runCli } from './program.js';
+
+/** The only module that touches process: it wires the real world into runCli. */
+async function readStdin(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    chunks.push(buffer);
+    // Keep one byte over the limit so the caller can tell "too big" and refuse it; stop reading there.
+    if (size > maxBytes) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const interruptHandlers: (() => void)[] = [];
+process.once('SIGINT', () => {
+  if (interruptHandlers.length === 0) process.exit(130);
+  for (const handler of interruptHandlers) handler();
+});
+
+process.exitCode = await runCli({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stdinIsTTY: process.stdin.isTTY === true,
+  readStdin,
+  onInterrupt: (handler) => interruptHandlers.push(handler),
+});

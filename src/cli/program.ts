@@ -1,0 +1,97 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isMlreadyError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
+
+/** Output formats of `check`; src/formatters/index.ts holds the same names (a test keeps them equal). */
+export const CHECK_FORMATS = ['github', 'json', 'junit', 'sarif', 'text'] as const;
+
+/**
+ * Runs the mlready CLI and returns its exit code. Commands are lazy-imported so `--help` and
+ * `check` never load the Kubernetes client or the prompt library.
+ */
+export async function runCli(io: CliIO): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('mlready')
+    .description('Stop ML models from failing in production: lint, scaffold, load-test, drift-check and roll out model services.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'show stack traces and internal detail (never secret values)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(s),
+    });
+
+  program
+    .command('check')
+    .description('lint mlready.yaml and the Kubernetes YAML of model services against the production-readiness checklist')
+    .argument('[paths...]', 'files, directories, globs, or - for standard input', ['.'])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(CHECK_FORMATS).default('text'))
+    .option('-o, --output-file <file>', 'write the report to a file instead of standard output')
+    .addOption(new Option('--fail-on <level>', 'lowest severity that fails the run (exit 1)').choices(['error', 'warning']))
+    .option('--max-warnings <n>', 'fail when there are more warnings than this', parseCount)
+    .option('-c, --config <file>', 'config file (default: .mlready.yaml found upward from the current directory)')
+    .option('--no-config', 'ignore .mlready.yaml')
+    .option('--staged', 'check the staged (git index) versions of changed YAML files and their model services')
+    .option('--rule <ids...>', 'run only these rules')
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { checkCommand } = await import('./commands/check.js');
+      setExit(await checkCommand(io, paths, options));
+    });
+
+  program
+    .command('rules')
+    .description('list the rule catalogue')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .action(async (options: { format: string }) => {
+      const { rulesCommand } = await import('./commands/rules.js');
+      setExit(rulesCommand(io, options.format));
+    });
+
+  program
+    .command('explain')
+    .description("print one rule's docs: what it checks, why, and how to fix it")
+    .argument('<rule-id>', 'a rule id, as printed by mlready check')
+    .action(async (id: string) => {
+      const { explainCommand } = await import('./commands/rules.js');
+      setExit(explainCommand(io, id));
+    });
+
+  try {
+    await program.parseAsync([...io.argv], { from: 'user' });
+  } catch (error) {
+    return handleError(error, io, program.opts<{ debug?: boolean }>().debug === true);
+  }
+  return exitCode;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.CouldNotRun, 'mlready.invalidArgument', `error: expected a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+function handleError(error: unknown, io: CliIO, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed help, the version, or its own error message.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Ok;
+    if (error.code === 'mlready.invalidArgument') io.stderr(`${error.message}\n`);
+    return ExitCode.CouldNotRun;
+  }
+  if (isMlreadyError(error)) {
+    io.stderr(`error: ${error.located}\n`);
+    if (error.hint) io.stderr(`hint: ${error.hint}\n`);
+    if (debug && error.stack) io.stderr(`${error.stack}\n`);
+    return ExitCode.CouldNotRun;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`internal error in mlready ${VERSION}: ${message}\n`);
+  io.stderr(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'This is a bug in mlready; run again with --debug and report it with the output.\n');
+  return ExitCode.CouldNotRun;
+}

@@ -1,0 +1,67 @@
+import { Chalk } from 'chalk';
+import type { CheckResult, Finding } from '../check/result.js';
+import type { Severity } from '../rules/rule.js';
+import type { Formatter } from './formatter.js';
+
+/** Findings grouped by file, each at line:col with severity, message, rule id and a fix hint. */
+export const formatText: Formatter = (result, { color }) => {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, info: c.blue };
+  const lines: string[] = [];
+
+  const byFile = new Map<string, { problems: CheckResult['problems']; findings: Finding[] }>();
+  const entry = (file: string) => {
+    let e = byFile.get(file);
+    if (!e) byFile.set(file, (e = { problems: [], findings: [] }));
+    return e;
+  };
+  for (const problem of result.problems) entry(problem.file).problems.push(problem);
+  for (const finding of result.findings) entry(finding.file).findings.push(finding);
+
+  for (const file of [...byFile.keys()].sort()) {
+    const { problems, findings } = byFile.get(file)!;
+    lines.push(c.underline(file));
+    for (const problem of problems) {
+      const at = problem.line === undefined ? '' : `${problem.line}:${problem.column ?? 1}`;
+      lines.push(`  ${c.dim(at.padEnd(7))} ${paint.error('error'.padEnd(7))} ${problem.message}  ${c.dim('input')}`);
+      if (problem.hint) lines.push(`  ${' '.repeat(15)} ${c.dim(`hint: ${problem.hint}`)}`);
+    }
+    for (const finding of findings) {
+      const at = `${finding.line}:${finding.column}`;
+      lines.push(`  ${c.dim(at.padEnd(7))} ${paint[finding.severity](finding.severity.padEnd(7))} ${finding.message}  ${c.dim(finding.ruleId)}`);
+      lines.push(`  ${' '.repeat(15)} ${c.dim(`fix: ${finding.fix}`)}`);
+    }
+    lines.push('');
+  }
+
+  const unknownKinds = result.skipped.filter((s) => s.kind !== '(file)');
+  if (unknownKinds.length > 0) {
+    const kinds = [...new Set(unknownKinds.map((s) => s.kind))].sort();
+    lines.push(c.dim(`skipped ${plural(unknownKinds.length, 'document')} of kinds mlready does not check: ${kinds.join(', ')}`));
+  }
+  const emptyFiles = result.skipped.filter((s) => s.kind === '(file)');
+  if (emptyFiles.length > 0) lines.push(c.dim(`skipped ${plural(emptyFiles.length, 'file')}: ${emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ')}`));
+
+  lines.push(summaryLine(result, c));
+  return `${lines.join('\n')}\n`;
+};
+
+function summaryLine(result: CheckResult, c: InstanceType<typeof Chalk>): string {
+  const s = result.summary;
+  const scope = `${plural(s.objects, 'object')} in ${plural(s.files, 'file')}, ${plural(s.services, 'model service')}`;
+  const extras: string[] = [];
+  if (s.suppressed > 0) extras.push(`${s.suppressed} ignored by annotation`);
+  if (s.skipped > 0) extras.push(`${s.skipped} skipped`);
+  const tail = extras.length > 0 ? ` · ${extras.join(' · ')}` : '';
+  const total = s.errors + s.warnings + s.infos;
+  if (s.problems > 0) {
+    return c.red(`✖ ${plural(s.problems, 'input problem')}, ${plural(total, 'finding')} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info) · ${scope}${tail}`);
+  }
+  if (total === 0) return c.green(`✔ no findings · ${scope}${tail}`);
+  const mark = s.errors > 0 ? c.red('✖') : c.yellow('⚠');
+  return `${mark} ${plural(total, 'finding')} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info) · ${scope}${tail}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,102 @@
+/** TypeScript view of schemas/mlready.schema.json. Keep the two in step. */
+export type Runtime = 'vllm' | 'tgi' | 'triton' | 'torchserve' | 'tfserving' | 'custom';
+export type Protocol = 'openai' | 'kserve-v2' | 'http-json' | 'tfserving' | 'torchserve';
+
+export interface SecretRef {
+  name: string;
+  key: string;
+}
+
+export interface ModelManifest {
+  apiVersion: 'mlready.dev/v1';
+  kind: 'ModelService';
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: ManifestSpec;
+}
+
+export interface ManifestSpec {
+  model: {
+    name: string;
+    version: string;
+    uri?: string;
+    framework?: string;
+    lineage?: {
+      dataset?: string;
+      datasetVersion?: string;
+      trainingRun?: string;
+      codeCommit?: string;
+      hyperparameters?: string;
+    };
+  };
+  serving: {
+    runtime: Runtime;
+    image?: string;
+    container?: string;
+    port?: number;
+    protocol?: Protocol;
+    health?: { live?: string; ready?: string };
+    expectedLoadSeconds?: number;
+    imagePullSeconds?: number;
+    maxRequestSeconds?: number;
+    tensorParallel?: number;
+    weights?: 'baked' | 'download' | 'volume';
+  };
+  resources?: {
+    cpu?: string | number;
+    memory?: string | number;
+    gpu?: number;
+    gpuType?: string;
+    gpuResource?: string;
+    ephemeralStorage?: string | number;
+  };
+  scaling?: { minReplicas?: number; maxReplicas?: number; metric?: string; target?: number };
+  slo?: {
+    latencyMs?: { p50?: number; p95?: number; p99?: number };
+    errorRate?: number;
+    ttftMs?: number;
+    tpotMs?: number;
+  };
+  monitoring?: {
+    metrics?: { latency?: string; prediction?: string; featureMissing?: string; drift?: string; errors?: string };
+    drift?: {
+      method?: 'psi' | 'ks' | 'js' | 'wasserstein' | 'chi2';
+      features?: string[];
+      prediction?: string;
+      warn?: number;
+      critical?: number;
+      datasetShare?: number;
+      schedule?: string;
+      reference?: string;
+      current?: string;
+      alertRoute?: string;
+      external?: { provider: string; alertRoute?: string };
+    };
+    retraining?: {
+      trigger: 'webhook' | 'argo-workflows' | 'kubeflow' | 'airflow';
+      webhook?: { urlSecretRef?: SecretRef; tokenSecretRef?: SecretRef };
+      pipeline?: string;
+      onAlert?: string;
+    };
+  };
+  rollout?: {
+    strategy?: 'rolling' | 'canary' | 'blue-green';
+    rollbackBudget?: string;
+    canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
+    analysis?: { prometheusUrl?: string; maxLatencyIncreasePct?: number; maxErrorRate?: number; consecutiveFailures?: number };
+  };
+  security?: {
+    auth?: { type: 'oidc' | 'api-key' | 'mtls' | 'istio' | 'oauth2-proxy' | 'none'; secretRef?: SecretRef };
+    secrets?: SecretRef[];
+  };
+}
+
+/** Metric names the monitoring rules, drift exporter and templates agree on. */
+export const DEFAULT_METRICS = {
+  latency: 'model_inference_duration_seconds',
+  prediction: 'model_prediction_value',
+  featureMissing: 'model_feature_missing_rate',
+  drift: 'model_data_drift_score',
+  errors: 'model_inference_errors_total',
+} as const;
+
+export const DEFAULT_ROLLBACK_BUDGET_SECONDS = 300;

@@ -1,0 +1,56 @@
+import { asRecord } from '../check/objects.js';
+import { formatBytes, parseQuantity } from '../check/quantity.js';
+import { containersOf } from '../check/workloads.js';
+import { defineRule } from './rule.js';
+
+export default defineRule({
+  id: 'require-cpu-memory-limits',
+  severity: 'error',
+  section: 'resources',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService'],
+  docs: {
+    summary: 'Every container sets CPU and memory requests and limits, and the memory limit is not below the request.',
+    why:
+      'Without requests the scheduler packs model servers onto nodes that cannot hold them; without a memory limit one ' +
+      'leaking or oversized batch takes the node down with it (and every other model on it). Model servers grow with ' +
+      'batch size and sequence length, so an unbounded container fails under exactly the load you care about.',
+    fix:
+      'Set resources.requests.cpu, resources.requests.memory, resources.limits.cpu and resources.limits.memory, sized ' +
+      'from a load test (mlready loadtest --save records peak memory). Keep limits.memory ≥ requests.memory.',
+  },
+  check({ service, report }) {
+    for (const workload of service.workloads) {
+      for (const ref of containersOf(workload)) {
+        const resources = asRecord(ref.container.resources);
+        const requests = asRecord(resources.requests);
+        const limits = asRecord(resources.limits);
+        const missing: string[] = [];
+        for (const [section, values] of [['request', requests], ['limit', limits]] as const) {
+          for (const resource of ['cpu', 'memory'] as const) {
+            if (values[resource] === undefined || values[resource] === null || values[resource] === '') missing.push(`${resource} ${section}`);
+          }
+        }
+        if (missing.length > 0) {
+          const path = Object.keys(limits).length > 0 ? [...ref.path, 'resources', 'limits']
+            : Object.keys(resources).length > 0 ? [...ref.path, 'resources'] : [...ref.path, 'name'];
+          report({ object: workload, path, message: `${ref.label} has no ${joinList(missing)}` });
+        }
+        const requestMemory = parseQuantity(requests.memory);
+        const limitMemory = parseQuantity(limits.memory);
+        if (requestMemory !== undefined && limitMemory !== undefined && limitMemory < requestMemory) {
+          report({
+            object: workload,
+            path: [...ref.path, 'resources', 'limits', 'memory'],
+            message: `${ref.label} has a memory limit (${formatBytes(limitMemory)}) below its request (${formatBytes(requestMemory)})`,
+            fix: 'Raise limits.memory to at least requests.memory; Kubernetes rejects the pod otherwise.',
+          });
+        }
+      }
+    }
+  },
+});
+
+function joinList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

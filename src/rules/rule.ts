@@ -1,0 +1,60 @@
+import type { K8sObject, KnownKind } from '../check/objects.js';
+import type { ModelService } from '../check/services.js';
+import type { YamlPath } from '../manifest/yaml.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** Checklist sections; the readiness level is computed over them. */
+export const SECTIONS = ['resources', 'health', 'rollout', 'scaling', 'monitoring', 'drift', 'security', 'lineage'] as const;
+export type Section = (typeof SECTIONS)[number] | 'meta';
+
+export interface RuleDocs {
+  /** One line: what the rule checks. */
+  summary: string;
+  /** Why it matters in production. */
+  why: string;
+  /** How to fix a finding. */
+  fix: string;
+}
+
+export interface Report {
+  object: K8sObject;
+  /** Path of the offending value inside the object, for file:line:column. */
+  path: YamlPath;
+  /** Names the object and the offending value. */
+  message: string;
+  /** A fix specific to this finding; the rule's docs.fix otherwise. */
+  fix?: string;
+}
+
+export interface RuleContext {
+  /** The model service being checked: manifest and every object tied to it. */
+  readonly service: ModelService;
+  /** Every service of the run, for rules that compare services (secrets reused across environments). */
+  readonly services: readonly ModelService[];
+  /** Options from config, merged over the rule's defaults. */
+  readonly options: Readonly<Record<string, unknown>>;
+  report(report: Report): void;
+}
+
+/**
+ * A check of the production-readiness checklist. One rule per file under src/rules/, whose
+ * file name is the id; registered in src/rules/index.ts.
+ */
+export interface Rule {
+  readonly id: string;
+  /** Default severity; .mlready.yaml may override it or turn the rule off. */
+  readonly severity: Severity;
+  readonly section: Section;
+  /** Kinds the rule reads, for the catalogue. */
+  readonly kinds: readonly KnownKind[];
+  readonly docs: RuleDocs;
+  readonly defaultOptions?: Readonly<Record<string, unknown>>;
+  /** Called once per model service. Reports findings; never throws for bad user input. */
+  check(context: RuleContext): void;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
