@@ -76,7 +76,7 @@ export function loadConfig(file: string, cwd: string): Config {
   if (!doc) return config;
   const schemaProblem = validateAgainst('config.schema.json', value)[0];
   if (schemaProblem) {
-    const pos = doc.positionOf(schemaProblem.path);
+    const pos = doc.positionOf(schemaProblem.path, { key: schemaProblem.atKey === true });
     throw new ConfigError(schemaProblem.message, { file: shown, line: pos.line, column: pos.column });
   }
   const raw = value as {

@@ -107,7 +107,7 @@ function validateManifest(document: SourceDocument, problems: InputProblem[]): M
   const schemaProblems = validateAgainst('mlready.schema.json', document.value);
   if (schemaProblems.length > 0) {
     for (const problem of schemaProblems) {
-      const pos = document.positionOf(problem.path);
+      const pos = document.positionOf(problem.path, { key: problem.atKey === true });
       problems.push({ file: document.file, line: pos.line, column: pos.column, message: problem.message });
     }
     return undefined;

@@ -4,6 +4,8 @@ import type { YamlPath } from './yaml.js';
 export interface SchemaProblem {
   path: YamlPath;
   message: string;
+  /** Point at the key rather than the value (unknown fields). */
+  atKey?: boolean;
 }
 
 /** Turns ajv's errors into one sentence per problem, worded for a person, most specific first. */
@@ -40,7 +42,7 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
       const known = Object.keys((parent.properties ?? {}) as Record<string, unknown>);
       const suggestion = closest(extra, known);
       const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
-      return { path: [...path, extra], message: `${where || 'the document'} has an unknown field "${extra}"${hint}` };
+      return { path: [...path, extra], atKey: true, message: `${where || 'the document'} has an unknown field "${extra}"${hint}` };
     }
     case 'type':
       return { path, message: `${where} must be ${expectation(parent)}, got ${got}` };

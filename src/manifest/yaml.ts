@@ -16,8 +16,11 @@ export interface SourceDocument {
   /** 0-based index of the document in its file. */
   readonly index: number;
   readonly value: unknown;
-  /** Position of the node at `path`, or of its nearest ancestor that exists. */
-  positionOf(path: YamlPath): SourcePosition;
+  /**
+   * Position of the node at `path`, or of its nearest ancestor that exists. With `key`, the
+   * position of the map key that holds the value (for "unknown field" problems).
+   */
+  positionOf(path: YamlPath, options?: { key?: boolean }): SourcePosition;
 }
 
 export interface YamlProblem {
@@ -84,8 +87,8 @@ function makeSourceDocument(file: string, index: number, value: unknown, doc: Do
     file,
     index,
     value,
-    positionOf(path) {
-      return toPosition(locate(doc.contents as Node | null, path) ?? doc.contents?.range ?? doc.range);
+    positionOf(path, options) {
+      return toPosition(locate(doc.contents as Node | null, path, options?.key === true) ?? doc.contents?.range ?? doc.range);
     },
   };
 }
@@ -94,15 +97,16 @@ function makeSourceDocument(file: string, index: number, value: unknown, doc: Do
  * The range to report for `path`: a scalar value's own range, or for a collection the key that
  * introduces it (the line a person reads as "resources:"). Falls back to the deepest ancestor.
  */
-function locate(root: Node | null, path: YamlPath): readonly [number, number, number?] | undefined {
+function locate(root: Node | null, path: YamlPath, atKey: boolean): readonly [number, number, number?] | undefined {
   let node: unknown = root;
   let best: readonly [number, number, number?] | undefined = (root as { range?: [number, number, number] } | null)?.range;
-  for (const key of path) {
+  for (const [depth, key] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
       if (!pair) return best;
       const keyRange = isScalar(pair.key) ? pair.key.range : undefined;
       const value = pair.value;
+      if (atKey && depth === path.length - 1 && keyRange) return keyRange;
       if (isScalar(value) && value.range) best = value.range;
       else if (keyRange) best = keyRange;
       node = value;

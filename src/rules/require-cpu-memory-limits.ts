@@ -31,8 +31,7 @@ export default defineRule({
           }
         }
         if (missing.length > 0) {
-          const path = Object.keys(limits).length > 0 ? [...ref.path, 'resources', 'limits']
-            : Object.keys(resources).length > 0 ? [...ref.path, 'resources'] : [...ref.path, 'name'];
+          const path = ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'];
           report({ object: workload, path, message: `${ref.label} has no ${joinList(missing)}` });
         }
         const requestMemory = parseQuantity(requests.memory);
