@@ -90,7 +90,7 @@ export function loadConfig(file: string, cwd: string): Config {
   for (const [id, setting] of Object.entries(raw.rules ?? {})) {
     if (!RULES.has(id)) {
       const suggestion = closest(id, [...RULES.keys()]);
-      const pos = doc.positionOf(['rules', id]);
+      const pos = doc.positionOf(['rules', id], { key: true });
       throw new ConfigError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, {
         file: shown, line: pos.line, column: pos.column, hint: 'mlready rules lists every rule id',
       });

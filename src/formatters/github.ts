@@ -14,7 +14,7 @@ export const formatGithub: Formatter = (result) => {
     lines.push(command(level, { file: finding.file, line: finding.line, col: finding.column, endLine: finding.endLine, endColumn: finding.endColumn, title: `mlready: ${finding.ruleId}` }, `${finding.message}. Fix: ${finding.fix}`));
   }
   const s = result.summary;
-  lines.push(`mlready: ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info, ${s.problems} input problems`);
+  lines.push(`mlready: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info, ${s.problems} input problem(s)`);
   return `${lines.join('\n')}\n`;
 };
 

@@ -54,12 +54,11 @@ function summaryLine(result: CheckResult, c: InstanceType<typeof Chalk>): string
   if (s.skipped > 0) extras.push(`${s.skipped} skipped`);
   const tail = extras.length > 0 ? ` · ${extras.join(' · ')}` : '';
   const total = s.errors + s.warnings + s.infos;
-  if (s.problems > 0) {
-    return c.red(`✖ ${plural(s.problems, 'input problem')}, ${plural(total, 'finding')} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info) · ${scope}${tail}`);
-  }
+  const counts = `${plural(total, 'finding')} (${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.infos} info)`;
+  if (s.problems > 0) return c.red(`✖ ${plural(s.problems, 'input problem')}, ${counts} · ${scope}${tail}`);
   if (total === 0) return c.green(`✔ no findings · ${scope}${tail}`);
   const mark = s.errors > 0 ? c.red('✖') : c.yellow('⚠');
-  return `${mark} ${plural(total, 'finding')} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info) · ${scope}${tail}`;
+  return `${mark} ${counts} · ${scope}${tail}`;
 }
 
 function plural(n: number, word: string): string {
