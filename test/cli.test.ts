@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bin, cli, REPO_ROOT } from './helpers/cli.js';
+import { tmpTree } from './helpers/tmp.js';
+
+const TRACE = fileURLToPath(new URL('./helpers/trace-imports.mjs', import.meta.url));
+
+describe('mlready (end to end, built binary)', () => {
+  it('passes the bundled production-ready example with exit 0 and a readable report', async () => {
+    const run = await bin(['check', 'examples/llm-chat']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^✔ no findings · \d+ objects in \d+ files, 1 model service/m);
+  });
+
+  it('fails the notebook example with exit 1, naming file, line, rule and fix', async () => {
+    const run = await bin(['check', 'examples/notebook-to-production']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('examples/notebook-to-production/deployment.yaml');
+    expect(run.stdout).toMatch(/\d+:\d+\s+error\s+container "api" in Deployment\/churn-model has no readinessProbe\s+require-readiness-probe/);
+    expect(run.stdout).toContain('fix: ');
+    // eslint-disable-next-line no-control-regex
+    expect(run.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('reads standard input for "-"', async () => {
+    const text = readFileSync(join(REPO_ROOT, 'examples/notebook-to-production/deployment.yaml'), 'utf8');
+    const run = await bin(['check', '-', '--format', 'json'], { input: text });
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.stdout) as { findings: { file: string }[] };
+    expect(new Set(json.findings.map((f) => f.file))).toEqual(new Set(['<stdin>']));
+  });
+
+  it('writes a report file with --output-file', async () => {
+    const dir = tmpTree();
+    const run = await bin(['check', join(REPO_ROOT, 'examples/notebook-to-production'), '--format', 'sarif', '--output-file', 'report.sarif'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'report.sarif'), 'utf8'))).toMatchObject({ version: '2.1.0' });
+  });
+
+  it('exits 2 on a usage error, with the message and no stack', async () => {
+    const run = await bin(['check', '--fail-on', 'never']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error: option '--fail-on <level>' argument 'never' is invalid/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [['--help']],
+    [['check', 'examples/llm-chat']],
+  ])('%j never loads the Kubernetes client or the prompt library', async (argv) => {
+    const log = join(tmpTree(), 'imports.log');
+    const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
+    expect(run.code).toBe(0);
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toContain('/dist/cli/program.js'); // the trace works
+    expect(loaded).not.toContain('@kubernetes/client-node');
+    expect(loaded).not.toContain('@inquirer');
+  });
+});
+
+describe('rules and explain', () => {
+  it('lists the catalogue', async () => {
+    const run = await cli(['rules']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^no-floating-image-tag\s+error\s+rollout\s+Images are pinned/m);
+  });
+
+  it('explains a rule: what, why and how to fix', async () => {
+    const run = await cli(['explain', 'require-readiness-probe']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Why:');
+    expect(run.stdout).toContain('How to fix:');
+    expect(run.stdout).toContain('/v2/health/ready');
+  });
+
+  it('suggests the closest rule for a typo', async () => {
+    const run = await cli(['explain', 'require-readines-probe']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: unknown rule "require-readines-probe" (did you mean "require-readiness-probe"?)');
+  });
+});
