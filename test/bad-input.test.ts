@@ -119,8 +119,8 @@ describe('bad input', () => {
       expect(run.stderr).toMatch(/^error: /m);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(runs[0]!.stderr).toContain("Allowed choices are github, json, junit, sarif, text");
-    expect(runs[2]!.stderr).toContain('hint: mlready rules lists every rule id');
+    expect(runs[0]?.stderr).toContain("Allowed choices are github, json, junit, sarif, text");
+    expect(runs[2]?.stderr).toContain('hint: mlready rules lists every rule id');
   });
 
   it('lists unknown kinds as skipped, never silently dropped', async () => {

@@ -97,7 +97,7 @@ describe('formatters', () => {
       runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; suppressions?: unknown[] }[]; invocations: { executionSuccessful: boolean }[] }[];
     };
     const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
-    const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
+    const ajv = new Ajv04.default({ allErrors: true, strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     expect(validate(sarif), JSON.stringify(validate.errors, null, 2)).toBe(true);
     const run = sarif.runs[0]!;

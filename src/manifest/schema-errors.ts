@@ -39,7 +39,7 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
-      const known = Object.keys((parent.properties ?? {}) as Record<string, unknown>);
+      const known = Object.keys(parent.properties ?? {});
       const suggestion = closest(extra, known);
       const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
       return { path: [...path, extra], atKey: true, message: `${where || 'the document'} has an unknown field "${extra}"${hint}` };
@@ -132,7 +132,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  return String(value);
+  return JSON.stringify(value) ?? 'nothing';
 }
 
 /** The candidate within edit distance 2 (or a third of the word), for "did you mean". */

@@ -88,7 +88,7 @@ function makeSourceDocument(file: string, index: number, value: unknown, doc: Do
     index,
     value,
     positionOf(path, options) {
-      return toPosition(locate(doc.contents as Node | null, path, options?.key === true) ?? doc.contents?.range ?? doc.range);
+      return toPosition(locate(doc.contents, path, options?.key === true) ?? doc.contents?.range ?? doc.range);
     },
   };
 }

@@ -35,7 +35,7 @@ export interface RuleContext {
   readonly services: readonly ModelService[];
   /** Options from config, merged over the rule's defaults. */
   readonly options: Readonly<Record<string, unknown>>;
-  report(report: Report): void;
+  readonly report: (report: Report) => void;
 }
 
 /**
