@@ -38,26 +38,25 @@ class ServiceBuilder {
 /**
  * Groups objects into model services, so a rule sees the whole service (HPA → workload,
  * Service → pods, ServiceMonitor → Service, PrometheusRule → model). Objects are tied by
- * explicit references first, then by labels naming the model, then by directory.
+ * explicit references first, then by labels naming the model, then by directory. Lookups go
+ * through indexes so grouping stays linear in the number of objects.
  */
 export function groupServices(objects: readonly K8sObject[], manifests: readonly ManifestObject[]): ModelService[] {
   const builders: ServiceBuilder[] = manifests.map((m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file));
-  const owner = new Map<K8sObject, ServiceBuilder>();
-  const place = (object: K8sObject, builder: ServiceBuilder): void => {
-    builder.objects.push(object);
-    owner.set(object, builder);
-  };
+  const index = new GroupIndex();
+  for (const builder of builders) index.addBuilder(builder);
+  const manifestCount = builders.length;
   const rest = objects.filter((o) => o.kind !== 'ModelService');
 
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
   for (const workload of rest.filter(isWorkload)) {
-    const byName = builders.find((b) => b.manifest && namesService(workload, b.name));
-    const target = byName ?? nearestByDirectory(builders.filter((b) => b.manifest), workload) ?? singleManifest(builders);
-    if (target) place(workload, target);
+    const target = index.byName(workload, true) ?? index.nearestByDirectory(workload, true) ?? (manifestCount === 1 ? builders[0] : undefined);
+    if (target) index.place(workload, target);
     else {
       const builder = new ServiceBuilder(serviceNameFor(workload), undefined, workload.source.file);
       builders.push(builder);
-      place(workload, builder);
+      index.addBuilder(builder);
+      index.place(workload, builder);
     }
   }
 
@@ -66,94 +65,138 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
   const others = rest.filter((o) => !isWorkload(o)).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
-    const referenced = referencedOwner(object, owner);
-    const byName = builders.find((b) => namesService(object, b.name));
-    const target = referenced ?? byName ?? nearestByDirectory(builders, object) ?? (builders.length === 1 ? builders[0] : undefined);
-    if (target) place(object, target);
+    const target = index.referencedOwner(object) ?? index.byName(object, false) ?? index.nearestByDirectory(object, false) ?? (builders.length === 1 ? builders[0] : undefined);
+    if (target) index.place(object, target);
     else {
       orphan ??= new ServiceBuilder('(unattached)', undefined, object.source.file);
-      place(object, orphan);
+      index.place(object, orphan);
     }
   }
   if (orphan) builders.push(orphan);
   return builders.map((b) => b.build());
 }
 
-function serviceNameFor(workload: K8sObject): string {
-  const labels = { ...labelsOf(workload), ...(podTemplateOf(workload)?.labels ?? {}) };
-  for (const key of NAME_LABELS) if (labels[key]) return labels[key];
-  return workload.name || workload.ref;
-}
-
-function namesService(object: K8sObject, name: string): boolean {
+/** Label keys and values an object (and its pod template) carries that can name a service. */
+function nameLabelValues(object: K8sObject): string[] {
   const labels = { ...labelsOf(object), ...(podTemplateOf(object)?.labels ?? {}) };
-  return NAME_LABELS.some((key) => labels[key] === name);
+  return NAME_LABELS.map((key) => labels[key]).filter((v): v is string => v !== undefined);
 }
 
-function singleManifest(builders: readonly ServiceBuilder[]): ServiceBuilder | undefined {
-  const withManifest = builders.filter((b) => b.manifest);
-  return withManifest.length === 1 ? withManifest[0] : undefined;
+function serviceNameFor(workload: K8sObject): string {
+  return nameLabelValues(workload)[0] ?? (workload.name || workload.ref);
 }
 
-/** The service anchored in the object's directory or the nearest directory above it. */
-function nearestByDirectory(builders: readonly ServiceBuilder[], object: K8sObject): ServiceBuilder | undefined {
-  const objectDir = dirname(object.source.file);
-  let best: ServiceBuilder | undefined;
-  let bestDepth = -1;
-  for (const builder of builders) {
-    const dir = dirname(builder.anchorFile);
-    const inside = dir === objectDir || dir === '.' || objectDir.startsWith(`${dir}/`);
-    if (inside && dir.length > bestDepth) {
-      best = builder;
-      bestDepth = dir.length;
+class GroupIndex {
+  private readonly owner = new Map<K8sObject, ServiceBuilder>();
+  private readonly buildersByName = new Map<string, ServiceBuilder[]>();
+  private readonly buildersByDir = new Map<string, ServiceBuilder[]>();
+  /** "key=value" → placed workloads whose pod template carries that label. */
+  private readonly workloadsByLabel = new Map<string, K8sObject[]>();
+  private readonly workloadsByRef = new Map<string, K8sObject>();
+  private readonly servicesByLabel = new Map<string, K8sObject[]>();
+  private readonly servicesByName = new Map<string, K8sObject[]>();
+  private readonly configOwners = new Map<string, K8sObject>();
+
+  addBuilder(builder: ServiceBuilder): void {
+    push(this.buildersByName, builder.name, builder);
+    push(this.buildersByDir, dirname(builder.anchorFile), builder);
+  }
+
+  place(object: K8sObject, builder: ServiceBuilder): void {
+    builder.objects.push(object);
+    this.owner.set(object, builder);
+    if (isWorkload(object)) {
+      for (const [key, value] of Object.entries(podTemplateOf(object)?.labels ?? {})) push(this.workloadsByLabel, `${key}=${value}`, object);
+      if (!this.workloadsByRef.has(`${object.kind}/${object.name}`)) this.workloadsByRef.set(`${object.kind}/${object.name}`, object);
+      for (const ref of referencedConfigNames(object)) if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
+    }
+    if (object.kind === 'Service') {
+      for (const [key, value] of Object.entries(labelsOf(object))) push(this.servicesByLabel, `${key}=${value}`, object);
+      push(this.servicesByName, object.name, object);
     }
   }
-  return best;
+
+  /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
+  byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    for (const value of nameLabelValues(object)) {
+      const hit = this.buildersByName.get(value)?.find((b) => !withManifest || b.manifest);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** The service anchored in the object's directory or the nearest directory above it. */
+  nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    let dir = dirname(object.source.file);
+    for (;;) {
+      const hit = this.buildersByDir.get(dir)?.find((b) => !withManifest || b.manifest);
+      if (hit) return hit;
+      const parent = dirname(dir);
+      if (parent === dir) return undefined;
+      dir = parent;
+    }
+  }
+
+  referencedOwner(object: K8sObject): ServiceBuilder | undefined {
+    const spec = asRecord(object.raw.spec);
+    const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
+    switch (object.kind) {
+      case 'Service':
+        return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+      case 'PodDisruptionBudget':
+      case 'PodMonitor':
+        return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+      case 'NetworkPolicy':
+        return ownerOf(this.selected(this.workloadsByLabel, spec.podSelector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+      case 'HorizontalPodAutoscaler':
+      case 'ScaledObject': {
+        const target = asRecord(spec.scaleTargetRef);
+        const hit = this.workloadsByRef.get(`${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`);
+        return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
+      }
+      case 'ServiceMonitor':
+        return ownerOf(this.selected(this.servicesByLabel, spec.selector, object, labelsOf));
+      case 'ConfigMap':
+      case 'Secret': {
+        const hit = this.configOwners.get(`${object.kind}/${object.name}`);
+        return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
+      }
+      case 'ServingRuntime':
+        for (const [ref, workload] of this.workloadsByRef) {
+          if (ref.startsWith('InferenceService/') && asString(getPath(workload.raw, ['spec', 'predictor', 'model', 'runtime'])) === object.name) return this.owner.get(workload);
+        }
+        return undefined;
+      case 'VirtualService':
+      case 'DestinationRule':
+      case 'Ingress':
+        for (const host of backendHosts(object)) {
+          const hit = this.servicesByName.get(host)?.find((s) => sameNamespace(s, object));
+          if (hit) return this.owner.get(hit);
+        }
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The first indexed object the selector selects: candidates come from one of its labels. */
+  private selected(index: Map<string, K8sObject[]>, selector: unknown, from: K8sObject, labels: (o: K8sObject) => Record<string, string>): K8sObject | undefined {
+    const record = asRecord(selector);
+    const structured = 'matchLabels' in record || 'matchExpressions' in record;
+    const first = Object.entries(asRecord(structured ? record.matchLabels : record))[0];
+    const candidates = first ? (index.get(`${first[0]}=${String(first[1])}`) ?? []) : [...new Set([...index.values()].flat())];
+    return candidates.find((candidate) => sameNamespace(candidate, from) && selects(selector, labels(candidate)));
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function sameNamespace(a: K8sObject, b: K8sObject): boolean {
   return a.namespace === undefined || b.namespace === undefined || a.namespace === b.namespace;
-}
-
-function referencedOwner(object: K8sObject, owner: ReadonlyMap<K8sObject, ServiceBuilder>): ServiceBuilder | undefined {
-  const placed = [...owner.keys()].filter((o) => sameNamespace(o, object));
-  const workloads = placed.filter(isWorkload);
-  const find = (predicate: (o: K8sObject) => boolean, among: readonly K8sObject[] = placed): ServiceBuilder | undefined => {
-    const hit = among.find(predicate);
-    return hit ? owner.get(hit) : undefined;
-  };
-  const podSelects = (selector: unknown) => (w: K8sObject) => selects(selector, podTemplateOf(w)?.labels ?? {});
-  const spec = asRecord(object.raw.spec);
-  switch (object.kind) {
-    case 'Service':
-      return find(podSelects(spec.selector), workloads);
-    case 'PodDisruptionBudget':
-    case 'PodMonitor':
-      return find(podSelects(spec.selector), workloads);
-    case 'NetworkPolicy':
-      return find(podSelects(spec.podSelector), workloads);
-    case 'HorizontalPodAutoscaler':
-    case 'ScaledObject': {
-      const target = asRecord(spec.scaleTargetRef);
-      const kind = asString(target.kind) ?? 'Deployment';
-      return find((w) => w.name === asString(target.name) && w.kind === kind, workloads);
-    }
-    case 'ServiceMonitor':
-      return find((s) => s.kind === 'Service' && selects(spec.selector, labelsOf(s)));
-    case 'ConfigMap':
-    case 'Secret':
-      return find((w) => referencedConfigNames(w).has(`${object.kind}/${object.name}`), workloads);
-    case 'ServingRuntime':
-      return find((w) => w.kind === 'InferenceService' && asString(getPath(w.raw, ['spec', 'predictor', 'model', 'runtime'])) === object.name, workloads);
-    case 'VirtualService':
-    case 'DestinationRule':
-    case 'Ingress': {
-      const hosts = backendHosts(object);
-      return find((s) => s.kind === 'Service' && hosts.has(s.name));
-    }
-    default:
-      return undefined;
-  }
 }
 
 /** "ConfigMap/x" and "Secret/y" names a workload's pods mount or read. */

@@ -47,7 +47,14 @@ export function isServingWorkload(object: K8sObject): boolean {
   return SERVING_KINDS.includes(object.kind);
 }
 
+const templates = new WeakMap<K8sObject, PodTemplate | undefined>();
+
 export function podTemplateOf(workload: K8sObject): PodTemplate | undefined {
+  if (!templates.has(workload)) templates.set(workload, findPodTemplate(workload));
+  return templates.get(workload);
+}
+
+function findPodTemplate(workload: K8sObject): PodTemplate | undefined {
   if (workload.kind === 'Pod') {
     return makeTemplate(workload, ['spec'], ['metadata']);
   }

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { defaultConfig, findConfig, loadConfig, type Config } from '../../check/config.js';
 import { exitCodeOf } from '../../check/result.js';
 import { runCheck } from '../../check/run-check.js';
-import { readStagedInputs } from '../../check/staged.js';
 import { UsageError } from '../../errors.js';
 import { FORMATTERS } from '../../formatters/index.js';
 import { closest } from '../../manifest/schema-errors.js';
@@ -29,7 +28,8 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
   }
   const usesStdin = paths.includes('-');
   const stdin = usesStdin ? await io.readStdin(config.maxFileBytes + 1) : undefined;
-  const texts = flags.staged ? await readStagedInputs(io.cwd) : undefined;
+  // git (through execa) loads only for --staged.
+  const texts = flags.staged ? await (await import('../../check/staged.js')).readStagedInputs(io.cwd) : undefined;
   if (texts && texts.length === 0) {
     io.stderr('mlready: no staged YAML files to check\n');
     return ExitCode.Ok;
