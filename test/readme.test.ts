@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderCatalogueMarkdown } from '../src/rules/catalogue.js';
+import { renderCatalogueMarkdown, renderChecklistMarkdown } from '../src/rules/catalogue.js';
 import { RULES } from '../src/rules/index.js';
 import { ExitCode } from '../src/cli/exit-codes.js';
 import { CHECK_FORMATS } from '../src/cli/program.js';
@@ -12,6 +12,8 @@ describe('README.md', () => {
   it('embeds the current rule catalogue (npm run readme regenerates it)', () => {
     const between = /<!-- rules:start -->\n([\s\S]*?)\n<!-- rules:end -->/.exec(readme)?.[1];
     expect(between).toBe(renderCatalogueMarkdown());
+    const checklist = /<!-- checklist:start -->\n([\s\S]*?)\n<!-- checklist:end -->/.exec(readme)?.[1];
+    expect(checklist).toBe(renderChecklistMarkdown());
   });
 
   it('documents every rule, format and exit code', () => {

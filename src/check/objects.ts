@@ -128,3 +128,9 @@ export function stringMap(value: unknown): Record<string, string> {
   }
   return out;
 }
+
+/** A YAML value as people wrote it, for messages: scalars as they are, anything else as JSON. */
+export function show(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? 'nothing';
+}

@@ -71,8 +71,9 @@ export function runCheck(options: CheckOptions): CheckResult {
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
   for (const service of services) {
-    for (const { rule, severity } of rules) {
-      runRule(rule, severity, service, services, config.rules[rule.id]?.options ?? {}, (finding, object) => {
+    for (const enabled of rules) {
+      const rule = enabled.rule;
+      runRule(enabled, service, services, config.rules[rule.id]?.options ?? {}, (finding, object) => {
         (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
       });
     }
@@ -125,20 +126,27 @@ function validateManifest(document: SourceDocument, problems: InputProblem[]): M
   };
 }
 
-function enabledRules(config: Config, only: readonly string[] | undefined): { rule: Rule; severity: Severity }[] {
-  const out: { rule: Rule; severity: Severity }[] = [];
+interface EnabledRule {
+  rule: Rule;
+  /** The rule's effective default severity. */
+  severity: Severity;
+  /** Set when .mlready.yaml fixes the severity, overriding per-finding severities too. */
+  configured: Severity | undefined;
+}
+
+function enabledRules(config: Config, only: readonly string[] | undefined): EnabledRule[] {
+  const out: EnabledRule[] = [];
   for (const rule of RULES.values()) {
     if (only && !only.includes(rule.id)) continue;
-    const setting = config.rules[rule.id]?.severity ?? rule.severity;
+    const setting = config.rules[rule.id]?.severity;
     if (setting === 'off') continue;
-    out.push({ rule, severity: setting });
+    out.push({ rule, severity: setting ?? rule.severity, configured: setting });
   }
   return out;
 }
 
 function runRule(
-  rule: Rule,
-  severity: Severity,
+  { rule, configured }: EnabledRule,
   service: ModelService,
   services: readonly ModelService[],
   options: Record<string, unknown>,
@@ -148,12 +156,12 @@ function runRule(
     service,
     services,
     options: { ...rule.defaultOptions, ...options },
-    report({ object, path, message, fix }) {
+    report({ object, path, message, fix, severity }) {
       const position = object.source.positionOf(path);
       emit(
         {
           ruleId: rule.id,
-          severity,
+          severity: configured ?? severity ?? rule.severity,
           section: rule.section,
           message,
           fix: fix ?? rule.docs.fix,

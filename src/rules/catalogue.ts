@@ -1,3 +1,4 @@
+import { CHECKLIST } from './checklist.js';
 import { RULES } from './index.js';
 import type { Rule } from './rule.js';
 
@@ -40,4 +41,10 @@ function escapeCell(text: string): string {
 
 function indent(text: string): string {
   return text.split('\n').map((line) => `  ${line}`).join('\n');
+}
+
+/** The checklist with the rules covering each item, for the README. */
+export function renderChecklistMarkdown(): string {
+  const rows = CHECKLIST.map((c) => `| ${c.section} | ${escapeCell(c.item)} | ${c.rules.map((r) => `\`${r}\``).join(', ')} |`);
+  return ['| Section | Checklist item | Rules |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -6,7 +6,7 @@ export default defineRule({
   id: 'require-readiness-probe',
   severity: 'error',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
   docs: {
     summary: 'Every serving container has a readiness probe.',
     why:
@@ -19,6 +19,8 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
+      // KServe injects a TCP probe when none is given; model-aware-readiness-probe reports that case.
+      if (ref.workload.kind === 'InferenceService') continue;
       if (!isRecord(ref.container.readinessProbe)) {
         report({ object: ref.workload, path: [...ref.path, 'name'], message: `${ref.label} has no readinessProbe` });
       }

@@ -26,6 +26,11 @@ export interface Report {
   message: string;
   /** A fix specific to this finding; the rule's docs.fix otherwise. */
   fix?: string;
+  /**
+   * This finding's severity when it differs from the rule's default (a milder or graver case of the
+   * same rule). A severity set in .mlready.yaml still wins.
+   */
+  severity?: Severity;
 }
 
 export interface RuleContext {

@@ -1,0 +1,29 @@
+/**
+ * The production-readiness checklist, item by item, with the rules that check each one. The
+ * README's checklist section and a test are built from it: every item names at least one rule,
+ * and every rule serves at least one item.
+ */
+export const CHECKLIST: readonly { section: string; item: string; rules: readonly string[] }[] = [
+  { section: 'Resources', item: 'CPU and memory requests and limits on every serving container; memory limit ≥ request', rules: ['require-cpu-memory-limits'] },
+  { section: 'Resources', item: "Container resources agree with the manifest's resources", rules: ['resources-match-manifest'] },
+  { section: 'Resources', item: 'GPU runtimes put nvidia.com/gpu (or another vendor\'s resource) in limits; requests equal limits', rules: ['require-gpu-limit'] },
+  { section: 'Resources', item: 'Multi-process GPU servers mount /dev/shm as an in-memory emptyDir', rules: ['require-dev-shm'] },
+  { section: 'Resources', item: 'ephemeral-storage request and limit when weights are downloaded at start', rules: ['require-ephemeral-storage'] },
+  { section: 'Health and startup', item: "A readiness probe on every serving container, on the runtime's model-ready endpoint", rules: ['require-readiness-probe', 'model-aware-readiness-probe'] },
+  { section: 'Health and startup', item: 'Probe ports exist on the container', rules: ['probe-port-exists'] },
+  { section: 'Health and startup', item: 'Liveness and readiness differ; liveness does not call the model-ready endpoint', rules: ['liveness-not-readiness'] },
+  { section: 'Health and startup', item: 'Startup budget covers the expected model load time', rules: ['startup-budget'] },
+  { section: 'Health and startup', item: 'Graceful shutdown: grace period ≥ longest request, preStop delay behind a Service', rules: ['graceful-shutdown'] },
+  { section: 'Rollback under five minutes', item: 'A worst-case rollback fits the rollback budget (estimateRollbackTime)', rules: ['rollback-within-budget'] },
+  { section: 'Rollback under five minutes', item: 'Old ReplicaSets are kept; the progress deadline fits the budget', rules: ['keep-revision-history', 'progress-deadline-within-budget'] },
+  { section: 'Rollback under five minutes', item: 'Images and model URIs are pinned, so rolling back rolls the model back', rules: ['no-floating-image-tag', 'versioned-model-uri'] },
+  { section: 'Rollback under five minutes', item: 'Model configuration is immutable or content-hashed', rules: ['immutable-model-config'] },
+  { section: 'Scaling and availability', item: 'An HPA or KEDA ScaledObject targets the serving workload, and its target exists', rules: ['require-autoscaler'] },
+  { section: 'Scaling and availability', item: 'Autoscaling on ML metrics (queue depth, latency), not CPU alone', rules: ['autoscale-on-ml-metric'] },
+  { section: 'Scaling and availability', item: 'minReplicas ≥ 2, maxReplicas > minReplicas, deliberate scale-to-zero, no replicas fighting the HPA', rules: ['replica-bounds'] },
+  { section: 'Scaling and availability', item: 'A PodDisruptionBudget that selects the pods and protects something', rules: ['require-pdb'] },
+  { section: 'Scaling and availability', item: 'Replicas spread across nodes', rules: ['spread-replicas'] },
+  { section: 'Scaling and availability', item: 'No removed API versions', rules: ['no-removed-api-version'] },
+  { section: 'Custom resources', item: 'KServe InferenceService: resources, replicas, scale metric, model-aware probe, versioned storageUri', rules: ['require-cpu-memory-limits', 'replica-bounds', 'autoscale-on-ml-metric', 'model-aware-readiness-probe', 'versioned-model-uri'] },
+  { section: 'Hygiene', item: 'Every ignore annotation carries a reason', rules: ['ignore-without-reason'] },
+];

@@ -1,0 +1,40 @@
+import { defineRule } from './rule.js';
+import { describeProbe, probeOf, sameEndpoint } from './support/probes.js';
+import { matchesPath, readyPathsFor, runtimeOf } from './support/runtimes.js';
+import { servingContainers } from './support/serving.js';
+
+export default defineRule({
+  id: 'liveness-not-readiness',
+  severity: 'error',
+  section: 'health',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  docs: {
+    summary: 'Liveness and readiness probes differ, and liveness does not call the model-ready endpoint.',
+    why:
+      'Readiness answers "send me traffic?", liveness "restart me?". When liveness calls the model-ready endpoint, a ' +
+      'saturated GPU or a slow batch fails it and the kubelet kills a pod that was only busy, dropping every ' +
+      'in-flight request and loading the model again under the same load: an outage that feeds itself.',
+    fix: "Keep readiness on the model-ready endpoint and point liveness at a process check (the runtime's live endpoint, or tcpSocket), with a generous failureThreshold.",
+  },
+  check({ service, report }) {
+    for (const ref of servingContainers(service)) {
+      const liveness = probeOf(ref, 'livenessProbe');
+      if (!liveness) continue;
+      const readiness = probeOf(ref, 'readinessProbe');
+      const runtime = runtimeOf(service, ref);
+      const at = [...ref.path, 'livenessProbe', liveness.handler];
+      if (readiness && sameEndpoint(liveness, readiness)) {
+        report({ object: ref.workload, path: at, message: `${ref.label} liveness and readiness both call ${describeProbe(liveness)}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessHint(runtime.readyPaths, runtime.livenessHint)}; liveness: ${runtime.livenessHint})` });
+        continue;
+      }
+      const ready = readyPathsFor(service, runtime).filter((p) => !(runtime.id === 'vllm' && p === '/health'));
+      if (liveness.handler === 'httpGet' && ready.length > 0 && matchesPath(liveness.path ?? '/', ready)) {
+        report({ object: ref.workload, path: [...at, 'path'], message: `${ref.label} liveness calls the model-ready endpoint ${liveness.path}; a busy model gets restarted (liveness: ${runtime.livenessHint})` });
+      }
+    }
+  },
+});
+
+function readinessHint(readyPaths: readonly string[], livenessHint: string): string {
+  return readyPaths.find((p) => p !== livenessHint) ?? readyPaths[0] ?? 'the model-ready endpoint';
+}

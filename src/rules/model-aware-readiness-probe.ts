@@ -1,0 +1,42 @@
+import { defineRule } from './rule.js';
+import { describeProbe, probeOf } from './support/probes.js';
+import { matchesPath, readyPathsFor, runtimeOf } from './support/runtimes.js';
+import { servingContainers } from './support/serving.js';
+
+export default defineRule({
+  id: 'model-aware-readiness-probe',
+  severity: 'error',
+  section: 'health',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  docs: {
+    summary: "Readiness probes call the runtime's model-ready endpoint (httpGet or grpc), not a TCP port or a file.",
+    why:
+      'A TCP probe passes as soon as the server binds its port, minutes before the weights are on the GPU; ' +
+      '`exec: cat /tmp/ready` proves a file exists. Traffic then reaches pods that answer 503, and a rolling update ' +
+      'declares success while no replica can serve. (KServe injects exactly such a TCP probe when you give none.)',
+    fix:
+      'Use httpGet on the endpoint that only answers once the model is loaded: Triton/KServe v2 /v2/health/ready or ' +
+      '/v2/models/<m>/ready, TGI /health, vLLM /health or /v1/models, TorchServe /ping, TF Serving /v1/models/<m>, ' +
+      "NIM /v1/health/ready, or your server's ready path (serving.health.ready in mlready.yaml).",
+  },
+  check({ service, report }) {
+    for (const ref of servingContainers(service)) {
+      const probe = probeOf(ref, 'readinessProbe');
+      const runtime = runtimeOf(service, ref);
+      const expected = readyPathsFor(service, runtime);
+      const wanted = expected.length > 0 ? `httpGet ${expected.join(' or ')}` : 'an httpGet or grpc endpoint that answers only once the model is loaded';
+      if (!probe) {
+        if (ref.workload.kind === 'InferenceService') {
+          report({ object: ref.workload, path: [...ref.path], message: `${ref.label} declares no readinessProbe, so KServe injects a TCP probe that passes before the model loads; use ${wanted}` });
+        }
+        continue; // require-readiness-probe reports missing probes elsewhere
+      }
+      const at = [...ref.path, 'readinessProbe', probe.handler];
+      if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
+        report({ object: ref.workload, path: at, message: `${ref.label} readiness is ${describeProbe(probe)}, which passes before the ${runtime.title} model is loaded; use ${wanted}` });
+      } else if (probe.handler === 'httpGet' && expected.length > 0 && !matchesPath(probe.path ?? '/', expected)) {
+        report({ object: ref.workload, path: [...at, 'path'], message: `${ref.label} readiness calls ${probe.path}, which is not a ${runtime.title} model-ready endpoint; use ${wanted}` });
+      }
+    }
+  },
+});

@@ -1,0 +1,64 @@
+import { asArray, asRecord, asString } from '../check/objects.js';
+import type { ContainerRef } from '../check/workloads.js';
+import { defineRule } from './rule.js';
+import { runtimeOf } from './support/runtimes.js';
+import { servingContainers } from './support/serving.js';
+
+export default defineRule({
+  id: 'require-dev-shm',
+  severity: 'error',
+  section: 'resources',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  docs: {
+    summary: 'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton, multi-worker TorchServe) mount /dev/shm as an in-memory emptyDir.',
+    why:
+      'Containers get a 64 MB /dev/shm. NCCL (tensor parallelism), Triton\'s Python backend and TorchServe workers pass ' +
+      'tensors through shared memory, so the server dies with "Bus error" or NCCL errors under the first real batch, ' +
+      'never in a smoke test.',
+    fix: 'Add a volume `emptyDir: { medium: Memory, sizeLimit: 8Gi }` and mount it at /dev/shm in the serving container.',
+  },
+  check({ service, report }) {
+    for (const ref of servingContainers(service)) {
+      if (ref.workload.kind === 'InferenceService') continue;
+      const reason = multiProcessReason(ref, runtimeOf(service, ref).id, service.manifest?.manifest.spec.serving.tensorParallel);
+      if (!reason) continue;
+      if (!mountsMemoryShm(ref)) {
+        report({ object: ref.workload, path: [...ref.path, 'name'], message: `${ref.label} ${reason} but does not mount an emptyDir with medium Memory at /dev/shm` });
+      }
+    }
+  },
+});
+
+function multiProcessReason(ref: ContainerRef, runtime: string, tensorParallel: number | undefined): string | undefined {
+  const args = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
+  const env = Object.fromEntries(asArray(ref.container.env).map((e) => [asString(asRecord(e).name) ?? '', asString(asRecord(e).value) ?? '']));
+  const flag = (names: string[]) => {
+    for (const name of names) {
+      const m = new RegExp(`${name}[= ](\\d+)`).exec(args);
+      if (m) return Number(m[1]);
+    }
+    return undefined;
+  };
+  if (runtime === 'vllm') {
+    const tp = flag(['--tensor-parallel-size', '-tp']) ?? tensorParallel ?? 1;
+    const pp = flag(['--pipeline-parallel-size', '-pp']) ?? 1;
+    if (tp * pp > 1) return `runs vLLM on ${tp * pp} GPUs (tensor/pipeline parallel)`;
+  }
+  if (runtime === 'tgi') {
+    const shards = flag(['--num-shard']) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
+    if (shards > 1) return `shards TGI over ${shards} GPUs`;
+  }
+  if (runtime === 'triton') return 'runs Triton (Python backend and ensembles exchange tensors through shared memory)';
+  if (runtime === 'torchserve') {
+    const workers = env.TS_DEFAULT_WORKERS_PER_MODEL ? Number(env.TS_DEFAULT_WORKERS_PER_MODEL) : undefined;
+    if (workers === undefined || workers > 1) return 'runs TorchServe with several worker processes';
+  }
+  return undefined;
+}
+
+function mountsMemoryShm(ref: ContainerRef): boolean {
+  const mount = asArray(ref.container.volumeMounts).map(asRecord).find((m) => m.mountPath === '/dev/shm');
+  if (!mount) return false;
+  const volume = asArray(ref.template.spec.volumes).map(asRecord).find((v) => v.name === mount.name);
+  return asString(asRecord(volume?.emptyDir).medium) === 'Memory';
+}

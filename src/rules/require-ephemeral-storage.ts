@@ -1,0 +1,46 @@
+import { asArray, asRecord, asString } from '../check/objects.js';
+import { containersOf, type ContainerRef } from '../check/workloads.js';
+import { defineRule } from './rule.js';
+import { servingContainers } from './support/serving.js';
+
+/** Commands that download weights to local disk when the pod starts. */
+const DOWNLOAD = /huggingface-cli download|hf download|snapshot_download|aws s3 (cp|sync)|gsutil (-m )?(cp|rsync)|gcloud storage cp|azcopy|s5cmd|rclone (copy|sync)|wget |curl .*-o|storage-initializer/i;
+
+export default defineRule({
+  id: 'require-ephemeral-storage',
+  severity: 'warning',
+  section: 'resources',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  docs: {
+    summary: 'Pods that download model weights to local disk at start request and limit ephemeral-storage.',
+    why:
+      'A 16 GB checkpoint written to a node\'s disk by a pod that never asked for the space fills the node: the ' +
+      'kubelet evicts pods at random (often other models), and the download restarts in a loop on the next node.',
+    fix: 'Set resources.requests and limits "ephemeral-storage" on the container that writes the weights (and the serving container that reads them from an emptyDir), or mount a PersistentVolume.',
+  },
+  check({ service, report }) {
+    const declaredDownload = service.manifest?.manifest.spec.serving.weights === 'download';
+    for (const workload of service.workloads) {
+      if (workload.kind === 'InferenceService') continue;
+      const downloaders = containersOf(workload, { init: true }).filter((ref) => downloads(ref));
+      const serving = servingContainers(service).filter((ref) => ref.workload === workload);
+      const writers = downloaders.length > 0 ? downloaders : declaredDownload ? serving : [];
+      for (const ref of writers) {
+        const resources = asRecord(ref.container.resources);
+        const missing = ['requests', 'limits'].filter((k) => asRecord(resources[k])['ephemeral-storage'] === undefined);
+        if (missing.length > 0) {
+          report({
+            object: workload,
+            path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],
+            message: `${ref.label} downloads model weights to local disk but sets no ephemeral-storage ${missing.join(' or ')}`,
+          });
+        }
+      }
+    }
+  },
+});
+
+function downloads(ref: ContainerRef): boolean {
+  const text = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
+  return DOWNLOAD.test(text) || /downloader|storage-initializer/.test(asString(ref.container.image) ?? '');
+}

@@ -1,0 +1,46 @@
+import { show } from '../check/objects.js';
+import { parseQuantity } from '../check/quantity.js';
+import { defineRule } from './rule.js';
+import { gpuResourceName, gpuResources } from './support/gpu.js';
+import { runtimeOf } from './support/runtimes.js';
+import { servingContainers } from './support/serving.js';
+
+export default defineRule({
+  id: 'require-gpu-limit',
+  severity: 'error',
+  section: 'resources',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  docs: {
+    summary: 'GPU model servers put the accelerator (nvidia.com/gpu or another vendor\'s resource) in limits; requests, if given, equal limits.',
+    why:
+      'Extended resources are only scheduled from limits. A vLLM or TGI pod without nvidia.com/gpu lands on a CPU ' +
+      'node and crash-loops on "no CUDA device", or shares a GPU with another model until both run out of memory. ' +
+      'Kubernetes rejects GPU requests that differ from limits.',
+    fix: 'Set resources.limits["nvidia.com/gpu"] to the GPUs the model needs (tensor parallel size), and drop the request or make it equal.',
+  },
+  check({ service, report }) {
+    const manifestGpus = service.manifest?.manifest.spec.resources?.gpu;
+    for (const ref of servingContainers(service)) {
+      const runtime = runtimeOf(service, ref);
+      const needsGpu = manifestGpus !== undefined ? manifestGpus > 0 : runtime.llm;
+      const gpus = gpuResources(ref);
+      if (needsGpu && !gpus.some((g) => parseQuantity(g.limit) !== undefined && parseQuantity(g.limit)! > 0)) {
+        const why = manifestGpus !== undefined ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}` : `${runtime.title} is a GPU runtime`;
+        report({
+          object: ref.workload,
+          path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],
+          message: `${ref.label} has no ${gpuResourceName(service)} limit, but ${why}`,
+        });
+      }
+      for (const gpu of gpus) {
+        if (gpu.request !== undefined && parseQuantity(gpu.request) !== parseQuantity(gpu.limit)) {
+          report({
+            object: ref.workload,
+            path: [...ref.path, 'resources', 'requests', gpu.name],
+            message: `${ref.label} requests ${show(gpu.request)} ${gpu.name} but limits ${gpu.limit === undefined ? 'none' : show(gpu.limit)}; extended resources need requests equal to limits`,
+          });
+        }
+      }
+    }
+  },
+});

@@ -1,0 +1,40 @@
+import { defineRule } from './rule.js';
+import { formatDuration } from './support/probes.js';
+import { estimateRollbackTime } from './support/rollback.js';
+import { servingContainersOf } from './support/serving.js';
+
+export default defineRule({
+  id: 'rollback-within-budget',
+  severity: 'error',
+  section: 'rollout',
+  kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'InferenceService'],
+  docs: {
+    summary: 'A worst-case rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
+    why:
+      'A bad model is found in production, and every minute of rollback is a minute of wrong predictions. Rolling ' +
+      'back a GPU model server is a full rollout: pull a 10 GB image, load the weights, pass readiness, wave after ' +
+      'wave. Estimate (worst case, image not cached): waves = ceil(replicas / (maxSurge + maxUnavailable)); ' +
+      'per wave = image pull + model load + readiness (initialDelaySeconds + periodSeconds × successThreshold) + ' +
+      'minReadySeconds; StatefulSets replace one pod a wave, Recreate and blue-green one wave; an Argo blue-green ' +
+      'whose scaleDownDelaySeconds outlasts the budget keeps the old pods warm and rolls back by switching traffic. ' +
+      'Pull and load come from serving.imagePullSeconds and serving.expectedLoadSeconds, else runtime defaults ' +
+      '(pull: vLLM, TGI, Triton 120 s, NIM 180 s, TorchServe, KServe 60 s, others 30 s).',
+    fix:
+      'Replace more pods per wave (maxSurge: 100% if the GPUs exist), keep weights on a volume or baked into a ' +
+      'pre-pulled image, measure and shorten the load (serving.expectedLoadSeconds), or keep the previous version ' +
+      'warm with a blue-green rollout.',
+  },
+  check({ service, report }) {
+    for (const workload of service.workloads) {
+      if (!['Deployment', 'StatefulSet', 'Rollout', 'InferenceService'].includes(workload.kind)) continue;
+      const estimate = estimateRollbackTime(service, workload, servingContainersOf(service, workload)[0]);
+      if (estimate.seconds > estimate.budgetSeconds) {
+        report({
+          object: workload,
+          path: ['spec', workload.kind === 'InferenceService' ? 'predictor' : 'strategy'],
+          message: `rolling ${workload.ref} back takes up to ${estimate.arithmetic} > ${formatDuration(estimate.budgetSeconds)} budget (${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}, ${estimate.perWave} per wave)`,
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,29 @@
+import { asArray, asRecord, getPath } from '../check/objects.js';
+import { podTemplateOf } from '../check/workloads.js';
+import { defineRule } from './rule.js';
+import { replicasOf } from './support/scaling.js';
+
+export default defineRule({
+  id: 'spread-replicas',
+  severity: 'warning',
+  section: 'scaling',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout'],
+  docs: {
+    summary: 'Workloads with two or more replicas spread them across nodes (topologySpreadConstraints or pod anti-affinity).',
+    why:
+      'The scheduler happily packs every replica onto the one node with free GPUs. Then one node failure, one ' +
+      'driver crash or one spot reclaim takes the whole model offline, and the replicas you pay for buy no availability.',
+    fix: 'Add topologySpreadConstraints on kubernetes.io/hostname (and topology.kubernetes.io/zone), or a podAntiAffinity rule, selecting the serving pods.',
+  },
+  check({ service, report }) {
+    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
+      if (replicasOf(service, workload) < 2) continue;
+      const spec = podTemplateOf(workload)?.spec ?? {};
+      const spread = asArray(spec.topologySpreadConstraints).length > 0;
+      const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
+      if (!spread && Object.keys(antiAffinity).length === 0) {
+        report({ object: workload, path: [...(podTemplateOf(workload)?.specPath ?? ['spec'])], message: `${workload.ref} runs ${replicasOf(service, workload)} replicas with no topology spread or pod anti-affinity: they may share one node` });
+      }
+    }
+  },
+});

@@ -1,0 +1,81 @@
+import { asRecord, asString, getPath, type K8sObject } from '../../check/objects.js';
+import type { ModelService } from '../../check/services.js';
+import type { ContainerRef } from '../../check/workloads.js';
+import { formatDuration, probeOf } from './probes.js';
+import { runtimeOf, expectedLoadSeconds } from './runtimes.js';
+import { replicasOf, resolveIntOrPercent, rollbackBudgetSeconds } from './scaling.js';
+
+export interface RollbackEstimate {
+  seconds: number;
+  budgetSeconds: number;
+  budgetText: string;
+  replicas: number;
+  /** Pods replaced per wave: maxSurge + maxUnavailable, at least 1. */
+  perWave: number;
+  waves: number;
+  pullSeconds: number;
+  loadSeconds: number;
+  readySeconds: number;
+  minReadySeconds: number;
+  /** The previous pods are still running (blue-green with a long scale-down delay): rollback is a traffic switch. */
+  warm: boolean;
+  /** "4 waves × (60 s pull + 300 s load + 10 s ready) = 24m40s" */
+  arithmetic: string;
+}
+
+/**
+ * Worst-case time to roll a workload back to its previous revision:
+ *
+ *   waves    = ceil(replicas / max(1, maxSurge + maxUnavailable))     (StatefulSet: 1 pod a wave; Recreate, blue-green: 1 wave)
+ *   per wave = image pull + model load + readiness (initialDelay + period × successThreshold) + minReadySeconds
+ *   total    = waves × per wave, or 0 when the previous pods are still warm (Argo blue-green whose
+ *              scaleDownDelaySeconds outlasts the budget: rollback only switches traffic back)
+ *
+ * Pull and load come from the manifest (serving.imagePullSeconds, serving.expectedLoadSeconds),
+ * else from the runtime's documented defaults. Worst case: the image is not cached on the nodes.
+ */
+export function estimateRollbackTime(service: ModelService, workload: K8sObject, serving: ContainerRef | undefined): RollbackEstimate {
+  const replicas = Math.max(1, replicasOf(service, workload));
+  const spec = asRecord(workload.raw.spec);
+  const budget = rollbackBudgetSeconds(service);
+  let perWave: number;
+  let warm = false;
+  if (workload.kind === 'StatefulSet') {
+    perWave = Math.max(1, resolveIntOrPercent(getPath(spec, ['updateStrategy', 'rollingUpdate', 'maxUnavailable']), replicas, '1', false));
+  } else if (workload.kind === 'Rollout') {
+    const strategy = asRecord(spec.strategy);
+    if (strategy.blueGreen !== undefined) {
+      perWave = replicas;
+      const delay = getPath(strategy, ['blueGreen', 'scaleDownDelaySeconds']);
+      warm = (typeof delay === 'number' ? delay : 30) >= budget.seconds;
+    } else {
+      perWave = surgePlusUnavailable(asRecord(strategy.canary), replicas);
+    }
+  } else if (asString(getPath(spec, ['strategy', 'type'])) === 'Recreate') {
+    perWave = replicas;
+  } else {
+    perWave = surgePlusUnavailable(asRecord(getPath(spec, ['strategy', 'rollingUpdate'])), replicas);
+  }
+  const waves = Math.ceil(replicas / perWave);
+  const runtime = runtimeOf(service, serving);
+  const pullSeconds = service.manifest?.manifest.spec.serving.imagePullSeconds ?? runtime.defaultPullSeconds;
+  const loadSeconds = expectedLoadSeconds(service, runtime).seconds;
+  const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
+  const readySeconds = readiness ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold : 0;
+  const minReadySeconds = typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0;
+  const perWaveSeconds = pullSeconds + loadSeconds + readySeconds + minReadySeconds;
+  const seconds = warm ? 0 : waves * perWaveSeconds;
+  const terms = [`${pullSeconds} s pull`, `${loadSeconds} s load`, `${readySeconds} s ready`];
+  if (minReadySeconds > 0) terms.push(`${minReadySeconds} s minReady`);
+  const arithmetic = warm
+    ? 'previous pods still warm (blue-green scale-down delay): rollback is a traffic switch = 0s'
+    : `${waves} wave${waves === 1 ? '' : 's'} × (${terms.join(' + ')}) = ${formatDuration(seconds)}`;
+  return { seconds, budgetSeconds: budget.seconds, budgetText: budget.text, replicas, perWave, waves, pullSeconds, loadSeconds, readySeconds, minReadySeconds, warm, arithmetic };
+}
+
+function surgePlusUnavailable(rollingUpdate: Record<string, unknown>, replicas: number): number {
+  const surge = resolveIntOrPercent(rollingUpdate.maxSurge, replicas, '25%', true);
+  let unavailable = resolveIntOrPercent(rollingUpdate.maxUnavailable, replicas, '25%', false);
+  if (surge === 0 && unavailable === 0) unavailable = 1; // what the Deployment controller does
+  return Math.max(1, surge + unavailable);
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkText } from './helpers/check.js';
+
+const read = (name: string) => readFileSync(new URL(`./fixtures/real/${name}`, import.meta.url), 'utf8');
+
+/** What the whole catalogue reports on shapes people really ship: [line, rule] pairs, in report order. */
+const EXPECTED: Record<string, [number, string][]> = {
+  'vllm-helm-rendered.yaml': [
+    [28, 'require-autoscaler'],
+    [28, 'require-pdb'],
+    [35, 'replica-bounds'],
+    [36, 'rollback-within-budget'],
+    [44, 'progress-deadline-within-budget'],
+    [50, 'graceful-shutdown'],
+    [52, 'graceful-shutdown'],
+    [53, 'no-floating-image-tag'],
+    [57, 'versioned-model-uri'],
+    [83, 'startup-budget'],
+    [84, 'liveness-not-readiness'],
+    [90, 'require-cpu-memory-limits'],
+  ],
+  'triton-hpa-queue.yaml': [
+    [5, 'require-pdb'],
+    [7, 'progress-deadline-within-budget'],
+    [7, 'rollback-within-budget'],
+    [13, 'spread-replicas'],
+    [15, 'require-dev-shm'],
+    [17, 'versioned-model-uri'],
+    [25, 'startup-budget'],
+  ],
+  'kserve-inferenceservice.yaml': [
+    [8, 'replica-bounds'],
+    [12, 'model-aware-readiness-probe'],
+  ],
+  'torchserve-deployment.yaml': [
+    [5, 'require-autoscaler'],
+    [5, 'require-pdb'],
+    [7, 'progress-deadline-within-budget'],
+    [7, 'rollback-within-budget'],
+    [14, 'spread-replicas'],
+    [16, 'graceful-shutdown'],
+    [16, 'require-dev-shm'],
+    [25, 'startup-budget'],
+    [26, 'liveness-not-readiness'],
+  ],
+};
+
+describe('real-world model services', () => {
+  it.each(Object.keys(EXPECTED))('%s gets exactly the expected findings', (name) => {
+    const result = checkText(read(name), { file: name });
+    expect(result.problems).toEqual([]);
+    expect(result.findings.map((f) => [f.line, f.ruleId])).toEqual(EXPECTED[name]);
+  });
+
+  it('the vLLM chart: the Triton queue-time HPA counts as an ML metric, the chart\'s latest tag does not pass', () => {
+    const triton = checkText(read('triton-hpa-queue.yaml'));
+    expect(triton.findings.some((f) => f.ruleId === 'autoscale-on-ml-metric')).toBe(false);
+    const vllm = checkText(read('vllm-helm-rendered.yaml'));
+    expect(vllm.findings.find((f) => f.ruleId === 'startup-budget')?.message).toBe(
+      'container "vllm" in Deployment/llama-llama3-deployment-vllm liveness restarts the pod after 45s; model load takes ~5m (the vLLM default): crash loop',
+    );
+  });
+});
