@@ -42,7 +42,7 @@ metadata: { name: risk-monitor }
 spec: { selector: { matchLabels: { team: risk } }, endpoints: [{ port: http }] }
 `,
     });
-    expect(result.services).toEqual([
+    expect(result.services.map(({ name, manifest, objects }) => ({ name, manifest, objects }))).toEqual([
       { name: 'fraud', manifest: 'fraud/mlready.yaml', objects: ['ModelService/fraud', 'Deployment/fraud-v2', 'Service/fraud-svc', 'ServiceMonitor/risk-monitor'] },
       { name: 'churn', manifest: 'churn/mlready.yaml', objects: ['ModelService/churn', 'Deployment/churn', 'HorizontalPodAutoscaler/churn-hpa'] },
     ]);

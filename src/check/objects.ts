@@ -6,10 +6,13 @@ import type { SourceDocument, YamlPath } from '../manifest/yaml.js';
  * Sorted; the apiGroup is informational (we accept any version of the group).
  */
 export const KNOWN_KINDS = {
+  AuthorizationPolicy: 'security.istio.io',
   ConfigMap: '',
   CronJob: 'batch',
   Deployment: 'apps',
   DestinationRule: 'networking.istio.io',
+  /** A Helm values file (values.yaml): no kind of its own; read for literal secrets. */
+  HelmValues: 'helm.sh',
   HorizontalPodAutoscaler: 'autoscaling',
   InferenceService: 'serving.kserve.io',
   Ingress: 'networking.k8s.io',
@@ -17,6 +20,7 @@ export const KNOWN_KINDS = {
   ModelService: 'mlready.dev',
   NetworkPolicy: 'networking.k8s.io',
   Pod: '',
+  RequestAuthentication: 'security.istio.io',
   PodDisruptionBudget: 'policy',
   PodMonitor: 'monitoring.coreos.com',
   PrometheusRule: 'monitoring.coreos.com',

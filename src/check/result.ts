@@ -1,5 +1,7 @@
 import type { Section, Severity } from '../rules/rule.js';
 import type { SkippedDocument } from './objects.js';
+import type { Readiness } from './readiness.js';
+import type { TrafficShare } from './traffic.js';
 
 export interface Finding {
   ruleId: string;
@@ -35,6 +37,10 @@ export interface ServiceSummary {
   name: string;
   manifest: string | undefined;
   objects: string[];
+  /** Readiness level 0–3 and a score per checklist section. */
+  readiness: Readiness;
+  /** Which model version serves which share of traffic, as declared. */
+  traffic: TrafficShare[];
 }
 
 export interface CheckSummary {

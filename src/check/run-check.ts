@@ -4,13 +4,16 @@ import { displayPath } from '../manifest/schema-errors.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { parseYaml, type SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
-import type { Rule, Severity } from '../rules/rule.js';
+import type { Rule, RuleContext, Severity } from '../rules/rule.js';
+import { loadReports } from './evidence.js';
+import { computeReadiness } from './readiness.js';
+import { trafficShares } from './traffic.js';
 import { defaultConfig, type Config } from './config.js';
 import { ignoredRules } from './ignore.js';
 import { collectInputs, type InputText } from './inputs.js';
-import { toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
+import { isRecord, toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
 import type { CheckResult, Finding, InputProblem, RuleMeta } from './result.js';
-import { groupServices, type ModelService } from './services.js';
+import { groupServices } from './services.js';
 
 export interface CheckOptions {
   cwd: string;
@@ -23,9 +26,12 @@ export interface CheckOptions {
   config?: Config;
   /** Run only these rules (tests, `explain`); default: every rule not turned off. */
   only?: readonly string[];
+  /** The time of the check; tests fix it. */
+  now?: Date;
 }
 
 const MANIFEST_FILE = /^mlready\.ya?ml$/i;
+const HELM_VALUES_FILE = /^values([.-][\w.-]+)?\.ya?ml$/i;
 
 /** Lints a model service's files against the production-readiness checklist. Never prints, never exits. */
 export function runCheck(options: CheckOptions): CheckResult {
@@ -44,6 +50,10 @@ export function runCheck(options: CheckOptions): CheckResult {
     problems.push(...parsed.problems);
     for (const document of parsed.documents) {
       const isManifestFile = MANIFEST_FILE.test(basename(input.file));
+      if (HELM_VALUES_FILE.test(basename(input.file)) && !isKubernetesObject(document.value)) {
+        objects.push(helmValuesObject(document));
+        continue;
+      }
       const object = toObject(document);
       if ('reason' in object && !isManifestFile) {
         skipped.push(object);
@@ -70,10 +80,16 @@ export function runCheck(options: CheckOptions): CheckResult {
   const rules = enabledRules(config, options.only);
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
+  const now = options.now ?? new Date();
   for (const service of services) {
+    const manifestFile = service.manifest?.source.file;
+    const evidence = {
+      loadtests: manifestFile && manifestFile !== '<stdin>' ? loadReports(options.cwd, manifestFile, config.loadtest.reports) : [],
+      maxAgeDays: config.loadtest.maxAgeDays,
+    };
     for (const enabled of rules) {
       const rule = enabled.rule;
-      runRule(enabled, service, services, config.rules[rule.id]?.options ?? {}, (finding, object) => {
+      runRule(enabled, { service, services, evidence, now }, config.rules[rule.id]?.options ?? {}, (finding, object) => {
         (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
       });
     }
@@ -83,13 +99,20 @@ export function runCheck(options: CheckOptions): CheckResult {
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
+  const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({ id: rule.id, severity, section: rule.section, ...rule.docs }));
   return {
     findings,
     suppressed,
     problems,
     skipped,
-    services: services.map((s) => ({ name: s.name, manifest: s.manifest?.source.file, objects: s.objects.map((o) => o.ref) })),
-    rules: rules.map(({ rule, severity }): RuleMeta => ({ id: rule.id, severity, section: rule.section, ...rule.docs })),
+    services: services.map((s) => ({
+      name: s.name,
+      manifest: s.manifest?.source.file,
+      objects: s.objects.map((o) => o.ref),
+      readiness: computeReadiness(findings.filter((f) => f.service === s.name), ruleMetas),
+      traffic: trafficShares(s),
+    })),
+    rules: ruleMetas,
     summary: {
       files: collected.texts.length,
       objects: objects.length + manifests.length,
@@ -147,14 +170,13 @@ function enabledRules(config: Config, only: readonly string[] | undefined): Enab
 
 function runRule(
   { rule, configured }: EnabledRule,
-  service: ModelService,
-  services: readonly ModelService[],
+  context: Pick<RuleContext, 'service' | 'services' | 'evidence' | 'now'>,
   options: Record<string, unknown>,
   emit: (finding: Finding, object: K8sObject) => void,
 ): void {
+  const service = context.service;
   rule.check({
-    service,
-    services,
+    ...context,
     options: { ...rule.defaultOptions, ...options },
     report({ object, path, message, fix, severity }) {
       const position = object.source.positionOf(path);
@@ -182,4 +204,21 @@ function runRule(
 
 function compareFindings(a: Finding, b: Finding): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId) || a.message.localeCompare(b.message);
+}
+
+function isKubernetesObject(value: unknown): boolean {
+  return isRecord(value) && typeof value.kind === 'string';
+}
+
+/** A Helm values file as an object of its own, so secret rules can read it. */
+function helmValuesObject(document: SourceDocument): K8sObject {
+  return {
+    kind: 'HelmValues',
+    apiVersion: '',
+    name: document.file,
+    namespace: undefined,
+    raw: isRecord(document.value) ? document.value : { value: document.value },
+    source: document,
+    ref: `HelmValues/${document.file}`,
+  };
 }

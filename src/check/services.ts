@@ -51,7 +51,9 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
   for (const workload of rest.filter(isWorkload)) {
     const target = index.byName(workload, true) ?? index.nearestByDirectory(workload, true) ?? (manifestCount === 1 ? builders[0] : undefined);
-    if (target) index.place(workload, target);
+    // Without a manifest, workloads that share a name label (a stable and a canary Deployment) form one service.
+    const sibling = target ? undefined : builders.find((b) => !b.manifest && b.name === serviceNameFor(workload) && b.objects.every((o) => o.namespace === workload.namespace));
+    if (target ?? sibling) index.place(workload, (target ?? sibling)!);
     else {
       const builder = new ServiceBuilder(serviceNameFor(workload), undefined, workload.source.file);
       builders.push(builder);
@@ -61,7 +63,7 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
   }
 
   // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const order: KnownKind[] = ['Service', 'ConfigMap', 'Secret', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget', 'NetworkPolicy', 'PodMonitor', 'ServingRuntime', 'ServiceMonitor', 'Ingress', 'VirtualService', 'DestinationRule', 'PrometheusRule'];
+  const order: KnownKind[] = ['Service', 'ConfigMap', 'Secret', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget', 'NetworkPolicy', 'PodMonitor', 'AuthorizationPolicy', 'RequestAuthentication', 'ServingRuntime', 'ServiceMonitor', 'Ingress', 'VirtualService', 'DestinationRule', 'PrometheusRule'];
   const others = rest.filter((o) => !isWorkload(o)).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
@@ -145,6 +147,8 @@ class GroupIndex {
         return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
       case 'PodDisruptionBudget':
       case 'PodMonitor':
+      case 'AuthorizationPolicy':
+      case 'RequestAuthentication':
         return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
       case 'NetworkPolicy':
         return ownerOf(this.selected(this.workloadsByLabel, spec.podSelector, object, (w) => podTemplateOf(w)?.labels ?? {}));

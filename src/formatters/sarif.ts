@@ -71,7 +71,7 @@ export const formatSarif: Formatter = (result, { version }) => {
           },
         ],
         results: [...result.findings.map((f) => toResult(f, false)), ...result.suppressed.map((f) => toResult(f, true))],
-        properties: { summary: result.summary },
+        properties: { summary: result.summary, readiness: result.services.map((s) => ({ service: s.name, level: s.readiness.level, title: s.readiness.title, heldBackBy: s.readiness.heldBackBy, sections: s.readiness.sections })) },
       },
     ],
   };

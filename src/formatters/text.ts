@@ -42,6 +42,16 @@ export const formatText: Formatter = (result, { color }) => {
   const emptyFiles = result.skipped.filter((s) => s.kind === '(file)');
   if (emptyFiles.length > 0) lines.push(c.dim(`skipped ${plural(emptyFiles.length, 'file')}: ${emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ')}`));
 
+  for (const service of result.services) {
+    if (service.objects.length === 0 || service.name === '(unattached)') continue;
+    const r = service.readiness;
+    const scores = r.sections.filter((s) => s.rules > 0).map((s) => `${s.section} ${s.score}%`).join(' · ');
+    const held = r.heldBackBy.length > 0 ? `; held back by ${r.heldBackBy.join(', ')}` : '';
+    const traffic = service.traffic.length > 0 ? `  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}` : '';
+    lines.push(`${c.bold(service.name)}: readiness level ${r.level} (${r.title})${held}`);
+    lines.push(c.dim(`  ${scores}`));
+    if (traffic) lines.push(c.dim(traffic));
+  }
   lines.push(summaryLine(result, c));
   return `${lines.join('\n')}\n`;
 };

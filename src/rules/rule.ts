@@ -1,3 +1,4 @@
+import type { LoadedReport } from '../check/evidence.js';
 import type { K8sObject, KnownKind } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { YamlPath } from '../manifest/yaml.js';
@@ -40,6 +41,10 @@ export interface RuleContext {
   readonly services: readonly ModelService[];
   /** Options from config, merged over the rule's defaults. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Evidence found beside the service's manifest: load-test reports. */
+  readonly evidence: { readonly loadtests: readonly LoadedReport[]; readonly maxAgeDays: number };
+  /** The time of the check (reports older than maxAgeDays are stale). */
+  readonly now: Date;
   readonly report: (report: Report) => void;
 }
 

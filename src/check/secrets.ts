@@ -1,0 +1,80 @@
+/**
+ * Recognising secret values, and never showing one. Every message that names a suspicious value
+ * goes through redact(): mlready's own output must not become the leak it warns about.
+ */
+
+/** Known credential formats: the prefix is public, the rest is the secret. */
+const KNOWN_FORMATS: [RegExp, string][] = [
+  [/\bhf_[A-Za-z0-9]{30,}\b/, 'a Hugging Face token'],
+  [/\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b/, 'an OpenAI/Anthropic-style API key'],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
+  [/\bgithub_pat_[A-Za-z0-9_]{40,}\b/, 'a GitHub token'],
+  [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
+  [/\bglpat-[A-Za-z0-9_-]{20,}\b/, 'a GitLab token'],
+  [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
+  [/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/, 'a PEM private key'],
+];
+
+/** Names that say "this holds a credential". */
+export const SECRET_NAME = /(TOKEN|API_?KEY|ACCESS_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_?KEY|AUTH)/i;
+/** Names that contain a secret word but hold no secret. */
+const HARMLESS_NAME = /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|_TOKENS|MAX_.*TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
+
+export interface SecretMatch {
+  /** What it looks like: "a Hugging Face token", "a high-entropy string", "a literal value of PASSWORD". */
+  kind: string;
+  /** The value, redacted: "hf_****ab12". */
+  redacted: string;
+}
+
+/** Does this literal value look like a secret? `name` is the env var or key it is assigned to. */
+export function detectSecret(value: string, name?: string): SecretMatch | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '' || isReference(trimmed)) return undefined;
+  for (const [pattern, kind] of KNOWN_FORMATS) {
+    const match = pattern.exec(trimmed);
+    if (match) return { kind, redacted: redact(kind === 'a PEM private key' ? trimmed : match[0]) };
+  }
+  if (name && SECRET_NAME.test(name) && !HARMLESS_NAME.test(name) && trimmed.length >= 6 && !/^(true|false|yes|no|none|null|changeme|\d+)$/i.test(trimmed)) {
+    return { kind: `a literal value for ${name}`, redacted: redact(trimmed) };
+  }
+  if (looksHighEntropy(trimmed)) return { kind: 'a high-entropy string', redacted: redact(trimmed) };
+  return undefined;
+}
+
+/** "hf_****ab12": keep a known prefix and the last four characters, hide the rest. */
+export function redact(value: string): string {
+  if (value.includes('PRIVATE KEY')) return '-----BEGIN PRIVATE KEY----- ****';
+  const prefix = /^(hf_|sk-proj-|sk-ant-|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza)/.exec(value)?.[0] ?? '';
+  if (value.length <= prefix.length + 8) return `${prefix}****`;
+  return `${prefix}****${value.slice(-4)}`;
+}
+
+/** ${VAR}, $(VAR), {{ .Values.x }}, vault: and secret-manager references are not literals. */
+function isReference(value: string): boolean {
+  return /^\$\{[^}]+\}$|^\$\([^)]+\)$|^\{\{.*\}\}$|^(vault|secretsmanager|ssm|gcpsm|azkv|ref\+\w+):/i.test(value);
+}
+
+/**
+ * Long, random-looking tokens: 24+ characters of one "word" with mixed classes and a Shannon
+ * entropy above 4 bits per character. URLs, paths, image references and UUIDs are not flagged.
+ */
+export function looksHighEntropy(value: string): boolean {
+  if (value.length < 24 || /\s/.test(value)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes('/') || /^[0-9a-f-]{36}$/i.test(value) || /^[0-9a-f]{40}$/.test(value) || /^sha256:/.test(value)) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(value)).length;
+  if (classes < 3) return false;
+  return shannonEntropy(value) > 4;
+}
+
+export function shannonEntropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let entropy = 0;
+  for (const count of counts.values()) {
+    const p = count / value.length;
+    entropy -= p * Math.log2(p);
+  }
+  return entropy;
+}

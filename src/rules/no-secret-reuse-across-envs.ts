@@ -1,0 +1,61 @@
+import { dirname } from 'node:path';
+import { referencedConfigNames } from '../check/services.js';
+import { containersOf } from '../check/workloads.js';
+import { asArray, asRecord, asString, type K8sObject } from '../check/objects.js';
+import type { ModelService } from '../check/services.js';
+import { defineRule } from './rule.js';
+
+export default defineRule({
+  id: 'no-secret-reuse-across-envs',
+  severity: 'warning',
+  section: 'security',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Secret'],
+  docs: {
+    summary: 'One secret name is not used by several environments (namespaces or overlay directories).',
+    why:
+      'When staging and production read the same secret name, they usually hold the same credential: a staging ' +
+      'pod (or a staging engineer) can read production data, and rotating the token for one environment breaks the other.',
+    fix: 'Give each environment its own secret (e.g. hf-token-staging, hf-token-prod) from its own secret-manager path.',
+  },
+  check({ service, services, report }) {
+    // Report once, on the first service (in order) that uses a reused name.
+    const uses = secretUses(services);
+    for (const [name, list] of uses) {
+      const environments = [...new Set(list.map((u) => u.environment))];
+      if (environments.length < 2) continue;
+      const first = list[0]!;
+      if (first.service !== service) continue;
+      report({
+        object: first.workload,
+        path: ['metadata', 'name'],
+        message: `secret "${name}" is used by ${environments.length} environments (${environments.join(', ')}); give each its own`,
+      });
+    }
+  },
+});
+
+interface SecretUse {
+  service: ModelService;
+  workload: K8sObject;
+  environment: string;
+}
+
+function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]> {
+  const uses = new Map<string, SecretUse[]>();
+  for (const service of services) {
+    for (const workload of service.workloads) {
+      const names = new Set([...referencedConfigNames(workload)].filter((r) => r.startsWith('Secret/')).map((r) => r.slice('Secret/'.length)));
+      for (const ref of containersOf(workload, { init: true })) {
+        for (const pull of asArray(ref.template.spec.imagePullSecrets)) names.delete(asString(asRecord(pull).name) ?? '');
+      }
+      // The environment: the namespace when there is one, else the overlay directory.
+      const environment = workload.namespace ?? dirname(workload.source.file);
+      for (const name of names) {
+        const list = uses.get(name) ?? [];
+        list.push({ service, workload, environment });
+        uses.set(name, list);
+      }
+    }
+  }
+  return uses;
+}

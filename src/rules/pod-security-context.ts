@@ -1,0 +1,37 @@
+import { asRecord, getPath } from '../check/objects.js';
+import { defineRule } from './rule.js';
+import { runtimeOf } from './support/runtimes.js';
+import { servingContainers } from './support/serving.js';
+
+/** Runtimes that run with a read-only root filesystem (caches go to mounted volumes). */
+const READ_ONLY_ROOT_OK = new Set(['custom', 'tfserving', 'kserve']);
+
+export default defineRule({
+  id: 'pod-security-context',
+  severity: 'warning',
+  section: 'security',
+  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  docs: {
+    summary: 'Serving containers run as non-root, without privilege escalation, and with a read-only root filesystem where the runtime allows it.',
+    why:
+      'Model servers parse untrusted input (images, audio, pickled tensors, prompts that drive tools) with large ' +
+      'native libraries. Running them as root with privilege escalation turns one parser bug into a node compromise, ' +
+      'on nodes that also hold GPUs and the credentials of every model scheduled there.',
+    fix:
+      'Set securityContext.runAsNonRoot: true (pod or container), allowPrivilegeEscalation: false, and ' +
+      'readOnlyRootFilesystem: true for custom, TF Serving and KServe servers (mount an emptyDir for /tmp and caches).',
+  },
+  check({ service, report }) {
+    for (const ref of servingContainers(service)) {
+      const pod = asRecord(getPath(ref.template.spec, ['securityContext']));
+      const ctx = asRecord(ref.container.securityContext);
+      const missing: string[] = [];
+      if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) missing.push('runAsNonRoot: true');
+      if (ctx.allowPrivilegeEscalation !== false) missing.push('allowPrivilegeEscalation: false');
+      if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true) missing.push('readOnlyRootFilesystem: true');
+      if (missing.length > 0) {
+        report({ object: ref.workload, path: ref.container.securityContext === undefined ? [...ref.path, 'name'] : [...ref.path, 'securityContext'], message: `${ref.label} does not set ${missing.join(', ')}` });
+      }
+    }
+  },
+});

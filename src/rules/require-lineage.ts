@@ -1,0 +1,33 @@
+import { defineRule } from './rule.js';
+
+const FIELDS = [
+  ['dataset', 'the training dataset'],
+  ['datasetVersion', 'the dataset version'],
+  ['trainingRun', 'the training run'],
+  ['codeCommit', 'the code commit'],
+  ['hyperparameters', 'the hyperparameters'],
+] as const;
+
+export default defineRule({
+  id: 'require-lineage',
+  severity: 'warning',
+  section: 'lineage',
+  kinds: ['ModelService'],
+  docs: {
+    summary: 'The manifest records the model\'s lineage: dataset and its version, training run, code commit and hyperparameters.',
+    why:
+      'When a model misbehaves you need to reproduce it: which data, which code, which settings. Without lineage, ' +
+      'a rollback restores bytes nobody can rebuild, a bias report cannot name the data, and retraining starts from ' +
+      'guesswork.',
+    fix: 'Fill spec.model.lineage (dataset, datasetVersion, trainingRun, codeCommit, hyperparameters) from your experiment tracker at release time.',
+  },
+  check({ service, report }) {
+    const manifest = service.manifest;
+    if (!manifest) return;
+    const lineage = manifest.manifest.spec.model.lineage ?? {};
+    const missing = FIELDS.filter(([key]) => !lineage[key]).map(([, label]) => label);
+    if (missing.length > 0) {
+      report({ object: manifest, path: ['spec', 'model', ...(manifest.manifest.spec.model.lineage ? ['lineage'] : [])], message: `mlready.yaml does not record ${missing.join(', ')} of ${manifest.manifest.spec.model.name} ${manifest.manifest.spec.model.version}` });
+    }
+  },
+});

@@ -1,0 +1,61 @@
+import { defineRule } from './rule.js';
+import { latencyMetrics, mentionsMetric, metricName, promRulesOf, quantileOf, thresholdOf, toMilliseconds } from './support/prometheus.js';
+
+const ERROR_ALERT = /error|fail|5\d\d|5\.\.|abort|exception/i;
+
+export default defineRule({
+  id: 'require-slo-alerts',
+  severity: 'error',
+  section: 'monitoring',
+  kinds: ['PrometheusRule', 'ModelService'],
+  docs: {
+    summary: "A PrometheusRule alerts on this model's p95 latency at the manifest's SLO, on its error rate and on missing features.",
+    why:
+      'An SLO nobody is paged for is a wish. The latency alert must use the same number as the SLO (a 4 s alert on ' +
+      'a 500 ms SLO fires after users have left), and the error-rate and missing-feature alerts catch the failures ' +
+      'latency cannot see: fast wrong answers and fast 500s.',
+    fix: "Add alerts: histogram_quantile(0.95, …) over the latency histogram > SLO p95 (in the metric's unit), an error ratio above slo.errorRate, and max(model_feature_missing_rate) above a threshold; each with for: and labels.severity.",
+  },
+  check({ service, report }) {
+    const manifest = service.manifest;
+    if (!manifest || service.workloads.length === 0) return;
+    const alerts = promRulesOf(service).filter((r) => r.alert);
+    const anchor = service.ofKind('PrometheusRule')[0] ?? manifest;
+    const anchorPath = anchor === manifest ? ['spec'] : ['spec', 'groups'];
+    if (alerts.length === 0) {
+      report({ object: anchor, path: anchorPath, message: `no PrometheusRule alerts on ${manifest.name}: latency, errors and missing features go unnoticed` });
+      return;
+    }
+    const p95 = manifest.manifest.spec.slo?.latencyMs?.p95;
+    if (p95 !== undefined) {
+      const latency = latencyMetrics(service);
+      const candidates = alerts.filter((a) => quantileOf(a.expr) === 0.95 && latency.some((m) => mentionsMetric(a.expr, m)));
+      if (candidates.length === 0) {
+        report({ object: anchor, path: anchorPath, message: `no alert on the p95 latency of ${manifest.name} (histogram_quantile(0.95, …) over ${latency[0]}); the SLO is ${p95} ms` });
+      } else if (!candidates.some((a) => matchesSlo(a.expr, latency, p95))) {
+        const a = candidates[0]!;
+        const metric = latency.find((m) => mentionsMetric(a.expr, m))!;
+        const threshold = thresholdOf(a.expr);
+        report({
+          object: a.object,
+          path: [...a.path, 'expr'],
+          message: `alert ${a.alert} fires at p95 ${threshold === undefined ? '(no threshold)' : `${toMilliseconds(threshold, metric)} ms`}, but the SLO says ${p95} ms`,
+        });
+      }
+    }
+    if (!alerts.some((a) => ERROR_ALERT.test(a.expr) || ERROR_ALERT.test(a.alert ?? ''))) {
+      report({ object: anchor, path: anchorPath, message: `no alert on the error rate of ${manifest.name}` });
+    }
+    const missing = metricName(service, 'featureMissing');
+    if (!alerts.some((a) => mentionsMetric(a.expr, missing))) {
+      report({ object: anchor, path: anchorPath, message: `no alert on missing features of ${manifest.name} (${missing})` });
+    }
+  },
+});
+
+function matchesSlo(expr: string, latency: readonly string[], p95: number): boolean {
+  const threshold = thresholdOf(expr);
+  const metric = latency.find((m) => mentionsMetric(expr, m));
+  if (threshold === undefined || !metric) return false;
+  return Math.abs(toMilliseconds(threshold, metric) - p95) <= p95 * 0.01;
+}

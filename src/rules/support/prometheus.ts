@@ -1,0 +1,80 @@
+import { asArray, asRecord, asString, stringMap, type K8sObject } from '../../check/objects.js';
+import type { ModelService } from '../../check/services.js';
+import { DEFAULT_METRICS } from '../../manifest/types.js';
+import type { YamlPath } from '../../manifest/yaml.js';
+
+export interface PromRule {
+  object: K8sObject;
+  path: YamlPath;
+  alert: string | undefined;
+  record: string | undefined;
+  expr: string;
+  for: string | undefined;
+  labels: Record<string, string>;
+}
+
+/** Every alerting and recording rule of the service's PrometheusRules. */
+export function promRulesOf(service: ModelService): PromRule[] {
+  const out: PromRule[] = [];
+  for (const object of service.ofKind('PrometheusRule')) {
+    asArray(asRecord(object.raw.spec).groups).forEach((g, gi) => {
+      asArray(asRecord(g).rules).forEach((r, ri) => {
+        const rule = asRecord(r);
+        out.push({
+          object,
+          path: ['spec', 'groups', gi, 'rules', ri],
+          alert: asString(rule.alert),
+          record: asString(rule.record),
+          expr: asString(rule.expr) ?? '',
+          for: asString(rule.for),
+          labels: stringMap(rule.labels),
+        });
+      });
+    });
+  }
+  return out;
+}
+
+/** Does the expression read this metric (or its _bucket/_sum/_count series)? */
+export function mentionsMetric(expr: string, metric: string): boolean {
+  const escaped = metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w:])${escaped}(_bucket|_sum|_count|_total)?(?![\\w:])`).test(expr);
+}
+
+/** The number an alert compares against: the last `> N` / `>= N` in the expression. */
+export function thresholdOf(expr: string): number | undefined {
+  const matches = [...expr.matchAll(/>=?\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)/g)];
+  const last = matches[matches.length - 1];
+  return last ? Number(last[1]) : undefined;
+}
+
+/** The quantile of histogram_quantile(q, …), if any. */
+export function quantileOf(expr: string): number | undefined {
+  const m = /histogram_quantile\s*\(\s*(0?\.\d+|1(?:\.0+)?)/.exec(expr);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Converts a threshold on a latency metric to milliseconds, by the metric's unit suffix. */
+export function toMilliseconds(value: number, metric: string): number {
+  if (/(_us|_microseconds)(_bucket)?$/.test(metric)) return value / 1000;
+  if (/(_ms|_milliseconds)(_bucket)?$/.test(metric)) return value;
+  return value * 1000; // Prometheus convention: seconds
+}
+
+/** Latency histograms a service may alert on: the manifest's, the default, the runtime's own. */
+export function latencyMetrics(service: ModelService): string[] {
+  const declared = service.manifest?.manifest.spec.monitoring?.metrics?.latency;
+  return [
+    ...(declared ? [declared] : []),
+    DEFAULT_METRICS.latency,
+    'vllm:e2e_request_latency_seconds',
+    'tgi_request_duration',
+    'nv_inference_request_duration_us',
+    'ts_inference_latency_microseconds',
+    'request_latency_seconds',
+  ];
+}
+
+export function metricName(service: ModelService, kind: keyof typeof DEFAULT_METRICS): string {
+  return service.manifest?.manifest.spec.monitoring?.metrics?.[kind] ?? DEFAULT_METRICS[kind];
+}
