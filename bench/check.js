@@ -1,7 +1,7 @@
 // Benchmarks `mlready check`: throughput on 10 000 generated resources (in-process), and the cold
 // start of the CLI on a 10-file service against bare `node -e 0`, measured in the same run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,7 @@ export function benchCheck() {
     mkdirSync(small);
     const example = join(ROOT, 'examples/llm-chat');
     const docs = [readFileSync(join(example, 'mlready.yaml'), 'utf8')];
-    for (const file of ['deployment', 'service', 'autoscaling', 'monitoring']) docs.push(...readFileSync(join(example, `k8s/${file}.yaml`), 'utf8').split(/^---\n/m));
+    for (const file of readdirSync(join(example, 'k8s')).sort()) docs.push(...readFileSync(join(example, 'k8s', file), 'utf8').split(/^---\n/m));
     while (docs.length < 10) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra-${docs.length} }\ndata: { a: b }\n`);
     docs.slice(0, 10).forEach((doc, i) => writeFileSync(join(small, i === 0 ? 'mlready.yaml' : `object-${i}.yaml`), doc));
 

@@ -22,6 +22,8 @@ describe('pre-commit hook mlready-check', () => {
     await git('config', 'user.email', 'test@example.com');
     await git('config', 'user.name', 'test');
     for (const example of examples) cpSync(join(REPO_ROOT, 'examples', example), join(repo, example), { recursive: true });
+    // The repository's config keeps the example's recorded load-test report valid.
+    cpSync(join(REPO_ROOT, '.mlready.yaml'), join(repo, '.mlready.yaml'));
     await git('add', '-A');
     return execa('pre-commit', ['try-repo', REPO_ROOT, 'mlready-check'], {
       cwd: repo,

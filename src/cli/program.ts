@@ -2,10 +2,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import type { InitFlags } from './commands/init.js';
+import type { ScaffoldFlags } from './commands/scaffold.js';
 import type { CliIO } from './io.js';
 
 /** Output formats of `check`; src/formatters/index.ts holds the same names (a test keeps them equal). */
 export const CHECK_FORMATS = ['github', 'json', 'junit', 'sarif', 'text'] as const;
+/** Runtimes, as src/scaffold/profiles.ts names them (a test keeps them equal). */
+export const RUNTIME_CHOICES = ['custom', 'tfserving', 'tgi', 'torchserve', 'triton', 'vllm'] as const;
 
 /**
  * Runs the mlready CLI and returns its exit code. Commands are lazy-imported so `--help` and
@@ -46,6 +50,56 @@ export async function runCli(io: CliIO): Promise<number> {
     });
 
   program
+    .command('init')
+    .description('write mlready.yaml: asks on a terminal, or takes flags with --yes (CI never hangs)')
+    .option('-y, --yes', 'take flags and defaults, ask nothing')
+    .option('-f, --force', 'overwrite an existing manifest')
+    .option('-o, --output <file>', 'where to write the manifest', 'mlready.yaml')
+    .option('--runtime <runtime>', `serving runtime: ${RUNTIME_CHOICES.join(', ')}`)
+    .option('--model <id>', 'model name or Hugging Face id')
+    .option('--model-version <version>', 'the model version being released')
+    .option('--name <name>', 'service name (default: from the model)')
+    .option('--image <image>', 'serving image, pinned')
+    .option('--uri <uri>', 'where the weights live, pinned (hf://org/model@rev, s3://…/1.0.0/)')
+    .option('--gpus <n>', 'GPUs per replica', parseCount)
+    .option('--gpu-type <type>', 'GPU type (node label value)')
+    .option('--cpu <quantity>', 'CPU per replica')
+    .option('--memory <quantity>', 'memory per replica')
+    .option('--min-replicas <n>', 'minimum replicas', parseCount)
+    .option('--max-replicas <n>', 'maximum replicas', parseCount)
+    .option('--p95-ms <ms>', 'latency SLO, p95 in milliseconds', parseNumber)
+    .option('--error-rate <fraction>', 'error-rate SLO, e.g. 0.01', parseNumber)
+    .option('--drift-features <list>', 'comma-separated features to watch for drift')
+    .option('--drift-warn <psi>', 'drift warning threshold', parseNumber)
+    .option('--drift-critical <psi>', 'drift critical threshold', parseNumber)
+    .addOption(new Option('--rollout <strategy>', 'rollout strategy').choices(['rolling', 'canary', 'blue-green']))
+    .option('--dataset <uri>', 'lineage: the training dataset')
+    .option('--dataset-version <version>', 'lineage: the dataset version')
+    .option('--training-run <id>', 'lineage: experiment-tracker run id or URL')
+    .option('--code-commit <sha>', 'lineage: the training code commit')
+    .option('--hyperparameters <uri>', 'lineage: where the hyperparameters are recorded')
+    .action(async (options: Record<string, unknown>) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExit(await initCommand(io, options as unknown as InitFlags));
+    });
+
+  program
+    .command('scaffold')
+    .description('render a serving container and Kubernetes YAML from mlready.yaml (templates/)')
+    .option('-m, --manifest <file>', 'the model manifest', 'mlready.yaml')
+    .option('--out <dir>', 'output directory (default: the manifest\'s directory)')
+    .addOption(new Option('--target <target>', 'what serves the model').choices(['kubernetes', 'kserve']).default('kubernetes'))
+    .addOption(new Option('--canary <mesh>', 'traffic split for canaries').choices(['none', 'istio']).default('none'))
+    .addOption(new Option('--autoscaler <kind>', 'HPA or KEDA').choices(['hpa', 'keda']).default('hpa'))
+    .option('--templates <dir>', 'your templates, overriding the built-in ones of the same path')
+    .option('--dry-run', 'print the files instead of writing them')
+    .option('-f, --force', 'overwrite files you edited')
+    .action(async (options: Record<string, unknown>) => {
+      const { scaffoldCommand } = await import('./commands/scaffold.js');
+      setExit(scaffoldCommand(io, options as unknown as ScaffoldFlags));
+    });
+
+  program
     .command('rules')
     .description('list the rule catalogue')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
@@ -69,6 +123,12 @@ export async function runCli(io: CliIO): Promise<number> {
     return handleError(error, io, program.opts<{ debug?: boolean }>().debug === true);
   }
   return exitCode;
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CommanderError(ExitCode.CouldNotRun, 'mlready.invalidArgument', `error: expected a number, got "${value}"`);
+  return n;
 }
 
 function parseCount(value: string): number {

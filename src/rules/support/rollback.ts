@@ -51,6 +51,8 @@ export function estimateRollbackTime(service: ModelService, workload: K8sObject,
     } else {
       perWave = surgePlusUnavailable(asRecord(strategy.canary), replicas);
     }
+  } else if (workload.kind === 'InferenceService') {
+    perWave = surgePlusUnavailable(asRecord(getPath(spec, ['predictor', 'deploymentStrategy', 'rollingUpdate'])), replicas);
   } else if (asString(getPath(spec, ['strategy', 'type'])) === 'Recreate') {
     perWave = replicas;
   } else {

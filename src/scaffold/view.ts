@@ -1,0 +1,211 @@
+import type { ModelManifest } from '../manifest/types.js';
+import { parseDurationSeconds } from '../rules/support/scaling.js';
+import { PROFILES, type ScaffoldProfile } from './profiles.js';
+
+export type Target = 'kubernetes' | 'kserve';
+export type Canary = 'none' | 'istio';
+export type Autoscaler = 'hpa' | 'keda';
+
+export interface ScaffoldOptions {
+  target: Target;
+  canary: Canary;
+  autoscaler: Autoscaler;
+}
+
+/** Everything the templates read. Built from the manifest alone; no I/O, no clock. */
+export interface ScaffoldView {
+  name: string;
+  namespace: string | undefined;
+  runtime: string;
+  model: { name: string; version: string; uri: string | undefined; servedName: string };
+  image: string;
+  baseImage: string;
+  port: number;
+  metricsPort: number | undefined;
+  metricsPortName: string;
+  adminPort: number | undefined;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  podLabels: Record<string, string>;
+  args: string[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  resources: { requests: Record<string, string | number>; limits: Record<string, string | number> };
+  gpus: number;
+  gpuResource: string;
+  gpuType: string | undefined;
+  probes: { startup: unknown; readiness: unknown; liveness: unknown };
+  shm: boolean;
+  readOnlyRoot: boolean;
+  weights: { mode: 'baked' | 'download' | 'volume'; baked: boolean; pvc: boolean; emptyDir: boolean; dir: string; claim: string; fetch: { image: string; script: string } | undefined };
+  rollout: { maxSurge: number | string; maxUnavailable: number; progressDeadlineSeconds: number; budgetSeconds: number; fits: boolean };
+  terminationGracePeriodSeconds: number;
+  scaling: { min: number; max: number; metric: string; target: number; targetText: string; query: string; concurrency: number };
+  slo: { p95Ms: number | undefined; errorRate: number };
+  alerts: { latencyExpr: string | undefined; latencyThreshold: number | undefined; errorExpr: string; featureMissingExpr: string; driftMetric: string; driftWarn: number; driftCritical: number; driftMethod: string; retrainAlert: string; retrainRoute: string | undefined };
+  metrics: { prediction: string; featureMissing: string; latency: string; errors: string };
+  alertPrefix: string;
+  /** Recording-rule prefix (a valid metric name). */
+  recordPrefix: string;
+  options: ScaffoldOptions;
+  llm: boolean;
+  expectedLoadSeconds: number;
+  imagePullSeconds: number;
+  drift: { features: string[]; schedule: string; reference: string; current: string } | undefined;
+}
+
+/** The weights directory inside the container. */
+const MODEL_DIR = '/models/model';
+
+export function buildView(manifest: ModelManifest, options: ScaffoldOptions): ScaffoldView {
+  const spec = manifest.spec;
+  const profile: ScaffoldProfile = PROFILES[spec.serving.runtime];
+  const name = manifest.metadata.name;
+  const version = spec.model.version;
+  const port = spec.serving.port ?? profile.port;
+  const gpus = spec.resources?.gpu ?? (profile.gpuByDefault ? 1 : 0);
+  const gpuResource = spec.resources?.gpuResource ?? 'nvidia.com/gpu';
+  const cpu = String(spec.resources?.cpu ?? profile.defaults.cpu);
+  const memory = String(spec.resources?.memory ?? profile.defaults.memory);
+  const load = spec.serving.expectedLoadSeconds ?? profile.defaults.expectedLoadSeconds;
+  const pull = spec.serving.imagePullSeconds ?? profile.defaults.imagePullSeconds;
+  const maxRequest = spec.serving.maxRequestSeconds ?? profile.defaults.maxRequestSeconds;
+  const weightsMode = spec.serving.weights ?? 'volume';
+  const servedName = name;
+  const selector = { 'app.kubernetes.io/name': name };
+  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/version': version, 'app.kubernetes.io/managed-by': 'mlready', 'mlready.dev/model': name };
+  const podLabels = { ...selector, 'mlready.dev/model': name, 'mlready.dev/model-version': version, 'mlready.dev/track': 'stable' };
+
+  const resources = {
+    requests: { cpu, memory, ...(gpus > 0 ? { [gpuResource]: gpus } : {}) } as Record<string, string | number>,
+    limits: { cpu, memory, ...(gpus > 0 ? { [gpuResource]: gpus } : {}) } as Record<string, string | number>,
+  };
+  if (weightsMode === 'download') {
+    resources.requests['ephemeral-storage'] = String(spec.resources?.ephemeralStorage ?? '50Gi');
+    resources.limits['ephemeral-storage'] = String(spec.resources?.ephemeralStorage ?? '50Gi');
+  }
+
+  const readyPath = profile.readyPath.replace('{{model}}', servedName);
+  const http = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: 'http' }, ...extra });
+  const readinessPeriod = 5;
+  const probes = {
+    // Startup covers the model load with margin; liveness only starts after it.
+    startup: http(readyPath, { periodSeconds: 10, failureThreshold: Math.ceil(load / 10) + 6, timeoutSeconds: 5 }),
+    readiness: http(readyPath, { periodSeconds: readinessPeriod, failureThreshold: 3, timeoutSeconds: 5 }),
+    liveness: profile.livePath
+      ? http(profile.livePath, { periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 })
+      : { tcpSocket: { port: 'http' }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+  };
+
+  // A rolling update sized to the rollback budget: as many pods per wave as the budget needs.
+  const budgetSeconds = parseDurationSeconds(spec.rollout?.rollbackBudget ?? '5m') ?? 300;
+  const min = spec.scaling?.minReplicas ?? 2;
+  const max = Math.max(spec.scaling?.maxReplicas ?? min * 2, min + 1);
+  const perWaveSeconds = pull + load + readinessPeriod;
+  const waves = Math.max(1, Math.floor(budgetSeconds / perWaveSeconds));
+  const perWave = Math.ceil(min / waves);
+  const rollout = {
+    maxSurge: perWave >= min ? '100%' : perWave,
+    maxUnavailable: 0,
+    progressDeadlineSeconds: budgetSeconds,
+    budgetSeconds,
+    fits: perWaveSeconds <= budgetSeconds,
+  };
+
+  const latency = profile.latencyMetric(servedName);
+  const latencyName = spec.monitoring?.metrics?.latency ?? latency.name;
+  const latencySelector = spec.monitoring?.metrics?.latency ? `{model="${name}"}` : latency.selector;
+  const p95 = spec.slo?.latencyMs?.p95;
+  const latencyThreshold = p95 === undefined ? undefined : latency.unit === 's' ? p95 / 1000 : p95;
+  const drift = spec.monitoring?.drift;
+  const method = drift?.method ?? 'psi';
+  const metrics = {
+    latency: latencyName,
+    prediction: spec.monitoring?.metrics?.prediction ?? 'model_prediction_value',
+    featureMissing: spec.monitoring?.metrics?.featureMissing ?? 'model_feature_missing_rate',
+    errors: spec.monitoring?.metrics?.errors ?? 'model_inference_errors_total',
+  };
+  const alertPrefix = name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const retrainAlert = spec.monitoring?.retraining?.onAlert ?? `${alertPrefix}DataDriftCritical`;
+
+  const env: ScaffoldView['env'] = [];
+  if (spec.model.uri?.startsWith('hf://') && weightsMode !== 'baked') {
+    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: `${name}-hf-token`, key: 'token', optional: true } } });
+  }
+  if (!profile.readOnlyRoot) env.push({ name: 'HOME', value: '/tmp' });
+
+  return {
+    name,
+    namespace: manifest.metadata.namespace,
+    runtime: spec.serving.runtime,
+    model: { name: spec.model.name, version, uri: spec.model.uri, servedName },
+    image: spec.serving.image ?? profile.baseImage,
+    baseImage: profile.baseImage,
+    port,
+    metricsPort: profile.metricsPort,
+    metricsPortName: profile.metricsPort ? 'metrics' : 'http',
+    adminPort: profile.adminPort,
+    labels,
+    selector,
+    podLabels,
+    args: profile.args({ modelDir: MODEL_DIR, servedName, port, tensorParallel: spec.serving.tensorParallel ?? Math.max(gpus, 1) }),
+    env,
+    resources,
+    gpus,
+    gpuResource,
+    gpuType: spec.resources?.gpuType,
+    probes,
+    shm: profile.shm,
+    readOnlyRoot: profile.readOnlyRoot,
+    weights: {
+      mode: weightsMode,
+      baked: weightsMode === 'baked',
+      pvc: weightsMode === 'volume',
+      emptyDir: weightsMode === 'download',
+      dir: MODEL_DIR,
+      claim: `${name}-weights-${version.replace(/[^a-z0-9-]/gi, '-').toLowerCase()}`,
+      fetch: weightsMode === 'download' ? fetchStep(spec.model.uri) : undefined,
+    },
+    rollout,
+    terminationGracePeriodSeconds: maxRequest + 20,
+    scaling: scalingOf(spec.scaling, profile, min, max, name),
+    slo: { p95Ms: p95, errorRate: spec.slo?.errorRate ?? 0.01 },
+    alerts: {
+      latencyExpr: latencyThreshold === undefined ? undefined : `histogram_quantile(0.95, sum by (le) (rate(${latencyName}_bucket${latencySelector}[5m]))) > ${latencyThreshold}`,
+      latencyThreshold,
+      errorExpr: `${spec.monitoring?.metrics?.errors ? `sum(rate(${metrics.errors}{model="${name}"}[5m])) / sum(rate(${latencyName}_count${latencySelector}[5m]))` : profile.errorRatio(servedName, name)} > ${spec.slo?.errorRate ?? 0.01}`,
+      featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model="${name}"}) > 0.05`,
+      driftMetric: spec.monitoring?.metrics?.drift ?? 'model_data_drift_score',
+      driftWarn: drift?.warn ?? (method === 'psi' ? 0.1 : 0.1),
+      driftCritical: drift?.critical ?? (method === 'psi' ? 0.25 : 0.2),
+      driftMethod: method,
+      retrainAlert,
+      retrainRoute: drift?.alertRoute,
+    },
+    metrics,
+    alertPrefix,
+    recordPrefix: name.replace(/-/g, '_'),
+    options,
+    llm: profile.llm,
+    expectedLoadSeconds: load,
+    imagePullSeconds: pull,
+    drift: drift?.features
+      ? { features: drift.features, schedule: drift.schedule ?? '0 * * * *', reference: drift.reference ?? `s3://mlready-drift/${name}/${version}/reference-profile.json`, current: drift.current ?? `s3://mlready-drift/${name}/current/` }
+      : undefined,
+  };
+}
+
+/** An init step that fetches weights at a pinned revision, by URI scheme. */
+function fetchStep(uri: string | undefined): { image: string; script: string } | undefined {
+  if (!uri) return undefined;
+  const hf = /^hf:\/\/([^@]+)@(.+)$/.exec(uri);
+  if (hf) return { image: 'python:3.12.7-slim-bookworm', script: `pip install --no-cache-dir huggingface_hub==0.26.2 && huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}` };
+  if (uri.startsWith('s3://')) return { image: 'amazon/aws-cli:2.17.0', script: `aws s3 sync ${uri} ${MODEL_DIR}` };
+  if (uri.startsWith('gs://')) return { image: 'google/cloud-sdk:492.0.0-slim', script: `gcloud storage cp -r ${uri}* ${MODEL_DIR}` };
+  return undefined;
+}
+
+function scalingOf(scaling: ModelManifest['spec']['scaling'], profile: ScaffoldProfile, min: number, max: number, name: string): ScaffoldView['scaling'] {
+  const metric = scaling?.metric ?? profile.scalingMetric;
+  const target = scaling?.target ?? profile.scalingTarget;
+  return { min, max, metric, target, targetText: String(target), query: `avg(${metric}{app_kubernetes_io_name="${name}"})`, concurrency: profile.llm ? 16 : 32 };
+}
