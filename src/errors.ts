@@ -65,6 +65,13 @@ export class InputError extends MlreadyError {
   }
 }
 
+/** A network peer (Pushgateway, webhook, endpoint) could not be reached or refused. */
+export class NetworkError extends MlreadyError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('NETWORK', message, options);
+  }
+}
+
 /** The Kubernetes API refused or failed. */
 export class ClusterError extends MlreadyError {
   constructor(message: string, options?: ErrorOptions) {

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import type { DriftFlags, ProfileFlags } from './commands/drift.js';
 import type { InitFlags } from './commands/init.js';
 import type { ScaffoldFlags } from './commands/scaffold.js';
 import type { CliIO } from './io.js';
@@ -25,6 +26,7 @@ export async function runCli(io: CliIO): Promise<number> {
     .version(VERSION, '-V, --version')
     .option('--debug', 'show stack traces and internal detail (never secret values)')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -97,6 +99,44 @@ export async function runCli(io: CliIO): Promise<number> {
     .action(async (options: Record<string, unknown>) => {
       const { scaffoldCommand } = await import('./commands/scaffold.js');
       setExit(scaffoldCommand(io, options as unknown as ScaffoldFlags));
+    });
+
+  const drift = program
+    .command('drift')
+    .enablePositionalOptions()
+    .description('measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift')
+    .option('-r, --reference <file>', 'reference data (CSV, JSONL, JSON array, Parquet) or a profile from `mlready drift profile`')
+    .option('-c, --current <file>', 'current production data')
+    .option('-m, --manifest <file>', 'the model manifest (default: ./mlready.yaml when present)')
+    .option('--model <name>', 'the model label for metrics, without a manifest')
+    .option('--features <list>', 'comma-separated feature columns (default: monitoring.drift.features, else all)')
+    .option('--prediction <column>', 'the prediction column, for prediction drift')
+    .addOption(new Option('--method <method>', 'the statistic judged against the thresholds').choices(['psi', 'ks', 'js']))
+    .option('--warn <value>', 'warning threshold (default: manifest, else PSI 0.1)', parseNumber)
+    .option('--critical <value>', 'critical threshold (default: manifest, else PSI 0.25)', parseNumber)
+    .option('--dataset-share <fraction>', 'share of drifted features that makes the dataset drifted (default 0.5)', parseNumber)
+    .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'html', 'prometheus']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file')
+    .option('--push <url>', 'push the metrics to a Prometheus Pushgateway')
+    .option('--on-critical <url>', 'call this retraining webhook on critical drift (or env:NAME to read the URL from the environment)')
+    .option('--webhook-token-file <file>', 'bearer token for the webhook (default: $MLREADY_WEBHOOK_TOKEN)')
+    .action(async (options: Record<string, unknown>) => {
+      const { driftCommand } = await import('./commands/drift.js');
+      setExit(await driftCommand(io, options as unknown as DriftFlags));
+    });
+  drift
+    .command('profile')
+    .description('save a reference profile (bin edges, counts, categories, missing rates, row count, data hash)')
+    .argument('<data>', 'reference data (CSV, JSONL, JSON array, Parquet)')
+    .option('-o, --output <file>', 'where to write the profile (JSON)')
+    .option('-m, --manifest <file>', 'the model manifest (default: ./mlready.yaml when present)')
+    .option('--features <list>', 'comma-separated feature columns')
+    .option('--prediction <column>', 'the prediction column')
+    .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
+    .action(async (data: string, options: Record<string, unknown>) => {
+      const { driftProfileCommand } = await import('./commands/drift.js');
+      setExit(await driftProfileCommand(io, data, options as unknown as ProfileFlags));
     });
 
   program
