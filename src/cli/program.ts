@@ -26,7 +26,6 @@ export async function runCli(io: CliIO): Promise<number> {
     .version(VERSION, '-V, --version')
     .option('--debug', 'show stack traces and internal detail (never secret values)')
     .showSuggestionAfterError(true)
-    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -103,7 +102,6 @@ export async function runCli(io: CliIO): Promise<number> {
 
   const drift = program
     .command('drift')
-    .enablePositionalOptions()
     .description('measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift')
     .option('-r, --reference <file>', 'reference data (CSV, JSONL, JSON array, Parquet) or a profile from `mlready drift profile`')
     .option('-c, --current <file>', 'current production data')
@@ -117,7 +115,7 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--dataset-share <fraction>', 'share of drifted features that makes the dataset drifted (default 0.5)', parseNumber)
     .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'html', 'prometheus']).default('text'))
-    .option('-o, --output <file>', 'write the report to a file')
+    .option('--output-file <file>', 'write the report to a file')
     .option('--push <url>', 'push the metrics to a Prometheus Pushgateway')
     .option('--on-critical <url>', 'call this retraining webhook on critical drift (or env:NAME to read the URL from the environment)')
     .option('--webhook-token-file <file>', 'bearer token for the webhook (default: $MLREADY_WEBHOOK_TOKEN)')
@@ -134,9 +132,9 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--features <list>', 'comma-separated feature columns')
     .option('--prediction <column>', 'the prediction column')
     .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
-    .action(async (data: string, options: Record<string, unknown>) => {
+    .action(async (data: string, options: ProfileFlags) => {
       const { driftProfileCommand } = await import('./commands/drift.js');
-      setExit(await driftProfileCommand(io, data, options as unknown as ProfileFlags));
+      setExit(await driftProfileCommand(io, data, options));
     });
 
   program

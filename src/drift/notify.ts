@@ -33,7 +33,8 @@ async function send(url: string, init: RequestInit, timeoutMs: number, what: str
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.name : 'error');
+    const inner = (error as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : inner?.message) ?? 'error';
     // Only the kind of failure: the URL may carry credentials.
     throw new NetworkError(`could not reach ${what} (${cause})`, { cause: error });
   }

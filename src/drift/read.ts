@@ -74,7 +74,7 @@ async function* readJsonArray(file: string, shown: string): AsyncGenerator<Row> 
   const queue: Row[] = [];
   let failure: unknown;
   parser.onValue = ({ value }) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) queue.push(value as Row);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) queue.push(value);
   };
   parser.onError = (error) => {
     failure = error;
@@ -85,7 +85,7 @@ async function* readJsonArray(file: string, shown: string): AsyncGenerator<Row> 
     } catch (error) {
       failure = error;
     }
-    if (failure) throw new InputError(`${shown} is not a JSON array of objects: ${failure instanceof Error ? failure.message : String(failure)}`);
+    if (failure) throw new InputError(`${shown} is not a JSON array of objects: ${failure instanceof Error ? failure.message : 'parse error'}`);
     while (queue.length > 0) yield queue.shift()!;
   }
 }

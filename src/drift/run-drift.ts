@@ -41,7 +41,7 @@ export async function createProfile(options: Pick<DriftOptions, 'cwd' | 'manifes
 
 /** Measures drift of current data against a reference (data or profile) and judges it. */
 export async function runDrift(options: DriftOptions): Promise<DriftReport> {
-  const profile = (await readProfile(options)) ?? (await createProfile({ ...options, data: options.reference }));
+  const profile = readProfile(options) ?? (await createProfile({ ...options, data: options.reference }));
   const file = resolve(options.cwd, options.current);
   const source = openRows(file, relative(options.cwd, file) || options.current);
   const columns = await columnsOf(source);
@@ -70,7 +70,7 @@ export function thresholdsOf(options: Pick<DriftOptions, 'manifest' | 'method' |
   };
 }
 
-async function readProfile(options: DriftOptions): Promise<DriftProfile | undefined> {
+function readProfile(options: DriftOptions): DriftProfile | undefined {
   if (!options.reference.endsWith('.json')) return undefined;
   const file = resolve(options.cwd, options.reference);
   let value: unknown;

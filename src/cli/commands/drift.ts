@@ -24,7 +24,7 @@ export interface DriftFlags {
   datasetShare?: number;
   bins?: number;
   format: 'text' | 'json' | 'html' | 'prometheus';
-  output?: string;
+  outputFile?: string;
   push?: string;
   onCritical?: string;
   webhookTokenFile?: string;
@@ -43,10 +43,10 @@ export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number
   const output = flags.format === 'json' ? formatDriftJson(report, VERSION)
     : flags.format === 'html' ? formatDriftHtml(report)
     : flags.format === 'prometheus' ? formatDriftPrometheus(report, service)
-    : formatDriftText(report, { color: !flags.output && useColor(io) });
-  if (flags.output) {
-    writeOutput(io, flags.output, output);
-    io.stderr(`mlready: wrote ${flags.format} drift report to ${flags.output}\n`);
+    : formatDriftText(report, { color: !flags.outputFile && useColor(io) });
+  if (flags.outputFile) {
+    writeOutput(io, flags.outputFile, output);
+    io.stderr(`mlready: wrote ${flags.format} drift report to ${flags.outputFile}\n`);
   } else io.stdout(output);
   if (flags.push) {
     const status = await pushMetrics(flags.push, service, formatDriftPrometheus(report, service));
