@@ -38,5 +38,11 @@ export function generateRows(n: number, seed: number, shift = false): Generated[
 
 export function writeCsv(file: string, rows: readonly Record<string, unknown>[]): void {
   const columns = Object.keys(rows[0] ?? {});
-  writeFileSync(file, [columns.join(','), ...rows.map((r) => columns.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n');
+  writeFileSync(file, [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n');
+}
+
+function cell(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? '' : JSON.stringify(value);
 }
