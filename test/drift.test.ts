@@ -202,3 +202,50 @@ describe('mlready drift, Pushgateway and retraining webhook', () => {
     expect(run.stderr).not.toContain('secret-path');
   });
 });
+
+describe('the scaffolded drift CronJob', () => {
+  const servers: { close(): void }[] = [];
+  afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+  it('runs mlready drift on the fetched data, pushes the scores and triggers retraining; critical drift does not fail the job', async () => {
+    const { parseManifest } = await import('../src/manifest/load.js');
+    const { loadTemplates, renderScaffold } = await import('../src/scaffold/render.js');
+    const { parse } = await import('yaml');
+    const { BIN } = await import('./helpers/cli.js');
+    const text = completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [amount, age, country]');
+    const { manifest } = parseManifest(text, 'mlready.yaml');
+    const cron = renderScaffold(manifest, { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' }, loadTemplates()).find((f) => f.path === 'k8s/drift-cronjob.yaml')!;
+    const job = parse(cron.content) as { spec: { schedule: string; jobTemplate: { spec: { template: { spec: { containers: { args: string[]; env: { name: string; valueFrom?: { secretKeyRef: { name: string } } }[] }[] } } } } } };
+    const container = job.spec.jobTemplate.spec.template.spec.containers[0]!;
+    expect(container.env.find((e) => e.name === 'RETRAINING_WEBHOOK_URL')?.valueFrom?.secretKeyRef.name).toBe('custom-model-retraining');
+    // Run the job's own command line here, with the local build in place of `npm exec mlready@…`.
+    const dir = dataDir({ shift: true });
+    await cli(['drift', 'profile', 'reference.csv', '--features', 'amount,age,country', '-o', 'reference-profile.json'], { cwd: dir });
+    const script = container.args[0]!
+      .replace(/npm exec --yes mlready@\S+ --/, `node ${BIN}`)
+      .replace('/data/reference-profile.json', join(dir, 'reference-profile.json'))
+      .replace('/data/current.parquet', join(dir, 'current.csv'));
+    const gateway = await recorder(servers);
+    const hook = await recorder(servers);
+    const run = await execa('sh', ['-c', script], { env: { PUSHGATEWAY_URL: gateway.base, RETRAINING_WEBHOOK_URL: `${hook.base}/retrain`, NO_COLOR: '1' }, reject: false });
+    expect(run.stdout).toContain('✖ critical drift: amount, country');
+    expect(run.exitCode).toBe(0);
+    expect(gateway.requests[0]?.url).toBe('/metrics/job/mlready_drift/model/custom-model');
+    expect(hook.requests).toHaveLength(1);
+  });
+});
+
+async function recorder(servers: { close(): void }[]) {
+  const requests: { url: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      requests.push({ url: req.url ?? '', body });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  servers.push(server);
+  return { requests, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}

@@ -68,6 +68,7 @@ export interface ManifestSpec {
       schedule?: string;
       reference?: string;
       current?: string;
+      pushgateway?: string;
       alertRoute?: string;
       external?: { provider: string; alertRoute?: string };
     };

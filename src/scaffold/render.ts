@@ -77,6 +77,7 @@ export function renderScaffold(manifest: ModelManifest, options: ScaffoldOptions
   }
   plan.push(k8s('prometheusrule'), k8s('networkpolicy'));
   if (options.canary === 'istio') plan.push(k8s('destinationrule'), k8s('virtualservice'));
+  if (view.drift) plan.push(k8s('drift-cronjob'));
   for (const extra of [...templates.keys()].filter((t) => t.startsWith('extra/')).sort()) {
     plan.push([extra.slice('extra/'.length).replace(/\.hbs$/, ''), extra]);
   }
@@ -108,6 +109,20 @@ function contextOf(view: ScaffoldView): Record<string, unknown> {
     hfRepo: hf?.[1] ?? view.model.name,
     revision: hf?.[2] ?? 'main',
     features: view.drift?.features ?? [],
+    driftCommand: view.drift ? driftCommand(view) : '',
     graceSeconds: Math.max(view.terminationGracePeriodSeconds - 15, 5),
   };
+}
+
+/** The shell line the drift job runs: exit 1 (critical drift) is a result, not a job failure. */
+function driftCommand(view: ScaffoldView): string {
+  const drift = view.drift!;
+  const args = [
+    'drift', '--reference', '/data/reference-profile.json', '--current', drift.currentFile,
+    '--model', view.name, '--features', drift.features.join(','),
+    '--method', view.alerts.driftMethod, '--warn', String(view.alerts.driftWarn), '--critical', String(view.alerts.driftCritical),
+    '--push', '"$PUSHGATEWAY_URL"',
+    ...(drift.webhook ? ['--on-critical', 'env:RETRAINING_WEBHOOK_URL'] : []),
+  ];
+  return `npm exec --yes mlready@${drift.mlreadyVersion} -- ${args.join(' ')}; code=$?; [ "$code" -le 1 ]`;
 }

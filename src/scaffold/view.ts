@@ -1,5 +1,6 @@
 import type { ModelManifest } from '../manifest/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
+import { VERSION } from '../version.js';
 import { PROFILES, type ScaffoldProfile } from './profiles.js';
 
 export type Target = 'kubernetes' | 'kserve';
@@ -50,7 +51,17 @@ export interface ScaffoldView {
   llm: boolean;
   expectedLoadSeconds: number;
   imagePullSeconds: number;
-  drift: { features: string[]; schedule: string; reference: string; current: string } | undefined;
+  drift: {
+    features: string[];
+    schedule: string;
+    reference: string;
+    current: string;
+    currentFile: string;
+    pushgateway: string;
+    fetch: { image: string; script: string };
+    webhook: { url: { name: string; key: string }; token: { name: string; key: string } | undefined } | undefined;
+    mlreadyVersion: string;
+  } | undefined;
 }
 
 /** The weights directory inside the container. */
@@ -188,9 +199,7 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     llm: profile.llm,
     expectedLoadSeconds: load,
     imagePullSeconds: pull,
-    drift: drift?.features
-      ? { features: drift.features, schedule: drift.schedule ?? '0 * * * *', reference: drift.reference ?? `s3://mlready-drift/${name}/${version}/reference-profile.json`, current: drift.current ?? `s3://mlready-drift/${name}/current/` }
-      : undefined,
+    drift: drift?.features ? driftJob(manifest) : undefined,
   };
 }
 
@@ -208,4 +217,31 @@ function scalingOf(scaling: ModelManifest['spec']['scaling'], profile: ScaffoldP
   const metric = scaling?.metric ?? profile.scalingMetric;
   const target = scaling?.target ?? profile.scalingTarget;
   return { min, max, metric, target, targetText: String(target), query: `avg(${metric}{app_kubernetes_io_name="${name}"})`, concurrency: profile.llm ? 16 : 32 };
+}
+
+/** The drift CronJob: fetch the saved profile and a production sample, run `mlready drift`, push, trigger retraining. */
+function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
+  const { name } = manifest.metadata;
+  const { version } = manifest.spec.model;
+  const drift = manifest.spec.monitoring!.drift!;
+  const reference = drift.reference ?? `s3://mlready-drift/${name}/${version}/reference-profile.json`;
+  const current = drift.current ?? `s3://mlready-drift/${name}/current/sample.parquet`;
+  const ext = /\.(csv|tsv|jsonl|ndjson|json|parquet)$/.exec(current)?.[1] ?? 'parquet';
+  const currentFile = `/data/current.${ext}`;
+  const copy = (uri: string, to: string) => (uri.startsWith('gs://') ? `gcloud storage cp ${uri} ${to}` : uri.startsWith('s3://') ? `aws s3 cp ${uri} ${to}` : `cp ${uri} ${to}`);
+  const image = reference.startsWith('gs://') || current.startsWith('gs://') ? 'google/cloud-sdk:492.0.0-slim' : 'amazon/aws-cli:2.17.0';
+  const retraining = manifest.spec.monitoring?.retraining;
+  return {
+    features: drift.features ?? [],
+    schedule: drift.schedule ?? '0 * * * *',
+    reference,
+    current,
+    currentFile,
+    pushgateway: drift.pushgateway ?? 'http://prometheus-pushgateway.monitoring.svc:9091',
+    fetch: { image, script: `${copy(reference, '/data/reference-profile.json')} && ${copy(current, currentFile)}` },
+    webhook: retraining?.trigger === 'webhook' && retraining.webhook?.urlSecretRef
+      ? { url: retraining.webhook.urlSecretRef, token: retraining.webhook.tokenSecretRef }
+      : undefined,
+    mlreadyVersion: VERSION,
+  };
 }
