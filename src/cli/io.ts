@@ -11,6 +11,8 @@ export interface CliIO {
   stdinIsTTY: boolean;
   /** Reads all of standard input, up to `maxBytes`. */
   readStdin: (maxBytes: number) => Promise<string>;
+  /** CPU time this process used so far, in microseconds (load-generator saturation). */
+  cpuMicros?: () => number;
   /** Called once with a function that stops the running command cleanly (SIGINT). */
   onInterrupt?: (handler: () => void) => void;
 }

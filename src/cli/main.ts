@@ -30,4 +30,8 @@ process.exitCode = await runCli({
   stdinIsTTY: process.stdin.isTTY === true,
   readStdin,
   onInterrupt: (handler) => interruptHandlers.push(handler),
+  cpuMicros: () => {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  },
 });

@@ -3,6 +3,7 @@ import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import type { DriftFlags, ProfileFlags } from './commands/drift.js';
+import type { LoadtestFlags } from './commands/loadtest.js';
 import type { InitFlags } from './commands/init.js';
 import type { ScaffoldFlags } from './commands/scaffold.js';
 import type { CliIO } from './io.js';
@@ -100,6 +101,45 @@ export async function runCli(io: CliIO): Promise<number> {
       setExit(scaffoldCommand(io, options as unknown as ScaffoldFlags));
     });
 
+  program
+    .command('loadtest')
+    .description('load-test a model endpoint against its SLO (OpenAI streaming, KServe v2, TF Serving, TorchServe, HTTP JSON); exit 1 when the SLO breaks')
+    .argument('[url]', 'the endpoint, e.g. http://127.0.0.1:8000 (the protocol picks the path unless the URL has one)')
+    .option('-m, --manifest <file>', 'the model manifest: protocol, model name, SLO, image and version for the report')
+    .addOption(new Option('--protocol <protocol>', 'request protocol (default: from the manifest)').choices(['openai', 'kserve-v2', 'tfserving', 'torchserve', 'http']))
+    .option('--model <name>', 'model name in the request/URL (default: the manifest name)')
+    .addOption(new Option('--endpoint <endpoint>', 'OpenAI endpoint').choices(['chat', 'completions']).default('chat'))
+    .option('--no-stream', 'OpenAI: do not stream (no TTFT/TPOT)')
+    .option('--rate <n>', 'open loop: requests per second, sent on schedule whatever the latency', parseNumber)
+    .option('--poisson', 'open loop: Poisson arrivals instead of a constant rate')
+    .option('--ramp <stages>', 'open loop stages, e.g. 30s:5,60s:20')
+    .option('--concurrency <n>', 'closed loop: this many requests in flight', parseCount)
+    .option('--sweep <start:step:max>', 'raise the rate step by step until the SLO breaks; each step lasts --duration')
+    .option('--duration <duration>', 'how long to send (each sweep step), e.g. 60s')
+    .option('--requests <n>', 'stop after this many requests', parseCount)
+    .option('--warmup <duration>', 'leading time excluded from the statistics', '0s')
+    .option('--timeout <duration>', 'per-request timeout', '60s')
+    .option('--prompt <text>', 'OpenAI: the prompt')
+    .option('--body <json>', 'request body (JSON)')
+    .option('--payload-file <file>', 'requests from a JSON array or JSONL file, in order')
+    .option('--sample', 'with --payload-file: sample requests at random instead of in order')
+    .option('--input-tokens <spec>', 'synthetic prompts: 128, uniform:64-256 or normal:128,32 tokens')
+    .option('--output-tokens <spec>', 'synthetic prompts: max_tokens distribution')
+    .option('--seed <n>', 'seed for Poisson arrivals, sampling and synthetic prompts', parseCount, 1)
+    .option('--slo <expr>', "SLO, e.g. 'p95<100ms,error_rate<1%,ttft_p95<500ms' (default: the manifest's slo)")
+    .option('--metrics-url <url>', 'Prometheus endpoint to scrape during the run (repeatable)', collect, [])
+    .option('--header <header>', 'extra request header "Name: value" (repeatable)', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--save [file]', 'save the report (default .mlready/loadtest/<date>-<service>-<version>.json beside the manifest)')
+    .option('--baseline <report>', 'fail on a regression against a saved report')
+    .option('--tolerance <fraction>', 'allowed regression against the baseline', parseNumber, 0.1)
+    .option('--image <image>', 'the image under test, recorded in the report (default: the manifest)')
+    .option('--force', 'allow rates above 5000/s or concurrency above 1000')
+    .action(async (url: string | undefined, options: Record<string, unknown>) => {
+      const { loadtestCommand } = await import('./commands/loadtest.js');
+      setExit(await loadtestCommand(io, url, options as unknown as LoadtestFlags));
+    });
+
   const drift = program
     .command('drift')
     .description('measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift')
@@ -161,6 +201,10 @@ export async function runCli(io: CliIO): Promise<number> {
     return handleError(error, io, program.opts<{ debug?: boolean }>().debug === true);
   }
   return exitCode;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseNumber(value: string): number {

@@ -1,0 +1,70 @@
+import { Chalk } from 'chalk';
+import type { Distribution } from './record.js';
+import type { LoadSummary, Regression, SloCheck } from './report.js';
+
+export interface LoadOutcome {
+  target: string;
+  summary: LoadSummary;
+  checks: SloCheck[];
+  regressions: Regression[];
+  passed: boolean;
+  sweep?: { rate: number; rps: number; p95: number; errorRate: number; passed: boolean }[] | undefined;
+  bestRate?: number | undefined;
+}
+
+/** The final terminal report: latency table, token timing, errors, a latency-over-time chart, the SLO verdict. */
+export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const s = outcome.summary;
+  const lines = [
+    `${outcome.target}: ${s.requests.total} requests in ${s.measuredSeconds.toFixed(1)} s (${s.rps.toFixed(1)}/s), ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%)${s.interrupted ? c.yellow(' — interrupted, partial results') : ''}`,
+    '',
+    `${''.padEnd(14)}${['p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'].map((h) => h.padStart(9)).join('')}`,
+    row('latency ms', s.latency),
+  ];
+  if (s.ttft.count > 0) lines.push(row('ttft ms', s.ttft), row('tpot ms', s.tpot), row('itl ms', s.itl));
+  lines.push(row('sched. lag ms', s.scheduleLag));
+  if (s.tokens.output > 0) lines.push('', `output tokens: ${s.tokens.output} (${s.tokens.perSecond.toFixed(1)}/s) · goodput ${s.goodput.toFixed(2)} req/s`);
+  if (Object.keys(s.errorsByKind).length > 0) lines.push(`errors: ${Object.entries(s.errorsByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (s.timeline.length > 1) lines.push('', 'p95 latency over time (ms):', ...chart(s.timeline.map((p) => p.p95)));
+  if (outcome.sweep) {
+    lines.push('', 'sweep:', ...outcome.sweep.map((p) => `  rate ${String(p.rate).padStart(6)}/s → ${p.rps.toFixed(1).padStart(7)}/s  p95 ${p.p95.toFixed(1).padStart(8)} ms  errors ${(p.errorRate * 100).toFixed(2)}%  ${p.passed ? c.green('meets SLO') : c.red('breaks SLO')}`));
+    lines.push(outcome.bestRate === undefined ? c.red('no tested rate meets the SLO') : `highest rate meeting the SLO: ${outcome.bestRate}/s`);
+  }
+  for (const w of s.warnings) lines.push(c.yellow(`warning: ${w}`));
+  if (outcome.checks.length > 0) {
+    lines.push('', 'SLO:');
+    for (const check of outcome.checks) lines.push(`  ${check.passed ? c.green('✔') : c.red('✖')} ${check.expression} (actual ${check.actual ?? 'no data'})`);
+  }
+  for (const r of outcome.regressions) lines.push(c.red(`  ✖ regression: ${r.metric} ${r.baseline} → ${r.current}`));
+  lines.push(outcome.passed ? c.green('✔ SLO met') : c.red('✖ SLO broken'));
+  return `${lines.join('\n')}\n`;
+}
+
+function row(label: string, d: Distribution): string {
+  const values = [d.p50, d.p90, d.p95, d.p99, d['p99.9'], d.max, d.mean];
+  return `${label.padEnd(14)}${values.map((v) => (d.count === 0 ? '–' : v.toFixed(1)).padStart(9)).join('')}`;
+}
+
+/** A small chart: one column per second, 6 rows high. */
+export function chart(values: readonly number[], height = 6): string[] {
+  const max = Math.max(...values, 1e-9);
+  const columns = values.length > 60 ? downsample(values, 60) : values;
+  const rows: string[] = [];
+  for (let level = height; level >= 1; level--) {
+    const threshold = (level - 0.5) / height;
+    const label = level === height ? max.toFixed(0).padStart(7) : ''.padStart(7);
+    rows.push(`${label} │${columns.map((v) => (v / max >= threshold ? '█' : ' ')).join('')}`);
+  }
+  rows.push(`${'0'.padStart(7)} └${'─'.repeat(columns.length)} ${values.length}s`);
+  return rows;
+}
+
+function downsample(values: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const slice = values.slice(Math.floor((i * values.length) / n), Math.floor(((i + 1) * values.length) / n));
+    out.push(Math.max(...slice));
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { InputError, UsageError } from '../errors.js';
+
+/** Gives the i-th payload: inline, from a JSON/JSONL file (in order or sampled), or synthetic prompts. */
+export type PayloadSource = (i: number) => unknown;
+
+const WORDS = 'the model serves requests under load while latency and throughput are measured against the service level objective'.split(' ');
+
+/** A length distribution: "128" (fixed), "uniform:64-256" or "normal:128,32". */
+export function parseLengths(spec: string, random: () => number): () => number {
+  if (/^\d+$/.test(spec)) return () => Number(spec);
+  let m = /^uniform:(\d+)-(\d+)$/.exec(spec);
+  if (m) {
+    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    return () => lo + Math.floor(random() * (hi - lo + 1));
+  }
+  m = /^normal:(\d+),(\d+)$/.exec(spec);
+  if (m) {
+    const [mean, sd] = [Number(m[1]), Number(m[2])];
+    return () => Math.max(1, Math.round(mean + sd * Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random())));
+  }
+  throw new UsageError(`invalid length "${spec}": use 128, uniform:64-256 or normal:128,32`);
+}
+
+/** Synthetic prompts of about `input` tokens (one word ≈ one token) asking for `output` tokens. */
+export function syntheticPayloads(input: () => number, output: () => number): PayloadSource {
+  return (i) => {
+    const n = input();
+    const words = Array.from({ length: n }, (_, k) => WORDS[(i + k) % WORDS.length]);
+    return { prompt: `Request ${i}: ${words.join(' ')}`, maxTokens: output() };
+  };
+}
+
+export function filePayloads(file: string, shown: string, sample: boolean, random: () => number): PayloadSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read payload file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let items: unknown[];
+  if (file.endsWith('.jsonl') || file.endsWith('.ndjson')) {
+    items = text.split('\n').map((line, i) => [line, i] as const).filter(([line]) => line.trim() !== '').map(([line, i]) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new InputError(`${shown}:${i + 1}: not valid JSON`);
+      }
+    });
+  } else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new InputError(`${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    items = Array.isArray(parsed) ? parsed : [parsed];
+  }
+  if (items.length === 0) throw new InputError(`${shown} holds no requests`);
+  return sample ? () => items[Math.floor(random() * items.length)] : (i) => items[i % items.length];
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same arrivals, samples and prompts. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
