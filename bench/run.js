@@ -2,8 +2,9 @@
 // baseline measured in the same run, so machines can be compared by ratio, not by seconds).
 import { benchCheck } from './check.js';
 import { benchDrift } from './drift.js';
+import { benchLoadtest } from './loadtest.js';
 
-const benches = { check: benchCheck, drift: benchDrift };
+const benches = { check: benchCheck, loadtest: benchLoadtest, drift: benchDrift };
 const only = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;

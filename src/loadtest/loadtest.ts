@@ -63,7 +63,17 @@ export async function runLoadtest(options: LoadtestOptions, deps: LoadtestDeps):
   const origin = deps.clock.now();
   const scraper = options.metricsUrls.length > 0 ? startScraping(options.metricsUrls, { intervalMs: 1000, origin: origin + options.warmupMs, now: deps.clock.now }) : undefined;
   const goodLimits = goodLimitsOf(options.slo);
-  const next = (i: number) => prepare(options.target, options.payload(i));
+  // The same payload object gives the same request: prepare it once.
+  let lastPayload: unknown;
+  let lastRequest: ReturnType<typeof prepare> | undefined;
+  const next = (i: number) => {
+    const payload = options.payload(i);
+    if (lastRequest === undefined || payload !== lastPayload) {
+      lastPayload = payload;
+      lastRequest = prepare(options.target, payload);
+    }
+    return lastRequest;
+  };
   const cpuStart = options.cpuMicros?.();
   const run = (load: LoadModel) => runLoad({
     sender: deps.sender, next, load, durationMs: options.durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs,

@@ -66,6 +66,8 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   const pending = new Set<Promise<void>>();
   const aborted = () => options.signal?.aborted === true;
   const finish = (sample: Sample) => {
+    // Requests cut short by an interrupt measured nothing; the partial report leaves them out.
+    if (sample.error === 'interrupted') return;
     completed++;
     if (!sample.ok) errors++;
     if (sample.intended >= warmEnd) recorder.record(sample);

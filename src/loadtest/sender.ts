@@ -26,77 +26,157 @@ export interface HttpSenderOptions {
  */
 export function createHttpSender(options: HttpSenderOptions): Sender {
   const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
-  const { now } = options;
+  const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal, inFlight: new Set() };
+  // Interrupts (Ctrl-C) end in-flight requests at once instead of after their timeout.
+  options.signal?.addEventListener('abort', () => {
+    for (const handler of context.inFlight) handler.abortNow();
+  }, { once: true });
+  // Each distinct request is encoded once: body bytes and a flat header list.
+  const encoded = new WeakMap<PreparedRequest, { body: Buffer | undefined; headers: string[] }>();
   return {
-    async send(request, intended) {
-      const sent = now();
-      const base = { intended, sent };
-      const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
-      try {
-        const response = await pool.request({ path: request.path, method: request.method, headers: request.headers, body: request.body, signal });
-        if (response.statusCode >= 400) {
-          await response.body.dump();
-          return { ...base, end: now(), ok: false, status: response.statusCode, error: `http_${response.statusCode}` };
-        }
-        if (request.stream) return await readStream(response.body, base, now);
-        const text = await response.body.text();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          if (options.protocol === 'http' || options.protocol === 'torchserve') return { ...base, end: now(), ok: true, status: response.statusCode };
-          return { ...base, end: now(), ok: false, status: response.statusCode, error: 'parse' };
-        }
-        const end = now();
-        const invalid = validateResponse(options.protocol, parsed);
-        if (invalid) return { ...base, end, ok: false, status: response.statusCode, error: 'parse' };
-        if (!request.expectTokens) return { ...base, end, ok: true, status: response.statusCode };
-        const usage = usageOf(parsed);
-        return { ...base, end, ok: true, status: response.statusCode, outputTokens: usage ?? estimateTokens(contentOf(parsed)), tokensFromUsage: usage !== undefined };
-      } catch (error) {
-        return { ...base, end: now(), ok: false, error: errorKind(error) };
+    send(request, intended) {
+      let wire = encoded.get(request);
+      if (wire === undefined) {
+        wire = { body: request.body === undefined ? undefined : Buffer.from(request.body), headers: Object.entries(request.headers).flat() };
+        encoded.set(request, wire);
       }
+      return new Promise<Sample>((resolve) => {
+        const handler = new ResponseHandler(context, request, intended, resolve);
+        try {
+          // undici's dispatch API: no Readable per response, no timer per request (the Pool's
+          // headersTimeout and bodyTimeout bound each request). Far cheaper than fetch or request().
+          pool.dispatch({ path: request.path, method: request.method, headers: wire.headers, body: wire.body }, handler);
+        } catch (error) {
+          handler.onError(error);
+        }
+      });
     },
     close: () => pool.close(),
   };
 }
 
-/** Reads an OpenAI Server-Sent Events stream, timing the first and every later content chunk. */
-async function readStream(body: AsyncIterable<Buffer | Uint8Array>, base: { intended: number; sent: number }, now: () => number): Promise<Sample> {
-  let firstToken: number | undefined;
-  const chunkTimes: number[] = [];
-  let chunks = 0;
-  let usage: number | undefined;
-  let malformed = false;
-  let done = false;
-  const parser = createParser({
-    onEvent(event) {
+interface SendContext {
+  now: () => number;
+  protocol: LoadProtocol;
+  signal: AbortSignal | undefined;
+  inFlight: Set<ResponseHandler>;
+}
+
+/** One request's dispatch handler; a class, so a send allocates one object rather than six closures. */
+class ResponseHandler {
+  private readonly sent: number;
+  private status = 0;
+  private chunks: Buffer[] | undefined;
+  private readonly stream: SseReader | undefined;
+  private abort: ((err?: Error) => void) | undefined;
+
+  constructor(
+    private readonly context: SendContext,
+    private readonly request: PreparedRequest,
+    private readonly intended: number,
+    private readonly resolve: (sample: Sample) => void,
+  ) {
+    this.sent = context.now();
+    this.stream = request.stream ? new SseReader(context.now) : undefined;
+  }
+
+  abortNow(): void {
+    this.abort?.(new Error('interrupted'));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    this.context.inFlight.add(this);
+    if (this.context.signal?.aborted) abort(new Error('interrupted'));
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.status >= 400 || this.context.protocol === 'http' || this.context.protocol === 'torchserve') return true;
+    if (this.stream) this.stream.feed(chunk);
+    else (this.chunks ??= []).push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const end = this.context.now();
+    if (this.status >= 400) this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: false, error: `http_${this.status}` });
+    else if (this.stream) this.settle(this.stream.finish(this.intended, this.sent, end));
+    // Plain HTTP and TorchServe: any body is an answer, not decoded (the hot path of a load test).
+    else if (this.context.protocol === 'http' || this.context.protocol === 'torchserve') this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: true });
+    else this.settle(judgeBody(this.context.protocol, this.request, this.chunks ?? [], { intended: this.intended, sent: this.sent, end, status: this.status }));
+  }
+
+  onError(error: unknown): void {
+    this.settle({ intended: this.intended, sent: this.sent, end: this.context.now(), ok: false, error: this.context.signal?.aborted ? 'interrupted' : errorKind(error) });
+  }
+
+  private settle(sample: Sample): void {
+    this.context.inFlight.delete(this);
+    this.resolve(sample);
+  }
+}
+
+function judgeBody(protocol: LoadProtocol, request: PreparedRequest, chunks: readonly Buffer[], base: { intended: number; sent: number; end: number; status: number }): Sample {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return { ...base, ok: false, error: 'parse' };
+  }
+  if (validateResponse(protocol, parsed)) return { ...base, ok: false, error: 'parse' };
+  if (!request.expectTokens) return { ...base, ok: true };
+  const usage = usageOf(parsed);
+  return { ...base, ok: true, outputTokens: usage ?? estimateTokens(contentOf(parsed)), tokensFromUsage: usage !== undefined };
+}
+
+/** Reads an OpenAI Server-Sent Events stream as it arrives, timing the first and every later content chunk. */
+class SseReader {
+  private firstToken: number | undefined;
+  private readonly chunkTimes: number[] = [];
+  private chunks = 0;
+  private usage: number | undefined;
+  private malformed = false;
+  private done = false;
+  private readonly decoder = new TextDecoder();
+  private readonly parser = createParser({
+    onEvent: (event) => {
       if (event.data === '[DONE]') {
-        done = true;
+        this.done = true;
         return;
       }
       let chunk: unknown;
       try {
         chunk = JSON.parse(event.data);
       } catch {
-        malformed = true;
+        this.malformed = true;
         return;
       }
-      usage = usageOf(chunk) ?? usage;
+      this.usage = usageOf(chunk) ?? this.usage;
       if (contentOf(chunk) !== '') {
-        const t = now();
-        if (firstToken === undefined) firstToken = t;
-        else chunkTimes.push(t);
-        chunks++;
+        const t = this.now();
+        if (this.firstToken === undefined) this.firstToken = t;
+        else this.chunkTimes.push(t);
+        this.chunks++;
       }
     },
   });
-  const decoder = new TextDecoder();
-  for await (const piece of body) parser.feed(decoder.decode(piece, { stream: true }));
-  const end = now();
-  if (malformed || (!done && chunks === 0)) return { ...base, end, ok: false, error: 'parse' };
-  // Without usage, each content chunk counts as one token (vLLM and TGI stream one token a chunk).
-  return { ...base, end, ok: true, status: 200, firstToken, chunkTimes, outputTokens: usage ?? chunks, tokensFromUsage: usage !== undefined };
+
+  constructor(private readonly now: () => number) {}
+
+  feed(chunk: Buffer): void {
+    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+  }
+
+  finish(intended: number, sent: number, end: number): Sample {
+    if (this.malformed || (!this.done && this.chunks === 0)) return { intended, sent, end, ok: false, error: 'parse' };
+    // Without usage, each content chunk counts as one token (vLLM and TGI stream one token a chunk).
+    return { intended, sent, end, ok: true, status: 200, firstToken: this.firstToken, chunkTimes: this.chunkTimes, outputTokens: this.usage ?? this.chunks, tokensFromUsage: this.usage !== undefined };
+  }
 }
 
 export function errorKind(error: unknown): string {
