@@ -27,14 +27,14 @@ interface Json {
 }
 
 /** A fake clock and sender: the statistics and thresholds without sockets or waiting. */
-function fakeRun(latencies: (i: number) => number, load: Parameters<typeof runLoad>[0]['load'], requests: number) {
+function fakeRun(latencies: (i: number) => number, load: Parameters<typeof runLoad>[0]['load'], requests: number, durationMs?: number) {
   let t = 0;
   const clock: Clock = { now: () => t, sleep: (ms) => { t += ms; return Promise.resolve(); } };
   const sender: Sender = {
     send: (_r, intended) => Promise.resolve({ intended, sent: t, end: intended + latencies(Math.round(intended)), ok: true, firstToken: intended + 10, outputTokens: 11 }),
     close: () => Promise.resolve(),
   };
-  return runLoad({ sender, next: () => ({ method: 'POST', path: '/', body: '', headers: {}, stream: false, expectTokens: false }), load, maxRequests: requests, warmupMs: 0, clock });
+  return runLoad({ sender, next: () => ({ method: 'POST', path: '/', body: '', headers: {}, stream: false, expectTokens: false }), load, maxRequests: requests, durationMs, warmupMs: 0, clock });
 }
 
 describe('statistics and thresholds (fake sender, fake clock)', () => {
@@ -186,5 +186,63 @@ describe('mlready loadtest, bad input', () => {
     const run = await cli(['loadtest', server.url, '--protocol', 'openai', '--payload-file', 'requests.jsonl', '--requests', '2'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error: requests.jsonl:2: not valid JSON');
+  });
+});
+
+describe('mlready loadtest, run control and extras', () => {
+  it('Ctrl-C stops cleanly, prints and saves the partial report', async () => {
+    const server = await serve(openAiServer({ ttftMs: 20, tokens: 3 }));
+    const dir = tmpTree();
+    const started = Date.now();
+    const run = await cli(['loadtest', server.url, '--protocol', 'openai', '--rate', '20', '--duration', '60s', '--save', 'partial.json'], { cwd: dir, interruptAfterMs: 1000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.stderr).toContain('interrupted: stopping');
+    expect(run.stdout).toContain('interrupted, partial results');
+    const report = JSON.parse(readFileSync(join(dir, 'partial.json'), 'utf8')) as { summary: { interrupted: boolean; requests: { total: number; errors: number } } };
+    expect(report.summary.interrupted).toBe(true);
+    expect(report.summary.requests.total).toBeGreaterThan(5);
+    expect(report.summary.requests.errors).toBe(0);
+  });
+
+  it('scrapes --metrics-url onto the timeline and records peak memory in the report', async () => {
+    const server = await serve(kserveServer());
+    let scrape = 0;
+    const exporter = await serve((async () => {
+      const { createServer } = await import('node:http');
+      const s = createServer((_req, res) => {
+        scrape++;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`# HELP DCGM_FI_DEV_GPU_UTIL GPU utilisation\n# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{gpu="0"} ${60 + scrape}\nDCGM_FI_DEV_FB_USED{gpu="0"} 20480\nprocess_resident_memory_bytes ${1e9 + scrape}\nnv_inference_queue_duration_us 12\n`);
+      });
+      await new Promise<void>((done) => s.listen(0, '127.0.0.1', done));
+      const { port } = s.address() as { port: number };
+      return { url: `http://127.0.0.1:${port}/metrics`, requests: 0, close: () => new Promise<void>((done) => s.close(() => done())) };
+    })());
+    const dir = tmpTree();
+    await cli(['loadtest', server.url, '--protocol', 'kserve-v2', '--rate', '10', '--duration', '2500ms', '--metrics-url', exporter.url, '--save', 'r.json'], { cwd: dir });
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { metrics: Record<string, { peak: number }>; peak: { memoryBytes: number; gpuMemoryBytes: number } };
+    expect(report.metrics['DCGM_FI_DEV_GPU_UTIL{gpu="0"}']!.peak).toBeGreaterThan(61);
+    expect(report.peak.memoryBytes).toBeGreaterThan(1e9);
+    expect(report.peak.gpuMemoryBytes).toBe(20480 * 1024 * 1024);
+  });
+
+  it('open loop: ramp stages change the rate; Poisson arrivals keep the mean rate', async () => {
+    const ramp = await fakeRun(() => 5, { mode: 'rate', rate: 10, stages: [{ durationMs: 2000, rate: 10 }, { durationMs: 2000, rate: 50 }] }, 1_000_000, 4000);
+    const perSecond = summarise(ramp).timeline.map((p) => p.requests);
+    expect(perSecond.slice(0, 2)).toEqual([10, 10]);
+    expect(perSecond.slice(2)).toEqual([50, 50]);
+    let t = 0;
+    const clock = { now: () => t, sleep: (ms: number) => { t += ms; return Promise.resolve(); } };
+    const sender: Sender = { send: (_r, intended) => Promise.resolve({ intended, sent: intended, end: intended + 1, ok: true }), close: () => Promise.resolve() };
+    const { seeded } = await import('../src/loadtest/payloads.js');
+    const poisson = await runLoad({ sender, next: () => ({ method: 'POST', path: '/', body: '', headers: {}, stream: false, expectTokens: false }), load: { mode: 'rate', rate: 100, poisson: true }, durationMs: 20_000, warmupMs: 0, clock, random: seeded(7) });
+    expect(poisson.sent / 20).toBeGreaterThan(90);
+    expect(poisson.sent / 20).toBeLessThan(110);
+  });
+
+  it('warns when the generator itself is saturated', async () => {
+    const { Recorder } = await import('../src/loadtest/record.js');
+    const summary = summarise({ recorder: new Recorder(0), measuredMs: 1000, sent: 0, dropped: 3, interrupted: false, eventLoopP99Ms: 120 });
+    expect(summary.warnings.join('\n')).toMatch(/the load generator is saturated \(event-loop delay p99 120 ms/);
+    expect(summary.warnings.join('\n')).toContain('3 requests were not sent');
   });
 });

@@ -12,7 +12,7 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured output (fast; no build needed). */
-export async function cli(argv: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function cli(argv: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string>; interruptAfterMs?: number } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli({
@@ -24,6 +24,9 @@ export async function cli(argv: string[], options: { cwd?: string; stdin?: strin
     stdoutIsTTY: false,
     stdinIsTTY: false,
     readStdin: () => Promise.resolve(options.stdin ?? ''),
+    onInterrupt: (handler) => {
+      if (options.interruptAfterMs !== undefined) setTimeout(handler, options.interruptAfterMs);
+    },
   });
   return { code, stdout, stderr };
 }
