@@ -1,5 +1,7 @@
 import { createParser } from 'eventsource-parser';
-import { Pool, errors } from 'undici';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { FastPool } from './fast-client.js';
 import { NetworkError } from '../errors.js';
 import { contentOf, estimateTokens, usageOf, validateResponse, type LoadProtocol, type PreparedRequest } from './protocols.js';
 import type { Sample } from './record.js';
@@ -21,31 +23,20 @@ export interface HttpSenderOptions {
 }
 
 /**
- * An undici Pool with keep-alive: far less CPU per request than fetch, so the generator measures
- * the server, not itself (bench/loadtest.js compares it with autocannon and wrk).
+ * Keep-alive connections with requests pre-encoded once (src/loadtest/fast-client.ts), so the
+ * generator measures the server, not itself (bench/loadtest.js compares it with autocannon and wrk).
  */
 export function createHttpSender(options: HttpSenderOptions): Sender {
-  const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  const pool = new FastPool(options.origin, { connections: options.connections, timeoutMs: options.timeoutMs, now: options.now });
   const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal, inFlight: new Set() };
   // Interrupts (Ctrl-C) end in-flight requests at once instead of after their timeout.
-  options.signal?.addEventListener('abort', () => {
-    for (const handler of context.inFlight) handler.abortNow();
-  }, { once: true });
-  // Each distinct request is encoded once: body bytes and a flat header list.
-  const encoded = new WeakMap<PreparedRequest, { body: Buffer | undefined; headers: string[] }>();
+  options.signal?.addEventListener('abort', () => pool.abortAll(new Error('interrupted')), { once: true });
   return {
     send(request, intended) {
-      let wire = encoded.get(request);
-      if (wire === undefined) {
-        wire = { body: request.body === undefined ? undefined : Buffer.from(request.body), headers: Object.entries(request.headers).flat() };
-        encoded.set(request, wire);
-      }
       return new Promise<Sample>((resolve) => {
         const handler = new ResponseHandler(context, request, intended, resolve);
         try {
-          // undici's dispatch API: no Readable per response, no timer per request (the Pool's
-          // headersTimeout and bodyTimeout bound each request). Far cheaper than fetch or request().
-          pool.dispatch({ path: request.path, method: request.method, headers: wire.headers, body: wire.body }, handler);
+          pool.dispatch(request, handler);
         } catch (error) {
           handler.onError(error);
         }
@@ -78,10 +69,6 @@ class ResponseHandler {
   ) {
     this.sent = context.now();
     this.stream = request.stream ? new SseReader(context.now) : undefined;
-  }
-
-  abortNow(): void {
-    this.abort?.(new Error('interrupted'));
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -180,21 +167,39 @@ class SseReader {
 }
 
 export function errorKind(error: unknown): string {
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout';
   const e = error as { name?: string; code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
   const code = e.code ?? e.cause?.code ?? '';
+  if (code === 'EPROTO' && !/SSL|TLS/i.test(String((error as Error).message))) return 'parse';
   if (/CERT|TLS|SSL|DEPTH_ZERO|SELF_SIGNED/.test(code)) return 'tls';
   if (/ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|ENOTFOUND|EHOSTUNREACH|UND_ERR_CLOSED/.test(code)) return 'connection';
   return 'connection';
 }
 
-/** Pre-flight: can the origin be reached at all? Unreachable URLs are exit 2, not a 100 % error rate. */
+/**
+ * Pre-flight: can the origin be reached at all (TCP, and the TLS handshake for https)? Unreachable
+ * URLs are exit 2, not a 100 % error rate.
+ */
 export async function probeOrigin(origin: string, timeoutMs: number): Promise<void> {
-  const pool = new Pool(origin, { connections: 1, connectTimeout: timeoutMs });
+  const url = new URL(origin);
+  const https = url.protocol === 'https:';
+  const options = { host: url.hostname, port: Number(url.port || (https ? 443 : 80)) };
   try {
-    const response = await pool.request({ path: '/', method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
-    await response.body.dump();
+    await new Promise<void>((resolve, reject) => {
+      const socket = https ? tlsConnect({ ...options, servername: url.hostname }, done) : netConnect(options, done);
+      const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        socket.end();
+        resolve();
+      }
+      function fail(error: Error) {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      }
+      socket.once('error', fail);
+    });
   } catch (error) {
     const kind = errorKind(error);
     const code = (error as { code?: string }).code ?? kind;
@@ -202,7 +207,5 @@ export async function probeOrigin(origin: string, timeoutMs: number): Promise<vo
       hint: kind === 'tls' ? 'check the certificate (NODE_EXTRA_CA_CERTS for a private CA)' : 'is the server running, and is the URL right?',
       cause: error,
     });
-  } finally {
-    await pool.close();
   }
 }
