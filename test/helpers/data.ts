@@ -1,16 +1,8 @@
 import { writeFileSync } from 'node:fs';
 
-/** A seeded PRNG (mulberry32) so generated data, and the tests on it, are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded PRNG the load generator uses, so generated data is reproducible. */
+export { seeded as rng } from '../../src/loadtest/payloads.js';
+import { seeded as rng } from '../../src/loadtest/payloads.js';
 
 export function normal(random: () => number, mean = 0, sd = 1): number {
   const u = Math.max(random(), 1e-12);
