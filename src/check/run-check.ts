@@ -100,6 +100,12 @@ export function runCheck(options: CheckOptions): CheckResult {
 
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
   const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({ id: rule.id, severity, section: rule.section, ...rule.docs }));
+  const findingsByService = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const list = findingsByService.get(finding.service);
+    if (list) list.push(finding);
+    else findingsByService.set(finding.service, [finding]);
+  }
   return {
     findings,
     suppressed,
@@ -109,7 +115,7 @@ export function runCheck(options: CheckOptions): CheckResult {
       name: s.name,
       manifest: s.manifest?.source.file,
       objects: s.objects.map((o) => o.ref),
-      readiness: computeReadiness(findings.filter((f) => f.service === s.name), ruleMetas),
+      readiness: computeReadiness(findingsByService.get(s.name) ?? [], ruleMetas),
       traffic: trafficShares(s),
     })),
     rules: ruleMetas,

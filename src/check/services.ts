@@ -52,10 +52,11 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
   for (const workload of rest.filter(isWorkload)) {
     const target = index.byName(workload, true) ?? index.nearestByDirectory(workload, true) ?? (manifestCount === 1 ? builders[0] : undefined);
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment) form one service.
-    const sibling = target ? undefined : builders.find((b) => !b.manifest && b.name === serviceNameFor(workload) && b.objects.every((o) => o.namespace === workload.namespace));
+    const name = serviceNameFor(workload);
+    const sibling = target ? undefined : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
     if (target ?? sibling) index.place(workload, (target ?? sibling)!);
     else {
-      const builder = new ServiceBuilder(serviceNameFor(workload), undefined, workload.source.file);
+      const builder = new ServiceBuilder(name, undefined, workload.source.file);
       builders.push(builder);
       index.addBuilder(builder);
       index.place(workload, builder);
@@ -116,6 +117,11 @@ class GroupIndex {
       for (const [key, value] of Object.entries(labelsOf(object))) push(this.servicesByLabel, `${key}=${value}`, object);
       push(this.servicesByName, object.name, object);
     }
+  }
+
+  /** Manifest-less services of this name. */
+  withoutManifest(name: string): ServiceBuilder[] {
+    return (this.buildersByName.get(name) ?? []).filter((b) => !b.manifest);
   }
 
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */

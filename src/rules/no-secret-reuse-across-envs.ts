@@ -40,7 +40,12 @@ interface SecretUse {
   environment: string;
 }
 
+/** Computed once per run (the rule runs once per service; the answer is the same each time). */
+const cache = new WeakMap<readonly ModelService[], Map<string, SecretUse[]>>();
+
 function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]> {
+  const cached = cache.get(services);
+  if (cached) return cached;
   const uses = new Map<string, SecretUse[]>();
   for (const service of services) {
     for (const workload of service.workloads) {
@@ -57,5 +62,6 @@ function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]>
       }
     }
   }
+  cache.set(services, uses);
   return uses;
 }
