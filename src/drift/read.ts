@@ -13,8 +13,6 @@ export interface RowSource {
   rows(): AsyncGenerator<Row>;
 }
 
-export const DATA_FORMATS = ['csv', 'jsonl', 'json', 'parquet'] as const;
-
 /** A streaming reader for CSV, JSON Lines, JSON arrays or Parquet, chosen by extension. */
 export function openRows(file: string, shown: string): RowSource {
   let size: number;

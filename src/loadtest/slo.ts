@@ -77,7 +77,3 @@ function convert(value: number, unit: string | undefined, metric: Threshold['met
 function sloError(text: string, at: number, message: string): UsageError {
   return new UsageError(`invalid SLO at character ${at + 1}: ${message}\n  ${text}\n  ${' '.repeat(Math.max(0, at))}^`);
 }
-
-export function describeThreshold(t: Threshold): string {
-  return t.source;
-}

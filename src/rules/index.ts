@@ -85,7 +85,3 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     versionedModelUri,
   ].map((rule) => [rule.id, rule]),
 );
-
-export function getRule(id: string): Rule | undefined {
-  return RULES.get(id);
-}
