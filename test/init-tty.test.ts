@@ -37,9 +37,9 @@ describe('mlready init at a real terminal', () => {
       await tmux('send-keys', '-t', session, 'C-u');
       await tmux('send-keys', '-t', session, '-l', '2.3.0');
       await tmux('send-keys', '-t', session, 'Enter');
-      // Every other question: take the proposed default.
-      for (let i = 0; i < 30 && !existsSync(join(dir, 'exit.txt')); i++) {
-        await sleep(200);
+      // Every other question: wait until it is on screen, then take the proposed default.
+      for (const question of ['Service name', 'Protocol', 'GPUs per replica', 'GPU type', 'CPU per replica', 'Memory per replica', 'Minimum replicas', 'Maximum replicas', 'Latency SLO', 'Error-rate SLO', 'Features to watch', 'Drift warning threshold', 'Drift critical threshold', 'Rollout strategy']) {
+        await waitFor(question);
         await tmux('send-keys', '-t', session, 'Enter');
       }
       for (let i = 0; i < 50 && !existsSync(join(dir, 'exit.txt')); i++) await sleep(100);
