@@ -84,7 +84,7 @@ export function runCheck(options: CheckOptions): CheckResult {
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
     const evidence = {
-      loadtests: manifestFile && manifestFile !== '<stdin>' ? loadReports(options.cwd, manifestFile, config.loadtest.reports) : [],
+      loadtests: manifestFile && manifestFile !== '<stdin>' && rules.some((r) => r.rule.id === 'load-test-evidence') ? loadReports(options.cwd, manifestFile, config.loadtest.reports) : [],
       maxAgeDays: config.loadtest.maxAgeDays,
     };
     for (const enabled of rules) {

@@ -1,3 +1,4 @@
+import { DRIFT_DEFAULTS } from '../manifest/types.js';
 import { foldCounts, type CurrentSummary, type DriftProfile } from './profile.js';
 import { jsDistance, ksFromHistograms, ksPValue, psi, sum } from './stats.js';
 
@@ -12,11 +13,7 @@ export interface Thresholds {
   datasetShare: number;
 }
 
-export const DEFAULT_THRESHOLDS: Record<DriftMethod, { warn: number; critical: number }> = {
-  psi: { warn: 0.1, critical: 0.25 },
-  ks: { warn: 0.1, critical: 0.2 },
-  js: { warn: 0.1, critical: 0.2 },
-};
+export { DRIFT_DEFAULTS as DEFAULT_THRESHOLDS } from '../manifest/types.js';
 
 export interface FeatureDrift {
   feature: string;
@@ -92,7 +89,7 @@ export function compare(profile: DriftProfile, current: CurrentSummary, threshol
         histogram: { labels, reference: shares(refCounts), current: shares(curCounts) },
       };
     }
-    const limits = drift.method === thresholds.method ? thresholds : { ...thresholds, ...DEFAULT_THRESHOLDS[drift.method] };
+    const limits = drift.method === thresholds.method ? thresholds : { ...thresholds, ...DRIFT_DEFAULTS[drift.method] };
     drift.status = drift.score >= limits.critical ? 'critical' : drift.score >= limits.warn ? 'warn' : 'ok';
     features.push(drift);
   }

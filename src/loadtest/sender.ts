@@ -28,7 +28,7 @@ export interface HttpSenderOptions {
  */
 export function createHttpSender(options: HttpSenderOptions): Sender {
   const pool = new FastPool(options.origin, { connections: options.connections, timeoutMs: options.timeoutMs, now: options.now });
-  const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal, inFlight: new Set() };
+  const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal };
   // Interrupts (Ctrl-C) end in-flight requests at once instead of after their timeout.
   options.signal?.addEventListener('abort', () => pool.abortAll(new Error('interrupted')), { once: true });
   return {
@@ -50,7 +50,6 @@ interface SendContext {
   now: () => number;
   protocol: LoadProtocol;
   signal: AbortSignal | undefined;
-  inFlight: Set<ResponseHandler>;
 }
 
 /** One request's dispatch handler; a class, so a send allocates one object rather than six closures. */
@@ -73,7 +72,6 @@ class ResponseHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
-    this.context.inFlight.add(this);
     if (this.context.signal?.aborted) abort(new Error('interrupted'));
   }
 
@@ -103,7 +101,6 @@ class ResponseHandler {
   }
 
   private settle(sample: Sample): void {
-    this.context.inFlight.delete(this);
     this.resolve(sample);
   }
 }

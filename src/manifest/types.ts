@@ -101,3 +101,15 @@ export const DEFAULT_METRICS = {
 } as const;
 
 export const DEFAULT_ROLLBACK_BUDGET_SECONDS = 300;
+
+/** Default drift thresholds per method (PSI's 0.1 / 0.25 are the industry convention). */
+export const DRIFT_DEFAULTS: Readonly<Record<'psi' | 'ks' | 'js', { warn: number; critical: number }>> = {
+  psi: { warn: 0.1, critical: 0.25 },
+  ks: { warn: 0.1, critical: 0.2 },
+  js: { warn: 0.1, critical: 0.2 },
+};
+
+/** The defaults of a drift method, or undefined for methods without agreed thresholds (wasserstein, chi2). */
+export function driftDefaultsFor(method: string): { warn: number; critical: number } | undefined {
+  return Object.hasOwn(DRIFT_DEFAULTS, method) ? DRIFT_DEFAULTS[method as keyof typeof DRIFT_DEFAULTS] : undefined;
+}

@@ -1,12 +1,7 @@
+import { driftDefaultsFor } from '../manifest/types.js';
 import { defineRule } from './rule.js';
 import { mentionsMetric, metricName, promRulesOf, thresholdOf } from './support/prometheus.js';
 
-/** Default warn/critical thresholds per method (PSI's 0.1/0.25 are the industry convention). */
-export const DRIFT_DEFAULTS: Record<string, { warn: number; critical: number } | undefined> = {
-  psi: { warn: 0.1, critical: 0.25 },
-  ks: { warn: 0.1, critical: 0.2 },
-  js: { warn: 0.1, critical: 0.2 },
-};
 
 export default defineRule({
   id: 'require-drift-detection',
@@ -39,7 +34,7 @@ export default defineRule({
       return;
     }
     const method = drift.method ?? 'psi';
-    const defaults = DRIFT_DEFAULTS[method];
+    const defaults = driftDefaultsFor(method);
     const warn = drift.warn ?? defaults?.warn;
     const critical = drift.critical ?? defaults?.critical;
     if (warn === undefined || critical === undefined) {

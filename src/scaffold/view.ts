@@ -1,4 +1,4 @@
-import type { ModelManifest } from '../manifest/types.js';
+import { DRIFT_DEFAULTS, driftDefaultsFor, type ModelManifest } from '../manifest/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { VERSION } from '../version.js';
 import { PROFILES, type ScaffoldProfile } from './profiles.js';
@@ -129,6 +129,7 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
   const latencyThreshold = p95 === undefined ? undefined : latency.unit === 's' ? p95 / 1000 : p95;
   const drift = spec.monitoring?.drift;
   const method = drift?.method ?? 'psi';
+  const driftDefaults = driftDefaultsFor(method) ?? DRIFT_DEFAULTS.psi;
   const metrics = {
     latency: latencyName,
     prediction: spec.monitoring?.metrics?.prediction ?? 'model_prediction_value',
@@ -186,8 +187,8 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
       errorExpr: `${spec.monitoring?.metrics?.errors ? `sum(rate(${metrics.errors}{model="${name}"}[5m])) / sum(rate(${latencyName}_count${latencySelector}[5m]))` : profile.errorRatio(servedName, name)} > ${spec.slo?.errorRate ?? 0.01}`,
       featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model="${name}"}) > 0.05`,
       driftMetric: spec.monitoring?.metrics?.drift ?? 'model_data_drift_score',
-      driftWarn: drift?.warn ?? (method === 'psi' ? 0.1 : 0.1),
-      driftCritical: drift?.critical ?? (method === 'psi' ? 0.25 : 0.2),
+      driftWarn: drift?.warn ?? driftDefaults.warn,
+      driftCritical: drift?.critical ?? driftDefaults.critical,
       driftMethod: method,
       retrainAlert,
       retrainRoute: drift?.alertRoute,

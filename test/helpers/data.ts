@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 
 /** The same seeded PRNG the load generator uses, so generated data is reproducible. */
-export { seeded as rng } from '../../src/loadtest/payloads.js';
 import { seeded as rng } from '../../src/loadtest/payloads.js';
+
+export { rng };
 
 export function normal(random: () => number, mean = 0, sd = 1): number {
   const u = Math.max(random(), 1e-12);

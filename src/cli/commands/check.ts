@@ -5,11 +5,11 @@ import { exitCodeOf } from '../../check/result.js';
 import { runCheck } from '../../check/run-check.js';
 import { UsageError } from '../../errors.js';
 import { FORMATTERS } from '../../formatters/index.js';
-import { closest } from '../../manifest/schema-errors.js';
 import { RULES } from '../../rules/index.js';
 import { VERSION } from '../../version.js';
 import { ExitCode } from '../exit-codes.js';
 import { useColor, type CliIO } from '../io.js';
+import { unknownRule } from './rules.js';
 
 interface CheckFlags {
   format?: string;
@@ -24,7 +24,7 @@ interface CheckFlags {
 export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags): Promise<number> {
   const config = resolveConfig(io.cwd, flags.config);
   for (const id of flags.rule ?? []) {
-    if (!RULES.has(id)) throw new UsageError(`unknown rule "${id}"${hint(id)}`, { hint: 'mlready rules lists every rule id' });
+    if (!RULES.has(id)) throw unknownRule(id);
   }
   const usesStdin = paths.includes('-');
   const stdin = usesStdin ? await io.readStdin(config.maxFileBytes + 1) : undefined;
@@ -56,9 +56,4 @@ function resolveConfig(cwd: string, flag: string | false | undefined): Config {
   if (typeof flag === 'string') return loadConfig(resolve(cwd, flag), cwd);
   const found = findConfig(cwd);
   return found ? loadConfig(found, cwd) : defaultConfig(cwd);
-}
-
-function hint(id: string): string {
-  const suggestion = closest(id, [...RULES.keys()]);
-  return suggestion ? ` (did you mean "${suggestion}"?)` : '';
 }

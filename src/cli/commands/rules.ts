@@ -17,12 +17,15 @@ export function rulesCommand(io: CliIO, format: string): number {
   return ExitCode.Ok;
 }
 
+/** The error for a rule id that does not exist, with the closest one. */
+export function unknownRule(id: string): UsageError {
+  const suggestion = closest(id, [...RULES.keys()]);
+  return new UsageError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { hint: 'mlready rules lists every rule id' });
+}
+
 export function explainCommand(io: CliIO, id: string): number {
   const rule = RULES.get(id);
-  if (!rule) {
-    const suggestion = closest(id, [...RULES.keys()]);
-    throw new UsageError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { hint: 'mlready rules lists every rule id' });
-  }
+  if (!rule) throw unknownRule(id);
   io.stdout(renderRuleDocs(rule));
   return ExitCode.Ok;
 }
