@@ -72,10 +72,26 @@ export class NetworkError extends MlreadyError {
   }
 }
 
+export interface ClusterErrorOptions extends ErrorOptions {
+  /** HTTP status from the API server, when it answered. */
+  status?: number;
+  /** The API's Status reason (Conflict, Forbidden, NotFound, …). */
+  reason?: string;
+  /** Field-level causes, e.g. the fields of an apply conflict and who owns them. */
+  causes?: { field?: string; message?: string }[];
+}
+
 /** The Kubernetes API refused or failed. */
 export class ClusterError extends MlreadyError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+  readonly causes: { field?: string; message?: string }[];
+
+  constructor(message: string, options: ClusterErrorOptions = {}) {
     super('CLUSTER', message, options);
+    this.status = options.status;
+    this.reason = options.reason;
+    this.causes = options.causes ?? [];
   }
 }
 

@@ -1,0 +1,232 @@
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ClusterError } from '../errors.js';
+import { DEFAULT_RETRY, statusOf, withRetry, type RetryOptions } from './retry.js';
+import { FIELD_MANAGER, type ClusterClient, type ClusterTarget, type KubeObject, type ListOptions, type ObjectRef, type WatchEvent, type WatchHandle } from './types.js';
+
+/** KubernetesObjectApi keeps its discovery lookup protected; mlready needs it to test for CRDs and to build watch paths. */
+class ObjectApi extends KubernetesObjectApi {
+  async resourceOf(apiVersion: string, kind: string): Promise<{ name: string; namespaced: boolean } | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+export interface NodeClientOptions {
+  sleep: (ms: number) => Promise<void>;
+  retry?: Partial<Omit<RetryOptions, 'sleep'>>;
+  /** One line per API call and retry, for --debug. Never given bodies, headers or tokens. */
+  debug?: (line: string) => void;
+  now?: () => number;
+}
+
+/** The ClusterClient over @kubernetes/client-node. */
+export function createNodeClusterClient(config: KubeConfig, target: ClusterTarget, options: NodeClientOptions): ClusterClient {
+  const objects = config.makeApiClient(ObjectApi);
+  const core = config.makeApiClient(CoreV1Api);
+  const now = options.now ?? Date.now;
+  const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry, sleep: options.sleep };
+
+  async function call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const started = now();
+    try {
+      const result = await withRetry(operation, {
+        ...retry,
+        onRetry: (attempt, reason, delay) => options.debug?.(`${what}: ${reason}, retry ${attempt} in ${delay} ms`),
+      });
+      options.debug?.(`${what}: ok (${now() - started} ms)`);
+      return result;
+    } catch (error) {
+      const wrapped = toClusterError(what, error, target);
+      options.debug?.(`${what}: ${wrapped.status ?? 'failed'} (${now() - started} ms)`);
+      throw wrapped;
+    }
+  }
+
+  const describe = (ref: ObjectRef): string => `${ref.kind}/${ref.name}${ref.namespace ? ` in namespace ${ref.namespace}` : ''}`;
+  const header = (ref: ObjectRef) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
+
+  async function listWithVersion(apiVersion: string, kind: string, namespace: string | undefined, listOptions: ListOptions) {
+    const result = await call(`list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`, () =>
+      objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, listOptions.fieldSelector, listOptions.labelSelector),
+    );
+    return { items: plain(result.items), resourceVersion: result.metadata?.resourceVersion };
+  }
+
+  const client: ClusterClient = {
+    target,
+    async apply(object, applyOptions = {}) {
+      const result = await call(`apply ${describe(refOf(object))}${applyOptions.dryRun ? ' (dry run)' : ''}`, () =>
+        objects.patch(object as KubernetesObject, undefined, applyOptions.dryRun ? 'All' : undefined, FIELD_MANAGER, applyOptions.force ?? false, PatchStrategy.ServerSideApply),
+      );
+      return plain(result);
+    },
+    async get(ref) {
+      try {
+        return plain(await call(`get ${describe(ref)}`, () => objects.read(header(ref))));
+      } catch (error) {
+        if (error instanceof ClusterError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async list(apiVersion, kind, namespace, listOptions: ListOptions = {}) {
+      return (await listWithVersion(apiVersion, kind, namespace, listOptions)).items;
+    },
+    async patch(ref, patch) {
+      const body = { ...(patch as object), ...header(ref) } as KubernetesObject;
+      return plain(await call(`patch ${describe(ref)}`, () => objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)));
+    },
+    async delete(ref) {
+      try {
+        await call(`delete ${describe(ref)}`, () => objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background'));
+      } catch (error) {
+        if (error instanceof ClusterError && error.status === 404) return;
+        throw error;
+      }
+    },
+    async servesKind(apiVersion, kind) {
+      try {
+        return (await call(`discover ${apiVersion}`, () => objects.resourceOf(apiVersion, kind))) !== undefined;
+      } catch (error) {
+        if (error instanceof ClusterError && error.status === 404) return false;
+        throw error;
+      }
+    },
+    async podLogs(namespace, pod, container, tailLines) {
+      return call(`logs pod/${pod}`, () => core.readNamespacedPodLog({ name: pod, namespace, container, tailLines }));
+    },
+    watch(apiVersion, kind, namespace, listOptions, onEvent) {
+      return startWatch({ config, objects, apiVersion, kind, namespace, listOptions, onEvent, list: listWithVersion, retry, debug: options.debug });
+    },
+  };
+  return client;
+}
+
+interface WatchContext {
+  config: KubeConfig;
+  objects: ObjectApi;
+  list: (apiVersion: string, kind: string, namespace: string, options: ListOptions) => Promise<{ items: KubeObject[]; resourceVersion: string | undefined }>;
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  listOptions: ListOptions;
+  onEvent: (event: WatchEvent) => void;
+  retry: RetryOptions;
+  debug: ((line: string) => void) | undefined;
+}
+
+/**
+ * List, then watch from the list's resourceVersion; on a disconnect, watch again from the last
+ * version seen (so no change is missed or replayed); on 410 Gone, list again. The same loop as
+ * client-go's reflector, without its cache.
+ */
+function startWatch(context: WatchContext): WatchHandle {
+  let stopped = false;
+  let abort: AbortController | undefined;
+  let resourceVersion: string | undefined;
+  let failures = 0;
+  const watcher = new Watch(context.config);
+
+  const relist = async (): Promise<void> => {
+    const list = await context.list(context.apiVersion, context.kind, context.namespace, context.listOptions);
+    resourceVersion = list.resourceVersion;
+    for (const object of list.items) context.onEvent({ type: 'ADDED', object });
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        if (resourceVersion === undefined) await relist();
+        const resource = await context.objects.resourceOf(context.apiVersion, context.kind);
+        if (!resource) throw new ClusterError(`the API server does not serve ${context.kind} (${context.apiVersion})`);
+        const base = context.apiVersion.includes('/') ? `/apis/${context.apiVersion}` : `/api/${context.apiVersion}`;
+        const path = `${base}/namespaces/${context.namespace}/${resource.name}`;
+        let gone = false;
+        await new Promise<void>((resolve) => {
+          void watcher
+            .watch(
+              path,
+              { resourceVersion, allowWatchBookmarks: true, fieldSelector: context.listOptions.fieldSelector, labelSelector: context.listOptions.labelSelector },
+              (type: string, object: KubeObject & { code?: number }) => {
+                failures = 0;
+                if (type === 'ERROR') {
+                  if (object.code === 410) gone = true;
+                  return;
+                }
+                if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
+                if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') context.onEvent({ type, object: plain(object as KubernetesObject) });
+              },
+              (error: unknown) => {
+                if (error && !stopped) context.debug?.(`watch ${context.kind}: disconnected (${error instanceof Error ? error.message.split('\n')[0] : 'error'}), resuming`);
+                resolve();
+              },
+            )
+            .then((controller) => {
+              abort = controller;
+              if (stopped) controller.abort();
+            });
+        });
+        if (gone) resourceVersion = undefined;
+      } catch (error) {
+        failures++;
+        if (statusOf(error) !== undefined && statusOf(error)! < 500 && statusOf(error) !== 429) return;
+        context.debug?.(`watch ${context.kind}: ${error instanceof Error ? error.message.split('\n')[0] : 'failed'}`);
+      }
+      if (!stopped && failures > 0) await context.retry.sleep(Math.min(context.retry.maxMs, context.retry.baseMs * 2 ** Math.min(failures, 6)));
+    }
+  };
+  void loop();
+  return {
+    stop: () => {
+      stopped = true;
+      abort?.abort();
+    },
+  };
+}
+
+function refOf(object: KubeObject): ObjectRef {
+  return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace };
+}
+
+/** Typed client-node classes (Dates, class instances) to the plain JSON shape the API serves. */
+function plain(value: KubernetesObject): KubeObject;
+function plain(value: KubernetesObject[]): KubeObject[];
+function plain(value: KubernetesObject | KubernetesObject[]): KubeObject | KubeObject[] {
+  return JSON.parse(JSON.stringify(value)) as KubeObject | KubeObject[];
+}
+
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  details?: { causes?: { field?: string; message?: string }[] };
+}
+
+/** A client-node failure as a ClusterError whose message is safe to print: the API's Status message, never headers or bodies. */
+export function toClusterError(what: string, error: unknown, target: ClusterTarget): ClusterError {
+  if (error instanceof ClusterError) return error;
+  const status = statusOf(error);
+  if (status !== undefined) {
+    const body = parseBody((error as { body?: unknown }).body);
+    const message = body?.message ?? `HTTP ${status}`;
+    const hint =
+      status === 401
+        ? `the API server at ${target.server} did not accept the credentials of context "${target.context}" (expired token?)`
+        : status === 403
+          ? 'the credentials are not allowed to do this (RBAC); ask for the role or use another --context'
+          : status === 409 && body?.reason === 'Conflict' && body.details?.causes?.some((c) => c.field)
+            ? 'another field manager owns these fields: remove them from the manifest, or take them over with --force-conflicts'
+            : undefined;
+    return new ClusterError(`${what}: ${message}`, { status, reason: body?.reason, causes: body?.details?.causes, hint });
+  }
+  const text = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new ClusterError(`${what}: cannot reach the API server at ${target.server} (${text})`, { hint: `check that context "${target.context}" points at a running cluster` });
+}
+
+function parseBody(body: unknown): StatusBody | undefined {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return undefined;
+    }
+  }
+  return body && typeof body === 'object' ? (body) : undefined;
+}
