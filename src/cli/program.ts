@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import type { DeployFlags, RollbackFlags, StatusFlags } from './commands/deploy.js';
 import type { DriftFlags, ProfileFlags } from './commands/drift.js';
 import type { LoadtestFlags } from './commands/loadtest.js';
 import type { InitFlags } from './commands/init.js';
@@ -177,6 +178,75 @@ export async function runCli(io: CliIO): Promise<number> {
       setExit(await driftProfileCommand(io, data, options));
     });
 
+  const clusterOptions = (command: Command) =>
+    command
+      .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+      .option('--context <name>', 'kubeconfig context')
+      .option('-n, --namespace <name>', 'namespace (default: the manifest, the objects, else the context)')
+      .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--ci', 'no spinner: one line per event (the default without a terminal)');
+  const debugOf = () => program.opts<{ debug?: boolean }>().debug === true;
+
+  clusterOptions(
+    program
+      .command('deploy')
+      .description('apply a model service with server-side apply, watch the rollout, fail fast, roll back automatically')
+      .argument('[paths...]', 'files and directories of the service (Kubernetes YAML and mlready.yaml)', ['.']),
+  )
+    .option('--image <ref>', "replace the serving container's image")
+    .option('--timeout <duration>', 'give up on a rollout after this long', '15m')
+    .option('--dry-run', 'ask the API server what would change (dryRun=All); change nothing')
+    .option('--skip-check', 'deploy even when mlready check finds errors (loudly)')
+    .option('--force-conflicts', 'take over fields another field manager owns')
+    .option('--no-rollback', 'keep a failed rollout as it is instead of rolling back')
+    .option('--change-cause <text>', 'recorded in the revision history (default: model and version)')
+    .option('--prometheus-url <url>', 'Prometheus for canary analysis (default: spec.rollout.analysis.prometheusUrl)')
+    .option('--step-duration <duration>', 'canary step length (default: spec.rollout.canary.stepDuration, else 5m)')
+    .option('--analysis-interval <duration>', 'canary sample interval (default: spec.rollout.analysis.interval, else 30s)')
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { deployCommand } = await import('./commands/deploy.js');
+      setExit(await deployCommand(io, paths, options as unknown as DeployFlags, debugOf()));
+    });
+
+  clusterOptions(
+    program
+      .command('rollback')
+      .description("undo a release like kubectl rollout undo, restoring the release's other objects too; exit 1 over the rollback budget")
+      .argument('[paths...]', 'files and directories of the service', []),
+  )
+    .option('--to-revision <n>', 'the revision to return to (default: the previous one)', parseCount)
+    .option('--deployment <name>', 'the Deployment (default: the one in the given files)')
+    .option('--timeout <duration>', 'give up waiting after this long', '15m')
+    .option('--budget <duration>', 'rollback budget (default: spec.rollout.rollbackBudget, else 5m)')
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { rollbackCommand } = await import('./commands/deploy.js');
+      setExit(await rollbackCommand(io, paths, options as unknown as RollbackFlags, debugOf()));
+    });
+
+  clusterOptions(
+    program
+      .command('status')
+      .description('which model versions serve which share of traffic now, and whether they are ready')
+      .argument('[paths...]', 'files and directories of the service', []),
+  )
+    .option('--deployment <name>', 'the Deployment or InferenceService (default: the one in the given files)')
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { statusCommand } = await import('./commands/deploy.js');
+      setExit(await statusCommand(io, paths, options as unknown as StatusFlags, debugOf()));
+    });
+
+  clusterOptions(
+    program
+      .command('history')
+      .description('revisions of the Deployment with model versions and change causes')
+      .argument('[paths...]', 'files and directories of the service', []),
+  )
+    .option('--deployment <name>', 'the Deployment (default: the one in the given files)')
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { historyCommand } = await import('./commands/deploy.js');
+      setExit(await historyCommand(io, paths, options as unknown as StatusFlags, debugOf()));
+    });
+
   program
     .command('rules')
     .description('list the rule catalogue')
@@ -230,7 +300,8 @@ function handleError(error: unknown, io: CliIO, debug: boolean): number {
     io.stderr(`error: ${error.located}\n`);
     if (error.hint) io.stderr(`hint: ${error.hint}\n`);
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
-    return ExitCode.CouldNotRun;
+    // The cluster refusing (a conflict, RBAC) or failing is a failed deploy, not a usage error.
+    return error.code === 'CLUSTER' ? ExitCode.Failed : ExitCode.CouldNotRun;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`internal error in mlready ${VERSION}: ${message}\n`);

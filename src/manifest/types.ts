@@ -83,7 +83,7 @@ export interface ManifestSpec {
     strategy?: 'rolling' | 'canary' | 'blue-green';
     rollbackBudget?: string;
     canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
-    analysis?: { prometheusUrl?: string; maxLatencyIncreasePct?: number; maxErrorRate?: number; consecutiveFailures?: number };
+    analysis?: { prometheusUrl?: string; maxLatencyIncreasePct?: number; maxErrorRate?: number; consecutiveFailures?: number; interval?: string };
   };
   security?: {
     auth?: { type: 'oidc' | 'api-key' | 'mtls' | 'istio' | 'oauth2-proxy' | 'none'; secretRef?: SecretRef };

@@ -41,7 +41,7 @@ function owned(store: Store, info: ResourceInfo, owner: Obj): Stored[] {
 
 function scaled(value: unknown, total: number, roundUp: boolean): number {
   if (typeof value === 'number') return value;
-  const m = /^(\d+)%$/.exec(String(value ?? ''));
+  const m = /^(\d+)%$/.exec(typeof value === 'string' ? value : '');
   if (!m) return 0;
   const raw = (Number(m[1]) * total) / 100;
   return roundUp ? Math.ceil(raw) : Math.floor(raw);
@@ -130,7 +130,7 @@ export class Controllers {
           },
           spec: { replicas: 0, selector: { matchLabels: { ...spec.selector?.matchLabels, [HASH]: hash } }, template },
           status: { replicas: 0 },
-        }) as Any;
+        });
         this.host.event(d, 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} to 0`, 'Normal', 'deployment-controller');
       } else if (revision(newRs) < maxRevision) {
         newRs.metadata.annotations = { ...newRs.metadata.annotations, ...copied, [REVISION]: String(maxRevision + 1) };

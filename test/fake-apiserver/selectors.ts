@@ -40,6 +40,6 @@ export function fieldLookup(object: Record<string, unknown>): (key: string) => s
   return (key) => {
     let current: unknown = object;
     for (const part of key.split('.')) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
-    return current === undefined || current === null ? undefined : String(current as string);
+    return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : undefined;
   };
 }

@@ -128,7 +128,7 @@ export class FakeApiServer {
 
   /** The stored object, or undefined. */
   object(kind: string, namespace: string | undefined, name: string): Any | undefined {
-    return structuredClone(this.store.get(this.infoOfKind(kind), namespace, name)?.object) as Any | undefined;
+    return structuredClone(this.store.get(this.infoOfKind(kind), namespace, name)?.object);
   }
 
   objects(kind: string, namespace?: string): Any[] {
@@ -279,7 +279,7 @@ export class FakeApiServer {
         return { code: 200, body: this.commit(info, stored.object, next, query.fieldManager ?? 'unknown', 'Update', sub === 'status', dryRun) };
       }
       case 'PATCH': {
-        const patch = parseBody(body, contentType) as Any;
+        const patch = parseBody(body, contentType);
         if (contentType.startsWith('application/apply-patch')) {
           return { code: stored ? 200 : 201, body: this.apply(info, namespace, name, patch as Obj, query.fieldManager, query.force === 'true', dryRun, sub === 'status') };
         }
@@ -352,7 +352,7 @@ export class FakeApiServer {
     if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     this.validate(info, namespace, name, config);
     const stored = this.store.get(info, namespace, name);
-    const live = structuredClone(stored?.object ?? ({ apiVersion: config.apiVersion, kind: config.kind, metadata: { name, namespace: info.namespaced ? namespace : undefined } } as Obj));
+    const live = structuredClone(stored?.object ?? ({ apiVersion: config.apiVersion, kind: config.kind, metadata: { name, namespace: info.namespaced ? namespace : undefined } }));
     const managers = new Map([...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [k, { ...v, paths: new Set(v.paths) }]));
     const applied = leaves(config);
     const conflicts: { manager: string; field: string }[] = [];

@@ -128,7 +128,7 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
 
   it('says the credentials were refused without printing them', async () => {
     const { config, target } = loadKubeConfig({ kubeconfig: cluster.kubeconfig, env: {}, homeDir: '/x' });
-    config.getCurrentUser()!.token = 'wrong-token';
+    (config.getCurrentUser() as { token?: string }).token = 'wrong-token';
     const bad = createNodeClusterClient(config, target, { sleep: (ms) => sleep(ms) });
     const error = (await bad.list('v1', 'Pod', 'ml').catch((e: unknown) => e)) as ClusterError;
     expect(error.status).toBe(401);

@@ -1,0 +1,249 @@
+import { ClusterError, NetworkError } from '../errors.js';
+import type { ClusterClient, KubeObject } from '../k8s/types.js';
+import { DEFAULT_METRICS, type ModelManifest } from '../manifest/types.js';
+import { parseDurationSeconds } from '../rules/support/scaling.js';
+import { LABELS } from './release.js';
+import { ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
+import type { RollbackResult } from './rollback.js';
+import { waitForRollout } from './wait.js';
+import type { WatchClock } from './watch-rollout.js';
+
+type Any = Record<string, any>;
+
+/** Answers an instant PromQL query with one number; undefined when the query matches no data. Throws when it cannot ask. */
+export interface MetricsSource {
+  query: (promql: string) => Promise<number | undefined>;
+}
+
+/** The Prometheus HTTP API (GET /api/v1/query). https://prometheus.io/docs/prometheus/latest/querying/api/ */
+export function prometheusSource(baseUrl: string, fetchImpl: typeof fetch = fetch, timeoutMs = 10_000): MetricsSource {
+  const url = baseUrl.replace(/\/+$/, '');
+  const shown = new URL(url).origin;
+  return {
+    async query(promql) {
+      let response: Response;
+      try {
+        response = await fetchImpl(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        throw new NetworkError(`cannot query Prometheus at ${shown}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+      }
+      const body = (await response.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+      if (!response.ok || body?.status !== 'success') throw new NetworkError(`Prometheus at ${shown} refused the query (HTTP ${response.status}${body?.error ? `: ${body.error}` : ''})`);
+      const result = body.data?.result;
+      const raw = body.data?.resultType === 'scalar' ? (result as [number, string])[1] : (result as { value: [number, string] }[] | undefined)?.[0]?.value[1];
+      const value = raw === undefined ? undefined : Number(raw);
+      return value === undefined || !Number.isFinite(value) ? undefined : value;
+    },
+  };
+}
+
+export interface CanarySample {
+  atMs: number;
+  weight: number;
+  canary: { p95?: number | undefined; errorRate?: number | undefined };
+  stable: { p95?: number | undefined; errorRate?: number | undefined };
+  verdict: 'good' | 'bad' | 'no-data';
+  reasons: string[];
+}
+
+export interface CanaryResult {
+  outcome: 'promoted' | 'aborted' | 'interrupted';
+  message: string;
+  mode: 'istio' | 'replicas';
+  samples: CanarySample[];
+  revision: number | undefined;
+  rollback?: RollbackResult;
+  next: string[];
+}
+
+export interface CanaryOptions {
+  cluster: ClusterClient;
+  clock: WatchClock;
+  signal?: AbortSignal | undefined;
+  manifest: ModelManifest;
+  namespace: string;
+  /** The live stable Deployment. */
+  stable: KubeObject;
+  /** The Deployment as it should end up. */
+  desired: KubeObject;
+  /** The release's other objects, applied on promotion. */
+  others: readonly KubeObject[];
+  metrics?: MetricsSource | undefined;
+  prometheusUrl?: string | undefined;
+  forceConflicts: boolean;
+  timeoutMs: number;
+  sampleMs?: number | undefined;
+  stepMs?: number | undefined;
+  emit: (message: string) => void;
+}
+
+export interface Thresholds {
+  maxLatencyIncreasePct: number;
+  maxErrorRate: number;
+  consecutiveFailures: number;
+}
+
+/** One comparison of canary and stable against the manifest's thresholds. Pure. */
+export function judgeSample(canary: CanarySample['canary'], stable: CanarySample['stable'], t: Thresholds): Pick<CanarySample, 'verdict' | 'reasons'> {
+  if (canary.p95 === undefined && canary.errorRate === undefined) return { verdict: 'no-data', reasons: ['no canary traffic in the window'] };
+  const reasons: string[] = [];
+  if (canary.p95 !== undefined && stable.p95 !== undefined && stable.p95 > 0 && canary.p95 > stable.p95 * (1 + t.maxLatencyIncreasePct / 100)) {
+    reasons.push(`p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${Math.round((canary.p95 / stable.p95 - 1) * 100)} %, limit +${t.maxLatencyIncreasePct} %)`);
+  }
+  if (canary.errorRate !== undefined && canary.errorRate > t.maxErrorRate) {
+    reasons.push(`error rate ${pct(canary.errorRate)} above ${pct(t.maxErrorRate)}`);
+  }
+  return { verdict: reasons.length > 0 ? 'bad' : 'good', reasons };
+}
+
+const ms = (s: number) => `${Math.round(s * 1000)} ms`;
+const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A canary rollout: a `<name>-canary` Deployment with the new pod template takes a growing share
+ * of traffic (Istio weights, or its share of replicas behind the same Service); at every step
+ * canary and stable are compared in Prometheus. Two bad samples in a row, or a Prometheus that
+ * cannot be asked, abort it (fail safe): the canary is removed and all traffic stays on stable.
+ * Otherwise the new template is promoted to the stable Deployment.
+ */
+export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
+  const { cluster, clock, manifest, namespace, stable, desired } = options;
+  const rollout = manifest.spec.rollout ?? {};
+  const mode = rollout.canary?.mode ?? 'replicas';
+  const steps = (rollout.canary?.steps ?? [10, 25, 50]).filter((w) => w < 100);
+  const stepMs = options.stepMs ?? (parseDurationSeconds(rollout.canary?.stepDuration ?? '') ?? 300) * 1000;
+  const sampleMs = options.sampleMs ?? (parseDurationSeconds(rollout.analysis?.interval ?? '') ?? 30) * 1000;
+  const thresholds: Thresholds = {
+    maxLatencyIncreasePct: rollout.analysis?.maxLatencyIncreasePct ?? 20,
+    maxErrorRate: rollout.analysis?.maxErrorRate ?? manifest.spec.slo?.errorRate ?? 0.01,
+    consecutiveFailures: rollout.analysis?.consecutiveFailures ?? 2,
+  };
+  const prometheusUrl = options.prometheusUrl ?? rollout.analysis?.prometheusUrl;
+  const metrics = options.metrics ?? (prometheusUrl ? prometheusSource(prometheusUrl) : undefined);
+  const samples: CanarySample[] = [];
+  const name = stable.metadata.name;
+  const canaryName = `${name}-canary`.slice(0, 63);
+  const stableRevision = revisionOf(stable);
+  if (!metrics) {
+    return { outcome: 'aborted', mode, samples, revision: stableRevision, next: ['pass --prometheus-url or set spec.rollout.analysis.prometheusUrl'], message: 'canary refused: no Prometheus to judge it (pass --prometheus-url or set spec.rollout.analysis.prometheusUrl); nothing was changed' };
+  }
+  const stableSets = await ownedReplicaSets(cluster, stable);
+  const stableHash = stableSets.find((rs) => revisionOf(rs) === stableRevision)?.metadata.labels?.['pod-template-hash'];
+  const metricNames = { latency: manifest.spec.monitoring?.metrics?.latency ?? DEFAULT_METRICS.latency, errors: manifest.spec.monitoring?.metrics?.errors ?? DEFAULT_METRICS.errors };
+  const window = `${Math.max(10, Math.round((2 * sampleMs) / 1000))}s`;
+  const podRe = { canary: `${escapeRe(canaryName)}-.*`, stable: stableHash ? `${escapeRe(name)}-${stableHash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+` };
+  const p95Query = (re: string) => `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket{namespace="${namespace}",pod=~"${re}"}[${window}])))`;
+  const errorQuery = (re: string) => `(sum(rate(${metricNames.errors}{namespace="${namespace}",pod=~"${re}"}[${window}])) or vector(0)) / sum(rate(${metricNames.latency}_count{namespace="${namespace}",pod=~"${re}"}[${window}]))`;
+
+  const stableReplicas = Number((stable.spec as Any)?.replicas ?? 1);
+  const canaryObject = canaryDeployment(desired, canaryName);
+  const virtualService = mode === 'istio' ? await findVirtualService(cluster, namespace, options.others, name) : undefined;
+  if (mode === 'istio' && !virtualService) {
+    return { outcome: 'aborted', mode, samples, revision: stableRevision, next: [], message: `canary refused: no VirtualService with stable and canary subsets routes to ${name}; nothing was changed` };
+  }
+
+  const started = clock.now();
+  let bad = 0;
+  const abort = async (why: string): Promise<CanaryResult> => {
+    const t0 = clock.now();
+    options.emit(`aborting the canary: ${why}`);
+    if (virtualService) await setWeights(cluster, virtualService, 0);
+    await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
+    const elapsedMs = clock.now() - t0;
+    const rollback: RollbackResult = { outcome: 'rolled-back', message: `canary removed; all traffic on stable revision ${stableRevision}`, fromRevision: stableRevision, toRevision: stableRevision, restored: virtualService ? [`VirtualService/${virtualService.metadata.name}`] : [], deleted: [`Deployment/${canaryName}`], elapsedMs };
+    return { outcome: 'aborted', mode, samples, revision: stableRevision, rollback, next: [], message: `canary aborted (${why}); traffic is back on stable revision ${stableRevision} after ${(elapsedMs / 1000).toFixed(1)} s` };
+  };
+
+  for (const weight of steps) {
+    const replicas = mode === 'replicas' ? Math.max(1, Math.round((stableReplicas * weight) / (100 - weight))) : Math.max(1, Math.ceil((stableReplicas * weight) / 100));
+    options.emit(`step ${weight} %: ${canaryName} at ${replicas} replica${replicas === 1 ? '' : 's'}${mode === 'istio' ? `, VirtualService weight ${weight}` : ''}`);
+    await cluster.apply({ ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } }, { force: true });
+    const ready = await waitForRollout({ cluster, namespace, name: canaryName, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: startupBudgetSeconds(canaryObject, manifest.spec.serving.expectedLoadSeconds, manifest.spec.serving.imagePullSeconds), signal: options.signal, pollMs: 500 });
+    if (ready.verdict.reason === 'Interrupted') return interrupted(samples, mode, stableRevision, canaryName);
+    if (ready.verdict.state === 'failed') return abort(`the canary pods failed: ${ready.verdict.message}`);
+    if (virtualService) await setWeights(cluster, virtualService, weight);
+    const stepStart = clock.now();
+    let judged = 0;
+    while (clock.now() - stepStart < stepMs) {
+      await clock.sleep(Math.min(sampleMs, Math.max(0, stepMs - (clock.now() - stepStart))));
+      if (options.signal?.aborted) return interrupted(samples, mode, stableRevision, canaryName);
+      let canary: CanarySample['canary'];
+      let stableValues: CanarySample['stable'];
+      try {
+        [canary, stableValues] = await Promise.all([
+          Promise.all([metrics.query(p95Query(podRe.canary)), metrics.query(errorQuery(podRe.canary))]).then(([p95, errorRate]) => ({ p95, errorRate })),
+          Promise.all([metrics.query(p95Query(podRe.stable)), metrics.query(errorQuery(podRe.stable))]).then(([p95, errorRate]) => ({ p95, errorRate })),
+        ]);
+      } catch (error) {
+        if (error instanceof NetworkError || error instanceof ClusterError) return abort(`fail safe: ${error.message}`);
+        throw error;
+      }
+      const judgement = judgeSample(canary, stableValues, thresholds);
+      samples.push({ atMs: clock.now() - started, weight, canary, stable: stableValues, ...judgement });
+      options.emit(`sample at ${weight} %: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : canary.p95 !== undefined ? ` (p95 ${ms(canary.p95)} vs stable ${stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a'})` : ''}`);
+      if (judgement.verdict === 'no-data') continue;
+      judged++;
+      bad = judgement.verdict === 'bad' ? bad + 1 : 0;
+      if (bad >= thresholds.consecutiveFailures) return abort(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+    }
+    if (judged === 0) return abort(`fail safe: no canary metrics in Prometheus during the ${weight} % step`);
+  }
+
+  // Promote: the new template becomes the stable Deployment; then the canary goes away.
+  options.emit(`promoting: applying the new template to Deployment/${name}`);
+  const stableDesired = structuredClone(desired);
+  await cluster.apply(stableDesired, { force: options.forceConflicts });
+  for (const other of options.others) await cluster.apply(other, { force: options.forceConflicts });
+  const promoted = await waitForRollout({ cluster, namespace, name, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: startupBudgetSeconds(stableDesired, manifest.spec.serving.expectedLoadSeconds, manifest.spec.serving.imagePullSeconds), signal: options.signal });
+  if (virtualService) await setWeights(cluster, virtualService, 0);
+  await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
+  const revision = revisionOf(promoted.last?.raw);
+  if (promoted.verdict.state !== 'complete') {
+    return { outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'aborted', mode, samples, revision, next: [`mlready rollback --to-revision ${stableRevision}`], message: `the canary passed, but promoting it to Deployment/${name} did not finish: ${promoted.verdict.message}` };
+  }
+  return { outcome: 'promoted', mode, samples, revision, next: [], message: `canary passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) over ${steps.length} step(s); promoted to Deployment/${name} revision ${revision}` };
+}
+
+function interrupted(samples: CanarySample[], mode: 'istio' | 'replicas', revision: number, canaryName: string): CanaryResult {
+  return { outcome: 'interrupted', mode, samples, revision, message: `interrupted during the canary; ${canaryName} still runs and takes its share of traffic`, next: [`kubectl delete deployment ${canaryName} (and set the canary weight to 0) to abandon it`, 'or run the same mlready deploy again'] };
+}
+
+function canaryDeployment(desired: KubeObject, canaryName: string): KubeObject {
+  const canary = structuredClone(desired);
+  const spec = canary.spec as Any;
+  canary.metadata = { ...canary.metadata, name: canaryName, labels: { ...canary.metadata.labels, [LABELS.track]: 'canary' } };
+  spec.selector = { ...spec.selector, matchLabels: { ...spec.selector?.matchLabels, [LABELS.track]: 'canary' } };
+  spec.template.metadata = { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, [LABELS.track]: 'canary' } };
+  return canary;
+}
+
+async function findVirtualService(cluster: ClusterClient, namespace: string, others: readonly KubeObject[], name: string): Promise<KubeObject | undefined> {
+  const hasSubsets = (vs: KubeObject) => {
+    const subsets = (((vs.spec as Any)?.http ?? []) as Any[]).flatMap((r) => ((r.route ?? []) as Any[]).map((d) => d.destination?.subset as string));
+    return subsets.includes('stable') && subsets.includes('canary');
+  };
+  const declared = others.find((o) => o.kind === 'VirtualService' && hasSubsets(o));
+  if (declared) {
+    await cluster.apply(declared, { force: true });
+    return (await cluster.get({ apiVersion: declared.apiVersion, kind: 'VirtualService', namespace, name: declared.metadata.name })) ?? declared;
+  }
+  for (const apiVersion of ['networking.istio.io/v1', 'networking.istio.io/v1beta1']) {
+    if (!(await cluster.servesKind(apiVersion, 'VirtualService'))) continue;
+    const live = (await cluster.list(apiVersion, 'VirtualService', namespace)).find((vs) => hasSubsets(vs) && JSON.stringify(vs.spec).includes(name));
+    if (live) return live;
+  }
+  return undefined;
+}
+
+/** Sets the canary subset's weight (the stable subset gets the rest) in every route that has both. */
+async function setWeights(cluster: ClusterClient, vs: KubeObject, canaryWeight: number): Promise<void> {
+  const http = structuredClone(((vs.spec as Any)?.http ?? []) as Any[]);
+  for (const route of http) {
+    for (const d of (route.route ?? []) as Any[]) {
+      if (d.destination?.subset === 'canary') d.weight = canaryWeight;
+      else if (d.destination?.subset === 'stable') d.weight = 100 - canaryWeight;
+    }
+  }
+  await cluster.patch({ apiVersion: vs.apiVersion, kind: 'VirtualService', namespace: vs.metadata.namespace, name: vs.metadata.name }, { spec: { http } });
+}

@@ -1,0 +1,137 @@
+import { basename } from 'node:path';
+import { validateAgainst } from '../manifest/schemas.js';
+import type { ModelManifest } from '../manifest/types.js';
+import { parseYaml } from '../manifest/yaml.js';
+import { collectInputs } from '../check/inputs.js';
+import type { InputProblem } from '../check/result.js';
+import type { KubeObject } from '../k8s/types.js';
+
+export const ANNOTATIONS = {
+  modelVersion: 'mlready.dev/model-version',
+  modelName: 'mlready.dev/model-name',
+  /** kubectl rollout history shows it, and the Deployment controller copies it onto the ReplicaSet. */
+  changeCause: 'kubernetes.io/change-cause',
+  release: 'mlready.dev/release',
+} as const;
+
+export const LABELS = {
+  releaseOf: 'mlready.dev/release-of',
+  revision: 'mlready.dev/revision',
+  track: 'mlready.dev/track',
+  model: 'mlready.dev/model',
+  modelVersion: 'mlready.dev/model-version',
+} as const;
+
+/** A Kubernetes object to apply, with where it came from. */
+export interface SourcedObject {
+  object: KubeObject;
+  file: string;
+  line: number;
+}
+
+export interface LoadedRelease {
+  objects: SourcedObject[];
+  manifest: ModelManifest | undefined;
+  manifestFile: string | undefined;
+  problems: InputProblem[];
+}
+
+const MANIFEST_FILE = /^mlready\.ya?ml$/i;
+const HELM_VALUES_FILE = /^values([.-][\w.-]+)?\.ya?ml$/i;
+
+/** Reads the objects `deploy` will apply (every Kubernetes object in the inputs) and the model manifest. */
+export function loadRelease(cwd: string, paths: readonly string[], maxFileBytes = 8 * 1024 * 1024): LoadedRelease {
+  const collected = collectInputs({ cwd, paths, maxFileBytes });
+  const out: LoadedRelease = { objects: [], manifest: undefined, manifestFile: undefined, problems: [...collected.problems] };
+  for (const input of collected.texts) {
+    if (HELM_VALUES_FILE.test(basename(input.file))) continue;
+    const parsed = parseYaml(input.text, input.file);
+    out.problems.push(...parsed.problems);
+    for (const document of parsed.documents) {
+      const value = document.value as Partial<KubeObject> | null;
+      if (!value || typeof value !== 'object') continue;
+      if (value.kind === 'ModelService' || MANIFEST_FILE.test(basename(input.file))) {
+        const problems = validateAgainst('mlready.schema.json', value);
+        if (problems.length === 0 && !out.manifest) {
+          out.manifest = value as unknown as ModelManifest;
+          out.manifestFile = input.file;
+        }
+        continue;
+      }
+      if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string' || typeof value.metadata?.name !== 'string') {
+        const line = document.positionOf([]).line;
+        out.problems.push({ file: input.file, line, message: 'not a Kubernetes object: apiVersion, kind and metadata.name are required to apply it' });
+        continue;
+      }
+      if (value.kind === 'List' || value.kind.endsWith('List')) {
+        out.problems.push({ file: input.file, line: document.positionOf([]).line, message: `${value.kind} is not supported; put one object per YAML document` });
+        continue;
+      }
+      out.objects.push({ object: value as KubeObject, file: input.file, line: document.positionOf([]).line });
+    }
+  }
+  return out;
+}
+
+/** Order of application: what others depend on first (kubectl apply's order for Helm charts). */
+const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Service', 'Deployment', 'StatefulSet', 'InferenceService', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'];
+
+export function applyOrder(a: KubeObject, b: KubeObject): number {
+  const rank = (k: string) => {
+    const i = APPLY_ORDER.indexOf(k);
+    return i < 0 ? APPLY_ORDER.length : i;
+  };
+  return rank(a.kind) - rank(b.kind);
+}
+
+/** An object as it will be applied: namespace resolved, release annotations added. */
+export function prepareObject(object: KubeObject, options: { namespace: string; modelVersion?: string; modelName?: string; changeCause: string; clusterScoped: boolean }): KubeObject {
+  const copy = structuredClone(object);
+  if (!options.clusterScoped) copy.metadata.namespace = options.namespace;
+  const annotations: Record<string, string> = { ...copy.metadata.annotations };
+  if (options.modelVersion) annotations[ANNOTATIONS.modelVersion] = options.modelVersion;
+  if (options.modelName) annotations[ANNOTATIONS.modelName] = options.modelName;
+  if (copy.kind === 'Deployment') annotations[ANNOTATIONS.changeCause] = options.changeCause;
+  copy.metadata.annotations = annotations;
+  return copy;
+}
+
+/** The name of the ConfigMap that records what one release applied, so a rollback can restore it. */
+export function releaseRecordName(deployment: string, revision: number): string {
+  return `mlready-release-${deployment}-${revision}`.slice(0, 253);
+}
+
+/**
+ * What a release applied, kept in a ConfigMap beside the Deployment (as Helm keeps releases in
+ * Secrets). Secrets are recorded by name only: their values never leave the files they came from.
+ */
+export function releaseRecord(deployment: KubeObject, revision: number, applied: readonly KubeObject[], info: { modelVersion?: string; changeCause: string; at: Date }): KubeObject {
+  const kept = applied.filter((o) => o.kind !== 'Secret' && !(o.kind === 'Deployment' && o.metadata.name === deployment.metadata.name)).map(stripServerFields);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: releaseRecordName(deployment.metadata.name, revision),
+      namespace: deployment.metadata.namespace,
+      labels: { [LABELS.releaseOf]: deployment.metadata.name, [LABELS.revision]: String(revision), 'app.kubernetes.io/managed-by': 'mlready' },
+      annotations: { [ANNOTATIONS.changeCause]: info.changeCause, ...(info.modelVersion ? { [ANNOTATIONS.modelVersion]: info.modelVersion } : {}) },
+    },
+    data: {
+      'objects.json': JSON.stringify(kept),
+      'applied-at': info.at.toISOString(),
+      secrets: applied.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).join(','),
+    },
+  };
+}
+
+export function stripServerFields(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = object;
+  const { managedFields: _m, resourceVersion: _rv, uid: _uid, generation: _g, creationTimestamp: _c, ...metadata } = rest.metadata;
+  return { ...rest, metadata };
+}
+
+export function recordedObjects(record: KubeObject): KubeObject[] {
+  const text = (record.data as Record<string, string> | undefined)?.['objects.json'];
+  if (!text) return [];
+  return JSON.parse(text) as KubeObject[];
+}
