@@ -69,7 +69,7 @@ export interface DeployResult {
   warnings: string[];
   check: { errors: number; warnings: number; skipped: boolean };
   failure?: { reason: string; message: string; pod?: string | undefined; logs: string[] };
-  /** From the start of the rollout watch to the failure verdict. */
+  /** From applying the new Deployment to the failure verdict. */
   detectionMs?: number;
   rolloutMs?: number;
   rollback?: RollbackResult;
@@ -171,12 +171,14 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // 3. Apply, in dependency order.
   emit('step', `applying ${toApply.length} object(s) to namespace ${namespace} (context ${cluster.target.context})`);
   const applied: AppliedObject[] = [];
+  let rolloutStartedAt = clock.now();
   for (const object of toApply) {
     if (deps.signal?.aborted) {
       return { ...base, outcome: 'interrupted', message: `interrupted after applying ${applied.length} of ${toApply.length} object(s); nothing is half-written`, deployment: main?.metadata.name, previousRevision, revision: undefined, applied, check: checkSummary, next: ['run the same mlready deploy again to finish', 'or `mlready rollback` to return to the previous revision'] };
     }
     const before = await cluster.get(refOf(object));
     const after = await cluster.apply(object, { force: options.forceConflicts === true });
+    if (object === main) rolloutStartedAt = clock.now();
     const action = !before ? 'created' : before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured';
     applied.push({ ref: `${object.kind}/${object.metadata.name}`, action });
     emit('info', `${object.kind}/${object.metadata.name} ${action}`);
@@ -190,7 +192,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // 4. Watch the rollout, failing fast on pods that will not heal.
   const name = main.metadata.name;
   emit('step', `waiting for Deployment/${name} to roll out`);
-  const watchStart = clock.now();
+  // Detection and rollout times count from the moment the new template reached the API server.
+  const watchStart = rolloutStartedAt;
   const budget = startupBudgetSeconds(main, manifest?.spec.serving.expectedLoadSeconds, manifest?.spec.serving.imagePullSeconds);
   const waited = await waitForRollout({ cluster, namespace, name, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: budget, signal: deps.signal, onChange: (v) => emit('progress', v.message) });
   const revision = revisionOf(waited.last?.raw);
@@ -211,7 +214,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   }
 
   // 5. Failed: explain with the pod's own words, then roll back.
-  const detectionMs = waited.elapsedMs;
+  const detectionMs = clock.now() - rolloutStartedAt;
   const logs = waited.verdict.pod ? await lastLogLines(cluster, namespace, waited.verdict.pod, manifest?.spec.serving.container) : [];
   const failure = { reason: waited.verdict.reason, message: waited.verdict.message, pod: waited.verdict.pod, logs };
   emit('failure', `rollout failed after ${seconds(detectionMs)}: ${waited.verdict.message}`);

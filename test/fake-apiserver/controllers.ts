@@ -359,13 +359,13 @@ export class Controllers {
         break;
       }
       case 'image-pull':
-        this.later(5, () => {
+        this.later(60, () => {
           update((p) => {
             p.status = { ...p.status, phase: 'Pending', conditions: conditions(false), containerStatuses: statuses(() => ({ ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: `rpc error: code = NotFound desc = failed to pull and unpack image "${(pod.spec.containers as Any[])[0]?.image}": not found` } } })) };
           });
           this.host.event(store.get(info('Pod'), namespace, name)?.object ?? (pod as Obj), 'Failed', `Failed to pull image "${(pod.spec.containers as Any[])[0]?.image}": not found`, 'Warning', 'kubelet');
         });
-        this.later(15, () =>
+        this.later(90, () =>
           update((p) => {
             p.status.containerStatuses = statuses(() => ({ ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${(pod.spec.containers as Any[])[0]?.image}"` } } }));
           }),

@@ -131,6 +131,11 @@ export class FakeApiServer {
     return structuredClone(this.store.get(this.infoOfKind(kind), namespace, name)?.object);
   }
 
+  /** "manager:operation" of every field manager of an object. */
+  managers(kind: string, namespace: string | undefined, name: string): string[] {
+    return [...(this.store.get(this.infoOfKind(kind), namespace, name)?.managers ?? new Map<string, Manager>())].map(([m, v]) => `${m}:${v.operation}`);
+  }
+
   objects(kind: string, namespace?: string): Any[] {
     return this.store.list(this.infoOfKind(kind), namespace).map((s) => structuredClone(s.object) as Any);
   }
