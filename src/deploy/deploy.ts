@@ -132,6 +132,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     .sort(applyOrder);
 
   const pre: PreflightResult = await preflight(cluster, objects, { canaryMode: manifest?.spec.rollout?.strategy === 'canary' ? (manifest.spec.rollout.canary?.mode ?? 'replicas') : undefined });
+  if (manifest?.spec.rollout?.strategy === 'blue-green') pre.warnings.push('spec.rollout.strategy blue-green is not driven by mlready deploy yet: rolling out with the Deployment\'s own strategy');
   for (const w of pre.warnings) {
     base.warnings.push(w);
     emit('warning', w);
