@@ -194,7 +194,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   options.emit(`promoting: applying the new template to Deployment/${name}`);
   const stableDesired = structuredClone(desired);
   await cluster.apply(stableDesired, { force: options.forceConflicts });
-  for (const other of options.others) await cluster.apply(other, { force: options.forceConflicts || other.kind === 'VirtualService' });
+  for (const other of options.others) await cluster.apply(other, { force: options.forceConflicts });
   const promoted = await waitForRollout({ cluster, namespace, name, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: startupBudgetSeconds(stableDesired, manifest.spec.serving.expectedLoadSeconds, manifest.spec.serving.imagePullSeconds), signal: options.signal });
   if (virtualService) await setWeights(cluster, virtualService, 0);
   await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
@@ -218,13 +218,16 @@ function canaryDeployment(desired: KubeObject, canaryName: string): KubeObject {
   return canary;
 }
 
-async function findVirtualService(cluster: ClusterClient, namespace: string, others: readonly KubeObject[], name: string): Promise<(KubeObject & { declared?: boolean }) | undefined> {
+async function findVirtualService(cluster: ClusterClient, namespace: string, others: readonly KubeObject[], name: string): Promise<KubeObject | undefined> {
   const hasSubsets = (vs: KubeObject) => {
     const subsets = (((vs.spec as Any)?.http ?? []) as Any[]).flatMap((r) => ((r.route ?? []) as Any[]).map((d) => d.destination?.subset as string));
     return subsets.includes('stable') && subsets.includes('canary');
   };
   const declared = others.find((o) => o.kind === 'VirtualService' && hasSubsets(o));
-  if (declared) return { ...declared, declared: true };
+  if (declared) {
+    await cluster.apply(declared, { force: true });
+    return (await cluster.get({ apiVersion: declared.apiVersion, kind: 'VirtualService', namespace, name: declared.metadata.name })) ?? declared;
+  }
   for (const apiVersion of ['networking.istio.io/v1', 'networking.istio.io/v1beta1']) {
     if (!(await cluster.servesKind(apiVersion, 'VirtualService'))) continue;
     const live = (await cluster.list(apiVersion, 'VirtualService', namespace)).find((vs) => hasSubsets(vs) && JSON.stringify(vs.spec).includes(name));
@@ -233,12 +236,8 @@ async function findVirtualService(cluster: ClusterClient, namespace: string, oth
   return undefined;
 }
 
-/**
- * Sets the canary subset's weight (the stable subset gets the rest) in every route that has both.
- * A VirtualService of the release is server-side applied whole (mlready keeps owning its fields);
- * one found in the cluster is merge-patched.
- */
-async function setWeights(cluster: ClusterClient, vs: KubeObject & { declared?: boolean }, canaryWeight: number): Promise<void> {
+/** Sets the canary subset's weight (the stable subset gets the rest) in every route that has both. */
+async function setWeights(cluster: ClusterClient, vs: KubeObject, canaryWeight: number): Promise<void> {
   const http = structuredClone(((vs.spec as Any)?.http ?? []) as Any[]);
   for (const route of http) {
     for (const d of (route.route ?? []) as Any[]) {
@@ -246,10 +245,5 @@ async function setWeights(cluster: ClusterClient, vs: KubeObject & { declared?: 
       else if (d.destination?.subset === 'stable') d.weight = 100 - canaryWeight;
     }
   }
-  if (vs.declared) {
-    const { declared: _declared, ...object } = vs;
-    await cluster.apply({ ...object, spec: { ...(object.spec as Any), http } }, { force: true });
-  } else {
-    await cluster.patch({ apiVersion: vs.apiVersion, kind: 'VirtualService', namespace: vs.metadata.namespace, name: vs.metadata.name }, { spec: { http } });
-  }
+  await cluster.patch({ apiVersion: vs.apiVersion, kind: 'VirtualService', namespace: vs.metadata.namespace, name: vs.metadata.name }, { spec: { http } });
 }

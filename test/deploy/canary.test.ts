@@ -98,26 +98,6 @@ describe('canary rollout gated on a real Prometheus', () => {
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!.spec.template.spec.containers[0].image).not.toBe(V2);
   }, 40_000);
 
-  it('moves Istio VirtualService weights through the steps and back to stable after promotion', async () => {
-    const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('mode: replicas', 'mode: istio'));
-    expect((await cli(['scaffold', '--canary', 'istio'], { cwd: dir })).code).toBe(0);
-    stable.set(0.1, 0);
-    canary.set(0.1, 0);
-    const r = await deployV2();
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).canary).toMatchObject({ outcome: 'promoted', mode: 'istio' });
-    expect(r.stderr).toMatch(/step 25 %: llm-chat-canary at 1 replica, VirtualService weight 25/);
-    expect(r.stderr).toMatch(/step 50 %: llm-chat-canary at 1 replica, VirtualService weight 50/);
-    const weights = (cluster.api.object('VirtualService', 'ml-serving', 'llm-chat')!.spec.http[0].route as { destination: { subset: string }; weight: number }[]).map((d) => [d.destination.subset, d.weight]);
-    expect(weights).toEqual([['stable', 100], ['canary', 0]]);
-    const canaryWeights = cluster.api.store.history
-      .filter((e) => e.info.plural === 'virtualservices')
-      .map((e) => ((e.object.spec as { http: { route: { destination: { subset: string }; weight: number }[] }[] }).http[0]!.route.find((d) => d.destination.subset === 'canary')!.weight));
-    // The weight the cluster stored, change by change: 25 %, then 50 %, then back to stable.
-    expect(canaryWeights.filter((w, i) => i === 0 || w !== canaryWeights[i - 1])).toEqual([25, 50, 0]);
-  }, 40_000);
-
   it('aborts on a canary error rate above the limit', async () => {
     stable.set(0.1, 0);
     canary.set(0.1, 0.2);
