@@ -5,10 +5,9 @@ import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { DEFAULT_ROLLBACK_BUDGET_SECONDS, type ModelManifest } from '../manifest/types.js';
 import { preflight, type PreflightResult } from './preflight.js';
-import { ANNOTATIONS, applyOrder, loadRelease, prepareObject, releaseRecord } from './release.js';
+import { applyOrder, loadRelease, prepareObject, releaseRecord, type SourcedObject } from './release.js';
 import { revisionOf, startupBudgetSeconds } from './observe.js';
 import { rollbackDeployment, type RollbackResult } from './rollback.js';
-import type { RolloutVerdict } from './rollout-status.js';
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
 import { describeChanges } from './diff.js';
@@ -105,7 +104,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   }
   if (release.objects.length === 0) throw new InputError(`nothing to deploy: no Kubernetes objects in ${options.paths.join(' ')}`, { hint: 'pass the directory with the rendered manifests, e.g. mlready deploy k8s/ --manifest mlready.yaml' });
   const manifest = release.manifest;
-  const namespace = resolveNamespace(options.namespace, manifest, release.objects.map((o) => o.object), cluster.target.namespace, release.objects);
+  const namespace = resolveNamespace(options.namespace, manifest, release.objects, cluster.target.namespace);
   const modelVersion = manifest?.spec.model.version;
   const changeCause = options.changeCause ?? `mlready deploy${modelVersion ? ` model ${manifest?.spec.model.name ?? ''} ${modelVersion}`.replace(/\s+/g, ' ') : ''}${options.image ? ` image ${options.image}` : ''}`;
   const budgetSeconds = parseDurationSeconds(manifest?.spec.rollout?.rollbackBudget ?? '') ?? DEFAULT_ROLLBACK_BUDGET_SECONDS;
@@ -113,7 +112,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
   // 1. Pre-flight: our own checklist on exactly what will be applied.
   emit('step', `checking ${release.objects.length} object(s)${release.manifestFile ? ` and ${release.manifestFile}` : ''}`);
-  const check = runCheck({ cwd: options.cwd, paths: options.paths });
+  const check = runCheck({ cwd: options.cwd, texts: release.texts });
   const checkSummary = { errors: check.summary.errors, warnings: check.summary.warnings, skipped: options.skipCheck === true };
   if (check.summary.errors > 0) {
     if (!options.skipCheck) {
@@ -257,7 +256,7 @@ async function lastLogLines(cluster: ClusterClient, namespace: string, pod: stri
   }
 }
 
-function resolveNamespace(flag: string | undefined, manifest: ModelManifest | undefined, objects: KubeObject[], contextNamespace: string, sourced: { object: KubeObject; file: string; line: number }[]): string {
+function resolveNamespace(flag: string | undefined, manifest: ModelManifest | undefined, sourced: SourcedObject[], contextNamespace: string): string {
   if (flag) {
     const clash = sourced.find((s) => s.object.metadata.namespace && s.object.metadata.namespace !== flag && !CLUSTER_SCOPED.has(s.object.kind));
     if (clash) {
@@ -265,7 +264,7 @@ function resolveNamespace(flag: string | undefined, manifest: ModelManifest | un
     }
     return flag;
   }
-  return manifest?.metadata.namespace ?? objects.find((o) => o.metadata.namespace)?.metadata.namespace ?? contextNamespace;
+  return manifest?.metadata.namespace ?? sourced.find((s) => s.object.metadata.namespace)?.object.metadata.namespace ?? contextNamespace;
 }
 
 function setImage(deployment: KubeObject, image: string, container: string | undefined): void {
@@ -297,5 +296,3 @@ export function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
-export { ANNOTATIONS };
-export type { RolloutVerdict };

@@ -1,9 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { DeployResult } from './deploy.js';
+import { seconds, type DeployResult } from './deploy.js';
 import type { RollbackResult } from './rollback.js';
 import type { HistoryEntry, StatusResult } from './status.js';
 
-const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 
 function paint(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -30,10 +29,10 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
       for (const l of result.failure.logs.slice(-10)) lines.push(`    ${c.dim(l)}`);
     }
   }
-  if (result.detectionMs !== undefined) lines.push(`  detection: ${secs(result.detectionMs)}`);
+  if (result.detectionMs !== undefined) lines.push(`  detection: ${seconds(result.detectionMs)}`);
   if (result.rollback && result.rollback.outcome !== 'noop') {
     const over = result.rollback.elapsedMs > result.rollbackBudgetMs;
-    lines.push(`  rollback: ${secs(result.rollback.elapsedMs)} (budget ${secs(result.rollbackBudgetMs)})${over ? c.red(' over budget') : ''}`);
+    lines.push(`  rollback: ${seconds(result.rollback.elapsedMs)} (budget ${seconds(result.rollbackBudgetMs)})${over ? c.red(' over budget') : ''}`);
     if (result.rollback.restored.length > 0) lines.push(`  restored: ${result.rollback.restored.join(', ')}`);
     if (result.rollback.deleted.length > 0) lines.push(`  deleted: ${result.rollback.deleted.join(', ')}`);
   }
@@ -52,7 +51,7 @@ export function formatRollbackText(result: RollbackResult & { budgetMs: number; 
   const over = result.elapsedMs > result.budgetMs;
   const ok = result.outcome === 'rolled-back' && !over;
   const lines = [`${ok ? c.green('✔') : c.red('✖')} Deployment/${result.name}: ${result.message}${result.modelVersion ? ` (model ${result.modelVersion})` : ''}`];
-  lines.push(`  elapsed: ${secs(result.elapsedMs)} (budget ${secs(result.budgetMs)})${over ? c.red(' over budget') : ''}`);
+  lines.push(`  elapsed: ${seconds(result.elapsedMs)} (budget ${seconds(result.budgetMs)})${over ? c.red(' over budget') : ''}`);
   if (result.restored.length > 0) lines.push(`  restored: ${result.restored.join(', ')}`);
   if (result.deleted.length > 0) lines.push(`  deleted: ${result.deleted.join(', ')}`);
   return `${lines.join('\n')}\n`;

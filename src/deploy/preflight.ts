@@ -33,7 +33,7 @@ export async function preflight(cluster: ClusterClient, objects: readonly KubeOb
       return result;
     }
     for (const o of list) result.skip.add(`${o.kind}/${o.metadata.name}`);
-    result.warnings.push(`the cluster does not serve ${kind}: ${what} is not installed; skipping ${list.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    result.warnings.push(`the cluster does not serve ${kind} (${what} not installed); skipping ${list.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   }
   const gpu = await gpuWarnings(cluster, objects.filter((o) => o.kind === 'Deployment' && !result.skip.has(`Deployment/${o.metadata.name}`)));
   result.warnings.push(...gpu);

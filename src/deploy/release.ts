@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { validateAgainst } from '../manifest/schemas.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { parseYaml } from '../manifest/yaml.js';
-import { collectInputs } from '../check/inputs.js';
+import { collectInputs, type InputText } from '../check/inputs.js';
 import type { InputProblem } from '../check/result.js';
 import type { KubeObject } from '../k8s/types.js';
 
@@ -34,6 +34,8 @@ export interface LoadedRelease {
   manifest: ModelManifest | undefined;
   manifestFile: string | undefined;
   problems: InputProblem[];
+  /** The files as read, so `check` judges exactly these texts without reading them again. */
+  texts: InputText[];
 }
 
 const MANIFEST_FILE = /^mlready\.ya?ml$/i;
@@ -42,7 +44,7 @@ const HELM_VALUES_FILE = /^values([.-][\w.-]+)?\.ya?ml$/i;
 /** Reads the objects `deploy` will apply (every Kubernetes object in the inputs) and the model manifest. */
 export function loadRelease(cwd: string, paths: readonly string[], maxFileBytes = 8 * 1024 * 1024): LoadedRelease {
   const collected = collectInputs({ cwd, paths, maxFileBytes });
-  const out: LoadedRelease = { objects: [], manifest: undefined, manifestFile: undefined, problems: [...collected.problems] };
+  const out: LoadedRelease = { objects: [], manifest: undefined, manifestFile: undefined, problems: [...collected.problems], texts: collected.texts };
   for (const input of collected.texts) {
     if (HELM_VALUES_FILE.test(basename(input.file))) continue;
     const parsed = parseYaml(input.text, input.file);

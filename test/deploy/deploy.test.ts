@@ -141,7 +141,7 @@ describe('mlready deploy', () => {
     cluster = await startFakeCluster({ namespaces: ['ml-serving'] });
     const r = await run(['deploy', '.']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: the cluster does not serve PrometheusRule: the Prometheus Operator CRDs \(monitoring.coreos.com\/v1\) is not installed; skipping PrometheusRule\/llm-chat/);
+    expect(r.stderr).toMatch(/warning: the cluster does not serve PrometheusRule \(the Prometheus Operator CRDs \(monitoring.coreos.com\/v1\) not installed\); skipping PrometheusRule\/llm-chat/);
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat')).toBeDefined();
   });
 

@@ -348,8 +348,7 @@ export class FakeApiServer {
     if (this.store.get(info, namespace, object.metadata.name)) {
       throw new HttpError(409, 'AlreadyExists', `${info.plural}${info.group ? `.${info.group}` : ''} "${object.metadata.name}" already exists`, { name: object.metadata.name, kind: info.plural });
     }
-    const empty = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace } } as Obj;
-    return this.commit(info, undefined, { ...object, metadata: { ...object.metadata, namespace: info.namespaced ? namespace : undefined } }, manager, 'Update', false, dryRun, empty);
+    return this.commit(info, undefined, { ...object, metadata: { ...object.metadata, namespace: info.namespaced ? namespace : undefined } }, manager, 'Update', false, dryRun);
   }
 
   /** Server-side apply: merge the configuration, own its fields, refuse to take others' fields unless forced. */
@@ -385,11 +384,11 @@ export class FakeApiServer {
     if (Object.keys(next.metadata.labels!).length === 0) delete next.metadata.labels;
     if (Object.keys(next.metadata.annotations!).length === 0) delete next.metadata.annotations;
     managers.set(manager, { operation: 'Apply', apiVersion: config.apiVersion, time: new Date().toISOString(), paths: new Set(applied.keys()) });
-    return this.commit(info, stored?.object, next, manager, 'Apply', statusOnly, dryRun, undefined, managers);
+    return this.commit(info, stored?.object, next, manager, 'Apply', statusOnly, dryRun, managers);
   }
 
   /** Stores a write: status-subresource rules, generation, defaults, field ownership for updates. */
-  private commit(info: ResourceInfo, before: Obj | undefined, next: Obj, manager: string, operation: 'Apply' | 'Update', statusOnly: boolean, dryRun = false, _empty?: Obj, applyManagers?: Map<string, Manager>): Any {
+  private commit(info: ResourceInfo, before: Obj | undefined, next: Obj, manager: string, operation: 'Apply' | 'Update', statusOnly: boolean, dryRun = false, applyManagers?: Map<string, Manager>): Any {
     const result = structuredClone(next) as Any;
     if (before && info.status) {
       if (statusOnly) {

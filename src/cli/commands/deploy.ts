@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError, UsageError } from '../../errors.js';
 import { deploy, type DeployEvent } from '../../deploy/deploy.js';
 import { formatDeployText, formatHistoryText, formatRollbackText, formatStatusText } from '../../deploy/format.js';
-import { loadRelease } from '../../deploy/release.js';
+import { loadRelease, type LoadedRelease } from '../../deploy/release.js';
 import { rollbackDeployment } from '../../deploy/rollback.js';
 import { deploymentHistory, serviceStatus } from '../../deploy/status.js';
 import type { WatchClock } from '../../deploy/watch-rollout.js';
@@ -114,7 +114,7 @@ export async function deployCommand(io: CliIO, paths: string[], flags: DeployFla
 }
 
 /** The Deployment a command acts on: --deployment, else the first Deployment in the service's files. */
-function target(io: CliIO, paths: string[], flags: ClusterFlags & { deployment?: string }, cluster: ClusterClient): { name: string; namespace: string } {
+function target(io: CliIO, paths: string[], flags: ClusterFlags & { deployment?: string }, cluster: ClusterClient): { name: string; namespace: string; release: LoadedRelease | undefined } {
   const release = flags.deployment && paths.length === 0 ? undefined : loadRelease(io.cwd, paths.length > 0 ? paths : ['.']);
   const problem = release?.problems[0];
   if (problem && !flags.deployment) throw new UsageError(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
@@ -122,14 +122,13 @@ function target(io: CliIO, paths: string[], flags: ClusterFlags & { deployment?:
   const name = flags.deployment ?? workload?.metadata.name;
   if (!name) throw new UsageError('no Deployment found in the given files', { hint: 'pass the service directory, or --deployment <name>' });
   const namespace = flags.namespace ?? release?.manifest?.metadata.namespace ?? workload?.metadata.namespace ?? cluster.target.namespace;
-  return { name, namespace };
+  return { name, namespace, release };
 }
 
 export async function rollbackCommand(io: CliIO, paths: string[], flags: RollbackFlags, debug: boolean): Promise<number> {
   const timeoutMs = durationMs(flags.timeout, '--timeout');
   const cluster = connect(io, flags, debug);
-  const { name, namespace } = target(io, paths, flags, cluster);
-  const release = paths.length > 0 || !flags.deployment ? loadRelease(io.cwd, paths.length > 0 ? paths : ['.']) : undefined;
+  const { name, namespace, release } = target(io, paths, flags, cluster);
   const budgetMs = flags.budget ? durationMs(flags.budget, '--budget') : (parseDurationSeconds(release?.manifest?.spec.rollout?.rollbackBudget ?? '') ?? DEFAULT_ROLLBACK_BUDGET_SECONDS) * 1000;
   const signal = interruptSignal(io, 'stopped waiting; the rollback goes on in the cluster (mlready status shows it)');
   const progress = await progressReporter(io, flags);
