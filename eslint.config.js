@@ -11,13 +11,18 @@ function restrictedImports(which) {
     paths.push({ name: 'node:process', message: 'Only src/cli/ touches process.' });
   }
   if (which.k8s) {
-    paths.push({ name: '@kubernetes/client-node', message: 'Only src/k8s/ imports the Kubernetes client; go through ClusterClient.' });
+    paths.push({
+      name: '@kubernetes/client-node',
+      message: 'Only src/k8s/ imports the Kubernetes client; go through ClusterClient.',
+    });
   }
   return paths;
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'templates/**', 'test/fixtures/**', 'examples/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'templates/**', 'test/fixtures/**', 'examples/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,7 +32,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
     },
   },
   // Kubernetes objects as the API serves them are read as loose JSON (each kind and version differs, and
@@ -48,7 +56,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
     rules: {
-      'no-restricted-globals': ['error', { name: 'process', message: 'Only src/cli/ touches process; pass values in as options.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Only src/cli/ touches process; pass values in as options.' },
+      ],
     },
   },
   {

@@ -80,13 +80,23 @@ export function benchCheck() {
     mkdirSync(small);
     const example = join(ROOT, 'examples/llm-chat');
     const docs = [readFileSync(join(example, 'mlready.yaml'), 'utf8')];
-    for (const file of readdirSync(join(example, 'k8s')).sort()) docs.push(...readFileSync(join(example, 'k8s', file), 'utf8').split(/^---\n/m));
-    while (docs.length < 10) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra-${docs.length} }\ndata: { a: b }\n`);
-    docs.slice(0, 10).forEach((doc, i) => writeFileSync(join(small, i === 0 ? 'mlready.yaml' : `object-${i}.yaml`), doc));
+    for (const file of readdirSync(join(example, 'k8s')).sort())
+      docs.push(...readFileSync(join(example, 'k8s', file), 'utf8').split(/^---\n/m));
+    while (docs.length < 10)
+      docs.push(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra-${docs.length} }\ndata: { a: b }\n`,
+      );
+    docs
+      .slice(0, 10)
+      .forEach((doc, i) => writeFileSync(join(small, i === 0 ? 'mlready.yaml' : `object-${i}.yaml`), doc));
 
     const run = (args) => {
       const start = performance.now();
-      const r = spawnSync(process.execPath, args, { cwd: dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(process.execPath, args, {
+        cwd: dir,
+        stdio: 'ignore',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}`);
       return performance.now() - start;
     };

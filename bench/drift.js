@@ -16,14 +16,17 @@ const ROWS = Number(process.env.MLREADY_BENCH_ROWS ?? 1_000_000);
 async function writeData(file, seed, shift) {
   const random = rng(seed);
   const out = createWriteStream(file);
-  const header = [...Array.from({ length: 15 }, (_, i) => `n${i}`), ...Array.from({ length: 5 }, (_, i) => `c${i}`)];
+  const header = [
+    ...Array.from({ length: 15 }, (_, i) => `n${i}`),
+    ...Array.from({ length: 5 }, (_, i) => `c${i}`),
+  ];
   out.write(`${header.join(',')}\n`);
   const cats = ['a', 'b', 'c', 'd', 'e', 'f'];
   for (let r = 0; r < ROWS; r++) {
     const row = [];
     for (let i = 0; i < 15; i++) {
       const z = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
-      row.push((z * (i + 1) + (shift && i < 3 ? (i + 1) : 0)).toFixed(4));
+      row.push((z * (i + 1) + (shift && i < 3 ? i + 1 : 0)).toFixed(4));
     }
     for (let i = 0; i < 5; i++) row.push(cats[Math.floor(random() * (shift && i === 0 ? 6 : 5))]);
     if (!out.write(`${row.join(',')}\n`)) await new Promise((done) => out.once('drain', done));
@@ -48,7 +51,23 @@ export async function benchDrift() {
     const baseline = await parseOnly(current);
     // /usr/bin/time -f %M reports the child's peak resident set in KiB.
     const start = performance.now();
-    const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, 'drift', '--reference', reference, '--current', current, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        process.execPath,
+        BIN,
+        'drift',
+        '--reference',
+        reference,
+        '--current',
+        current,
+        '--format',
+        'json',
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
     const ms = performance.now() - start;
     if (run.status !== 0 && run.status !== 1) throw new Error(`drift exited ${run.status}: ${run.stderr}`);
     const peakKiB = Number(run.stderr.trim().split('\n').pop());

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url);
-const isCheckout = existsSync(new URL('src/cli/main.ts', root)) && existsSync(new URL('tsconfig.build.json', root));
+const isCheckout =
+  existsSync(new URL('src/cli/main.ts', root)) && existsSync(new URL('tsconfig.build.json', root));
 if (!isCheckout) process.exit(0);
 
 let tsc;
@@ -18,8 +19,13 @@ try {
   tsc = createRequire(new URL('package.json', root)).resolve('typescript/bin/tsc');
 } catch {
   // Installed without devDependencies (npm install --omit=dev in a checkout): nothing to build with.
-  console.warn('mlready: typescript is not installed; skipping the build (run npm install without --omit=dev).');
+  console.warn(
+    'mlready: typescript is not installed; skipping the build (run npm install without --omit=dev).',
+  );
   process.exit(0);
 }
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -6,7 +6,10 @@ import { renderCatalogueMarkdown, renderChecklistMarkdown } from '../dist/rules/
 const readmeUrl = new URL('../README.md', import.meta.url);
 const readme = readFileSync(readmeUrl, 'utf8');
 let next = readme;
-for (const [name, render] of [['rules', renderCatalogueMarkdown], ['checklist', renderChecklistMarkdown]]) {
+for (const [name, render] of [
+  ['rules', renderCatalogueMarkdown],
+  ['checklist', renderChecklistMarkdown],
+]) {
   const START = `<!-- ${name}:start -->`;
   const END = `<!-- ${name}:end -->`;
   const start = next.indexOf(START);

@@ -2,13 +2,7 @@
  * The few errors mlready raises on purpose. Anything that is not an MlreadyError is a bug
  * and is reported as one by the CLI entry.
  */
-export type ErrorCode =
-  | 'USAGE'
-  | 'CONFIG'
-  | 'INPUT'
-  | 'MANIFEST'
-  | 'CLUSTER'
-  | 'NETWORK';
+export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'MANIFEST' | 'CLUSTER' | 'NETWORK';
 
 export interface ErrorOptions {
   hint?: string;

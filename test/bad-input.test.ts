@@ -37,7 +37,9 @@ describe('bad input', () => {
     const start = performance.now();
     const result = runCheck({ cwd: '/', texts: [{ file: 'bomb.yaml', text: `${levels.join('\n')}\n` }] });
     const elapsed = performance.now() - start;
-    expect(result.problems.map((p) => p.message)).toEqual([expect.stringMatching(/refused: the document expands more than 100 YAML aliases/)]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/refused: the document expands more than 100 YAML aliases/),
+    ]);
     expect(elapsed).toBeLessThan(2000);
   });
 
@@ -51,7 +53,9 @@ describe('bad input', () => {
     const before = process.memoryUsage().rss;
     const result = runCheck({ cwd: dir, paths: ['huge.yaml'] });
     const grown = process.memoryUsage().rss - before;
-    expect(result.problems.map((p) => p.message)).toEqual(['refused: huge.yaml is 50.0 MB, over the 10.0 MB limit for one input file']);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'refused: huge.yaml is 50.0 MB, over the 10.0 MB limit for one input file',
+    ]);
     expect(grown).toBeLessThan(20 * 1024 * 1024);
   });
 
@@ -70,7 +74,8 @@ describe('bad input', () => {
   });
 
   it('recognises a Helm template and says to render it first', async () => {
-    const chart = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "llm.fullname" . }}\n';
+    const chart =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "llm.fullname" . }}\n';
     const dir = tmpTree({ 'templates/deployment.yaml': chart });
     const run = await cli(['check', 'templates/deployment.yaml'], { cwd: dir });
     expect(run.code).toBe(2);
@@ -80,13 +85,17 @@ describe('bad input', () => {
   });
 
   it('does not mistake Prometheus alert templates for Helm', () => {
-    const rule = 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n          annotations:\n            summary: "{{ $labels.pod }} is down ({{ $value }})"\n';
+    const rule =
+      'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n          annotations:\n            summary: "{{ $labels.pod }} is down ({{ $value }})"\n';
     const result = runCheck({ cwd: '/', texts: [{ file: 'rule.yaml', text: rule }] });
     expect(result.problems).toEqual([]);
   });
 
   it('reports manifest schema errors as input errors with exit 2', async () => {
-    const dir = tmpTree({ 'mlready.yaml': 'apiVersion: mlready.dev/v1\nkind: ModelService\nmetadata:\n  name: m\nspec:\n  model: { name: m, version: "1" }\n  serving: { runtime: custom }\n  resources: { gpu: two }\n' });
+    const dir = tmpTree({
+      'mlready.yaml':
+        'apiVersion: mlready.dev/v1\nkind: ModelService\nmetadata:\n  name: m\nspec:\n  model: { name: m, version: "1" }\n  serving: { runtime: custom }\n  resources: { gpu: two }\n',
+    });
     const run = await cli(['check', '.'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('8:21');
@@ -119,14 +128,18 @@ describe('bad input', () => {
       expect(run.stderr).toMatch(/^error: /m);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(runs[0]?.stderr).toContain("Allowed choices are github, json, junit, sarif, text");
+    expect(runs[0]?.stderr).toContain('Allowed choices are github, json, junit, sarif, text');
     expect(runs[2]?.stderr).toContain('hint: mlready rules lists every rule id');
   });
 
   it('lists unknown kinds as skipped, never silently dropped', async () => {
-    const dir = tmpTree({ 'all.yaml': `${POD.replace(':latest', ':1.0.0')}---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: k\n` });
+    const dir = tmpTree({
+      'all.yaml': `${POD.replace(':latest', ':1.0.0')}---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: k\n`,
+    });
     const run = await cli(['check', '.', '--format', 'json'], { cwd: dir });
     const json = JSON.parse(run.stdout) as { skipped: { kind: string; line: number; reason: string }[] };
-    expect(json.skipped).toEqual([{ file: 'all.yaml', line: 10, kind: 'Kustomization', name: 'k', reason: 'kind not checked by mlready' }]);
+    expect(json.skipped).toEqual([
+      { file: 'all.yaml', line: 10, kind: 'Kustomization', name: 'k', reason: 'kind not checked by mlready' },
+    ]);
   });
 });

@@ -4,10 +4,13 @@ import { RULES } from '../src/rules/index.js';
 import { checkText } from './helpers/check.js';
 
 describe('the production-readiness checklist', () => {
-  it.each(CHECKLIST.map((c) => [`${c.section}: ${c.item}`, c.rules] as const))('%s is covered by %j', (_item, rules) => {
-    expect(rules.length).toBeGreaterThan(0);
-    for (const id of rules) expect(RULES.has(id), `unknown rule ${id}`).toBe(true);
-  });
+  it.each(CHECKLIST.map((c) => [`${c.section}: ${c.item}`, c.rules] as const))(
+    '%s is covered by %j',
+    (_item, rules) => {
+      expect(rules.length).toBeGreaterThan(0);
+      for (const id of rules) expect(RULES.has(id), `unknown rule ${id}`).toBe(true);
+    },
+  );
 
   it('maps every rule to a checklist item', () => {
     const covered = new Set(CHECKLIST.flatMap((c) => c.rules));

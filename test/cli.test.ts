@@ -19,7 +19,9 @@ describe('mlready (end to end, built binary)', () => {
     const run = await bin(['check', 'examples/notebook-to-production']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('examples/notebook-to-production/deployment.yaml');
-    expect(run.stdout).toMatch(/\d+:\d+\s+error\s+container "api" in Deployment\/churn-model has no readinessProbe\s+require-readiness-probe/);
+    expect(run.stdout).toMatch(
+      /\d+:\d+\s+error\s+container "api" in Deployment\/churn-model has no readinessProbe\s+require-readiness-probe/,
+    );
     expect(run.stdout).toContain('fix: ');
     // eslint-disable-next-line no-control-regex
     expect(run.stdout).not.toMatch(/\u001b\[/);
@@ -35,7 +37,17 @@ describe('mlready (end to end, built binary)', () => {
 
   it('writes a report file with --output-file', async () => {
     const dir = tmpTree();
-    const run = await bin(['check', join(REPO_ROOT, 'examples/notebook-to-production'), '--format', 'sarif', '--output-file', 'report.sarif'], { cwd: dir });
+    const run = await bin(
+      [
+        'check',
+        join(REPO_ROOT, 'examples/notebook-to-production'),
+        '--format',
+        'sarif',
+        '--output-file',
+        'report.sarif',
+      ],
+      { cwd: dir },
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(JSON.parse(readFileSync(join(dir, 'report.sarif'), 'utf8'))).toMatchObject({ version: '2.1.0' });
@@ -48,18 +60,18 @@ describe('mlready (end to end, built binary)', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it.each([
-    [['--help']],
-    [['check', 'examples/llm-chat']],
-  ])('%j never loads the Kubernetes client or the prompt library', async (argv) => {
-    const log = join(tmpTree(), 'imports.log');
-    const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
-    expect(run.code).toBe(0);
-    const loaded = readFileSync(log, 'utf8');
-    expect(loaded).toContain('/dist/cli/program.js'); // the trace works
-    expect(loaded).not.toContain('@kubernetes/client-node');
-    expect(loaded).not.toContain('@inquirer');
-  });
+  it.each([[['--help']], [['check', 'examples/llm-chat']]])(
+    '%j never loads the Kubernetes client or the prompt library',
+    async (argv) => {
+      const log = join(tmpTree(), 'imports.log');
+      const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
+      expect(run.code).toBe(0);
+      const loaded = readFileSync(log, 'utf8');
+      expect(loaded).toContain('/dist/cli/program.js'); // the trace works
+      expect(loaded).not.toContain('@kubernetes/client-node');
+      expect(loaded).not.toContain('@inquirer');
+    },
+  );
 });
 
 describe('rules and explain', () => {
@@ -80,6 +92,8 @@ describe('rules and explain', () => {
   it('suggests the closest rule for a typo', async () => {
     const run = await cli(['explain', 'require-readines-probe']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error: unknown rule "require-readines-probe" (did you mean "require-readiness-probe"?)');
+    expect(run.stderr).toContain(
+      'error: unknown rule "require-readines-probe" (did you mean "require-readiness-probe"?)',
+    );
   });
 });

@@ -12,14 +12,28 @@ import { tmpTree } from './helpers/tmp.js';
 
 interface JsonReport {
   status: string;
-  features: { feature: string; status: string; psi: number; ks?: { statistic: number }; js?: number; invalid: number; missingRate: { current: number } }[];
+  features: {
+    feature: string;
+    status: string;
+    psi: number;
+    ks?: { statistic: number };
+    js?: number;
+    invalid: number;
+    missingRate: { current: number };
+  }[];
   dataset: { critical: string[] };
 }
 
 function dataDir(options: { shift?: boolean; refRows?: number; curRows?: number } = {}) {
   const dir = tmpTree();
-  writeCsv(join(dir, 'reference.csv'), generateRows(options.refRows ?? 2000, 1) as unknown as Record<string, unknown>[]);
-  writeCsv(join(dir, 'current.csv'), generateRows(options.curRows ?? 1500, 2, options.shift) as unknown as Record<string, unknown>[]);
+  writeCsv(
+    join(dir, 'reference.csv'),
+    generateRows(options.refRows ?? 2000, 1) as unknown as Record<string, unknown>[],
+  );
+  writeCsv(
+    join(dir, 'current.csv'),
+    generateRows(options.curRows ?? 1500, 2, options.shift) as unknown as Record<string, unknown>[],
+  );
   return dir;
 }
 
@@ -30,25 +44,37 @@ async function driftJson(dir: string, args: string[]) {
 
 describe('mlready drift, end to end', () => {
   it('exits 1 naming the shifted features; 0 on data from the same distribution', async () => {
-    const shifted = await bin(['drift', '--reference', 'reference.csv', '--current', 'current.csv'], { cwd: dataDir({ shift: true }) });
+    const shifted = await bin(['drift', '--reference', 'reference.csv', '--current', 'current.csv'], {
+      cwd: dataDir({ shift: true }),
+    });
     expect(shifted.code).toBe(1);
     expect(shifted.stdout).toMatch(/✖ critical drift: amount, country/);
     expect(shifted.stdout).toMatch(/^age\s+ok/m);
-    const same = await bin(['drift', '--reference', 'reference.csv', '--current', 'current.csv'], { cwd: dataDir() });
+    const same = await bin(['drift', '--reference', 'reference.csv', '--current', 'current.csv'], {
+      cwd: dataDir(),
+    });
     expect(same.stdout).toContain('✔ no drift');
     expect(same.code).toBe(0);
   });
 
   it('the saved profile gives the same numbers as the raw reference data', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.boolean(), async (seed, shift) => {
-      const dir = tmpTree();
-      writeCsv(join(dir, 'reference.csv'), generateRows(400, seed) as unknown as Record<string, unknown>[]);
-      writeCsv(join(dir, 'current.csv'), generateRows(300, seed + 1, shift) as unknown as Record<string, unknown>[]);
-      const raw = await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv']);
-      expect((await cli(['drift', 'profile', 'reference.csv', '-o', 'profile.json'], { cwd: dir })).code).toBe(0);
-      const viaProfile = await driftJson(dir, ['-r', 'profile.json', '-c', 'current.csv']);
-      expect(viaProfile.report!.features).toEqual(raw.report!.features);
-    }), { numRuns: 5 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.boolean(), async (seed, shift) => {
+        const dir = tmpTree();
+        writeCsv(join(dir, 'reference.csv'), generateRows(400, seed) as unknown as Record<string, unknown>[]);
+        writeCsv(
+          join(dir, 'current.csv'),
+          generateRows(300, seed + 1, shift) as unknown as Record<string, unknown>[],
+        );
+        const raw = await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv']);
+        expect(
+          (await cli(['drift', 'profile', 'reference.csv', '-o', 'profile.json'], { cwd: dir })).code,
+        ).toBe(0);
+        const viaProfile = await driftJson(dir, ['-r', 'profile.json', '-c', 'current.csv']);
+        expect(viaProfile.report!.features).toEqual(raw.report!.features);
+      }),
+      { numRuns: 5 },
+    );
   });
 
   it('reads JSON Lines, JSON arrays and Parquet to the same result as CSV', async () => {
@@ -70,17 +96,27 @@ describe('mlready drift, end to end', () => {
         { name: 'score', data: current.map((r) => r.score), type: 'DOUBLE' },
       ],
     });
-    const expected = (await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv'])).report!.features.map((f) => [f.feature, f.psi]);
+    const expected = (
+      await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv'])
+    ).report!.features.map((f) => [f.feature, f.psi]);
     for (const file of ['current.jsonl', 'current.json', 'current.parquet']) {
       const { report } = await driftJson(dir, ['-r', 'reference.csv', '-c', file]);
-      expect(report!.features.map((f) => [f.feature, f.psi]), file).toEqual(expected);
+      expect(
+        report!.features.map((f) => [f.feature, f.psi]),
+        file,
+      ).toEqual(expected);
     }
   });
 
   it('writes Prometheus metrics that promtool accepts, named as the drift alerts expect', async () => {
     const dir = dataDir({ shift: true });
-    const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--model', 'fraud', '--format', 'prometheus'], { cwd: dir });
-    expect(run.stdout).toMatch(/^model_data_drift_score\{model="fraud",feature="amount",method="psi"\} [0-9.]+$/m);
+    const run = await cli(
+      ['drift', '-r', 'reference.csv', '-c', 'current.csv', '--model', 'fraud', '--format', 'prometheus'],
+      { cwd: dir },
+    );
+    expect(run.stdout).toMatch(
+      /^model_data_drift_score\{model="fraud",feature="amount",method="psi"\} [0-9.]+$/m,
+    );
     expect(run.stdout).toMatch(/^model_data_drift_dataset_share\{model="fraud"\} /m);
     const promtool = await execa('promtool', ['check', 'metrics'], { input: run.stdout, reject: false });
     expect(promtool.stderr).toBe('');
@@ -89,7 +125,20 @@ describe('mlready drift, end to end', () => {
 
   it('writes a self-contained HTML report with a plot per feature', async () => {
     const dir = dataDir({ shift: true });
-    await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--format', 'html', '--output-file', 'report.html'], { cwd: dir });
+    await cli(
+      [
+        'drift',
+        '-r',
+        'reference.csv',
+        '-c',
+        'current.csv',
+        '--format',
+        'html',
+        '--output-file',
+        'report.html',
+      ],
+      { cwd: dir },
+    );
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(4);
     expect(html).not.toMatch(/<script|<link|src="http/);
@@ -97,7 +146,10 @@ describe('mlready drift, end to end', () => {
 
   it('uses the manifest: features, thresholds and the model label', async () => {
     const dir = dataDir({ shift: true });
-    writeFileSync(join(dir, 'mlready.yaml'), completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [age, score]'));
+    writeFileSync(
+      join(dir, 'mlready.yaml'),
+      completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [age, score]'),
+    );
     const { run, report } = await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv']);
     expect(report!.features.map((f) => f.feature)).toEqual(['age', 'score']);
     expect(run.code).toBe(0);
@@ -108,15 +160,30 @@ describe('mlready drift, bad input', () => {
   it.each([
     ['a missing file', ['-r', 'nope.csv', '-c', 'current.csv'], 'error: no such file: nope.csv'],
     ['an unknown format', ['-r', 'reference.csv', '-c', 'data.xlsx'], 'unknown data format ".xlsx"'],
-    ['an empty file', ['-r', 'reference.csv', '-c', 'empty.csv'], 'error: empty.csv is empty: no rows to compare'],
-    ['a header mismatch', ['-r', 'reference.csv', '-c', 'renamed.csv'], 'error: renamed.csv lacks column country that the reference has'],
-    ['a feature absent from the data', ['-r', 'reference.csv', '-c', 'current.csv', '--features', 'amount,income'], 'reference.csv has no column income'],
+    [
+      'an empty file',
+      ['-r', 'reference.csv', '-c', 'empty.csv'],
+      'error: empty.csv is empty: no rows to compare',
+    ],
+    [
+      'a header mismatch',
+      ['-r', 'reference.csv', '-c', 'renamed.csv'],
+      'error: renamed.csv lacks column country that the reference has',
+    ],
+    [
+      'a feature absent from the data',
+      ['-r', 'reference.csv', '-c', 'current.csv', '--features', 'amount,income'],
+      'reference.csv has no column income',
+    ],
     ['no --current', ['-r', 'reference.csv'], 'error: mlready drift needs --reference'],
   ])('%s: exit 2 with a clear message', async (_case, args, message) => {
     const dir = dataDir();
     writeFileSync(join(dir, 'data.xlsx'), 'PK');
     writeFileSync(join(dir, 'empty.csv'), '');
-    writeFileSync(join(dir, 'renamed.csv'), readFileSync(join(dir, 'current.csv'), 'utf8').replace('country', 'nation'));
+    writeFileSync(
+      join(dir, 'renamed.csv'),
+      readFileSync(join(dir, 'current.csv'), 'utf8').replace('country', 'nation'),
+    );
     const run = await cli(['drift', ...args], { cwd: dir });
     expect(run.stderr).toContain(message);
     expect(run.code).toBe(2);
@@ -133,9 +200,19 @@ describe('mlready drift, bad input', () => {
 
   it('refuses a profile of another model or version', async () => {
     const dir = dataDir();
-    writeFileSync(join(dir, 'mlready.yaml'), completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [age, score]'));
-    expect((await cli(['drift', 'profile', 'reference.csv', '-o', 'profile.json'], { cwd: dir })).code).toBe(0);
-    writeFileSync(join(dir, 'mlready.yaml'), completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [age, score]').replace('version: 2.1.0', 'version: 2.2.0'));
+    writeFileSync(
+      join(dir, 'mlready.yaml'),
+      completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [age, score]'),
+    );
+    expect((await cli(['drift', 'profile', 'reference.csv', '-o', 'profile.json'], { cwd: dir })).code).toBe(
+      0,
+    );
+    writeFileSync(
+      join(dir, 'mlready.yaml'),
+      completeManifest('custom')
+        .replace('features: [f1, f2, f3]', 'features: [age, score]')
+        .replace('version: 2.1.0', 'version: 2.2.0'),
+    );
     const run = await cli(['drift', '-r', 'profile.json', '-c', 'current.csv'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error: profile.json profiles custom-model 2.1.0, not custom-model 2.2.0');
@@ -167,14 +244,36 @@ describe('mlready drift, Pushgateway and retraining webhook', () => {
     const dir = dataDir({ shift: true });
     writeFileSync(join(dir, 'token'), 's3cr3t-t0ken-value\n');
     const secretUrl = `${hook.base}/hooks/retrain-7f3a9c`;
-    const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--model', 'fraud', '--push', gateway.base, '--on-critical', 'env:RETRAIN_URL', '--webhook-token-file', 'token', '--debug'], {
-      cwd: dir,
-      env: { RETRAIN_URL: secretUrl },
-    });
+    const run = await cli(
+      [
+        'drift',
+        '-r',
+        'reference.csv',
+        '-c',
+        'current.csv',
+        '--model',
+        'fraud',
+        '--push',
+        gateway.base,
+        '--on-critical',
+        'env:RETRAIN_URL',
+        '--webhook-token-file',
+        'token',
+        '--debug',
+      ],
+      {
+        cwd: dir,
+        env: { RETRAIN_URL: secretUrl },
+      },
+    );
     expect(run.stderr).not.toContain('error:');
     expect(run.code).toBe(1);
-    expect(gateway.requests).toMatchObject([{ method: 'PUT', url: '/metrics/job/mlready_drift/model/fraud' }]);
-    expect(gateway.requests[0]!.body).toContain('model_data_drift_score{model="fraud",feature="amount",method="psi"}');
+    expect(gateway.requests).toMatchObject([
+      { method: 'PUT', url: '/metrics/job/mlready_drift/model/fraud' },
+    ]);
+    expect(gateway.requests[0]!.body).toContain(
+      'model_data_drift_score{model="fraud",feature="amount",method="psi"}',
+    );
     expect(hook.requests).toHaveLength(1);
     expect(hook.requests[0]!.headers.authorization).toBe('Bearer s3cr3t-t0ken-value');
     const payload = JSON.parse(hook.requests[0]!.body) as { event: string; drifted: { feature: string }[] };
@@ -188,7 +287,10 @@ describe('mlready drift, Pushgateway and retraining webhook', () => {
 
   it('does not call the webhook without critical drift', async () => {
     const hook = await recorder();
-    const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--on-critical', `${hook.base}/x`], { cwd: dataDir() });
+    const run = await cli(
+      ['drift', '-r', 'reference.csv', '-c', 'current.csv', '--on-critical', `${hook.base}/x`],
+      { cwd: dataDir() },
+    );
     expect(run.code).toBe(0);
     expect(hook.requests).toHaveLength(0);
   });
@@ -196,7 +298,10 @@ describe('mlready drift, Pushgateway and retraining webhook', () => {
   it('an unreachable Pushgateway is an error (exit 2) that does not echo the URL', async () => {
     const closed = await recorder();
     servers.splice(0).forEach((s) => s.close()); // nothing listens there any more
-    const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--push', `${closed.base}/secret-path`], { cwd: dataDir() });
+    const run = await cli(
+      ['drift', '-r', 'reference.csv', '-c', 'current.csv', '--push', `${closed.base}/secret-path`],
+      { cwd: dataDir() },
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error: could not reach the Pushgateway \(ECONNREFUSED\)/);
     expect(run.stderr).not.toContain('secret-path');
@@ -212,22 +317,60 @@ describe('the scaffolded drift CronJob', () => {
     const { loadTemplates, renderScaffold } = await import('../src/scaffold/render.js');
     const { parse } = await import('yaml');
     const { BIN } = await import('./helpers/cli.js');
-    const text = completeManifest('custom').replace('features: [f1, f2, f3]', 'features: [amount, age, country]');
+    const text = completeManifest('custom').replace(
+      'features: [f1, f2, f3]',
+      'features: [amount, age, country]',
+    );
     const { manifest } = parseManifest(text, 'mlready.yaml');
-    const cron = renderScaffold(manifest, { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' }, loadTemplates()).find((f) => f.path === 'k8s/drift-cronjob.yaml')!;
-    const job = parse(cron.content) as { spec: { schedule: string; jobTemplate: { spec: { template: { spec: { containers: { args: string[]; env: { name: string; valueFrom?: { secretKeyRef: { name: string } } }[] }[] } } } } } };
+    const cron = renderScaffold(
+      manifest,
+      { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' },
+      loadTemplates(),
+    ).find((f) => f.path === 'k8s/drift-cronjob.yaml')!;
+    const job = parse(cron.content) as {
+      spec: {
+        schedule: string;
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                containers: {
+                  args: string[];
+                  env: { name: string; valueFrom?: { secretKeyRef: { name: string } } }[];
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
     const container = job.spec.jobTemplate.spec.template.spec.containers[0]!;
-    expect(container.env.find((e) => e.name === 'RETRAINING_WEBHOOK_URL')?.valueFrom?.secretKeyRef.name).toBe('custom-model-retraining');
+    expect(container.env.find((e) => e.name === 'RETRAINING_WEBHOOK_URL')?.valueFrom?.secretKeyRef.name).toBe(
+      'custom-model-retraining',
+    );
     // Run the job's own command line here, with the local build in place of `npm exec mlready@…`.
     const dir = dataDir({ shift: true });
-    await cli(['drift', 'profile', 'reference.csv', '--features', 'amount,age,country', '-o', 'reference-profile.json'], { cwd: dir });
-    const script = container.args[0]!
-      .replace(/npm exec --yes mlready@\S+ --/, `node ${BIN}`)
+    await cli(
+      [
+        'drift',
+        'profile',
+        'reference.csv',
+        '--features',
+        'amount,age,country',
+        '-o',
+        'reference-profile.json',
+      ],
+      { cwd: dir },
+    );
+    const script = container.args[0]!.replace(/npm exec --yes mlready@\S+ --/, `node ${BIN}`)
       .replace('/data/reference-profile.json', join(dir, 'reference-profile.json'))
       .replace('/data/current.parquet', join(dir, 'current.csv'));
     const gateway = await recorder(servers);
     const hook = await recorder(servers);
-    const run = await execa('sh', ['-c', script], { env: { PUSHGATEWAY_URL: gateway.base, RETRAINING_WEBHOOK_URL: `${hook.base}/retrain`, NO_COLOR: '1' }, reject: false });
+    const run = await execa('sh', ['-c', script], {
+      env: { PUSHGATEWAY_URL: gateway.base, RETRAINING_WEBHOOK_URL: `${hook.base}/retrain`, NO_COLOR: '1' },
+      reject: false,
+    });
     expect(run.stdout).toContain('✖ critical drift: amount, country');
     expect(run.exitCode).toBe(0);
     expect(gateway.requests[0]?.url).toBe('/metrics/job/mlready_drift/model/custom-model');

@@ -43,7 +43,13 @@ function evidence(reports: Record<string, string>) {
   const files: Record<string, string> = { 'svc/mlready.yaml': MANIFEST, 'svc/deploy.yaml': DEPLOYMENT };
   for (const [name, body] of Object.entries(reports)) files[`svc/.mlready/loadtest/${name}`] = body;
   const dir = tmpTree(files);
-  return runCheck({ cwd: dir, paths: ['svc'], only: ['load-test-evidence'], now: NOW, config: defaultConfig(dir) }).findings.map((f) => f.message);
+  return runCheck({
+    cwd: dir,
+    paths: ['svc'],
+    only: ['load-test-evidence'],
+    now: NOW,
+    config: defaultConfig(dir),
+  }).findings.map((f) => f.message);
 }
 
 describe('load-test evidence', () => {
@@ -52,14 +58,25 @@ describe('load-test evidence', () => {
   });
 
   it('warns when there is no report', () => {
-    expect(evidence({})).toEqual(['resource limits not proven under load: no load-test report for fraud in .mlready/loadtest/']);
+    expect(evidence({})).toEqual([
+      'resource limits not proven under load: no load-test report for fraud in .mlready/loadtest/',
+    ]);
   });
 
   it('judges the most recent report, and names every problem with it', () => {
     const old = report();
-    const bad = report({ startedAt: '2026-09-01T00:00:00Z', model: { name: 'fraud', version: '1.4.1' }, image: 'r/fraud:1.4.1', slo: { passed: false, checks: [{ expression: 'p95<200ms', actual: 340, passed: false }] }, peak: { memoryBytes: 4 * 2 ** 30 } });
+    const bad = report({
+      startedAt: '2026-09-01T00:00:00Z',
+      model: { name: 'fraud', version: '1.4.1' },
+      image: 'r/fraud:1.4.1',
+      slo: { passed: false, checks: [{ expression: 'p95<200ms', actual: 340, passed: false }] },
+      peak: { memoryBytes: 4 * 2 ** 30 },
+    });
     // Only the newest report counts: a newer bad one is not excused by an older good one.
-    const messages = evidence({ 'old.json': old.replace('2026-11-10', '2026-08-01'), 'new.json': bad.replace('2026-09-01', '2026-11-01') });
+    const messages = evidence({
+      'old.json': old.replace('2026-11-10', '2026-08-01'),
+      'new.json': bad.replace('2026-09-01', '2026-11-01'),
+    });
     expect(messages.sort()).toEqual([
       'load-test report svc/.mlready/loadtest/new.json failed its SLO (p95<200ms)',
       'load-test report svc/.mlready/loadtest/new.json peaked at 4Gi memory, at or above the 4Gi limit',
@@ -75,7 +92,11 @@ describe('load-test evidence', () => {
   });
 
   it('reports a file that is not a load-test report', () => {
-    expect(evidence({ 'broken.json': '{"kind": "LoadTestReport"' })).toContainEqual(expect.stringMatching(/^svc\/\.mlready\/loadtest\/broken\.json is not a valid load-test report: /));
-    expect(evidence({ 'other.json': '{"kind": "Something"}' })).toContainEqual(expect.stringMatching(/other\.json is not a valid load-test report: /));
+    expect(evidence({ 'broken.json': '{"kind": "LoadTestReport"' })).toContainEqual(
+      expect.stringMatching(/^svc\/\.mlready\/loadtest\/broken\.json is not a valid load-test report: /),
+    );
+    expect(evidence({ 'other.json': '{"kind": "Something"}' })).toContainEqual(
+      expect.stringMatching(/other\.json is not a valid load-test report: /),
+    );
   });
 });

@@ -27,7 +27,14 @@ async function raw(respond: (socket: Socket, n: number) => void): Promise<string
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const REQUEST: PreparedRequest = { method: 'POST', path: '/x', body: '{"a":1}', headers: { 'content-type': 'application/json' }, stream: false, expectTokens: false };
+const REQUEST: PreparedRequest = {
+  method: 'POST',
+  path: '/x',
+  body: '{"a":1}',
+  headers: { 'content-type': 'application/json' },
+  stream: false,
+  expectTokens: false,
+};
 
 function send(pool: FastPool, request = REQUEST): Promise<{ status: number; body: string; error?: unknown }> {
   return new Promise((resolve) => {

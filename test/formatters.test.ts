@@ -41,7 +41,13 @@ spec:
   });
 }
 
-const EXTENSIONS: Record<string, string> = { text: 'txt', json: 'json', sarif: 'sarif', junit: 'xml', github: 'github.txt' };
+const EXTENSIONS: Record<string, string> = {
+  text: 'txt',
+  json: 'json',
+  sarif: 'sarif',
+  junit: 'xml',
+  github: 'github.txt',
+};
 
 describe('formatters', () => {
   const result = sampleResult();
@@ -89,14 +95,21 @@ describe('formatters', () => {
 
   it('github escapes newlines and the property separators', () => {
     const out = FORMATTERS.get('github')!(result, { color: false, version: 'x' });
-    for (const line of out.trimEnd().split('\n')) expect(line).toMatch(/^(::(error|warning|notice) [^:]*::|mlready: )/);
+    for (const line of out.trimEnd().split('\n'))
+      expect(line).toMatch(/^(::(error|warning|notice) [^:]*::|mlready: )/);
   });
 
   it('sarif validates against the official SARIF 2.1.0 schema and lists every rule it reports', () => {
     const sarif = JSON.parse(FORMATTERS.get('sarif')!(result, { color: false, version: '1.2.3' })) as {
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; suppressions?: unknown[] }[]; invocations: { executionSuccessful: boolean }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: { ruleId: string; ruleIndex: number; suppressions?: unknown[] }[];
+        invocations: { executionSuccessful: boolean }[];
+      }[];
     };
-    const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
+    const schema = JSON.parse(
+      readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    ) as object;
     const ajv = new Ajv04.default({ allErrors: true, strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     expect(validate(sarif), JSON.stringify(validate.errors, null, 2)).toBe(true);
@@ -111,7 +124,9 @@ describe('formatters', () => {
   });
 
   it('json carries the whole result', () => {
-    const json = JSON.parse(FORMATTERS.get('json')!(result, { color: false, version: '1.2.3' })) as CheckResult & { version: string };
+    const json = JSON.parse(
+      FORMATTERS.get('json')!(result, { color: false, version: '1.2.3' }),
+    ) as CheckResult & { version: string };
     expect(json.version).toBe('1.2.3');
     expect(json.findings).toEqual(result.findings);
     expect(json.summary).toEqual(result.summary);

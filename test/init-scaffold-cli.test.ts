@@ -12,10 +12,31 @@ import { completeManifest } from './helpers/manifests.js';
 import { tmpTree } from './helpers/tmp.js';
 
 const FULL_FLAGS = [
-  '--yes', '--runtime', 'triton', '--model', 'detector', '--model-version', '3.1.0', '--image', 'registry.example.com/detector:3.1.0',
-  '--uri', 's3://models/detector/3.1.0/', '--gpus', '1', '--drift-features', 'width,height,brightness',
-  '--dataset', 's3://data/detector', '--dataset-version', '2026-10-01', '--training-run', 'mlflow://runs/42',
-  '--code-commit', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '--hyperparameters', 's3://runs/42/params.yaml',
+  '--yes',
+  '--runtime',
+  'triton',
+  '--model',
+  'detector',
+  '--model-version',
+  '3.1.0',
+  '--image',
+  'registry.example.com/detector:3.1.0',
+  '--uri',
+  's3://models/detector/3.1.0/',
+  '--gpus',
+  '1',
+  '--drift-features',
+  'width,height,brightness',
+  '--dataset',
+  's3://data/detector',
+  '--dataset-version',
+  '2026-10-01',
+  '--training-run',
+  'mlflow://runs/42',
+  '--code-commit',
+  '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  '--hyperparameters',
+  's3://runs/42/params.yaml',
 ];
 
 describe('mlready init', () => {
@@ -45,21 +66,54 @@ describe('mlready init', () => {
   });
 
   it('lists the runtimes for an unknown one', async () => {
-    const run = await cli(['init', '--yes', '--runtime', 'onnxruntime', '--model', 'm', '--model-version', '1'], { cwd: tmpTree() });
+    const run = await cli(
+      ['init', '--yes', '--runtime', 'onnxruntime', '--model', 'm', '--model-version', '1'],
+      { cwd: tmpTree() },
+    );
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown runtime "onnxruntime"; choose one of custom, tfserving, tgi, torchserve, triton, vllm');
+    expect(run.stderr).toContain(
+      'unknown runtime "onnxruntime"; choose one of custom, tfserving, tgi, torchserve, triton, vllm',
+    );
   });
 
   it('asks on a terminal, proposing per-runtime defaults', async () => {
     const dir = tmpTree();
     const asked: string[] = [];
     const prompter: Prompter = {
-      input: (message, d) => { asked.push(message); return Promise.resolve(message.startsWith('Model (') ? 'mistralai/Mistral-7B-Instruct-v0.3' : message === 'Model version' ? '0.3.0' : d); },
-      number: (message, d) => { asked.push(message); return Promise.resolve(message === 'Minimum replicas' ? 3 : d); },
-      select: (message, _choices, d) => { asked.push(message); return Promise.resolve(message === 'Serving runtime' ? ('tgi' as typeof d) : d); },
+      input: (message, d) => {
+        asked.push(message);
+        return Promise.resolve(
+          message.startsWith('Model (')
+            ? 'mistralai/Mistral-7B-Instruct-v0.3'
+            : message === 'Model version'
+              ? '0.3.0'
+              : d,
+        );
+      },
+      number: (message, d) => {
+        asked.push(message);
+        return Promise.resolve(message === 'Minimum replicas' ? 3 : d);
+      },
+      select: (message, _choices, d) => {
+        asked.push(message);
+        return Promise.resolve(message === 'Serving runtime' ? ('tgi' as typeof d) : d);
+      },
     };
     let out = '';
-    const code = await initCommand({ argv: [], env: {}, cwd: dir, stdout: (s) => (out += s), stderr: () => {}, stdoutIsTTY: true, stdinIsTTY: true, readStdin: () => Promise.resolve('') }, { output: 'mlready.yaml' }, prompter);
+    const code = await initCommand(
+      {
+        argv: [],
+        env: {},
+        cwd: dir,
+        stdout: (s) => (out += s),
+        stderr: () => {},
+        stdoutIsTTY: true,
+        stdinIsTTY: true,
+        readStdin: () => Promise.resolve(''),
+      },
+      { output: 'mlready.yaml' },
+      prompter,
+    );
     expect(code).toBe(0);
     expect(asked).toContain('Latency SLO, p95 in ms');
     const { manifest } = parseManifest(readFileSync(join(dir, 'mlready.yaml'), 'utf8'), 'mlready.yaml');
@@ -80,12 +134,23 @@ describe('mlready scaffold', () => {
     expect(scaffold.code).toBe(0);
     expect(scaffold.stdout).toContain('written     k8s/deployment.yaml');
     const before = await cli(['check', '.', '--format', 'json'], { cwd: dir });
-    expect((JSON.parse(before.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId)).toEqual(['load-test-evidence']);
+    expect(
+      (JSON.parse(before.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId),
+    ).toEqual(['load-test-evidence']);
     mkdirSync(join(dir, '.mlready/loadtest'), { recursive: true });
-    writeFileSync(join(dir, '.mlready/loadtest/run.json'), JSON.stringify({
-      kind: 'LoadTestReport', formatVersion: 1, service: 'detector', model: { name: 'detector', version: '3.1.0' }, image: 'registry.example.com/detector:3.1.0',
-      startedAt: new Date().toISOString(), slo: { passed: true }, peak: { memoryBytes: 8 * 2 ** 30 },
-    }));
+    writeFileSync(
+      join(dir, '.mlready/loadtest/run.json'),
+      JSON.stringify({
+        kind: 'LoadTestReport',
+        formatVersion: 1,
+        service: 'detector',
+        model: { name: 'detector', version: '3.1.0' },
+        image: 'registry.example.com/detector:3.1.0',
+        startedAt: new Date().toISOString(),
+        slo: { passed: true },
+        peak: { memoryBytes: 8 * 2 ** 30 },
+      }),
+    );
     const after = await cli(['check', '.'], { cwd: dir });
     expect(after.stdout).toMatch(/✔ no findings/);
     expect(after.stdout).toContain('detector: readiness level 3');
@@ -98,7 +163,12 @@ describe('mlready scaffold', () => {
     expect((await cli(['scaffold'], { cwd: dir })).stdout).toMatch(/^unchanged\s+k8s\/service\.yaml$/m);
     const hpa = join(dir, 'k8s/hpa.yaml');
     writeFileSync(hpa, `${readFileSync(hpa, 'utf8')}# tuned by hand\n`);
-    writeFileSync(join(dir, 'mlready.yaml'), completeManifest('vllm').replace('minReplicas: 2', 'minReplicas: 3').replace('memory: 48Gi', 'memory: 40Gi'));
+    writeFileSync(
+      join(dir, 'mlready.yaml'),
+      completeManifest('vllm')
+        .replace('minReplicas: 2', 'minReplicas: 3')
+        .replace('memory: 48Gi', 'memory: 40Gi'),
+    );
     const rerun = await cli(['scaffold'], { cwd: dir });
     expect(rerun.stdout).toMatch(/^skipped\s+k8s\/hpa\.yaml$/m);
     expect(rerun.stdout).toMatch(/^updated\s+k8s\/deployment\.yaml$/m);
@@ -130,14 +200,20 @@ describe('mlready scaffold', () => {
     const dir = tmpTree({ 'mlready.yaml': completeManifest('vllm'), 'not-a-dir': 'x' });
     const run = await cli(['scaffold', '--out', 'not-a-dir/out'], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/error: cannot write to .*not-a-dir\/out: (ENOTDIR|EEXIST); nothing was written/);
+    expect(run.stderr).toMatch(
+      /error: cannot write to .*not-a-dir\/out: (ENOTDIR|EEXIST); nothing was written/,
+    );
     expect(readdirSync(dir).sort()).toEqual(['mlready.yaml', 'not-a-dir']);
   });
 
   it('the bundled example is exactly what scaffold renders from its manifest', () => {
     const example = join(REPO_ROOT, 'examples/llm-chat');
     const { manifest } = parseManifest(readFileSync(join(example, 'mlready.yaml'), 'utf8'), 'mlready.yaml');
-    for (const file of renderScaffold(manifest, { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' }, loadTemplates())) {
+    for (const file of renderScaffold(
+      manifest,
+      { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' },
+      loadTemplates(),
+    )) {
       expect(readFileSync(join(example, file.path), 'utf8'), file.path).toBe(file.content);
     }
   });

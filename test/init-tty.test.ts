@@ -15,7 +15,17 @@ describe('mlready init at a real terminal', () => {
     const dir = tmpTree();
     const session = `mlready-init-${process.pid}`;
     const tmux = (...args: string[]) => execa('tmux', args, { reject: false });
-    await tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `cd ${dir} && NO_COLOR=1 node ${BIN} init; echo "EXIT=$?" > exit.txt`);
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '160',
+      '-y',
+      '40',
+      `cd ${dir} && NO_COLOR=1 node ${BIN} init; echo "EXIT=$?" > exit.txt`,
+    );
     try {
       const screen = async () => (await tmux('capture-pane', '-p', '-t', session)).stdout;
       const waitFor = async (text: string) => {
@@ -38,7 +48,22 @@ describe('mlready init at a real terminal', () => {
       await tmux('send-keys', '-t', session, '-l', '2.3.0');
       await tmux('send-keys', '-t', session, 'Enter');
       // Every other question: wait until it is on screen, then take the proposed default.
-      for (const question of ['Service name', 'Protocol', 'GPUs per replica', 'GPU type', 'CPU per replica', 'Memory per replica', 'Minimum replicas', 'Maximum replicas', 'Latency SLO', 'Error-rate SLO', 'Features to watch', 'Drift warning threshold', 'Drift critical threshold', 'Rollout strategy']) {
+      for (const question of [
+        'Service name',
+        'Protocol',
+        'GPUs per replica',
+        'GPU type',
+        'CPU per replica',
+        'Memory per replica',
+        'Minimum replicas',
+        'Maximum replicas',
+        'Latency SLO',
+        'Error-rate SLO',
+        'Features to watch',
+        'Drift warning threshold',
+        'Drift critical threshold',
+        'Rollout strategy',
+      ]) {
         await waitFor(question);
         await tmux('send-keys', '-t', session, 'Enter');
       }

@@ -18,7 +18,9 @@ spec:
 `;
 
 function problemsOf(text: string) {
-  return checkText(text, { file: 'mlready.yaml' }).problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+  return checkText(text, { file: 'mlready.yaml' }).problems.map(
+    (p) => `${p.file}:${p.line}:${p.column}: ${p.message}`,
+  );
 }
 
 describe('model manifest validation', () => {

@@ -11,7 +11,8 @@ describe('pre-commit hook mlready-check', () => {
   let home: string;
   beforeAll(async () => {
     const version = await execa('pre-commit', ['--version'], { reject: false });
-    if (version.exitCode !== 0) throw new Error('pre-commit is not installed: apt-get install pre-commit (as .ci/run does)');
+    if (version.exitCode !== 0)
+      throw new Error('pre-commit is not installed: apt-get install pre-commit (as .ci/run does)');
     home = tmpTree();
   });
 
@@ -21,7 +22,8 @@ describe('pre-commit hook mlready-check', () => {
     await git('init', '-q');
     await git('config', 'user.email', 'test@example.com');
     await git('config', 'user.name', 'test');
-    for (const example of examples) cpSync(join(REPO_ROOT, 'examples', example), join(repo, example), { recursive: true });
+    for (const example of examples)
+      cpSync(join(REPO_ROOT, 'examples', example), join(repo, example), { recursive: true });
     // The repository's config keeps the example's recorded load-test report valid.
     cpSync(join(REPO_ROOT, '.mlready.yaml'), join(repo, '.mlready.yaml'));
     await git('add', '-A');

@@ -73,7 +73,7 @@ describe('real-world model services', () => {
     expect(result.findings.map((f) => [f.line, f.ruleId])).toEqual(EXPECTED[name]);
   });
 
-  it('the vLLM chart: the Triton queue-time HPA counts as an ML metric, the chart\'s latest tag does not pass', () => {
+  it("the vLLM chart: the Triton queue-time HPA counts as an ML metric, the chart's latest tag does not pass", () => {
     const triton = checkText(read('triton-hpa-queue.yaml'));
     expect(triton.findings.some((f) => f.ruleId === 'autoscale-on-ml-metric')).toBe(false);
     const vllm = checkText(read('vllm-helm-rendered.yaml'));

@@ -1,28 +1,83 @@
 import { describe, expect, it } from 'vitest';
-import { rolloutStatus, type DeploymentObservation, type PodObservation, type RolloutObservation } from '../src/deploy/rollout-status.js';
+import {
+  rolloutStatus,
+  type DeploymentObservation,
+  type PodObservation,
+  type RolloutObservation,
+} from '../src/deploy/rollout-status.js';
 
 const NOW = 1_000_000;
 
 function deployment(overrides: Partial<DeploymentObservation> = {}): DeploymentObservation {
-  return { name: 'llm', generation: 2, observedGeneration: 2, replicas: 3, statusReplicas: 3, updatedReplicas: 3, availableReplicas: 3, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }], ...overrides };
+  return {
+    name: 'llm',
+    generation: 2,
+    observedGeneration: 2,
+    replicas: 3,
+    statusReplicas: 3,
+    updatedReplicas: 3,
+    availableReplicas: 3,
+    conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+    ...overrides,
+  };
 }
 
 function pod(overrides: Partial<PodObservation> = {}): PodObservation {
-  return { name: 'llm-7d9f-abcde', phase: 'Running', createdAt: NOW - 10_000, ready: true, conditions: [{ type: 'PodScheduled', status: 'True' }], containers: [{ name: 'server', restartCount: 0 }], ...overrides };
+  return {
+    name: 'llm-7d9f-abcde',
+    phase: 'Running',
+    createdAt: NOW - 10_000,
+    ready: true,
+    conditions: [{ type: 'PodScheduled', status: 'True' }],
+    containers: [{ name: 'server', restartCount: 0 }],
+    ...overrides,
+  };
 }
 
 function observe(overrides: Partial<RolloutObservation> = {}): RolloutObservation {
-  return { deployment: deployment(), pods: [pod()], events: [], now: NOW, startupBudgetSeconds: 300, ...overrides };
+  return {
+    deployment: deployment(),
+    pods: [pod()],
+    events: [],
+    now: NOW,
+    startupBudgetSeconds: 300,
+    ...overrides,
+  };
 }
 
 describe('rolloutStatus, as kubectl rollout status decides', () => {
   it.each<[string, Partial<DeploymentObservation>, string, string]>([
     ['every replica updated and available', {}, 'complete', 'deployment "llm" successfully rolled out'],
-    ['the controller has not seen the new spec', { generation: 3 }, 'progressing', 'waiting for deployment "llm" spec update to be observed'],
-    ['new replicas still being created', { updatedReplicas: 1 }, 'progressing', 'waiting for deployment "llm" rollout to finish: 1 out of 3 new replicas have been updated'],
-    ['old replicas terminating', { statusReplicas: 4 }, 'progressing', 'waiting for deployment "llm" rollout to finish: 1 old replica is pending termination'],
-    ['new replicas not yet available', { availableReplicas: 2 }, 'progressing', 'waiting for deployment "llm" rollout to finish: 2 of 3 updated replicas are available'],
-    ['the progress deadline passed', { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }, 'failed', 'deployment "llm" exceeded its progress deadline'],
+    [
+      'the controller has not seen the new spec',
+      { generation: 3 },
+      'progressing',
+      'waiting for deployment "llm" spec update to be observed',
+    ],
+    [
+      'new replicas still being created',
+      { updatedReplicas: 1 },
+      'progressing',
+      'waiting for deployment "llm" rollout to finish: 1 out of 3 new replicas have been updated',
+    ],
+    [
+      'old replicas terminating',
+      { statusReplicas: 4 },
+      'progressing',
+      'waiting for deployment "llm" rollout to finish: 1 old replica is pending termination',
+    ],
+    [
+      'new replicas not yet available',
+      { availableReplicas: 2 },
+      'progressing',
+      'waiting for deployment "llm" rollout to finish: 2 of 3 updated replicas are available',
+    ],
+    [
+      'the progress deadline passed',
+      { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] },
+      'failed',
+      'deployment "llm" exceeded its progress deadline',
+    ],
     ['paused', { paused: true }, 'progressing', 'deployment "llm" is paused'],
   ])('%s → %s', (_case, d, state, message) => {
     expect(rolloutStatus(observe({ deployment: deployment(d) }))).toMatchObject({ state, message });
@@ -32,28 +87,164 @@ describe('rolloutStatus, as kubectl rollout status decides', () => {
 describe('rolloutStatus fails fast on pods that will not heal', () => {
   const progressing = deployment({ updatedReplicas: 1, availableReplicas: 0 });
   it.each<[string, Partial<PodObservation>, Partial<RolloutObservation>, string]>([
-    ['CrashLoopBackOff after 2 restarts', { ready: false, containers: [{ name: 'server', restartCount: 2, waiting: { reason: 'CrashLoopBackOff' }, lastTerminated: { reason: 'Error', exitCode: 1 } }] }, {}, 'CrashLoopBackOff'],
-    ['ImagePullBackOff', { phase: 'Pending', ready: false, containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ImagePullBackOff', message: 'manifest unknown' } }] }, {}, 'ImagePullBackOff'],
-    ['ErrImagePull', { phase: 'Pending', ready: false, containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ErrImagePull' } }] }, {}, 'ImagePullBackOff'],
-    ['CreateContainerConfigError (a missing Secret)', { phase: 'Pending', ready: false, containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'CreateContainerConfigError', message: 'secret "hf-token" not found' } }] }, {}, 'CreateContainerConfigError'],
-    ['OOMKilled', { ready: false, containers: [{ name: 'server', restartCount: 1, lastTerminated: { reason: 'OOMKilled', exitCode: 137 } }] }, {}, 'OOMKilled'],
-    ['unschedulable for lack of GPUs', { phase: 'Pending', ready: false, conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.' }] }, {}, 'InsufficientGPU'],
-    ['running but never ready within the startup budget', { ready: false, createdAt: NOW - 400_000 }, {}, 'ReadinessTimeout'],
+    [
+      'CrashLoopBackOff after 2 restarts',
+      {
+        ready: false,
+        containers: [
+          {
+            name: 'server',
+            restartCount: 2,
+            waiting: { reason: 'CrashLoopBackOff' },
+            lastTerminated: { reason: 'Error', exitCode: 1 },
+          },
+        ],
+      },
+      {},
+      'CrashLoopBackOff',
+    ],
+    [
+      'ImagePullBackOff',
+      {
+        phase: 'Pending',
+        ready: false,
+        containers: [
+          {
+            name: 'server',
+            restartCount: 0,
+            waiting: { reason: 'ImagePullBackOff', message: 'manifest unknown' },
+          },
+        ],
+      },
+      {},
+      'ImagePullBackOff',
+    ],
+    [
+      'ErrImagePull',
+      {
+        phase: 'Pending',
+        ready: false,
+        containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ErrImagePull' } }],
+      },
+      {},
+      'ImagePullBackOff',
+    ],
+    [
+      'CreateContainerConfigError (a missing Secret)',
+      {
+        phase: 'Pending',
+        ready: false,
+        containers: [
+          {
+            name: 'server',
+            restartCount: 0,
+            waiting: { reason: 'CreateContainerConfigError', message: 'secret "hf-token" not found' },
+          },
+        ],
+      },
+      {},
+      'CreateContainerConfigError',
+    ],
+    [
+      'OOMKilled',
+      {
+        ready: false,
+        containers: [
+          { name: 'server', restartCount: 1, lastTerminated: { reason: 'OOMKilled', exitCode: 137 } },
+        ],
+      },
+      {},
+      'OOMKilled',
+    ],
+    [
+      'unschedulable for lack of GPUs',
+      {
+        phase: 'Pending',
+        ready: false,
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.',
+          },
+        ],
+      },
+      {},
+      'InsufficientGPU',
+    ],
+    [
+      'running but never ready within the startup budget',
+      { ready: false, createdAt: NOW - 400_000 },
+      {},
+      'ReadinessTimeout',
+    ],
   ])('%s', (_case, p, extra, reason) => {
     const verdict = rolloutStatus(observe({ deployment: progressing, pods: [pod(p)], ...extra }));
     expect(verdict).toMatchObject({ state: 'failed', reason, pod: 'llm-7d9f-abcde' });
   });
 
   it.each<[string, Partial<PodObservation>, Partial<RolloutObservation>]>([
-    ['one restart is not yet a crash loop', { ready: false, containers: [{ name: 'server', restartCount: 1, waiting: { reason: 'CrashLoopBackOff' } }] }, {}],
-    ['unschedulable while the cluster autoscaler adds a GPU node', { phase: 'Pending', ready: false, conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.' }] }, { events: [{ object: 'llm-7d9f-abcde', reason: 'TriggeredScaleUp', message: 'pod triggered scale-up: [{gpu-pool 2->3 (max: 8)}]' }] }],
+    [
+      'one restart is not yet a crash loop',
+      {
+        ready: false,
+        containers: [{ name: 'server', restartCount: 1, waiting: { reason: 'CrashLoopBackOff' } }],
+      },
+      {},
+    ],
+    [
+      'unschedulable while the cluster autoscaler adds a GPU node',
+      {
+        phase: 'Pending',
+        ready: false,
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.',
+          },
+        ],
+      },
+      {
+        events: [
+          {
+            object: 'llm-7d9f-abcde',
+            reason: 'TriggeredScaleUp',
+            message: 'pod triggered scale-up: [{gpu-pool 2->3 (max: 8)}]',
+          },
+        ],
+      },
+    ],
     ['a model still loading inside its startup budget', { ready: false, createdAt: NOW - 120_000 }, {}],
   ])('keeps waiting: %s', (_case, p, extra) => {
-    expect(rolloutStatus(observe({ deployment: progressing, pods: [pod(p)], ...extra })).state).toBe('progressing');
+    expect(rolloutStatus(observe({ deployment: progressing, pods: [pod(p)], ...extra })).state).toBe(
+      'progressing',
+    );
   });
 
   it('names the pod and the cause in the message', () => {
-    const verdict = rolloutStatus(observe({ deployment: progressing, pods: [pod({ ready: false, containers: [{ name: 'server', restartCount: 3, waiting: { reason: 'CrashLoopBackOff' }, lastTerminated: { reason: 'Error', exitCode: 1 } }] })] }));
-    expect(verdict.message).toBe('pod llm-7d9f-abcde: container "server" is crash-looping after 3 restarts (last exit: Error, code 1)');
+    const verdict = rolloutStatus(
+      observe({
+        deployment: progressing,
+        pods: [
+          pod({
+            ready: false,
+            containers: [
+              {
+                name: 'server',
+                restartCount: 3,
+                waiting: { reason: 'CrashLoopBackOff' },
+                lastTerminated: { reason: 'Error', exitCode: 1 },
+              },
+            ],
+          }),
+        ],
+      }),
+    );
+    expect(verdict.message).toBe(
+      'pod llm-7d9f-abcde: container "server" is crash-looping after 3 restarts (last exit: Error, code 1)',
+    );
   });
 });

@@ -19,7 +19,10 @@ interface Expected {
  * The line number is where the finding must point; the message must match exactly.
  */
 function expectations(text: string): Expected[] {
-  return [...text.matchAll(/^#\s*expect:\s*(\d+)\s+(.+)$/gm)].map((m) => ({ line: Number(m[1]), message: m[2]!.trim() }));
+  return [...text.matchAll(/^#\s*expect:\s*(\d+)\s+(.+)$/gm)].map((m) => ({
+    line: Number(m[1]),
+    message: m[2]!.trim(),
+  }));
 }
 
 /** `# file: values.yaml` checks the fixture under that name (Helm values files are recognised by name). */
@@ -27,24 +30,30 @@ function fileNameOf(text: string, fallback: string): string {
   return /^#\s*file:\s*(\S+)$/m.exec(text)?.[1] ?? fallback;
 }
 
-
 describe('rule catalogue', () => {
   const rules = [...RULES.values()];
 
   it('is registered sorted by id, one rule per file named after its id', () => {
     const ids = rules.map((r) => r.id);
     expect(ids).toEqual([...ids].sort());
-    const files = readdirSync(RULE_SOURCES).filter((f) => f.endsWith('.ts') && !['index.ts', 'rule.ts', 'catalogue.ts', 'checklist.ts'].includes(f)).map((f) => f.replace(/\.ts$/, ''));
+    const files = readdirSync(RULE_SOURCES)
+      .filter(
+        (f) => f.endsWith('.ts') && !['index.ts', 'rule.ts', 'catalogue.ts', 'checklist.ts'].includes(f),
+      )
+      .map((f) => f.replace(/\.ts$/, ''));
     expect(files.sort()).toEqual(ids);
   });
 
-  it.each(rules.map((r) => [r.id, r] as const))('%s is documented: summary, why, fix, a section and kinds', (_id, rule) => {
-    expect(rule.docs.summary.length).toBeGreaterThan(20);
-    expect(rule.docs.why.length).toBeGreaterThan(40);
-    expect(rule.docs.fix.length).toBeGreaterThan(20);
-    expect([...SECTIONS, 'meta']).toContain(rule.section);
-    expect(['error', 'warning', 'info']).toContain(rule.severity);
-  });
+  it.each(rules.map((r) => [r.id, r] as const))(
+    '%s is documented: summary, why, fix, a section and kinds',
+    (_id, rule) => {
+      expect(rule.docs.summary.length).toBeGreaterThan(20);
+      expect(rule.docs.why.length).toBeGreaterThan(40);
+      expect(rule.docs.fix.length).toBeGreaterThan(20);
+      expect([...SECTIONS, 'meta']).toContain(rule.section);
+      expect(['error', 'warning', 'info']).toContain(rule.severity);
+    },
+  );
 
   it.each(rules.map((r) => [r.id] as const))('%s has valid and invalid fixtures', (id) => {
     const dir = `${FIXTURES}${id}`;
@@ -57,7 +66,11 @@ describe('rule catalogue', () => {
 
 describe.each([...RULES.keys()])('rule %s', (id) => {
   const dir = `${FIXTURES}${id}/`;
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
 
   it.each(files.filter((f) => f.startsWith('valid')))('does not fire on %s', (file) => {
     const text = readFileSync(dir + file, 'utf8');
@@ -66,14 +79,17 @@ describe.each([...RULES.keys()])('rule %s', (id) => {
     expect(result.findings.map((f) => `${f.line}: ${f.message}`)).toEqual([]);
   });
 
-  it.each(files.filter((f) => f.startsWith('invalid')))('reports what %s expects, at the right lines', (file) => {
-    const text = readFileSync(dir + file, 'utf8');
-    const expected = expectations(text);
-    expect(expected.length, `${file} declares no "# expect:" lines`).toBeGreaterThan(0);
-    const result = checkText(text, { file: fileNameOf(text, file), only: [id] });
-    expect(result.problems).toEqual([]);
-    const byLine = (a: Expected, b: Expected) => a.line - b.line || a.message.localeCompare(b.message);
-    const actual = result.findings.map((f) => ({ line: f.line, message: f.message })).sort(byLine);
-    expect(actual).toEqual(expected.sort(byLine));
-  });
+  it.each(files.filter((f) => f.startsWith('invalid')))(
+    'reports what %s expects, at the right lines',
+    (file) => {
+      const text = readFileSync(dir + file, 'utf8');
+      const expected = expectations(text);
+      expect(expected.length, `${file} declares no "# expect:" lines`).toBeGreaterThan(0);
+      const result = checkText(text, { file: fileNameOf(text, file), only: [id] });
+      expect(result.problems).toEqual([]);
+      const byLine = (a: Expected, b: Expected) => a.line - b.line || a.message.localeCompare(b.message);
+      const actual = result.findings.map((f) => ({ line: f.line, message: f.message })).sort(byLine);
+      expect(actual).toEqual(expected.sort(byLine));
+    },
+  );
 });

@@ -10,24 +10,38 @@ import { completeManifest } from './helpers/manifests.js';
 
 const templates = loadTemplates();
 
-function render(runtime: Runtime, options: Partial<ScaffoldOptions> = {}, weights?: 'baked' | 'download' | 'volume') {
+function render(
+  runtime: Runtime,
+  options: Partial<ScaffoldOptions> = {},
+  weights?: 'baked' | 'download' | 'volume',
+) {
   const text = completeManifest(runtime, { weights });
   const { manifest } = parseManifest(text, 'mlready.yaml');
-  const files = renderScaffold(manifest, { target: 'kubernetes', canary: 'none', autoscaler: 'hpa', ...options }, templates);
+  const files = renderScaffold(
+    manifest,
+    { target: 'kubernetes', canary: 'none', autoscaler: 'hpa', ...options },
+    templates,
+  );
   return { text, files };
 }
 
 function checkRendered(text: string, files: { path: string; content: string }[]) {
-  const texts = [{ file: 'mlready.yaml', text }, ...files.filter((f) => f.path.endsWith('.yaml')).map((f) => ({ file: f.path, text: f.content }))];
+  const texts = [
+    { file: 'mlready.yaml', text },
+    ...files.filter((f) => f.path.endsWith('.yaml')).map((f) => ({ file: f.path, text: f.content })),
+  ];
   return runCheck({ cwd: '/', texts, config: defaultConfig('/') });
 }
 
-const COMBINATIONS = RUNTIME_NAMES.flatMap((runtime) => [
-  [runtime, { target: 'kubernetes' }],
-  [runtime, { target: 'kubernetes', canary: 'istio' }],
-  [runtime, { target: 'kubernetes', autoscaler: 'keda' }],
-  [runtime, { target: 'kserve' }],
-] as [Runtime, Partial<ScaffoldOptions>][]);
+const COMBINATIONS = RUNTIME_NAMES.flatMap(
+  (runtime) =>
+    [
+      [runtime, { target: 'kubernetes' }],
+      [runtime, { target: 'kubernetes', canary: 'istio' }],
+      [runtime, { target: 'kubernetes', autoscaler: 'keda' }],
+      [runtime, { target: 'kserve' }],
+    ] as [Runtime, Partial<ScaffoldOptions>][],
+);
 
 describe('scaffold output passes mlready check', () => {
   it.each(COMBINATIONS)('%s %j: no findings but the missing load test', (runtime, options) => {
@@ -35,26 +49,34 @@ describe('scaffold output passes mlready check', () => {
     const result = checkRendered(text, files);
     expect(result.problems).toEqual([]);
     expect(result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId} ${f.message}`)).toEqual([
-      `mlready.yaml:4:9 load-test-evidence resource limits not proven under load: no load-test report for ${runtime}-model in .mlready/loadtest/`.replace(':4:9', ':4'),
+      `mlready.yaml:4:9 load-test-evidence resource limits not proven under load: no load-test report for ${runtime}-model in .mlready/loadtest/`.replace(
+        ':4:9',
+        ':4',
+      ),
     ]);
   });
 });
 
 describe('scaffold output is valid Kubernetes', () => {
-  it.each(COMBINATIONS)('%s %j validates against the Kubernetes OpenAPI schemas (kubernetes-models)', async (runtime, options) => {
-    const { validateKubernetesYaml } = await import('./helpers/kubernetes-schemas.js');
-    const { files } = render(runtime, options);
-    for (const file of files.filter((f) => f.path.endsWith('.yaml'))) {
-      const results = await validateKubernetesYaml(file.content);
-      expect(results.length, file.path).toBeGreaterThan(0);
-      for (const r of results) expect(r.error, `${file.path} ${r.kind}`).toBeUndefined();
-    }
-  });
+  it.each(COMBINATIONS)(
+    '%s %j validates against the Kubernetes OpenAPI schemas (kubernetes-models)',
+    async (runtime, options) => {
+      const { validateKubernetesYaml } = await import('./helpers/kubernetes-schemas.js');
+      const { files } = render(runtime, options);
+      for (const file of files.filter((f) => f.path.endsWith('.yaml'))) {
+        const results = await validateKubernetesYaml(file.content);
+        expect(results.length, file.path).toBeGreaterThan(0);
+        for (const r of results) expect(r.error, `${file.path} ${r.kind}`).toBeUndefined();
+      }
+    },
+  );
 
   it('the validator can fail: a string containerPort is rejected', async () => {
     const { validateKubernetesYaml } = await import('./helpers/kubernetes-schemas.js');
     const { files } = render('vllm');
-    const deployment = files.find((f) => f.path === 'k8s/deployment.yaml')!.content.replace('containerPort: 8000', 'containerPort: "eight thousand"');
+    const deployment = files
+      .find((f) => f.path === 'k8s/deployment.yaml')!
+      .content.replace('containerPort: 8000', 'containerPort: "eight thousand"');
     const [result] = await validateKubernetesYaml(deployment);
     expect(result?.error).toMatch(/containerPort must be integer/);
   });
@@ -69,13 +91,20 @@ describe('scaffold rendering', () => {
     for (const runtime of ['vllm', 'custom', 'triton'] as Runtime[]) {
       const { text, files } = render(runtime, {}, weights);
       const result = checkRendered(text, files);
-      expect(result.findings.filter((f) => f.ruleId !== 'load-test-evidence').map((f) => f.message), `${runtime} ${weights}`).toEqual([]);
+      expect(
+        result.findings.filter((f) => f.ruleId !== 'load-test-evidence').map((f) => f.message),
+        `${runtime} ${weights}`,
+      ).toEqual([]);
     }
   });
 
   it('downloads weights in an init step at the pinned revision', () => {
-    const deployment = render('vllm', {}, 'download').files.find((f) => f.path === 'k8s/deployment.yaml')!.content;
-    expect(deployment).toContain('huggingface-cli download meta-llama/Llama-3.1-8B-Instruct --revision 0e9e39f249a16976918f6564b8830bc894c89659');
+    const deployment = render('vllm', {}, 'download').files.find(
+      (f) => f.path === 'k8s/deployment.yaml',
+    )!.content;
+    expect(deployment).toContain(
+      'huggingface-cli download meta-llama/Llama-3.1-8B-Instruct --revision 0e9e39f249a16976918f6564b8830bc894c89659',
+    );
   });
 
   it('Dockerfiles pin the base image, run as non-root, and take no secrets through ENV or ARG', () => {
@@ -91,9 +120,13 @@ describe('scaffold rendering', () => {
   it('the custom server compiles and exposes live, ready and metrics endpoints', async () => {
     const { files } = render('custom');
     const server = files.find((f) => f.path === 'server.py')!.content;
-    for (const endpoint of ['/health/live', '/health/ready', '/metrics', '/predict']) expect(server).toContain(`"${endpoint}"`);
+    for (const endpoint of ['/health/live', '/health/ready', '/metrics', '/predict'])
+      expect(server).toContain(`"${endpoint}"`);
     const { execa } = await import('execa');
-    const compiled = await execa('python3', ['-c', 'import ast,sys; ast.parse(sys.stdin.read())'], { input: server, reject: false });
+    const compiled = await execa('python3', ['-c', 'import ast,sys; ast.parse(sys.stdin.read())'], {
+      input: server,
+      reject: false,
+    });
     expect(compiled.stderr).toBe('');
     expect(compiled.exitCode).toBe(0);
   });
@@ -103,9 +136,18 @@ describe('scaffold rendering', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(`${tmpdir()}/mlready-templates-`);
     mkdirSync(`${dir}/kubernetes`);
-    writeFileSync(`${dir}/kubernetes/service.yaml.hbs`, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{serviceName}}\n');
+    writeFileSync(
+      `${dir}/kubernetes/service.yaml.hbs`,
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{serviceName}}\n',
+    );
     const { manifest } = parseManifest(completeManifest('vllm'), 'mlready.yaml');
-    expect(() => renderScaffold(manifest, { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' }, loadTemplates(dir))).toThrow(
+    expect(() =>
+      renderScaffold(
+        manifest,
+        { target: 'kubernetes', canary: 'none', autoscaler: 'hpa' },
+        loadTemplates(dir),
+      ),
+    ).toThrow(
       'template kubernetes/service.yaml.hbs uses {{serviceName}}, which mlready does not provide (line 4)',
     );
   });

@@ -46,7 +46,10 @@ metadata: { name: leaky-config }
 data:
   aws_access_key_id: ${SEEDED.aws}
   tls.key: |
-${SEEDED.pem.split('\n').map((l) => `    ${l}`).join('\n')}
+${SEEDED.pem
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
 ---
 apiVersion: v1
 kind: Secret

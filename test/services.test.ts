@@ -43,8 +43,21 @@ spec: { selector: { matchLabels: { team: risk } }, endpoints: [{ port: http }] }
 `,
     });
     expect(result.services.map(({ name, manifest, objects }) => ({ name, manifest, objects }))).toEqual([
-      { name: 'fraud', manifest: 'fraud/mlready.yaml', objects: ['ModelService/fraud', 'Deployment/fraud-v2', 'Service/fraud-svc', 'ServiceMonitor/risk-monitor'] },
-      { name: 'churn', manifest: 'churn/mlready.yaml', objects: ['ModelService/churn', 'Deployment/churn', 'HorizontalPodAutoscaler/churn-hpa'] },
+      {
+        name: 'fraud',
+        manifest: 'fraud/mlready.yaml',
+        objects: [
+          'ModelService/fraud',
+          'Deployment/fraud-v2',
+          'Service/fraud-svc',
+          'ServiceMonitor/risk-monitor',
+        ],
+      },
+      {
+        name: 'churn',
+        manifest: 'churn/mlready.yaml',
+        objects: ['ModelService/churn', 'Deployment/churn', 'HorizontalPodAutoscaler/churn-hpa'],
+      },
     ]);
   });
 
@@ -62,7 +75,10 @@ spec: { selector: { matchLabels: { team: risk } }, endpoints: [{ port: http }] }
   });
 
   it('gives a workload without a manifest a service of its own', () => {
-    const result = checkFiles({ 'one.yaml': deployment('x', 'app: x'), 'two/other.yaml': deployment('y', 'app: y') });
+    const result = checkFiles({
+      'one.yaml': deployment('x', 'app: x'),
+      'two/other.yaml': deployment('y', 'app: y'),
+    });
     expect(result.services.map((s) => s.name)).toEqual(['x', 'y']);
   });
 });

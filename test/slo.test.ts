@@ -18,7 +18,11 @@ describe('SLO grammar', () => {
   });
 
   it('reads a list', () => {
-    expect(parseSlo('p95<100ms,error_rate<1%,ttft_p95<500ms').map((t) => t.source)).toEqual(['p95<100ms', 'error_rate<1%', 'ttft_p95<500ms']);
+    expect(parseSlo('p95<100ms,error_rate<1%,ttft_p95<500ms').map((t) => t.source)).toEqual([
+      'p95<100ms',
+      'error_rate<1%',
+      'ttft_p95<500ms',
+    ]);
   });
 
   it.each([

@@ -6,8 +6,10 @@ import { readStagedInputs } from '../src/check/staged.js';
 import { cli } from './helpers/cli.js';
 import { tmpTree } from './helpers/tmp.js';
 
-const MANIFEST = 'apiVersion: mlready.dev/v1\nkind: ModelService\nmetadata: { name: m }\nspec:\n  model: { name: m, version: "1" }\n  serving: { runtime: custom }\n';
-const POD = (tag: string) => `apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n  containers:\n    - name: c\n      image: r/p:${tag}\n      resources: { requests: { cpu: 1, memory: 1Gi }, limits: { cpu: 1, memory: 1Gi } }\n      readinessProbe: { httpGet: { path: /ready, port: 80 } }\n`;
+const MANIFEST =
+  'apiVersion: mlready.dev/v1\nkind: ModelService\nmetadata: { name: m }\nspec:\n  model: { name: m, version: "1" }\n  serving: { runtime: custom }\n';
+const POD = (tag: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n  containers:\n    - name: c\n      image: r/p:${tag}\n      resources: { requests: { cpu: 1, memory: 1Gi }, limits: { cpu: 1, memory: 1Gi } }\n      readinessProbe: { httpGet: { path: /ready, port: 80 } }\n`;
 
 async function repo(files: Record<string, string>) {
   const dir = tmpTree(files);
@@ -29,7 +31,11 @@ describe('check --staged', () => {
   });
 
   it('widens a changed file to its whole model service', async () => {
-    const { dir, git } = await repo({ 'svc/mlready.yaml': MANIFEST, 'svc/k8s/pod.yaml': POD('1.0.0'), 'other/x.yaml': POD('latest') });
+    const { dir, git } = await repo({
+      'svc/mlready.yaml': MANIFEST,
+      'svc/k8s/pod.yaml': POD('1.0.0'),
+      'other/x.yaml': POD('latest'),
+    });
     await git('add', '-A');
     await git('commit', '-qm', 'init');
     writeFileSync(join(dir, 'svc/k8s/pod.yaml'), POD('1.0.1'));

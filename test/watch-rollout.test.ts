@@ -1,14 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentObservation, PodObservation, RolloutObservation } from '../src/deploy/rollout-status.js';
+import type {
+  DeploymentObservation,
+  PodObservation,
+  RolloutObservation,
+} from '../src/deploy/rollout-status.js';
 import { watchRollout, type WatchClock } from '../src/deploy/watch-rollout.js';
 
 function fakeClock(): WatchClock & { t: number } {
-  const clock = { t: 0, now: () => clock.t, sleep: (ms: number) => { clock.t += ms; return Promise.resolve(); } };
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: (ms: number) => {
+      clock.t += ms;
+      return Promise.resolve();
+    },
+  };
   return clock;
 }
 
-const deployment = (o: Partial<DeploymentObservation>): DeploymentObservation => ({ name: 'llm', generation: 2, observedGeneration: 2, replicas: 2, statusReplicas: 2, updatedReplicas: 2, availableReplicas: 2, conditions: [], ...o });
-const pod = (o: Partial<PodObservation>): PodObservation => ({ name: 'llm-new-1', phase: 'Running', createdAt: 0, ready: false, conditions: [], containers: [{ name: 'server', restartCount: 0 }], ...o });
+const deployment = (o: Partial<DeploymentObservation>): DeploymentObservation => ({
+  name: 'llm',
+  generation: 2,
+  observedGeneration: 2,
+  replicas: 2,
+  statusReplicas: 2,
+  updatedReplicas: 2,
+  availableReplicas: 2,
+  conditions: [],
+  ...o,
+});
+const pod = (o: Partial<PodObservation>): PodObservation => ({
+  name: 'llm-new-1',
+  phase: 'Running',
+  createdAt: 0,
+  ready: false,
+  conditions: [],
+  containers: [{ name: 'server', restartCount: 0 }],
+  ...o,
+});
 
 /** The cluster as a script: the state at each poll, the last one repeating. */
 function scripted(states: Omit<RolloutObservation, 'now'>[]) {
@@ -20,25 +49,64 @@ describe('watchRollout (fake clock, scripted cluster)', () => {
   it('follows a rollout to completion and records the timeline', async () => {
     const clock = fakeClock();
     const result = await watchRollout({
-      clock, timeoutMs: 600_000, pollMs: 2000,
+      clock,
+      timeoutMs: 600_000,
+      pollMs: 2000,
       observe: scripted([
         { deployment: deployment({ generation: 3 }), pods: [], events: [], startupBudgetSeconds: 300 },
-        { deployment: deployment({ generation: 3, observedGeneration: 3, updatedReplicas: 1, statusReplicas: 3, availableReplicas: 2 }), pods: [pod({})], events: [], startupBudgetSeconds: 300 },
-        { deployment: deployment({ generation: 3, observedGeneration: 3 }), pods: [pod({ ready: true })], events: [], startupBudgetSeconds: 300 },
+        {
+          deployment: deployment({
+            generation: 3,
+            observedGeneration: 3,
+            updatedReplicas: 1,
+            statusReplicas: 3,
+            availableReplicas: 2,
+          }),
+          pods: [pod({})],
+          events: [],
+          startupBudgetSeconds: 300,
+        },
+        {
+          deployment: deployment({ generation: 3, observedGeneration: 3 }),
+          pods: [pod({ ready: true })],
+          events: [],
+          startupBudgetSeconds: 300,
+        },
       ]),
     });
     expect(result.verdict.state).toBe('complete');
     expect(result.elapsedMs).toBe(4000);
-    expect(result.timeline.map((t) => t.verdict.reason)).toEqual(['SpecNotObserved', 'UpdatingReplicas', 'Complete']);
+    expect(result.timeline.map((t) => t.verdict.reason)).toEqual([
+      'SpecNotObserved',
+      'UpdatingReplicas',
+      'Complete',
+    ]);
   });
 
   it('fails fast on ImagePullBackOff, long before the progress deadline', async () => {
     const clock = fakeClock();
     const result = await watchRollout({
-      clock, timeoutMs: 600_000, pollMs: 1000,
+      clock,
+      timeoutMs: 600_000,
+      pollMs: 1000,
       observe: scripted([
-        { deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }), pods: [pod({ phase: 'Pending' })], events: [], startupBudgetSeconds: 300 },
-        { deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }), pods: [pod({ phase: 'Pending', containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ImagePullBackOff' } }] })], events: [], startupBudgetSeconds: 300 },
+        {
+          deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }),
+          pods: [pod({ phase: 'Pending' })],
+          events: [],
+          startupBudgetSeconds: 300,
+        },
+        {
+          deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }),
+          pods: [
+            pod({
+              phase: 'Pending',
+              containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ImagePullBackOff' } }],
+            }),
+          ],
+          events: [],
+          startupBudgetSeconds: 300,
+        },
       ]),
     });
     expect(result.verdict).toMatchObject({ state: 'failed', reason: 'ImagePullBackOff', pod: 'llm-new-1' });
@@ -48,19 +116,29 @@ describe('watchRollout (fake clock, scripted cluster)', () => {
   it('gives up at its own timeout, saying what it was waiting for', async () => {
     const clock = fakeClock();
     const result = await watchRollout({
-      clock, timeoutMs: 10_000, pollMs: 3000,
-      observe: scripted([{ deployment: deployment({ availableReplicas: 1 }), pods: [], events: [], startupBudgetSeconds: 300 }]),
+      clock,
+      timeoutMs: 10_000,
+      pollMs: 3000,
+      observe: scripted([
+        { deployment: deployment({ availableReplicas: 1 }), pods: [], events: [], startupBudgetSeconds: 300 },
+      ]),
     });
     expect(result.verdict).toMatchObject({ state: 'failed', reason: 'Timeout' });
-    expect(result.verdict.message).toBe('gave up after 12 s: waiting for deployment "llm" rollout to finish: 1 of 2 updated replicas are available');
+    expect(result.verdict.message).toBe(
+      'gave up after 12 s: waiting for deployment "llm" rollout to finish: 1 of 2 updated replicas are available',
+    );
   });
 
   it('stops when interrupted, without calling the rollout failed', async () => {
     const controller = new AbortController();
     controller.abort();
     const result = await watchRollout({
-      clock: fakeClock(), timeoutMs: 10_000, signal: controller.signal,
-      observe: scripted([{ deployment: deployment({ availableReplicas: 1 }), pods: [], events: [], startupBudgetSeconds: 300 }]),
+      clock: fakeClock(),
+      timeoutMs: 10_000,
+      signal: controller.signal,
+      observe: scripted([
+        { deployment: deployment({ availableReplicas: 1 }), pods: [], events: [], startupBudgetSeconds: 300 },
+      ]),
     });
     expect(result.verdict).toMatchObject({ state: 'progressing', reason: 'Interrupted' });
   });

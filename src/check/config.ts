@@ -64,11 +64,15 @@ export function loadConfig(file: string, cwd: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new ConfigError(
+      `cannot read config file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
   }
   const parsed = parseYaml(text, shown);
   const problem = parsed.problems[0];
-  if (problem) throw new ConfigError(problem.message, { file: shown, line: problem.line, column: problem.column });
+  if (problem)
+    throw new ConfigError(problem.message, { file: shown, line: problem.line, column: problem.column });
   const doc = parsed.documents[0];
   const value: unknown = doc?.value ?? {};
   const config = defaultConfig(dirname(file));
@@ -92,11 +96,15 @@ export function loadConfig(file: string, cwd: string): Config {
       const suggestion = closest(id, [...RULES.keys()]);
       const pos = doc.positionOf(['rules', id], { key: true });
       throw new ConfigError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, {
-        file: shown, line: pos.line, column: pos.column, hint: 'mlready rules lists every rule id',
+        file: shown,
+        line: pos.line,
+        column: pos.column,
+        hint: 'mlready rules lists every rule id',
       });
     }
     const rule = RULES.get(id)!;
-    const severity = (typeof setting === 'string' ? setting : setting.severity ?? rule.severity) as Severity | 'off';
+    const severity = (typeof setting === 'string' ? setting : (setting.severity ?? rule.severity)) as
+      Severity | 'off';
     const options = typeof setting === 'string' || !isRecord(setting.options) ? {} : setting.options;
     config.rules[id] = { severity, options };
   }
@@ -104,6 +112,9 @@ export function loadConfig(file: string, cwd: string): Config {
   config.failOn = raw.failOn;
   config.maxWarnings = raw.maxWarnings;
   if (raw.maxFileSizeMb !== undefined) config.maxFileBytes = raw.maxFileSizeMb * 1024 * 1024;
-  config.loadtest = { reports: raw.loadtest?.reports ?? config.loadtest.reports, maxAgeDays: raw.loadtest?.maxAgeDays ?? config.loadtest.maxAgeDays };
+  config.loadtest = {
+    reports: raw.loadtest?.reports ?? config.loadtest.reports,
+    maxAgeDays: raw.loadtest?.maxAgeDays ?? config.loadtest.maxAgeDays,
+  };
   return config;
 }

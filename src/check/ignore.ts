@@ -7,5 +7,10 @@ export const IGNORE_REASON_ANNOTATION = 'mlready.dev/ignore-reason';
 export function ignoredRules(object: K8sObject): Set<string> {
   const value = annotationsOf(object)[IGNORE_ANNOTATION];
   if (!value) return new Set();
-  return new Set(value.split(',').map((id) => id.trim()).filter(Boolean));
+  return new Set(
+    value
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
 }

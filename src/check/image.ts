@@ -29,8 +29,25 @@ export function parseImage(image: string): ImageRef {
  * that says "latest" redeploys whatever "latest" is today.
  */
 export const FLOATING_TAGS = new Set([
-  'latest', 'main', 'master', 'stable', 'dev', 'develop', 'development', 'edge', 'nightly',
-  'head', 'trunk', 'release', 'lts', 'current', 'canary', 'test', 'staging', 'prod', 'production',
+  'latest',
+  'main',
+  'master',
+  'stable',
+  'dev',
+  'develop',
+  'development',
+  'edge',
+  'nightly',
+  'head',
+  'trunk',
+  'release',
+  'lts',
+  'current',
+  'canary',
+  'test',
+  'staging',
+  'prod',
+  'production',
 ]);
 
 /** Why an image reference floats, or undefined when it is pinned (a version tag or a digest). */

@@ -42,7 +42,8 @@ const GLOB_CHARS = /[*?[\]{}]/;
 export function collectInputs(options: CollectOptions): CollectedInputs {
   const out: CollectedInputs = { texts: [], skipped: [], problems: [] };
   const ignoreRoot = options.ignoreRoot ?? options.cwd;
-  const isIgnored = options.ignore && options.ignore.length > 0 ? picomatch([...options.ignore], { dot: true }) : () => false;
+  const isIgnored =
+    options.ignore && options.ignore.length > 0 ? picomatch([...options.ignore], { dot: true }) : () => false;
   const ignored = (absolute: string): boolean => isIgnored(toPosix(relative(ignoreRoot, absolute)));
   const seen = new Set<string>();
   const show = (absolute: string): string => toPosix(relative(options.cwd, absolute)) || basename(absolute);
@@ -56,7 +57,8 @@ export function collectInputs(options: CollectOptions): CollectedInputs {
 
   for (const path of options.paths) {
     if (path === '-') {
-      if (options.stdin === undefined) out.problems.push({ file: '<stdin>', message: 'no input on standard input' });
+      if (options.stdin === undefined)
+        out.problems.push({ file: '<stdin>', message: 'no input on standard input' });
       else acceptText('<stdin>', options.stdin, Buffer.byteLength(options.stdin), options.maxFileBytes, out);
       continue;
     }
@@ -68,8 +70,14 @@ export function collectInputs(options: CollectOptions): CollectedInputs {
       stats = undefined;
     }
     if (!stats && GLOB_CHARS.test(path)) {
-      const matches = globSync(path, { cwd: options.cwd, absolute: true, dot: false, ignore: ['**/node_modules/**', '**/.git/**'] });
-      if (matches.length === 0) out.problems.push({ file: path, message: `no files match the pattern "${path}"` });
+      const matches = globSync(path, {
+        cwd: options.cwd,
+        absolute: true,
+        dot: false,
+        ignore: ['**/node_modules/**', '**/.git/**'],
+      });
+      if (matches.length === 0)
+        out.problems.push({ file: path, message: `no files match the pattern "${path}"` });
       for (const match of matches.sort()) addFile(match, false);
       continue;
     }
@@ -81,7 +89,10 @@ export function collectInputs(options: CollectOptions): CollectedInputs {
       const before = out.texts.length + out.skipped.length + out.problems.length;
       walk(absolute, (file) => addFile(file, false), ignored);
       if (out.texts.length + out.skipped.length + out.problems.length === before) {
-        out.problems.push({ file: show(absolute), message: `no YAML files (*.yaml, *.yml) in directory ${show(absolute)}` });
+        out.problems.push({
+          file: show(absolute),
+          message: `no YAML files (*.yaml, *.yml) in directory ${show(absolute)}`,
+        });
       }
       continue;
     }
@@ -103,7 +114,11 @@ function walk(dir: string, visit: (file: string) => void, ignored: (absolute: st
     if (entry.isDirectory()) {
       if (ALWAYS_SKIPPED_DIRS.has(entry.name) || ignored(full)) continue;
       walk(full, visit, ignored);
-    } else if (entry.isFile() && YAML_FILE.test(entry.name) && !(CONFIG_FILE_NAMES as readonly string[]).includes(entry.name)) {
+    } else if (
+      entry.isFile() &&
+      YAML_FILE.test(entry.name) &&
+      !(CONFIG_FILE_NAMES as readonly string[]).includes(entry.name)
+    ) {
       visit(full);
     }
   }
@@ -114,7 +129,10 @@ function readInput(absolute: string, shown: string, maxBytes: number, out: Colle
   try {
     size = statSync(absolute).size;
   } catch (error) {
-    out.problems.push({ file: shown, message: `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+    out.problems.push({
+      file: shown,
+      message: `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    });
     return;
   }
   if (size > maxBytes) {
@@ -133,7 +151,10 @@ function readInput(absolute: string, shown: string, maxBytes: number, out: Colle
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    out.problems.push({ file: shown, message: `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+    out.problems.push({
+      file: shown,
+      message: `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    });
     return;
   }
   acceptText(shown, text, size, maxBytes, out);
@@ -141,7 +162,10 @@ function readInput(absolute: string, shown: string, maxBytes: number, out: Colle
 
 function acceptText(file: string, text: string, size: number, maxBytes: number, out: CollectedInputs): void {
   if (size > maxBytes) {
-    out.problems.push({ file, message: `refused: ${file} is ${formatMb(size)}, over the ${formatMb(maxBytes)} limit for one input` });
+    out.problems.push({
+      file,
+      message: `refused: ${file} is ${formatMb(size)}, over the ${formatMb(maxBytes)} limit for one input`,
+    });
     return;
   }
   if (text.includes('\u0000')) {
@@ -170,7 +194,8 @@ function acceptText(file: string, text: string, size: number, maxBytes: number, 
  * Helm actions, not the {{ $labels.x }} / {{ $value }} templates Prometheus alerts legitimately
  * carry in their annotations.
  */
-const HELM_ACTION = /\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|include\s|template\s|toYaml|tpl\s|define\s|if\s|else|end\b|range\s|with\s|-\s)|\|\s*nindent\s/;
+const HELM_ACTION =
+  /\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|include\s|template\s|toYaml|tpl\s|define\s|if\s|else|end\b|range\s|with\s|-\s)|\|\s*nindent\s/;
 
 function helmTemplateLine(text: string): number | undefined {
   if (!text.includes('{{')) return undefined;

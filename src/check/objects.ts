@@ -70,14 +70,26 @@ export function toObject(source: SourceDocument): K8sObject | SkippedDocument {
   const value = source.value;
   const line = source.positionOf([]).line;
   if (!isRecord(value)) {
-    return { file: source.file, line, kind: '(none)', name: '', reason: 'not a mapping: not a Kubernetes object' };
+    return {
+      file: source.file,
+      line,
+      kind: '(none)',
+      name: '',
+      reason: 'not a mapping: not a Kubernetes object',
+    };
   }
   const kind = value.kind;
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (!isKnownKind(kind)) {
     const shown = typeof kind === 'string' ? kind : '(no kind)';
-    return { file: source.file, line, kind: shown, name, reason: typeof kind === 'string' ? 'kind not checked by mlready' : 'no kind: not a Kubernetes object' };
+    return {
+      file: source.file,
+      line,
+      kind: shown,
+      name,
+      reason: typeof kind === 'string' ? 'kind not checked by mlready' : 'no kind: not a Kubernetes object',
+    };
   }
   return {
     kind,
@@ -135,6 +147,7 @@ export function stringMap(value: unknown): Record<string, string> {
 
 /** A YAML value as people wrote it, for messages: scalars as they are, anything else as JSON. */
 export function show(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   return JSON.stringify(value) ?? 'nothing';
 }

@@ -36,7 +36,12 @@ export function parseQuantity(value: unknown): number | undefined {
 
 /** A byte count as a short binary quantity for messages ("16Gi", "512Mi"). */
 export function formatBytes(bytes: number): string {
-  for (const [suffix, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [suffix, size] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toFixed(2))}${suffix}`;
   }
   return String(bytes);

@@ -16,7 +16,12 @@ export const LEVELS: readonly { level: Exclude<Level, 0>; title: string; section
   { level: 3, title: 'automated monitoring, drift alerts and retraining', sections: ['monitoring', 'drift'] },
 ];
 
-export const LEVEL_TITLES: Record<Level, string> = { 0: 'manual', 1: LEVELS[0]!.title, 2: LEVELS[1]!.title, 3: LEVELS[2]!.title };
+export const LEVEL_TITLES: Record<Level, string> = {
+  0: 'manual',
+  1: LEVELS[0]!.title,
+  2: LEVELS[1]!.title,
+  3: LEVELS[2]!.title,
+};
 
 export interface SectionScore {
   section: Section;
@@ -42,9 +47,16 @@ export function computeReadiness(findings: readonly Finding[], rules: readonly R
   const sections = SECTIONS.map((section): SectionScore => {
     const inSection = rules.filter((r) => r.section === section);
     const passed = inSection.filter((r) => !failing.has(r.id)).length;
-    return { section, rules: inSection.length, passed, score: inSection.length === 0 ? 100 : Math.round((passed / inSection.length) * 100) };
+    return {
+      section,
+      rules: inSection.length,
+      passed,
+      score: inSection.length === 0 ? 100 : Math.round((passed / inSection.length) * 100),
+    };
   });
-  const clean = (section: Section) => sections.find((s) => s.section === section)!.passed === sections.find((s) => s.section === section)!.rules;
+  const clean = (section: Section) =>
+    sections.find((s) => s.section === section)!.passed ===
+    sections.find((s) => s.section === section)!.rules;
   let level: Level = 0;
   let heldBackBy: Section[] = [];
   for (const step of LEVELS) {

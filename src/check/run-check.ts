@@ -38,10 +38,23 @@ export function runCheck(options: CheckOptions): CheckResult {
   const config = options.config ?? defaultConfig(options.cwd);
   const collected = options.texts
     ? { texts: [...options.texts], skipped: [], problems: [] }
-    : collectInputs({ cwd: options.cwd, paths: options.paths ?? ['.'], stdin: options.stdin, ignore: config.ignore, ignoreRoot: config.root, maxFileBytes: config.maxFileBytes });
+    : collectInputs({
+        cwd: options.cwd,
+        paths: options.paths ?? ['.'],
+        stdin: options.stdin,
+        ignore: config.ignore,
+        ignoreRoot: config.root,
+        maxFileBytes: config.maxFileBytes,
+      });
 
   const problems: InputProblem[] = [...collected.problems];
-  const skipped: SkippedDocument[] = collected.skipped.map((s) => ({ file: s.file, line: 1, kind: '(file)', name: '', reason: s.reason }));
+  const skipped: SkippedDocument[] = collected.skipped.map((s) => ({
+    file: s.file,
+    line: 1,
+    kind: '(file)',
+    name: '',
+    reason: s.reason,
+  }));
   const objects: K8sObject[] = [];
   const manifests: ManifestObject[] = [];
 
@@ -72,7 +85,10 @@ export function runCheck(options: CheckOptions): CheckResult {
     problems.push({
       file: (options.paths ?? ['.']).join(' '),
       message: 'nothing to check: no Kubernetes objects or mlready.yaml in the input',
-      hint: skipped.length > 0 ? `skipped: ${skipped.map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`).join(', ')}` : undefined,
+      hint:
+        skipped.length > 0
+          ? `skipped: ${skipped.map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`).join(', ')}`
+          : undefined,
     });
   }
 
@@ -84,14 +100,22 @@ export function runCheck(options: CheckOptions): CheckResult {
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
     const evidence = {
-      loadtests: manifestFile && manifestFile !== '<stdin>' && rules.some((r) => r.rule.id === 'load-test-evidence') ? loadReports(options.cwd, manifestFile, config.loadtest.reports) : [],
+      loadtests:
+        manifestFile && manifestFile !== '<stdin>' && rules.some((r) => r.rule.id === 'load-test-evidence')
+          ? loadReports(options.cwd, manifestFile, config.loadtest.reports)
+          : [],
       maxAgeDays: config.loadtest.maxAgeDays,
     };
     for (const enabled of rules) {
       const rule = enabled.rule;
-      runRule(enabled, { service, services, evidence, now }, config.rules[rule.id]?.options ?? {}, (finding, object) => {
-        (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
-      });
+      runRule(
+        enabled,
+        { service, services, evidence, now },
+        config.rules[rule.id]?.options ?? {},
+        (finding, object) => {
+          (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
+        },
+      );
     }
   }
   findings.sort(compareFindings);
@@ -99,7 +123,12 @@ export function runCheck(options: CheckOptions): CheckResult {
   problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
-  const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({ id: rule.id, severity, section: rule.section, ...rule.docs }));
+  const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({
+    id: rule.id,
+    severity,
+    section: rule.section,
+    ...rule.docs,
+  }));
   const findingsByService = new Map<string, Finding[]>();
   for (const finding of findings) {
     const list = findingsByService.get(finding.service);
@@ -209,7 +238,13 @@ function runRule(
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId) || a.message.localeCompare(b.message);
+  return (
+    a.file.localeCompare(b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
 }
 
 function isKubernetesObject(value: unknown): boolean {

@@ -17,9 +17,11 @@ const KNOWN_FORMATS: [RegExp, string][] = [
 ];
 
 /** Names that say "this holds a credential". */
-export const SECRET_NAME = /(TOKEN|API_?KEY|ACCESS_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_?KEY|AUTH)/i;
+export const SECRET_NAME =
+  /(TOKEN|API_?KEY|ACCESS_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_?KEY|AUTH)/i;
 /** Names that contain a secret word but hold no secret. */
-const HARMLESS_NAME = /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|_TOKENS|MAX_.*TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
+const HARMLESS_NAME =
+  /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|_TOKENS|MAX_.*TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
 
 export interface SecretMatch {
   /** What it looks like: "a Hugging Face token", "a high-entropy string", "a literal value of PASSWORD". */
@@ -36,7 +38,13 @@ export function detectSecret(value: string, name?: string): SecretMatch | undefi
     const match = pattern.exec(trimmed);
     if (match) return { kind, redacted: redact(kind === 'a PEM private key' ? trimmed : match[0]) };
   }
-  if (name && SECRET_NAME.test(name) && !HARMLESS_NAME.test(name) && trimmed.length >= 6 && !/^(true|false|yes|no|none|null|changeme|\d+)$/i.test(trimmed)) {
+  if (
+    name &&
+    SECRET_NAME.test(name) &&
+    !HARMLESS_NAME.test(name) &&
+    trimmed.length >= 6 &&
+    !/^(true|false|yes|no|none|null|changeme|\d+)$/i.test(trimmed)
+  ) {
     return { kind: `a literal value for ${name}`, redacted: redact(trimmed) };
   }
   if (looksHighEntropy(trimmed)) return { kind: 'a high-entropy string', redacted: redact(trimmed) };
@@ -46,14 +54,18 @@ export function detectSecret(value: string, name?: string): SecretMatch | undefi
 /** "hf_****ab12": keep a known prefix and the last four characters, hide the rest. */
 export function redact(value: string): string {
   if (value.includes('PRIVATE KEY')) return '-----BEGIN PRIVATE KEY----- ****';
-  const prefix = /^(hf_|sk-proj-|sk-ant-|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza)/.exec(value)?.[0] ?? '';
+  const prefix =
+    /^(hf_|sk-proj-|sk-ant-|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza)/.exec(value)?.[0] ??
+    '';
   if (value.length <= prefix.length + 8) return `${prefix}****`;
   return `${prefix}****${value.slice(-4)}`;
 }
 
 /** ${VAR}, $(VAR), {{ .Values.x }}, vault: and secret-manager references are not literals. */
 function isReference(value: string): boolean {
-  return /^\$\{[^}]+\}$|^\$\([^)]+\)$|^\{\{.*\}\}$|^(vault|secretsmanager|ssm|gcpsm|azkv|ref\+\w+):/i.test(value);
+  return /^\$\{[^}]+\}$|^\$\([^)]+\)$|^\{\{.*\}\}$|^(vault|secretsmanager|ssm|gcpsm|azkv|ref\+\w+):/i.test(
+    value,
+  );
 }
 
 /**
@@ -62,7 +74,14 @@ function isReference(value: string): boolean {
  */
 export function looksHighEntropy(value: string): boolean {
   if (value.length < 24 || /\s/.test(value)) return false;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes('/') || /^[0-9a-f-]{36}$/i.test(value) || /^[0-9a-f]{40}$/.test(value) || /^sha256:/.test(value)) return false;
+  if (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ||
+    value.includes('/') ||
+    /^[0-9a-f-]{36}$/i.test(value) ||
+    /^[0-9a-f]{40}$/.test(value) ||
+    /^sha256:/.test(value)
+  )
+    return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(value)).length;
   if (classes < 3) return false;
   return shannonEntropy(value) > 4;
@@ -85,9 +104,12 @@ export function shannonEntropy(value: string): number {
  */
 export function redactText(text: string): string {
   return text
-    .replace(/([A-Za-z_][\w.-]*)(\s*[=:]\s*)("?)([^\s"',]+)/g, (whole, name: string, sep: string, quote: string, value: string) => {
-      const found = detectSecret(value, name);
-      return found ? `${name}${sep}${quote}${found.redacted}` : whole;
-    })
+    .replace(
+      /([A-Za-z_][\w.-]*)(\s*[=:]\s*)("?)([^\s"',]+)/g,
+      (whole, name: string, sep: string, quote: string, value: string) => {
+        const found = detectSecret(value, name);
+        return found ? `${name}${sep}${quote}${found.redacted}` : whole;
+      },
+    )
     .replace(/[^\s"',=:]{16,}/g, (token) => detectSecret(token)?.redacted ?? token);
 }

@@ -1,5 +1,14 @@
 import { dirname } from 'node:path';
-import { asArray, asRecord, asString, getPath, labelsOf, type K8sObject, type KnownKind, type ManifestObject } from './objects.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  labelsOf,
+  type K8sObject,
+  type KnownKind,
+  type ManifestObject,
+} from './objects.js';
 import { containersOf, isWorkload, podTemplateOf, selects } from './workloads.js';
 
 /** One model service: the manifest (if any) with every object that belongs to it. */
@@ -12,11 +21,20 @@ export interface ModelService {
 }
 
 /** Labels that tie an object to a model service by name, most specific first. */
-const NAME_LABELS = ['mlready.dev/model', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app'] as const;
+const NAME_LABELS = [
+  'mlready.dev/model',
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app',
+] as const;
 
 class ServiceBuilder {
   readonly objects: K8sObject[] = [];
-  constructor(readonly name: string, readonly manifest: ManifestObject | undefined, readonly anchorFile: string) {
+  constructor(
+    readonly name: string,
+    readonly manifest: ManifestObject | undefined,
+    readonly anchorFile: string,
+  ) {
     if (manifest) this.objects.push(manifest);
   }
   get workloads(): K8sObject[] {
@@ -41,8 +59,13 @@ class ServiceBuilder {
  * explicit references first, then by labels naming the model, then by directory. Lookups go
  * through indexes so grouping stays linear in the number of objects.
  */
-export function groupServices(objects: readonly K8sObject[], manifests: readonly ManifestObject[]): ModelService[] {
-  const builders: ServiceBuilder[] = manifests.map((m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file));
+export function groupServices(
+  objects: readonly K8sObject[],
+  manifests: readonly ManifestObject[],
+): ModelService[] {
+  const builders: ServiceBuilder[] = manifests.map(
+    (m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file),
+  );
   const index = new GroupIndex();
   for (const builder of builders) index.addBuilder(builder);
   const manifestCount = builders.length;
@@ -50,10 +73,15 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
 
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
   for (const workload of rest.filter(isWorkload)) {
-    const target = index.byName(workload, true) ?? index.nearestByDirectory(workload, true) ?? (manifestCount === 1 ? builders[0] : undefined);
+    const target =
+      index.byName(workload, true) ??
+      index.nearestByDirectory(workload, true) ??
+      (manifestCount === 1 ? builders[0] : undefined);
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment) form one service.
     const name = serviceNameFor(workload);
-    const sibling = target ? undefined : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
+    const sibling = target
+      ? undefined
+      : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
     if (target ?? sibling) index.place(workload, (target ?? sibling)!);
     else {
       const builder = new ServiceBuilder(name, undefined, workload.source.file);
@@ -64,11 +92,34 @@ export function groupServices(objects: readonly K8sObject[], manifests: readonly
   }
 
   // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const order: KnownKind[] = ['Service', 'ConfigMap', 'Secret', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget', 'NetworkPolicy', 'PodMonitor', 'AuthorizationPolicy', 'RequestAuthentication', 'ServingRuntime', 'ServiceMonitor', 'Ingress', 'VirtualService', 'DestinationRule', 'PrometheusRule'];
-  const others = rest.filter((o) => !isWorkload(o)).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  const order: KnownKind[] = [
+    'Service',
+    'ConfigMap',
+    'Secret',
+    'HorizontalPodAutoscaler',
+    'ScaledObject',
+    'PodDisruptionBudget',
+    'NetworkPolicy',
+    'PodMonitor',
+    'AuthorizationPolicy',
+    'RequestAuthentication',
+    'ServingRuntime',
+    'ServiceMonitor',
+    'Ingress',
+    'VirtualService',
+    'DestinationRule',
+    'PrometheusRule',
+  ];
+  const others = rest
+    .filter((o) => !isWorkload(o))
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
-    const target = index.referencedOwner(object) ?? index.byName(object, false) ?? index.nearestByDirectory(object, false) ?? (builders.length === 1 ? builders[0] : undefined);
+    const target =
+      index.referencedOwner(object) ??
+      index.byName(object, false) ??
+      index.nearestByDirectory(object, false) ??
+      (builders.length === 1 ? builders[0] : undefined);
     if (target) index.place(object, target);
     else {
       orphan ??= new ServiceBuilder('(unattached)', undefined, object.source.file);
@@ -109,12 +160,16 @@ class GroupIndex {
     builder.objects.push(object);
     this.owner.set(object, builder);
     if (isWorkload(object)) {
-      for (const [key, value] of Object.entries(podTemplateOf(object)?.labels ?? {})) push(this.workloadsByLabel, `${key}=${value}`, object);
-      if (!this.workloadsByRef.has(`${object.kind}/${object.name}`)) this.workloadsByRef.set(`${object.kind}/${object.name}`, object);
-      for (const ref of referencedConfigNames(object)) if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
+      for (const [key, value] of Object.entries(podTemplateOf(object)?.labels ?? {}))
+        push(this.workloadsByLabel, `${key}=${value}`, object);
+      if (!this.workloadsByRef.has(`${object.kind}/${object.name}`))
+        this.workloadsByRef.set(`${object.kind}/${object.name}`, object);
+      for (const ref of referencedConfigNames(object))
+        if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
     }
     if (object.kind === 'Service') {
-      for (const [key, value] of Object.entries(labelsOf(object))) push(this.servicesByLabel, `${key}=${value}`, object);
+      for (const [key, value] of Object.entries(labelsOf(object)))
+        push(this.servicesByLabel, `${key}=${value}`, object);
       push(this.servicesByName, object.name, object);
     }
   }
@@ -150,18 +205,31 @@ class GroupIndex {
     const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
     switch (object.kind) {
       case 'Service':
-        return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+        return ownerOf(
+          this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}),
+        );
       case 'PodDisruptionBudget':
       case 'PodMonitor':
       case 'AuthorizationPolicy':
       case 'RequestAuthentication':
-        return ownerOf(this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+        return ownerOf(
+          this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}),
+        );
       case 'NetworkPolicy':
-        return ownerOf(this.selected(this.workloadsByLabel, spec.podSelector, object, (w) => podTemplateOf(w)?.labels ?? {}));
+        return ownerOf(
+          this.selected(
+            this.workloadsByLabel,
+            spec.podSelector,
+            object,
+            (w) => podTemplateOf(w)?.labels ?? {},
+          ),
+        );
       case 'HorizontalPodAutoscaler':
       case 'ScaledObject': {
         const target = asRecord(spec.scaleTargetRef);
-        const hit = this.workloadsByRef.get(`${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`);
+        const hit = this.workloadsByRef.get(
+          `${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`,
+        );
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':
@@ -173,7 +241,11 @@ class GroupIndex {
       }
       case 'ServingRuntime':
         for (const [ref, workload] of this.workloadsByRef) {
-          if (ref.startsWith('InferenceService/') && asString(getPath(workload.raw, ['spec', 'predictor', 'model', 'runtime'])) === object.name) return this.owner.get(workload);
+          if (
+            ref.startsWith('InferenceService/') &&
+            asString(getPath(workload.raw, ['spec', 'predictor', 'model', 'runtime'])) === object.name
+          )
+            return this.owner.get(workload);
         }
         return undefined;
       case 'VirtualService':
@@ -190,12 +262,21 @@ class GroupIndex {
   }
 
   /** The first indexed object the selector selects: candidates come from one of its labels. */
-  private selected(index: Map<string, K8sObject[]>, selector: unknown, from: K8sObject, labels: (o: K8sObject) => Record<string, string>): K8sObject | undefined {
+  private selected(
+    index: Map<string, K8sObject[]>,
+    selector: unknown,
+    from: K8sObject,
+    labels: (o: K8sObject) => Record<string, string>,
+  ): K8sObject | undefined {
     const record = asRecord(selector);
     const structured = 'matchLabels' in record || 'matchExpressions' in record;
     const first = Object.entries(asRecord(structured ? record.matchLabels : record))[0];
-    const candidates = first ? (index.get(`${first[0]}=${String(first[1])}`) ?? []) : [...new Set([...index.values()].flat())];
-    return candidates.find((candidate) => sameNamespace(candidate, from) && selects(selector, labels(candidate)));
+    const candidates = first
+      ? (index.get(`${first[0]}=${String(first[1])}`) ?? [])
+      : [...new Set([...index.values()].flat())];
+    return candidates.find(
+      (candidate) => sameNamespace(candidate, from) && selects(selector, labels(candidate)),
+    );
   }
 }
 

@@ -18,16 +18,25 @@ export async function readStagedInputs(cwd: string): Promise<InputText[]> {
       return (await execa('git', args, { cwd, stripFinalNewline: false })).stdout;
     } catch (error) {
       const message = (error as { stderr?: string }).stderr?.trim() || String(error);
-      throw new InputError(`--staged needs a git repository: git ${args[0]} failed: ${message.split('\n')[0]}`, { cause: error });
+      throw new InputError(
+        `--staged needs a git repository: git ${args[0]} failed: ${message.split('\n')[0]}`,
+        { cause: error },
+      );
     }
   };
   const top = (await git(['rev-parse', '--show-toplevel'])).trim();
-  const changed = split(await git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z'])).filter((f) => YAML_FILE.test(f));
+  const changed = split(await git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z'])).filter(
+    (f) => YAML_FILE.test(f),
+  );
   if (changed.length === 0) return [];
-  const indexed = split(await git(['ls-files', '-z', '--cached'])).filter((f) => YAML_FILE.test(f) && !/(^|\/)\.mlready\.ya?ml$/.test(f));
+  const indexed = split(await git(['ls-files', '-z', '--cached'])).filter(
+    (f) => YAML_FILE.test(f) && !/(^|\/)\.mlready\.ya?ml$/.test(f),
+  );
   const manifestDirs = new Set(indexed.filter((f) => MANIFEST_FILE.test(f)).map((f) => posix.dirname(f)));
   const roots = new Set(changed.map((file) => serviceRoot(file, manifestDirs)));
-  const wanted = indexed.filter((file) => [...roots].some((root) => root === '.' || file.startsWith(`${root}/`)));
+  const wanted = indexed.filter((file) =>
+    [...roots].some((root) => root === '.' || file.startsWith(`${root}/`)),
+  );
   const texts: InputText[] = [];
   for (const file of wanted.sort()) {
     const text = await git(['show', `:${file}`]);

@@ -1,5 +1,14 @@
 import type { YamlPath } from '../manifest/yaml.js';
-import { asArray, asRecord, asString, getPath, isRecord, stringMap, type K8sObject, type KnownKind } from './objects.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  isRecord,
+  stringMap,
+  type K8sObject,
+  type KnownKind,
+} from './objects.js';
 
 /** Kinds that run pods, and where their pod template lives. */
 const POD_TEMPLATE_PATHS: Partial<Record<KnownKind, YamlPath>> = {
@@ -11,11 +20,37 @@ const POD_TEMPLATE_PATHS: Partial<Record<KnownKind, YamlPath>> = {
 };
 
 /** Workloads that serve requests (as opposed to batch Jobs and CronJobs). */
-export const SERVING_KINDS: readonly KnownKind[] = ['Deployment', 'InferenceService', 'Pod', 'Rollout', 'StatefulSet'];
-export const WORKLOAD_KINDS: readonly KnownKind[] = ['CronJob', 'Deployment', 'InferenceService', 'Job', 'Pod', 'Rollout', 'StatefulSet'];
+export const SERVING_KINDS: readonly KnownKind[] = [
+  'Deployment',
+  'InferenceService',
+  'Pod',
+  'Rollout',
+  'StatefulSet',
+];
+export const WORKLOAD_KINDS: readonly KnownKind[] = [
+  'CronJob',
+  'Deployment',
+  'InferenceService',
+  'Job',
+  'Pod',
+  'Rollout',
+  'StatefulSet',
+];
 
 /** KServe predictor keys that hold a container-like model spec. */
-const KSERVE_MODEL_KEYS = ['model', 'sklearn', 'xgboost', 'pytorch', 'tensorflow', 'onnx', 'triton', 'lightgbm', 'paddle', 'pmml', 'huggingface'];
+const KSERVE_MODEL_KEYS = [
+  'model',
+  'sklearn',
+  'xgboost',
+  'pytorch',
+  'tensorflow',
+  'onnx',
+  'triton',
+  'lightgbm',
+  'paddle',
+  'pmml',
+  'huggingface',
+];
 
 export interface PodTemplate {
   readonly workload: K8sObject;
@@ -86,8 +121,17 @@ export function containersOf(workload: K8sObject, options: { init?: boolean } = 
   const refs: ContainerRef[] = [];
   const add = (path: YamlPath, container: unknown, init: boolean): void => {
     if (!isRecord(container)) return;
-    const name = asString(container.name) ?? (workload.kind === 'InferenceService' ? 'kserve-container' : '(unnamed)');
-    refs.push({ workload, template, path, container, name, init, label: `container "${name}" in ${workload.ref}` });
+    const name =
+      asString(container.name) ?? (workload.kind === 'InferenceService' ? 'kserve-container' : '(unnamed)');
+    refs.push({
+      workload,
+      template,
+      path,
+      container,
+      name,
+      init,
+      label: `container "${name}" in ${workload.ref}`,
+    });
   };
   asArray(template.spec.containers).forEach((c, i) => add([...template.specPath, 'containers', i], c, false));
   if (workload.kind === 'InferenceService') {
@@ -96,7 +140,9 @@ export function containersOf(workload: K8sObject, options: { init?: boolean } = 
     }
   }
   if (options.init) {
-    asArray(template.spec.initContainers).forEach((c, i) => add([...template.specPath, 'initContainers', i], c, true));
+    asArray(template.spec.initContainers).forEach((c, i) =>
+      add([...template.specPath, 'initContainers', i], c, true),
+    );
   }
   return refs;
 }
@@ -117,11 +163,20 @@ export function selects(selector: unknown, labels: Record<string, string>): bool
     const values = asArray(expression.values).map(String);
     const has = Object.hasOwn(labels, key);
     switch (expression.operator) {
-      case 'In': if (!has || !values.includes(labels[key]!)) return false; break;
-      case 'NotIn': if (has && values.includes(labels[key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(labels[key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

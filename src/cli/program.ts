@@ -24,7 +24,9 @@ export async function runCli(io: CliIO): Promise<number> {
     exitCode = code;
   };
   const program = new Command('mlready')
-    .description('Stop ML models from failing in production: lint, scaffold, load-test, drift-check and roll out model services.')
+    .description(
+      'Stop ML models from failing in production: lint, scaffold, load-test, drift-check and roll out model services.',
+    )
     .version(VERSION, '-V, --version')
     .option('--debug', 'show stack traces and internal detail (never secret values)')
     .showSuggestionAfterError(true)
@@ -37,15 +39,28 @@ export async function runCli(io: CliIO): Promise<number> {
 
   program
     .command('check')
-    .description('lint mlready.yaml and the Kubernetes YAML of model services against the production-readiness checklist')
+    .description(
+      'lint mlready.yaml and the Kubernetes YAML of model services against the production-readiness checklist',
+    )
     .argument('[paths...]', 'files, directories, globs, or - for standard input', ['.'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(CHECK_FORMATS).default('text'))
     .option('-o, --output-file <file>', 'write the report to a file instead of standard output')
-    .addOption(new Option('--fail-on <level>', 'lowest severity that fails the run (exit 1)').choices(['error', 'warning']))
+    .addOption(
+      new Option('--fail-on <level>', 'lowest severity that fails the run (exit 1)').choices([
+        'error',
+        'warning',
+      ]),
+    )
     .option('--max-warnings <n>', 'fail when there are more warnings than this', parseCount)
-    .option('-c, --config <file>', 'config file (default: .mlready.yaml found upward from the current directory)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: .mlready.yaml found upward from the current directory)',
+    )
     .option('--no-config', 'ignore .mlready.yaml')
-    .option('--staged', 'check the staged (git index) versions of changed YAML files and their model services')
+    .option(
+      '--staged',
+      'check the staged (git index) versions of changed YAML files and their model services',
+    )
     .option('--rule <ids...>', 'run only these rules')
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { checkCommand } = await import('./commands/check.js');
@@ -75,7 +90,9 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--drift-features <list>', 'comma-separated features to watch for drift')
     .option('--drift-warn <psi>', 'drift warning threshold', parseNumber)
     .option('--drift-critical <psi>', 'drift critical threshold', parseNumber)
-    .addOption(new Option('--rollout <strategy>', 'rollout strategy').choices(['rolling', 'canary', 'blue-green']))
+    .addOption(
+      new Option('--rollout <strategy>', 'rollout strategy').choices(['rolling', 'canary', 'blue-green']),
+    )
     .option('--dataset <uri>', 'lineage: the training dataset')
     .option('--dataset-version <version>', 'lineage: the dataset version')
     .option('--training-run <id>', 'lineage: experiment-tracker run id or URL')
@@ -90,9 +107,15 @@ export async function runCli(io: CliIO): Promise<number> {
     .command('scaffold')
     .description('render a serving container and Kubernetes YAML from mlready.yaml (templates/)')
     .option('-m, --manifest <file>', 'the model manifest', 'mlready.yaml')
-    .option('--out <dir>', 'output directory (default: the manifest\'s directory)')
-    .addOption(new Option('--target <target>', 'what serves the model').choices(['kubernetes', 'kserve']).default('kubernetes'))
-    .addOption(new Option('--canary <mesh>', 'traffic split for canaries').choices(['none', 'istio']).default('none'))
+    .option('--out <dir>', "output directory (default: the manifest's directory)")
+    .addOption(
+      new Option('--target <target>', 'what serves the model')
+        .choices(['kubernetes', 'kserve'])
+        .default('kubernetes'),
+    )
+    .addOption(
+      new Option('--canary <mesh>', 'traffic split for canaries').choices(['none', 'istio']).default('none'),
+    )
     .addOption(new Option('--autoscaler <kind>', 'HPA or KEDA').choices(['hpa', 'keda']).default('hpa'))
     .option('--templates <dir>', 'your templates, overriding the built-in ones of the same path')
     .option('--dry-run', 'print the files instead of writing them')
@@ -104,18 +127,43 @@ export async function runCli(io: CliIO): Promise<number> {
 
   program
     .command('loadtest')
-    .description('load-test a model endpoint against its SLO (OpenAI streaming, KServe v2, TF Serving, TorchServe, HTTP JSON); exit 1 when the SLO breaks')
-    .argument('[url]', 'the endpoint, e.g. http://127.0.0.1:8000 (the protocol picks the path unless the URL has one)')
-    .option('-m, --manifest <file>', 'the model manifest: protocol, model name, SLO, image and version for the report')
-    .addOption(new Option('--protocol <protocol>', 'request protocol (default: from the manifest)').choices(['openai', 'kserve-v2', 'tfserving', 'torchserve', 'http']))
+    .description(
+      'load-test a model endpoint against its SLO (OpenAI streaming, KServe v2, TF Serving, TorchServe, HTTP JSON); exit 1 when the SLO breaks',
+    )
+    .argument(
+      '[url]',
+      'the endpoint, e.g. http://127.0.0.1:8000 (the protocol picks the path unless the URL has one)',
+    )
+    .option(
+      '-m, --manifest <file>',
+      'the model manifest: protocol, model name, SLO, image and version for the report',
+    )
+    .addOption(
+      new Option('--protocol <protocol>', 'request protocol (default: from the manifest)').choices([
+        'openai',
+        'kserve-v2',
+        'tfserving',
+        'torchserve',
+        'http',
+      ]),
+    )
     .option('--model <name>', 'model name in the request/URL (default: the manifest name)')
-    .addOption(new Option('--endpoint <endpoint>', 'OpenAI endpoint').choices(['chat', 'completions']).default('chat'))
+    .addOption(
+      new Option('--endpoint <endpoint>', 'OpenAI endpoint').choices(['chat', 'completions']).default('chat'),
+    )
     .option('--no-stream', 'OpenAI: do not stream (no TTFT/TPOT)')
-    .option('--rate <n>', 'open loop: requests per second, sent on schedule whatever the latency', parseNumber)
+    .option(
+      '--rate <n>',
+      'open loop: requests per second, sent on schedule whatever the latency',
+      parseNumber,
+    )
     .option('--poisson', 'open loop: Poisson arrivals instead of a constant rate')
     .option('--ramp <stages>', 'open loop stages, e.g. 30s:5,60s:20')
     .option('--concurrency <n>', 'closed loop: this many requests in flight', parseCount)
-    .option('--sweep <start:step:max>', 'raise the rate step by step until the SLO breaks; each step lasts --duration')
+    .option(
+      '--sweep <start:step:max>',
+      'raise the rate step by step until the SLO breaks; each step lasts --duration',
+    )
     .option('--duration <duration>', 'how long to send (each sweep step), e.g. 60s')
     .option('--requests <n>', 'stop after this many requests', parseCount)
     .option('--warmup <duration>', 'leading time excluded from the statistics', '0s')
@@ -127,11 +175,17 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--input-tokens <spec>', 'synthetic prompts: 128, uniform:64-256 or normal:128,32 tokens')
     .option('--output-tokens <spec>', 'synthetic prompts: max_tokens distribution')
     .option('--seed <n>', 'seed for Poisson arrivals, sampling and synthetic prompts', parseCount, 1)
-    .option('--slo <expr>', "SLO, e.g. 'p95<100ms,error_rate<1%,ttft_p95<500ms' (default: the manifest's slo)")
+    .option(
+      '--slo <expr>',
+      "SLO, e.g. 'p95<100ms,error_rate<1%,ttft_p95<500ms' (default: the manifest's slo)",
+    )
     .option('--metrics-url <url>', 'Prometheus endpoint to scrape during the run (repeatable)', collect, [])
     .option('--header <header>', 'extra request header "Name: value" (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--save [file]', 'save the report (default .mlready/loadtest/<date>-<service>-<version>.json beside the manifest)')
+    .option(
+      '--save [file]',
+      'save the report (default .mlready/loadtest/<date>-<service>-<version>.json beside the manifest)',
+    )
     .option('--baseline <report>', 'fail on a regression against a saved report')
     .option('--tolerance <fraction>', 'allowed regression against the baseline', parseNumber, 0.1)
     .option('--image <image>', 'the image under test, recorded in the report (default: the manifest)')
@@ -143,22 +197,47 @@ export async function runCli(io: CliIO): Promise<number> {
 
   const drift = program
     .command('drift')
-    .description('measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift')
-    .option('-r, --reference <file>', 'reference data (CSV, JSONL, JSON array, Parquet) or a profile from `mlready drift profile`')
+    .description(
+      'measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift',
+    )
+    .option(
+      '-r, --reference <file>',
+      'reference data (CSV, JSONL, JSON array, Parquet) or a profile from `mlready drift profile`',
+    )
     .option('-c, --current <file>', 'current production data')
     .option('-m, --manifest <file>', 'the model manifest (default: ./mlready.yaml when present)')
     .option('--model <name>', 'the model label for metrics, without a manifest')
-    .option('--features <list>', 'comma-separated feature columns (default: monitoring.drift.features, else all)')
+    .option(
+      '--features <list>',
+      'comma-separated feature columns (default: monitoring.drift.features, else all)',
+    )
     .option('--prediction <column>', 'the prediction column, for prediction drift')
-    .addOption(new Option('--method <method>', 'the statistic judged against the thresholds').choices(['psi', 'ks', 'js']))
+    .addOption(
+      new Option('--method <method>', 'the statistic judged against the thresholds').choices([
+        'psi',
+        'ks',
+        'js',
+      ]),
+    )
     .option('--warn <value>', 'warning threshold (default: manifest, else PSI 0.1)', parseNumber)
     .option('--critical <value>', 'critical threshold (default: manifest, else PSI 0.25)', parseNumber)
-    .option('--dataset-share <fraction>', 'share of drifted features that makes the dataset drifted (default 0.5)', parseNumber)
+    .option(
+      '--dataset-share <fraction>',
+      'share of drifted features that makes the dataset drifted (default 0.5)',
+      parseNumber,
+    )
     .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'html', 'prometheus']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'html', 'prometheus'])
+        .default('text'),
+    )
     .option('--output-file <file>', 'write the report to a file')
     .option('--push <url>', 'push the metrics to a Prometheus Pushgateway')
-    .option('--on-critical <url>', 'call this retraining webhook on critical drift (or env:NAME to read the URL from the environment)')
+    .option(
+      '--on-critical <url>',
+      'call this retraining webhook on critical drift (or env:NAME to read the URL from the environment)',
+    )
     .option('--webhook-token-file <file>', 'bearer token for the webhook (default: $MLREADY_WEBHOOK_TOKEN)')
     .action(async (options: Record<string, unknown>) => {
       const { driftCommand } = await import('./commands/drift.js');
@@ -166,7 +245,9 @@ export async function runCli(io: CliIO): Promise<number> {
     });
   drift
     .command('profile')
-    .description('save a reference profile (bin edges, counts, categories, missing rates, row count, data hash)')
+    .description(
+      'save a reference profile (bin edges, counts, categories, missing rates, row count, data hash)',
+    )
     .argument('<data>', 'reference data (CSV, JSONL, JSON array, Parquet)')
     .option('-o, --output <file>', 'where to write the profile (JSON)')
     .option('-m, --manifest <file>', 'the model manifest (default: ./mlready.yaml when present)')
@@ -180,18 +261,27 @@ export async function runCli(io: CliIO): Promise<number> {
 
   const clusterOptions = (command: Command) =>
     command
-      .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+      .option(
+        '--kubeconfig <file>',
+        'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)',
+      )
       .option('--context <name>', 'kubeconfig context')
       .option('-n, --namespace <name>', 'namespace (default: the manifest, the objects, else the context)')
-      .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .addOption(
+        new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'),
+      )
       .option('--ci', 'no spinner: one line per event (the default without a terminal)');
   const debugOf = () => program.opts<{ debug?: boolean }>().debug === true;
 
   clusterOptions(
     program
       .command('deploy')
-      .description('apply a model service with server-side apply, watch the rollout, fail fast, roll back automatically')
-      .argument('[paths...]', 'files and directories of the service (Kubernetes YAML and mlready.yaml)', ['.']),
+      .description(
+        'apply a model service with server-side apply, watch the rollout, fail fast, roll back automatically',
+      )
+      .argument('[paths...]', 'files and directories of the service (Kubernetes YAML and mlready.yaml)', [
+        '.',
+      ]),
   )
     .option('--image <ref>', "replace the serving container's image")
     .option('--timeout <duration>', 'give up on a rollout after this long', '15m')
@@ -200,9 +290,18 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--force-conflicts', 'take over fields another field manager owns')
     .option('--no-rollback', 'keep a failed rollout as it is instead of rolling back')
     .option('--change-cause <text>', 'recorded in the revision history (default: model and version)')
-    .option('--prometheus-url <url>', 'Prometheus for canary analysis (default: spec.rollout.analysis.prometheusUrl)')
-    .option('--step-duration <duration>', 'canary step length (default: spec.rollout.canary.stepDuration, else 5m)')
-    .option('--analysis-interval <duration>', 'canary sample interval (default: spec.rollout.analysis.interval, else 30s)')
+    .option(
+      '--prometheus-url <url>',
+      'Prometheus for canary analysis (default: spec.rollout.analysis.prometheusUrl)',
+    )
+    .option(
+      '--step-duration <duration>',
+      'canary step length (default: spec.rollout.canary.stepDuration, else 5m)',
+    )
+    .option(
+      '--analysis-interval <duration>',
+      'canary sample interval (default: spec.rollout.analysis.interval, else 30s)',
+    )
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { deployCommand } = await import('./commands/deploy.js');
       setExit(await deployCommand(io, paths, options as unknown as DeployFlags, debugOf()));
@@ -211,7 +310,9 @@ export async function runCli(io: CliIO): Promise<number> {
   clusterOptions(
     program
       .command('rollback')
-      .description("undo a release like kubectl rollout undo, restoring the release's other objects too; exit 1 over the rollback budget")
+      .description(
+        "undo a release like kubectl rollout undo, restoring the release's other objects too; exit 1 over the rollback budget",
+      )
       .argument('[paths...]', 'files and directories of the service', []),
   )
     .option('--to-revision <n>', 'the revision to return to (default: the previous one)', parseCount)
@@ -250,7 +351,11 @@ export async function runCli(io: CliIO): Promise<number> {
   program
     .command('rules')
     .description('list the rule catalogue')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'markdown'])
+        .default('text'),
+    )
     .action(async (options: { format: string }) => {
       const { rulesCommand } = await import('./commands/rules.js');
       setExit(rulesCommand(io, options.format));
@@ -279,20 +384,35 @@ function collect(value: string, previous: string[]): string[] {
 
 function parseNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new CommanderError(ExitCode.CouldNotRun, 'mlready.invalidArgument', `error: expected a number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new CommanderError(
+      ExitCode.CouldNotRun,
+      'mlready.invalidArgument',
+      `error: expected a number, got "${value}"`,
+    );
   return n;
 }
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.CouldNotRun, 'mlready.invalidArgument', `error: expected a whole number ≥ 0, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CommanderError(
+      ExitCode.CouldNotRun,
+      'mlready.invalidArgument',
+      `error: expected a whole number ≥ 0, got "${value}"`,
+    );
   return n;
 }
 
 function handleError(error: unknown, io: CliIO, debug: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version, or its own error message.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return ExitCode.Ok;
     if (error.code === 'mlready.invalidArgument') io.stderr(`${error.message}\n`);
     return ExitCode.CouldNotRun;
   }
@@ -305,6 +425,10 @@ function handleError(error: unknown, io: CliIO, debug: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`internal error in mlready ${VERSION}: ${message}\n`);
-  io.stderr(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'This is a bug in mlready; run again with --debug and report it with the output.\n');
+  io.stderr(
+    debug && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'This is a bug in mlready; run again with --debug and report it with the output.\n',
+  );
   return ExitCode.CouldNotRun;
 }

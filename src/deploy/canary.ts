@@ -16,21 +16,36 @@ export interface MetricsSource {
 }
 
 /** The Prometheus HTTP API (GET /api/v1/query). https://prometheus.io/docs/prometheus/latest/querying/api/ */
-export function prometheusSource(baseUrl: string, fetchImpl: typeof fetch = fetch, timeoutMs = 10_000): MetricsSource {
+export function prometheusSource(
+  baseUrl: string,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = 10_000,
+): MetricsSource {
   const url = baseUrl.replace(/\/+$/, '');
   const shown = new URL(url).origin;
   return {
     async query(promql) {
       let response: Response;
       try {
-        response = await fetchImpl(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(timeoutMs) });
+        response = await fetchImpl(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+          signal: AbortSignal.timeout(timeoutMs),
+        });
       } catch (error) {
-        throw new NetworkError(`cannot query Prometheus at ${shown}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+        throw new NetworkError(
+          `cannot query Prometheus at ${shown}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+        );
       }
-      const body = (await response.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-      if (!response.ok || body?.status !== 'success') throw new NetworkError(`Prometheus at ${shown} refused the query (HTTP ${response.status}${body?.error ? `: ${body.error}` : ''})`);
+      const body = (await response.json().catch(() => undefined)) as
+        { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+      if (!response.ok || body?.status !== 'success')
+        throw new NetworkError(
+          `Prometheus at ${shown} refused the query (HTTP ${response.status}${body?.error ? `: ${body.error}` : ''})`,
+        );
       const result = body.data?.result;
-      const raw = body.data?.resultType === 'scalar' ? (result as [number, string])[1] : (result as { value: [number, string] }[] | undefined)?.[0]?.value[1];
+      const raw =
+        body.data?.resultType === 'scalar'
+          ? (result as [number, string])[1]
+          : (result as { value: [number, string] }[] | undefined)?.[0]?.value[1];
       const value = raw === undefined ? undefined : Number(raw);
       return value === undefined || !Number.isFinite(value) ? undefined : value;
     },
@@ -84,11 +99,23 @@ export interface Thresholds {
 }
 
 /** One comparison of canary and stable against the manifest's thresholds. Pure. */
-export function judgeSample(canary: CanarySample['canary'], stable: CanarySample['stable'], t: Thresholds): Pick<CanarySample, 'verdict' | 'reasons'> {
-  if (canary.p95 === undefined && canary.errorRate === undefined) return { verdict: 'no-data', reasons: ['no canary traffic in the window'] };
+export function judgeSample(
+  canary: CanarySample['canary'],
+  stable: CanarySample['stable'],
+  t: Thresholds,
+): Pick<CanarySample, 'verdict' | 'reasons'> {
+  if (canary.p95 === undefined && canary.errorRate === undefined)
+    return { verdict: 'no-data', reasons: ['no canary traffic in the window'] };
   const reasons: string[] = [];
-  if (canary.p95 !== undefined && stable.p95 !== undefined && stable.p95 > 0 && canary.p95 > stable.p95 * (1 + t.maxLatencyIncreasePct / 100)) {
-    reasons.push(`p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${Math.round((canary.p95 / stable.p95 - 1) * 100)} %, limit +${t.maxLatencyIncreasePct} %)`);
+  if (
+    canary.p95 !== undefined &&
+    stable.p95 !== undefined &&
+    stable.p95 > 0 &&
+    canary.p95 > stable.p95 * (1 + t.maxLatencyIncreasePct / 100)
+  ) {
+    reasons.push(
+      `p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${Math.round((canary.p95 / stable.p95 - 1) * 100)} %, limit +${t.maxLatencyIncreasePct} %)`,
+    );
   }
   if (canary.errorRate !== undefined && canary.errorRate > t.maxErrorRate) {
     reasons.push(`error rate ${pct(canary.errorRate)} above ${pct(t.maxErrorRate)}`);
@@ -126,21 +153,47 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   const canaryName = `${name}-canary`.slice(0, 63);
   const stableRevision = revisionOf(stable);
   if (!metrics) {
-    return { outcome: 'aborted', mode, samples, revision: stableRevision, next: ['pass --prometheus-url or set spec.rollout.analysis.prometheusUrl'], message: 'canary refused: no Prometheus to judge it (pass --prometheus-url or set spec.rollout.analysis.prometheusUrl); nothing was changed' };
+    return {
+      outcome: 'aborted',
+      mode,
+      samples,
+      revision: stableRevision,
+      next: ['pass --prometheus-url or set spec.rollout.analysis.prometheusUrl'],
+      message:
+        'canary refused: no Prometheus to judge it (pass --prometheus-url or set spec.rollout.analysis.prometheusUrl); nothing was changed',
+    };
   }
   const stableSets = await ownedReplicaSets(cluster, stable);
-  const stableHash = stableSets.find((rs) => revisionOf(rs) === stableRevision)?.metadata.labels?.['pod-template-hash'];
-  const metricNames = { latency: manifest.spec.monitoring?.metrics?.latency ?? DEFAULT_METRICS.latency, errors: manifest.spec.monitoring?.metrics?.errors ?? DEFAULT_METRICS.errors };
+  const stableHash = stableSets.find((rs) => revisionOf(rs) === stableRevision)?.metadata.labels?.[
+    'pod-template-hash'
+  ];
+  const metricNames = {
+    latency: manifest.spec.monitoring?.metrics?.latency ?? DEFAULT_METRICS.latency,
+    errors: manifest.spec.monitoring?.metrics?.errors ?? DEFAULT_METRICS.errors,
+  };
   const window = `${Math.max(10, Math.round((2 * sampleMs) / 1000))}s`;
-  const podRe = { canary: `${escapeRe(canaryName)}-.*`, stable: stableHash ? `${escapeRe(name)}-${stableHash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+` };
-  const p95Query = (re: string) => `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket{namespace="${namespace}",pod=~"${re}"}[${window}])))`;
-  const errorQuery = (re: string) => `(sum(rate(${metricNames.errors}{namespace="${namespace}",pod=~"${re}"}[${window}])) or vector(0)) / sum(rate(${metricNames.latency}_count{namespace="${namespace}",pod=~"${re}"}[${window}]))`;
+  const podRe = {
+    canary: `${escapeRe(canaryName)}-.*`,
+    stable: stableHash ? `${escapeRe(name)}-${stableHash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+`,
+  };
+  const p95Query = (re: string) =>
+    `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket{namespace="${namespace}",pod=~"${re}"}[${window}])))`;
+  const errorQuery = (re: string) =>
+    `(sum(rate(${metricNames.errors}{namespace="${namespace}",pod=~"${re}"}[${window}])) or vector(0)) / sum(rate(${metricNames.latency}_count{namespace="${namespace}",pod=~"${re}"}[${window}]))`;
 
   const stableReplicas = Number((stable.spec as Any)?.replicas ?? 1);
   const canaryObject = canaryDeployment(desired, canaryName);
-  const virtualService = mode === 'istio' ? await findVirtualService(cluster, namespace, options.others, name) : undefined;
+  const virtualService =
+    mode === 'istio' ? await findVirtualService(cluster, namespace, options.others, name) : undefined;
   if (mode === 'istio' && !virtualService) {
-    return { outcome: 'aborted', mode, samples, revision: stableRevision, next: [], message: `canary refused: no VirtualService with stable and canary subsets routes to ${name}; nothing was changed` };
+    return {
+      outcome: 'aborted',
+      mode,
+      samples,
+      revision: stableRevision,
+      next: [],
+      message: `canary refused: no VirtualService with stable and canary subsets routes to ${name}; nothing was changed`,
+    };
   }
 
   const started = clock.now();
@@ -151,15 +204,52 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     if (virtualService) await setWeights(cluster, virtualService, 0);
     await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
     const elapsedMs = clock.now() - t0;
-    const rollback: RollbackResult = { outcome: 'rolled-back', message: `canary removed; all traffic on stable revision ${stableRevision}`, fromRevision: stableRevision, toRevision: stableRevision, restored: virtualService ? [`VirtualService/${virtualService.metadata.name}`] : [], deleted: [`Deployment/${canaryName}`], elapsedMs };
-    return { outcome: 'aborted', mode, samples, revision: stableRevision, rollback, next: [], message: `canary aborted (${why}); traffic is back on stable revision ${stableRevision} after ${(elapsedMs / 1000).toFixed(1)} s` };
+    const rollback: RollbackResult = {
+      outcome: 'rolled-back',
+      message: `canary removed; all traffic on stable revision ${stableRevision}`,
+      fromRevision: stableRevision,
+      toRevision: stableRevision,
+      restored: virtualService ? [`VirtualService/${virtualService.metadata.name}`] : [],
+      deleted: [`Deployment/${canaryName}`],
+      elapsedMs,
+    };
+    return {
+      outcome: 'aborted',
+      mode,
+      samples,
+      revision: stableRevision,
+      rollback,
+      next: [],
+      message: `canary aborted (${why}); traffic is back on stable revision ${stableRevision} after ${(elapsedMs / 1000).toFixed(1)} s`,
+    };
   };
 
   for (const weight of steps) {
-    const replicas = mode === 'replicas' ? Math.max(1, Math.round((stableReplicas * weight) / (100 - weight))) : Math.max(1, Math.ceil((stableReplicas * weight) / 100));
-    options.emit(`step ${weight} %: ${canaryName} at ${replicas} replica${replicas === 1 ? '' : 's'}${mode === 'istio' ? `, VirtualService weight ${weight}` : ''}`);
-    await cluster.apply({ ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } }, { force: true });
-    const ready = await waitForRollout({ cluster, namespace, name: canaryName, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: startupBudgetSeconds(canaryObject, manifest.spec.serving.expectedLoadSeconds, manifest.spec.serving.imagePullSeconds), signal: options.signal, pollMs: 500 });
+    const replicas =
+      mode === 'replicas'
+        ? Math.max(1, Math.round((stableReplicas * weight) / (100 - weight)))
+        : Math.max(1, Math.ceil((stableReplicas * weight) / 100));
+    options.emit(
+      `step ${weight} %: ${canaryName} at ${replicas} replica${replicas === 1 ? '' : 's'}${mode === 'istio' ? `, VirtualService weight ${weight}` : ''}`,
+    );
+    await cluster.apply(
+      { ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } },
+      { force: true },
+    );
+    const ready = await waitForRollout({
+      cluster,
+      namespace,
+      name: canaryName,
+      clock,
+      timeoutMs: options.timeoutMs,
+      startupBudgetSeconds: startupBudgetSeconds(
+        canaryObject,
+        manifest.spec.serving.expectedLoadSeconds,
+        manifest.spec.serving.imagePullSeconds,
+      ),
+      signal: options.signal,
+      pollMs: 500,
+    });
     if (ready.verdict.reason === 'Interrupted') return interrupted(samples, mode, stableRevision, canaryName);
     if (ready.verdict.state === 'failed') return abort(`the canary pods failed: ${ready.verdict.message}`);
     if (virtualService) await setWeights(cluster, virtualService, weight);
@@ -172,20 +262,28 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       let stableValues: CanarySample['stable'];
       try {
         [canary, stableValues] = await Promise.all([
-          Promise.all([metrics.query(p95Query(podRe.canary)), metrics.query(errorQuery(podRe.canary))]).then(([p95, errorRate]) => ({ p95, errorRate })),
-          Promise.all([metrics.query(p95Query(podRe.stable)), metrics.query(errorQuery(podRe.stable))]).then(([p95, errorRate]) => ({ p95, errorRate })),
+          Promise.all([metrics.query(p95Query(podRe.canary)), metrics.query(errorQuery(podRe.canary))]).then(
+            ([p95, errorRate]) => ({ p95, errorRate }),
+          ),
+          Promise.all([metrics.query(p95Query(podRe.stable)), metrics.query(errorQuery(podRe.stable))]).then(
+            ([p95, errorRate]) => ({ p95, errorRate }),
+          ),
         ]);
       } catch (error) {
-        if (error instanceof NetworkError || error instanceof ClusterError) return abort(`fail safe: ${error.message}`);
+        if (error instanceof NetworkError || error instanceof ClusterError)
+          return abort(`fail safe: ${error.message}`);
         throw error;
       }
       const judgement = judgeSample(canary, stableValues, thresholds);
       samples.push({ atMs: clock.now() - started, weight, canary, stable: stableValues, ...judgement });
-      options.emit(`sample at ${weight} %: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : canary.p95 !== undefined ? ` (p95 ${ms(canary.p95)} vs stable ${stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a'})` : ''}`);
+      options.emit(
+        `sample at ${weight} %: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : canary.p95 !== undefined ? ` (p95 ${ms(canary.p95)} vs stable ${stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a'})` : ''}`,
+      );
       if (judgement.verdict === 'no-data') continue;
       judged++;
       bad = judgement.verdict === 'bad' ? bad + 1 : 0;
-      if (bad >= thresholds.consecutiveFailures) return abort(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+      if (bad >= thresholds.consecutiveFailures)
+        return abort(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
     }
     if (judged === 0) return abort(`fail safe: no canary metrics in Prometheus during the ${weight} % step`);
   }
@@ -195,42 +293,109 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   const stableDesired = structuredClone(desired);
   await cluster.apply(stableDesired, { force: options.forceConflicts });
   for (const other of options.others) await cluster.apply(other, { force: options.forceConflicts });
-  const promoted = await waitForRollout({ cluster, namespace, name, clock, timeoutMs: options.timeoutMs, startupBudgetSeconds: startupBudgetSeconds(stableDesired, manifest.spec.serving.expectedLoadSeconds, manifest.spec.serving.imagePullSeconds), signal: options.signal });
+  const promoted = await waitForRollout({
+    cluster,
+    namespace,
+    name,
+    clock,
+    timeoutMs: options.timeoutMs,
+    startupBudgetSeconds: startupBudgetSeconds(
+      stableDesired,
+      manifest.spec.serving.expectedLoadSeconds,
+      manifest.spec.serving.imagePullSeconds,
+    ),
+    signal: options.signal,
+  });
   if (virtualService) await setWeights(cluster, virtualService, 0);
   await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
   const revision = revisionOf(promoted.last?.raw);
   if (promoted.verdict.state !== 'complete') {
-    return { outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'aborted', mode, samples, revision, next: [`mlready rollback --to-revision ${stableRevision}`], message: `the canary passed, but promoting it to Deployment/${name} did not finish: ${promoted.verdict.message}` };
+    return {
+      outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'aborted',
+      mode,
+      samples,
+      revision,
+      next: [`mlready rollback --to-revision ${stableRevision}`],
+      message: `the canary passed, but promoting it to Deployment/${name} did not finish: ${promoted.verdict.message}`,
+    };
   }
-  return { outcome: 'promoted', mode, samples, revision, next: [], message: `canary passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) over ${steps.length} step(s); promoted to Deployment/${name} revision ${revision}` };
+  return {
+    outcome: 'promoted',
+    mode,
+    samples,
+    revision,
+    next: [],
+    message: `canary passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) over ${steps.length} step(s); promoted to Deployment/${name} revision ${revision}`,
+  };
 }
 
-function interrupted(samples: CanarySample[], mode: 'istio' | 'replicas', revision: number, canaryName: string): CanaryResult {
-  return { outcome: 'interrupted', mode, samples, revision, message: `interrupted during the canary; ${canaryName} still runs and takes its share of traffic`, next: [`kubectl delete deployment ${canaryName} (and set the canary weight to 0) to abandon it`, 'or run the same mlready deploy again'] };
+function interrupted(
+  samples: CanarySample[],
+  mode: 'istio' | 'replicas',
+  revision: number,
+  canaryName: string,
+): CanaryResult {
+  return {
+    outcome: 'interrupted',
+    mode,
+    samples,
+    revision,
+    message: `interrupted during the canary; ${canaryName} still runs and takes its share of traffic`,
+    next: [
+      `kubectl delete deployment ${canaryName} (and set the canary weight to 0) to abandon it`,
+      'or run the same mlready deploy again',
+    ],
+  };
 }
 
 function canaryDeployment(desired: KubeObject, canaryName: string): KubeObject {
   const canary = structuredClone(desired);
   const spec = canary.spec as Any;
-  canary.metadata = { ...canary.metadata, name: canaryName, labels: { ...canary.metadata.labels, [LABELS.track]: 'canary' } };
-  spec.selector = { ...spec.selector, matchLabels: { ...spec.selector?.matchLabels, [LABELS.track]: 'canary' } };
-  spec.template.metadata = { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, [LABELS.track]: 'canary' } };
+  canary.metadata = {
+    ...canary.metadata,
+    name: canaryName,
+    labels: { ...canary.metadata.labels, [LABELS.track]: 'canary' },
+  };
+  spec.selector = {
+    ...spec.selector,
+    matchLabels: { ...spec.selector?.matchLabels, [LABELS.track]: 'canary' },
+  };
+  spec.template.metadata = {
+    ...spec.template.metadata,
+    labels: { ...spec.template.metadata?.labels, [LABELS.track]: 'canary' },
+  };
   return canary;
 }
 
-async function findVirtualService(cluster: ClusterClient, namespace: string, others: readonly KubeObject[], name: string): Promise<KubeObject | undefined> {
+async function findVirtualService(
+  cluster: ClusterClient,
+  namespace: string,
+  others: readonly KubeObject[],
+  name: string,
+): Promise<KubeObject | undefined> {
   const hasSubsets = (vs: KubeObject) => {
-    const subsets = (((vs.spec as Any)?.http ?? []) as Any[]).flatMap((r) => ((r.route ?? []) as Any[]).map((d) => d.destination?.subset as string));
+    const subsets = (((vs.spec as Any)?.http ?? []) as Any[]).flatMap((r) =>
+      ((r.route ?? []) as Any[]).map((d) => d.destination?.subset as string),
+    );
     return subsets.includes('stable') && subsets.includes('canary');
   };
   const declared = others.find((o) => o.kind === 'VirtualService' && hasSubsets(o));
   if (declared) {
     await cluster.apply(declared, { force: true });
-    return (await cluster.get({ apiVersion: declared.apiVersion, kind: 'VirtualService', namespace, name: declared.metadata.name })) ?? declared;
+    return (
+      (await cluster.get({
+        apiVersion: declared.apiVersion,
+        kind: 'VirtualService',
+        namespace,
+        name: declared.metadata.name,
+      })) ?? declared
+    );
   }
   for (const apiVersion of ['networking.istio.io/v1', 'networking.istio.io/v1beta1']) {
     if (!(await cluster.servesKind(apiVersion, 'VirtualService'))) continue;
-    const live = (await cluster.list(apiVersion, 'VirtualService', namespace)).find((vs) => hasSubsets(vs) && JSON.stringify(vs.spec).includes(name));
+    const live = (await cluster.list(apiVersion, 'VirtualService', namespace)).find(
+      (vs) => hasSubsets(vs) && JSON.stringify(vs.spec).includes(name),
+    );
     if (live) return live;
   }
   return undefined;
@@ -245,5 +410,13 @@ async function setWeights(cluster: ClusterClient, vs: KubeObject, canaryWeight: 
       else if (d.destination?.subset === 'stable') d.weight = 100 - canaryWeight;
     }
   }
-  await cluster.patch({ apiVersion: vs.apiVersion, kind: 'VirtualService', namespace: vs.metadata.namespace, name: vs.metadata.name }, { spec: { http } });
+  await cluster.patch(
+    {
+      apiVersion: vs.apiVersion,
+      kind: 'VirtualService',
+      namespace: vs.metadata.namespace,
+      name: vs.metadata.name,
+    },
+    { spec: { http } },
+  );
 }

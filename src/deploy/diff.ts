@@ -1,6 +1,13 @@
 import type { KubeObject } from '../k8s/types.js';
 
-const IGNORED = new Set(['status', 'metadata.managedFields', 'metadata.resourceVersion', 'metadata.uid', 'metadata.generation', 'metadata.creationTimestamp']);
+const IGNORED = new Set([
+  'status',
+  'metadata.managedFields',
+  'metadata.resourceVersion',
+  'metadata.uid',
+  'metadata.generation',
+  'metadata.creationTimestamp',
+]);
 
 /**
  * What a dry run would change, as "path: old → new" lines. Secret and ConfigMap values are never
@@ -13,7 +20,12 @@ export function describeChanges(before: KubeObject | undefined, after: KubeObjec
   const walk = (a: unknown, b: unknown, path: string) => {
     if (IGNORED.has(path) || out.length >= limit) return;
     if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+        walk(
+          (a as Record<string, unknown>)[key],
+          (b as Record<string, unknown>)[key],
+          path ? `${path}.${key}` : key,
+        );
       return;
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {

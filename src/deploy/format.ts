@@ -3,7 +3,6 @@ import { seconds, type DeployResult } from './deploy.js';
 import type { RollbackResult } from './rollback.js';
 import type { HistoryEntry, StatusResult } from './status.js';
 
-
 function paint(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
@@ -14,7 +13,9 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
   const lines: string[] = [];
   const mark = result.outcome === 'deployed' || result.outcome === 'dry-run' ? c.green('✔') : c.red('✖');
   lines.push(`${mark} ${result.message}`);
-  lines.push(`  context ${result.context}, namespace ${result.namespace}${result.modelVersion ? `, model version ${result.modelVersion}` : ''}`);
+  lines.push(
+    `  context ${result.context}, namespace ${result.namespace}${result.modelVersion ? `, model version ${result.modelVersion}` : ''}`,
+  );
   if (result.outcome === 'dry-run') {
     for (const a of result.applied) {
       lines.push(`  ${a.action.padEnd(10)} ${a.ref}`);
@@ -32,26 +33,37 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
   if (result.detectionMs !== undefined) lines.push(`  detection: ${seconds(result.detectionMs)}`);
   if (result.rollback && result.rollback.outcome !== 'noop') {
     const over = result.rollback.elapsedMs > result.rollbackBudgetMs;
-    lines.push(`  rollback: ${seconds(result.rollback.elapsedMs)} (budget ${seconds(result.rollbackBudgetMs)})${over ? c.red(' over budget') : ''}`);
+    lines.push(
+      `  rollback: ${seconds(result.rollback.elapsedMs)} (budget ${seconds(result.rollbackBudgetMs)})${over ? c.red(' over budget') : ''}`,
+    );
     if (result.rollback.restored.length > 0) lines.push(`  restored: ${result.rollback.restored.join(', ')}`);
     if (result.rollback.deleted.length > 0) lines.push(`  deleted: ${result.rollback.deleted.join(', ')}`);
   }
   if (result.canary) {
     const judged = result.canary.samples.filter((s) => s.verdict !== 'no-data');
-    lines.push(`  canary (${result.canary.mode}): ${judged.length} sample(s), ${judged.filter((s) => s.verdict === 'bad').length} bad`);
+    lines.push(
+      `  canary (${result.canary.mode}): ${judged.length} sample(s), ${judged.filter((s) => s.verdict === 'bad').length} bad`,
+    );
   }
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
 }
 
-export function formatRollbackText(result: RollbackResult & { budgetMs: number; name: string }, options: { color: boolean }): string {
+export function formatRollbackText(
+  result: RollbackResult & { budgetMs: number; name: string },
+  options: { color: boolean },
+): string {
   const c = paint(options.color);
   if (result.outcome === 'noop') return `${c.green('✔')} ${result.message}\n`;
   if (result.outcome === 'refused') return `${c.red('✖')} ${result.message}\n`;
   const over = result.elapsedMs > result.budgetMs;
   const ok = result.outcome === 'rolled-back' && !over;
-  const lines = [`${ok ? c.green('✔') : c.red('✖')} Deployment/${result.name}: ${result.message}${result.modelVersion ? ` (model ${result.modelVersion})` : ''}`];
-  lines.push(`  elapsed: ${seconds(result.elapsedMs)} (budget ${seconds(result.budgetMs)})${over ? c.red(' over budget') : ''}`);
+  const lines = [
+    `${ok ? c.green('✔') : c.red('✖')} Deployment/${result.name}: ${result.message}${result.modelVersion ? ` (model ${result.modelVersion})` : ''}`,
+  ];
+  lines.push(
+    `  elapsed: ${seconds(result.elapsedMs)} (budget ${seconds(result.budgetMs)})${over ? c.red(' over budget') : ''}`,
+  );
   if (result.restored.length > 0) lines.push(`  restored: ${result.restored.join(', ')}`);
   if (result.deleted.length > 0) lines.push(`  deleted: ${result.deleted.join(', ')}`);
   return `${lines.join('\n')}\n`;
@@ -59,20 +71,39 @@ export function formatRollbackText(result: RollbackResult & { budgetMs: number; 
 
 export function formatStatusText(result: StatusResult, options: { color: boolean }): string {
   const c = paint(options.color);
-  const lines = [`${result.name} in namespace ${result.namespace}: ${result.ready ? c.green('ready') : c.yellow('not ready')}${result.rolloutInProgress ? ', rollout in progress' : ''}`];
+  const lines = [
+    `${result.name} in namespace ${result.namespace}: ${result.ready ? c.green('ready') : c.yellow('not ready')}${result.rolloutInProgress ? ', rollout in progress' : ''}`,
+  ];
   if (result.versions.length === 0) lines.push('  nothing is serving');
-  const rows = result.versions.map((v) => [v.workload, v.track, v.revision === undefined ? '-' : String(v.revision), v.modelVersion ?? '-', `${v.ready}/${v.replicas}`, `${v.trafficPct} %`, v.source, v.image ?? '-']);
+  const rows = result.versions.map((v) => [
+    v.workload,
+    v.track,
+    v.revision === undefined ? '-' : String(v.revision),
+    v.modelVersion ?? '-',
+    `${v.ready}/${v.replicas}`,
+    `${v.trafficPct} %`,
+    v.source,
+    v.image ?? '-',
+  ]);
   const header = ['WORKLOAD', 'TRACK', 'REVISION', 'MODEL', 'READY', 'TRAFFIC', 'BY', 'IMAGE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`;
+  const fmt = (r: string[]) =>
+    `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`;
   if (rows.length > 0) lines.push(fmt(header), ...rows.map(fmt));
   return `${lines.join('\n')}\n`;
 }
 
 export function formatHistoryText(name: string, entries: HistoryEntry[]): string {
   const header = ['REVISION', 'MODEL', 'PODS', 'CREATED', 'CHANGE-CAUSE'];
-  const rows = entries.map((e) => [`${e.revision}${e.current ? ' *' : ''}`, e.modelVersion ?? '-', String(e.replicas), e.createdAt ?? '-', e.changeCause ?? '-']);
+  const rows = entries.map((e) => [
+    `${e.revision}${e.current ? ' *' : ''}`,
+    e.modelVersion ?? '-',
+    String(e.replicas),
+    e.createdAt ?? '-',
+    e.changeCause ?? '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const fmt = (r: string[]) =>
+    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
   return `deployment/${name} (* = current)\n${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
 }

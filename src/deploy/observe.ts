@@ -5,10 +5,17 @@ import type { ContainerObservation, PodObservation, RolloutObservation } from '.
 type Any = Record<string, any>;
 
 /** The Deployment's own ReplicaSets (by controller owner reference), newest revision first. */
-export async function ownedReplicaSets(cluster: ClusterClient, deployment: KubeObject): Promise<KubeObject[]> {
+export async function ownedReplicaSets(
+  cluster: ClusterClient,
+  deployment: KubeObject,
+): Promise<KubeObject[]> {
   const sets = await cluster.list('apps/v1', 'ReplicaSet', deployment.metadata.namespace);
   return sets
-    .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid && o.controller !== false))
+    .filter((rs) =>
+      rs.metadata.ownerReferences?.some(
+        (o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid && o.controller !== false,
+      ),
+    )
     .sort((a, b) => revisionOf(b) - revisionOf(a));
 }
 
@@ -25,7 +32,12 @@ function withoutHash(template: Any): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Any)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Any)[k])]),
+    );
   return value;
 }
 
@@ -40,10 +52,22 @@ export function toPod(pod: KubeObject): PodObservation {
   const containers: ContainerObservation[] = ((status.containerStatuses ?? []) as Any[]).map((c) => ({
     name: String(c.name),
     restartCount: Number(c.restartCount ?? 0),
-    waiting: c.state?.waiting ? { reason: String(c.state.waiting.reason), message: c.state.waiting.message as string | undefined } : undefined,
-    lastTerminated: c.lastState?.terminated ? { reason: String(c.lastState.terminated.reason), exitCode: c.lastState.terminated.exitCode as number | undefined } : undefined,
+    waiting: c.state?.waiting
+      ? { reason: String(c.state.waiting.reason), message: c.state.waiting.message as string | undefined }
+      : undefined,
+    lastTerminated: c.lastState?.terminated
+      ? {
+          reason: String(c.lastState.terminated.reason),
+          exitCode: c.lastState.terminated.exitCode as number | undefined,
+        }
+      : undefined,
   }));
-  const conditions = ((status.conditions ?? []) as Any[]).map((c) => ({ type: String(c.type), status: String(c.status), reason: c.reason as string | undefined, message: c.message as string | undefined }));
+  const conditions = ((status.conditions ?? []) as Any[]).map((c) => ({
+    type: String(c.type),
+    status: String(c.status),
+    reason: c.reason as string | undefined,
+    message: c.message as string | undefined,
+  }));
   return {
     name: pod.metadata.name,
     phase: String(status.phase ?? 'Pending'),
@@ -60,7 +84,12 @@ export interface ObservedRollout extends Omit<RolloutObservation, 'now'> {
 }
 
 /** Reads what rolloutStatus() judges: the Deployment, its new ReplicaSet's pods, and their events. */
-export async function observeRollout(cluster: ClusterClient, namespace: string, name: string, startupBudgetSeconds: number): Promise<ObservedRollout> {
+export async function observeRollout(
+  cluster: ClusterClient,
+  namespace: string,
+  name: string,
+  startupBudgetSeconds: number,
+): Promise<ObservedRollout> {
   const deployment = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!deployment) throw new Error(`Deployment ${name} disappeared`);
   const spec = (deployment.spec ?? {}) as Any;
@@ -73,11 +102,21 @@ export async function observeRollout(cluster: ClusterClient, namespace: string, 
   let pods: KubeObject[] = [];
   if (fresh) {
     const hash = fresh.metadata.labels?.['pod-template-hash'];
-    const candidates = await cluster.list('v1', 'Pod', namespace, hash ? { labelSelector: `pod-template-hash=${hash}` } : {});
+    const candidates = await cluster.list(
+      'v1',
+      'Pod',
+      namespace,
+      hash ? { labelSelector: `pod-template-hash=${hash}` } : {},
+    );
     pods = candidates.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === fresh.metadata.uid));
   }
   const names = new Set(pods.map((p) => p.metadata.name));
-  const events = names.size === 0 ? [] : (await cluster.list('v1', 'Event', namespace)).filter((e) => names.has(String((e.involvedObject as Any)?.name)));
+  const events =
+    names.size === 0
+      ? []
+      : (await cluster.list('v1', 'Event', namespace)).filter((e) =>
+          names.has(String((e.involvedObject as Any)?.name)),
+        );
   return {
     raw: deployment,
     newReplicaSet: fresh,
@@ -89,23 +128,37 @@ export async function observeRollout(cluster: ClusterClient, namespace: string, 
       statusReplicas: Number(status.replicas ?? 0),
       updatedReplicas: Number(status.updatedReplicas ?? 0),
       availableReplicas: Number(status.availableReplicas ?? 0),
-      conditions: ((status.conditions ?? []) as Any[]).map((c) => ({ type: String(c.type), status: String(c.status), reason: c.reason as string | undefined, message: c.message as string | undefined })),
+      conditions: ((status.conditions ?? []) as Any[]).map((c) => ({
+        type: String(c.type),
+        status: String(c.status),
+        reason: c.reason as string | undefined,
+        message: c.message as string | undefined,
+      })),
       paused: spec.paused === true,
     },
     pods: pods.map(toPod),
-    events: events.map((e) => ({ object: String((e.involvedObject as Any)?.name), reason: typeof e.reason === 'string' ? e.reason : '', message: typeof e.message === 'string' ? e.message : '' })),
+    events: events.map((e) => ({
+      object: String((e.involvedObject as Any)?.name),
+      reason: typeof e.reason === 'string' ? e.reason : '',
+      message: typeof e.message === 'string' ? e.message : '',
+    })),
     startupBudgetSeconds,
   };
 }
 
 /** Startup budget of a Deployment's pods: the startup probe's window, else the manifest's load estimate, else 10 minutes. */
-export function startupBudgetSeconds(deployment: KubeObject, expectedLoadSeconds?: number, imagePullSeconds?: number): number {
+export function startupBudgetSeconds(
+  deployment: KubeObject,
+  expectedLoadSeconds?: number,
+  imagePullSeconds?: number,
+): number {
   const containers = ((deployment.spec as Any)?.template?.spec?.containers ?? []) as Any[];
   let probeWindow = 0;
   for (const c of containers) {
     const p = c.startupProbe ?? c.readinessProbe;
     if (!p) continue;
-    const window = Number(p.initialDelaySeconds ?? 0) + Number(p.periodSeconds ?? 10) * Number(p.failureThreshold ?? 3);
+    const window =
+      Number(p.initialDelaySeconds ?? 0) + Number(p.periodSeconds ?? 10) * Number(p.failureThreshold ?? 3);
     probeWindow = Math.max(probeWindow, window);
   }
   const estimate = expectedLoadSeconds !== undefined ? expectedLoadSeconds + (imagePullSeconds ?? 0) : 0;

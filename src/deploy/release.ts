@@ -42,9 +42,19 @@ const MANIFEST_FILE = /^mlready\.ya?ml$/i;
 const HELM_VALUES_FILE = /^values([.-][\w.-]+)?\.ya?ml$/i;
 
 /** Reads the objects `deploy` will apply (every Kubernetes object in the inputs) and the model manifest. */
-export function loadRelease(cwd: string, paths: readonly string[], maxFileBytes = 8 * 1024 * 1024): LoadedRelease {
+export function loadRelease(
+  cwd: string,
+  paths: readonly string[],
+  maxFileBytes = 8 * 1024 * 1024,
+): LoadedRelease {
   const collected = collectInputs({ cwd, paths, maxFileBytes });
-  const out: LoadedRelease = { objects: [], manifest: undefined, manifestFile: undefined, problems: [...collected.problems], texts: collected.texts };
+  const out: LoadedRelease = {
+    objects: [],
+    manifest: undefined,
+    manifestFile: undefined,
+    problems: [...collected.problems],
+    texts: collected.texts,
+  };
   for (const input of collected.texts) {
     if (HELM_VALUES_FILE.test(basename(input.file))) continue;
     const parsed = parseYaml(input.text, input.file);
@@ -60,13 +70,25 @@ export function loadRelease(cwd: string, paths: readonly string[], maxFileBytes 
         }
         continue;
       }
-      if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string' || typeof value.metadata?.name !== 'string') {
+      if (
+        typeof value.apiVersion !== 'string' ||
+        typeof value.kind !== 'string' ||
+        typeof value.metadata?.name !== 'string'
+      ) {
         const line = document.positionOf([]).line;
-        out.problems.push({ file: input.file, line, message: 'not a Kubernetes object: apiVersion, kind and metadata.name are required to apply it' });
+        out.problems.push({
+          file: input.file,
+          line,
+          message: 'not a Kubernetes object: apiVersion, kind and metadata.name are required to apply it',
+        });
         continue;
       }
       if (value.kind === 'List' || value.kind.endsWith('List')) {
-        out.problems.push({ file: input.file, line: document.positionOf([]).line, message: `${value.kind} is not supported; put one object per YAML document` });
+        out.problems.push({
+          file: input.file,
+          line: document.positionOf([]).line,
+          message: `${value.kind} is not supported; put one object per YAML document`,
+        });
         continue;
       }
       out.objects.push({ object: value as KubeObject, file: input.file, line: document.positionOf([]).line });
@@ -76,7 +98,22 @@ export function loadRelease(cwd: string, paths: readonly string[], maxFileBytes 
 }
 
 /** Order of application: what others depend on first (kubectl apply's order for Helm charts). */
-const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Service', 'Deployment', 'StatefulSet', 'InferenceService', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget'];
+const APPLY_ORDER = [
+  'Namespace',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'Deployment',
+  'StatefulSet',
+  'InferenceService',
+  'HorizontalPodAutoscaler',
+  'ScaledObject',
+  'PodDisruptionBudget',
+];
 
 export function applyOrder(a: KubeObject, b: KubeObject): number {
   const rank = (k: string) => {
@@ -87,7 +124,16 @@ export function applyOrder(a: KubeObject, b: KubeObject): number {
 }
 
 /** An object as it will be applied: namespace resolved, release annotations added. */
-export function prepareObject(object: KubeObject, options: { namespace: string; modelVersion?: string; modelName?: string; changeCause: string; clusterScoped: boolean }): KubeObject {
+export function prepareObject(
+  object: KubeObject,
+  options: {
+    namespace: string;
+    modelVersion?: string;
+    modelName?: string;
+    changeCause: string;
+    clusterScoped: boolean;
+  },
+): KubeObject {
   const copy = structuredClone(object);
   if (!options.clusterScoped) copy.metadata.namespace = options.namespace;
   const annotations: Record<string, string> = { ...copy.metadata.annotations };
@@ -107,28 +153,55 @@ export function releaseRecordName(deployment: string, revision: number): string 
  * What a release applied, kept in a ConfigMap beside the Deployment (as Helm keeps releases in
  * Secrets). Secrets are recorded by name only: their values never leave the files they came from.
  */
-export function releaseRecord(deployment: KubeObject, revision: number, applied: readonly KubeObject[], info: { modelVersion?: string; changeCause: string; at: Date }): KubeObject {
-  const kept = applied.filter((o) => o.kind !== 'Secret' && !(o.kind === 'Deployment' && o.metadata.name === deployment.metadata.name)).map(stripServerFields);
+export function releaseRecord(
+  deployment: KubeObject,
+  revision: number,
+  applied: readonly KubeObject[],
+  info: { modelVersion?: string; changeCause: string; at: Date },
+): KubeObject {
+  const kept = applied
+    .filter(
+      (o) =>
+        o.kind !== 'Secret' && !(o.kind === 'Deployment' && o.metadata.name === deployment.metadata.name),
+    )
+    .map(stripServerFields);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
       name: releaseRecordName(deployment.metadata.name, revision),
       namespace: deployment.metadata.namespace,
-      labels: { [LABELS.releaseOf]: deployment.metadata.name, [LABELS.revision]: String(revision), 'app.kubernetes.io/managed-by': 'mlready' },
-      annotations: { [ANNOTATIONS.changeCause]: info.changeCause, ...(info.modelVersion ? { [ANNOTATIONS.modelVersion]: info.modelVersion } : {}) },
+      labels: {
+        [LABELS.releaseOf]: deployment.metadata.name,
+        [LABELS.revision]: String(revision),
+        'app.kubernetes.io/managed-by': 'mlready',
+      },
+      annotations: {
+        [ANNOTATIONS.changeCause]: info.changeCause,
+        ...(info.modelVersion ? { [ANNOTATIONS.modelVersion]: info.modelVersion } : {}),
+      },
     },
     data: {
       'objects.json': JSON.stringify(kept),
       'applied-at': info.at.toISOString(),
-      secrets: applied.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).join(','),
+      secrets: applied
+        .filter((o) => o.kind === 'Secret')
+        .map((o) => o.metadata.name)
+        .join(','),
     },
   };
 }
 
 export function stripServerFields(object: KubeObject): KubeObject {
   const { status: _status, ...rest } = object;
-  const { managedFields: _m, resourceVersion: _rv, uid: _uid, generation: _g, creationTimestamp: _c, ...metadata } = rest.metadata;
+  const {
+    managedFields: _m,
+    resourceVersion: _rv,
+    uid: _uid,
+    generation: _g,
+    creationTimestamp: _c,
+    ...metadata
+  } = rest.metadata;
   return { ...rest, metadata };
 }
 

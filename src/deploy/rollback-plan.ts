@@ -30,17 +30,34 @@ export interface PodTemplateLike {
 }
 
 export type RollbackPlan =
-  | { action: 'patch'; fromRevision: number; toRevision: number; replicaSet: string; template: PodTemplateLike; patch: unknown }
+  | {
+      action: 'patch';
+      fromRevision: number;
+      toRevision: number;
+      replicaSet: string;
+      template: PodTemplateLike;
+      patch: unknown;
+    }
   | { action: 'noop'; revision: number; message: string };
 
 export class RollbackRefused extends Error {}
 
-export function planRollback(deployment: DeploymentLike, replicaSets: readonly ReplicaSetLike[], toRevision?: number): RollbackPlan {
+export function planRollback(
+  deployment: DeploymentLike,
+  replicaSets: readonly ReplicaSetLike[],
+  toRevision?: number,
+): RollbackPlan {
   if (deployment.spec.paused) {
-    throw new RollbackRefused(`deployment "${deployment.metadata.name}" is paused; resume it before rolling back (kubectl rollout resume deployment/${deployment.metadata.name})`);
+    throw new RollbackRefused(
+      `deployment "${deployment.metadata.name}" is paused; resume it before rolling back (kubectl rollout resume deployment/${deployment.metadata.name})`,
+    );
   }
   const owned = replicaSets
-    .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid && o.controller !== false))
+    .filter((rs) =>
+      rs.metadata.ownerReferences?.some(
+        (o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid && o.controller !== false,
+      ),
+    )
     .map((rs) => ({ rs, revision: Number(rs.metadata.annotations?.[REVISION_ANNOTATION]) }))
     .filter(({ revision }) => Number.isInteger(revision) && revision > 0)
     .sort((a, b) => b.revision - a.revision);
@@ -48,14 +65,24 @@ export function planRollback(deployment: DeploymentLike, replicaSets: readonly R
   let target;
   if (toRevision === undefined || toRevision === 0) {
     target = owned.find(({ revision }) => revision < current);
-    if (!target) throw new RollbackRefused(`deployment "${deployment.metadata.name}" has no previous revision to roll back to`);
+    if (!target)
+      throw new RollbackRefused(
+        `deployment "${deployment.metadata.name}" has no previous revision to roll back to`,
+      );
   } else {
     target = owned.find(({ revision }) => revision === toRevision);
-    if (!target) throw new RollbackRefused(`deployment "${deployment.metadata.name}" has no revision ${toRevision} (known: ${owned.map((o) => o.revision).join(', ') || 'none'})`);
+    if (!target)
+      throw new RollbackRefused(
+        `deployment "${deployment.metadata.name}" has no revision ${toRevision} (known: ${owned.map((o) => o.revision).join(', ') || 'none'})`,
+      );
   }
   const template = withoutHash(target.rs.spec.template);
   if (target.revision === current || equalTemplates(template, withoutHash(deployment.spec.template))) {
-    return { action: 'noop', revision: target.revision, message: `deployment "${deployment.metadata.name}" already runs the template of revision ${target.revision}: nothing to roll back` };
+    return {
+      action: 'noop',
+      revision: target.revision,
+      message: `deployment "${deployment.metadata.name}" already runs the template of revision ${target.revision}: nothing to roll back`,
+    };
   }
   return {
     action: 'patch',
@@ -80,7 +107,10 @@ function equalTemplates(a: PodTemplateLike, b: PodTemplateLike): boolean {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

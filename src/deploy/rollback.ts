@@ -49,49 +49,101 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
   const { cluster, namespace, name } = options;
   const started = options.clock.now();
   const deployment = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
-  if (!deployment) return { outcome: 'refused', message: `Deployment ${name} does not exist in namespace ${namespace}`, restored: [], deleted: [], elapsedMs: 0 };
+  if (!deployment)
+    return {
+      outcome: 'refused',
+      message: `Deployment ${name} does not exist in namespace ${namespace}`,
+      restored: [],
+      deleted: [],
+      elapsedMs: 0,
+    };
   const sets = await ownedReplicaSets(cluster, deployment);
   let plan;
   try {
-    plan = planRollback(deployment as unknown as DeploymentLike, sets as unknown as ReplicaSetLike[], options.toRevision);
+    plan = planRollback(
+      deployment as unknown as DeploymentLike,
+      sets as unknown as ReplicaSetLike[],
+      options.toRevision,
+    );
   } catch (error) {
-    if (error instanceof RollbackRefused) return { outcome: 'refused', message: error.message, restored: [], deleted: [], elapsedMs: 0 };
+    if (error instanceof RollbackRefused)
+      return { outcome: 'refused', message: error.message, restored: [], deleted: [], elapsedMs: 0 };
     throw error;
   }
-  if (plan.action === 'noop') return { outcome: 'noop', message: plan.message, fromRevision: plan.revision, toRevision: plan.revision, restored: [], deleted: [], elapsedMs: 0 };
+  if (plan.action === 'noop')
+    return {
+      outcome: 'noop',
+      message: plan.message,
+      fromRevision: plan.revision,
+      toRevision: plan.revision,
+      restored: [],
+      deleted: [],
+      elapsedMs: 0,
+    };
 
   const target = sets.find((rs) => revisionOf(rs) === plan.toRevision);
   const modelVersion = target?.metadata.annotations?.[ANNOTATIONS.modelVersion];
-  const record = await cluster.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: releaseRecordName(name, plan.toRevision) });
+  const record = await cluster.get({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace,
+    name: releaseRecordName(name, plan.toRevision),
+  });
   const recorded = record ? recordedObjects(record) : [];
   const recordedDeployment = recorded.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
   const base = recordedDeployment ?? stripServerFields(deployment);
   const config: KubeObject = structuredClone(base);
-  config.metadata = { name, namespace, labels: base.metadata.labels, annotations: { ...base.metadata.annotations } };
+  config.metadata = {
+    name,
+    namespace,
+    labels: base.metadata.labels,
+    annotations: { ...base.metadata.annotations },
+  };
   delete config.metadata.annotations!['deployment.kubernetes.io/revision'];
-  config.metadata.annotations![ANNOTATIONS.changeCause] = `mlready rollback to revision ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`;
+  config.metadata.annotations![ANNOTATIONS.changeCause] =
+    `mlready rollback to revision ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`;
   if (modelVersion) config.metadata.annotations![ANNOTATIONS.modelVersion] = modelVersion;
   (config.spec as Any).template = plan.template;
-  options.onEvent?.(`rolling Deployment/${name} back from revision ${plan.fromRevision} to ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`);
+  options.onEvent?.(
+    `rolling Deployment/${name} back from revision ${plan.fromRevision} to ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`,
+  );
   await cluster.apply(config, { force: true });
 
   const restored: string[] = [];
   for (const object of recorded) {
     if (object.kind === 'Deployment' && object.metadata.name === name) continue;
-    await cluster.apply({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } }, { force: true });
+    await cluster.apply(
+      { ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } },
+      { force: true },
+    );
     restored.push(ref(object));
   }
   const deleted: string[] = [];
   if (record) {
     const keep = new Set(recorded.map(ref));
     for (const object of options.currentObjects ?? []) {
-      if (object.kind === 'Secret' || object.kind === 'Namespace' || keep.has(ref(object)) || (object.kind === 'Deployment' && object.metadata.name === name)) continue;
-      await cluster.delete({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? namespace, name: object.metadata.name });
+      if (
+        object.kind === 'Secret' ||
+        object.kind === 'Namespace' ||
+        keep.has(ref(object)) ||
+        (object.kind === 'Deployment' && object.metadata.name === name)
+      )
+        continue;
+      await cluster.delete({
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        namespace: object.metadata.namespace ?? namespace,
+        name: object.metadata.name,
+      });
       deleted.push(ref(object));
     }
   }
-  if (restored.length > 0) options.onEvent?.(`restored ${restored.join(', ')} from revision ${plan.toRevision}`);
-  if (!record) options.onEvent?.(`no release record for revision ${plan.toRevision}: only the Deployment's pod template was restored`);
+  if (restored.length > 0)
+    options.onEvent?.(`restored ${restored.join(', ')} from revision ${plan.toRevision}`);
+  if (!record)
+    options.onEvent?.(
+      `no release record for revision ${plan.toRevision}: only the Deployment's pod template was restored`,
+    );
 
   const waited = await waitForRollout({
     cluster,
@@ -104,8 +156,22 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
     onChange: options.onChange,
   });
   const elapsedMs = options.clock.now() - started;
-  const base2 = { fromRevision: plan.fromRevision, toRevision: plan.toRevision, modelVersion, restored, deleted, elapsedMs, verdict: waited.verdict };
-  if (waited.verdict.state === 'complete') return { outcome: 'rolled-back', message: `rolled back to revision ${plan.toRevision}`, ...base2 };
-  if (waited.verdict.reason === 'Interrupted') return { outcome: 'interrupted', message: waited.verdict.message, ...base2 };
-  return { outcome: 'failed', message: `the rollback to revision ${plan.toRevision} did not become ready: ${waited.verdict.message}`, ...base2 };
+  const base2 = {
+    fromRevision: plan.fromRevision,
+    toRevision: plan.toRevision,
+    modelVersion,
+    restored,
+    deleted,
+    elapsedMs,
+    verdict: waited.verdict,
+  };
+  if (waited.verdict.state === 'complete')
+    return { outcome: 'rolled-back', message: `rolled back to revision ${plan.toRevision}`, ...base2 };
+  if (waited.verdict.reason === 'Interrupted')
+    return { outcome: 'interrupted', message: waited.verdict.message, ...base2 };
+  return {
+    outcome: 'failed',
+    message: `the rollback to revision ${plan.toRevision} did not become ready: ${waited.verdict.message}`,
+    ...base2,
+  };
 }

@@ -73,23 +73,44 @@ export function rolloutStatus(observation: RolloutObservation): RolloutVerdict {
   const d = observation.deployment;
   const progressing = d.conditions.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { state: 'failed', reason: 'ProgressDeadlineExceeded', message: `deployment "${d.name}" exceeded its progress deadline` };
+    return {
+      state: 'failed',
+      reason: 'ProgressDeadlineExceeded',
+      message: `deployment "${d.name}" exceeded its progress deadline`,
+    };
   }
   const podFailure = failFast(observation);
   if (podFailure) return podFailure;
   if (d.generation > d.observedGeneration) {
-    return { state: 'progressing', reason: 'SpecNotObserved', message: `waiting for deployment "${d.name}" spec update to be observed` };
+    return {
+      state: 'progressing',
+      reason: 'SpecNotObserved',
+      message: `waiting for deployment "${d.name}" spec update to be observed`,
+    };
   }
-  if (d.paused) return { state: 'progressing', reason: 'Paused', message: `deployment "${d.name}" is paused` };
+  if (d.paused)
+    return { state: 'progressing', reason: 'Paused', message: `deployment "${d.name}" is paused` };
   if (d.updatedReplicas < d.replicas) {
-    return { state: 'progressing', reason: 'UpdatingReplicas', message: `waiting for deployment "${d.name}" rollout to finish: ${d.updatedReplicas} out of ${d.replicas} new replicas have been updated` };
+    return {
+      state: 'progressing',
+      reason: 'UpdatingReplicas',
+      message: `waiting for deployment "${d.name}" rollout to finish: ${d.updatedReplicas} out of ${d.replicas} new replicas have been updated`,
+    };
   }
   if (d.statusReplicas > d.updatedReplicas) {
     const old = d.statusReplicas - d.updatedReplicas;
-    return { state: 'progressing', reason: 'OldReplicasPending', message: `waiting for deployment "${d.name}" rollout to finish: ${old} old replica${old === 1 ? ' is' : 's are'} pending termination` };
+    return {
+      state: 'progressing',
+      reason: 'OldReplicasPending',
+      message: `waiting for deployment "${d.name}" rollout to finish: ${old} old replica${old === 1 ? ' is' : 's are'} pending termination`,
+    };
   }
   if (d.availableReplicas < d.updatedReplicas) {
-    return { state: 'progressing', reason: 'WaitingForAvailability', message: `waiting for deployment "${d.name}" rollout to finish: ${d.availableReplicas} of ${d.updatedReplicas} updated replicas are available` };
+    return {
+      state: 'progressing',
+      reason: 'WaitingForAvailability',
+      message: `waiting for deployment "${d.name}" rollout to finish: ${d.availableReplicas} of ${d.updatedReplicas} updated replicas are available`,
+    };
   }
   return { state: 'complete', reason: 'Complete', message: `deployment "${d.name}" successfully rolled out` };
 }
@@ -101,30 +122,64 @@ function failFast(observation: RolloutObservation): RolloutVerdict | undefined {
     for (const c of pod.containers) {
       const waiting = c.waiting?.reason;
       if (waiting && IMAGE_FAILURES.has(waiting)) {
-        return { state: 'failed', reason: 'ImagePullBackOff', pod: pod.name, message: `pod ${pod.name}: container "${c.name}" cannot pull its image (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})` };
+        return {
+          state: 'failed',
+          reason: 'ImagePullBackOff',
+          pod: pod.name,
+          message: `pod ${pod.name}: container "${c.name}" cannot pull its image (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})`,
+        };
       }
       if (waiting && CONFIG_FAILURES.has(waiting)) {
-        return { state: 'failed', reason: waiting, pod: pod.name, message: `pod ${pod.name}: container "${c.name}" cannot start (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})` };
+        return {
+          state: 'failed',
+          reason: waiting,
+          pod: pod.name,
+          message: `pod ${pod.name}: container "${c.name}" cannot start (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})`,
+        };
       }
       if (c.lastTerminated?.reason === 'OOMKilled' && c.restartCount >= 1) {
-        return { state: 'failed', reason: 'OOMKilled', pod: pod.name, message: `pod ${pod.name}: container "${c.name}" was killed for exceeding its memory limit (OOMKilled, ${c.restartCount} restart${c.restartCount === 1 ? '' : 's'})` };
+        return {
+          state: 'failed',
+          reason: 'OOMKilled',
+          pod: pod.name,
+          message: `pod ${pod.name}: container "${c.name}" was killed for exceeding its memory limit (OOMKilled, ${c.restartCount} restart${c.restartCount === 1 ? '' : 's'})`,
+        };
       }
       if (waiting === 'CrashLoopBackOff' && c.restartCount >= restarts) {
-        const last = c.lastTerminated ? ` (last exit: ${c.lastTerminated.reason}${c.lastTerminated.exitCode !== undefined ? `, code ${c.lastTerminated.exitCode}` : ''})` : '';
-        return { state: 'failed', reason: 'CrashLoopBackOff', pod: pod.name, message: `pod ${pod.name}: container "${c.name}" is crash-looping after ${c.restartCount} restarts${last}` };
+        const last = c.lastTerminated
+          ? ` (last exit: ${c.lastTerminated.reason}${c.lastTerminated.exitCode !== undefined ? `, code ${c.lastTerminated.exitCode}` : ''})`
+          : '';
+        return {
+          state: 'failed',
+          reason: 'CrashLoopBackOff',
+          pod: pod.name,
+          message: `pod ${pod.name}: container "${c.name}" is crash-looping after ${c.restartCount} restarts${last}`,
+        };
       }
     }
     const scheduled = pod.conditions.find((c) => c.type === 'PodScheduled');
     if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-      const scalingUp = observation.events.some((e) => e.object === pod.name && e.reason === 'TriggeredScaleUp');
+      const scalingUp = observation.events.some(
+        (e) => e.object === pod.name && e.reason === 'TriggeredScaleUp',
+      );
       if (!scalingUp) {
         const gpu = /Insufficient [\w.-]+\/gpu/.test(scheduled.message ?? '');
-        return { state: 'failed', reason: gpu ? 'InsufficientGPU' : 'Unschedulable', pod: pod.name, message: `pod ${pod.name} cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}${gpu ? ' (no node has a free GPU, and no cluster autoscaler is scaling up)' : ''}` };
+        return {
+          state: 'failed',
+          reason: gpu ? 'InsufficientGPU' : 'Unschedulable',
+          pod: pod.name,
+          message: `pod ${pod.name} cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}${gpu ? ' (no node has a free GPU, and no cluster autoscaler is scaling up)' : ''}`,
+        };
       }
     }
     const ageSeconds = (observation.now - pod.createdAt) / 1000;
     if (pod.phase === 'Running' && !pod.ready && ageSeconds > observation.startupBudgetSeconds) {
-      return { state: 'failed', reason: 'ReadinessTimeout', pod: pod.name, message: `pod ${pod.name} has not become ready in ${Math.round(ageSeconds)} s, beyond its ${observation.startupBudgetSeconds} s startup budget` };
+      return {
+        state: 'failed',
+        reason: 'ReadinessTimeout',
+        pod: pod.name,
+        message: `pod ${pod.name} has not become ready in ${Math.round(ageSeconds)} s, beyond its ${observation.startupBudgetSeconds} s startup budget`,
+      };
     }
   }
   return undefined;

@@ -27,27 +27,65 @@ export interface StatusResult {
   ready: boolean;
 }
 
-const imageOf = (template: Any) => ((template?.spec?.containers ?? []) as Any[])[0]?.image as string | undefined;
+const imageOf = (template: Any) =>
+  ((template?.spec?.containers ?? []) as Any[])[0]?.image as string | undefined;
 
 /** Which model versions serve which share of traffic now, and whether they are ready. */
-export async function serviceStatus(cluster: ClusterClient, namespace: string, name: string): Promise<StatusResult> {
+export async function serviceStatus(
+  cluster: ClusterClient,
+  namespace: string,
+  name: string,
+): Promise<StatusResult> {
   const versions: ServingVersion[] = [];
   let inProgress = false;
-  const isvc = (await cluster.servesKind('serving.kserve.io/v1beta1', 'InferenceService')) ? await cluster.get({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', namespace, name }) : undefined;
+  const isvc = (await cluster.servesKind('serving.kserve.io/v1beta1', 'InferenceService'))
+    ? await cluster.get({
+        apiVersion: 'serving.kserve.io/v1beta1',
+        kind: 'InferenceService',
+        namespace,
+        name,
+      })
+    : undefined;
   if (isvc) {
     const spec = isvc.spec as Any;
     const canaryPct = Number(spec?.predictor?.canaryTrafficPercent ?? 100);
     const traffic = ((isvc.status as Any)?.components?.predictor?.traffic ?? []) as Any[];
-    const ready = ((isvc.status as Any)?.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True');
+    const ready = ((isvc.status as Any)?.conditions ?? []).some(
+      (c: Any) => c.type === 'Ready' && c.status === 'True',
+    );
     const latest = traffic.find((t) => t.latestRevision) ?? { percent: canaryPct };
     const previous = traffic.find((t) => !t.latestRevision);
-    versions.push({ workload: `InferenceService/${name}`, track: canaryPct < 100 ? 'canary' : 'stable', revision: undefined, modelVersion: isvc.metadata.annotations?.[ANNOTATIONS.modelVersion], image: undefined, replicas: 0, ready: ready ? 1 : 0, trafficPct: Number(latest.percent ?? canaryPct), source: 'kserve' });
-    if (previous) versions.push({ workload: `InferenceService/${name} (previous)`, track: 'stable', revision: undefined, modelVersion: undefined, image: undefined, replicas: 0, ready: ready ? 1 : 0, trafficPct: Number(previous.percent ?? 100 - canaryPct), source: 'kserve' });
+    versions.push({
+      workload: `InferenceService/${name}`,
+      track: canaryPct < 100 ? 'canary' : 'stable',
+      revision: undefined,
+      modelVersion: isvc.metadata.annotations?.[ANNOTATIONS.modelVersion],
+      image: undefined,
+      replicas: 0,
+      ready: ready ? 1 : 0,
+      trafficPct: Number(latest.percent ?? canaryPct),
+      source: 'kserve',
+    });
+    if (previous)
+      versions.push({
+        workload: `InferenceService/${name} (previous)`,
+        track: 'stable',
+        revision: undefined,
+        modelVersion: undefined,
+        image: undefined,
+        replicas: 0,
+        ready: ready ? 1 : 0,
+        trafficPct: Number(previous.percent ?? 100 - canaryPct),
+        source: 'kserve',
+      });
     return { namespace, name, versions, rolloutInProgress: canaryPct < 100, ready };
   }
 
   const workloads: { d: KubeObject; track: 'stable' | 'canary' }[] = [];
-  for (const [n, track] of [[name, 'stable'], [`${name}-canary`, 'canary']] as const) {
+  for (const [n, track] of [
+    [name, 'stable'],
+    [`${name}-canary`, 'canary'],
+  ] as const) {
     const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: n });
     if (d) workloads.push({ d, track });
   }
@@ -55,7 +93,12 @@ export async function serviceStatus(cluster: ClusterClient, namespace: string, n
     const sets = await ownedReplicaSets(cluster, d);
     const status = (d.status ?? {}) as Any;
     const revision = revisionOf(d);
-    if (Number(status.observedGeneration ?? 0) < (d.metadata.generation ?? 0) || Number(status.updatedReplicas ?? 0) < Number((d.spec as Any)?.replicas ?? 1) || sets.filter((rs) => Number((rs.status as Any)?.replicas ?? 0) > 0).length > 1) inProgress = true;
+    if (
+      Number(status.observedGeneration ?? 0) < (d.metadata.generation ?? 0) ||
+      Number(status.updatedReplicas ?? 0) < Number((d.spec as Any)?.replicas ?? 1) ||
+      sets.filter((rs) => Number((rs.status as Any)?.replicas ?? 0) > 0).length > 1
+    )
+      inProgress = true;
     // Each ReplicaSet with pods is a version that takes traffic through the Service.
     for (const rs of sets) {
       const replicas = Number((rs.status as Any)?.replicas ?? 0);
@@ -64,7 +107,9 @@ export async function serviceStatus(cluster: ClusterClient, namespace: string, n
         workload: `Deployment/${d.metadata.name}`,
         track,
         revision: revisionOf(rs),
-        modelVersion: rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ?? (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
+        modelVersion:
+          rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ??
+          (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
         image: imageOf((rs.spec as Any)?.template),
         replicas,
         ready: Number((rs.status as Any)?.readyReplicas ?? 0),
@@ -88,18 +133,28 @@ export async function serviceStatus(cluster: ClusterClient, namespace: string, n
     for (const v of versions) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
   }
   for (const v of versions) v.trafficPct = Math.round(v.trafficPct * 10) / 10;
-  const ready = workloads.length > 0 && workloads.every(({ d }) => Number((d.status as Any)?.availableReplicas ?? 0) >= Number((d.spec as Any)?.replicas ?? 1));
+  const ready =
+    workloads.length > 0 &&
+    workloads.every(
+      ({ d }) => Number((d.status as Any)?.availableReplicas ?? 0) >= Number((d.spec as Any)?.replicas ?? 1),
+    );
   return { namespace, name, versions, rolloutInProgress: inProgress, ready };
 }
 
-async function istioWeights(cluster: ClusterClient, namespace: string, name: string): Promise<{ stable: number; canary: number } | undefined> {
+async function istioWeights(
+  cluster: ClusterClient,
+  namespace: string,
+  name: string,
+): Promise<{ stable: number; canary: number } | undefined> {
   for (const apiVersion of ['networking.istio.io/v1', 'networking.istio.io/v1beta1']) {
     if (!(await cluster.servesKind(apiVersion, 'VirtualService'))) continue;
     for (const vs of await cluster.list(apiVersion, 'VirtualService', namespace)) {
       const routes = (((vs.spec as Any)?.http ?? []) as Any[]).flatMap((r) => (r.route ?? []) as Any[]);
       if (!JSON.stringify(vs.spec).includes(name)) continue;
-      const weight = (subset: string) => routes.filter((d) => d.destination?.subset === subset).reduce((n, d) => n + Number(d.weight ?? 0), 0);
-      if (routes.some((d) => d.destination?.subset === 'canary')) return { stable: weight('stable'), canary: weight('canary') };
+      const weight = (subset: string) =>
+        routes.filter((d) => d.destination?.subset === subset).reduce((n, d) => n + Number(d.weight ?? 0), 0);
+      if (routes.some((d) => d.destination?.subset === 'canary'))
+        return { stable: weight('stable'), canary: weight('canary') };
     }
   }
   return undefined;
@@ -116,14 +171,20 @@ export interface HistoryEntry {
 }
 
 /** Revisions of the Deployment with their model versions and change causes, newest first. */
-export async function deploymentHistory(cluster: ClusterClient, namespace: string, name: string): Promise<HistoryEntry[] | undefined> {
+export async function deploymentHistory(
+  cluster: ClusterClient,
+  namespace: string,
+  name: string,
+): Promise<HistoryEntry[] | undefined> {
   const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!d) return undefined;
   const current = revisionOf(d);
   return (await ownedReplicaSets(cluster, d)).map((rs) => ({
     revision: revisionOf(rs),
     current: revisionOf(rs) === current,
-    modelVersion: rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ?? (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
+    modelVersion:
+      rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ??
+      (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
     changeCause: rs.metadata.annotations?.[ANNOTATIONS.changeCause],
     image: imageOf((rs.spec as Any)?.template),
     createdAt: rs.metadata.creationTimestamp,

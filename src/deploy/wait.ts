@@ -20,11 +20,19 @@ export interface WaitOptions {
  * Deployment or its pods (and at least every `pollMs`), so a CrashLoopBackOff is seen within
  * moments of the kubelet reporting it.
  */
-export async function waitForRollout(options: WaitOptions): Promise<WatchResult & { last: ObservedRollout | undefined }> {
+export async function waitForRollout(
+  options: WaitOptions,
+): Promise<WatchResult & { last: ObservedRollout | undefined }> {
   let wake: (() => void) | undefined;
   const poke = () => wake?.();
   const handles = [
-    options.cluster.watch('apps/v1', 'Deployment', options.namespace, { fieldSelector: `metadata.name=${options.name}` }, poke),
+    options.cluster.watch(
+      'apps/v1',
+      'Deployment',
+      options.namespace,
+      { fieldSelector: `metadata.name=${options.name}` },
+      poke,
+    ),
     options.cluster.watch('v1', 'Pod', options.namespace, {}, poke),
   ];
   const onAbort = () => poke();
@@ -32,7 +40,13 @@ export async function waitForRollout(options: WaitOptions): Promise<WatchResult 
   let last: ObservedRollout | undefined;
   try {
     const result = await watchRollout({
-      observe: async () => (last = await observeRollout(options.cluster, options.namespace, options.name, options.startupBudgetSeconds)),
+      observe: async () =>
+        (last = await observeRollout(
+          options.cluster,
+          options.namespace,
+          options.name,
+          options.startupBudgetSeconds,
+        )),
       clock: {
         now: options.clock.now,
         sleep: (ms) =>

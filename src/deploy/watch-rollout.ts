@@ -44,11 +44,19 @@ export async function watchRollout(options: WatchOptions): Promise<WatchResult> 
     }
     if (verdict.state !== 'progressing') return { verdict, elapsedMs: now - start, timeline };
     if (options.signal?.aborted) {
-      const interrupted: RolloutVerdict = { state: 'progressing', reason: 'Interrupted', message: `stopped watching: ${verdict.message}` };
+      const interrupted: RolloutVerdict = {
+        state: 'progressing',
+        reason: 'Interrupted',
+        message: `stopped watching: ${verdict.message}`,
+      };
       return { verdict: interrupted, elapsedMs: now - start, timeline };
     }
     if (now - start >= options.timeoutMs) {
-      const timedOut: RolloutVerdict = { state: 'failed', reason: 'Timeout', message: `gave up after ${Math.round((now - start) / 1000)} s: ${verdict.message}` };
+      const timedOut: RolloutVerdict = {
+        state: 'failed',
+        reason: 'Timeout',
+        message: `gave up after ${Math.round((now - start) / 1000)} s: ${verdict.message}`,
+      };
       timeline.push({ atMs: now - start, verdict: timedOut });
       return { verdict: timedOut, elapsedMs: now - start, timeline };
     }

@@ -66,30 +66,59 @@ export function compare(profile: DriftProfile, current: CurrentSummary, threshol
       const statistic = ksFromHistograms(ref.counts, cur.counts!);
       const psiValue = psi(refPsi, curPsi);
       const ks = { statistic, pValue: ksPValue(statistic, refPresent, sum(cur.counts!)) };
-      const score = thresholds.method === 'ks' ? statistic : thresholds.method === 'js' ? jsDistance(refPsi, curPsi) : psiValue;
+      const score =
+        thresholds.method === 'ks'
+          ? statistic
+          : thresholds.method === 'js'
+            ? jsDistance(refPsi, curPsi)
+            : psiValue;
       drift = {
-        feature: name, type: 'numeric', prediction: name === profile.prediction, psi: psiValue, ks, score, method: thresholds.method,
-        status: 'ok', missingRate, invalid: cur.invalid,
+        feature: name,
+        type: 'numeric',
+        prediction: name === profile.prediction,
+        psi: psiValue,
+        ks,
+        score,
+        method: thresholds.method,
+        status: 'ok',
+        missingRate,
+        invalid: cur.invalid,
         histogram: { labels: binLabels(ref.psiEdges), reference: shares(refPsi), current: shares(curPsi) },
       };
       if (thresholds.method === 'js') drift.js = score;
     } else {
       const names = Object.keys(ref.categories);
-      const unseen = Object.fromEntries(Object.entries(cur.categories!).filter(([k]) => !(k in ref.categories)));
+      const unseen = Object.fromEntries(
+        Object.entries(cur.categories!).filter(([k]) => !(k in ref.categories)),
+      );
       const labels = [...names, ...(ref.other > 0 ? ['(other)'] : []), '(unseen)'];
       const refCounts = [...names.map((k) => ref.categories[k]!), ...(ref.other > 0 ? [ref.other] : []), 0];
-      const curCounts = [...names.map((k) => cur.categories![k] ?? 0), ...(ref.other > 0 ? [0] : []), sum(Object.values(unseen))];
+      const curCounts = [
+        ...names.map((k) => cur.categories![k] ?? 0),
+        ...(ref.other > 0 ? [0] : []),
+        sum(Object.values(unseen)),
+      ];
       const psiValue = psi(refCounts, curCounts);
       const js = jsDistance(refCounts, curCounts);
       // KS has no meaning without an order: categorical features are judged by PSI, or JS when asked.
       const method: DriftMethod = thresholds.method === 'js' ? 'js' : 'psi';
       drift = {
-        feature: name, type: 'categorical', prediction: name === profile.prediction, psi: psiValue, js, score: method === 'js' ? js : psiValue, method,
-        status: 'ok', missingRate, invalid: 0, unseen,
+        feature: name,
+        type: 'categorical',
+        prediction: name === profile.prediction,
+        psi: psiValue,
+        js,
+        score: method === 'js' ? js : psiValue,
+        method,
+        status: 'ok',
+        missingRate,
+        invalid: 0,
+        unseen,
         histogram: { labels, reference: shares(refCounts), current: shares(curCounts) },
       };
     }
-    const limits = drift.method === thresholds.method ? thresholds : { ...thresholds, ...DRIFT_DEFAULTS[drift.method] };
+    const limits =
+      drift.method === thresholds.method ? thresholds : { ...thresholds, ...DRIFT_DEFAULTS[drift.method] };
     drift.status = drift.score >= limits.critical ? 'critical' : drift.score >= limits.warn ? 'warn' : 'ok';
     features.push(drift);
   }
@@ -106,7 +135,12 @@ export function compare(profile: DriftProfile, current: CurrentSummary, threshol
     thresholds,
     features,
     dataset: { driftedFeatures: drifted, total: judged.length, share, drifted: datasetDrifted, critical },
-    status: critical.length > 0 || datasetDrifted ? 'critical' : features.some((f) => f.status === 'warn') ? 'warn' : 'ok',
+    status:
+      critical.length > 0 || datasetDrifted
+        ? 'critical'
+        : features.some((f) => f.status === 'warn')
+          ? 'warn'
+          : 'ok',
   };
 }
 
@@ -116,10 +150,17 @@ function shares(counts: readonly number[]): number[] {
 }
 
 function binLabels(edges: readonly number[]): string[] {
-  const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toPrecision(3) : String(Number(v.toFixed(3))));
+  const fmt = (v: number) =>
+    Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toPrecision(3) : String(Number(v.toFixed(3)));
   const labels: string[] = [];
   for (let i = 0; i <= edges.length; i++) {
-    labels.push(i === 0 ? `≤${fmt(edges[0] ?? Infinity)}` : i === edges.length ? `>${fmt(edges[i - 1]!)}` : `${fmt(edges[i - 1]!)}–${fmt(edges[i]!)}`);
+    labels.push(
+      i === 0
+        ? `≤${fmt(edges[0] ?? Infinity)}`
+        : i === edges.length
+          ? `>${fmt(edges[i - 1]!)}`
+          : `${fmt(edges[i - 1]!)}–${fmt(edges[i]!)}`,
+    );
   }
   return labels;
 }

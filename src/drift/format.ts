@@ -22,10 +22,15 @@ export function formatDriftText(report: DriftReport, options: { color: boolean }
   }
   const d = report.dataset;
   lines.push('');
-  lines.push(`${d.driftedFeatures} of ${d.total} features drifted (${Math.round(d.share * 100)}%, dataset threshold ${Math.round(report.thresholds.datasetShare * 100)}%)`);
-  const verdict = report.status === 'critical'
-    ? c.red(`✖ critical drift${d.critical.length ? `: ${d.critical.join(', ')}` : ' across the dataset'}`)
-    : report.status === 'warn' ? c.yellow('⚠ drift warning') : c.green('✔ no drift');
+  lines.push(
+    `${d.driftedFeatures} of ${d.total} features drifted (${Math.round(d.share * 100)}%, dataset threshold ${Math.round(report.thresholds.datasetShare * 100)}%)`,
+  );
+  const verdict =
+    report.status === 'critical'
+      ? c.red(`✖ critical drift${d.critical.length ? `: ${d.critical.join(', ')}` : ' across the dataset'}`)
+      : report.status === 'warn'
+        ? c.yellow('⚠ drift warning')
+        : c.green('✔ no drift');
   lines.push(verdict);
   return `${lines.join('\n')}\n`;
 }
@@ -34,13 +39,16 @@ function notes(f: FeatureDrift): string {
   const parts: string[] = [];
   if (f.invalid > 0) parts.push(`${f.invalid} non-numeric`);
   const unseen = Object.keys(f.unseen ?? {});
-  if (unseen.length > 0) parts.push(`unseen: ${unseen.slice(0, 3).join(', ')}${unseen.length > 3 ? ', …' : ''}`);
+  if (unseen.length > 0)
+    parts.push(`unseen: ${unseen.slice(0, 3).join(', ')}${unseen.length > 3 ? ', …' : ''}`);
   return parts.length > 0 ? `  (${parts.join('; ')})` : '';
 }
 
 function spark(values: readonly number[]): string {
   const max = Math.max(...values, 1e-12);
-  return values.map((v) => BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))]).join('');
+  return values
+    .map((v) => BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))])
+    .join('');
 }
 
 function num(v: number, width: number): string {
@@ -73,15 +81,24 @@ export function formatDriftPrometheus(report: DriftReport, service: string): str
   for (const f of report.features) {
     const feature = escapeLabel(f.feature);
     lines.push(`model_data_drift_score{model="${model}",feature="${feature}",method="psi"} ${f.psi}`);
-    if (f.ks) lines.push(`model_data_drift_score{model="${model}",feature="${feature}",method="ks"} ${f.ks.statistic}`);
-    if (f.js !== undefined) lines.push(`model_data_drift_score{model="${model}",feature="${feature}",method="js"} ${f.js}`);
+    if (f.ks)
+      lines.push(
+        `model_data_drift_score{model="${model}",feature="${feature}",method="ks"} ${f.ks.statistic}`,
+      );
+    if (f.js !== undefined)
+      lines.push(`model_data_drift_score{model="${model}",feature="${feature}",method="js"} ${f.js}`);
   }
-  lines.push('# HELP model_data_drift_dataset_share Share of features whose drift is at or above the warning threshold.');
+  lines.push(
+    '# HELP model_data_drift_dataset_share Share of features whose drift is at or above the warning threshold.',
+  );
   lines.push('# TYPE model_data_drift_dataset_share gauge');
   lines.push(`model_data_drift_dataset_share{model="${model}"} ${report.dataset.share}`);
   lines.push('# HELP model_feature_missing_rate Share of current rows missing the feature.');
   lines.push('# TYPE model_feature_missing_rate gauge');
-  for (const f of report.features) lines.push(`model_feature_missing_rate{model="${model}",feature="${escapeLabel(f.feature)}"} ${f.missingRate.current}`);
+  for (const f of report.features)
+    lines.push(
+      `model_feature_missing_rate{model="${model}",feature="${escapeLabel(f.feature)}"} ${f.missingRate.current}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -91,7 +108,8 @@ function escapeLabel(value: string): string {
 
 /** A self-contained HTML report: no scripts, no external assets, one SVG bar chart per feature. */
 export function formatDriftHtml(report: DriftReport): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const esc = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const color: Record<DriftStatus, string> = { ok: '#2e7d32', warn: '#ed6c02', critical: '#c62828' };
   const chart = (f: FeatureDrift) => {
     const n = f.histogram.labels.length;
@@ -102,15 +120,21 @@ export function formatDriftHtml(report: DriftReport): string {
       const r = (f.histogram.reference[i]! / max) * h;
       const c = (f.histogram.current[i]! / max) * h;
       const x = i * w;
-      return `<rect x="${x + 4}" y="${h - r}" width="13" height="${r}" fill="#90a4ae"><title>reference ${esc(label)}: ${(f.histogram.reference[i]! * 100).toFixed(1)}%</title></rect>` +
+      return (
+        `<rect x="${x + 4}" y="${h - r}" width="13" height="${r}" fill="#90a4ae"><title>reference ${esc(label)}: ${(f.histogram.reference[i]! * 100).toFixed(1)}%</title></rect>` +
         `<rect x="${x + 18}" y="${h - c}" width="13" height="${c}" fill="${color[f.status]}"><title>current ${esc(label)}: ${(f.histogram.current[i]! * 100).toFixed(1)}%</title></rect>` +
-        `<text x="${x + w / 2}" y="${h + 12}" font-size="8" text-anchor="middle">${esc(label.length > 9 ? `${label.slice(0, 8)}…` : label)}</text>`;
+        `<text x="${x + w / 2}" y="${h + 12}" font-size="8" text-anchor="middle">${esc(label.length > 9 ? `${label.slice(0, 8)}…` : label)}</text>`
+      );
     });
     return `<svg width="${n * w}" height="${h + 16}" role="img" aria-label="distribution of ${esc(f.feature)}">${bars.join('')}</svg>`;
   };
-  const rows = report.features.map((f) => `<section><h2>${esc(f.feature)}${f.prediction ? ' (prediction)' : ''} <span style="color:${color[f.status]}">${f.status}</span></h2>
+  const rows = report.features.map(
+    (
+      f,
+    ) => `<section><h2>${esc(f.feature)}${f.prediction ? ' (prediction)' : ''} <span style="color:${color[f.status]}">${f.status}</span></h2>
 <p>PSI ${f.psi.toFixed(4)}${f.ks ? ` · KS ${f.ks.statistic.toFixed(4)} (p ${f.ks.pValue.toExponential(2)})` : ''}${f.js !== undefined ? ` · JS ${f.js.toFixed(4)}` : ''} · missing ${(f.missingRate.reference * 100).toFixed(1)}% → ${(f.missingRate.current * 100).toFixed(1)}%</p>
-${chart(f)}</section>`);
+${chart(f)}</section>`,
+  );
   const title = `Drift report${report.model ? `: ${esc(report.model.service)} ${esc(report.model.version)}` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>

@@ -64,17 +64,21 @@ export interface CurrentSummary {
   features: Record<string, CurrentFeature>;
 }
 
-export type Parsed = { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'text'; value: string };
+export type Parsed =
+  { kind: 'missing' } | { kind: 'number'; value: number } | { kind: 'text'; value: string };
 
 export function parseValue(raw: unknown): Parsed {
   if (raw === null || raw === undefined) return { kind: 'missing' };
-  if (typeof raw === 'number') return Number.isFinite(raw) ? { kind: 'number', value: raw } : { kind: 'missing' };
+  if (typeof raw === 'number')
+    return Number.isFinite(raw) ? { kind: 'number', value: raw } : { kind: 'missing' };
   if (typeof raw === 'bigint') return { kind: 'number', value: Number(raw) };
   if (typeof raw === 'boolean') return { kind: 'text', value: String(raw) };
   const text = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
   if (MISSING_TOKENS.has(text.toLowerCase())) return { kind: 'missing' };
   const n = Number(text);
-  return Number.isFinite(n) && /^[-+]?(\d|\.\d)/.test(text) ? { kind: 'number', value: n } : { kind: 'text', value: text };
+  return Number.isFinite(n) && /^[-+]?(\d|\.\d)/.test(text)
+    ? { kind: 'number', value: n }
+    : { kind: 'text', value: text };
 }
 
 interface Scan {
@@ -92,9 +96,20 @@ interface Scan {
  * quantiles (a DDSketch, 0.1 % relative accuracy), the second counts rows into the fine bins
  * exactly. Memory is per feature, not per row.
  */
-export async function buildProfile(source: RowSource, options: { features?: readonly string[]; prediction?: string | undefined; bins?: number; model?: DriftProfile['model'] }): Promise<DriftProfile> {
+export async function buildProfile(
+  source: RowSource,
+  options: {
+    features?: readonly string[];
+    prediction?: string | undefined;
+    bins?: number;
+    model?: DriftProfile['model'];
+  },
+): Promise<DriftProfile> {
   const bins = options.bins ?? DEFAULT_BINS;
-  const wanted = options.features && options.features.length > 0 ? [...options.features, ...(options.prediction ? [options.prediction] : [])] : undefined;
+  const wanted =
+    options.features && options.features.length > 0
+      ? [...options.features, ...(options.prediction ? [options.prediction] : [])]
+      : undefined;
   const scans = new Map<string, Scan>();
   let rows = 0;
   for await (const row of source.rows()) {
@@ -102,7 +117,15 @@ export async function buildProfile(source: RowSource, options: { features?: read
     for (const column of wanted ?? Object.keys(row)) {
       let scan = scans.get(column);
       if (!scan) {
-        scan = { numeric: 0, text: 0, missing: rows - 1, sketch: new DDSketch({ relativeAccuracy: 0.001 }), sum: 0, categories: new Map(), other: 0 };
+        scan = {
+          numeric: 0,
+          text: 0,
+          missing: rows - 1,
+          sketch: new DDSketch({ relativeAccuracy: 0.001 }),
+          sum: 0,
+          categories: new Map(),
+          other: 0,
+        };
         scans.set(column, scan);
       }
       const parsed = parseValue(row[column]);
@@ -126,14 +149,35 @@ export async function buildProfile(source: RowSource, options: { features?: read
   for (const [column, scan] of [...scans].sort(([a], [b]) => a.localeCompare(b))) {
     const present = scan.numeric + scan.text;
     // Numeric when at least 95 % of present values parse as numbers and there is variety to bin.
-    if (present > 0 && scan.numeric >= 0.95 * present && scan.categories.size + (scan.other > 0 ? 1 : 0) > 2) {
+    if (
+      present > 0 &&
+      scan.numeric >= 0.95 * present &&
+      scan.categories.size + (scan.other > 0 ? 1 : 0) > 2
+    ) {
       const psiEdges = quantileEdges(scan.sketch, bins);
       const edges = mergeEdges(quantileEdges(scan.sketch, FINE_BINS), psiEdges);
       const counts = new Array<number>(edges.length + 1).fill(0);
       numericColumns.set(column, { edges, counts });
-      features[column] = { type: 'numeric', rows, missing: scan.missing, invalid: scan.text, min: scan.sketch.min, max: scan.sketch.max, mean: scan.numeric > 0 ? scan.sum / scan.numeric : 0, edges, psiEdges, counts };
+      features[column] = {
+        type: 'numeric',
+        rows,
+        missing: scan.missing,
+        invalid: scan.text,
+        min: scan.sketch.min,
+        max: scan.sketch.max,
+        mean: scan.numeric > 0 ? scan.sum / scan.numeric : 0,
+        edges,
+        psiEdges,
+        counts,
+      };
     } else {
-      features[column] = { type: 'categorical', rows, missing: scan.missing, categories: Object.fromEntries([...scan.categories].sort(([a], [b]) => a.localeCompare(b))), other: scan.other };
+      features[column] = {
+        type: 'categorical',
+        rows,
+        missing: scan.missing,
+        categories: Object.fromEntries([...scan.categories].sort(([a], [b]) => a.localeCompare(b))),
+        other: scan.other,
+      };
     }
   }
   if (numericColumns.size > 0) {
@@ -159,7 +203,10 @@ export async function buildProfile(source: RowSource, options: { features?: read
 export async function summarise(source: RowSource, profile: DriftProfile): Promise<CurrentSummary> {
   const features: Record<string, CurrentFeature> = {};
   for (const [name, feature] of Object.entries(profile.features)) {
-    features[name] = feature.type === 'numeric' ? { rows: 0, missing: 0, invalid: 0, counts: new Array<number>(feature.edges.length + 1).fill(0) } : { rows: 0, missing: 0, invalid: 0, categories: {} };
+    features[name] =
+      feature.type === 'numeric'
+        ? { rows: 0, missing: 0, invalid: 0, counts: new Array<number>(feature.edges.length + 1).fill(0) }
+        : { rows: 0, missing: 0, invalid: 0, categories: {} };
   }
   let rows = 0;
   const entries = Object.entries(profile.features);
@@ -231,7 +278,11 @@ export function binOf(edges: readonly number[], v: number): number {
 }
 
 /** Folds fine-bin counts into the PSI bins (whose edges are a subset of the fine edges). */
-export function foldCounts(edges: readonly number[], counts: readonly number[], psiEdges: readonly number[]): number[] {
+export function foldCounts(
+  edges: readonly number[],
+  counts: readonly number[],
+  psiEdges: readonly number[],
+): number[] {
   const out = new Array<number>(psiEdges.length + 1).fill(0);
   counts.forEach((count, i) => {
     // The fine bin i ends at edges[i] (or +∞); find the PSI bin holding that end.

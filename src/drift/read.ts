@@ -20,12 +20,18 @@ export function openRows(file: string, shown: string): RowSource {
     size = statSync(file).size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `no such file: ${shown}` : `cannot read ${shown}: ${code ?? String(error)}`, { cause: error });
+    throw new InputError(
+      code === 'ENOENT' ? `no such file: ${shown}` : `cannot read ${shown}: ${code ?? String(error)}`,
+      { cause: error },
+    );
   }
   if (size === 0) throw new InputError(`${shown} is empty: no rows to compare`);
   const ext = extname(file).toLowerCase();
   const reader = READERS[ext];
-  if (!reader) throw new InputError(`cannot read ${shown}: unknown data format "${ext || '(none)'}"`, { hint: 'use .csv, .jsonl/.ndjson, .json (an array of objects) or .parquet' });
+  if (!reader)
+    throw new InputError(`cannot read ${shown}: unknown data format "${ext || '(none)'}"`, {
+      hint: 'use .csv, .jsonl/.ndjson, .json (an array of objects) or .parquet',
+    });
   return { file: shown, rows: () => reader(file, shown) };
 }
 
@@ -40,12 +46,22 @@ const READERS: Record<string, (file: string, shown: string) => AsyncGenerator<Ro
 
 async function* readCsv(file: string, shown: string): AsyncGenerator<Row> {
   const parser = createReadStream(file).pipe(
-    parseCsv({ columns: true, skip_empty_lines: true, trim: true, bom: true, delimiter: file.endsWith('.tsv') ? '\t' : ',', relax_column_count: true }),
+    parseCsv({
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      delimiter: file.endsWith('.tsv') ? '\t' : ',',
+      relax_column_count: true,
+    }),
   );
   try {
     for await (const record of parser) yield record as Row;
   } catch (error) {
-    throw new InputError(`${shown} is not valid CSV: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InputError(
+      `${shown} is not valid CSV: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -61,7 +77,8 @@ async function* readJsonl(file: string, shown: string): AsyncGenerator<Row> {
     } catch {
       throw new InputError(`${shown}:${n}: not a JSON object (JSON Lines needs one object per line)`);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${shown}:${n}: not a JSON object`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new InputError(`${shown}:${n}: not a JSON object`);
     yield value as Row;
   }
 }
@@ -83,7 +100,10 @@ async function* readJsonArray(file: string, shown: string): AsyncGenerator<Row> 
     } catch (error) {
       failure = error;
     }
-    if (failure) throw new InputError(`${shown} is not a JSON array of objects: ${failure instanceof Error ? failure.message : 'parse error'}`);
+    if (failure)
+      throw new InputError(
+        `${shown} is not a JSON array of objects: ${failure instanceof Error ? failure.message : 'parse error'}`,
+      );
     while (queue.length > 0) yield queue.shift()!;
   }
 }
@@ -96,13 +116,21 @@ async function* readParquet(file: string, shown: string): AsyncGenerator<Row> {
     buffer = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
-    throw new InputError(`${shown} is not a Parquet file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InputError(
+      `${shown} is not a Parquet file: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   // One row group at a time keeps memory to a row group, not the file.
   let start = 0;
   for (const group of metadata.row_groups) {
     const end = start + Number(group.num_rows);
-    const rows = (await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end })) as Row[];
+    const rows = (await parquetReadObjects({
+      file: buffer,
+      metadata,
+      rowStart: start,
+      rowEnd: end,
+    })) as Row[];
     for (const row of rows) yield row;
     start = end;
   }

@@ -3,7 +3,13 @@ import { relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { validateAgainst } from '../manifest/schemas.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { compare, DEFAULT_THRESHOLDS, type DriftMethod, type DriftReport, type Thresholds } from './compare.js';
+import {
+  compare,
+  DEFAULT_THRESHOLDS,
+  type DriftMethod,
+  type DriftReport,
+  type Thresholds,
+} from './compare.js';
 import { buildProfile, columnsOf, sha256File, summarise, type DriftProfile } from './profile.js';
 import { openRows } from './read.js';
 
@@ -24,16 +30,28 @@ export interface DriftOptions {
 }
 
 /** Builds a reference profile from data. */
-export async function createProfile(options: Pick<DriftOptions, 'cwd' | 'manifest' | 'features' | 'prediction' | 'bins'> & { data: string }): Promise<DriftProfile> {
+export async function createProfile(
+  options: Pick<DriftOptions, 'cwd' | 'manifest' | 'features' | 'prediction' | 'bins'> & { data: string },
+): Promise<DriftProfile> {
   const file = resolve(options.cwd, options.data);
   const source = openRows(file, relative(options.cwd, file) || options.data);
   const drift = options.manifest?.spec.monitoring?.drift;
   const features = options.features ?? drift?.features;
   const prediction = options.prediction ?? drift?.prediction;
   const columns = await columnsOf(source);
-  const absent = [...(features ?? []), ...(prediction ? [prediction] : [])].filter((f) => !columns.includes(f));
-  if (absent.length > 0) throw new InputError(`${source.file} has no column${absent.length === 1 ? '' : 's'} ${absent.join(', ')} (columns: ${columns.join(', ')})`);
-  const profile = await buildProfile(source, { features, prediction, bins: options.bins, model: modelOf(options.manifest) });
+  const absent = [...(features ?? []), ...(prediction ? [prediction] : [])].filter(
+    (f) => !columns.includes(f),
+  );
+  if (absent.length > 0)
+    throw new InputError(
+      `${source.file} has no column${absent.length === 1 ? '' : 's'} ${absent.join(', ')} (columns: ${columns.join(', ')})`,
+    );
+  const profile = await buildProfile(source, {
+    features,
+    prediction,
+    bins: options.bins,
+    model: modelOf(options.manifest),
+  });
   if (profile.source.rows === 0) throw new InputError(`${source.file} has no rows`);
   profile.source.sha256 = await sha256File(file);
   return profile;
@@ -47,16 +65,21 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const columns = await columnsOf(source);
   const absent = Object.keys(profile.features).filter((f) => !columns.includes(f));
   if (absent.length > 0) {
-    throw new InputError(`${source.file} lacks ${absent.length === 1 ? 'column' : 'columns'} ${absent.join(', ')} that the reference has`, {
-      hint: 'reference and current data must share the feature columns (header mismatch)',
-    });
+    throw new InputError(
+      `${source.file} lacks ${absent.length === 1 ? 'column' : 'columns'} ${absent.join(', ')} that the reference has`,
+      {
+        hint: 'reference and current data must share the feature columns (header mismatch)',
+      },
+    );
   }
   const current = await summarise(source, profile);
   if (current.rows === 0) throw new InputError(`${source.file} has no rows`);
   return compare(profile, current, thresholdsOf(options));
 }
 
-export function thresholdsOf(options: Pick<DriftOptions, 'manifest' | 'method' | 'warn' | 'critical' | 'datasetShare'>): Thresholds {
+export function thresholdsOf(
+  options: Pick<DriftOptions, 'manifest' | 'method' | 'warn' | 'critical' | 'datasetShare'>,
+): Thresholds {
   const drift = options.manifest?.spec.monitoring?.drift;
   const declared = drift?.method;
   const method: DriftMethod = options.method ?? (declared === 'ks' || declared === 'js' ? declared : 'psi');
@@ -85,19 +108,36 @@ function readProfile(options: DriftOptions): DriftProfile | undefined {
   if (problem) throw new InputError(`${shown} is not a valid drift profile: ${problem.message}`);
   const profile = value as DriftProfile;
   const model = modelOf(options.manifest);
-  if (model && profile.model && (profile.model.service !== model.service || profile.model.version !== model.version)) {
-    throw new InputError(`${shown} profiles ${profile.model.service} ${profile.model.version}, not ${model.service} ${model.version}`, {
-      hint: `make a reference for this version: mlready drift profile <training data> -o ${shown}`,
-    });
+  if (
+    model &&
+    profile.model &&
+    (profile.model.service !== model.service || profile.model.version !== model.version)
+  ) {
+    throw new InputError(
+      `${shown} profiles ${profile.model.service} ${profile.model.version}, not ${model.service} ${model.version}`,
+      {
+        hint: `make a reference for this version: mlready drift profile <training data> -o ${shown}`,
+      },
+    );
   }
   if (options.features) {
     const absent = options.features.filter((f) => !(f in profile.features));
     if (absent.length > 0) throw new InputError(`${shown} has no profile of ${absent.join(', ')}`);
-    profile.features = Object.fromEntries(Object.entries(profile.features).filter(([k]) => options.features!.includes(k) || k === profile.prediction));
+    profile.features = Object.fromEntries(
+      Object.entries(profile.features).filter(
+        ([k]) => options.features!.includes(k) || k === profile.prediction,
+      ),
+    );
   }
   return profile;
 }
 
 function modelOf(manifest: ModelManifest | undefined): DriftProfile['model'] {
-  return manifest ? { service: manifest.metadata.name, name: manifest.spec.model.name, version: manifest.spec.model.version } : undefined;
+  return manifest
+    ? {
+        service: manifest.metadata.name,
+        name: manifest.spec.model.name,
+        version: manifest.spec.model.version,
+      }
+    : undefined;
 }

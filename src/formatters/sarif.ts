@@ -19,13 +19,26 @@ export const formatSarif: Formatter = (result, { version }) => {
       {
         physicalLocation: {
           artifactLocation: { uri: encodeUri(finding.file), uriBaseId: '%SRCROOT%' },
-          region: { startLine: finding.line, startColumn: finding.column, endLine: finding.endLine, endColumn: finding.endColumn },
+          region: {
+            startLine: finding.line,
+            startColumn: finding.column,
+            endLine: finding.endLine,
+            endColumn: finding.endColumn,
+          },
         },
-        logicalLocations: [{ name: finding.object, fullyQualifiedName: `${finding.service}/${finding.object}`, kind: 'object' }],
+        logicalLocations: [
+          {
+            name: finding.object,
+            fullyQualifiedName: `${finding.service}/${finding.object}`,
+            kind: 'object',
+          },
+        ],
       },
     ],
     properties: { section: finding.section, yamlPath: finding.path, service: finding.service },
-    ...(suppressed ? { suppressions: [{ kind: 'inSource', justification: 'mlready.dev/ignore annotation' }] } : {}),
+    ...(suppressed
+      ? { suppressions: [{ kind: 'inSource', justification: 'mlready.dev/ignore annotation' }] }
+      : {}),
   });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -43,7 +56,10 @@ export const formatSarif: Formatter = (result, { version }) => {
               name: rule.id,
               shortDescription: { text: rule.summary },
               fullDescription: { text: rule.why },
-              help: { text: `${rule.summary}\n\nWhy: ${rule.why}\n\nFix: ${rule.fix}`, markdown: `**${rule.summary}**\n\n${rule.why}\n\n**Fix:** ${rule.fix}` },
+              help: {
+                text: `${rule.summary}\n\nWhy: ${rule.why}\n\nFix: ${rule.fix}`,
+                markdown: `**${rule.summary}**\n\n${rule.why}\n\n**Fix:** ${rule.fix}`,
+              },
               defaultConfiguration: { level: level(rule.severity) },
               properties: { section: rule.section },
             })),
@@ -61,7 +77,9 @@ export const formatSarif: Formatter = (result, { version }) => {
                       {
                         physicalLocation: {
                           artifactLocation: { uri: encodeUri(problem.file), uriBaseId: '%SRCROOT%' },
-                          ...(problem.line ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } } : {}),
+                          ...(problem.line
+                            ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } }
+                            : {}),
                         },
                       },
                     ],
@@ -70,8 +88,20 @@ export const formatSarif: Formatter = (result, { version }) => {
             })),
           },
         ],
-        results: [...result.findings.map((f) => toResult(f, false)), ...result.suppressed.map((f) => toResult(f, true))],
-        properties: { summary: result.summary, readiness: result.services.map((s) => ({ service: s.name, level: s.readiness.level, title: s.readiness.title, heldBackBy: s.readiness.heldBackBy, sections: s.readiness.sections })) },
+        results: [
+          ...result.findings.map((f) => toResult(f, false)),
+          ...result.suppressed.map((f) => toResult(f, true)),
+        ],
+        properties: {
+          summary: result.summary,
+          readiness: result.services.map((s) => ({
+            service: s.name,
+            level: s.readiness.level,
+            title: s.readiness.title,
+            heldBackBy: s.readiness.heldBackBy,
+            sections: s.readiness.sections,
+          })),
+        },
       },
     ],
   };

@@ -23,12 +23,16 @@ export const formatText: Formatter = (result, { color }) => {
     lines.push(c.underline(file));
     for (const problem of problems) {
       const at = problem.line === undefined ? '' : `${problem.line}:${problem.column ?? 1}`;
-      lines.push(`  ${c.dim(at.padEnd(7))} ${paint.error('error'.padEnd(7))} ${problem.message}  ${c.dim('input')}`);
+      lines.push(
+        `  ${c.dim(at.padEnd(7))} ${paint.error('error'.padEnd(7))} ${problem.message}  ${c.dim('input')}`,
+      );
       if (problem.hint) lines.push(`  ${' '.repeat(15)} ${c.dim(`hint: ${problem.hint}`)}`);
     }
     for (const finding of findings) {
       const at = `${finding.line}:${finding.column}`;
-      lines.push(`  ${c.dim(at.padEnd(7))} ${paint[finding.severity](finding.severity.padEnd(7))} ${finding.message}  ${c.dim(finding.ruleId)}`);
+      lines.push(
+        `  ${c.dim(at.padEnd(7))} ${paint[finding.severity](finding.severity.padEnd(7))} ${finding.message}  ${c.dim(finding.ruleId)}`,
+      );
       lines.push(`  ${' '.repeat(15)} ${c.dim(`fix: ${finding.fix}`)}`);
     }
     lines.push('');
@@ -37,17 +41,32 @@ export const formatText: Formatter = (result, { color }) => {
   const unknownKinds = result.skipped.filter((s) => s.kind !== '(file)');
   if (unknownKinds.length > 0) {
     const kinds = [...new Set(unknownKinds.map((s) => s.kind))].sort();
-    lines.push(c.dim(`skipped ${plural(unknownKinds.length, 'document')} of kinds mlready does not check: ${kinds.join(', ')}`));
+    lines.push(
+      c.dim(
+        `skipped ${plural(unknownKinds.length, 'document')} of kinds mlready does not check: ${kinds.join(', ')}`,
+      ),
+    );
   }
   const emptyFiles = result.skipped.filter((s) => s.kind === '(file)');
-  if (emptyFiles.length > 0) lines.push(c.dim(`skipped ${plural(emptyFiles.length, 'file')}: ${emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ')}`));
+  if (emptyFiles.length > 0)
+    lines.push(
+      c.dim(
+        `skipped ${plural(emptyFiles.length, 'file')}: ${emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ')}`,
+      ),
+    );
 
   for (const service of result.services) {
     if (service.objects.length === 0 || service.name === '(unattached)') continue;
     const r = service.readiness;
-    const scores = r.sections.filter((s) => s.rules > 0).map((s) => `${s.section} ${s.score}%`).join(' · ');
+    const scores = r.sections
+      .filter((s) => s.rules > 0)
+      .map((s) => `${s.section} ${s.score}%`)
+      .join(' · ');
     const held = r.heldBackBy.length > 0 ? `; held back by ${r.heldBackBy.join(', ')}` : '';
-    const traffic = service.traffic.length > 0 ? `  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}` : '';
+    const traffic =
+      service.traffic.length > 0
+        ? `  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`
+        : '';
     lines.push(`${c.bold(service.name)}: readiness level ${r.level} (${r.title})${held}`);
     lines.push(c.dim(`  ${scores}`));
     if (traffic) lines.push(c.dim(traffic));

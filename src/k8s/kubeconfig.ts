@@ -31,7 +31,9 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
       ? options.env.KUBECONFIG.split(delimiter).filter(Boolean)
       : [join(options.homeDir, '.kube', 'config')].filter((file) => existsSync(file));
   if (options.kubeconfig && !existsSync(options.kubeconfig)) {
-    throw new ConfigError(`kubeconfig ${options.kubeconfig} does not exist`, { hint: 'pass the path of a kubeconfig file to --kubeconfig' });
+    throw new ConfigError(`kubeconfig ${options.kubeconfig} does not exist`, {
+      hint: 'pass the path of a kubeconfig file to --kubeconfig',
+    });
   }
   const existing = files.filter((file) => existsSync(file));
   if (existing.length > 0) {
@@ -57,22 +59,34 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       const known = config.getContexts().map((c) => c.name);
-      throw new UsageError(`kubeconfig has no context "${options.context}"`, { hint: known.length > 0 ? `contexts: ${known.join(', ')}` : undefined });
+      throw new UsageError(`kubeconfig has no context "${options.context}"`, {
+        hint: known.length > 0 ? `contexts: ${known.join(', ')}` : undefined,
+      });
     }
     config.setCurrentContext(options.context);
   }
   const context = config.getContextObject(config.getCurrentContext());
   const cluster = config.getCurrentCluster();
   if (!cluster) {
-    throw new ConfigError(`kubeconfig context "${config.getCurrentContext()}" names no cluster`, { hint: 'pick another context with --context' });
+    throw new ConfigError(`kubeconfig context "${config.getCurrentContext()}" names no cluster`, {
+      hint: 'pick another context with --context',
+    });
   }
-  return { config, target: { context: config.getCurrentContext(), server: cluster.server, namespace: context?.namespace ?? 'default' } };
+  return {
+    config,
+    target: {
+      context: config.getCurrentContext(),
+      server: cluster.server,
+      namespace: context?.namespace ?? 'default',
+    },
+  };
 }
 
 /** kubectl's KUBECONFIG merge: the first file to name a cluster, user or context wins. */
 function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
   for (const cluster of from.getClusters()) if (!into.getCluster(cluster.name)) into.addCluster(cluster);
   for (const user of from.getUsers()) if (!into.getUser(user.name)) into.addUser(user);
-  for (const context of from.getContexts()) if (!into.getContextObject(context.name)) into.addContext(context);
+  for (const context of from.getContexts())
+    if (!into.getContextObject(context.name)) into.addContext(context);
   if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
 }

@@ -1,11 +1,30 @@
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { ClusterError } from '../errors.js';
 import { DEFAULT_RETRY, statusOf, withRetry, type RetryOptions } from './retry.js';
-import { FIELD_MANAGER, type ClusterClient, type ClusterTarget, type KubeObject, type ListOptions, type ObjectRef, type WatchEvent, type WatchHandle } from './types.js';
+import {
+  FIELD_MANAGER,
+  type ClusterClient,
+  type ClusterTarget,
+  type KubeObject,
+  type ListOptions,
+  type ObjectRef,
+  type WatchEvent,
+  type WatchHandle,
+} from './types.js';
 
 /** KubernetesObjectApi keeps its discovery lookup protected; mlready needs it to test for CRDs and to build watch paths. */
 class ObjectApi extends KubernetesObjectApi {
-  async resourceOf(apiVersion: string, kind: string): Promise<{ name: string; namespaced: boolean } | undefined> {
+  async resourceOf(
+    apiVersion: string,
+    kind: string,
+  ): Promise<{ name: string; namespaced: boolean } | undefined> {
     return this.resource(apiVersion, kind);
   }
 }
@@ -19,7 +38,11 @@ export interface NodeClientOptions {
 }
 
 /** The ClusterClient over @kubernetes/client-node. */
-export function createNodeClusterClient(config: KubeConfig, target: ClusterTarget, options: NodeClientOptions): ClusterClient {
+export function createNodeClusterClient(
+  config: KubeConfig,
+  target: ClusterTarget,
+  options: NodeClientOptions,
+): ClusterClient {
   const objects = config.makeApiClient(ObjectApi);
   const core = config.makeApiClient(CoreV1Api);
   const now = options.now ?? Date.now;
@@ -30,7 +53,8 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
     try {
       const result = await withRetry(operation, {
         ...retry,
-        onRetry: (attempt, reason, delay) => options.debug?.(`${what}: ${reason}, retry ${attempt} in ${delay} ms`),
+        onRetry: (attempt, reason, delay) =>
+          options.debug?.(`${what}: ${reason}, retry ${attempt} in ${delay} ms`),
       });
       options.debug?.(`${what}: ok (${now() - started} ms)`);
       return result;
@@ -41,12 +65,31 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
     }
   }
 
-  const describe = (ref: ObjectRef): string => `${ref.kind}/${ref.name}${ref.namespace ? ` in namespace ${ref.namespace}` : ''}`;
-  const header = (ref: ObjectRef) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
+  const describe = (ref: ObjectRef): string =>
+    `${ref.kind}/${ref.name}${ref.namespace ? ` in namespace ${ref.namespace}` : ''}`;
+  const header = (ref: ObjectRef) => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace },
+  });
 
-  async function listWithVersion(apiVersion: string, kind: string, namespace: string | undefined, listOptions: ListOptions) {
+  async function listWithVersion(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    listOptions: ListOptions,
+  ) {
     const result = await call(`list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`, () =>
-      objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, listOptions.fieldSelector, listOptions.labelSelector),
+      objects.list(
+        apiVersion,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        listOptions.fieldSelector,
+        listOptions.labelSelector,
+      ),
     );
     return { items: plain(result.items), resourceVersion: result.metadata?.resourceVersion };
   }
@@ -54,8 +97,17 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
   const client: ClusterClient = {
     target,
     async apply(object, applyOptions = {}) {
-      const result = await call(`apply ${describe(refOf(object))}${applyOptions.dryRun ? ' (dry run)' : ''}`, () =>
-        objects.patch(object as KubernetesObject, undefined, applyOptions.dryRun ? 'All' : undefined, FIELD_MANAGER, applyOptions.force ?? false, PatchStrategy.ServerSideApply),
+      const result = await call(
+        `apply ${describe(refOf(object))}${applyOptions.dryRun ? ' (dry run)' : ''}`,
+        () =>
+          objects.patch(
+            object as KubernetesObject,
+            undefined,
+            applyOptions.dryRun ? 'All' : undefined,
+            FIELD_MANAGER,
+            applyOptions.force ?? false,
+            PatchStrategy.ServerSideApply,
+          ),
       );
       return plain(result);
     },
@@ -72,11 +124,17 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
     },
     async patch(ref, patch) {
       const body = { ...(patch as object), ...header(ref) } as KubernetesObject;
-      return plain(await call(`patch ${describe(ref)}`, () => objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch)));
+      return plain(
+        await call(`patch ${describe(ref)}`, () =>
+          objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
+        ),
+      );
     },
     async delete(ref) {
       try {
-        await call(`delete ${describe(ref)}`, () => objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background'));
+        await call(`delete ${describe(ref)}`, () =>
+          objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background'),
+        );
       } catch (error) {
         if (error instanceof ClusterError && error.status === 404) return;
         throw error;
@@ -84,17 +142,32 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
     },
     async servesKind(apiVersion, kind) {
       try {
-        return (await call(`discover ${apiVersion}`, () => objects.resourceOf(apiVersion, kind))) !== undefined;
+        return (
+          (await call(`discover ${apiVersion}`, () => objects.resourceOf(apiVersion, kind))) !== undefined
+        );
       } catch (error) {
         if (error instanceof ClusterError && error.status === 404) return false;
         throw error;
       }
     },
     async podLogs(namespace, pod, container, tailLines) {
-      return call(`logs pod/${pod}`, () => core.readNamespacedPodLog({ name: pod, namespace, container, tailLines }));
+      return call(`logs pod/${pod}`, () =>
+        core.readNamespacedPodLog({ name: pod, namespace, container, tailLines }),
+      );
     },
     watch(apiVersion, kind, namespace, listOptions, onEvent) {
-      return startWatch({ config, objects, apiVersion, kind, namespace, listOptions, onEvent, list: listWithVersion, retry, debug: options.debug });
+      return startWatch({
+        config,
+        objects,
+        apiVersion,
+        kind,
+        namespace,
+        listOptions,
+        onEvent,
+        list: listWithVersion,
+        retry,
+        debug: options.debug,
+      });
     },
   };
   return client;
@@ -103,7 +176,12 @@ export function createNodeClusterClient(config: KubeConfig, target: ClusterTarge
 interface WatchContext {
   config: KubeConfig;
   objects: ObjectApi;
-  list: (apiVersion: string, kind: string, namespace: string, options: ListOptions) => Promise<{ items: KubeObject[]; resourceVersion: string | undefined }>;
+  list: (
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    options: ListOptions,
+  ) => Promise<{ items: KubeObject[]; resourceVersion: string | undefined }>;
   apiVersion: string;
   kind: string;
   namespace: string;
@@ -136,15 +214,23 @@ function startWatch(context: WatchContext): WatchHandle {
       try {
         if (resourceVersion === undefined) await relist();
         const resource = await context.objects.resourceOf(context.apiVersion, context.kind);
-        if (!resource) throw new ClusterError(`the API server does not serve ${context.kind} (${context.apiVersion})`);
-        const base = context.apiVersion.includes('/') ? `/apis/${context.apiVersion}` : `/api/${context.apiVersion}`;
+        if (!resource)
+          throw new ClusterError(`the API server does not serve ${context.kind} (${context.apiVersion})`);
+        const base = context.apiVersion.includes('/')
+          ? `/apis/${context.apiVersion}`
+          : `/api/${context.apiVersion}`;
         const path = `${base}/namespaces/${context.namespace}/${resource.name}`;
         let gone = false;
         await new Promise<void>((resolve) => {
           void watcher
             .watch(
               path,
-              { resourceVersion, allowWatchBookmarks: true, fieldSelector: context.listOptions.fieldSelector, labelSelector: context.listOptions.labelSelector },
+              {
+                resourceVersion,
+                allowWatchBookmarks: true,
+                fieldSelector: context.listOptions.fieldSelector,
+                labelSelector: context.listOptions.labelSelector,
+              },
               (type: string, object: KubeObject & { code?: number }) => {
                 failures = 0;
                 if (type === 'ERROR') {
@@ -152,10 +238,14 @@ function startWatch(context: WatchContext): WatchHandle {
                   return;
                 }
                 if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
-                if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') context.onEvent({ type, object: plain(object as KubernetesObject) });
+                if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')
+                  context.onEvent({ type, object: plain(object as KubernetesObject) });
               },
               (error: unknown) => {
-                if (error && !stopped) context.debug?.(`watch ${context.kind}: disconnected (${error instanceof Error ? error.message.split('\n')[0] : 'error'}), resuming`);
+                if (error && !stopped)
+                  context.debug?.(
+                    `watch ${context.kind}: disconnected (${error instanceof Error ? error.message.split('\n')[0] : 'error'}), resuming`,
+                  );
                 resolve();
               },
             )
@@ -168,9 +258,14 @@ function startWatch(context: WatchContext): WatchHandle {
       } catch (error) {
         failures++;
         if (statusOf(error) !== undefined && statusOf(error)! < 500 && statusOf(error) !== 429) return;
-        context.debug?.(`watch ${context.kind}: ${error instanceof Error ? error.message.split('\n')[0] : 'failed'}`);
+        context.debug?.(
+          `watch ${context.kind}: ${error instanceof Error ? error.message.split('\n')[0] : 'failed'}`,
+        );
       }
-      if (!stopped && failures > 0) await context.retry.sleep(Math.min(context.retry.maxMs, context.retry.baseMs * 2 ** Math.min(failures, 6)));
+      if (!stopped && failures > 0)
+        await context.retry.sleep(
+          Math.min(context.retry.maxMs, context.retry.baseMs * 2 ** Math.min(failures, 6)),
+        );
     }
   };
   void loop();
@@ -183,7 +278,12 @@ function startWatch(context: WatchContext): WatchHandle {
 }
 
 function refOf(object: KubeObject): ObjectRef {
-  return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace };
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    namespace: object.metadata.namespace,
+  };
 }
 
 /** Typed client-node classes (Dates, class instances) to the plain JSON shape the API serves. */
@@ -214,10 +314,17 @@ export function toClusterError(what: string, error: unknown, target: ClusterTarg
           : status === 409 && body?.reason === 'Conflict' && body.details?.causes?.some((c) => c.field)
             ? 'another field manager owns these fields: remove them from the manifest, or take them over with --force-conflicts'
             : undefined;
-    return new ClusterError(`${what}: ${message}`, { status, reason: body?.reason, causes: body?.details?.causes, hint });
+    return new ClusterError(`${what}: ${message}`, {
+      status,
+      reason: body?.reason,
+      causes: body?.details?.causes,
+      hint,
+    });
   }
   const text = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return new ClusterError(`${what}: cannot reach the API server at ${target.server} (${text})`, { hint: `check that context "${target.context}" points at a running cluster` });
+  return new ClusterError(`${what}: cannot reach the API server at ${target.server} (${text})`, {
+    hint: `check that context "${target.context}" points at a running cluster`,
+  });
 }
 
 function parseBody(body: unknown): StatusBody | undefined {
@@ -228,5 +335,5 @@ function parseBody(body: unknown): StatusBody | undefined {
       return undefined;
     }
   }
-  return body && typeof body === 'object' ? (body) : undefined;
+  return body && typeof body === 'object' ? body : undefined;
 }

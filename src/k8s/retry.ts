@@ -12,20 +12,33 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: Omit<RetryOptions, 'sleep'> = { retries: 5, baseMs: 200, maxMs: 5000 };
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ECONNABORTED']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'ECONNABORTED',
+]);
 
 /** Why an error is worth retrying, or undefined when it is not. */
 export function transientReason(error: unknown): string | undefined {
   const status = statusOf(error);
   if (status !== undefined) {
-    if (status === 429 || status === 502 || status === 503 || status === 504 || status === 500) return `HTTP ${status}`;
+    if (status === 429 || status === 502 || status === 503 || status === 504 || status === 500)
+      return `HTTP ${status}`;
     return undefined;
   }
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return code;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /socket hang up|ECONNRESET|ECONNREFUSED|premature close|network timeout/i.test(message)) return 'connection reset';
+    if (
+      typeof message === 'string' &&
+      /socket hang up|ECONNRESET|ECONNREFUSED|premature close|network timeout/i.test(message)
+    )
+      return 'connection reset';
   }
   return undefined;
 }

@@ -71,7 +71,12 @@ export interface ClusterClient {
   /** Server-side apply with field manager `mlready`. */
   apply: (object: KubeObject, options?: ApplyOptions) => Promise<KubeObject>;
   get: (ref: ObjectRef) => Promise<KubeObject | undefined>;
-  list: (apiVersion: string, kind: string, namespace: string | undefined, options?: ListOptions) => Promise<KubeObject[]>;
+  list: (
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    options?: ListOptions,
+  ) => Promise<KubeObject[]>;
   /** JSON merge patch (RFC 7386). */
   patch: (ref: ObjectRef, patch: unknown) => Promise<KubeObject>;
   /** Deletes; a missing object is not an error. */
@@ -79,12 +84,23 @@ export interface ClusterClient {
   /** Whether the API server serves this kind (built in, or a CRD that is installed). */
   servesKind: (apiVersion: string, kind: string) => Promise<boolean>;
   /** The last lines a container logged. */
-  podLogs: (namespace: string, pod: string, container: string | undefined, tailLines: number) => Promise<string>;
+  podLogs: (
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    tailLines: number,
+  ) => Promise<string>;
   /**
    * Calls `onEvent` for every change of the matching objects until stopped. Disconnects are
    * resumed from the last resourceVersion seen; an expired version (410) re-lists.
    */
-  watch: (apiVersion: string, kind: string, namespace: string, options: ListOptions, onEvent: (event: WatchEvent) => void) => WatchHandle;
+  watch: (
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    options: ListOptions,
+    onEvent: (event: WatchEvent) => void,
+  ) => WatchHandle;
 }
 
 export const FIELD_MANAGER = 'mlready';

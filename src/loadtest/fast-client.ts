@@ -29,7 +29,10 @@ interface Job {
 type BodyMode = 'none' | 'length' | 'chunked' | 'close';
 
 class ClientError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }
@@ -48,7 +51,10 @@ class Connection {
   constructor(private readonly pool: FastPool) {
     const { hostname, port, protocol } = pool.url;
     const options = { host: hostname, port: Number(port || (protocol === 'https:' ? 443 : 80)) };
-    this.socket = protocol === 'https:' ? tlsConnect({ ...options, servername: hostname, ALPNProtocols: ['http/1.1'] }) : netConnect(options);
+    this.socket =
+      protocol === 'https:'
+        ? tlsConnect({ ...options, servername: hostname, ALPNProtocols: ['http/1.1'] })
+        : netConnect(options);
     this.socket.setNoDelay(true);
     this.socket.on('data', (data: Buffer) => this.read(data));
     this.socket.on('error', (error) => this.fail(error));
@@ -84,7 +90,8 @@ class Connection {
   private headDone = false;
 
   private readHead(data: Buffer, offset: number): number {
-    const joined = this.head!.length > 0 ? Buffer.concat([this.head!, data.subarray(offset)]) : data.subarray(offset);
+    const joined =
+      this.head!.length > 0 ? Buffer.concat([this.head!, data.subarray(offset)]) : data.subarray(offset);
     const end = joined.indexOf('\r\n\r\n');
     if (end < 0) {
       this.head = Buffer.from(joined);
@@ -111,7 +118,8 @@ class Connection {
     const length = lengthText === undefined ? undefined : Number(lengthText);
     const chunked = header('transfer-encoding')?.includes('chunked') === true;
     const connection = header('connection');
-    this.keepAlive = connection === undefined ? text.charCodeAt(7) !== 48 /* HTTP/1.0 */ : !connection.includes('close');
+    this.keepAlive =
+      connection === undefined ? text.charCodeAt(7) !== 48 /* HTTP/1.0 */ : !connection.includes('close');
     this.job!.sink.onHeaders(status);
     if (status === 204 || status === 304 || (status >= 100 && status < 200) || length === 0) {
       this.mode = 'length';
@@ -217,7 +225,10 @@ export class FastPool {
   private readonly timer: NodeJS.Timeout;
   private readonly wires = new WeakMap<PreparedRequest, Buffer>();
 
-  constructor(origin: string, private readonly options: { connections: number; timeoutMs: number; now: () => number }) {
+  constructor(
+    origin: string,
+    private readonly options: { connections: number; timeoutMs: number; now: () => number },
+  ) {
     this.url = new URL(origin);
     // One timer for every deadline: cheap at tens of thousands of requests per second.
     this.timer = setInterval(() => this.expire(), Math.min(250, Math.max(10, options.timeoutMs / 4)));
@@ -228,13 +239,23 @@ export class FastPool {
     let wire = this.wires.get(request);
     if (!wire) {
       const body = request.body === undefined ? undefined : Buffer.from(request.body);
-      const headers = Object.entries({ host: this.url.host, connection: 'keep-alive', ...request.headers, ...(body ? { 'content-length': String(body.length) } : {}) })
-        .map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      wire = Buffer.concat([Buffer.from(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n`, 'latin1'), ...(body ? [body] : [])]);
+      const headers = Object.entries({
+        host: this.url.host,
+        connection: 'keep-alive',
+        ...request.headers,
+        ...(body ? { 'content-length': String(body.length) } : {}),
+      })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      wire = Buffer.concat([
+        Buffer.from(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n`, 'latin1'),
+        ...(body ? [body] : []),
+      ]);
       this.wires.set(request, wire);
     }
     const job: Job = { wire, sink, deadline: this.options.now() + this.options.timeoutMs };
-    const connection = this.idle.pop() ?? (this.all.size < this.options.connections ? this.open() : undefined);
+    const connection =
+      this.idle.pop() ?? (this.all.size < this.options.connections ? this.open() : undefined);
     if (connection) connection.start(job);
     else this.queue.push(job);
   }
@@ -276,8 +297,10 @@ export class FastPool {
   private expire(): void {
     const now = this.options.now();
     for (const c of [...this.all]) {
-      if (c.job && c.job.deadline <= now) c.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+      if (c.job && c.job.deadline <= now)
+        c.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
     }
-    while (this.queue.length > 0 && this.queue[0]!.deadline <= now) this.queue.shift()!.sink.onError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+    while (this.queue.length > 0 && this.queue[0]!.deadline <= now)
+      this.queue.shift()!.sink.onError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
   }
 }

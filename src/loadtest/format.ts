@@ -24,19 +24,44 @@ export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }
   ];
   if (s.ttft.count > 0) lines.push(row('ttft ms', s.ttft), row('tpot ms', s.tpot), row('itl ms', s.itl));
   lines.push(row('sched. lag ms', s.scheduleLag));
-  if (s.tokens.output > 0) lines.push('', `output tokens: ${s.tokens.output} (${s.tokens.perSecond.toFixed(1)}/s) · goodput ${s.goodput.toFixed(2)} req/s`);
-  if (Object.keys(s.errorsByKind).length > 0) lines.push(`errors: ${Object.entries(s.errorsByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (s.timeline.length > 1) lines.push('', 'p95 latency over time (ms):', ...chart(s.timeline.map((p) => p.p95)));
+  if (s.tokens.output > 0)
+    lines.push(
+      '',
+      `output tokens: ${s.tokens.output} (${s.tokens.perSecond.toFixed(1)}/s) · goodput ${s.goodput.toFixed(2)} req/s`,
+    );
+  if (Object.keys(s.errorsByKind).length > 0)
+    lines.push(
+      `errors: ${Object.entries(s.errorsByKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (s.timeline.length > 1)
+    lines.push('', 'p95 latency over time (ms):', ...chart(s.timeline.map((p) => p.p95)));
   if (outcome.sweep) {
-    lines.push('', 'sweep:', ...outcome.sweep.map((p) => `  rate ${String(p.rate).padStart(6)}/s → ${p.rps.toFixed(1).padStart(7)}/s  p95 ${p.p95.toFixed(1).padStart(8)} ms  errors ${(p.errorRate * 100).toFixed(2)}%  ${p.passed ? c.green('meets SLO') : c.red('breaks SLO')}`));
-    lines.push(outcome.bestRate === undefined ? c.red('no tested rate meets the SLO') : `highest rate meeting the SLO: ${outcome.bestRate}/s`);
+    lines.push(
+      '',
+      'sweep:',
+      ...outcome.sweep.map(
+        (p) =>
+          `  rate ${String(p.rate).padStart(6)}/s → ${p.rps.toFixed(1).padStart(7)}/s  p95 ${p.p95.toFixed(1).padStart(8)} ms  errors ${(p.errorRate * 100).toFixed(2)}%  ${p.passed ? c.green('meets SLO') : c.red('breaks SLO')}`,
+      ),
+    );
+    lines.push(
+      outcome.bestRate === undefined
+        ? c.red('no tested rate meets the SLO')
+        : `highest rate meeting the SLO: ${outcome.bestRate}/s`,
+    );
   }
   for (const w of s.warnings) lines.push(c.yellow(`warning: ${w}`));
   if (outcome.checks.length > 0) {
     lines.push('', 'SLO:');
-    for (const check of outcome.checks) lines.push(`  ${check.passed ? c.green('✔') : c.red('✖')} ${check.expression} (actual ${check.actual ?? 'no data'})`);
+    for (const check of outcome.checks)
+      lines.push(
+        `  ${check.passed ? c.green('✔') : c.red('✖')} ${check.expression} (actual ${check.actual ?? 'no data'})`,
+      );
   }
-  for (const r of outcome.regressions) lines.push(c.red(`  ✖ regression: ${r.metric} ${r.baseline} → ${r.current}`));
+  for (const r of outcome.regressions)
+    lines.push(c.red(`  ✖ regression: ${r.metric} ${r.baseline} → ${r.current}`));
   lines.push(outcome.passed ? c.green('✔ SLO met') : c.red('✖ SLO broken'));
   return `${lines.join('\n')}\n`;
 }
@@ -63,7 +88,10 @@ export function chart(values: readonly number[], height = 6): string[] {
 function downsample(values: readonly number[], n: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const slice = values.slice(Math.floor((i * values.length) / n), Math.floor(((i + 1) * values.length) / n));
+    const slice = values.slice(
+      Math.floor((i * values.length) / n),
+      Math.floor(((i + 1) * values.length) / n),
+    );
     out.push(Math.max(...slice));
   }
   return out;

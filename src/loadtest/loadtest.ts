@@ -1,6 +1,13 @@
 import { UsageError } from '../errors.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { compareBaseline, judge, summarise, type FullReport, type LoadSummary, type SloCheck } from './report.js';
+import {
+  compareBaseline,
+  judge,
+  summarise,
+  type FullReport,
+  type LoadSummary,
+  type SloCheck,
+} from './report.js';
 import { prepare, type RequestTarget } from './protocols.js';
 import type { PayloadSource } from './payloads.js';
 import { runLoad, type Clock, type LoadModel } from './run.js';
@@ -42,8 +49,10 @@ export interface LoadtestDeps {
 /** Absurd loads are refused unless forced: a typo of one zero should not become a DoS. */
 export function assertSaneLoad(load: LoadModel, force: boolean): void {
   if (force) return;
-  if (load.mode === 'rate' && Math.max(load.rate, ...(load.stages ?? []).map((s) => s.rate)) > 5000) throw new UsageError(`--rate above 5000 requests/s is refused without --force`);
-  if (load.mode === 'concurrency' && load.concurrency > 1000) throw new UsageError(`--concurrency above 1000 is refused without --force`);
+  if (load.mode === 'rate' && Math.max(load.rate, ...(load.stages ?? []).map((s) => s.rate)) > 5000)
+    throw new UsageError(`--rate above 5000 requests/s is refused without --force`);
+  if (load.mode === 'concurrency' && load.concurrency > 1000)
+    throw new UsageError(`--concurrency above 1000 is refused without --force`);
 }
 
 /** The manifest's SLO as thresholds: p50/p95/p99 latency, error rate, TTFT and TPOT at p95. */
@@ -51,17 +60,28 @@ export function sloFromManifest(manifest: ModelManifest | undefined): Threshold[
   const slo = manifest?.spec.slo;
   if (!slo) return [];
   const parts: string[] = [];
-  for (const key of ['p50', 'p95', 'p99'] as const) if (slo.latencyMs?.[key] !== undefined) parts.push(`${key}<${slo.latencyMs[key]}ms`);
+  for (const key of ['p50', 'p95', 'p99'] as const)
+    if (slo.latencyMs?.[key] !== undefined) parts.push(`${key}<${slo.latencyMs[key]}ms`);
   if (slo.errorRate !== undefined) parts.push(`error_rate<${slo.errorRate}`);
   if (slo.ttftMs !== undefined) parts.push(`ttft_p95<${slo.ttftMs}ms`);
   if (slo.tpotMs !== undefined) parts.push(`tpot_p95<${slo.tpotMs}ms`);
   return parts.length > 0 ? parseSlo(parts.join(',')) : [];
 }
 
-export async function runLoadtest(options: LoadtestOptions, deps: LoadtestDeps): Promise<{ outcome: LoadOutcome; report: FullReport }> {
+export async function runLoadtest(
+  options: LoadtestOptions,
+  deps: LoadtestDeps,
+): Promise<{ outcome: LoadOutcome; report: FullReport }> {
   const startedAt = deps.now();
   const origin = deps.clock.now();
-  const scraper = options.metricsUrls.length > 0 ? startScraping(options.metricsUrls, { intervalMs: 1000, origin: origin + options.warmupMs, now: deps.clock.now }) : undefined;
+  const scraper =
+    options.metricsUrls.length > 0
+      ? startScraping(options.metricsUrls, {
+          intervalMs: 1000,
+          origin: origin + options.warmupMs,
+          now: deps.clock.now,
+        })
+      : undefined;
   const goodLimits = goodLimitsOf(options.slo);
   // The same payload object gives the same request: prepare it once.
   let lastPayload: unknown;
@@ -75,11 +95,23 @@ export async function runLoadtest(options: LoadtestOptions, deps: LoadtestDeps):
     return lastRequest;
   };
   const cpuStart = options.cpuMicros?.();
-  const run = (load: LoadModel) => runLoad({
-    sender: deps.sender, next, load, durationMs: options.durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs,
-    clock: deps.clock, signal: options.signal, goodLimits, random: options.random,
-    onProgress: (p) => options.onProgress?.(`${(p.elapsedMs / 1000).toFixed(0)}s: ${p.completed} done, ${p.errors} errors, ${p.inFlight} in flight`),
-  });
+  const run = (load: LoadModel) =>
+    runLoad({
+      sender: deps.sender,
+      next,
+      load,
+      durationMs: options.durationMs,
+      maxRequests: options.maxRequests,
+      warmupMs: options.warmupMs,
+      clock: deps.clock,
+      signal: options.signal,
+      goodLimits,
+      random: options.random,
+      onProgress: (p) =>
+        options.onProgress?.(
+          `${(p.elapsedMs / 1000).toFixed(0)}s: ${p.completed} done, ${p.errors} errors, ${p.inFlight} in flight`,
+        ),
+    });
 
   let summary: LoadSummary;
   let checks: SloCheck[];
@@ -103,16 +135,31 @@ export async function runLoadtest(options: LoadtestOptions, deps: LoadtestDeps):
   } else {
     const wallStart = deps.clock.now();
     const result = await run(options.load);
-    const cpuShare = cpuStart !== undefined && options.cpuMicros ? (options.cpuMicros() - cpuStart) / 1000 / Math.max(1, deps.clock.now() - wallStart) : undefined;
+    const cpuShare =
+      cpuStart !== undefined && options.cpuMicros
+        ? (options.cpuMicros() - cpuStart) / 1000 / Math.max(1, deps.clock.now() - wallStart)
+        : undefined;
     summary = summarise(result, { cpuShare });
     checks = judge(summary, options.slo);
   }
   const scraped = scraper ? await scraper.stop() : undefined;
   const regressions = options.baseline ? compareBaseline(summary, options.baseline, options.tolerance) : [];
-  const passed = checks.every((c) => c.passed) && regressions.length === 0 && (sweep === undefined || bestRate !== undefined);
-  const metrics = scraped ? Object.fromEntries([...scraped.series].map(([name, samples]) => [name, { peak: Math.max(...samples.map((s) => s.value)), samples }])) : undefined;
+  const passed =
+    checks.every((c) => c.passed) &&
+    regressions.length === 0 &&
+    (sweep === undefined || bestRate !== undefined);
+  const metrics = scraped
+    ? Object.fromEntries(
+        [...scraped.series].map(([name, samples]) => [
+          name,
+          { peak: Math.max(...samples.map((s) => s.value)), samples },
+        ]),
+      )
+    : undefined;
   const peakOf = (pattern: RegExp, scale = 1) => {
-    const peaks = Object.entries(metrics ?? {}).filter(([name]) => pattern.test(name)).map(([, m]) => m.peak * scale);
+    const peaks = Object.entries(metrics ?? {})
+      .filter(([name]) => pattern.test(name))
+      .map(([, m]) => m.peak * scale);
     return peaks.length > 0 ? Math.max(...peaks) : undefined;
   };
   const manifest = options.manifest;
@@ -120,16 +167,32 @@ export async function runLoadtest(options: LoadtestOptions, deps: LoadtestDeps):
     kind: 'LoadTestReport',
     formatVersion: 1,
     tool: { name: 'mlready', version: options.version },
-    ...(manifest ? { service: manifest.metadata.name, model: { name: manifest.spec.model.name, version: manifest.spec.model.version } } : { model: { name: options.target.model, version: 'unknown' } }),
-    ...(options.image ?? manifest?.spec.serving.image ? { image: options.image ?? manifest?.spec.serving.image } : {}),
+    ...(manifest
+      ? {
+          service: manifest.metadata.name,
+          model: { name: manifest.spec.model.name, version: manifest.spec.model.version },
+        }
+      : { model: { name: options.target.model, version: 'unknown' } }),
+    ...((options.image ?? manifest?.spec.serving.image)
+      ? { image: options.image ?? manifest?.spec.serving.image }
+      : {}),
     target: { url: options.url, protocol: options.target.protocol },
     startedAt: startedAt.toISOString(),
     finishedAt: deps.now().toISOString(),
-    load: { ...options.load, durationMs: options.durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs },
+    load: {
+      ...options.load,
+      durationMs: options.durationMs,
+      maxRequests: options.maxRequests,
+      warmupMs: options.warmupMs,
+    },
     slo: { passed, checks },
     peak: {
-      ...(peakOf(/^(container_memory_working_set_bytes|process_resident_memory_bytes)/) !== undefined ? { memoryBytes: peakOf(/^(container_memory_working_set_bytes|process_resident_memory_bytes)/)! } : {}),
-      ...(peakOf(/^DCGM_FI_DEV_FB_USED/, 1024 * 1024) !== undefined ? { gpuMemoryBytes: peakOf(/^DCGM_FI_DEV_FB_USED/, 1024 * 1024)! } : {}),
+      ...(peakOf(/^(container_memory_working_set_bytes|process_resident_memory_bytes)/) !== undefined
+        ? { memoryBytes: peakOf(/^(container_memory_working_set_bytes|process_resident_memory_bytes)/)! }
+        : {}),
+      ...(peakOf(/^DCGM_FI_DEV_FB_USED/, 1024 * 1024) !== undefined
+        ? { gpuMemoryBytes: peakOf(/^DCGM_FI_DEV_FB_USED/, 1024 * 1024)! }
+        : {}),
       rps: summary.rps,
       ...(options.load.mode === 'concurrency' ? { concurrency: options.load.concurrency } : {}),
     },

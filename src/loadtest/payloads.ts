@@ -4,7 +4,10 @@ import { InputError, UsageError } from '../errors.js';
 /** Gives the i-th payload: inline, from a JSON/JSONL file (in order or sampled), or synthetic prompts. */
 export type PayloadSource = (i: number) => unknown;
 
-const WORDS = 'the model serves requests under load while latency and throughput are measured against the service level objective'.split(' ');
+const WORDS =
+  'the model serves requests under load while latency and throughput are measured against the service level objective'.split(
+    ' ',
+  );
 
 /** A length distribution: "128" (fixed), "uniform:64-256" or "normal:128,32". */
 export function parseLengths(spec: string, random: () => number): () => number {
@@ -17,7 +20,13 @@ export function parseLengths(spec: string, random: () => number): () => number {
   m = /^normal:(\d+),(\d+)$/.exec(spec);
   if (m) {
     const [mean, sd] = [Number(m[1]), Number(m[2])];
-    return () => Math.max(1, Math.round(mean + sd * Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random())));
+    return () =>
+      Math.max(
+        1,
+        Math.round(
+          mean + sd * Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random()),
+        ),
+      );
   }
   throw new UsageError(`invalid length "${spec}": use 128, uniform:64-256 or normal:128,32`);
 }
@@ -31,28 +40,41 @@ export function syntheticPayloads(input: () => number, output: () => number): Pa
   };
 }
 
-export function filePayloads(file: string, shown: string, sample: boolean, random: () => number): PayloadSource {
+export function filePayloads(
+  file: string,
+  shown: string,
+  sample: boolean,
+  random: () => number,
+): PayloadSource {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read payload file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new InputError(
+      `cannot read payload file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let items: unknown[];
   if (file.endsWith('.jsonl') || file.endsWith('.ndjson')) {
-    items = text.split('\n').map((line, i) => [line, i] as const).filter(([line]) => line.trim() !== '').map(([line, i]) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        throw new InputError(`${shown}:${i + 1}: not valid JSON`);
-      }
-    });
+    items = text
+      .split('\n')
+      .map((line, i) => [line, i] as const)
+      .filter(([line]) => line.trim() !== '')
+      .map(([line, i]) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new InputError(`${shown}:${i + 1}: not valid JSON`);
+        }
+      });
   } else {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new InputError(`${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InputError(
+        `${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     items = Array.isArray(parsed) ? parsed : [parsed];
   }

@@ -31,11 +31,16 @@ export function pathFor(target: RequestTarget): string {
   if (target.path !== '/' && target.path !== '') return target.path;
   const m = encodeURIComponent(target.model);
   switch (target.protocol) {
-    case 'openai': return target.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/completions';
-    case 'kserve-v2': return `/v2/models/${m}/infer`;
-    case 'tfserving': return `/v1/models/${m}:predict`;
-    case 'torchserve': return `/predictions/${m}`;
-    default: return '/';
+    case 'openai':
+      return target.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/completions';
+    case 'kserve-v2':
+      return `/v2/models/${m}/infer`;
+    case 'tfserving':
+      return `/v1/models/${m}:predict`;
+    case 'torchserve':
+      return `/predictions/${m}`;
+    default:
+      return '/';
   }
 }
 
@@ -48,7 +53,14 @@ export function prepare(target: RequestTarget, payload: unknown): PreparedReques
   const headers = { 'content-type': 'application/json', ...target.headers };
   const path = pathFor(target);
   if (target.protocol !== 'openai') {
-    return { method: 'POST', path, body: typeof payload === 'string' ? payload : JSON.stringify(payload), headers, stream: false, expectTokens: false };
+    return {
+      method: 'POST',
+      path,
+      body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      headers,
+      stream: false,
+      expectTokens: false,
+    };
   }
   const p = (payload ?? {}) as { prompt?: string; maxTokens?: number; messages?: unknown; model?: string };
   let body: Record<string, unknown>;
@@ -56,20 +68,36 @@ export function prepare(target: RequestTarget, payload: unknown): PreparedReques
     body = { model: target.model, ...(payload as Record<string, unknown>) };
   } else {
     const prompt = p.prompt ?? 'Hello';
-    body = target.endpoint === 'chat'
-      ? { model: target.model, messages: [{ role: 'user', content: prompt }], max_tokens: p.maxTokens ?? 128 }
-      : { model: target.model, prompt, max_tokens: p.maxTokens ?? 128 };
+    body =
+      target.endpoint === 'chat'
+        ? {
+            model: target.model,
+            messages: [{ role: 'user', content: prompt }],
+            max_tokens: p.maxTokens ?? 128,
+          }
+        : { model: target.model, prompt, max_tokens: p.maxTokens ?? 128 };
   }
   if (target.stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
-  return { method: 'POST', path, body: JSON.stringify(body), headers, stream: target.stream, expectTokens: true };
+  return {
+    method: 'POST',
+    path,
+    body: JSON.stringify(body),
+    headers,
+    stream: target.stream,
+    expectTokens: true,
+  };
 }
 
 /** Content text of one OpenAI response or stream chunk (chat delta, chat message, or completion text). */
 export function contentOf(chunk: unknown): string {
-  const choice = (chunk as { choices?: { delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown }[] }).choices?.[0];
+  const choice = (
+    chunk as {
+      choices?: { delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown }[];
+    }
+  ).choices?.[0];
   const value = choice?.delta?.content ?? choice?.message?.content ?? choice?.text;
   return typeof value === 'string' ? value : '';
 }
@@ -86,10 +114,16 @@ export function usageOf(chunk: unknown): number | undefined {
 export function validateResponse(protocol: LoadProtocol, body: unknown): string | undefined {
   const record = body as Record<string, unknown> | null;
   switch (protocol) {
-    case 'openai': return Array.isArray(record?.choices) ? undefined : 'no "choices" in the response';
-    case 'kserve-v2': return Array.isArray(record?.outputs) ? undefined : 'no "outputs" in the response';
-    case 'tfserving': return record && ('predictions' in record || 'outputs' in record) ? undefined : 'no "predictions" in the response';
-    default: return undefined;
+    case 'openai':
+      return Array.isArray(record?.choices) ? undefined : 'no "choices" in the response';
+    case 'kserve-v2':
+      return Array.isArray(record?.outputs) ? undefined : 'no "outputs" in the response';
+    case 'tfserving':
+      return record && ('predictions' in record || 'outputs' in record)
+        ? undefined
+        : 'no "predictions" in the response';
+    default:
+      return undefined;
   }
 }
 
@@ -99,6 +133,7 @@ export function estimateTokens(text: string): number {
 }
 
 export function assertProtocol(value: string): LoadProtocol {
-  if (!(PROTOCOLS as readonly string[]).includes(value)) throw new UsageError(`unknown protocol "${value}"; choose one of ${PROTOCOLS.join(', ')}`);
+  if (!(PROTOCOLS as readonly string[]).includes(value))
+    throw new UsageError(`unknown protocol "${value}"; choose one of ${PROTOCOLS.join(', ')}`);
   return value as LoadProtocol;
 }

@@ -43,7 +43,12 @@ export interface TimelinePoint {
   p99: number;
 }
 
-const newHistogram = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+const newHistogram = (): Histogram =>
+  build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
 /**
  * HDR histograms (microsecond resolution, 3 significant digits) for end-to-end latency, TTFT,
@@ -64,7 +69,10 @@ export class Recorder {
   /** Requests that met every per-request SLO (latency, TTFT, TPOT), for goodput. */
   good = 0;
 
-  constructor(private readonly origin: number, private readonly goodLimits: { latency?: number; ttft?: number; tpot?: number } = {}) {}
+  constructor(
+    private readonly origin: number,
+    private readonly goodLimits: { latency?: number; ttft?: number; tpot?: number } = {},
+  ) {}
 
   record(sample: Sample): void {
     this.total++;
@@ -101,25 +109,34 @@ export class Recorder {
     }
     this.outputTokens += sample.outputTokens ?? 0;
     if (sample.outputTokens !== undefined && !sample.tokensFromUsage) this.tokensEstimated++;
-    const meets = (value: number | undefined, limit: number | undefined) => limit === undefined || (value !== undefined && value < limit);
-    if (meets(latency, this.goodLimits.latency) && meets(ttft, this.goodLimits.ttft) && meets(tpot, this.goodLimits.tpot)) this.good++;
+    const meets = (value: number | undefined, limit: number | undefined) =>
+      limit === undefined || (value !== undefined && value < limit);
+    if (
+      meets(latency, this.goodLimits.latency) &&
+      meets(ttft, this.goodLimits.ttft) &&
+      meets(tpot, this.goodLimits.tpot)
+    )
+      this.good++;
   }
 
   timeline(): TimelinePoint[] {
-    return [...this.seconds.entries()].sort(([a], [b]) => a - b).map(([second, b]) => ({
-      second,
-      requests: b.requests,
-      errors: b.errors,
-      p50: fromMicros(b.histogram.getValueAtPercentile(50)),
-      p95: fromMicros(b.histogram.getValueAtPercentile(95)),
-      p99: fromMicros(b.histogram.getValueAtPercentile(99)),
-    }));
+    return [...this.seconds.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([second, b]) => ({
+        second,
+        requests: b.requests,
+        errors: b.errors,
+        p50: fromMicros(b.histogram.getValueAtPercentile(50)),
+        p95: fromMicros(b.histogram.getValueAtPercentile(95)),
+        p99: fromMicros(b.histogram.getValueAtPercentile(99)),
+      }));
   }
 }
 
 /** Percentiles of an HDR histogram, in milliseconds. */
 export function distribution(h: Histogram): Distribution {
-  if (h.totalCount === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0 };
+  if (h.totalCount === 0)
+    return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0 };
   return {
     count: h.totalCount,
     min: fromMicros(h.minNonZeroValue),

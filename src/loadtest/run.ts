@@ -27,7 +27,13 @@ export interface RunOptions {
   maxInFlight?: number;
   /** Per-request SLO limits for goodput (ms). */
   goodLimits?: { latency?: number; ttft?: number; tpot?: number };
-  onProgress?: (p: { elapsedMs: number; sent: number; completed: number; errors: number; inFlight: number }) => void;
+  onProgress?: (p: {
+    elapsedMs: number;
+    sent: number;
+    completed: number;
+    errors: number;
+    inFlight: number;
+  }) => void;
   /** A seeded random source for Poisson arrivals. */
   random?: () => number;
 }

@@ -9,7 +9,8 @@ export interface Scraped {
   errors: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+([-+]?(?:[0-9.]+(?:e[-+]?\d+)?|NaN|\+Inf|-Inf))(?:\s+\d+)?$/;
+const SAMPLE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+([-+]?(?:[0-9.]+(?:e[-+]?\d+)?|NaN|\+Inf|-Inf))(?:\s+\d+)?$/;
 
 export function parsePrometheusText(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -24,28 +25,34 @@ export function parsePrometheusText(text: string): Map<string, number> {
 }
 
 /** Metrics worth keeping from a scrape: GPU, memory, queue and batch gauges, not every histogram bucket. */
-export const SCRAPE_KEEP = /DCGM_FI_DEV_(GPU_UTIL|FB_USED|FB_FREE|MEM_COPY_UTIL)|gpu|memory|queue|waiting|running|pending|inflight|batch|cache_usage|process_resident_memory_bytes/i;
+export const SCRAPE_KEEP =
+  /DCGM_FI_DEV_(GPU_UTIL|FB_USED|FB_FREE|MEM_COPY_UTIL)|gpu|memory|queue|waiting|running|pending|inflight|batch|cache_usage|process_resident_memory_bytes/i;
 
-export function startScraping(urls: readonly string[], options: { intervalMs: number; origin: number; now: () => number }): { stop(): Promise<Scraped> } {
+export function startScraping(
+  urls: readonly string[],
+  options: { intervalMs: number; origin: number; now: () => number },
+): { stop(): Promise<Scraped> } {
   const scraped: Scraped = { series: new Map(), errors: 0 };
   let running = true;
   const loop = async () => {
     while (running) {
       const second = Math.floor((options.now() - options.origin) / 1000);
-      await Promise.all(urls.map(async (url) => {
-        try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(options.intervalMs) });
-          if (!response.ok) throw new Error(String(response.status));
-          for (const [name, value] of parsePrometheusText(await response.text())) {
-            if (!SCRAPE_KEEP.test(name) || name.includes('_bucket')) continue;
-            const list = scraped.series.get(name) ?? [];
-            if (list.length === 0) scraped.series.set(name, list);
-            list.push({ second, value });
+      await Promise.all(
+        urls.map(async (url) => {
+          try {
+            const response = await fetch(url, { signal: AbortSignal.timeout(options.intervalMs) });
+            if (!response.ok) throw new Error(String(response.status));
+            for (const [name, value] of parsePrometheusText(await response.text())) {
+              if (!SCRAPE_KEEP.test(name) || name.includes('_bucket')) continue;
+              const list = scraped.series.get(name) ?? [];
+              if (list.length === 0) scraped.series.set(name, list);
+              list.push({ second, value });
+            }
+          } catch {
+            scraped.errors++;
           }
-        } catch {
-          scraped.errors++;
-        }
-      }));
+        }),
+      );
       await new Promise((done) => setTimeout(done, options.intervalMs));
     }
   };

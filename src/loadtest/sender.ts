@@ -3,7 +3,14 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { FastPool } from './fast-client.js';
 import { NetworkError } from '../errors.js';
-import { contentOf, estimateTokens, usageOf, validateResponse, type LoadProtocol, type PreparedRequest } from './protocols.js';
+import {
+  contentOf,
+  estimateTokens,
+  usageOf,
+  validateResponse,
+  type LoadProtocol,
+  type PreparedRequest,
+} from './protocols.js';
 import type { Sample } from './record.js';
 
 /** Sends one request and reports what happened; never throws for a failed request. */
@@ -27,7 +34,11 @@ export interface HttpSenderOptions {
  * generator measures the server, not itself (bench/loadtest.js compares it with autocannon and wrk).
  */
 export function createHttpSender(options: HttpSenderOptions): Sender {
-  const pool = new FastPool(options.origin, { connections: options.connections, timeoutMs: options.timeoutMs, now: options.now });
+  const pool = new FastPool(options.origin, {
+    connections: options.connections,
+    timeoutMs: options.timeoutMs,
+    now: options.now,
+  });
   const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal };
   // Interrupts (Ctrl-C) end in-flight requests at once instead of after their timeout.
   options.signal?.addEventListener('abort', () => pool.abortAll(new Error('interrupted')), { once: true });
@@ -81,7 +92,8 @@ class ResponseHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.status >= 400 || this.context.protocol === 'http' || this.context.protocol === 'torchserve') return true;
+    if (this.status >= 400 || this.context.protocol === 'http' || this.context.protocol === 'torchserve')
+      return true;
     if (this.stream) this.stream.feed(chunk);
     else (this.chunks ??= []).push(chunk);
     return true;
@@ -89,15 +101,38 @@ class ResponseHandler {
 
   onComplete(): void {
     const end = this.context.now();
-    if (this.status >= 400) this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: false, error: `http_${this.status}` });
+    if (this.status >= 400)
+      this.settle({
+        intended: this.intended,
+        sent: this.sent,
+        end,
+        status: this.status,
+        ok: false,
+        error: `http_${this.status}`,
+      });
     else if (this.stream) this.settle(this.stream.finish(this.intended, this.sent, end));
     // Plain HTTP and TorchServe: any body is an answer, not decoded (the hot path of a load test).
-    else if (this.context.protocol === 'http' || this.context.protocol === 'torchserve') this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: true });
-    else this.settle(judgeBody(this.context.protocol, this.request, this.chunks ?? [], { intended: this.intended, sent: this.sent, end, status: this.status }));
+    else if (this.context.protocol === 'http' || this.context.protocol === 'torchserve')
+      this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: true });
+    else
+      this.settle(
+        judgeBody(this.context.protocol, this.request, this.chunks ?? [], {
+          intended: this.intended,
+          sent: this.sent,
+          end,
+          status: this.status,
+        }),
+      );
   }
 
   onError(error: unknown): void {
-    this.settle({ intended: this.intended, sent: this.sent, end: this.context.now(), ok: false, error: this.context.signal?.aborted ? 'interrupted' : errorKind(error) });
+    this.settle({
+      intended: this.intended,
+      sent: this.sent,
+      end: this.context.now(),
+      ok: false,
+      error: this.context.signal?.aborted ? 'interrupted' : errorKind(error),
+    });
   }
 
   private settle(sample: Sample): void {
@@ -105,7 +140,12 @@ class ResponseHandler {
   }
 }
 
-function judgeBody(protocol: LoadProtocol, request: PreparedRequest, chunks: readonly Buffer[], base: { intended: number; sent: number; end: number; status: number }): Sample {
+function judgeBody(
+  protocol: LoadProtocol,
+  request: PreparedRequest,
+  chunks: readonly Buffer[],
+  base: { intended: number; sent: number; end: number; status: number },
+): Sample {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -115,7 +155,12 @@ function judgeBody(protocol: LoadProtocol, request: PreparedRequest, chunks: rea
   if (validateResponse(protocol, parsed)) return { ...base, ok: false, error: 'parse' };
   if (!request.expectTokens) return { ...base, ok: true };
   const usage = usageOf(parsed);
-  return { ...base, ok: true, outputTokens: usage ?? estimateTokens(contentOf(parsed)), tokensFromUsage: usage !== undefined };
+  return {
+    ...base,
+    ok: true,
+    outputTokens: usage ?? estimateTokens(contentOf(parsed)),
+    tokensFromUsage: usage !== undefined,
+  };
 }
 
 /** Reads an OpenAI Server-Sent Events stream as it arrives, timing the first and every later content chunk. */
@@ -157,9 +202,20 @@ class SseReader {
   }
 
   finish(intended: number, sent: number, end: number): Sample {
-    if (this.malformed || (!this.done && this.chunks === 0)) return { intended, sent, end, ok: false, error: 'parse' };
+    if (this.malformed || (!this.done && this.chunks === 0))
+      return { intended, sent, end, ok: false, error: 'parse' };
     // Without usage, each content chunk counts as one token (vLLM and TGI stream one token a chunk).
-    return { intended, sent, end, ok: true, status: 200, firstToken: this.firstToken, chunkTimes: this.chunkTimes, outputTokens: this.usage ?? this.chunks, tokensFromUsage: this.usage !== undefined };
+    return {
+      intended,
+      sent,
+      end,
+      ok: true,
+      status: 200,
+      firstToken: this.firstToken,
+      chunkTimes: this.chunkTimes,
+      outputTokens: this.usage ?? this.chunks,
+      tokensFromUsage: this.usage !== undefined,
+    };
   }
 }
 
@@ -169,7 +225,8 @@ export function errorKind(error: unknown): string {
   const code = e.code ?? e.cause?.code ?? '';
   if (code === 'EPROTO' && !/SSL|TLS/i.test(String((error as Error).message))) return 'parse';
   if (/CERT|TLS|SSL|DEPTH_ZERO|SELF_SIGNED/.test(code)) return 'tls';
-  if (/ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|ENOTFOUND|EHOSTUNREACH|UND_ERR_CLOSED/.test(code)) return 'connection';
+  if (/ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|ENOTFOUND|EHOSTUNREACH|UND_ERR_CLOSED/.test(code))
+    return 'connection';
   return 'connection';
 }
 
@@ -183,8 +240,13 @@ export async function probeOrigin(origin: string, timeoutMs: number): Promise<vo
   const options = { host: url.hostname, port: Number(url.port || (https ? 443 : 80)) };
   try {
     await new Promise<void>((resolve, reject) => {
-      const socket = https ? tlsConnect({ ...options, servername: url.hostname }, done) : netConnect(options, done);
-      const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+      const socket = https
+        ? tlsConnect({ ...options, servername: url.hostname }, done)
+        : netConnect(options, done);
+      const timer = setTimeout(
+        () => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+        timeoutMs,
+      );
       function done() {
         clearTimeout(timer);
         socket.end();
@@ -200,9 +262,15 @@ export async function probeOrigin(origin: string, timeoutMs: number): Promise<vo
   } catch (error) {
     const kind = errorKind(error);
     const code = (error as { code?: string }).code ?? kind;
-    throw new NetworkError(kind === 'tls' ? `TLS error talking to ${origin} (${code})` : `cannot reach ${origin} (${code})`, {
-      hint: kind === 'tls' ? 'check the certificate (NODE_EXTRA_CA_CERTS for a private CA)' : 'is the server running, and is the URL right?',
-      cause: error,
-    });
+    throw new NetworkError(
+      kind === 'tls' ? `TLS error talking to ${origin} (${code})` : `cannot reach ${origin} (${code})`,
+      {
+        hint:
+          kind === 'tls'
+            ? 'check the certificate (NODE_EXTRA_CA_CERTS for a private CA)'
+            : 'is the server running, and is the URL right?',
+        cause: error,
+      },
+    );
   }
 }

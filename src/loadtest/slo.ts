@@ -42,12 +42,28 @@ export function parseSlo(text: string): Threshold[] {
       // Point at what follows the operator: the value that did not parse.
       throw sloError(text, at + op.index + op[0].length, 'expected <metric><op><number>[unit]');
     }
-    const [, name, op, number, unit] = m as unknown as [string, string, Threshold['op'], string, string | undefined];
+    const [, name, op, number, unit] = m as unknown as [
+      string,
+      string,
+      Threshold['op'],
+      string,
+      string | undefined,
+    ];
     const nameAt = at + part.indexOf(name);
     const metric = parseMetric(name);
-    if (!metric) throw sloError(text, nameAt, `unknown metric "${name}" (latency: ${STATS.join(' ')}; token timing: ttft_/tpot_/itl_ + stat; ${SCALARS.join(' ')})`);
+    if (!metric)
+      throw sloError(
+        text,
+        nameAt,
+        `unknown metric "${name}" (latency: ${STATS.join(' ')}; token timing: ttft_/tpot_/itl_ + stat; ${SCALARS.join(' ')})`,
+      );
     const value = Number(number);
-    thresholds.push({ source: part.trim(), metric, op, value: convert(value, unit, metric, text, at + part.lastIndexOf(unit ?? number)) });
+    thresholds.push({
+      source: part.trim(),
+      metric,
+      op,
+      value: convert(value, unit, metric, text, at + part.lastIndexOf(unit ?? number)),
+    });
   }
   return thresholds;
 }
@@ -56,17 +72,25 @@ function parseMetric(name: string): Threshold['metric'] | undefined {
   if ((SCALARS as readonly string[]).includes(name)) return { scalar: name as Scalar };
   if ((STATS as readonly string[]).includes(name)) return { series: 'latency', stat: name as Stat };
   const m = /^(ttft|tpot|itl)_(.+)$/.exec(name);
-  if (m && (STATS as readonly string[]).includes(m[2]!)) return { series: m[1] as Series, stat: m[2] as Stat };
+  if (m && (STATS as readonly string[]).includes(m[2]!))
+    return { series: m[1] as Series, stat: m[2] as Stat };
   return undefined;
 }
 
-function convert(value: number, unit: string | undefined, metric: Threshold['metric'], text: string, at: number): number {
+function convert(
+  value: number,
+  unit: string | undefined,
+  metric: Threshold['metric'],
+  text: string,
+  at: number,
+): number {
   if ('series' in metric) {
     if (unit === '%') throw sloError(text, at, 'a latency needs ms, s or us, not %');
     return unit === 's' ? value * 1000 : unit === 'us' || unit === 'µs' ? value / 1000 : value;
   }
   if (metric.scalar === 'error_rate') {
-    if (unit && unit !== '%') throw sloError(text, at, 'error_rate is a fraction (0.01) or a percentage (1%)');
+    if (unit && unit !== '%')
+      throw sloError(text, at, 'error_rate is a fraction (0.01) or a percentage (1%)');
     return unit === '%' ? value / 100 : value;
   }
   if (unit) throw sloError(text, at, `${metric.scalar} takes no unit`);
@@ -75,5 +99,7 @@ function convert(value: number, unit: string | undefined, metric: Threshold['met
 
 /** An error that shows the expression with a caret under the offending character. */
 function sloError(text: string, at: number, message: string): UsageError {
-  return new UsageError(`invalid SLO at character ${at + 1}: ${message}\n  ${text}\n  ${' '.repeat(Math.max(0, at))}^`);
+  return new UsageError(
+    `invalid SLO at character ${at + 1}: ${message}\n  ${text}\n  ${' '.repeat(Math.max(0, at))}^`,
+  );
 }

@@ -17,10 +17,13 @@ export function loadManifest(file: string, cwd: string): { manifest: ModelManife
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `no manifest at ${shown}` : `cannot read ${shown}: ${code ?? String(error)}`, {
-      hint: code === 'ENOENT' ? 'create one with `mlready init`, or pass --manifest <file>' : undefined,
-      cause: error,
-    });
+    throw new InputError(
+      code === 'ENOENT' ? `no manifest at ${shown}` : `cannot read ${shown}: ${code ?? String(error)}`,
+      {
+        hint: code === 'ENOENT' ? 'create one with `mlready init`, or pass --manifest <file>' : undefined,
+        cause: error,
+      },
+    );
   }
   return parseManifest(text, shown);
 }
@@ -37,7 +40,9 @@ export function parseManifest(text: string, shown: string): { manifest: ModelMan
     }
   }
   if (lines.length > 0) {
-    throw new InputError(`invalid manifest:\n  ${lines.join('\n  ')}`, { hint: 'mlready check shows the same problems; the schema is schemas/mlready.schema.json' });
+    throw new InputError(`invalid manifest:\n  ${lines.join('\n  ')}`, {
+      hint: 'mlready check shows the same problems; the schema is schemas/mlready.schema.json',
+    });
   }
   return { manifest: doc!.value as ModelManifest, file: shown };
 }

@@ -15,7 +15,13 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
   // A type error on a path makes the other complaints about that same value noise.
   const typeErrorPaths = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   for (const error of errors) {
-    if (error.keyword !== 'type' && typeErrorPaths.has(error.instancePath) && error.keyword !== 'required' && error.keyword !== 'additionalProperties') continue;
+    if (
+      error.keyword !== 'type' &&
+      typeErrorPaths.has(error.instancePath) &&
+      error.keyword !== 'required' &&
+      error.keyword !== 'additionalProperties'
+    )
+      continue;
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
     const problem = describe(error, root);
     const key = `${problem.path.join('.')}\u0000${problem.message}`;
@@ -41,15 +47,27 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
       const extra = String(params.additionalProperty);
       const known = Object.keys(parent.properties ?? {});
       const suggestion = closest(extra, known);
-      const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
-      return { path: [...path, extra], atKey: true, message: `${where || 'the document'} has an unknown field "${extra}"${hint}` };
+      const hint = suggestion
+        ? ` (did you mean "${suggestion}"?)`
+        : known.length > 0
+          ? ` (known fields: ${known.join(', ')})`
+          : '';
+      return {
+        path: [...path, extra],
+        atKey: true,
+        message: `${where || 'the document'} has an unknown field "${extra}"${hint}`,
+      };
     }
     case 'type':
       return { path, message: `${where} must be ${expectation(parent)}, got ${got}` };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const suggestion = typeof valueAt(root, path) === 'string' ? closest(String(valueAt(root, path)), allowed) : undefined;
-      return { path, message: `${where} must be one of ${allowed.join(', ')}; got ${got}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` };
+      const suggestion =
+        typeof valueAt(root, path) === 'string' ? closest(String(valueAt(root, path)), allowed) : undefined;
+      return {
+        path,
+        message: `${where} must be one of ${allowed.join(', ')}; got ${got}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+      };
     }
     case 'const':
       return { path, message: `${where} must be ${JSON.stringify(params.allowedValue)}, got ${got}` };
@@ -59,7 +77,10 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
     case 'exclusiveMaximum':
       return { path, message: `${where} must be ${expectation(parent)}, got ${got}` };
     case 'pattern': {
-      const description = typeof parent.description === 'string' ? parent.description : `text matching ${String(params.pattern)}`;
+      const description =
+        typeof parent.description === 'string'
+          ? parent.description
+          : `text matching ${String(params.pattern)}`;
       return { path, message: `${where} must be ${description}, got ${got}` };
     }
     case 'minLength':
@@ -67,7 +88,10 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
     case 'minItems':
       return { path, message: `${where} must have at least ${String(params.limit)} item(s)` };
     case 'uniqueItems':
-      return { path, message: `${where} lists the same item twice (items ${String(params.j)} and ${String(params.i)})` };
+      return {
+        path,
+        message: `${where} lists the same item twice (items ${String(params.j)} and ${String(params.i)})`,
+      };
     default:
       return { path, message: `${where} ${error.message ?? 'is invalid'}` };
   }
@@ -94,19 +118,26 @@ function expectation(schema: Record<string, unknown>): string {
 
 function article(type: string): string {
   switch (type) {
-    case 'integer': return 'an integer';
-    case 'object': return 'a mapping';
-    case 'array': return 'a list';
-    default: return `a ${type}`;
+    case 'integer':
+      return 'an integer';
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    default:
+      return `a ${type}`;
   }
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((part) => {
-    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(key) ? Number(key) : key;
-  });
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
 }
 
 export function displayPath(path: YamlPath): string {
@@ -131,7 +162,8 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return JSON.stringify(value) ?? 'nothing';
 }
 

@@ -6,7 +6,8 @@ import { describeSchemaErrors, type SchemaProblem } from './schema-errors.js';
 /** schemas/ at the package root; the same relative place from src/ (tests) and dist/ (installed). */
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
-export type SchemaName = 'mlready.schema.json' | 'config.schema.json' | 'loadtest-report.schema.json' | 'drift-profile.schema.json';
+export type SchemaName =
+  'mlready.schema.json' | 'config.schema.json' | 'loadtest-report.schema.json' | 'drift-profile.schema.json';
 
 // ajv-formats is CommonJS; under NodeNext its plugin is the module's `default` property.
 const addFormats = addFormatsModule.default;

@@ -10,7 +10,12 @@ export interface SecretRef {
 export interface ModelManifest {
   apiVersion: 'mlready.dev/v1';
   kind: 'ModelService';
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: ManifestSpec;
 }
 
@@ -57,7 +62,13 @@ export interface ManifestSpec {
     tpotMs?: number;
   };
   monitoring?: {
-    metrics?: { latency?: string; prediction?: string; featureMissing?: string; drift?: string; errors?: string };
+    metrics?: {
+      latency?: string;
+      prediction?: string;
+      featureMissing?: string;
+      drift?: string;
+      errors?: string;
+    };
     drift?: {
       method?: 'psi' | 'ks' | 'js' | 'wasserstein' | 'chi2';
       features?: string[];
@@ -83,7 +94,13 @@ export interface ManifestSpec {
     strategy?: 'rolling' | 'canary' | 'blue-green';
     rollbackBudget?: string;
     canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
-    analysis?: { prometheusUrl?: string; maxLatencyIncreasePct?: number; maxErrorRate?: number; consecutiveFailures?: number; interval?: string };
+    analysis?: {
+      prometheusUrl?: string;
+      maxLatencyIncreasePct?: number;
+      maxErrorRate?: number;
+      consecutiveFailures?: number;
+      interval?: string;
+    };
   };
   security?: {
     auth?: { type: 'oidc' | 'api-key' | 'mtls' | 'istio' | 'oauth2-proxy' | 'none'; secretRef?: SecretRef };
@@ -111,5 +128,7 @@ export const DRIFT_DEFAULTS: Readonly<Record<'psi' | 'ks' | 'js', { warn: number
 
 /** The defaults of a drift method, or undefined for methods without agreed thresholds (wasserstein, chi2). */
 export function driftDefaultsFor(method: string): { warn: number; critical: number } | undefined {
-  return Object.hasOwn(DRIFT_DEFAULTS, method) ? DRIFT_DEFAULTS[method as keyof typeof DRIFT_DEFAULTS] : undefined;
+  return Object.hasOwn(DRIFT_DEFAULTS, method)
+    ? DRIFT_DEFAULTS[method as keyof typeof DRIFT_DEFAULTS]
+    : undefined;
 }

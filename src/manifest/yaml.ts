@@ -1,4 +1,13 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+} from 'yaml';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -52,7 +61,12 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     if (errors.length > 0) {
       for (const error of errors) {
         const pos = lineCounter.linePos(error.pos[0]);
-        problems.push({ file, line: pos.line, column: pos.col, message: `invalid YAML: ${firstLine(error.message)}` });
+        problems.push({
+          file,
+          line: pos.line,
+          column: pos.col,
+          message: `invalid YAML: ${firstLine(error.message)}`,
+        });
       }
       return;
     }
@@ -61,9 +75,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       const start = lineCounter.linePos(doc.range[0]);
-      const message = error instanceof Error && /alias/i.test(error.message)
-        ? `refused: the document expands more than ${MAX_ALIAS_COUNT} YAML aliases (an "alias bomb"); real manifests need only a few`
-        : `invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`;
+      const message =
+        error instanceof Error && /alias/i.test(error.message)
+          ? `refused: the document expands more than ${MAX_ALIAS_COUNT} YAML aliases (an "alias bomb"); real manifests need only a few`
+          : `invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`;
       problems.push({ file, line: start.line, column: start.col, message });
       return;
     }
@@ -77,7 +92,13 @@ function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
 
-function makeSourceDocument(file: string, index: number, value: unknown, doc: Document, lineCounter: LineCounter): SourceDocument {
+function makeSourceDocument(
+  file: string,
+  index: number,
+  value: unknown,
+  doc: Document,
+  lineCounter: LineCounter,
+): SourceDocument {
   const toPosition = (range: readonly [number, number, number?] | null | undefined): SourcePosition => {
     const start = lineCounter.linePos(range?.[0] ?? 0);
     const end = lineCounter.linePos(range?.[1] ?? range?.[0] ?? 0);
@@ -88,7 +109,9 @@ function makeSourceDocument(file: string, index: number, value: unknown, doc: Do
     index,
     value,
     positionOf(path, options) {
-      return toPosition(locate(doc.contents, path, options?.key === true) ?? doc.contents?.range ?? doc.range);
+      return toPosition(
+        locate(doc.contents, path, options?.key === true) ?? doc.contents?.range ?? doc.range,
+      );
     },
   };
 }
@@ -97,12 +120,20 @@ function makeSourceDocument(file: string, index: number, value: unknown, doc: Do
  * The range to report for `path`: a scalar value's own range, or for a collection the key that
  * introduces it (the line a person reads as "resources:"). Falls back to the deepest ancestor.
  */
-function locate(root: Node | null, path: YamlPath, atKey: boolean): readonly [number, number, number?] | undefined {
+function locate(
+  root: Node | null,
+  path: YamlPath,
+  atKey: boolean,
+): readonly [number, number, number?] | undefined {
   let node: unknown = root;
-  let best: readonly [number, number, number?] | undefined = (root as { range?: [number, number, number] } | null)?.range;
+  let best: readonly [number, number, number?] | undefined = (
+    root as { range?: [number, number, number] } | null
+  )?.range;
   for (const [depth, key] of path.entries()) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key),
+      );
       if (!pair) return best;
       const keyRange = isScalar(pair.key) ? pair.key.range : undefined;
       const value = pair.value;

@@ -10,34 +10,56 @@ export default defineRule({
   section: 'scaling',
   kinds: ['HorizontalPodAutoscaler', 'ScaledObject', 'InferenceService'],
   docs: {
-    summary: 'Model servers scale on an ML signal (queue depth, in-flight requests, latency), not on CPU or memory alone; GPU utilisation alone is noted.',
+    summary:
+      'Model servers scale on an ML signal (queue depth, in-flight requests, latency), not on CPU or memory alone; GPU utilisation alone is noted.',
     why:
       'A GPU server is saturated while its CPU idles: CPU-based scaling never fires, and requests queue until the ' +
       'SLO is gone. Memory is flat once weights are loaded. GPU utilisation reads near 100% at any useful batch ' +
       'size, so it cannot tell "busy" from "overloaded". Queue depth and latency can (vLLM ' +
       'vllm:num_requests_waiting, Triton nv_inference_queue_duration_us, TorchServe ts_queue_latency_microseconds, ' +
-      'TGI tgi_queue_size, inference_queue_depth, or the manifest\'s scaling.metric).',
+      "TGI tgi_queue_size, inference_queue_depth, or the manifest's scaling.metric).",
     fix: "Scale on the runtime's queue metric through the Prometheus adapter (type: Pods / External) or a KEDA prometheus trigger.",
   },
   check({ service, report }) {
-    const gpuServer = servingContainers(service).some((ref) => gpuResources(ref).length > 0) || (service.manifest?.manifest.spec.resources?.gpu ?? 0) > 0;
+    const gpuServer =
+      servingContainers(service).some((ref) => gpuResources(ref).length > 0) ||
+      (service.manifest?.manifest.spec.resources?.gpu ?? 0) > 0;
     const runtime = runtimeOf(service);
-    const known = [...runtime.scalingMetrics, ...(service.manifest?.manifest.spec.scaling?.metric ? [service.manifest.manifest.spec.scaling.metric] : [])];
-    const isMl = (name: string) => known.includes(name) || GENERIC_ML_METRICS.some((pattern) => pattern.test(name));
+    const known = [
+      ...runtime.scalingMetrics,
+      ...(service.manifest?.manifest.spec.scaling?.metric
+        ? [service.manifest.manifest.spec.scaling.metric]
+        : []),
+    ];
+    const isMl = (name: string) =>
+      known.includes(name) || GENERIC_ML_METRICS.some((pattern) => pattern.test(name));
     const isGpu = (name: string) => /gpu|DCGM_FI_DEV_GPU_UTIL|dcgm/i.test(name);
     for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject')) {
       const metrics = metricNames(scaler);
       if (metrics.length === 0 || metrics.some((m) => isMl(m.name))) continue;
       if (metrics.every((m) => isGpu(m.name))) {
-        report({ object: scaler, path: metrics[0]!.path, message: `${scaler.ref} scales on GPU utilisation only (${metrics.map((m) => m.name).join(', ')}), which saturates before latency shows it; prefer ${known[0] ?? 'a queue metric'}`, severity: 'info' });
+        report({
+          object: scaler,
+          path: metrics[0]!.path,
+          message: `${scaler.ref} scales on GPU utilisation only (${metrics.map((m) => m.name).join(', ')}), which saturates before latency shows it; prefer ${known[0] ?? 'a queue metric'}`,
+          severity: 'info',
+        });
       } else if (gpuServer || runtime.llm) {
-        report({ object: scaler, path: metrics[0]!.path, message: `${scaler.ref} scales a GPU model server on ${metrics.map((m) => m.name).join(', ')} only; scale on a queue or latency metric such as ${known[0] ?? 'inference_queue_depth'}` });
+        report({
+          object: scaler,
+          path: metrics[0]!.path,
+          message: `${scaler.ref} scales a GPU model server on ${metrics.map((m) => m.name).join(', ')} only; scale on a queue or latency metric such as ${known[0] ?? 'inference_queue_depth'}`,
+        });
       }
     }
     for (const isvc of service.ofKind('InferenceService')) {
       const metric = asString(getPath(isvc.raw, ['spec', 'predictor', 'scaleMetric']));
       if ((metric === 'cpu' || metric === 'memory') && gpuServer) {
-        report({ object: isvc, path: ['spec', 'predictor', 'scaleMetric'], message: `${isvc.ref} scales a GPU predictor on ${metric}; use scaleMetric: concurrency or rps` });
+        report({
+          object: isvc,
+          path: ['spec', 'predictor', 'scaleMetric'],
+          message: `${isvc.ref} scales a GPU predictor on ${metric}; use scaleMetric: concurrency or rps`,
+        });
       }
     }
   },
@@ -58,7 +80,10 @@ function metricNames(scaler: K8sObject): MetricRef[] {
       const metric = asRecord(m);
       const type = asString(metric.type) ?? '';
       const body = asRecord(metric[type.charAt(0).toLowerCase() + type.slice(1)]);
-      const name = type === 'Resource' || type === 'ContainerResource' ? asString(body.name) : asString(asRecord(body.metric).name);
+      const name =
+        type === 'Resource' || type === 'ContainerResource'
+          ? asString(body.name)
+          : asString(asRecord(body.metric).name);
       out.push({ name: name ?? type, path: ['spec', 'metrics', i] });
     });
   } else {
@@ -66,7 +91,8 @@ function metricNames(scaler: K8sObject): MetricRef[] {
       const trigger = asRecord(t);
       const type = asString(trigger.type) ?? '';
       const md = asRecord(trigger.metadata);
-      const name = type === 'cpu' || type === 'memory' ? type : asString(md.metricName) ?? asString(md.query) ?? type;
+      const name =
+        type === 'cpu' || type === 'memory' ? type : (asString(md.metricName) ?? asString(md.query) ?? type);
       out.push({ name, path: ['spec', 'triggers', i] });
     });
   }

@@ -4,8 +4,14 @@ import type { Rule } from './rule.js';
 
 /** The rule catalogue as a Markdown table; the README embeds it between markers. */
 export function renderCatalogueMarkdown(rules: Iterable<Rule> = RULES.values()): string {
-  const rows = [...rules].map((rule) => `| \`${rule.id}\` | ${rule.section} | ${rule.severity} | ${escapeCell(rule.docs.summary)} |`);
-  return ['| Rule | Section | Default severity | What it checks |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = [...rules].map(
+    (rule) => `| \`${rule.id}\` | ${rule.section} | ${rule.severity} | ${escapeCell(rule.docs.summary)} |`,
+  );
+  return [
+    '| Rule | Section | Default severity | What it checks |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** One rule's docs for `mlready explain`. */
@@ -31,7 +37,9 @@ export function renderRuleDocs(rule: Rule): string {
 export function renderCatalogueText(rules: Iterable<Rule> = RULES.values()): string {
   const list = [...rules];
   const width = Math.max(...list.map((r) => r.id.length));
-  const lines = list.map((r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.section.padEnd(10)}  ${r.docs.summary}`);
+  const lines = list.map(
+    (r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.section.padEnd(10)}  ${r.docs.summary}`,
+  );
   return `${lines.join('\n')}\n\n${list.length} rules. mlready explain <rule-id> shows why and how to fix.\n`;
 }
 
@@ -40,11 +48,16 @@ function escapeCell(text: string): string {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }
 
 /** The checklist with the rules covering each item, for the README. */
 export function renderChecklistMarkdown(): string {
-  const rows = CHECKLIST.map((c) => `| ${c.section} | ${escapeCell(c.item)} | ${c.rules.map((r) => `\`${r}\``).join(', ')} |`);
+  const rows = CHECKLIST.map(
+    (c) => `| ${c.section} | ${escapeCell(c.item)} | ${c.rules.map((r) => `\`${r}\``).join(', ')} |`,
+  );
   return ['| Section | Checklist item | Rules |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -10,7 +10,8 @@ export default defineRule({
   section: 'health',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
   docs: {
-    summary: 'terminationGracePeriodSeconds covers the longest request, and pods behind a Service wait in preStop before shutting down.',
+    summary:
+      'terminationGracePeriodSeconds covers the longest request, and pods behind a Service wait in preStop before shutting down.',
     why:
       'On every rollout, scale-in and node drain the kubelet sends SIGTERM and kills after the grace period (30 s by ' +
       'default). A 90-second LLM generation is cut off mid-stream. Without a preStop delay the pod also stops ' +
@@ -24,19 +25,34 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       if (ref.workload.kind === 'InferenceService') continue;
       const runtime = runtimeOf(service, ref);
-      const longest = manifest?.serving.maxRequestSeconds ?? (manifest?.slo?.latencyMs?.p99 !== undefined ? Math.ceil(manifest.slo.latencyMs.p99 / 1000) : runtime.llm ? 60 : undefined);
+      const longest =
+        manifest?.serving.maxRequestSeconds ??
+        (manifest?.slo?.latencyMs?.p99 !== undefined
+          ? Math.ceil(manifest.slo.latencyMs.p99 / 1000)
+          : runtime.llm
+            ? 60
+            : undefined);
       const grace = getPath(ref.template.spec, ['terminationGracePeriodSeconds']);
       const graceSeconds = typeof grace === 'number' ? grace : 30;
       if (longest !== undefined && graceSeconds < longest) {
         report({
           object: ref.workload,
-          path: typeof grace === 'number' ? [...ref.template.specPath, 'terminationGracePeriodSeconds'] : [...ref.template.specPath],
+          path:
+            typeof grace === 'number'
+              ? [...ref.template.specPath, 'terminationGracePeriodSeconds']
+              : [...ref.template.specPath],
           message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${typeof grace === 'number' ? '' : ' (the default)'}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }
-      const behindService = service.ofKind('Service').some((s) => selects(asRecord(s.raw.spec).selector, ref.template.labels));
+      const behindService = service
+        .ofKind('Service')
+        .some((s) => selects(asRecord(s.raw.spec).selector, ref.template.labels));
       if (behindService && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
-        report({ object: ref.workload, path: [...ref.path, 'name'], message: `${ref.label} is behind a Service but has no preStop delay: it stops before traffic is routed away` });
+        report({
+          object: ref.workload,
+          path: [...ref.path, 'name'],
+          message: `${ref.label} is behind a Service but has no preStop delay: it stops before traffic is routed away`,
+        });
       }
     }
   },

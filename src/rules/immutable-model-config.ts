@@ -15,7 +15,8 @@ export default defineRule({
   section: 'rollout',
   kinds: ['ConfigMap', 'Deployment', 'StatefulSet', 'Rollout'],
   docs: {
-    summary: 'ConfigMaps that serving pods read are immutable or carry a content hash or version in their name.',
+    summary:
+      'ConfigMaps that serving pods read are immutable or carry a content hash or version in their name.',
     why:
       'A rollback reverts the pod template, not the ConfigMaps it mounts. Model configuration (thresholds, feature ' +
       'lists, batching, prompt templates) edited in place stays at the new values when the model rolls back, so the ' +
@@ -23,7 +24,9 @@ export default defineRule({
     fix: 'Generate the ConfigMap with a hash suffix (kustomize configMapGenerator) or a version in its name, and set immutable: true.',
   },
   check({ service, report }) {
-    const used = new Set(service.workloads.filter(isServingWorkload).flatMap((w) => [...referencedConfigNames(w)]));
+    const used = new Set(
+      service.workloads.filter(isServingWorkload).flatMap((w) => [...referencedConfigNames(w)]),
+    );
     for (const configMap of service.ofKind('ConfigMap')) {
       if (!used.has(`ConfigMap/${configMap.name}`)) continue;
       if (asRecord(configMap.raw).immutable === true || HASHED_NAME.test(configMap.name)) continue;

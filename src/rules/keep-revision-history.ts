@@ -7,7 +7,8 @@ export default defineRule({
   section: 'rollout',
   kinds: ['Deployment', 'Rollout'],
   docs: {
-    summary: 'Deployments keep old ReplicaSets (revisionHistoryLimit is not 0), so there is something to roll back to.',
+    summary:
+      'Deployments keep old ReplicaSets (revisionHistoryLimit is not 0), so there is something to roll back to.',
     why:
       'revisionHistoryLimit: 0 deletes the previous ReplicaSet as soon as a rollout completes. `kubectl rollout ' +
       'undo` and `mlready rollback` then have no revision to return to, and the only way back to the last good ' +
@@ -17,7 +18,11 @@ export default defineRule({
   check({ service, report }) {
     for (const workload of service.ofKind('Deployment', 'Rollout')) {
       if (getPath(workload.raw, ['spec', 'revisionHistoryLimit']) === 0) {
-        report({ object: workload, path: ['spec', 'revisionHistoryLimit'], message: `${workload.ref} keeps no old ReplicaSets (revisionHistoryLimit: 0): nothing to roll back to` });
+        report({
+          object: workload,
+          path: ['spec', 'revisionHistoryLimit'],
+          message: `${workload.ref} keeps no old ReplicaSets (revisionHistoryLimit: 0): nothing to roll back to`,
+        });
       }
     }
   },

@@ -24,12 +24,22 @@ export default defineRule({
       const runtime = runtimeOf(service, ref);
       const at = [...ref.path, 'livenessProbe', liveness.handler];
       if (readiness && sameEndpoint(liveness, readiness)) {
-        report({ object: ref.workload, path: at, message: `${ref.label} liveness and readiness both call ${describeProbe(liveness)}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessHint(runtime.readyPaths, runtime.livenessHint)}; liveness: ${runtime.livenessHint})` });
+        report({
+          object: ref.workload,
+          path: at,
+          message: `${ref.label} liveness and readiness both call ${describeProbe(liveness)}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessHint(runtime.readyPaths, runtime.livenessHint)}; liveness: ${runtime.livenessHint})`,
+        });
         continue;
       }
-      const ready = readyPathsFor(service, runtime).filter((p) => !(runtime.id === 'vllm' && p === '/health'));
+      const ready = readyPathsFor(service, runtime).filter(
+        (p) => !(runtime.id === 'vllm' && p === '/health'),
+      );
       if (liveness.handler === 'httpGet' && ready.length > 0 && matchesPath(liveness.path ?? '/', ready)) {
-        report({ object: ref.workload, path: [...at, 'path'], message: `${ref.label} liveness calls the model-ready endpoint ${liveness.path}; a busy model gets restarted (liveness: ${runtime.livenessHint})` });
+        report({
+          object: ref.workload,
+          path: [...at, 'path'],
+          message: `${ref.label} liveness calls the model-ready endpoint ${liveness.path}; a busy model gets restarted (liveness: ${runtime.livenessHint})`,
+        });
       }
     }
   },

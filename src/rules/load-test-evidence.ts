@@ -11,7 +11,8 @@ export default defineRule({
   section: 'resources',
   kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'InferenceService'],
   docs: {
-    summary: 'A recent, passing load-test report (mlready loadtest --save) for this image and model version proves the resource limits, with peak memory under the limit.',
+    summary:
+      'A recent, passing load-test report (mlready loadtest --save) for this image and model version proves the resource limits, with peak memory under the limit.',
     why:
       'Limits guessed in a notebook fail at the first traffic peak: OOM kills under long prompts, latency past the ' +
       'SLO at the batch size production sends. A report proves the limits for the version you ship, and only while ' +
@@ -25,30 +26,58 @@ export default defineRule({
     const name = manifest.name;
     const version = manifest.manifest.spec.model.version;
     for (const loaded of evidence.loadtests.filter((l) => l.error)) {
-      report({ object: manifest, path: ['metadata', 'name'], message: `${loaded.file} is not a valid load-test report: ${loaded.error}` });
+      report({
+        object: manifest,
+        path: ['metadata', 'name'],
+        message: `${loaded.file} is not a valid load-test report: ${loaded.error}`,
+      });
     }
-    const reports = evidence.loadtests.flatMap((l) => (l.report ? [{ file: l.file, report: l.report }] : []))
+    const reports = evidence.loadtests
+      .flatMap((l) => (l.report ? [{ file: l.file, report: l.report }] : []))
       .filter(({ report: r }) => (r.service ?? name) === name)
       .sort((a, b) => Date.parse(b.report.startedAt) - Date.parse(a.report.startedAt));
     const latest = reports[0];
     if (!latest) {
-      report({ object: manifest, path: ['metadata', 'name'], message: `resource limits not proven under load: no load-test report for ${name} in .mlready/loadtest/` });
+      report({
+        object: manifest,
+        path: ['metadata', 'name'],
+        message: `resource limits not proven under load: no load-test report for ${name} in .mlready/loadtest/`,
+      });
       return;
     }
     const { file, report: r } = latest;
     const problems: string[] = [];
     if (r.model.version !== version) problems.push(`tested model version ${r.model.version}, not ${version}`);
-    const image = manifest.manifest.spec.serving.image ?? asString(servingContainers(service)[0]?.container.image);
-    if (r.image !== undefined && image !== undefined && r.image !== image) problems.push(`tested image ${r.image}, not ${image}`);
+    const image =
+      manifest.manifest.spec.serving.image ?? asString(servingContainers(service)[0]?.container.image);
+    if (r.image !== undefined && image !== undefined && r.image !== image)
+      problems.push(`tested image ${r.image}, not ${image}`);
     const ageDays = (now.getTime() - Date.parse(r.startedAt)) / DAY_MS;
-    if (ageDays > evidence.maxAgeDays) problems.push(`is ${Math.floor(ageDays)} days old (limit ${evidence.maxAgeDays})`);
-    if (!r.slo.passed) problems.push(`failed its SLO (${(r.slo.checks ?? []).filter((c) => !c.passed).map((c) => c.expression).join(', ') || 'see the report'})`);
-    const limit = parseQuantity(asRecord(asRecord(servingContainers(service)[0]?.container.resources).limits).memory);
+    if (ageDays > evidence.maxAgeDays)
+      problems.push(`is ${Math.floor(ageDays)} days old (limit ${evidence.maxAgeDays})`);
+    if (!r.slo.passed)
+      problems.push(
+        `failed its SLO (${
+          (r.slo.checks ?? [])
+            .filter((c) => !c.passed)
+            .map((c) => c.expression)
+            .join(', ') || 'see the report'
+        })`,
+      );
+    const limit = parseQuantity(
+      asRecord(asRecord(servingContainers(service)[0]?.container.resources).limits).memory,
+    );
     if (r.peak.memoryBytes !== undefined && limit !== undefined && r.peak.memoryBytes >= limit) {
-      problems.push(`peaked at ${formatBytes(r.peak.memoryBytes)} memory, at or above the ${formatBytes(limit)} limit`);
+      problems.push(
+        `peaked at ${formatBytes(r.peak.memoryBytes)} memory, at or above the ${formatBytes(limit)} limit`,
+      );
     }
     for (const problem of problems) {
-      report({ object: manifest, path: ['metadata', 'name'], message: `load-test report ${file} ${problem}` });
+      report({
+        object: manifest,
+        path: ['metadata', 'name'],
+        message: `load-test report ${file} ${problem}`,
+      });
     }
   },
 });

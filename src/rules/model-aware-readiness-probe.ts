@@ -9,7 +9,8 @@ export default defineRule({
   section: 'health',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: "Readiness probes call the runtime's model-ready endpoint (httpGet or grpc), not a TCP port or a file.",
+    summary:
+      "Readiness probes call the runtime's model-ready endpoint (httpGet or grpc), not a TCP port or a file.",
     why:
       'A TCP probe passes as soon as the server binds its port, minutes before the weights are on the GPU; ' +
       '`exec: cat /tmp/ready` proves a file exists. Traffic then reaches pods that answer 503, and a rolling update ' +
@@ -24,18 +25,37 @@ export default defineRule({
       const probe = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
       const expected = readyPathsFor(service, runtime);
-      const wanted = expected.length > 0 ? `httpGet ${expected.join(' or ')}` : 'an httpGet or grpc endpoint that answers only once the model is loaded';
+      const wanted =
+        expected.length > 0
+          ? `httpGet ${expected.join(' or ')}`
+          : 'an httpGet or grpc endpoint that answers only once the model is loaded';
       if (!probe) {
         if (ref.workload.kind === 'InferenceService') {
-          report({ object: ref.workload, path: [...ref.path], message: `${ref.label} declares no readinessProbe, so KServe injects a TCP probe that passes before the model loads; use ${wanted}` });
+          report({
+            object: ref.workload,
+            path: [...ref.path],
+            message: `${ref.label} declares no readinessProbe, so KServe injects a TCP probe that passes before the model loads; use ${wanted}`,
+          });
         }
         continue; // require-readiness-probe reports missing probes elsewhere
       }
       const at = [...ref.path, 'readinessProbe', probe.handler];
       if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
-        report({ object: ref.workload, path: at, message: `${ref.label} readiness is ${describeProbe(probe)}, which passes before the ${runtime.title} model is loaded; use ${wanted}` });
-      } else if (probe.handler === 'httpGet' && expected.length > 0 && !matchesPath(probe.path ?? '/', expected)) {
-        report({ object: ref.workload, path: [...at, 'path'], message: `${ref.label} readiness calls ${probe.path}, which is not a ${runtime.title} model-ready endpoint; use ${wanted}` });
+        report({
+          object: ref.workload,
+          path: at,
+          message: `${ref.label} readiness is ${describeProbe(probe)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
+        });
+      } else if (
+        probe.handler === 'httpGet' &&
+        expected.length > 0 &&
+        !matchesPath(probe.path ?? '/', expected)
+      ) {
+        report({
+          object: ref.workload,
+          path: [...at, 'path'],
+          message: `${ref.label} readiness calls ${probe.path}, which is not a ${runtime.title} model-ready endpoint; use ${wanted}`,
+        });
       }
     }
   },

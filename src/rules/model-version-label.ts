@@ -9,7 +9,8 @@ export default defineRule({
   section: 'lineage',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: "Serving pods carry the model version (mlready.dev/model-version or app.kubernetes.io/version), equal to the manifest's model.version.",
+    summary:
+      "Serving pods carry the model version (mlready.dev/model-version or app.kubernetes.io/version), equal to the manifest's model.version.",
     why:
       'During an incident the first question is "which model is serving?". A version label answers it from ' +
       'kubectl, from every metric and log line (Prometheus keeps pod labels), and lets canary analysis compare ' +
@@ -21,14 +22,28 @@ export default defineRule({
     for (const workload of service.workloads.filter(isServingWorkload)) {
       const template = podTemplateOf(workload);
       if (!template) continue;
-      const found = VERSION_LABELS.map((key) => [key, template.labels[key]] as const).filter(([, v]) => v !== undefined);
+      const found = VERSION_LABELS.map((key) => [key, template.labels[key]] as const).filter(
+        ([, v]) => v !== undefined,
+      );
       if (found.length === 0) {
-        report({ object: workload, path: [...template.metadataPath], message: `the pods of ${workload.ref} carry no model version label (${VERSION_LABELS.join(' or ')})` });
+        report({
+          object: workload,
+          path: [...template.metadataPath],
+          message: `the pods of ${workload.ref} carry no model version label (${VERSION_LABELS.join(' or ')})`,
+        });
         continue;
       }
       for (const [key, value] of found) {
-        if (version !== undefined && value !== version && !(key === 'app.kubernetes.io/version' && found.length > 1)) {
-          report({ object: workload, path: [...template.metadataPath, 'labels', key], message: `the pods of ${workload.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}` });
+        if (
+          version !== undefined &&
+          value !== version &&
+          !(key === 'app.kubernetes.io/version' && found.length > 1)
+        ) {
+          report({
+            object: workload,
+            path: [...template.metadataPath, 'labels', key],
+            message: `the pods of ${workload.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}`,
+          });
         }
       }
     }

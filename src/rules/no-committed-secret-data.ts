@@ -18,7 +18,11 @@ export default defineRule({
       for (const field of ['data', 'stringData'] as const) {
         const keys = Object.keys(asRecord(secret.raw[field]));
         if (keys.length > 0) {
-          report({ object: secret, path: [field], message: `${secret.ref} commits ${field} (${keys.join(', ')}); values not shown` });
+          report({
+            object: secret,
+            path: [field],
+            message: `${secret.ref} commits ${field} (${keys.join(', ')}); values not shown`,
+          });
         }
       }
     }

@@ -7,7 +7,16 @@ export default defineRule({
   id: 'no-floating-image-tag',
   severity: 'error',
   section: 'rollout',
-  kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService'],
+  kinds: [
+    'ModelService',
+    'Deployment',
+    'StatefulSet',
+    'Rollout',
+    'Pod',
+    'Job',
+    'CronJob',
+    'InferenceService',
+  ],
   docs: {
     summary: 'Images are pinned to a version tag or a digest, never latest, main, stable or no tag at all.',
     why:
@@ -21,14 +30,24 @@ export default defineRule({
     const manifestImage = manifest?.manifest.spec.serving.image;
     if (manifest && manifestImage) {
       const reason = floatingReason(manifestImage);
-      if (reason) report({ object: manifest, path: ['spec', 'serving', 'image'], message: `mlready.yaml serving.image "${manifestImage}" ${reason}` });
+      if (reason)
+        report({
+          object: manifest,
+          path: ['spec', 'serving', 'image'],
+          message: `mlready.yaml serving.image "${manifestImage}" ${reason}`,
+        });
     }
     for (const workload of service.workloads) {
       for (const ref of containersOf(workload, { init: true })) {
         const image = asString(ref.container.image);
         if (image === undefined) continue;
         const reason = floatingReason(image);
-        if (reason) report({ object: workload, path: [...ref.path, 'image'], message: `${ref.label} image "${image}" ${reason}` });
+        if (reason)
+          report({
+            object: workload,
+            path: [...ref.path, 'image'],
+            message: `${ref.label} image "${image}" ${reason}`,
+          });
       }
     }
   },

@@ -8,12 +8,24 @@ export default defineRule({
   id: 'no-literal-secrets',
   severity: 'error',
   section: 'security',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService', 'ConfigMap', 'HelmValues', 'ModelService'],
+  kinds: [
+    'Deployment',
+    'StatefulSet',
+    'Rollout',
+    'Pod',
+    'Job',
+    'CronJob',
+    'InferenceService',
+    'ConfigMap',
+    'HelmValues',
+    'ModelService',
+  ],
   docs: {
-    summary: 'No literal credentials in env values, args, commands, ConfigMaps, Helm values files or mlready.yaml.',
+    summary:
+      'No literal credentials in env values, args, commands, ConfigMaps, Helm values files or mlready.yaml.',
     why:
       'A Hugging Face token in a Deployment is in git history, in every CI log that prints the manifest, in ' +
-      '`kubectl get -o yaml` for anyone with read access, and in the model registry\'s copy of the chart. Model ' +
+      "`kubectl get -o yaml` for anyone with read access, and in the model registry's copy of the chart. Model " +
       'services hold valuable tokens (gated weights, paid APIs, object stores with the training data). ' +
       'Detected: names containing TOKEN, KEY, PASSWORD, SECRET or CREDENTIAL with a literal value; known formats ' +
       '(hf_…, sk-…, AKIA…, ghp_…, PEM private keys); long high-entropy strings. Values are always shown redacted.',
@@ -22,7 +34,12 @@ export default defineRule({
   check({ service, report }) {
     const found = (object: K8sObject, path: YamlPath, where: string, value: string, name?: string) => {
       const secret = detectSecret(value, name);
-      if (secret) report({ object, path, message: `${where} holds ${secret.kind} (${secret.redacted})` } satisfies Report);
+      if (secret)
+        report({
+          object,
+          path,
+          message: `${where} holds ${secret.kind} (${secret.redacted})`,
+        } satisfies Report);
     };
     for (const workload of service.workloads) {
       for (const ref of containersOf(workload, { init: true })) {
@@ -30,7 +47,8 @@ export default defineRule({
           const env = asRecord(e);
           const value = asString(env.value);
           const name = asString(env.name) ?? '';
-          if (value !== undefined) found(workload, [...ref.path, 'env', i, 'value'], `${ref.label} env ${name}`, value, name);
+          if (value !== undefined)
+            found(workload, [...ref.path, 'env', i, 'value'], `${ref.label} env ${name}`, value, name);
         });
         for (const field of ['command', 'args'] as const) {
           const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
@@ -39,14 +57,21 @@ export default defineRule({
             const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
             const name = flag?.[1] ?? previous?.[1];
             const value = flag?.[2] ?? arg;
-            found(workload, [...ref.path, field, i], `${ref.label} ${field}[${i}]`, value, name?.replace(/-/g, '_'));
+            found(
+              workload,
+              [...ref.path, field, i],
+              `${ref.label} ${field}[${i}]`,
+              value,
+              name?.replace(/-/g, '_'),
+            );
           });
         }
       }
     }
     for (const configMap of service.ofKind('ConfigMap')) {
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
-        if (typeof value === 'string') found(configMap, ['data', key], `${configMap.ref} key ${key}`, value, key);
+        if (typeof value === 'string')
+          found(configMap, ['data', key], `${configMap.ref} key ${key}`, value, key);
       }
     }
     const walk = (object: K8sObject, value: unknown, path: (string | number)[], label: string) => {
@@ -54,9 +79,11 @@ export default defineRule({
         const key = path[path.length - 1];
         found(object, path, `${label} ${path.join('.')}`, value, typeof key === 'string' ? key : undefined);
       } else if (Array.isArray(value)) value.forEach((v, i) => walk(object, v, [...path, i], label));
-      else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walk(object, v, [...path, k], label);
+      else if (isRecord(value))
+        for (const [k, v] of Object.entries(value)) walk(object, v, [...path, k], label);
     };
-    for (const values of service.ofKind('HelmValues')) walk(values, values.raw, [], `Helm values ${values.name}`);
+    for (const values of service.ofKind('HelmValues'))
+      walk(values, values.raw, [], `Helm values ${values.name}`);
     if (service.manifest) walk(service.manifest, service.manifest.raw, [], 'mlready.yaml');
   },
 });

@@ -14,8 +14,14 @@ const REMOVED: Record<string, { replacement: string; removedIn: string }> = {
   'extensions/v1beta1 Ingress': { replacement: 'networking.k8s.io/v1', removedIn: '1.22' },
   'networking.k8s.io/v1beta1 Ingress': { replacement: 'networking.k8s.io/v1', removedIn: '1.22' },
   'extensions/v1beta1 NetworkPolicy': { replacement: 'networking.k8s.io/v1', removedIn: '1.16' },
-  'serving.kubeflow.org/v1alpha2 InferenceService': { replacement: 'serving.kserve.io/v1beta1', removedIn: 'KServe 0.7' },
-  'serving.kubeflow.org/v1beta1 InferenceService': { replacement: 'serving.kserve.io/v1beta1', removedIn: 'KServe 0.7' },
+  'serving.kubeflow.org/v1alpha2 InferenceService': {
+    replacement: 'serving.kserve.io/v1beta1',
+    removedIn: 'KServe 0.7',
+  },
+  'serving.kubeflow.org/v1beta1 InferenceService': {
+    replacement: 'serving.kserve.io/v1beta1',
+    removedIn: 'KServe 0.7',
+  },
   'keda.k8s.io/v1alpha1 ScaledObject': { replacement: 'keda.sh/v1alpha1', removedIn: 'KEDA 2.0' },
 };
 
@@ -23,7 +29,17 @@ export default defineRule({
   id: 'no-removed-api-version',
   severity: 'error',
   section: 'scaling',
-  kinds: ['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CronJob', 'Deployment', 'StatefulSet', 'Ingress', 'NetworkPolicy', 'InferenceService', 'ScaledObject'],
+  kinds: [
+    'HorizontalPodAutoscaler',
+    'PodDisruptionBudget',
+    'CronJob',
+    'Deployment',
+    'StatefulSet',
+    'Ingress',
+    'NetworkPolicy',
+    'InferenceService',
+    'ScaledObject',
+  ],
   docs: {
     summary: 'Objects use API versions the cluster still serves (autoscaling/v2, policy/v1, apps/v1, …).',
     why:
@@ -35,7 +51,11 @@ export default defineRule({
     for (const object of service.objects) {
       const removed = REMOVED[`${object.apiVersion} ${object.kind}`];
       if (removed) {
-        report({ object, path: ['apiVersion'], message: `${object.ref} uses ${object.apiVersion}, removed in ${removed.removedIn}; use ${removed.replacement}` });
+        report({
+          object,
+          path: ['apiVersion'],
+          message: `${object.ref} uses ${object.apiVersion}, removed in ${removed.removedIn}; use ${removed.replacement}`,
+        });
       }
     }
   },

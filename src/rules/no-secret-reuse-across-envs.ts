@@ -49,9 +49,14 @@ function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]>
   const uses = new Map<string, SecretUse[]>();
   for (const service of services) {
     for (const workload of service.workloads) {
-      const names = new Set([...referencedConfigNames(workload)].filter((r) => r.startsWith('Secret/')).map((r) => r.slice('Secret/'.length)));
+      const names = new Set(
+        [...referencedConfigNames(workload)]
+          .filter((r) => r.startsWith('Secret/'))
+          .map((r) => r.slice('Secret/'.length)),
+      );
       for (const ref of containersOf(workload, { init: true })) {
-        for (const pull of asArray(ref.template.spec.imagePullSecrets)) names.delete(asString(asRecord(pull).name) ?? '');
+        for (const pull of asArray(ref.template.spec.imagePullSecrets))
+          names.delete(asString(asRecord(pull).name) ?? '');
       }
       // The environment: the namespace when there is one, else the overlay directory.
       const environment = workload.namespace ?? dirname(workload.source.file);

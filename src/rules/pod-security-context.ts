@@ -12,7 +12,8 @@ export default defineRule({
   section: 'security',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: 'Serving containers run as non-root, without privilege escalation, and with a read-only root filesystem where the runtime allows it.',
+    summary:
+      'Serving containers run as non-root, without privilege escalation, and with a read-only root filesystem where the runtime allows it.',
     why:
       'Model servers parse untrusted input (images, audio, pickled tensors, prompts that drive tools) with large ' +
       'native libraries. Running them as root with privilege escalation turns one parser bug into a node compromise, ' +
@@ -28,9 +29,17 @@ export default defineRule({
       const missing: string[] = [];
       if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) missing.push('runAsNonRoot: true');
       if (ctx.allowPrivilegeEscalation !== false) missing.push('allowPrivilegeEscalation: false');
-      if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true) missing.push('readOnlyRootFilesystem: true');
+      if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true)
+        missing.push('readOnlyRootFilesystem: true');
       if (missing.length > 0) {
-        report({ object: ref.workload, path: ref.container.securityContext === undefined ? [...ref.path, 'name'] : [...ref.path, 'securityContext'], message: `${ref.label} does not set ${missing.join(', ')}` });
+        report({
+          object: ref.workload,
+          path:
+            ref.container.securityContext === undefined
+              ? [...ref.path, 'name']
+              : [...ref.path, 'securityContext'],
+          message: `${ref.label} does not set ${missing.join(', ')}`,
+        });
       }
     }
   },

@@ -10,12 +10,13 @@ export default defineRule({
   section: 'health',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: 'Every probe targets a port the container declares (by name, or by number when the container lists its ports).',
+    summary:
+      'Every probe targets a port the container declares (by name, or by number when the container lists its ports).',
     why:
       'A probe on a port nobody listens on fails forever: a readiness probe keeps every pod out of rotation, a ' +
       'liveness probe restarts them in a loop. It happens after a port rename (http → metrics) or copying a probe ' +
       'from another runtime (8000 for vLLM, 8080 for TorchServe, 80 for TGI).',
-    fix: 'Point the probe at a declared port name (port: http) or add the port to the container\'s ports list.',
+    fix: "Point the probe at a declared port name (port: http) or add the port to the container's ports list.",
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
@@ -26,10 +27,18 @@ export default defineRule({
         const path = [...ref.path, kind, probe.handler, 'port'];
         if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
           if (!names.has(probe.port)) {
-            report({ object: ref.workload, path, message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${names.size ? ` (declared: ${[...names].join(', ')})` : ''}` });
+            report({
+              object: ref.workload,
+              path,
+              message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${names.size ? ` (declared: ${[...names].join(', ')})` : ''}`,
+            });
           }
         } else if (numbers.size > 0 && !numbers.has(Number(probe.port))) {
-          report({ object: ref.workload, path, message: `${ref.label} ${kind} uses port ${String(probe.port)}, but the container listens on ${[...numbers].join(', ')}` });
+          report({
+            object: ref.workload,
+            path,
+            message: `${ref.label} ${kind} uses port ${String(probe.port)}, but the container listens on ${[...numbers].join(', ')}`,
+          });
         }
       }
     }

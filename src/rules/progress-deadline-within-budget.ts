@@ -9,7 +9,8 @@ export default defineRule({
   section: 'rollout',
   kinds: ['Deployment'],
   docs: {
-    summary: 'progressDeadlineSeconds is not longer than the rollback budget, so a stuck rollout is declared failed in time.',
+    summary:
+      'progressDeadlineSeconds is not longer than the rollback budget, so a stuck rollout is declared failed in time.',
     why:
       'Tools that wait for a rollout (kubectl rollout status, Argo CD, mlready deploy without its fast checks) only ' +
       'give up at the progress deadline, 600 s by default. A deadline longer than the rollback budget means the ' +

@@ -8,9 +8,17 @@ export default defineRule({
   id: 'replica-bounds',
   severity: 'error',
   section: 'scaling',
-  kinds: ['HorizontalPodAutoscaler', 'ScaledObject', 'InferenceService', 'Deployment', 'StatefulSet', 'Rollout'],
+  kinds: [
+    'HorizontalPodAutoscaler',
+    'ScaledObject',
+    'InferenceService',
+    'Deployment',
+    'StatefulSet',
+    'Rollout',
+  ],
   docs: {
-    summary: 'At least minReplicas (default 2) serve at all times, maxReplicas is above the minimum, scale-to-zero is deliberate, and Deployments leave replicas to their HPA.',
+    summary:
+      'At least minReplicas (default 2) serve at all times, maxReplicas is above the minimum, scale-to-zero is deliberate, and Deployments leave replicas to their HPA.',
     why:
       'One replica means every node drain, OOM kill and rollout is an outage. maxReplicas equal to minReplicas is ' +
       'an autoscaler that cannot scale. KEDA minReplicaCount: 0 makes the first request after idle wait for a full ' +
@@ -23,17 +31,46 @@ export default defineRule({
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
     const load = expectedLoadSeconds(service, runtimeOf(service));
     for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject', 'InferenceService')) {
-      const [minKey, maxKey, base] = scaler.kind === 'ScaledObject' ? ['minReplicaCount', 'maxReplicaCount', ['spec']] : scaler.kind === 'InferenceService' ? ['minReplicas', 'maxReplicas', ['spec', 'predictor']] : ['minReplicas', 'maxReplicas', ['spec']];
+      const [minKey, maxKey, base] =
+        scaler.kind === 'ScaledObject'
+          ? ['minReplicaCount', 'maxReplicaCount', ['spec']]
+          : scaler.kind === 'InferenceService'
+            ? ['minReplicas', 'maxReplicas', ['spec', 'predictor']]
+            : ['minReplicas', 'maxReplicas', ['spec']];
       const minValue = getPath(scaler.raw, [...base, minKey]);
       const maxValue = getPath(scaler.raw, [...base, maxKey]);
-      const min = typeof minValue === 'number' ? minValue : scaler.kind === 'InferenceService' ? 1 : scaler.kind === 'ScaledObject' ? 0 : 1;
+      const min =
+        typeof minValue === 'number'
+          ? minValue
+          : scaler.kind === 'InferenceService'
+            ? 1
+            : scaler.kind === 'ScaledObject'
+              ? 0
+              : 1;
       if (min === 0 && scaler.kind !== 'HorizontalPodAutoscaler') {
-        report({ object: scaler, path: typeof minValue === 'number' ? [...base, minKey] : base, message: `${scaler.ref} scales to zero: the first request after idle waits for a cold start (~${formatDuration(load.seconds)} model load, ${load.source})`, severity: 'warning' });
+        report({
+          object: scaler,
+          path: typeof minValue === 'number' ? [...base, minKey] : base,
+          message: `${scaler.ref} scales to zero: the first request after idle waits for a cold start (~${formatDuration(load.seconds)} model load, ${load.source})`,
+          severity: 'warning',
+        });
       } else if (min < floor) {
-        report({ object: scaler, path: typeof minValue === 'number' ? [...base, minKey] : base, message: `${scaler.ref} allows ${min} replica${min === 1 ? '' : 's'}${typeof minValue === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash` });
+        report({
+          object: scaler,
+          path: typeof minValue === 'number' ? [...base, minKey] : base,
+          message: `${scaler.ref} allows ${min} replica${min === 1 ? '' : 's'}${typeof minValue === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash`,
+        });
       }
-      if (typeof maxValue === 'number' && maxValue <= Math.max(min, 1) && !(scaler.kind === 'ScaledObject' && maxValue > 1)) {
-        report({ object: scaler, path: [...base, maxKey], message: `${scaler.ref} has maxReplicas ${maxValue}, not above the minimum ${Math.max(min, 1)}: it cannot scale` });
+      if (
+        typeof maxValue === 'number' &&
+        maxValue <= Math.max(min, 1) &&
+        !(scaler.kind === 'ScaledObject' && maxValue > 1)
+      ) {
+        report({
+          object: scaler,
+          path: [...base, maxKey],
+          message: `${scaler.ref} has maxReplicas ${maxValue}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
+        });
       }
     }
     for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
@@ -41,13 +78,25 @@ export default defineRule({
       const replicas = getPath(workload.raw, ['spec', 'replicas']);
       const count = typeof replicas === 'number' ? replicas : 1;
       if (count < floor) {
-        report({ object: workload, path: typeof replicas === 'number' ? ['spec', 'replicas'] : ['spec'], message: `${workload.ref} runs ${count} replica${count === 1 ? '' : 's'}${typeof replicas === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash` });
+        report({
+          object: workload,
+          path: typeof replicas === 'number' ? ['spec', 'replicas'] : ['spec'],
+          message: `${workload.ref} runs ${count} replica${count === 1 ? '' : 's'}${typeof replicas === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash`,
+        });
       }
     }
     for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
-      const scalers = autoscalersOf(service, workload).map((s) => s.ref).join(' and ');
+      const scalers = autoscalersOf(service, workload)
+        .map((s) => s.ref)
+        .join(' and ');
       if (scalers && typeof getPath(workload.raw, ['spec', 'replicas']) === 'number') {
-        report({ object: workload, path: ['spec', 'replicas'], message: `${workload.ref} sets replicas while ${scalers} manage${scalers.includes(' and ') ? '' : 's'} them: every apply resets the scale`, severity: 'warning', fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.' });
+        report({
+          object: workload,
+          path: ['spec', 'replicas'],
+          message: `${workload.ref} sets replicas while ${scalers} manage${scalers.includes(' and ') ? '' : 's'} them: every apply resets the scale`,
+          severity: 'warning',
+          fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.',
+        });
       }
     }
   },

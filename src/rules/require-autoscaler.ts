@@ -8,7 +8,8 @@ export default defineRule({
   section: 'scaling',
   kinds: ['HorizontalPodAutoscaler', 'ScaledObject', 'Deployment', 'StatefulSet', 'Rollout'],
   docs: {
-    summary: 'An HPA or KEDA ScaledObject targets each serving workload, and every autoscaler targets a workload that exists.',
+    summary:
+      'An HPA or KEDA ScaledObject targets each serving workload, and every autoscaler targets a workload that exists.',
     why:
       'Inference load follows users, not deploy days. A fixed replica count is either paying for idle GPUs at night ' +
       'or queueing requests past the SLO at noon. An autoscaler whose scaleTargetRef names nothing (a renamed ' +
@@ -21,12 +22,21 @@ export default defineRule({
       const kind = asString(target.kind) ?? 'Deployment';
       const name = asString(target.name);
       if (!service.workloads.some((w) => w.kind === kind && w.name === name)) {
-        report({ object: scaler, path: ['spec', 'scaleTargetRef', 'name'], message: `${scaler.ref} targets ${kind}/${name ?? '(none)'}, which is not in the model service`, severity: 'error' });
+        report({
+          object: scaler,
+          path: ['spec', 'scaleTargetRef', 'name'],
+          message: `${scaler.ref} targets ${kind}/${name ?? '(none)'}, which is not in the model service`,
+          severity: 'error',
+        });
       }
     }
     for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
       if (autoscalersOf(service, workload).length === 0) {
-        report({ object: workload, path: ['metadata', 'name'], message: `${workload.ref} has no HorizontalPodAutoscaler or KEDA ScaledObject` });
+        report({
+          object: workload,
+          path: ['metadata', 'name'],
+          message: `${workload.ref} has no HorizontalPodAutoscaler or KEDA ScaledObject`,
+        });
       }
     }
   },

@@ -9,7 +9,8 @@ export default defineRule({
   section: 'resources',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService'],
   docs: {
-    summary: 'Every container sets CPU and memory requests and limits, and the memory limit is not below the request.',
+    summary:
+      'Every container sets CPU and memory requests and limits, and the memory limit is not below the request.',
     why:
       'Without requests the scheduler packs model servers onto nodes that cannot hold them; without a memory limit one ' +
       'leaking or oversized batch takes the node down with it (and every other model on it). Model servers grow with ' +
@@ -25,13 +26,18 @@ export default defineRule({
         const requests = asRecord(resources.requests);
         const limits = asRecord(resources.limits);
         const missing: string[] = [];
-        for (const [section, values] of [['request', requests], ['limit', limits]] as const) {
+        for (const [section, values] of [
+          ['request', requests],
+          ['limit', limits],
+        ] as const) {
           for (const resource of ['cpu', 'memory'] as const) {
-            if (values[resource] === undefined || values[resource] === null || values[resource] === '') missing.push(`${resource} ${section}`);
+            if (values[resource] === undefined || values[resource] === null || values[resource] === '')
+              missing.push(`${resource} ${section}`);
           }
         }
         if (missing.length > 0) {
-          const path = ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'];
+          const path =
+            ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'];
           report({ object: workload, path, message: `${ref.label} has no ${joinList(missing)}` });
         }
         const requestMemory = parseQuantity(requests.memory);

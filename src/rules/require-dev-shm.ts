@@ -10,9 +10,10 @@ export default defineRule({
   section: 'resources',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
   docs: {
-    summary: 'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton, multi-worker TorchServe) mount /dev/shm as an in-memory emptyDir.',
+    summary:
+      'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton, multi-worker TorchServe) mount /dev/shm as an in-memory emptyDir.',
     why:
-      'Containers get a 64 MB /dev/shm. NCCL (tensor parallelism), Triton\'s Python backend and TorchServe workers pass ' +
+      "Containers get a 64 MB /dev/shm. NCCL (tensor parallelism), Triton's Python backend and TorchServe workers pass " +
       'tensors through shared memory, so the server dies with "Bus error" or NCCL errors under the first real batch, ' +
       'never in a smoke test.',
     fix: 'Add a volume `emptyDir: { medium: Memory, sizeLimit: 8Gi }` and mount it at /dev/shm in the serving container.',
@@ -20,18 +21,35 @@ export default defineRule({
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
       if (ref.workload.kind === 'InferenceService') continue;
-      const reason = multiProcessReason(ref, runtimeOf(service, ref).id, service.manifest?.manifest.spec.serving.tensorParallel);
+      const reason = multiProcessReason(
+        ref,
+        runtimeOf(service, ref).id,
+        service.manifest?.manifest.spec.serving.tensorParallel,
+      );
       if (!reason) continue;
       if (!mountsMemoryShm(ref)) {
-        report({ object: ref.workload, path: [...ref.path, 'name'], message: `${ref.label} ${reason} but does not mount an emptyDir with medium Memory at /dev/shm` });
+        report({
+          object: ref.workload,
+          path: [...ref.path, 'name'],
+          message: `${ref.label} ${reason} but does not mount an emptyDir with medium Memory at /dev/shm`,
+        });
       }
     }
   },
 });
 
-function multiProcessReason(ref: ContainerRef, runtime: string, tensorParallel: number | undefined): string | undefined {
+function multiProcessReason(
+  ref: ContainerRef,
+  runtime: string,
+  tensorParallel: number | undefined,
+): string | undefined {
   const args = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
-  const env = Object.fromEntries(asArray(ref.container.env).map((e) => [asString(asRecord(e).name) ?? '', asString(asRecord(e).value) ?? '']));
+  const env = Object.fromEntries(
+    asArray(ref.container.env).map((e) => [
+      asString(asRecord(e).name) ?? '',
+      asString(asRecord(e).value) ?? '',
+    ]),
+  );
   const flag = (names: string[]) => {
     for (const name of names) {
       const m = new RegExp(`${name}[= ](\\d+)`).exec(args);
@@ -45,10 +63,12 @@ function multiProcessReason(ref: ContainerRef, runtime: string, tensorParallel: 
     if (tp * pp > 1) return `runs vLLM on ${tp * pp} GPUs (tensor/pipeline parallel)`;
   }
   if (runtime === 'tgi') {
-    const shards = flag(['--num-shard']) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
+    const shards =
+      flag(['--num-shard']) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
     if (shards > 1) return `shards TGI over ${shards} GPUs`;
   }
-  if (runtime === 'triton') return 'runs Triton (Python backend and ensembles exchange tensors through shared memory)';
+  if (runtime === 'triton')
+    return 'runs Triton (Python backend and ensembles exchange tensors through shared memory)';
   if (runtime === 'torchserve') {
     const workers = env.TS_DEFAULT_WORKERS_PER_MODEL ? Number(env.TS_DEFAULT_WORKERS_PER_MODEL) : undefined;
     if (workers === undefined || workers > 1) return 'runs TorchServe with several worker processes';
@@ -57,8 +77,12 @@ function multiProcessReason(ref: ContainerRef, runtime: string, tensorParallel: 
 }
 
 function mountsMemoryShm(ref: ContainerRef): boolean {
-  const mount = asArray(ref.container.volumeMounts).map(asRecord).find((m) => m.mountPath === '/dev/shm');
+  const mount = asArray(ref.container.volumeMounts)
+    .map(asRecord)
+    .find((m) => m.mountPath === '/dev/shm');
   if (!mount) return false;
-  const volume = asArray(ref.template.spec.volumes).map(asRecord).find((v) => v.name === mount.name);
+  const volume = asArray(ref.template.spec.volumes)
+    .map(asRecord)
+    .find((v) => v.name === mount.name);
   return asString(asRecord(volume?.emptyDir).medium) === 'Memory';
 }

@@ -2,14 +2,14 @@ import { driftDefaultsFor } from '../manifest/types.js';
 import { defineRule } from './rule.js';
 import { mentionsMetric, metricName, promRulesOf, thresholdOf } from './support/prometheus.js';
 
-
 export default defineRule({
   id: 'require-drift-detection',
   severity: 'warning',
   section: 'drift',
   kinds: ['ModelService', 'PrometheusRule'],
   docs: {
-    summary: 'Drift detection is configured (monitoring.drift) and alerted on at the manifest\'s thresholds, or delegated to a declared external monitor with alert routing.',
+    summary:
+      "Drift detection is configured (monitoring.drift) and alerted on at the manifest's thresholds, or delegated to a declared external monitor with alert routing.",
     why:
       'Models decay silently: the world changes, the inputs move, and accuracy drops weeks before anyone measures it. ' +
       'A drift score that nobody alerts on is a dashboard; an alert at a threshold other than the agreed one (PSI ' +
@@ -24,12 +24,20 @@ export default defineRule({
     if (!manifest || service.workloads.length === 0) return;
     const drift = manifest.manifest.spec.monitoring?.drift;
     if (!drift) {
-      report({ object: manifest, path: manifest.manifest.spec.monitoring ? ['spec', 'monitoring'] : ['spec'], message: `${manifest.name} declares no drift detection (monitoring.drift)` });
+      report({
+        object: manifest,
+        path: manifest.manifest.spec.monitoring ? ['spec', 'monitoring'] : ['spec'],
+        message: `${manifest.name} declares no drift detection (monitoring.drift)`,
+      });
       return;
     }
     if (drift.external) {
       if (!drift.external.alertRoute && !drift.alertRoute) {
-        report({ object: manifest, path: ['spec', 'monitoring', 'drift', 'external'], message: `drift is delegated to ${drift.external.provider} but no alertRoute says where its alerts go` });
+        report({
+          object: manifest,
+          path: ['spec', 'monitoring', 'drift', 'external'],
+          message: `drift is delegated to ${drift.external.provider} but no alertRoute says where its alerts go`,
+        });
       }
       return;
     }
@@ -38,20 +46,35 @@ export default defineRule({
     const warn = drift.warn ?? defaults?.warn;
     const critical = drift.critical ?? defaults?.critical;
     if (warn === undefined || critical === undefined) {
-      report({ object: manifest, path: ['spec', 'monitoring', 'drift'], message: `drift method ${method} has no default thresholds: set monitoring.drift.warn and critical` });
+      report({
+        object: manifest,
+        path: ['spec', 'monitoring', 'drift'],
+        message: `drift method ${method} has no default thresholds: set monitoring.drift.warn and critical`,
+      });
       return;
     }
     const metric = metricName(service, 'drift');
     const alerts = promRulesOf(service).filter((r) => r.alert && mentionsMetric(r.expr, metric));
     if (alerts.length === 0) {
       const anchor = service.ofKind('PrometheusRule')[0] ?? manifest;
-      report({ object: anchor, path: anchor === manifest ? ['spec', 'monitoring', 'drift'] : ['spec', 'groups'], message: `no alert on ${metric} for ${manifest.name}: drift is measured but nobody is told` });
+      report({
+        object: anchor,
+        path: anchor === manifest ? ['spec', 'monitoring', 'drift'] : ['spec', 'groups'],
+        message: `no alert on ${metric} for ${manifest.name}: drift is measured but nobody is told`,
+      });
       return;
     }
     const thresholds = alerts.map((a) => thresholdOf(a.expr)).filter((t): t is number => t !== undefined);
-    for (const [level, value] of [['warn', warn], ['critical', critical]] as const) {
+    for (const [level, value] of [
+      ['warn', warn],
+      ['critical', critical],
+    ] as const) {
       if (!thresholds.some((t) => Math.abs(t - value) < 1e-9)) {
-        report({ object: alerts[0]!.object, path: [...alerts[0]!.path, 'expr'], message: `drift alerts fire at ${thresholds.join(', ') || '(no threshold)'}, but mlready.yaml sets ${method} ${level} at ${value}` });
+        report({
+          object: alerts[0]!.object,
+          path: [...alerts[0]!.path, 'expr'],
+          message: `drift alerts fire at ${thresholds.join(', ') || '(no threshold)'}, but mlready.yaml sets ${method} ${level} at ${value}`,
+        });
       }
     }
   },

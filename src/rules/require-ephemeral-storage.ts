@@ -4,7 +4,8 @@ import { defineRule } from './rule.js';
 import { servingContainers } from './support/serving.js';
 
 /** Commands that download weights to local disk when the pod starts. */
-const DOWNLOAD = /huggingface-cli download|hf download|snapshot_download|aws s3 (cp|sync)|gsutil (-m )?(cp|rsync)|gcloud storage cp|azcopy|s5cmd|rclone (copy|sync)|wget |curl .*-o|storage-initializer/i;
+const DOWNLOAD =
+  /huggingface-cli download|hf download|snapshot_download|aws s3 (cp|sync)|gsutil (-m )?(cp|rsync)|gcloud storage cp|azcopy|s5cmd|rclone (copy|sync)|wget |curl .*-o|storage-initializer/i;
 
 export default defineRule({
   id: 'require-ephemeral-storage',
@@ -14,7 +15,7 @@ export default defineRule({
   docs: {
     summary: 'Pods that download model weights to local disk at start request and limit ephemeral-storage.',
     why:
-      'A 16 GB checkpoint written to a node\'s disk by a pod that never asked for the space fills the node: the ' +
+      "A 16 GB checkpoint written to a node's disk by a pod that never asked for the space fills the node: the " +
       'kubelet evicts pods at random (often other models), and the download restarts in a loop on the next node.',
     fix: 'Set resources.requests and limits "ephemeral-storage" on the container that writes the weights (and the serving container that reads them from an emptyDir), or mount a PersistentVolume.',
   },
@@ -27,7 +28,9 @@ export default defineRule({
       const writers = downloaders.length > 0 ? downloaders : declaredDownload ? serving : [];
       for (const ref of writers) {
         const resources = asRecord(ref.container.resources);
-        const missing = ['requests', 'limits'].filter((k) => asRecord(resources[k])['ephemeral-storage'] === undefined);
+        const missing = ['requests', 'limits'].filter(
+          (k) => asRecord(resources[k])['ephemeral-storage'] === undefined,
+        );
         if (missing.length > 0) {
           report({
             object: workload,

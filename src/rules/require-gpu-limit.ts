@@ -11,7 +11,8 @@ export default defineRule({
   section: 'resources',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: 'GPU model servers put the accelerator (nvidia.com/gpu or another vendor\'s resource) in limits; requests, if given, equal limits.',
+    summary:
+      "GPU model servers put the accelerator (nvidia.com/gpu or another vendor's resource) in limits; requests, if given, equal limits.",
     why:
       'Extended resources are only scheduled from limits. A vLLM or TGI pod without nvidia.com/gpu lands on a CPU ' +
       'node and crash-loops on "no CUDA device", or shares a GPU with another model until both run out of memory. ' +
@@ -24,8 +25,14 @@ export default defineRule({
       const runtime = runtimeOf(service, ref);
       const needsGpu = manifestGpus !== undefined ? manifestGpus > 0 : runtime.llm;
       const gpus = gpuResources(ref);
-      if (needsGpu && !gpus.some((g) => parseQuantity(g.limit) !== undefined && parseQuantity(g.limit)! > 0)) {
-        const why = manifestGpus !== undefined ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}` : `${runtime.title} is a GPU runtime`;
+      if (
+        needsGpu &&
+        !gpus.some((g) => parseQuantity(g.limit) !== undefined && parseQuantity(g.limit)! > 0)
+      ) {
+        const why =
+          manifestGpus !== undefined
+            ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}`
+            : `${runtime.title} is a GPU runtime`;
         report({
           object: ref.workload,
           path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],

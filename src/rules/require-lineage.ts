@@ -14,7 +14,8 @@ export default defineRule({
   section: 'lineage',
   kinds: ['ModelService'],
   docs: {
-    summary: 'The manifest records the model\'s lineage: dataset and its version, training run, code commit and hyperparameters.',
+    summary:
+      "The manifest records the model's lineage: dataset and its version, training run, code commit and hyperparameters.",
     why:
       'When a model misbehaves you need to reproduce it: which data, which code, which settings. Without lineage, ' +
       'a rollback restores bytes nobody can rebuild, a bias report cannot name the data, and retraining starts from ' +
@@ -27,7 +28,11 @@ export default defineRule({
     const lineage = manifest.manifest.spec.model.lineage ?? {};
     const missing = FIELDS.filter(([key]) => !lineage[key]).map(([, label]) => label);
     if (missing.length > 0) {
-      report({ object: manifest, path: ['spec', 'model', ...(manifest.manifest.spec.model.lineage ? ['lineage'] : [])], message: `mlready.yaml does not record ${missing.join(', ')} of ${manifest.manifest.spec.model.name} ${manifest.manifest.spec.model.version}` });
+      report({
+        object: manifest,
+        path: ['spec', 'model', ...(manifest.manifest.spec.model.lineage ? ['lineage'] : [])],
+        message: `mlready.yaml does not record ${missing.join(', ')} of ${manifest.manifest.spec.model.name} ${manifest.manifest.spec.model.version}`,
+      });
     }
   },
 });

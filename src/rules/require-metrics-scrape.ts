@@ -8,7 +8,8 @@ export default defineRule({
   section: 'monitoring',
   kinds: ['ServiceMonitor', 'PodMonitor', 'Service', 'Deployment', 'StatefulSet', 'Rollout'],
   docs: {
-    summary: "Prometheus scrapes the serving pods: a ServiceMonitor or PodMonitor that selects them on a port that exists, or prometheus.io annotations.",
+    summary:
+      'Prometheus scrapes the serving pods: a ServiceMonitor or PodMonitor that selects them on a port that exists, or prometheus.io annotations.',
     why:
       'Every alert, dashboard, canary analysis and drift score depends on the scrape. A ServiceMonitor whose ' +
       'selector or port name no longer matches (after a relabel or a port rename) fails silently: the alerts just ' +
@@ -24,14 +25,28 @@ export default defineRule({
       const selector = getPath(monitor.raw, ['spec', 'selector']);
       const selected = services.filter((s) => selects(selector, labelsOf(s)));
       if (selected.length === 0) {
-        report({ object: monitor, path: ['spec', 'selector'], message: `${monitor.ref} selects no Service of the model service` });
+        report({
+          object: monitor,
+          path: ['spec', 'selector'],
+          message: `${monitor.ref} selects no Service of the model service`,
+        });
         continue;
       }
-      const portNames = new Set(selected.flatMap((s) => asArray(getPath(s.raw, ['spec', 'ports'])).map((p) => asString(asRecord(p).name)).filter(Boolean)));
+      const portNames = new Set(
+        selected.flatMap((s) =>
+          asArray(getPath(s.raw, ['spec', 'ports']))
+            .map((p) => asString(asRecord(p).name))
+            .filter(Boolean),
+        ),
+      );
       asArray(getPath(monitor.raw, ['spec', 'endpoints'])).forEach((e, i) => {
         const port = asString(asRecord(e).port);
         if (port !== undefined && !portNames.has(port)) {
-          report({ object: monitor, path: ['spec', 'endpoints', i, 'port'], message: `${monitor.ref} scrapes port "${port}", which ${selected.map((s) => s.ref).join(', ')} does not name${portNames.size ? ` (ports: ${[...portNames].join(', ')})` : ''}` });
+          report({
+            object: monitor,
+            path: ['spec', 'endpoints', i, 'port'],
+            message: `${monitor.ref} scrapes port "${port}", which ${selected.map((s) => s.ref).join(', ')} does not name${portNames.size ? ` (ports: ${[...portNames].join(', ')})` : ''}`,
+          });
         } else scraped = true;
       });
     }
@@ -39,13 +54,28 @@ export default defineRule({
       const selector = getPath(monitor.raw, ['spec', 'selector']);
       const pods = service.workloads.filter((w) => selects(selector, podTemplateOf(w)?.labels ?? {}));
       if (pods.length === 0) {
-        report({ object: monitor, path: ['spec', 'selector'], message: `${monitor.ref} selects none of the model service's pods` });
+        report({
+          object: monitor,
+          path: ['spec', 'selector'],
+          message: `${monitor.ref} selects none of the model service's pods`,
+        });
         continue;
       }
-      const portNames = new Set(pods.flatMap((w) => containersOf(w).flatMap((c) => asArray(c.container.ports).map((p) => asString(asRecord(p).name)))).filter(Boolean));
+      const portNames = new Set(
+        pods
+          .flatMap((w) =>
+            containersOf(w).flatMap((c) => asArray(c.container.ports).map((p) => asString(asRecord(p).name))),
+          )
+          .filter(Boolean),
+      );
       asArray(getPath(monitor.raw, ['spec', 'podMetricsEndpoints'])).forEach((e, i) => {
         const port = asString(asRecord(e).port);
-        if (port !== undefined && !portNames.has(port)) report({ object: monitor, path: ['spec', 'podMetricsEndpoints', i, 'port'], message: `${monitor.ref} scrapes port "${port}", which no container names` });
+        if (port !== undefined && !portNames.has(port))
+          report({
+            object: monitor,
+            path: ['spec', 'podMetricsEndpoints', i, 'port'],
+            message: `${monitor.ref} scrapes port "${port}", which no container names`,
+          });
         else scraped = true;
       });
     }
@@ -54,7 +84,11 @@ export default defineRule({
       const annotations = podTemplateOf(workload)?.annotations ?? {};
       const annotated = annotations['prometheus.io/scrape'] === 'true';
       if (!scraped && !annotated && monitors.length + podMonitors.length === 0) {
-        report({ object: workload, path: ['metadata', 'name'], message: `nothing scrapes the metrics of ${workload.ref}: no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation` });
+        report({
+          object: workload,
+          path: ['metadata', 'name'],
+          message: `nothing scrapes the metrics of ${workload.ref}: no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation`,
+        });
       }
     }
   },

@@ -8,7 +8,8 @@ export default defineRule({
   section: 'monitoring',
   kinds: ['ModelService', 'PrometheusRule'],
   docs: {
-    summary: 'The model exports, and its rules use, a latency histogram, the prediction distribution (not for generative LLMs) and feature missing rates.',
+    summary:
+      'The model exports, and its rules use, a latency histogram, the prediction distribution (not for generative LLMs) and feature missing rates.',
     why:
       'Process metrics say the server is up; they cannot say the model is right. A latency histogram gives p50/p95/p99; ' +
       'the prediction distribution shows a model that suddenly predicts one class; feature missing rates catch the ' +
@@ -22,7 +23,12 @@ export default defineRule({
     const manifest = service.manifest;
     if (!manifest) {
       const first = service.workloads[0];
-      if (first) report({ object: first, path: ['metadata', 'name'], message: `no mlready.yaml declares the model metrics of ${first.ref}` });
+      if (first)
+        report({
+          object: first,
+          path: ['metadata', 'name'],
+          message: `no mlready.yaml declares the model metrics of ${first.ref}`,
+        });
       return;
     }
     const exprs = promRulesOf(service).map((r) => r.expr);
@@ -31,7 +37,8 @@ export default defineRule({
       ['latency histogram', latencyMetrics(service)],
       ['feature missing rate', [metricName(service, 'featureMissing')]],
     ];
-    if (!runtimeOf(service).llm) wanted.splice(1, 0, ['prediction distribution', [metricName(service, 'prediction')]]);
+    if (!runtimeOf(service).llm)
+      wanted.splice(1, 0, ['prediction distribution', [metricName(service, 'prediction')]]);
     for (const [what, names] of wanted) {
       if (!names.some(used)) {
         report({

@@ -20,7 +20,11 @@ export default defineRule({
       if (workload.kind === 'InferenceService') continue;
       const labels = podTemplateOf(workload)?.labels ?? {};
       if (!policies.some((p) => selects(getPath(p.raw, ['spec', 'podSelector']), labels))) {
-        report({ object: workload, path: ['metadata', 'name'], message: `no NetworkPolicy restricts traffic to the pods of ${workload.ref}` });
+        report({
+          object: workload,
+          path: ['metadata', 'name'],
+          message: `no NetworkPolicy restricts traffic to the pods of ${workload.ref}`,
+        });
       }
     }
   },

@@ -20,19 +20,42 @@ export default defineRule({
     for (const pdb of pdbs) {
       const spec = asRecord(pdb.raw.spec);
       if (spec.minAvailable === 0 || spec.minAvailable === '0%') {
-        report({ object: pdb, path: ['spec', 'minAvailable'], message: `${pdb.ref} has minAvailable ${String(spec.minAvailable)}: it protects nothing`, severity: 'error' });
+        report({
+          object: pdb,
+          path: ['spec', 'minAvailable'],
+          message: `${pdb.ref} has minAvailable ${String(spec.minAvailable)}: it protects nothing`,
+          severity: 'error',
+        });
       }
       if (spec.maxUnavailable === '100%') {
-        report({ object: pdb, path: ['spec', 'maxUnavailable'], message: `${pdb.ref} has maxUnavailable 100%: it protects nothing`, severity: 'error' });
+        report({
+          object: pdb,
+          path: ['spec', 'maxUnavailable'],
+          message: `${pdb.ref} has maxUnavailable 100%: it protects nothing`,
+          severity: 'error',
+        });
       }
-      if (!service.workloads.some((w) => isServingWorkload(w) && selects(spec.selector, podTemplateOf(w)?.labels ?? {}))) {
-        report({ object: pdb, path: ['spec', 'selector'], message: `${pdb.ref} selects none of the model service's pods`, severity: 'error' });
+      if (
+        !service.workloads.some(
+          (w) => isServingWorkload(w) && selects(spec.selector, podTemplateOf(w)?.labels ?? {}),
+        )
+      ) {
+        report({
+          object: pdb,
+          path: ['spec', 'selector'],
+          message: `${pdb.ref} selects none of the model service's pods`,
+          severity: 'error',
+        });
       }
     }
     for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
       const labels = podTemplateOf(workload)?.labels ?? {};
       if (!pdbs.some((pdb) => selects(getPath(pdb.raw, ['spec', 'selector']), labels))) {
-        report({ object: workload, path: ['metadata', 'name'], message: `no PodDisruptionBudget protects the pods of ${workload.ref}` });
+        report({
+          object: workload,
+          path: ['metadata', 'name'],
+          message: `no PodDisruptionBudget protects the pods of ${workload.ref}`,
+        });
       }
     }
   },

@@ -22,7 +22,11 @@ export default defineRule({
       // KServe injects a TCP probe when none is given; model-aware-readiness-probe reports that case.
       if (ref.workload.kind === 'InferenceService') continue;
       if (!isRecord(ref.container.readinessProbe)) {
-        report({ object: ref.workload, path: [...ref.path, 'name'], message: `${ref.label} has no readinessProbe` });
+        report({
+          object: ref.workload,
+          path: [...ref.path, 'name'],
+          message: `${ref.label} has no readinessProbe`,
+        });
       }
     }
   },

@@ -7,7 +7,8 @@ export default defineRule({
   section: 'drift',
   kinds: ['ModelService', 'PrometheusRule'],
   docs: {
-    summary: 'A retraining trigger is declared (a webhook whose URL comes from a secret, or an Argo Workflows, Kubeflow or Airflow pipeline) and wired to the drift alert.',
+    summary:
+      'A retraining trigger is declared (a webhook whose URL comes from a secret, or an Argo Workflows, Kubeflow or Airflow pipeline) and wired to the drift alert.',
     why:
       'Detecting drift only helps if something acts on it. Without a declared trigger, retraining waits for a person ' +
       'to notice the alert, find the pipeline and remember the data window; with one, critical drift starts it.',
@@ -21,25 +22,41 @@ export default defineRule({
     const monitoring = manifest.manifest.spec.monitoring;
     const retraining = monitoring?.retraining;
     if (!retraining) {
-      report({ object: manifest, path: monitoring ? ['spec', 'monitoring'] : ['spec'], message: `${manifest.name} declares no retraining trigger (monitoring.retraining)` });
+      report({
+        object: manifest,
+        path: monitoring ? ['spec', 'monitoring'] : ['spec'],
+        message: `${manifest.name} declares no retraining trigger (monitoring.retraining)`,
+      });
       return;
     }
     if (retraining.trigger === 'webhook' && !retraining.webhook?.urlSecretRef) {
-      report({ object: manifest, path: ['spec', 'monitoring', 'retraining'], message: 'the retraining webhook has no urlSecretRef: its URL (and token) must come from a secret' });
+      report({
+        object: manifest,
+        path: ['spec', 'monitoring', 'retraining'],
+        message: 'the retraining webhook has no urlSecretRef: its URL (and token) must come from a secret',
+      });
     }
     if (retraining.trigger !== 'webhook' && !retraining.pipeline) {
-      report({ object: manifest, path: ['spec', 'monitoring', 'retraining'], message: `the ${retraining.trigger} retraining trigger names no pipeline` });
+      report({
+        object: manifest,
+        path: ['spec', 'monitoring', 'retraining'],
+        message: `the ${retraining.trigger} retraining trigger names no pipeline`,
+      });
     }
     const driftMetric = metricName(service, 'drift');
     const alerts = promRulesOf(service).filter((r) => r.alert);
     const byName = retraining.onAlert !== undefined && alerts.some((a) => a.alert === retraining.onAlert);
     const route = monitoring?.drift?.alertRoute;
-    const byRoute = route !== undefined && alerts.some((a) => mentionsMetric(a.expr, driftMetric) && Object.values(a.labels).includes(route));
+    const byRoute =
+      route !== undefined &&
+      alerts.some((a) => mentionsMetric(a.expr, driftMetric) && Object.values(a.labels).includes(route));
     if (!byName && !byRoute) {
       report({
         object: manifest,
         path: ['spec', 'monitoring', 'retraining'],
-        message: retraining.onAlert ? `retraining waits for alert ${retraining.onAlert}, which no PrometheusRule of ${manifest.name} defines` : `retraining is not wired to a drift alert (no onAlert, and no drift alert carries the route ${route ?? '(none)'})`,
+        message: retraining.onAlert
+          ? `retraining waits for alert ${retraining.onAlert}, which no PrometheusRule of ${manifest.name} defines`
+          : `retraining is not wired to a drift alert (no onAlert, and no drift alert carries the route ${route ?? '(none)'})`,
       });
     }
   },

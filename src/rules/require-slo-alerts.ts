@@ -1,5 +1,13 @@
 import { defineRule } from './rule.js';
-import { latencyMetrics, mentionsMetric, metricName, promRulesOf, quantileOf, thresholdOf, toMilliseconds } from './support/prometheus.js';
+import {
+  latencyMetrics,
+  mentionsMetric,
+  metricName,
+  promRulesOf,
+  quantileOf,
+  thresholdOf,
+  toMilliseconds,
+} from './support/prometheus.js';
 
 const ERROR_ALERT = /error|fail|5\d\d|5\.\.|abort|exception/i;
 
@@ -9,7 +17,8 @@ export default defineRule({
   section: 'monitoring',
   kinds: ['PrometheusRule', 'ModelService'],
   docs: {
-    summary: "A PrometheusRule alerts on this model's p95 latency at the manifest's SLO, on its error rate and on missing features.",
+    summary:
+      "A PrometheusRule alerts on this model's p95 latency at the manifest's SLO, on its error rate and on missing features.",
     why:
       'An SLO nobody is paged for is a wish. The latency alert must use the same number as the SLO (a 4 s alert on ' +
       'a 500 ms SLO fires after users have left), and the error-rate and missing-feature alerts catch the failures ' +
@@ -23,15 +32,25 @@ export default defineRule({
     const anchor = service.ofKind('PrometheusRule')[0] ?? manifest;
     const anchorPath = anchor === manifest ? ['spec'] : ['spec', 'groups'];
     if (alerts.length === 0) {
-      report({ object: anchor, path: anchorPath, message: `no PrometheusRule alerts on ${manifest.name}: latency, errors and missing features go unnoticed` });
+      report({
+        object: anchor,
+        path: anchorPath,
+        message: `no PrometheusRule alerts on ${manifest.name}: latency, errors and missing features go unnoticed`,
+      });
       return;
     }
     const p95 = manifest.manifest.spec.slo?.latencyMs?.p95;
     if (p95 !== undefined) {
       const latency = latencyMetrics(service);
-      const candidates = alerts.filter((a) => quantileOf(a.expr) === 0.95 && latency.some((m) => mentionsMetric(a.expr, m)));
+      const candidates = alerts.filter(
+        (a) => quantileOf(a.expr) === 0.95 && latency.some((m) => mentionsMetric(a.expr, m)),
+      );
       if (candidates.length === 0) {
-        report({ object: anchor, path: anchorPath, message: `no alert on the p95 latency of ${manifest.name} (histogram_quantile(0.95, …) over ${latency[0]}); the SLO is ${p95} ms` });
+        report({
+          object: anchor,
+          path: anchorPath,
+          message: `no alert on the p95 latency of ${manifest.name} (histogram_quantile(0.95, …) over ${latency[0]}); the SLO is ${p95} ms`,
+        });
       } else if (!candidates.some((a) => matchesSlo(a.expr, latency, p95))) {
         const a = candidates[0]!;
         const metric = latency.find((m) => mentionsMetric(a.expr, m))!;
@@ -48,7 +67,11 @@ export default defineRule({
     }
     const missing = metricName(service, 'featureMissing');
     if (!alerts.some((a) => mentionsMetric(a.expr, missing))) {
-      report({ object: anchor, path: anchorPath, message: `no alert on missing features of ${manifest.name} (${missing})` });
+      report({
+        object: anchor,
+        path: anchorPath,
+        message: `no alert on missing features of ${manifest.name} (${missing})`,
+      });
     }
   },
 });

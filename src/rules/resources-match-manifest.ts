@@ -14,7 +14,7 @@ export default defineRule({
     why:
       'mlready.yaml is the single source of truth that scaffold, loadtest and deploy read. When the Deployment asks ' +
       'for other resources than the manifest says, the load test proved one size and production runs another, and ' +
-      'the next scaffold silently reverts somebody\'s fix.',
+      "the next scaffold silently reverts somebody's fix.",
     fix: 'Change the manifest or the container so spec.resources (cpu, memory, gpu) and resources.limits say the same.',
   },
   check({ service, report }) {

@@ -9,7 +9,8 @@ export default defineRule({
   section: 'rollout',
   kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'InferenceService'],
   docs: {
-    summary: 'A worst-case rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
+    summary:
+      'A worst-case rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
     why:
       'A bad model is found in production, and every minute of rollback is a minute of wrong predictions. Rolling ' +
       'back a GPU model server is a full rollout: pull a 10 GB image, load the weights, pass readiness, wave after ' +

@@ -7,7 +7,16 @@ export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /** Checklist sections; the readiness level is computed over them. */
-export const SECTIONS = ['resources', 'health', 'rollout', 'scaling', 'monitoring', 'drift', 'security', 'lineage'] as const;
+export const SECTIONS = [
+  'resources',
+  'health',
+  'rollout',
+  'scaling',
+  'monitoring',
+  'drift',
+  'security',
+  'lineage',
+] as const;
 export type Section = (typeof SECTIONS)[number] | 'meta';
 
 export interface RuleDocs {

@@ -9,7 +9,8 @@ export default defineRule({
   section: 'scaling',
   kinds: ['Deployment', 'StatefulSet', 'Rollout'],
   docs: {
-    summary: 'Workloads with two or more replicas spread them across nodes (topologySpreadConstraints or pod anti-affinity).',
+    summary:
+      'Workloads with two or more replicas spread them across nodes (topologySpreadConstraints or pod anti-affinity).',
     why:
       'The scheduler happily packs every replica onto the one node with free GPUs. Then one node failure, one ' +
       'driver crash or one spot reclaim takes the whole model offline, and the replicas you pay for buy no availability.',
@@ -22,7 +23,11 @@ export default defineRule({
       const spread = asArray(spec.topologySpreadConstraints).length > 0;
       const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
       if (!spread && Object.keys(antiAffinity).length === 0) {
-        report({ object: workload, path: [...(podTemplateOf(workload)?.specPath ?? ['spec'])], message: `${workload.ref} runs ${replicasOf(service, workload)} replicas with no topology spread or pod anti-affinity: they may share one node` });
+        report({
+          object: workload,
+          path: [...(podTemplateOf(workload)?.specPath ?? ['spec'])],
+          message: `${workload.ref} runs ${replicasOf(service, workload)} replicas with no topology spread or pod anti-affinity: they may share one node`,
+        });
       }
     }
   },

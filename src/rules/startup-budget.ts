@@ -9,7 +9,8 @@ export default defineRule({
   section: 'health',
   kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
   docs: {
-    summary: 'The startup probe (or, without one, the liveness probe) allows at least the expected model load time.',
+    summary:
+      'The startup probe (or, without one, the liveness probe) allows at least the expected model load time.',
     why:
       'Liveness starts counting when the container starts. If it gives up before the model is on the GPU, the ' +
       'kubelet restarts the pod mid-load, forever: CrashLoopBackOff that only happens with the real weights. ' +

@@ -9,7 +9,8 @@ export default defineRule({
   section: 'rollout',
   kinds: ['VirtualService', 'DestinationRule', 'InferenceService', 'Rollout'],
   docs: {
-    summary: 'Traffic splits are valid and name known versions: Istio weights, KServe canaryTrafficPercent (0–100), Argo Rollouts setWeight steps (one action per step, increasing); a canary pauses or analyses.',
+    summary:
+      'Traffic splits are valid and name known versions: Istio weights, KServe canaryTrafficPercent (0–100), Argo Rollouts setWeight steps (one action per step, increasing); a canary pauses or analyses.',
     why:
       'A split that routes to a subset no DestinationRule defines returns 503 for that share of users; weights that ' +
       'sum to 0 or canary percentages above 100 are rejected at apply time, in the middle of a release. A canary ' +
@@ -19,17 +20,30 @@ export default defineRule({
   check({ service, report }) {
     const subsets = new Map<string, Record<string, unknown>>();
     for (const rule of service.ofKind('DestinationRule')) {
-      for (const s of asArray(getPath(rule.raw, ['spec', 'subsets'])).map(asRecord)) subsets.set(asString(s.name) ?? '', asRecord(s.labels));
+      for (const s of asArray(getPath(rule.raw, ['spec', 'subsets'])).map(asRecord))
+        subsets.set(asString(s.name) ?? '', asRecord(s.labels));
     }
-    const versions = new Set(service.workloads.flatMap((w) => VERSION_LABELS.map((k) => podTemplateOf(w)?.labels[k]).filter(Boolean)));
+    const versions = new Set(
+      service.workloads.flatMap((w) =>
+        VERSION_LABELS.map((k) => podTemplateOf(w)?.labels[k]).filter(Boolean),
+      ),
+    );
     for (const vs of service.ofKind('VirtualService')) {
       asArray(getPath(vs.raw, ['spec', 'http'])).forEach((route, ri) => {
         const destinations = asArray(asRecord(route).route).map(asRecord);
         const weights = destinations.map((d) => d.weight).filter((w) => w !== undefined);
         if (weights.some((w) => typeof w !== 'number' || w < 0)) {
-          report({ object: vs, path: ['spec', 'http', ri, 'route'], message: `${vs.ref} route ${ri} has a negative or non-numeric weight` });
+          report({
+            object: vs,
+            path: ['spec', 'http', ri, 'route'],
+            message: `${vs.ref} route ${ri} has a negative or non-numeric weight`,
+          });
         } else if (destinations.length > 1 && (weights as number[]).reduce((a, b) => a + b, 0) <= 0) {
-          report({ object: vs, path: ['spec', 'http', ri, 'route'], message: `${vs.ref} route ${ri} gives every destination weight 0` });
+          report({
+            object: vs,
+            path: ['spec', 'http', ri, 'route'],
+            message: `${vs.ref} route ${ri} gives every destination weight 0`,
+          });
         }
         destinations.forEach((d, di) => {
           const subset = asString(asRecord(d.destination).subset);
@@ -37,12 +51,23 @@ export default defineRule({
           const labels = subsets.get(subset);
           const path = ['spec', 'http', ri, 'route', di, 'destination', 'subset'];
           if (!labels) {
-            report({ object: vs, path, message: `${vs.ref} routes to subset "${subset}", which no DestinationRule defines` });
+            report({
+              object: vs,
+              path,
+              message: `${vs.ref} routes to subset "${subset}", which no DestinationRule defines`,
+            });
             return;
           }
-          const version = asString(labels.version) ?? asString(labels['app.kubernetes.io/version']) ?? asString(labels['mlready.dev/model-version']);
+          const version =
+            asString(labels.version) ??
+            asString(labels['app.kubernetes.io/version']) ??
+            asString(labels['mlready.dev/model-version']);
           if (version !== undefined && versions.size > 0 && !versions.has(version)) {
-            report({ object: vs, path, message: `${vs.ref} routes to subset "${subset}" (version ${version}), but no workload of the service runs that version (${[...versions].join(', ')})` });
+            report({
+              object: vs,
+              path,
+              message: `${vs.ref} routes to subset "${subset}" (version ${version}), but no workload of the service runs that version (${[...versions].join(', ')})`,
+            });
           }
         });
       });
@@ -50,7 +75,11 @@ export default defineRule({
     for (const isvc of service.ofKind('InferenceService')) {
       const percent = getPath(isvc.raw, ['spec', 'predictor', 'canaryTrafficPercent']);
       if (percent !== undefined && (typeof percent !== 'number' || percent < 0 || percent > 100)) {
-        report({ object: isvc, path: ['spec', 'predictor', 'canaryTrafficPercent'], message: `${isvc.ref} canaryTrafficPercent ${JSON.stringify(percent)} is outside 0–100` });
+        report({
+          object: isvc,
+          path: ['spec', 'predictor', 'canaryTrafficPercent'],
+          message: `${isvc.ref} canaryTrafficPercent ${JSON.stringify(percent)} is outside 0–100`,
+        });
       }
     }
     for (const rollout of service.ofKind('Rollout')) {
@@ -62,19 +91,32 @@ export default defineRule({
       steps.forEach((step, i) => {
         const keys = Object.keys(step);
         if (keys.length !== 1) {
-          report({ object: rollout, path: ['spec', 'strategy', 'canary', 'steps', i], message: `${rollout.ref} canary step ${i} has ${keys.length} actions (${keys.join(', ')}); Argo Rollouts allows one per step` });
+          report({
+            object: rollout,
+            path: ['spec', 'strategy', 'canary', 'steps', i],
+            message: `${rollout.ref} canary step ${i} has ${keys.length} actions (${keys.join(', ')}); Argo Rollouts allows one per step`,
+          });
         }
         if ('pause' in step || 'analysis' in step || 'experiment' in step) gated = true;
         if ('setWeight' in step) {
           const w = step.setWeight;
           if (typeof w !== 'number' || w < 0 || w > 100 || w <= last) {
-            report({ object: rollout, path: ['spec', 'strategy', 'canary', 'steps', i, 'setWeight'], message: `${rollout.ref} canary step ${i} sets weight ${JSON.stringify(w)} after ${last}; weights must increase within 0–100` });
+            report({
+              object: rollout,
+              path: ['spec', 'strategy', 'canary', 'steps', i, 'setWeight'],
+              message: `${rollout.ref} canary step ${i} sets weight ${JSON.stringify(w)} after ${last}; weights must increase within 0–100`,
+            });
           }
           if (typeof w === 'number') last = w;
         }
       });
       if (!gated) {
-        report({ object: rollout, path: ['spec', 'strategy', 'canary'], message: `${rollout.ref} runs a canary with no pause or analysis: it promotes itself unobserved`, severity: 'warning' });
+        report({
+          object: rollout,
+          path: ['spec', 'strategy', 'canary'],
+          message: `${rollout.ref} runs a canary with no pause or analysis: it promotes itself unobserved`,
+          severity: 'warning',
+        });
       }
     }
   },

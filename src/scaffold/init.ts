@@ -28,7 +28,13 @@ export interface InitAnswers {
   rollout: 'rolling' | 'canary' | 'blue-green';
   expectedLoadSeconds: number;
   imagePullSeconds: number;
-  lineage?: { dataset?: string | undefined; datasetVersion?: string | undefined; trainingRun?: string | undefined; codeCommit?: string | undefined; hyperparameters?: string | undefined };
+  lineage?: {
+    dataset?: string | undefined;
+    datasetVersion?: string | undefined;
+    trainingRun?: string | undefined;
+    codeCommit?: string | undefined;
+    hyperparameters?: string | undefined;
+  };
 }
 
 /** The flags that must be given when nothing can be asked. */
@@ -48,7 +54,14 @@ export function assertRuntime(value: string): Runtime {
 /** Sensible defaults for a runtime, given the model (name derived from the model id). */
 export function defaultAnswers(runtime: Runtime, model: string, modelVersion: string): InitAnswers {
   const profile = PROFILES[runtime];
-  const name = model.split('/').pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'model';
+  const name =
+    model
+      .split('/')
+      .pop()!
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'model';
   return {
     name,
     model,
@@ -74,13 +87,21 @@ export function defaultAnswers(runtime: Runtime, model: string, modelVersion: st
 
 /** Builds and validates the manifest; the YAML keeps a schema comment for editors. */
 export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; yaml: string } {
-  const alertPrefix = answers.name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const alertPrefix = answers.name
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
   const manifest: ModelManifest = {
     apiVersion: 'mlready.dev/v1',
     kind: 'ModelService',
     metadata: { name: answers.name },
     spec: {
-      model: { name: answers.model, version: answers.modelVersion, ...(answers.uri ? { uri: answers.uri } : {}), ...lineageOf(answers) },
+      model: {
+        name: answers.model,
+        version: answers.modelVersion,
+        ...(answers.uri ? { uri: answers.uri } : {}),
+        ...lineageOf(answers),
+      },
       serving: {
         runtime: answers.runtime,
         ...(answers.image ? { image: answers.image } : {}),
@@ -89,24 +110,46 @@ export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; 
         imagePullSeconds: answers.imagePullSeconds,
         weights: 'volume',
       },
-      resources: { cpu: answers.cpu, memory: answers.memory, gpu: answers.gpus, ...(answers.gpuType ? { gpuType: answers.gpuType } : {}) },
+      resources: {
+        cpu: answers.cpu,
+        memory: answers.memory,
+        gpu: answers.gpus,
+        ...(answers.gpuType ? { gpuType: answers.gpuType } : {}),
+      },
       scaling: { minReplicas: answers.minReplicas, maxReplicas: answers.maxReplicas },
-      slo: { latencyMs: { p95: answers.p95Ms }, errorRate: answers.errorRate, ...(answers.ttftMs ? { ttftMs: answers.ttftMs } : {}) },
+      slo: {
+        latencyMs: { p95: answers.p95Ms },
+        errorRate: answers.errorRate,
+        ...(answers.ttftMs ? { ttftMs: answers.ttftMs } : {}),
+      },
       monitoring: {
-        drift: { method: 'psi', ...(answers.driftFeatures.length ? { features: answers.driftFeatures } : {}), warn: answers.driftWarn, critical: answers.driftCritical, alertRoute: 'ml-retraining' },
-        retraining: { trigger: 'webhook', webhook: { urlSecretRef: { name: `${answers.name}-retraining-webhook`, key: 'url' } }, onAlert: `${alertPrefix}DataDriftCritical` },
+        drift: {
+          method: 'psi',
+          ...(answers.driftFeatures.length ? { features: answers.driftFeatures } : {}),
+          warn: answers.driftWarn,
+          critical: answers.driftCritical,
+          alertRoute: 'ml-retraining',
+        },
+        retraining: {
+          trigger: 'webhook',
+          webhook: { urlSecretRef: { name: `${answers.name}-retraining-webhook`, key: 'url' } },
+          onAlert: `${alertPrefix}DataDriftCritical`,
+        },
       },
       rollout: { strategy: answers.rollout, rollbackBudget: '5m' },
     },
   };
   const doc = new Document(manifest);
-  doc.commentBefore = ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
+  doc.commentBefore =
+    ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
   const yaml = doc.toString({ lineWidth: 0 });
   parseManifest(yaml, 'mlready.yaml'); // a bug if our own output does not validate
   return { manifest, yaml };
 }
 
-function lineageOf(answers: InitAnswers): { lineage?: NonNullable<ModelManifest['spec']['model']['lineage']> } {
+function lineageOf(answers: InitAnswers): {
+  lineage?: NonNullable<ModelManifest['spec']['model']['lineage']>;
+} {
   const entries = Object.entries(answers.lineage ?? {}).filter(([, v]) => typeof v === 'string' && v !== '');
   return entries.length > 0 ? { lineage: Object.fromEntries(entries) } : {};
 }

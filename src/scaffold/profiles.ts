@@ -25,7 +25,14 @@ export interface ScaffoldProfile {
   llm: boolean;
   gpuByDefault: boolean;
   /** Defaults `mlready init` proposes (seconds). */
-  defaults: { expectedLoadSeconds: number; imagePullSeconds: number; maxRequestSeconds: number; cpu: string; memory: string; p95Ms: number };
+  defaults: {
+    expectedLoadSeconds: number;
+    imagePullSeconds: number;
+    maxRequestSeconds: number;
+    cpu: string;
+    memory: string;
+    p95Ms: number;
+  };
   /** Needs /dev/shm as an in-memory emptyDir. */
   shm: boolean;
   /** Can run with a read-only root filesystem (caches on emptyDirs). */
@@ -34,7 +41,11 @@ export interface ScaffoldProfile {
   args: (v: { modelDir: string; servedName: string; port: number; tensorParallel: number }) => string[];
 }
 
-const modelMetrics = (name: string) => (model: string) => ({ name, selector: `{model="${model}"}`, unit: 's' as const });
+const modelMetrics = (name: string) => (model: string) => ({
+  name,
+  selector: `{model="${model}"}`,
+  unit: 's' as const,
+});
 const genericErrors = (model: string) =>
   `sum(rate(model_inference_errors_total{model="${model}"}[5m])) / sum(rate(model_inference_duration_seconds_count{model="${model}"}[5m]))`;
 
@@ -52,7 +63,14 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     errorRatio: genericErrors,
     llm: false,
     gpuByDefault: false,
-    defaults: { expectedLoadSeconds: 30, imagePullSeconds: 20, maxRequestSeconds: 30, cpu: '2', memory: '4Gi', p95Ms: 200 },
+    defaults: {
+      expectedLoadSeconds: 30,
+      imagePullSeconds: 20,
+      maxRequestSeconds: 30,
+      cpu: '2',
+      memory: '4Gi',
+      p95Ms: 200,
+    },
     shm: false,
     readOnlyRoot: true,
     args: () => [],
@@ -70,10 +88,22 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     errorRatio: genericErrors,
     llm: false,
     gpuByDefault: false,
-    defaults: { expectedLoadSeconds: 30, imagePullSeconds: 30, maxRequestSeconds: 30, cpu: '4', memory: '8Gi', p95Ms: 100 },
+    defaults: {
+      expectedLoadSeconds: 30,
+      imagePullSeconds: 30,
+      maxRequestSeconds: 30,
+      cpu: '4',
+      memory: '8Gi',
+      p95Ms: 100,
+    },
     shm: false,
     readOnlyRoot: true,
-    args: (v) => [`--model_name=${v.servedName}`, `--model_base_path=${v.modelDir}`, `--rest_api_port=${v.port}`, '--port=8500'],
+    args: (v) => [
+      `--model_name=${v.servedName}`,
+      `--model_base_path=${v.modelDir}`,
+      `--rest_api_port=${v.port}`,
+      '--port=8500',
+    ],
   },
   tgi: {
     runtime: 'tgi',
@@ -88,7 +118,14 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     errorRatio: () => 'sum(rate(tgi_request_failure[5m])) / sum(rate(tgi_request_count[5m]))',
     llm: true,
     gpuByDefault: true,
-    defaults: { expectedLoadSeconds: 180, imagePullSeconds: 60, maxRequestSeconds: 120, cpu: '8', memory: '48Gi', p95Ms: 4000 },
+    defaults: {
+      expectedLoadSeconds: 180,
+      imagePullSeconds: 60,
+      maxRequestSeconds: 120,
+      cpu: '8',
+      memory: '48Gi',
+      p95Ms: 4000,
+    },
     shm: true,
     readOnlyRoot: false,
     args: (v) => [`--model-id=${v.modelDir}`, `--port=${v.port}`, `--num-shard=${v.tensorParallel}`],
@@ -108,10 +145,25 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     errorRatio: genericErrors,
     llm: false,
     gpuByDefault: true,
-    defaults: { expectedLoadSeconds: 60, imagePullSeconds: 45, maxRequestSeconds: 30, cpu: '4', memory: '16Gi', p95Ms: 150 },
+    defaults: {
+      expectedLoadSeconds: 60,
+      imagePullSeconds: 45,
+      maxRequestSeconds: 30,
+      cpu: '4',
+      memory: '16Gi',
+      p95Ms: 150,
+    },
     shm: true,
     readOnlyRoot: false,
-    args: (v) => ['torchserve', '--foreground', '--model-store', v.modelDir, '--models', `${v.servedName}=${v.servedName}.mar`, '--disable-token-auth'],
+    args: (v) => [
+      'torchserve',
+      '--foreground',
+      '--model-store',
+      v.modelDir,
+      '--models',
+      `${v.servedName}=${v.servedName}.mar`,
+      '--disable-token-auth',
+    ],
   },
   triton: {
     runtime: 'triton',
@@ -124,13 +176,28 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     scalingMetric: 'nv_inference_queue_duration_us',
     scalingTarget: 20000,
     latencyMetric: modelMetrics('model_inference_duration_seconds'),
-    errorRatio: (model) => `sum(rate(nv_inference_request_failure{model="${model}"}[5m])) / sum(rate(nv_inference_count{model="${model}"}[5m]))`,
+    errorRatio: (model) =>
+      `sum(rate(nv_inference_request_failure{model="${model}"}[5m])) / sum(rate(nv_inference_count{model="${model}"}[5m]))`,
     llm: false,
     gpuByDefault: true,
-    defaults: { expectedLoadSeconds: 90, imagePullSeconds: 60, maxRequestSeconds: 30, cpu: '4', memory: '16Gi', p95Ms: 100 },
+    defaults: {
+      expectedLoadSeconds: 90,
+      imagePullSeconds: 60,
+      maxRequestSeconds: 30,
+      cpu: '4',
+      memory: '16Gi',
+      p95Ms: 100,
+    },
     shm: true,
     readOnlyRoot: false,
-    args: (v) => ['tritonserver', `--model-repository=${v.modelDir}`, '--strict-readiness=true', `--http-port=${v.port}`, '--metrics-port=8002', '--exit-timeout-secs=30'],
+    args: (v) => [
+      'tritonserver',
+      `--model-repository=${v.modelDir}`,
+      '--strict-readiness=true',
+      `--http-port=${v.port}`,
+      '--metrics-port=8002',
+      '--exit-timeout-secs=30',
+    ],
   },
   vllm: {
     runtime: 'vllm',
@@ -141,14 +208,31 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     protocol: 'openai',
     scalingMetric: 'vllm:num_requests_waiting',
     scalingTarget: 8,
-    latencyMetric: (model) => ({ name: 'vllm:e2e_request_latency_seconds', selector: `{model_name="${model}"}`, unit: 's' }),
-    errorRatio: (model) => `sum(rate(vllm:request_success_total{model_name="${model}", finished_reason="abort"}[5m])) / sum(rate(vllm:request_success_total{model_name="${model}"}[5m]))`,
+    latencyMetric: (model) => ({
+      name: 'vllm:e2e_request_latency_seconds',
+      selector: `{model_name="${model}"}`,
+      unit: 's',
+    }),
+    errorRatio: (model) =>
+      `sum(rate(vllm:request_success_total{model_name="${model}", finished_reason="abort"}[5m])) / sum(rate(vllm:request_success_total{model_name="${model}"}[5m]))`,
     llm: true,
     gpuByDefault: true,
-    defaults: { expectedLoadSeconds: 180, imagePullSeconds: 60, maxRequestSeconds: 120, cpu: '8', memory: '48Gi', p95Ms: 4000 },
+    defaults: {
+      expectedLoadSeconds: 180,
+      imagePullSeconds: 60,
+      maxRequestSeconds: 120,
+      cpu: '8',
+      memory: '48Gi',
+      p95Ms: 4000,
+    },
     shm: true,
     readOnlyRoot: false,
-    args: (v) => [`--model=${v.modelDir}`, `--served-model-name=${v.servedName}`, `--port=${v.port}`, `--tensor-parallel-size=${v.tensorParallel}`],
+    args: (v) => [
+      `--model=${v.modelDir}`,
+      `--served-model-name=${v.servedName}`,
+      `--port=${v.port}`,
+      `--tensor-parallel-size=${v.tensorParallel}`,
+    ],
   },
 };
 

@@ -27,7 +27,8 @@ export function loadTemplates(overlay?: string): Templates {
       for (const entry of readdirSync(dir).sort()) {
         const full = join(dir, entry);
         if (statSync(full).isDirectory()) walk(full);
-        else if (entry.endsWith('.hbs')) templates.set(relative(root, full).split('\\').join('/'), readFileSync(full, 'utf8'));
+        else if (entry.endsWith('.hbs'))
+          templates.set(relative(root, full).split('\\').join('/'), readFileSync(full, 'utf8'));
       }
     };
     walk(root);
@@ -37,7 +38,10 @@ export function loadTemplates(overlay?: string): Templates {
     try {
       read(overlay);
     } catch (error) {
-      throw new UsageError(`cannot read templates from ${overlay}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new UsageError(
+        `cannot read templates from ${overlay}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        { cause: error },
+      );
     }
   }
   return templates;
@@ -52,26 +56,48 @@ handlebars.registerHelper('jsonList', (value: unknown) => new SafeString(JSON.st
 handlebars.registerHelper('toYaml', (value: unknown, indent: unknown) => {
   const pad = ' '.repeat(typeof indent === 'number' ? indent : 0);
   const text = stringify(value, { lineWidth: 0 }).trimEnd();
-  return new SafeString(text.split('\n').map((line) => pad + line).join('\n'));
+  return new SafeString(
+    text
+      .split('\n')
+      .map((line) => pad + line)
+      .join('\n'),
+  );
 });
 
 /**
  * Renders the serving container and Kubernetes YAML for a manifest. Pure: same manifest, options
  * and templates give the same files, in the same order.
  */
-export function renderScaffold(manifest: ModelManifest, options: ScaffoldOptions, templates: Templates): RenderedFile[] {
+export function renderScaffold(
+  manifest: ModelManifest,
+  options: ScaffoldOptions,
+  templates: Templates,
+): RenderedFile[] {
   if (options.target === 'kserve' && options.canary === 'istio') {
-    throw new UsageError('--canary istio is for --target kubernetes; KServe splits traffic itself (canaryTrafficPercent)');
+    throw new UsageError(
+      '--canary istio is for --target kubernetes; KServe splits traffic itself (canaryTrafficPercent)',
+    );
   }
   const view = buildView(manifest, options);
   const context = contextOf(view);
   const plan: [string, string][] = [
     ['Dockerfile', `docker/${view.runtime}.Dockerfile.hbs`],
-    ...(view.runtime === 'custom' ? ([['server.py', 'custom/server.py.hbs'], ['requirements.txt', 'custom/requirements.txt.hbs']] as [string, string][]) : []),
+    ...(view.runtime === 'custom'
+      ? ([
+          ['server.py', 'custom/server.py.hbs'],
+          ['requirements.txt', 'custom/requirements.txt.hbs'],
+        ] as [string, string][])
+      : []),
   ];
   const k8s = (name: string) => [`k8s/${name}.yaml`, `kubernetes/${name}.yaml.hbs`] as [string, string];
   if (options.target === 'kubernetes') {
-    plan.push(k8s('deployment'), k8s('service'), k8s(options.autoscaler === 'keda' ? 'scaledobject' : 'hpa'), k8s('pdb'), k8s('servicemonitor'));
+    plan.push(
+      k8s('deployment'),
+      k8s('service'),
+      k8s(options.autoscaler === 'keda' ? 'scaledobject' : 'hpa'),
+      k8s('pdb'),
+      k8s('servicemonitor'),
+    );
   } else {
     plan.push(k8s('inferenceservice'), k8s('pdb'), k8s('podmonitor'));
   }
@@ -94,9 +120,12 @@ function renderOne(name: string, templates: Templates, context: Record<string, u
     const variable = /"([^"]+)" not defined/.exec(message)?.[1];
     const line = /- (\d+):\d+/.exec(message)?.[1];
     if (variable) {
-      throw new InputError(`template ${name} uses {{${variable}}}, which mlready does not provide${line ? ` (line ${line})` : ''}`, {
-        hint: 'templates see the fields of the scaffold view: name, model, image, port, resources, probes, rollout, scaling, slo, alerts, metrics, …',
-      });
+      throw new InputError(
+        `template ${name} uses {{${variable}}}, which mlready does not provide${line ? ` (line ${line})` : ''}`,
+        {
+          hint: 'templates see the fields of the scaffold view: name, model, image, port, resources, probes, rollout, scaling, slo, alerts, metrics, …',
+        },
+      );
     }
     throw new InputError(`template ${name} cannot be rendered: ${message.split('\n')[0]}`);
   }
@@ -118,10 +147,23 @@ function contextOf(view: ScaffoldView): Record<string, unknown> {
 function driftCommand(view: ScaffoldView): string {
   const drift = view.drift!;
   const args = [
-    'drift', '--reference', '/data/reference-profile.json', '--current', drift.currentFile,
-    '--model', view.name, '--features', drift.features.join(','),
-    '--method', view.alerts.driftMethod, '--warn', String(view.alerts.driftWarn), '--critical', String(view.alerts.driftCritical),
-    '--push', '"$PUSHGATEWAY_URL"',
+    'drift',
+    '--reference',
+    '/data/reference-profile.json',
+    '--current',
+    drift.currentFile,
+    '--model',
+    view.name,
+    '--features',
+    drift.features.join(','),
+    '--method',
+    view.alerts.driftMethod,
+    '--warn',
+    String(view.alerts.driftWarn),
+    '--critical',
+    String(view.alerts.driftCritical),
+    '--push',
+    '"$PUSHGATEWAY_URL"',
     ...(drift.webhook ? ['--on-critical', 'env:RETRAINING_WEBHOOK_URL'] : []),
   ];
   return `npm exec --yes mlready@${drift.mlreadyVersion} -- ${args.join(' ')}; code=$?; [ "$code" -le 1 ]`;

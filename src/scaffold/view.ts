@@ -37,12 +37,45 @@ export interface ScaffoldView {
   probes: { startup: unknown; readiness: unknown; liveness: unknown };
   shm: boolean;
   readOnlyRoot: boolean;
-  weights: { mode: 'baked' | 'download' | 'volume'; baked: boolean; pvc: boolean; emptyDir: boolean; dir: string; claim: string; fetch: { image: string; script: string } | undefined };
-  rollout: { maxSurge: number | string; maxUnavailable: number; progressDeadlineSeconds: number; budgetSeconds: number; fits: boolean };
+  weights: {
+    mode: 'baked' | 'download' | 'volume';
+    baked: boolean;
+    pvc: boolean;
+    emptyDir: boolean;
+    dir: string;
+    claim: string;
+    fetch: { image: string; script: string } | undefined;
+  };
+  rollout: {
+    maxSurge: number | string;
+    maxUnavailable: number;
+    progressDeadlineSeconds: number;
+    budgetSeconds: number;
+    fits: boolean;
+  };
   terminationGracePeriodSeconds: number;
-  scaling: { min: number; max: number; metric: string; target: number; targetText: string; query: string; concurrency: number };
+  scaling: {
+    min: number;
+    max: number;
+    metric: string;
+    target: number;
+    targetText: string;
+    query: string;
+    concurrency: number;
+  };
   slo: { p95Ms: number | undefined; errorRate: number };
-  alerts: { latencyExpr: string | undefined; latencyThreshold: number | undefined; errorExpr: string; featureMissingExpr: string; driftMetric: string; driftWarn: number; driftCritical: number; driftMethod: string; retrainAlert: string; retrainRoute: string | undefined };
+  alerts: {
+    latencyExpr: string | undefined;
+    latencyThreshold: number | undefined;
+    errorExpr: string;
+    featureMissingExpr: string;
+    driftMetric: string;
+    driftWarn: number;
+    driftCritical: number;
+    driftMethod: string;
+    retrainAlert: string;
+    retrainRoute: string | undefined;
+  };
   metrics: { prediction: string; featureMissing: string; latency: string; errors: string };
   alertPrefix: string;
   /** Recording-rule prefix (a valid metric name). */
@@ -51,17 +84,21 @@ export interface ScaffoldView {
   llm: boolean;
   expectedLoadSeconds: number;
   imagePullSeconds: number;
-  drift: {
-    features: string[];
-    schedule: string;
-    reference: string;
-    current: string;
-    currentFile: string;
-    pushgateway: string;
-    fetch: { image: string; script: string };
-    webhook: { url: { name: string; key: string }; token: { name: string; key: string } | undefined } | undefined;
-    mlreadyVersion: string;
-  } | undefined;
+  drift:
+    | {
+        features: string[];
+        schedule: string;
+        reference: string;
+        current: string;
+        currentFile: string;
+        pushgateway: string;
+        fetch: { image: string; script: string };
+        webhook:
+          | { url: { name: string; key: string }; token: { name: string; key: string } | undefined }
+          | undefined;
+        mlreadyVersion: string;
+      }
+    | undefined;
 }
 
 /** The weights directory inside the container. */
@@ -83,11 +120,24 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
   const weightsMode = spec.serving.weights ?? 'volume';
   const servedName = name;
   const selector = { 'app.kubernetes.io/name': name };
-  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/version': version, 'app.kubernetes.io/managed-by': 'mlready', 'mlready.dev/model': name };
-  const podLabels = { ...selector, 'mlready.dev/model': name, 'mlready.dev/model-version': version, 'mlready.dev/track': 'stable' };
+  const labels = {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/version': version,
+    'app.kubernetes.io/managed-by': 'mlready',
+    'mlready.dev/model': name,
+  };
+  const podLabels = {
+    ...selector,
+    'mlready.dev/model': name,
+    'mlready.dev/model-version': version,
+    'mlready.dev/track': 'stable',
+  };
 
   const resources = {
-    requests: { cpu, memory, ...(gpus > 0 ? { [gpuResource]: gpus } : {}) } as Record<string, string | number>,
+    requests: { cpu, memory, ...(gpus > 0 ? { [gpuResource]: gpus } : {}) } as Record<
+      string,
+      string | number
+    >,
     limits: { cpu, memory, ...(gpus > 0 ? { [gpuResource]: gpus } : {}) } as Record<string, string | number>,
   };
   if (weightsMode === 'download') {
@@ -96,11 +146,18 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
   }
 
   const readyPath = profile.readyPath.replace('{{model}}', servedName);
-  const http = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: 'http' }, ...extra });
+  const http = (path: string, extra: Record<string, number>) => ({
+    httpGet: { path, port: 'http' },
+    ...extra,
+  });
   const readinessPeriod = 5;
   const probes = {
     // Startup covers the model load with margin; liveness only starts after it.
-    startup: http(readyPath, { periodSeconds: 10, failureThreshold: Math.ceil(load / 10) + 6, timeoutSeconds: 5 }),
+    startup: http(readyPath, {
+      periodSeconds: 10,
+      failureThreshold: Math.ceil(load / 10) + 6,
+      timeoutSeconds: 5,
+    }),
     readiness: http(readyPath, { periodSeconds: readinessPeriod, failureThreshold: 3, timeoutSeconds: 5 }),
     liveness: profile.livePath
       ? http(profile.livePath, { periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 })
@@ -136,12 +193,18 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     featureMissing: spec.monitoring?.metrics?.featureMissing ?? 'model_feature_missing_rate',
     errors: spec.monitoring?.metrics?.errors ?? 'model_inference_errors_total',
   };
-  const alertPrefix = name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const alertPrefix = name
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
   const retrainAlert = spec.monitoring?.retraining?.onAlert ?? `${alertPrefix}DataDriftCritical`;
 
   const env: ScaffoldView['env'] = [];
   if (spec.model.uri?.startsWith('hf://') && weightsMode !== 'baked') {
-    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: `${name}-hf-token`, key: 'token', optional: true } } });
+    env.push({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: `${name}-hf-token`, key: 'token', optional: true } },
+    });
   }
   if (!profile.readOnlyRoot) env.push({ name: 'HOME', value: '/tmp' });
 
@@ -159,7 +222,12 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     labels,
     selector,
     podLabels,
-    args: profile.args({ modelDir: MODEL_DIR, servedName, port, tensorParallel: spec.serving.tensorParallel ?? Math.max(gpus, 1) }),
+    args: profile.args({
+      modelDir: MODEL_DIR,
+      servedName,
+      port,
+      tensorParallel: spec.serving.tensorParallel ?? Math.max(gpus, 1),
+    }),
     env,
     resources,
     gpus,
@@ -182,7 +250,10 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     scaling: scalingOf(spec.scaling, profile, min, max, name),
     slo: { p95Ms: p95, errorRate: spec.slo?.errorRate ?? 0.01 },
     alerts: {
-      latencyExpr: latencyThreshold === undefined ? undefined : `histogram_quantile(0.95, sum by (le) (rate(${latencyName}_bucket${latencySelector}[5m]))) > ${latencyThreshold}`,
+      latencyExpr:
+        latencyThreshold === undefined
+          ? undefined
+          : `histogram_quantile(0.95, sum by (le) (rate(${latencyName}_bucket${latencySelector}[5m]))) > ${latencyThreshold}`,
       latencyThreshold,
       errorExpr: `${spec.monitoring?.metrics?.errors ? `sum(rate(${metrics.errors}{model="${name}"}[5m])) / sum(rate(${latencyName}_count${latencySelector}[5m]))` : profile.errorRatio(servedName, name)} > ${spec.slo?.errorRate ?? 0.01}`,
       featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model="${name}"}) > 0.05`,
@@ -208,16 +279,36 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
 function fetchStep(uri: string | undefined): { image: string; script: string } | undefined {
   if (!uri) return undefined;
   const hf = /^hf:\/\/([^@]+)@(.+)$/.exec(uri);
-  if (hf) return { image: 'python:3.12.7-slim-bookworm', script: `pip install --no-cache-dir huggingface_hub==0.26.2 && huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}` };
-  if (uri.startsWith('s3://')) return { image: 'amazon/aws-cli:2.17.0', script: `aws s3 sync ${uri} ${MODEL_DIR}` };
-  if (uri.startsWith('gs://')) return { image: 'google/cloud-sdk:492.0.0-slim', script: `gcloud storage cp -r ${uri}* ${MODEL_DIR}` };
+  if (hf)
+    return {
+      image: 'python:3.12.7-slim-bookworm',
+      script: `pip install --no-cache-dir huggingface_hub==0.26.2 && huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}`,
+    };
+  if (uri.startsWith('s3://'))
+    return { image: 'amazon/aws-cli:2.17.0', script: `aws s3 sync ${uri} ${MODEL_DIR}` };
+  if (uri.startsWith('gs://'))
+    return { image: 'google/cloud-sdk:492.0.0-slim', script: `gcloud storage cp -r ${uri}* ${MODEL_DIR}` };
   return undefined;
 }
 
-function scalingOf(scaling: ModelManifest['spec']['scaling'], profile: ScaffoldProfile, min: number, max: number, name: string): ScaffoldView['scaling'] {
+function scalingOf(
+  scaling: ModelManifest['spec']['scaling'],
+  profile: ScaffoldProfile,
+  min: number,
+  max: number,
+  name: string,
+): ScaffoldView['scaling'] {
   const metric = scaling?.metric ?? profile.scalingMetric;
   const target = scaling?.target ?? profile.scalingTarget;
-  return { min, max, metric, target, targetText: String(target), query: `avg(${metric}{app_kubernetes_io_name="${name}"})`, concurrency: profile.llm ? 16 : 32 };
+  return {
+    min,
+    max,
+    metric,
+    target,
+    targetText: String(target),
+    query: `avg(${metric}{app_kubernetes_io_name="${name}"})`,
+    concurrency: profile.llm ? 16 : 32,
+  };
 }
 
 /** The drift CronJob: fetch the saved profile and a production sample, run `mlready drift`, push, trigger retraining. */
@@ -229,8 +320,16 @@ function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
   const current = drift.current ?? `s3://mlready-drift/${name}/current/sample.parquet`;
   const ext = /\.(csv|tsv|jsonl|ndjson|json|parquet)$/.exec(current)?.[1] ?? 'parquet';
   const currentFile = `/data/current.${ext}`;
-  const copy = (uri: string, to: string) => (uri.startsWith('gs://') ? `gcloud storage cp ${uri} ${to}` : uri.startsWith('s3://') ? `aws s3 cp ${uri} ${to}` : `cp ${uri} ${to}`);
-  const image = reference.startsWith('gs://') || current.startsWith('gs://') ? 'google/cloud-sdk:492.0.0-slim' : 'amazon/aws-cli:2.17.0';
+  const copy = (uri: string, to: string) =>
+    uri.startsWith('gs://')
+      ? `gcloud storage cp ${uri} ${to}`
+      : uri.startsWith('s3://')
+        ? `aws s3 cp ${uri} ${to}`
+        : `cp ${uri} ${to}`;
+  const image =
+    reference.startsWith('gs://') || current.startsWith('gs://')
+      ? 'google/cloud-sdk:492.0.0-slim'
+      : 'amazon/aws-cli:2.17.0';
   const retraining = manifest.spec.monitoring?.retraining;
   return {
     features: drift.features ?? [],
@@ -239,10 +338,14 @@ function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
     current,
     currentFile,
     pushgateway: drift.pushgateway ?? 'http://prometheus-pushgateway.monitoring.svc:9091',
-    fetch: { image, script: `${copy(reference, '/data/reference-profile.json')} && ${copy(current, currentFile)}` },
-    webhook: retraining?.trigger === 'webhook' && retraining.webhook?.urlSecretRef
-      ? { url: retraining.webhook.urlSecretRef, token: retraining.webhook.tokenSecretRef }
-      : undefined,
+    fetch: {
+      image,
+      script: `${copy(reference, '/data/reference-profile.json')} && ${copy(current, currentFile)}`,
+    },
+    webhook:
+      retraining?.trigger === 'webhook' && retraining.webhook?.urlSecretRef
+        ? { url: retraining.webhook.urlSecretRef, token: retraining.webhook.tokenSecretRef }
+        : undefined,
     mlreadyVersion: VERSION,
   };
 }

@@ -56,7 +56,10 @@ export function writeScaffold(files: readonly RenderedFile[], outDir: string, fo
   } catch (error) {
     for (const [temp] of temps) rmSync(temp, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write to ${outDir}: ${code ?? String(error)}; nothing was written`, { cause: error, hint: code === 'EACCES' || code === 'EROFS' ? 'choose a writable --out directory' : undefined });
+    throw new UsageError(`cannot write to ${outDir}: ${code ?? String(error)}; nothing was written`, {
+      cause: error,
+      hint: code === 'EACCES' || code === 'EROFS' ? 'choose a writable --out directory' : undefined,
+    });
   }
   for (const [temp, target] of temps) renameSync(temp, target);
   const state = readState(outDir);
@@ -64,7 +67,10 @@ export function writeScaffold(files: readonly RenderedFile[], outDir: string, fo
     if (plan[i]!.status !== 'skipped') state.files[file.path] = sha(file.content);
   });
   mkdirSync(join(outDir, dirname(STATE_FILE)), { recursive: true });
-  writeFileSync(join(outDir, STATE_FILE), `${JSON.stringify({ files: Object.fromEntries(Object.entries(state.files).sort()) }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, STATE_FILE),
+    `${JSON.stringify({ files: Object.fromEntries(Object.entries(state.files).sort()) }, null, 2)}\n`,
+  );
   return plan;
 }
 

@@ -5,7 +5,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { judgeSample } from '../../src/deploy/canary.js';
 import { cli, REPO_ROOT } from '../helpers/cli.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
-import { startModelExporter, startPrometheus, waitForSamples, type ModelExporter, type PrometheusServer } from '../helpers/prometheus.js';
+import {
+  startModelExporter,
+  startPrometheus,
+  waitForSamples,
+  type ModelExporter,
+  type PrometheusServer,
+} from '../helpers/prometheus.js';
 
 const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
 
@@ -45,7 +51,13 @@ describe('canary rollout gated on a real Prometheus', () => {
     dir = mkdtempSync(join(tmpdir(), 'mlready-canary-'));
     cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
     const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('    strategy: rolling\n', '    strategy: canary\n    canary:\n      steps: [25, 50]\n      mode: replicas\n    analysis:\n      maxLatencyIncreasePct: 20\n      maxErrorRate: 0.05\n      consecutiveFailures: 2\n'));
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(
+        '    strategy: rolling\n',
+        '    strategy: canary\n    canary:\n      steps: [25, 50]\n      mode: replicas\n    analysis:\n      maxLatencyIncreasePct: 20\n      maxErrorRate: 0.05\n      consecutiveFailures: 2\n',
+      ),
+    );
     expect((await cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig], { cwd: dir })).code).toBe(0);
     const rs = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!;
     stablePod = `${rs.metadata.name}-abcde`;
@@ -53,7 +65,10 @@ describe('canary rollout gated on a real Prometheus', () => {
       { address: stable.url, labels: { namespace: 'ml-serving', pod: stablePod } },
       { address: canary.url, labels: { namespace: 'ml-serving', pod: 'llm-chat-canary-7d9f8b6c5-xk2lp' } },
     ]);
-    await waitForSamples(prometheus.url, 'rate(model_inference_duration_seconds_count[10s]) > 0 and on() count(model_inference_duration_seconds_count) == 2');
+    await waitForSamples(
+      prometheus.url,
+      'rate(model_inference_duration_seconds_count[10s]) > 0 and on() count(model_inference_duration_seconds_count) == 2',
+    );
   }, 40_000);
 
   afterEach(async () => {
@@ -62,7 +77,27 @@ describe('canary rollout gated on a real Prometheus', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const deployV2 = (extra: string[] = []) => cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig, '--image', V2, '--prometheus-url', prometheus.url, '--step-duration', '2s', '--analysis-interval', '1s', '--format', 'json', ...extra], { cwd: dir });
+  const deployV2 = (extra: string[] = []) =>
+    cli(
+      [
+        'deploy',
+        '.',
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--image',
+        V2,
+        '--prometheus-url',
+        prometheus.url,
+        '--step-duration',
+        '2s',
+        '--analysis-interval',
+        '1s',
+        '--format',
+        'json',
+        ...extra,
+      ],
+      { cwd: dir },
+    );
 
   it('promotes a canary that is as fast as stable', async () => {
     stable.set(0.1, 0);
@@ -95,7 +130,9 @@ describe('canary rollout gated on a real Prometheus', () => {
     expect(json.canary.samples.filter((s: { verdict: string }) => s.verdict === 'bad')).toHaveLength(2);
     expect(json.rollback.elapsedMs).toBeLessThan(5000);
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat-canary')).toBeUndefined();
-    expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!.spec.template.spec.containers[0].image).not.toBe(V2);
+    expect(
+      cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!.spec.template.spec.containers[0].image,
+    ).not.toBe(V2);
   }, 40_000);
 
   it('aborts on a canary error rate above the limit', async () => {
@@ -112,7 +149,9 @@ describe('canary rollout gated on a real Prometheus', () => {
     const r = await deployV2();
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(json.message).toMatch(/canary aborted \(fail safe: cannot query Prometheus at http:\/\/127\.0\.0\.1:\d+/);
+    expect(json.message).toMatch(
+      /canary aborted \(fail safe: cannot query Prometheus at http:\/\/127\.0\.0\.1:\d+/,
+    );
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat-canary')).toBeUndefined();
   }, 40_000);
 });

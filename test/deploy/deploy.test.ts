@@ -23,7 +23,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], options: { interruptAfterMs?: number } = {}) => cli([...args, '--kubeconfig', cluster.kubeconfig], { cwd: dir, ...options });
+const run = (args: string[], options: { interruptAfterMs?: number } = {}) =>
+  cli([...args, '--kubeconfig', cluster.kubeconfig], { cwd: dir, ...options });
 const deployment = () => cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!;
 const imageOf = (d: Record<string, any>) => d.spec.template.spec.containers[0].image as string;
 
@@ -33,26 +34,39 @@ describe('mlready deploy', () => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✔ Deployment\/llm-chat rolled out revision 1 \(model 1\.2\.0\)/);
-    const applies = cluster.api.requests.filter((q) => q.method === 'PATCH' && q.contentType === 'application/apply-patch+yaml');
+    const applies = cluster.api.requests.filter(
+      (q) => q.method === 'PATCH' && q.contentType === 'application/apply-patch+yaml',
+    );
     expect(applies.length).toBeGreaterThanOrEqual(8);
     expect(applies.every((q) => q.query.fieldManager === 'mlready')).toBe(true);
     const d = deployment();
     expect(d.metadata.annotations['mlready.dev/model-version']).toBe('1.2.0');
-    expect(d.metadata.annotations['kubernetes.io/change-cause']).toBe('mlready deploy model meta-llama/Llama-3.1-8B-Instruct 1.2.0');
+    expect(d.metadata.annotations['kubernetes.io/change-cause']).toBe(
+      'mlready deploy model meta-llama/Llama-3.1-8B-Instruct 1.2.0',
+    );
     expect(cluster.api.managers('Deployment', 'ml-serving', 'llm-chat')).toContain('mlready:Apply');
     expect(cluster.api.object('PrometheusRule', 'ml-serving', 'llm-chat')).toBeDefined();
     const record = cluster.api.object('ConfigMap', 'ml-serving', 'mlready-release-llm-chat-1')!;
     expect(record.metadata.labels['mlready.dev/release-of']).toBe('llm-chat');
-    expect(JSON.parse(record.data['objects.json']).map((o: { kind: string }) => o.kind)).toContain('PrometheusRule');
+    expect(JSON.parse(record.data['objects.json']).map((o: { kind: string }) => o.kind)).toContain(
+      'PrometheusRule',
+    );
   });
 
   it('fails fast on CrashLoopBackOff, shows the pod log with secrets redacted, rolls back, and exits 1', async () => {
     expect((await run(['deploy', '.'])).code).toBe(0);
-    cluster.api.onImage(BAD, { type: 'crashloop', everyMs: 50 }, ['INFO loading /models/model', 'HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 ERROR torch.cuda.OutOfMemoryError: CUDA out of memory']);
+    cluster.api.onImage(BAD, { type: 'crashloop', everyMs: 50 }, [
+      'INFO loading /models/model',
+      'HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 ERROR torch.cuda.OutOfMemoryError: CUDA out of memory',
+    ]);
     const r = await run(['deploy', '.', '--image', BAD]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/rollout failed \(CrashLoopBackOff, detected in [\d.]+ s\); rolled back to revision 1 in [\d.]+ s/);
-    expect(r.stdout).toMatch(/cause: pod llm-chat-\w+-\w+: container "server" is crash-looping after \d+ restarts \(last exit: Error, code 1\)/);
+    expect(r.stdout).toMatch(
+      /rollout failed \(CrashLoopBackOff, detected in [\d.]+ s\); rolled back to revision 1 in [\d.]+ s/,
+    );
+    expect(r.stdout).toMatch(
+      /cause: pod llm-chat-\w+-\w+: container "server" is crash-looping after \d+ restarts \(last exit: Error, code 1\)/,
+    );
     expect(r.stdout).toContain('CUDA out of memory');
     expect(r.stdout).toContain('HF_TOKEN=hf_****6789');
     expect(`${r.stdout}${r.stderr}`).not.toContain('AbCdEfGhIjKlMnOp');
@@ -62,8 +76,12 @@ describe('mlready deploy', () => {
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
     expect(d.status.availableReplicas).toBe(1);
     const history = await run(['history', '.']);
-    expect(history.stdout).toMatch(/3 \*\s+1\.2\.0\s+1\s+\S+\s+mlready rollback to revision 1 \(model 1\.2\.0\)/);
-    expect(history.stdout).toMatch(/2\s+1\.2\.0\s+0\s+\S+\s+mlready deploy model .* image vllm\/vllm-openai:v0\.7\.0/);
+    expect(history.stdout).toMatch(
+      /3 \*\s+1\.2\.0\s+1\s+\S+\s+mlready rollback to revision 1 \(model 1\.2\.0\)/,
+    );
+    expect(history.stdout).toMatch(
+      /2\s+1\.2\.0\s+0\s+\S+\s+mlready deploy model .* image vllm\/vllm-openai:v0\.7\.0/,
+    );
   });
 
   it('reports the measured times in --format json', async () => {
@@ -72,7 +90,13 @@ describe('mlready deploy', () => {
     const r = await run(['deploy', '.', '--image', BAD, '--format', 'json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(json).toMatchObject({ outcome: 'rolled-back', previousRevision: 1, revision: 2, failure: { reason: 'ImagePullBackOff' }, rollback: { outcome: 'rolled-back', toRevision: 1 } });
+    expect(json).toMatchObject({
+      outcome: 'rolled-back',
+      previousRevision: 1,
+      revision: 2,
+      failure: { reason: 'ImagePullBackOff' },
+      rollback: { outcome: 'rolled-back', toRevision: 1 },
+    });
     expect(json.detectionMs).toBeGreaterThan(0);
     expect(json.detectionMs).toBeLessThan(10_000);
     expect(json.rollback.elapsedMs).toBeGreaterThan(0);
@@ -92,11 +116,17 @@ describe('mlready deploy', () => {
 
   it('fails fast when no node has a free GPU, after warning about it in pre-flight', async () => {
     await cluster.close();
-    cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator'], nodes: [{ name: 'gpu-1', gpus: 1 }] });
+    cluster = await startFakeCluster({
+      namespaces: ['ml-serving'],
+      crds: ['prometheus-operator'],
+      nodes: [{ name: 'gpu-1', gpus: 1 }],
+    });
     expect((await run(['deploy', '.'])).code).toBe(0);
     const r = await run(['deploy', '.', '--image', V2]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/warning: Deployment\/llm-chat needs 1 free nvidia.com\/gpu for its rollout \(1 surge pod × 1\), but the cluster has 0 of 1 free/);
+    expect(r.stderr).toMatch(
+      /warning: Deployment\/llm-chat needs 1 free nvidia.com\/gpu for its rollout \(1 surge pod × 1\), but the cluster has 0 of 1 free/,
+    );
     expect(r.stdout).toMatch(/rollout failed \(InsufficientGPU/);
     expect(r.stdout).toContain('Insufficient nvidia.com/gpu');
     expect(imageOf(deployment())).toBe(V1);
@@ -104,7 +134,11 @@ describe('mlready deploy', () => {
 
   it('waits instead of failing when a cluster autoscaler is adding a GPU node', async () => {
     await run(['deploy', '.']);
-    cluster.api.onImage(V2, { type: 'unschedulable', scaleUp: true, message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.' });
+    cluster.api.onImage(V2, {
+      type: 'unschedulable',
+      scaleUp: true,
+      message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+    });
     const r = await run(['deploy', '.', '--image', V2, '--timeout', '2s', '--format', 'json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).failure.reason).toBe('Timeout');
@@ -119,16 +153,27 @@ describe('mlready deploy', () => {
     expect(r.stdout).toMatch(/configured\s+Deployment\/llm-chat/);
     expect(r.stdout).toContain('spec.template.spec.containers[0].image: "vllm/vllm-openai:v0.6.3');
     expect(deployment().metadata.resourceVersion).toBe(before);
-    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All').length).toBeGreaterThan(0);
-    expect(cluster.api.requests.slice(-20).filter((q) => q.method === 'PATCH').every((q) => q.query.dryRun === 'All')).toBe(true);
+    expect(
+      cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All').length,
+    ).toBeGreaterThan(0);
+    expect(
+      cluster.api.requests
+        .slice(-20)
+        .filter((q) => q.method === 'PATCH')
+        .every((q) => q.query.dryRun === 'All'),
+    ).toBe(true);
   });
 
   it('reports a field-manager conflict clearly and takes the field over with --force-conflicts', async () => {
     await run(['deploy', '.']);
-    cluster.api.update('kubectl-edit', 'Deployment', 'ml-serving', 'llm-chat', { spec: { progressDeadlineSeconds: 900 } });
+    cluster.api.update('kubectl-edit', 'Deployment', 'ml-serving', 'llm-chat', {
+      spec: { progressDeadlineSeconds: 900 },
+    });
     const r = await run(['deploy', '.', '--image', V2]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: apply Deployment\/llm-chat in namespace ml-serving: Apply failed with 1 conflict: conflict with "kubectl-edit" using apps\/v1: \.spec\.progressDeadlineSeconds/);
+    expect(r.stderr).toMatch(
+      /error: apply Deployment\/llm-chat in namespace ml-serving: Apply failed with 1 conflict: conflict with "kubectl-edit" using apps\/v1: \.spec\.progressDeadlineSeconds/,
+    );
     expect(r.stderr).toContain('hint: another field manager owns these fields');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const forced = await run(['deploy', '.', '--image', V2, '--force-conflicts']);
@@ -141,20 +186,47 @@ describe('mlready deploy', () => {
     cluster = await startFakeCluster({ namespaces: ['ml-serving'] });
     const r = await run(['deploy', '.']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: the cluster does not serve PrometheusRule \(the Prometheus Operator CRDs \(monitoring.coreos.com\/v1\) not installed\); skipping PrometheusRule\/llm-chat/);
+    expect(r.stderr).toMatch(
+      /warning: the cluster does not serve PrometheusRule \(the Prometheus Operator CRDs \(monitoring.coreos.com\/v1\) not installed\); skipping PrometheusRule\/llm-chat/,
+    );
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat')).toBeDefined();
   });
 
   it('refuses to deploy what mlready check rejects, unless --skip-check, and never prints Secret values or the kubeconfig token', async () => {
-    writeFileSync(join(dir, 'k8s', 'secret.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: hf-token\n  namespace: ml-serving\nstringData:\n  HF_TOKEN: hf_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n');
+    writeFileSync(
+      join(dir, 'k8s', 'secret.yaml'),
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: hf-token\n  namespace: ml-serving\nstringData:\n  HF_TOKEN: hf_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210\n',
+    );
     const manifest = join(dir, 'k8s', 'deployment.yaml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('          env:\n', '          env:\n            - name: WANDB_API_KEY\n              value: "wandb_QpWoEiRuTyAlSkDjFhGz1029384756"\n'));
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(
+        '          env:\n',
+        '          env:\n            - name: WANDB_API_KEY\n              value: "wandb_QpWoEiRuTyAlSkDjFhGz1029384756"\n',
+      ),
+    );
     const refused = await run(['deploy', '.']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/mlready check found \d+ error\(s\); refusing to deploy/);
     expect(cluster.api.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
-    const forced = await cli(['--debug', 'deploy', '.', '--skip-check', '--kubeconfig', cluster.kubeconfig, '--image', V2, '--dry-run'], { cwd: dir });
-    const again = await cli(['--debug', 'deploy', '.', '--skip-check', '--kubeconfig', cluster.kubeconfig, '--format', 'json'], { cwd: dir });
+    const forced = await cli(
+      [
+        '--debug',
+        'deploy',
+        '.',
+        '--skip-check',
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--image',
+        V2,
+        '--dry-run',
+      ],
+      { cwd: dir },
+    );
+    const again = await cli(
+      ['--debug', 'deploy', '.', '--skip-check', '--kubeconfig', cluster.kubeconfig, '--format', 'json'],
+      { cwd: dir },
+    );
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('WARNING: --skip-check');
     expect(again.stderr).toContain('debug: apply Secret/hf-token');
@@ -174,7 +246,9 @@ describe('mlready deploy', () => {
     cluster.api.onImage(V2, { type: 'never-ready' });
     const r = await run(['deploy', '.', '--image', V2], { interruptAfterMs: 700 });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/interrupted: stopped watching Deployment\/llm-chat revision 2 \(\d+ of 1 replicas updated, \d+ available\); the rollout goes on in the cluster/);
+    expect(r.stdout).toMatch(
+      /interrupted: stopped watching Deployment\/llm-chat revision 2 \(\d+ of 1 replicas updated, \d+ available\); the rollout goes on in the cluster/,
+    );
     expect(r.stdout).toContain('next: mlready rollback . to return to revision 1');
     // Every object was applied completely; the old pod still serves while the new one waits.
     expect(imageOf(deployment())).toBe(V2);
@@ -185,7 +259,11 @@ describe('mlready deploy', () => {
   it('survives API 5xx answers, connection resets and a dropped watch during a rollout', async () => {
     await run(['deploy', '.']);
     cluster.api.onImage(V2, { type: 'ready', afterMs: 400 });
-    cluster.api.faults.push({ method: 'PATCH', path: /deployments/, action: 503, times: 1 }, { method: 'GET', path: /replicasets/, action: 'reset', times: 2 }, { method: 'GET', path: /pods$/, action: 500, times: 2 });
+    cluster.api.faults.push(
+      { method: 'PATCH', path: /deployments/, action: 503, times: 1 },
+      { method: 'GET', path: /replicasets/, action: 'reset', times: 2 },
+      { method: 'GET', path: /pods$/, action: 500, times: 2 },
+    );
     setTimeout(() => cluster.api.dropWatches(), 200);
     const r = await run(['deploy', '.', '--image', V2]);
     expect(r.stderr).not.toContain('error:');
@@ -195,7 +273,10 @@ describe('mlready deploy', () => {
   });
 
   it('exits 2 with file and line for input it cannot deploy', async () => {
-    writeFileSync(join(dir, 'k8s', 'broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [unclosed\n');
+    writeFileSync(
+      join(dir, 'k8s', 'broken.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [unclosed\n',
+    );
     const r = await run(['deploy', '.']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: k8s\/broken\.yaml:\d+:\d+: /);
@@ -214,7 +295,10 @@ describe('mlready rollback', () => {
     await run(['deploy', '.']);
     const rule = readFileSync(join(dir, 'k8s', 'prometheusrule.yaml'), 'utf8');
     writeFileSync(join(dir, 'k8s', 'prometheusrule.yaml'), rule.replace(/for: \S+/, 'for: 17m'));
-    writeFileSync(join(dir, 'k8s', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: llm-chat-prompts\n  namespace: ml-serving\ndata:\n  system: be brief\n');
+    writeFileSync(
+      join(dir, 'k8s', 'extra.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: llm-chat-prompts\n  namespace: ml-serving\ndata:\n  system: be brief\n',
+    );
     expect((await run(['deploy', '.', '--image', V2])).code).toBe(0);
     expect(JSON.stringify(cluster.api.object('PrometheusRule', 'ml-serving', 'llm-chat'))).toContain('17m');
     const r = await run(['rollback', '.']);
@@ -223,7 +307,9 @@ describe('mlready rollback', () => {
     expect(r.stdout).toMatch(/elapsed: [\d.]+ s \(budget 300 s\)/);
     expect(r.stdout).toContain('deleted: ConfigMap/llm-chat-prompts');
     expect(imageOf(deployment())).toBe(V1);
-    expect(JSON.stringify(cluster.api.object('PrometheusRule', 'ml-serving', 'llm-chat'))).not.toContain('17m');
+    expect(JSON.stringify(cluster.api.object('PrometheusRule', 'ml-serving', 'llm-chat'))).not.toContain(
+      '17m',
+    );
     expect(cluster.api.object('ConfigMap', 'ml-serving', 'llm-chat-prompts')).toBeUndefined();
   });
 
@@ -233,9 +319,24 @@ describe('mlready rollback', () => {
     const same = await run(['rollback', '.', '--to-revision', '2']);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/revision 2 is already the current revision|already/);
-    const r = await run(['rollback', '--deployment', 'llm-chat', '-n', 'ml-serving', '--to-revision', '1', '--format', 'json']);
+    const r = await run([
+      'rollback',
+      '--deployment',
+      'llm-chat',
+      '-n',
+      'ml-serving',
+      '--to-revision',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'rolled-back', fromRevision: 2, toRevision: 1, withinBudget: true });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: 'rolled-back',
+      fromRevision: 2,
+      toRevision: 1,
+      withinBudget: true,
+    });
     const missing = await run(['rollback', '.', '--to-revision', '9']);
     expect(missing.code).not.toBe(0);
   });
@@ -267,7 +368,9 @@ describe('mlready status and history', () => {
     const status = await run(['status', '.', '--format', 'json']);
     expect(status.code).toBe(0);
     const json = JSON.parse(status.stdout);
-    expect(json.versions.map((v: { revision: number; trafficPct: number }) => [v.revision, v.trafficPct])).toEqual([[3, 100]]);
+    expect(
+      json.versions.map((v: { revision: number; trafficPct: number }) => [v.revision, v.trafficPct]),
+    ).toEqual([[3, 100]]);
     const text = await run(['status', '.']);
     expect(text.stdout).toMatch(/Deployment\/llm-chat\s+stable\s+3\s+1\.2\.0\s+1\/1\s+100 %\s+replicas/);
   });
@@ -278,6 +381,16 @@ describe('mlready status and history', () => {
     await run(['deploy', '.', '--image', V2, '--no-rollback', '--timeout', '1s']);
     const json = JSON.parse((await run(['status', '.', '--format', 'json'])).stdout);
     expect(json.rolloutInProgress).toBe(true);
-    expect(json.versions.map((v: { revision: number; ready: number; replicas: number; trafficPct: number }) => [v.revision, v.ready, v.replicas, v.trafficPct])).toEqual([[2, 0, 1, 0], [1, 1, 1, 100]]);
+    expect(
+      json.versions.map((v: { revision: number; ready: number; replicas: number; trafficPct: number }) => [
+        v.revision,
+        v.ready,
+        v.replicas,
+        v.trafficPct,
+      ]),
+    ).toEqual([
+      [2, 0, 1, 0],
+      [1, 1, 1, 100],
+    ]);
   });
 });

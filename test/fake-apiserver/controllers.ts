@@ -16,7 +16,13 @@ export interface ControllerHost {
   store: Store;
   info: (kind: string) => ResourceInfo;
   behaviourOf: (pod: Obj) => { behaviour: PodBehaviour; logs: string[] };
-  event: (involved: Obj, reason: string, message: string, type?: 'Normal' | 'Warning', source?: string) => void;
+  event: (
+    involved: Obj,
+    reason: string,
+    message: string,
+    type?: 'Normal' | 'Warning',
+    source?: string,
+  ) => void;
   now: () => number;
 }
 
@@ -26,17 +32,29 @@ export const REVISION = 'deployment.kubernetes.io/revision';
 const HASH = 'pod-template-hash';
 
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(stableJson(template)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]!);
+  return createHash('sha256')
+    .update(stableJson(template))
+    .digest('hex')
+    .slice(0, 10)
+    .replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]!);
 }
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Any)[k])}`).join(',')}}`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Any)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
 function owned(store: Store, info: ResourceInfo, owner: Obj): Stored[] {
-  return store.list(info, owner.metadata.namespace).filter((s) => s.object.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid && o.controller));
+  return store
+    .list(info, owner.metadata.namespace)
+    .filter((s) =>
+      s.object.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid && o.controller),
+    );
 }
 
 function scaled(value: unknown, total: number, roundUp: boolean): number {
@@ -47,7 +65,8 @@ function scaled(value: unknown, total: number, roundUp: boolean): number {
   return roundUp ? Math.ceil(raw) : Math.floor(raw);
 }
 
-const podReady = (pod: Obj) => ((pod as Any).status?.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True');
+const podReady = (pod: Obj) =>
+  ((pod as Any).status?.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True');
 
 /**
  * The controllers and kubelet of a tiny cluster, faithful to what `mlready deploy` observes:
@@ -112,7 +131,11 @@ export class Controllers {
     const revision = (rs: Any) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
     const maxRevision = Math.max(0, ...sets.map(revision));
     let newRs = sets.find((rs) => rs.metadata.labels?.[HASH] === hash);
-    const copied = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => k !== REVISION && !k.startsWith('kubectl.kubernetes.io/')));
+    const copied = Object.fromEntries(
+      Object.entries(d.metadata.annotations ?? {}).filter(
+        ([k]) => k !== REVISION && !k.startsWith('kubectl.kubernetes.io/'),
+      ),
+    );
     if (!spec.paused) {
       if (!newRs) {
         const template = structuredClone(spec.template);
@@ -125,15 +148,38 @@ export class Controllers {
             namespace: d.metadata.namespace,
             labels: { ...spec.template.metadata?.labels, [HASH]: hash },
             annotations: { ...copied, [REVISION]: String(maxRevision + 1) },
-            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                name: d.metadata.name,
+                uid: d.metadata.uid!,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
             generation: 1,
           },
-          spec: { replicas: 0, selector: { matchLabels: { ...spec.selector?.matchLabels, [HASH]: hash } }, template },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { ...spec.selector?.matchLabels, [HASH]: hash } },
+            template,
+          },
           status: { replicas: 0 },
         });
-        this.host.event(d, 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} to 0`, 'Normal', 'deployment-controller');
+        this.host.event(
+          d,
+          'ScalingReplicaSet',
+          `Scaled up replica set ${newRs.metadata.name} to 0`,
+          'Normal',
+          'deployment-controller',
+        );
       } else if (revision(newRs) < maxRevision) {
-        newRs.metadata.annotations = { ...newRs.metadata.annotations, ...copied, [REVISION]: String(maxRevision + 1) };
+        newRs.metadata.annotations = {
+          ...newRs.metadata.annotations,
+          ...copied,
+          [REVISION]: String(maxRevision + 1),
+        };
         store.put(rsInfo, newRs as Obj);
       }
     }
@@ -143,12 +189,15 @@ export class Controllers {
     if (newRs && !spec.paused) {
       const recreate = spec.strategy?.type === 'Recreate';
       const surge = recreate ? 0 : scaled(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
-      let unavailable = recreate ? desired : scaled(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
+      let unavailable = recreate
+        ? desired
+        : scaled(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
       if (surge === 0 && unavailable === 0) unavailable = 1;
       const oldTotal = olds.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0);
       const newReplicas: number = newRs.spec.replicas ?? 0;
       if (recreate) {
-        if (oldTotal === 0 && olds.every((rs) => this.podsOf(rs).length === 0) && newReplicas !== desired) this.scale(newRs, desired, d);
+        if (oldTotal === 0 && olds.every((rs) => this.podsOf(rs).length === 0) && newReplicas !== desired)
+          this.scale(newRs, desired, d);
       } else if (newReplicas > desired) {
         this.scale(newRs, desired, d);
       } else {
@@ -178,21 +227,63 @@ export class Controllers {
     const now = this.host.now();
     const key = `${d.metadata.namespace}/${d.metadata.name}`;
     const complete = updated === desired && pods.length === updated && available >= updated;
-    const snapshot = JSON.stringify([newRs?.metadata.name, updated, available, pods.length, d.metadata.generation]);
+    const snapshot = JSON.stringify([
+      newRs?.metadata.name,
+      updated,
+      available,
+      pods.length,
+      d.metadata.generation,
+    ]);
     const last = this.progress.get(key);
     if (!last || last.snapshot !== snapshot) this.progress.set(key, { snapshot, at: now });
     const stalledFor = now - (this.progress.get(key)?.at ?? now);
     const old = ((d as Any).status?.conditions ?? []) as Any[];
     const oldProgressing = old.find((c) => c.type === 'Progressing');
     let progressing: Any;
-    if (spec.paused) progressing = { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' };
-    else if (complete) progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRs?.metadata.name}" has successfully progressed.` };
-    else if (oldProgressing?.reason === 'ProgressDeadlineExceeded' && last?.snapshot === snapshot) progressing = oldProgressing;
-    else if (stalledFor > (spec.progressDeadlineSeconds ?? 600) * 1000) progressing = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRs?.metadata.name}" has timed out progressing.` };
-    else progressing = { type: 'Progressing', status: 'True', reason: newRs && updated === 0 ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated', message: `ReplicaSet "${newRs?.metadata.name}" is progressing.` };
-    const availableCondition = available >= desired - unavailableAllowed
-      ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-      : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+    if (spec.paused)
+      progressing = {
+        type: 'Progressing',
+        status: 'Unknown',
+        reason: 'DeploymentPaused',
+        message: 'Deployment is paused',
+      };
+    else if (complete)
+      progressing = {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${newRs?.metadata.name}" has successfully progressed.`,
+      };
+    else if (oldProgressing?.reason === 'ProgressDeadlineExceeded' && last?.snapshot === snapshot)
+      progressing = oldProgressing;
+    else if (stalledFor > (spec.progressDeadlineSeconds ?? 600) * 1000)
+      progressing = {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: `ReplicaSet "${newRs?.metadata.name}" has timed out progressing.`,
+      };
+    else
+      progressing = {
+        type: 'Progressing',
+        status: 'True',
+        reason: newRs && updated === 0 ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated',
+        message: `ReplicaSet "${newRs?.metadata.name}" is progressing.`,
+      };
+    const availableCondition =
+      available >= desired - unavailableAllowed
+        ? {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          };
     const status = {
       observedGeneration: d.metadata.generation ?? 1,
       replicas: pods.length,
@@ -200,11 +291,26 @@ export class Controllers {
       readyReplicas: ready,
       availableReplicas: available,
       unavailableReplicas: Math.max(0, pods.length - available),
-      conditions: [availableCondition, progressing].map((c) => ({ ...c, lastUpdateTime: new Date(now).toISOString(), lastTransitionTime: new Date(now).toISOString() })),
+      conditions: [availableCondition, progressing].map((c) => ({
+        ...c,
+        lastUpdateTime: new Date(now).toISOString(),
+        lastTransitionTime: new Date(now).toISOString(),
+      })),
     };
-    const annotations = newRs ? { ...d.metadata.annotations, [REVISION]: newRs.metadata.annotations[REVISION] as string } : d.metadata.annotations;
-    const comparable = (s: Any) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }: Any) => c) });
-    if (comparable((d as Any).status) !== comparable(status) || JSON.stringify(annotations) !== JSON.stringify(d.metadata.annotations)) {
+    const annotations = newRs
+      ? { ...d.metadata.annotations, [REVISION]: newRs.metadata.annotations[REVISION] as string }
+      : d.metadata.annotations;
+    const comparable = (s: Any) =>
+      JSON.stringify({
+        ...s,
+        conditions: (s?.conditions ?? []).map(
+          ({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }: Any) => c,
+        ),
+      });
+    if (
+      comparable((d as Any).status) !== comparable(status) ||
+      JSON.stringify(annotations) !== JSON.stringify(d.metadata.annotations)
+    ) {
       const next = structuredClone(d) as Any;
       next.status = status;
       if (annotations) next.metadata.annotations = annotations;
@@ -217,7 +323,13 @@ export class Controllers {
     rs.spec.replicas = replicas;
     rs.metadata.generation = (rs.metadata.generation ?? 1) + 1;
     this.host.store.put(this.host.info('ReplicaSet'), rs as Obj);
-    this.host.event(d, 'ScalingReplicaSet', `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas} from ${before}`, 'Normal', 'deployment-controller');
+    this.host.event(
+      d,
+      'ScalingReplicaSet',
+      `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas} from ${before}`,
+      'Normal',
+      'deployment-controller',
+    );
   }
 
   private podsOf(rs: Any): Obj[] {
@@ -239,7 +351,16 @@ export class Controllers {
           namespace: rs.metadata.namespace,
           labels: template.metadata?.labels,
           annotations: template.metadata?.annotations,
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: rs.metadata.name,
+              uid: rs.metadata.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
         spec: template.spec,
         status: { phase: 'Pending', conditions: [] },
@@ -247,11 +368,18 @@ export class Controllers {
     }
     if (pods.length > want) {
       // Delete not-ready and unscheduled pods first, as the ReplicaSet controller ranks them.
-      const victims = [...pods].sort((a, b) => Number(podReady(a)) - Number(podReady(b))).slice(0, pods.length - want);
+      const victims = [...pods]
+        .sort((a, b) => Number(podReady(a)) - Number(podReady(b)))
+        .slice(0, pods.length - want);
       for (const pod of victims) store.remove(info('Pod'), pod.metadata.namespace, pod.metadata.name);
     }
     const current = this.podsOf(rs);
-    const status = { replicas: current.length, readyReplicas: current.filter(podReady).length, availableReplicas: current.filter(podReady).length, observedGeneration: rs.metadata.generation ?? 1 };
+    const status = {
+      replicas: current.length,
+      readyReplicas: current.filter(podReady).length,
+      availableReplicas: current.filter(podReady).length,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
     if (JSON.stringify((rs as Any).status) !== JSON.stringify(status)) {
       const next = structuredClone(rs) as Any;
       next.status = status;
@@ -260,7 +388,11 @@ export class Controllers {
   }
 
   private gpuRequest(pod: Any): number {
-    return ((pod.spec?.containers ?? []) as Any[]).reduce((n, c) => n + Number(c.resources?.limits?.['nvidia.com/gpu'] ?? c.resources?.requests?.['nvidia.com/gpu'] ?? 0), 0);
+    return ((pod.spec?.containers ?? []) as Any[]).reduce(
+      (n, c) =>
+        n + Number(c.resources?.limits?.['nvidia.com/gpu'] ?? c.resources?.requests?.['nvidia.com/gpu'] ?? 0),
+      0,
+    );
   }
 
   private schedulePods(): void {
@@ -271,22 +403,46 @@ export class Controllers {
       if (pod.spec.nodeName) continue;
       const { behaviour } = this.host.behaviourOf(pod as Obj);
       const need = this.gpuRequest(pod);
-      const node = behaviour.type === 'unschedulable' ? undefined : nodes.find((n) => {
-        const allocatable = Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? 0);
-        const used = pods.filter((p) => p.spec.nodeName === n.metadata.name).reduce((sum, p) => sum + this.gpuRequest(p), 0);
-        return allocatable - used >= need;
-      });
+      const node =
+        behaviour.type === 'unschedulable'
+          ? undefined
+          : nodes.find((n) => {
+              const allocatable = Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? 0);
+              const used = pods
+                .filter((p) => p.spec.nodeName === n.metadata.name)
+                .reduce((sum, p) => sum + this.gpuRequest(p), 0);
+              return allocatable - used >= need;
+            });
       if (!node) {
-        const message = behaviour.type === 'unschedulable' && behaviour.message
-          ? behaviour.message
-          : `0/${nodes.length} nodes are available: ${nodes.length} Insufficient nvidia.com/gpu. preemption: 0/${nodes.length} nodes are available: ${nodes.length} No preemption victims found for incoming pod.`;
+        const message =
+          behaviour.type === 'unschedulable' && behaviour.message
+            ? behaviour.message
+            : `0/${nodes.length} nodes are available: ${nodes.length} Insufficient nvidia.com/gpu. preemption: 0/${nodes.length} nodes are available: ${nodes.length} No preemption victims found for incoming pod.`;
         const scheduled = (pod.status.conditions as Any[]).find((c) => c.type === 'PodScheduled');
         if (scheduled?.message !== message) {
-          pod.status = { ...pod.status, phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: new Date(this.host.now()).toISOString() }] };
+          pod.status = {
+            ...pod.status,
+            phase: 'Pending',
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message,
+                lastTransitionTime: new Date(this.host.now()).toISOString(),
+              },
+            ],
+          };
           store.put(info('Pod'), pod as Obj);
           this.host.event(pod as Obj, 'FailedScheduling', message, 'Warning', 'default-scheduler');
           if (behaviour.type === 'unschedulable' && behaviour.scaleUp) {
-            this.host.event(pod as Obj, 'TriggeredScaleUp', 'pod triggered scale-up: [{gpu-pool 1->2 (max: 4)}]', 'Normal', 'cluster-autoscaler');
+            this.host.event(
+              pod as Obj,
+              'TriggeredScaleUp',
+              'pod triggered scale-up: [{gpu-pool 1->2 (max: 4)}]',
+              'Normal',
+              'cluster-autoscaler',
+            );
           }
         }
         continue;
@@ -294,7 +450,13 @@ export class Controllers {
       pod.spec.nodeName = node.metadata.name;
       pod.status = { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True' }] };
       store.put(info('Pod'), pod as Obj);
-      this.host.event(pod as Obj, 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`, 'Normal', 'default-scheduler');
+      this.host.event(
+        pod as Obj,
+        'Scheduled',
+        `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`,
+        'Normal',
+        'default-scheduler',
+      );
       this.runKubelet(pod.metadata.namespace as string, pod.metadata.name as string);
     }
   }
@@ -316,22 +478,51 @@ export class Controllers {
     const pod = store.get(info('Pod'), namespace, name)!.object as Any;
     const { behaviour } = this.host.behaviourOf(pod as Obj);
     const containers = (pod.spec.containers as Any[]).map((c) => c.name as string);
-    const statuses = (fn: (name: string) => Any) => containers.map((c) => ({ name: c, image: (pod.spec.containers as Any[]).find((x) => x.name === c)?.image, ...fn(c) }));
+    const statuses = (fn: (name: string) => Any) =>
+      containers.map((c) => ({
+        name: c,
+        image: (pod.spec.containers as Any[]).find((x) => x.name === c)?.image,
+        ...fn(c),
+      }));
     const conditions = (ready: boolean) => [
       { type: 'PodScheduled', status: 'True' },
       { type: 'Initialized', status: 'True' },
       { type: 'ContainersReady', status: ready ? 'True' : 'False' },
       { type: 'Ready', status: ready ? 'True' : 'False', ...(ready ? {} : { reason: 'ContainersNotReady' }) },
     ];
-    const running = (restartCount = 0, lastState: Any = {}) => (p: Any) => {
-      p.status = { ...p.status, phase: 'Running', startTime: p.status.startTime ?? new Date().toISOString(), conditions: conditions(false), containerStatuses: statuses(() => ({ ready: false, started: true, restartCount, state: { running: { startedAt: new Date().toISOString() } }, lastState })) };
-    };
+    const running =
+      (restartCount = 0, lastState: Any = {}) =>
+      (p: Any) => {
+        p.status = {
+          ...p.status,
+          phase: 'Running',
+          startTime: p.status.startTime ?? new Date().toISOString(),
+          conditions: conditions(false),
+          containerStatuses: statuses(() => ({
+            ready: false,
+            started: true,
+            restartCount,
+            state: { running: { startedAt: new Date().toISOString() } },
+            lastState,
+          })),
+        };
+      };
     switch (behaviour.type) {
       case 'ready':
         this.later(5, () => update(running()));
         this.later(behaviour.afterMs ?? 30, () =>
           update((p) => {
-            p.status = { ...p.status, phase: 'Running', conditions: conditions(true), containerStatuses: statuses(() => ({ ready: true, started: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } })) };
+            p.status = {
+              ...p.status,
+              phase: 'Running',
+              conditions: conditions(true),
+              containerStatuses: statuses(() => ({
+                ready: true,
+                started: true,
+                restartCount: 0,
+                state: { running: { startedAt: new Date().toISOString() } },
+              })),
+            };
           }),
         );
         break;
@@ -348,10 +539,32 @@ export class Controllers {
         const crash = () => {
           restarts++;
           const alive = update((p) => {
-            p.status = { ...p.status, phase: 'Running', conditions: conditions(false), containerStatuses: statuses(() => ({ ready: false, started: false, restartCount: restarts, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${10 * 2 ** restarts}s restarting failed container` } }, lastState: { terminated: { reason, exitCode } } })) };
+            p.status = {
+              ...p.status,
+              phase: 'Running',
+              conditions: conditions(false),
+              containerStatuses: statuses(() => ({
+                ready: false,
+                started: false,
+                restartCount: restarts,
+                state: {
+                  waiting: {
+                    reason: 'CrashLoopBackOff',
+                    message: `back-off ${10 * 2 ** restarts}s restarting failed container`,
+                  },
+                },
+                lastState: { terminated: { reason, exitCode } },
+              })),
+            };
           });
           if (alive) {
-            this.host.event(store.get(info('Pod'), namespace, name)!.object, 'BackOff', 'Back-off restarting failed container', 'Warning', 'kubelet');
+            this.host.event(
+              store.get(info('Pod'), namespace, name)!.object,
+              'BackOff',
+              'Back-off restarting failed container',
+              'Warning',
+              'kubelet',
+            );
             if (restarts < 6) this.later(every, crash);
           }
         };
@@ -361,20 +574,66 @@ export class Controllers {
       case 'image-pull':
         this.later(60, () => {
           update((p) => {
-            p.status = { ...p.status, phase: 'Pending', conditions: conditions(false), containerStatuses: statuses(() => ({ ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: `rpc error: code = NotFound desc = failed to pull and unpack image "${(pod.spec.containers as Any[])[0]?.image}": not found` } } })) };
+            p.status = {
+              ...p.status,
+              phase: 'Pending',
+              conditions: conditions(false),
+              containerStatuses: statuses(() => ({
+                ready: false,
+                started: false,
+                restartCount: 0,
+                state: {
+                  waiting: {
+                    reason: 'ErrImagePull',
+                    message: `rpc error: code = NotFound desc = failed to pull and unpack image "${(pod.spec.containers as Any[])[0]?.image}": not found`,
+                  },
+                },
+              })),
+            };
           });
-          this.host.event(store.get(info('Pod'), namespace, name)?.object ?? (pod as Obj), 'Failed', `Failed to pull image "${(pod.spec.containers as Any[])[0]?.image}": not found`, 'Warning', 'kubelet');
+          this.host.event(
+            store.get(info('Pod'), namespace, name)?.object ?? (pod as Obj),
+            'Failed',
+            `Failed to pull image "${(pod.spec.containers as Any[])[0]?.image}": not found`,
+            'Warning',
+            'kubelet',
+          );
         });
         this.later(90, () =>
           update((p) => {
-            p.status.containerStatuses = statuses(() => ({ ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${(pod.spec.containers as Any[])[0]?.image}"` } } }));
+            p.status.containerStatuses = statuses(() => ({
+              ready: false,
+              started: false,
+              restartCount: 0,
+              state: {
+                waiting: {
+                  reason: 'ImagePullBackOff',
+                  message: `Back-off pulling image "${(pod.spec.containers as Any[])[0]?.image}"`,
+                },
+              },
+            }));
           }),
         );
         break;
       case 'config-error':
         this.later(5, () =>
           update((p) => {
-            p.status = { ...p.status, phase: 'Pending', conditions: conditions(false), containerStatuses: statuses(() => ({ ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: behaviour.message ?? 'secret "hf-token" not found' } } })) };
+            p.status = {
+              ...p.status,
+              phase: 'Pending',
+              conditions: conditions(false),
+              containerStatuses: statuses(() => ({
+                ready: false,
+                started: false,
+                restartCount: 0,
+                state: {
+                  waiting: {
+                    reason: 'CreateContainerConfigError',
+                    message: behaviour.message ?? 'secret "hf-token" not found',
+                  },
+                },
+              })),
+            };
           }),
         );
         break;

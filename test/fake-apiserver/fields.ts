@@ -11,7 +11,8 @@ type Obj = Record<string, Json>;
 const KEYS = ['name', 'containerPort', 'mountPath', 'devicePath', 'ip'];
 
 function listKey(items: Json[]): string | undefined {
-  if (items.length === 0 || !items.every((i) => i && typeof i === 'object' && !Array.isArray(i))) return undefined;
+  if (items.length === 0 || !items.every((i) => i && typeof i === 'object' && !Array.isArray(i)))
+    return undefined;
   return KEYS.find((k) => items.every((i) => (i as Obj)[k] !== undefined));
 }
 
@@ -33,7 +34,8 @@ export function leaves(object: Obj): Map<string, Json> {
   for (const [k, v] of Object.entries(object)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
     if (k === 'metadata' && isObj(v)) {
-      for (const m of ['labels', 'annotations'] as const) if (isObj(v[m])) walk(v[m], ['f:metadata', `f:${m}`]);
+      for (const m of ['labels', 'annotations'] as const)
+        if (isObj(v[m])) walk(v[m], ['f:metadata', `f:${m}`]);
       continue;
     }
     walk(v, [`f:${k}`]);
@@ -73,7 +75,8 @@ export function deleteAt(object: Obj, path: string): void {
   }
 }
 
-const isEmpty = (v: Json) => (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+const isEmpty = (v: Json) =>
+  (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
 
 /** Merges an applied configuration into the live object: maps field by field, keyed lists item by item, other lists replaced. */
 export function mergeInto(live: Obj, config: Obj): Obj {

@@ -10,7 +10,14 @@ export interface ResourceInfo {
   status: boolean;
 }
 
-const r = (group: string, version: string, kind: string, plural: string, namespaced = true, status = false): ResourceInfo => ({ group, version, kind, plural, namespaced, status });
+const r = (
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced = true,
+  status = false,
+): ResourceInfo => ({ group, version, kind, plural, namespaced, status });
 
 export const BUILT_IN: ResourceInfo[] = [
   r('', 'v1', 'Namespace', 'namespaces', false, true),

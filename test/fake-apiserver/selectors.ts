@@ -8,8 +8,10 @@ export function parseSelector(text: string | null | undefined): Requirement[] {
   for (const part of text.match(/(?:[^,(]|\([^)]*\))+/g) ?? []) {
     const term = part.trim();
     let m;
-    if ((m = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term))) out.push({ key: m[1]!, op: m[2] === '!=' ? '!=' : '=', values: [m[3]!.trim()] });
-    else if ((m = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(term))) out.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()) });
+    if ((m = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term)))
+      out.push({ key: m[1]!, op: m[2] === '!=' ? '!=' : '=', values: [m[3]!.trim()] });
+    else if ((m = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(term)))
+      out.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()) });
     else if ((m = /^!(\S+)$/.exec(term))) out.push({ key: m[1]!, op: '!exists', values: [] });
     else out.push({ key: term, op: 'exists', values: [] });
   }
@@ -39,7 +41,11 @@ export function matches(requirements: Requirement[], lookup: (key: string) => st
 export function fieldLookup(object: Record<string, unknown>): (key: string) => string | undefined {
   return (key) => {
     let current: unknown = object;
-    for (const part of key.split('.')) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
-    return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : undefined;
+    for (const part of key.split('.'))
+      current =
+        current && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
+    return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean'
+      ? String(current)
+      : undefined;
   };
 }

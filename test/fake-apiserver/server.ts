@@ -65,13 +65,20 @@ export class FakeApiServer {
   private readonly controllers: Controllers;
   private readonly watches = new Set<ServerResponse>();
   private readonly sockets = new Set<Socket>();
-  private readonly behaviours: { match: (image: string) => boolean; behaviour: PodBehaviour; logs: string[] }[] = [];
+  private readonly behaviours: {
+    match: (image: string) => boolean;
+    behaviour: PodBehaviour;
+    logs: string[];
+  }[] = [];
   private readonly logsByPod = new Map<string, string[]>();
   url = '';
 
   constructor(private readonly options: FakeApiServerOptions) {
     this.resources = [...BUILT_IN, ...(options.crds ?? []).flatMap((c) => CRDS[c] ?? [])];
-    this.server = createServer({ key: options.key, cert: options.cert }, (req, res) => void this.handle(req, res));
+    this.server = createServer(
+      { key: options.key, cert: options.cert },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -80,19 +87,32 @@ export class FakeApiServer {
       store: this.store,
       info: (kind) => this.infoOfKind(kind),
       behaviourOf: (pod) => this.behaviourOf(pod),
-      event: (involved, reason, message, type, source) => this.recordEvent(involved, reason, message, type, source),
+      event: (involved, reason, message, type, source) =>
+        this.recordEvent(involved, reason, message, type, source),
       now: () => Date.now(),
     });
     for (const ns of ['default', 'kube-system', ...(options.namespaces ?? [])]) {
-      this.store.put(this.infoOfKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, spec: {}, status: { phase: 'Active' } });
+      this.store.put(this.infoOfKind('Namespace'), {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns },
+        spec: {},
+        status: { phase: 'Active' },
+      });
     }
     for (const node of options.nodes ?? [{ name: 'gpu-node-1', gpus: 8 }]) {
       this.store.put(this.infoOfKind('Node'), {
         apiVersion: 'v1',
         kind: 'Node',
-        metadata: { name: node.name, labels: { 'kubernetes.io/hostname': node.name, 'nvidia.com/gpu.product': 'nvidia-l4' } },
+        metadata: {
+          name: node.name,
+          labels: { 'kubernetes.io/hostname': node.name, 'nvidia.com/gpu.product': 'nvidia-l4' },
+        },
         spec: {},
-        status: { allocatable: { cpu: '48', memory: '192Gi', 'nvidia.com/gpu': String(node.gpus) }, capacity: { cpu: '48', memory: '192Gi', 'nvidia.com/gpu': String(node.gpus) } },
+        status: {
+          allocatable: { cpu: '48', memory: '192Gi', 'nvidia.com/gpu': String(node.gpus) },
+          capacity: { cpu: '48', memory: '192Gi', 'nvidia.com/gpu': String(node.gpus) },
+        },
       });
     }
   }
@@ -133,7 +153,9 @@ export class FakeApiServer {
 
   /** "manager:operation" of every field manager of an object. */
   managers(kind: string, namespace: string | undefined, name: string): string[] {
-    return [...(this.store.get(this.infoOfKind(kind), namespace, name)?.managers ?? new Map<string, Manager>())].map(([m, v]) => `${m}:${v.operation}`);
+    return [
+      ...(this.store.get(this.infoOfKind(kind), namespace, name)?.managers ?? new Map<string, Manager>()),
+    ].map(([m, v]) => `${m}:${v.operation}`);
   }
 
   objects(kind: string, namespace?: string): Any[] {
@@ -158,18 +180,38 @@ export class FakeApiServer {
   private behaviourOf(pod: Obj): { behaviour: PodBehaviour; logs: string[] } {
     const images = (((pod as Any).spec?.containers ?? []) as Any[]).map((c) => String(c.image));
     const found = this.behaviours.find((b) => images.some((i) => b.match(i)));
-    const result = found ? { behaviour: found.behaviour, logs: found.logs } : { behaviour: { type: 'ready' } as PodBehaviour, logs: ['INFO model loaded', 'INFO serving on :8000'] };
+    const result = found
+      ? { behaviour: found.behaviour, logs: found.logs }
+      : {
+          behaviour: { type: 'ready' } as PodBehaviour,
+          logs: ['INFO model loaded', 'INFO serving on :8000'],
+        };
     this.logsByPod.set(`${pod.metadata.namespace}/${pod.metadata.name}`, result.logs);
     return result;
   }
 
-  private recordEvent(involved: Obj, reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal', source = 'kubelet'): void {
+  private recordEvent(
+    involved: Obj,
+    reason: string,
+    message: string,
+    type: 'Normal' | 'Warning' = 'Normal',
+    source = 'kubelet',
+  ): void {
     const now = new Date().toISOString();
     this.store.put(this.infoOfKind('Event'), {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${involved.metadata.name}.${randomUUID().slice(0, 8)}`, namespace: involved.metadata.namespace ?? 'default' },
-      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace: involved.metadata.namespace, uid: involved.metadata.uid },
+      metadata: {
+        name: `${involved.metadata.name}.${randomUUID().slice(0, 8)}`,
+        namespace: involved.metadata.namespace ?? 'default',
+      },
+      involvedObject: {
+        apiVersion: involved.apiVersion,
+        kind: involved.kind,
+        name: involved.metadata.name,
+        namespace: involved.metadata.namespace,
+        uid: involved.metadata.uid,
+      },
       reason,
       message,
       type,
@@ -183,9 +225,21 @@ export class FakeApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const query = Object.fromEntries(url.searchParams);
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, contentType: req.headers['content-type'], status: 0 };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      contentType: req.headers['content-type'],
+      status: 0,
+    };
     this.requests.push(record);
-    const fault = this.faults.find((f) => f.times > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)) && !(query.watch && f.path === undefined));
+    const fault = this.faults.find(
+      (f) =>
+        f.times > 0 &&
+        (!f.method || f.method === req.method) &&
+        (!f.path || f.path.test(url.pathname)) &&
+        !(query.watch && f.path === undefined),
+    );
     if (fault) {
       fault.times--;
       if (fault.action === 'reset') {
@@ -194,13 +248,29 @@ export class FakeApiServer {
         return;
       }
       record.status = fault.action;
-      this.send(res, fault.action, status(fault.action, fault.action === 503 ? 'ServiceUnavailable' : 'InternalError', 'the server is currently unable to handle the request'));
+      this.send(
+        res,
+        fault.action,
+        status(
+          fault.action,
+          fault.action === 503 ? 'ServiceUnavailable' : 'InternalError',
+          'the server is currently unable to handle the request',
+        ),
+      );
       return;
     }
     try {
-      if (req.headers.authorization !== `Bearer ${this.options.token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
+      if (req.headers.authorization !== `Bearer ${this.options.token}`)
+        throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       const body = await readBody(req);
-      const result = this.route(req.method ?? 'GET', url.pathname, query, req.headers['content-type'] ?? '', body, res);
+      const result = this.route(
+        req.method ?? 'GET',
+        url.pathname,
+        query,
+        req.headers['content-type'] ?? '',
+        body,
+        res,
+      );
       if (result === 'streaming') {
         record.status = 200;
         return;
@@ -222,22 +292,57 @@ export class FakeApiServer {
     res.end(JSON.stringify(body));
   }
 
-  private route(method: string, path: string, query: Record<string, string>, contentType: string, body: string, res: ServerResponse): { code: number; body: unknown } | 'streaming' {
-    if (path === '/version') return { code: 200, body: { major: '1', minor: '31', gitVersion: 'v1.31.0-fake' } };
+  private route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    contentType: string,
+    body: string,
+    res: ServerResponse,
+  ): { code: number; body: unknown } | 'streaming' {
+    if (path === '/version')
+      return { code: 200, body: { major: '1', minor: '31', gitVersion: 'v1.31.0-fake' } };
     if (path === '/api') return { code: 200, body: { kind: 'APIVersions', versions: ['v1'] } };
     if (path === '/apis') {
       const groups = [...new Set(this.resources.filter((r) => r.group).map((r) => r.group))];
-      return { code: 200, body: { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((name) => ({ name, versions: [...new Set(this.resources.filter((r) => r.group === name).map((r) => r.version))].map((version) => ({ groupVersion: `${name}/${version}`, version })) })) } };
+      return {
+        code: 200,
+        body: {
+          kind: 'APIGroupList',
+          apiVersion: 'v1',
+          groups: groups.map((name) => ({
+            name,
+            versions: [...new Set(this.resources.filter((r) => r.group === name).map((r) => r.version))].map(
+              (version) => ({ groupVersion: `${name}/${version}`, version }),
+            ),
+          })),
+        },
+      };
     }
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/(.*))?$/.exec(path);
     if (!m) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const group = m[2] ?? '';
     const version = m[1] ?? m[3]!;
     const served = this.resources.filter((r) => r.group === group && r.version === version);
-    if (served.length === 0) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    if (served.length === 0)
+      throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const rest = (m[4] ?? '').split('/').filter(Boolean);
     if (rest.length === 0) {
-      return { code: 200, body: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources: served.map((r) => ({ name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })) } };
+      return {
+        code: 200,
+        body: {
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
+          groupVersion: group ? `${group}/${version}` : version,
+          resources: served.map((r) => ({
+            name: r.plural,
+            singularName: r.kind.toLowerCase(),
+            namespaced: r.namespaced,
+            kind: r.kind,
+            verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          })),
+        },
+      };
     }
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -248,14 +353,33 @@ export class FakeApiServer {
     const info = served.find((r) => r.plural === plural);
     if (!info) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     if (namespace && !this.store.get(this.infoOfKind('Namespace'), undefined, namespace)) {
-      if (method !== 'GET') throw new HttpError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+      if (method !== 'GET')
+        throw new HttpError(404, 'NotFound', `namespaces "${namespace}" not found`, {
+          name: namespace,
+          kind: 'namespaces',
+        });
     }
     const dryRun = query.dryRun === 'All';
     if (!name) {
-      if (method === 'GET' && (query.watch === 'true' || query.watch === '1')) return this.watch(info, namespace, query, res);
+      if (method === 'GET' && (query.watch === 'true' || query.watch === '1'))
+        return this.watch(info, namespace, query, res);
       if (method === 'GET') return { code: 200, body: this.list(info, namespace, query) };
-      if (method === 'POST') return { code: 201, body: this.create(info, namespace, parseBody(body, contentType) as Obj, query.fieldManager ?? 'unknown', dryRun) };
-      throw new HttpError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      if (method === 'POST')
+        return {
+          code: 201,
+          body: this.create(
+            info,
+            namespace,
+            parseBody(body, contentType) as Obj,
+            query.fieldManager ?? 'unknown',
+            dryRun,
+          ),
+        };
+      throw new HttpError(
+        405,
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource`,
+      );
     }
     if (sub === 'log' && info.kind === 'Pod') {
       const pod = this.store.get(info, namespace, name);
@@ -264,7 +388,8 @@ export class FakeApiServer {
       const tail = query.tailLines ? lines.slice(-Number(query.tailLines)) : lines;
       return { code: 200, body: tail.map((l) => `${l}\n`).join('') };
     }
-    if (sub && sub !== 'status') throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    if (sub && sub !== 'status')
+      throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const stored = this.store.get(info, namespace, name);
     switch (method) {
       case 'GET':
@@ -273,30 +398,86 @@ export class FakeApiServer {
       case 'DELETE': {
         if (!stored) throw notFound(info, name);
         if (!dryRun) this.deleteCascading(info, namespace, name);
-        return { code: 200, body: { ...status(200, '', ''), status: 'Success', details: { name, kind: info.plural } } };
+        return {
+          code: 200,
+          body: { ...status(200, '', ''), status: 'Success', details: { name, kind: info.plural } },
+        };
       }
       case 'PUT': {
         if (!stored) throw notFound(info, name);
         const next = parseBody(body, contentType) as Obj;
-        if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== stored.object.metadata.resourceVersion) {
-          throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${info.plural}${info.group ? `.${info.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: info.plural });
+        if (
+          next.metadata?.resourceVersion &&
+          next.metadata.resourceVersion !== stored.object.metadata.resourceVersion
+        ) {
+          throw new HttpError(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${info.plural}${info.group ? `.${info.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+            { name, kind: info.plural },
+          );
         }
-        return { code: 200, body: this.commit(info, stored.object, next, query.fieldManager ?? 'unknown', 'Update', sub === 'status', dryRun) };
+        return {
+          code: 200,
+          body: this.commit(
+            info,
+            stored.object,
+            next,
+            query.fieldManager ?? 'unknown',
+            'Update',
+            sub === 'status',
+            dryRun,
+          ),
+        };
       }
       case 'PATCH': {
         const patch = parseBody(body, contentType);
         if (contentType.startsWith('application/apply-patch')) {
-          return { code: stored ? 200 : 201, body: this.apply(info, namespace, name, patch as Obj, query.fieldManager, query.force === 'true', dryRun, sub === 'status') };
+          return {
+            code: stored ? 200 : 201,
+            body: this.apply(
+              info,
+              namespace,
+              name,
+              patch as Obj,
+              query.fieldManager,
+              query.force === 'true',
+              dryRun,
+              sub === 'status',
+            ),
+          };
         }
         if (!stored) throw notFound(info, name);
-        if (!contentType.startsWith('application/merge-patch+json') && !contentType.startsWith('application/strategic-merge-patch+json')) {
-          throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
+        if (
+          !contentType.startsWith('application/merge-patch+json') &&
+          !contentType.startsWith('application/strategic-merge-patch+json')
+        ) {
+          throw new HttpError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+          );
         }
         const next = mergePatch(stored.object, patch) as Obj;
-        return { code: 200, body: this.commit(info, stored.object, next, query.fieldManager ?? 'unknown', 'Update', sub === 'status', dryRun) };
+        return {
+          code: 200,
+          body: this.commit(
+            info,
+            stored.object,
+            next,
+            query.fieldManager ?? 'unknown',
+            'Update',
+            sub === 'status',
+            dryRun,
+          ),
+        };
       }
       default:
-        throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        throw new HttpError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
     }
   }
 
@@ -306,21 +487,39 @@ export class FakeApiServer {
       .map((s) => s.object)
       .filter((o) => this.selected(o, query))
       .map((o) => this.present(o, this.store.get(info, o.metadata.namespace, o.metadata.name)!.managers));
-    return { apiVersion: groupVersion(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(this.store.resourceVersion) }, items };
+    return {
+      apiVersion: groupVersion(info),
+      kind: `${info.kind}List`,
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+      items,
+    };
   }
 
   private selected(object: Obj, query: Record<string, string>): boolean {
     const labels = object.metadata.labels ?? {};
-    return matches(parseSelector(query.labelSelector), (k) => labels[k]) && matches(parseSelector(query.fieldSelector), fieldLookup(object));
+    return (
+      matches(parseSelector(query.labelSelector), (k) => labels[k]) &&
+      matches(parseSelector(query.fieldSelector), fieldLookup(object))
+    );
   }
 
-  private watch(info: ResourceInfo, namespace: string | undefined, query: Record<string, string>, res: ServerResponse): 'streaming' {
+  private watch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    query: Record<string, string>,
+    res: ServerResponse,
+  ): 'streaming' {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
-    const fits = (event: { info: ResourceInfo; object: Obj }) => event.info.plural === info.plural && event.info.group === info.group && (!namespace || event.object.metadata.namespace === namespace) && this.selected(event.object, query);
+    const fits = (event: { info: ResourceInfo; object: Obj }) =>
+      event.info.plural === info.plural &&
+      event.info.group === info.group &&
+      (!namespace || event.object.metadata.namespace === namespace) &&
+      this.selected(event.object, query);
     const from = query.resourceVersion ? Number(query.resourceVersion) : 0;
     if (!from) {
-      for (const s of this.store.list(info, namespace)) if (this.selected(s.object, query)) write('ADDED', this.present(s.object, s.managers));
+      for (const s of this.store.list(info, namespace))
+        if (this.selected(s.object, query)) write('ADDED', this.present(s.object, s.managers));
     } else {
       const oldest = this.store.history[0]?.rv ?? this.store.resourceVersion;
       if (from < oldest - 1) {
@@ -343,33 +542,90 @@ export class FakeApiServer {
     return 'streaming';
   }
 
-  private create(info: ResourceInfo, namespace: string | undefined, object: Obj, manager: string, dryRun: boolean): Any {
+  private create(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    object: Obj,
+    manager: string,
+    dryRun: boolean,
+  ): Any {
     this.validate(info, namespace, object.metadata?.name ?? '', object);
     if (this.store.get(info, namespace, object.metadata.name)) {
-      throw new HttpError(409, 'AlreadyExists', `${info.plural}${info.group ? `.${info.group}` : ''} "${object.metadata.name}" already exists`, { name: object.metadata.name, kind: info.plural });
+      throw new HttpError(
+        409,
+        'AlreadyExists',
+        `${info.plural}${info.group ? `.${info.group}` : ''} "${object.metadata.name}" already exists`,
+        { name: object.metadata.name, kind: info.plural },
+      );
     }
-    return this.commit(info, undefined, { ...object, metadata: { ...object.metadata, namespace: info.namespaced ? namespace : undefined } }, manager, 'Update', false, dryRun);
+    return this.commit(
+      info,
+      undefined,
+      { ...object, metadata: { ...object.metadata, namespace: info.namespaced ? namespace : undefined } },
+      manager,
+      'Update',
+      false,
+      dryRun,
+    );
   }
 
   /** Server-side apply: merge the configuration, own its fields, refuse to take others' fields unless forced. */
-  private apply(info: ResourceInfo, namespace: string | undefined, name: string, config: Obj, manager: string | undefined, force: boolean, dryRun: boolean, statusOnly: boolean): Any {
-    if (!manager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  private apply(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    config: Obj,
+    manager: string | undefined,
+    force: boolean,
+    dryRun: boolean,
+    statusOnly: boolean,
+  ): Any {
+    if (!manager)
+      throw new HttpError(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
     this.validate(info, namespace, name, config);
     const stored = this.store.get(info, namespace, name);
-    const live = structuredClone(stored?.object ?? ({ apiVersion: config.apiVersion, kind: config.kind, metadata: { name, namespace: info.namespaced ? namespace : undefined } }));
-    const managers = new Map([...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [k, { ...v, paths: new Set(v.paths) }]));
+    const live = structuredClone(
+      stored?.object ?? {
+        apiVersion: config.apiVersion,
+        kind: config.kind,
+        metadata: { name, namespace: info.namespaced ? namespace : undefined },
+      },
+    );
+    const managers = new Map(
+      [...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [
+        k,
+        { ...v, paths: new Set(v.paths) },
+      ]),
+    );
     const applied = leaves(config);
     const conflicts: { manager: string; field: string }[] = [];
     for (const [path, value] of applied) {
       for (const [other, owned] of managers) {
         if (other === manager || !owned.paths.has(path)) continue;
-        if (JSON.stringify(valueAt(live, path)) !== JSON.stringify(value)) conflicts.push({ manager: other, field: path });
+        if (JSON.stringify(valueAt(live, path)) !== JSON.stringify(value))
+          conflicts.push({ manager: other, field: path });
       }
     }
     if (conflicts.length > 0 && !force) {
-      const dotted = (p: string) => (JSON.parse(p) as string[]).map((s) => (s.startsWith('f:') ? `.${s.slice(2)}` : `[${s.slice(2)}]`)).join('');
-      const causes = conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${config.apiVersion}`, field: dotted(c.field) }));
-      throw new HttpError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${causes.map((c) => `${c.message}: ${c.field}`).join('\n')}`, { name, group: info.group, kind: info.plural, causes });
+      const dotted = (p: string) =>
+        (JSON.parse(p) as string[])
+          .map((s) => (s.startsWith('f:') ? `.${s.slice(2)}` : `[${s.slice(2)}]`))
+          .join('');
+      const causes = conflicts.map((c) => ({
+        type: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}" using ${config.apiVersion}`,
+        field: dotted(c.field),
+      }));
+      throw new HttpError(
+        409,
+        'Conflict',
+        `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${causes.map((c) => `${c.message}: ${c.field}`).join('\n')}`,
+        { name, group: info.group, kind: info.plural, causes },
+      );
     }
     for (const c of conflicts) managers.get(c.manager)?.paths.delete(c.field);
     const previous = managers.get(manager)?.paths ?? new Set<string>();
@@ -380,15 +636,36 @@ export class FakeApiServer {
     }
     const { metadata: configMeta, ...configRest } = config;
     const next = mergeInto(live, configRest) as Obj;
-    next.metadata = { ...live.metadata, labels: mergeInto(live.metadata.labels ?? {}, configMeta.labels ?? {}) as Record<string, string>, annotations: mergeInto(live.metadata.annotations ?? {}, configMeta.annotations ?? {}) as Record<string, string> };
+    next.metadata = {
+      ...live.metadata,
+      labels: mergeInto(live.metadata.labels ?? {}, configMeta.labels ?? {}) as Record<string, string>,
+      annotations: mergeInto(live.metadata.annotations ?? {}, configMeta.annotations ?? {}) as Record<
+        string,
+        string
+      >,
+    };
     if (Object.keys(next.metadata.labels!).length === 0) delete next.metadata.labels;
     if (Object.keys(next.metadata.annotations!).length === 0) delete next.metadata.annotations;
-    managers.set(manager, { operation: 'Apply', apiVersion: config.apiVersion, time: new Date().toISOString(), paths: new Set(applied.keys()) });
+    managers.set(manager, {
+      operation: 'Apply',
+      apiVersion: config.apiVersion,
+      time: new Date().toISOString(),
+      paths: new Set(applied.keys()),
+    });
     return this.commit(info, stored?.object, next, manager, 'Apply', statusOnly, dryRun, managers);
   }
 
   /** Stores a write: status-subresource rules, generation, defaults, field ownership for updates. */
-  private commit(info: ResourceInfo, before: Obj | undefined, next: Obj, manager: string, operation: 'Apply' | 'Update', statusOnly: boolean, dryRun = false, applyManagers?: Map<string, Manager>): Any {
+  private commit(
+    info: ResourceInfo,
+    before: Obj | undefined,
+    next: Obj,
+    manager: string,
+    operation: 'Apply' | 'Update',
+    statusOnly: boolean,
+    dryRun = false,
+    applyManagers?: Map<string, Manager>,
+  ): Any {
     const result = structuredClone(next) as Any;
     if (before && info.status) {
       if (statusOnly) {
@@ -397,9 +674,18 @@ export class FakeApiServer {
       } else result.status = structuredClone((before as Any).status);
     }
     if (before) {
-      result.metadata = { ...result.metadata, uid: before.metadata.uid, creationTimestamp: before.metadata.creationTimestamp, generation: before.metadata.generation };
-      const specOf = (o: Any) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')));
-      if (specOf(result) !== specOf(before)) result.metadata.generation = (before.metadata.generation ?? 1) + 1;
+      result.metadata = {
+        ...result.metadata,
+        uid: before.metadata.uid,
+        creationTimestamp: before.metadata.creationTimestamp,
+        generation: before.metadata.generation,
+      };
+      const specOf = (o: Any) =>
+        JSON.stringify(
+          Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status')),
+        );
+      if (specOf(result) !== specOf(before))
+        result.metadata.generation = (before.metadata.generation ?? 1) + 1;
     } else {
       result.metadata.generation = 1;
       if (info.status) result.status ??= {};
@@ -408,36 +694,80 @@ export class FakeApiServer {
     applyDefaults(info, result);
     let managers = applyManagers;
     if (!managers) {
-      const stored = before ? this.store.get(info, before.metadata.namespace, before.metadata.name) : undefined;
-      managers = new Map([...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [k, { ...v, paths: new Set(v.paths) }]));
+      const stored = before
+        ? this.store.get(info, before.metadata.namespace, before.metadata.name)
+        : undefined;
+      managers = new Map(
+        [...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [
+          k,
+          { ...v, paths: new Set(v.paths) },
+        ]),
+      );
       const old = before ? leaves(before) : new Map();
-      const changed = [...leaves(result)].filter(([p, v]) => JSON.stringify(old.get(p)) !== JSON.stringify(v)).map(([p]) => p);
+      const changed = [...leaves(result)]
+        .filter(([p, v]) => JSON.stringify(old.get(p)) !== JSON.stringify(v))
+        .map(([p]) => p);
       if (changed.length > 0 && !statusOnly) {
         for (const [, owned] of managers) for (const p of changed) owned.paths.delete(p);
-        const mine = managers.get(manager) ?? { operation, apiVersion: result.apiVersion, time: '', paths: new Set<string>() };
+        const mine = managers.get(manager) ?? {
+          operation,
+          apiVersion: result.apiVersion,
+          time: '',
+          paths: new Set<string>(),
+        };
         for (const p of changed) mine.paths.add(p);
         managers.set(manager, { ...mine, operation: 'Update', time: new Date().toISOString() });
       }
     }
-    if (dryRun) return this.present({ ...result, metadata: { ...result.metadata, resourceVersion: before?.metadata.resourceVersion, uid: before?.metadata.uid ?? randomUUID() } } as Obj, managers);
+    if (dryRun)
+      return this.present(
+        {
+          ...result,
+          metadata: {
+            ...result.metadata,
+            resourceVersion: before?.metadata.resourceVersion,
+            uid: before?.metadata.uid ?? randomUUID(),
+          },
+        } as Obj,
+        managers,
+      );
     const saved = this.store.put(info, result as Obj, managers);
     return this.present(saved, managers);
   }
 
   private validate(info: ResourceInfo, namespace: string | undefined, name: string, object: Obj): void {
     if (object.apiVersion !== groupVersion(info) || object.kind !== info.kind) {
-      throw new HttpError(400, 'BadRequest', `the API version in the data (${object.apiVersion}) does not match the expected API version (${groupVersion(info)})`);
+      throw new HttpError(
+        400,
+        'BadRequest',
+        `the API version in the data (${object.apiVersion}) does not match the expected API version (${groupVersion(info)})`,
+      );
     }
-    if (!object.metadata?.name || object.metadata.name !== name) throw new HttpError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+    if (!object.metadata?.name || object.metadata.name !== name)
+      throw new HttpError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
     if (object.metadata.namespace && namespace && object.metadata.namespace !== namespace) {
-      throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      throw new HttpError(
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     if (info.kind === 'Deployment') {
       const spec = (object as Any).spec ?? {};
       const selector = spec.selector?.matchLabels ?? {};
       const labels = spec.template?.metadata?.labels ?? {};
       if (Object.keys(selector).length > 0 && !Object.entries(selector).every(([k, v]) => labels[k] === v)) {
-        throw new HttpError(422, 'Invalid', `Deployment.apps "${name}" is invalid: spec.template.metadata.labels: Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``, { name, group: 'apps', kind: 'Deployment', causes: [{ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels' }] });
+        throw new HttpError(
+          422,
+          'Invalid',
+          `Deployment.apps "${name}" is invalid: spec.template.metadata.labels: Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``,
+          {
+            name,
+            group: 'apps',
+            kind: 'Deployment',
+            causes: [{ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels' }],
+          },
+        );
       }
     }
   }
@@ -446,13 +776,21 @@ export class FakeApiServer {
     const removed = this.store.remove(info, namespace, name);
     if (!removed) return;
     for (const s of this.store.all()) {
-      if (s.object.metadata.ownerReferences?.some((o) => o.uid === removed.metadata.uid)) this.deleteCascading(s.info, s.object.metadata.namespace, s.object.metadata.name);
+      if (s.object.metadata.ownerReferences?.some((o) => o.uid === removed.metadata.uid))
+        this.deleteCascading(s.info, s.object.metadata.namespace, s.object.metadata.name);
     }
   }
 
   private present(object: Obj, managers: Map<string, Manager>): Any {
     const out = structuredClone(object) as Any;
-    out.metadata.managedFields = [...managers].map(([manager, m]) => ({ manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(m.paths) }));
+    out.metadata.managedFields = [...managers].map(([manager, m]) => ({
+      manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      time: m.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: toFieldsV1(m.paths),
+    }));
     return out;
   }
 }
@@ -468,11 +806,25 @@ function applyDefaults(info: ResourceInfo, object: Any): void {
 }
 
 function status(code: number, reason: string, message: string, details?: Any): Any {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details && Object.keys(details).length > 0 ? { details } : {}), code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details && Object.keys(details).length > 0 ? { details } : {}),
+    code,
+  };
 }
 
 function notFound(info: ResourceInfo, name: string): HttpError {
-  return new HttpError(404, 'NotFound', `${info.plural}${info.group ? `.${info.group}` : ''} "${name}" not found`, { name, group: info.group, kind: info.plural });
+  return new HttpError(
+    404,
+    'NotFound',
+    `${info.plural}${info.group ? `.${info.group}` : ''} "${name}" not found`,
+    { name, group: info.group, kind: info.plural },
+  );
 }
 
 function parseBody(body: string, contentType: string): Any {

@@ -12,7 +12,14 @@ export interface Meta {
   deletionTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  ownerReferences?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }[];
   managedFields?: unknown[];
   [k: string]: unknown;
 }
@@ -55,7 +62,12 @@ export class Store {
   }
 
   list(info: ResourceInfo, namespace?: string): Stored[] {
-    return [...this.objects.values()].filter((s) => s.info.plural === info.plural && s.info.group === info.group && (!namespace || !info.namespaced || s.object.metadata.namespace === namespace));
+    return [...this.objects.values()].filter(
+      (s) =>
+        s.info.plural === info.plural &&
+        s.info.group === info.group &&
+        (!namespace || !info.namespaced || s.object.metadata.namespace === namespace),
+    );
   }
 
   all(): Stored[] {

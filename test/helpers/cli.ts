@@ -12,7 +12,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured output (fast; no build needed). */
-export async function cli(argv: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string>; interruptAfterMs?: number } = {}): Promise<CliRun> {
+export async function cli(
+  argv: string[],
+  options: { cwd?: string; stdin?: string; env?: Record<string, string>; interruptAfterMs?: number } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli({
@@ -32,7 +35,10 @@ export async function cli(argv: string[], options: { cwd?: string; stdin?: strin
 }
 
 /** Runs the built bin/mlready.js as a user would (needs `npm run build`, which `npm test` does first). */
-export async function bin(argv: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function bin(
+  argv: string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const result = await execa('node', [BIN, ...argv], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { NO_COLOR: '1', ...options.env },

@@ -31,7 +31,10 @@ export function generateRows(n: number, seed: number, shift = false): Generated[
 
 export function writeCsv(file: string, rows: readonly Record<string, unknown>[]): void {
   const columns = Object.keys(rows[0] ?? {});
-  writeFileSync(file, [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n');
+  writeFileSync(
+    file,
+    [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n',
+  );
 }
 
 function cell(value: unknown): string {

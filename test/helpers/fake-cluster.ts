@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { FakeApiServer, type FakeApiServerOptions } from '../fake-apiserver/server.js';
 
 /** A token shaped like a real service-account JWT, so a leak of it would be recognisable in output. */
-export const FAKE_TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6Im1scmVhZHktdGVzdCJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bWwtc2VydmluZzpkZXBsb3llciJ9.c2lnbmF0dXJlLW5vdC1mb3ItcHJpbnRpbmc';
+export const FAKE_TOKEN =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6Im1scmVhZHktdGVzdCJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bWwtc2VydmluZzpkZXBsb3llciJ9.c2lnbmF0dXJlLW5vdC1mb3ItcHJpbnRpbmc';
 
 let tls: { key: string; cert: string } | undefined;
 
@@ -14,8 +15,33 @@ function loopbackTls(): { key: string; cert: string } {
   if (tls) return tls;
   const dir = mkdtempSync(join(tmpdir(), 'mlready-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    tls = {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
     return tls;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -29,7 +55,9 @@ export interface FakeCluster {
   close: () => Promise<void>;
 }
 
-export async function startFakeCluster(options: Omit<FakeApiServerOptions, 'key' | 'cert' | 'token'> & { namespace?: string } = {}): Promise<FakeCluster> {
+export async function startFakeCluster(
+  options: Omit<FakeApiServerOptions, 'key' | 'cert' | 'token'> & { namespace?: string } = {},
+): Promise<FakeCluster> {
   const { key, cert } = loopbackTls();
   const api = await new FakeApiServer({ ...options, key, cert, token: FAKE_TOKEN }).listen();
   const dir = mkdtempSync(join(tmpdir(), 'mlready-kube-'));

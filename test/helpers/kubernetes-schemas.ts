@@ -9,15 +9,36 @@ const MODULES: Record<string, [string, string]> = {
   'apps/v1 Deployment': ['kubernetes-models/apps/v1/Deployment', 'Deployment'],
   'v1 Service': ['kubernetes-models/v1/Service', 'Service'],
   'batch/v1 CronJob': ['kubernetes-models/batch/v1/CronJob', 'CronJob'],
-  'autoscaling/v2 HorizontalPodAutoscaler': ['kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler', 'HorizontalPodAutoscaler'],
+  'autoscaling/v2 HorizontalPodAutoscaler': [
+    'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    'HorizontalPodAutoscaler',
+  ],
   'policy/v1 PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'PodDisruptionBudget'],
-  'networking.k8s.io/v1 NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy'],
-  'monitoring.coreos.com/v1 ServiceMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', 'ServiceMonitor'],
-  'monitoring.coreos.com/v1 PodMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor', 'PodMonitor'],
-  'monitoring.coreos.com/v1 PrometheusRule': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', 'PrometheusRule'],
+  'networking.k8s.io/v1 NetworkPolicy': [
+    'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    'NetworkPolicy',
+  ],
+  'monitoring.coreos.com/v1 ServiceMonitor': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    'ServiceMonitor',
+  ],
+  'monitoring.coreos.com/v1 PodMonitor': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
+    'PodMonitor',
+  ],
+  'monitoring.coreos.com/v1 PrometheusRule': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    'PrometheusRule',
+  ],
   'keda.sh/v1alpha1 ScaledObject': ['@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject', 'ScaledObject'],
-  'networking.istio.io/v1beta1 VirtualService': ['@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService', 'VirtualService'],
-  'networking.istio.io/v1beta1 DestinationRule': ['@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule', 'DestinationRule'],
+  'networking.istio.io/v1beta1 VirtualService': [
+    '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService',
+    'VirtualService',
+  ],
+  'networking.istio.io/v1beta1 DestinationRule': [
+    '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule',
+    'DestinationRule',
+  ],
 };
 
 type Validatable = { validate(): void };

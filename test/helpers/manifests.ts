@@ -1,10 +1,17 @@
 import type { Runtime } from '../../src/manifest/types.js';
 
 /** A complete manifest for a runtime, as `mlready init --yes` with every flag would write it. */
-export function completeManifest(runtime: Runtime, overrides: { weights?: 'baked' | 'download' | 'volume'; uri?: string } = {}): string {
+export function completeManifest(
+  runtime: Runtime,
+  overrides: { weights?: 'baked' | 'download' | 'volume'; uri?: string } = {},
+): string {
   const llm = runtime === 'vllm' || runtime === 'tgi';
   const gpu = runtime === 'custom' || runtime === 'tfserving' ? 0 : 1;
-  const uri = overrides.uri ?? (llm ? 'hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659' : `s3://models/${runtime}-model/2.1.0/`);
+  const uri =
+    overrides.uri ??
+    (llm
+      ? 'hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659'
+      : `s3://models/${runtime}-model/2.1.0/`);
   return `apiVersion: mlready.dev/v1
 kind: ModelService
 metadata:

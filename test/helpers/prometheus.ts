@@ -16,15 +16,24 @@ export interface ModelExporter {
 
 export async function startModelExporter(latencySeconds: number, errorRate = 0): Promise<ModelExporter> {
   const registry = new Registry();
-  const latency = new Histogram({ name: 'model_inference_duration_seconds', help: 'inference latency', buckets: [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5], registers: [registry] });
-  const errors = new Counter({ name: 'model_inference_errors_total', help: 'failed inferences', registers: [registry] });
+  const latency = new Histogram({
+    name: 'model_inference_duration_seconds',
+    help: 'inference latency',
+    buckets: [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'model_inference_errors_total',
+    help: 'failed inferences',
+    registers: [registry],
+  });
   let current = { latencySeconds, errorRate };
   let n = 0;
   // 50 requests/s of synthetic traffic, spread ±10 % around the set latency.
   const traffic = setInterval(() => {
     n++;
-    latency.observe(current.latencySeconds * (0.9 + 0.2 * ((n * 37) % 100) / 100));
-    if ((n % 100) < current.errorRate * 100) errors.inc();
+    latency.observe(current.latencySeconds * (0.9 + (0.2 * ((n * 37) % 100)) / 100));
+    if (n % 100 < current.errorRate * 100) errors.inc();
   }, 20);
   const server: Server = createServer((_req, res) => {
     void registry.metrics().then((text) => {
@@ -60,15 +69,27 @@ export interface PrometheusServer {
 }
 
 /** The real Prometheus (Debian's package) on 127.0.0.1, scraping the given targets every second. */
-export async function startPrometheus(targets: { address: string; labels: Record<string, string> }[]): Promise<PrometheusServer> {
+export async function startPrometheus(
+  targets: { address: string; labels: Record<string, string> }[],
+): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mlready-prom-'));
   const port = await freePort();
   const config = {
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    scrape_configs: [{ job_name: 'model', static_configs: targets.map((t) => ({ targets: [t.address], labels: t.labels })) }],
+    scrape_configs: [
+      { job_name: 'model', static_configs: targets.map((t) => ({ targets: [t.address], labels: t.labels })) },
+    ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -84,7 +105,9 @@ export async function startPrometheus(targets: { address: string; labels: Record
     url,
     close: async () => {
       child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      await new Promise((resolve) =>
+        child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -94,7 +117,9 @@ export async function startPrometheus(targets: { address: string; labels: Record
 export async function waitForSamples(url: string, query: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: unknown[] } };
+    const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+      data: { result: unknown[] };
+    };
     if (body.data.result.length > 0) return;
     if (Date.now() > deadline) throw new Error(`no data for ${query}`);
     await sleep(250);

@@ -10,7 +10,13 @@ export interface TestServer {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse, state: { requests: number; inFlight: number }) => Promise<void> | void): Promise<TestServer> {
+async function listen(
+  handler: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: { requests: number; inFlight: number },
+  ) => Promise<void> | void,
+): Promise<TestServer> {
   const state = { requests: 0, inFlight: 0 };
   const server: Server = createServer((req, res) => {
     state.requests++;
@@ -31,10 +37,11 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse, state
     get requests() {
       return state.requests;
     },
-    close: () => new Promise<void>((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
@@ -64,24 +71,49 @@ export function openAiServer(options: OpenAiOptions = {}): Promise<TestServer> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
       return;
     }
-    const body = JSON.parse((req as IncomingMessage & { body: string }).body) as { stream?: boolean; max_tokens?: number; model?: string };
+    const body = JSON.parse((req as IncomingMessage & { body: string }).body) as {
+      stream?: boolean;
+      max_tokens?: number;
+      model?: string;
+    };
     const tokens = Math.min(options.tokens ?? 8, body.max_tokens ?? Infinity);
     const slowdown = (options.batchSlowdownMs ?? 0) * Math.max(0, state.inFlight - 1);
     await sleep((options.ttftMs ?? 5) + slowdown);
     await waitStall();
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'tok '.repeat(tokens) }, finish_reason: 'length' }], ...(options.usage !== false ? { usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 } } : {}) }));
+      res.end(
+        JSON.stringify({
+          id: 'x',
+          object: 'chat.completion',
+          model: body.model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'tok '.repeat(tokens) },
+              finish_reason: 'length',
+            },
+          ],
+          ...(options.usage !== false
+            ? { usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 } }
+            : {}),
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (let i = 0; i < tokens; i++) {
       if (i > 0) await sleep((options.tokenDelayMs ?? 2) + slowdown);
       await waitStall();
-      res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }] })}\n\n`,
+      );
       if (options.malformed && i === 0) res.write('data: {"choices": [ broken\n\n');
     }
-    if (options.usage !== false) res.write(`data: ${JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 } })}\n\n`);
+    if (options.usage !== false)
+      res.write(
+        `data: ${JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5 } })}\n\n`,
+      );
     res.end('data: [DONE]\n\n');
   });
 }
@@ -100,12 +132,21 @@ export function kserveServer(options: { delayMs?: number } = {}): Promise<TestSe
     }
     await sleep(options.delayMs ?? 2);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ model_name: m[1], outputs: [{ name: 'output', shape: [1, 2], datatype: 'FP32', data: [0.1, 0.9] }] }));
+    res.end(
+      JSON.stringify({
+        model_name: m[1],
+        outputs: [{ name: 'output', shape: [1, 2], datatype: 'FP32', data: [0.1, 0.9] }],
+      }),
+    );
   });
 }
 
 /** Faults: every `every`-th request answers 500, resets the connection, or holds its headers back. */
-export function faultServer(options: { fault: '500' | 'reset' | 'slow-headers'; every: number; slowMs?: number }): Promise<TestServer> {
+export function faultServer(options: {
+  fault: '500' | 'reset' | 'slow-headers';
+  every: number;
+  slowMs?: number;
+}): Promise<TestServer> {
   let n = 0;
   return listen(async (req, res) => {
     if (req.method === 'GET') {

@@ -12,7 +12,8 @@ export function servicesFrom(text: string, file = 'test.yaml'): ModelService[] {
   for (const document of documents) {
     const object = toObject(document);
     if ('reason' in object) throw new Error(object.reason);
-    if (object.kind === 'ModelService') manifests.push({ ...object, kind: 'ModelService', manifest: object.raw as unknown as ModelManifest });
+    if (object.kind === 'ModelService')
+      manifests.push({ ...object, kind: 'ModelService', manifest: object.raw as unknown as ModelManifest });
     else objects.push(object);
   }
   return groupServices(objects, manifests);

@@ -7,4 +7,8 @@ const log = process.env.MLREADY_TRACE_IMPORTS;
 const { port1, port2 } = new MessageChannel();
 port1.on('message', (url) => appendFileSync(log, `${url}\n`));
 port1.unref();
-register('./trace-imports-hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+register('./trace-imports-hooks.mjs', {
+  parentURL: import.meta.url,
+  data: { port: port2 },
+  transferList: [port2],
+});

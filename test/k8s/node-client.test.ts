@@ -36,9 +36,17 @@ async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, m
 
 beforeEach(async () => {
   cluster = await startFakeCluster({ namespaces: ['ml'], crds: ['prometheus-operator'] });
-  const { config, target } = loadKubeConfig({ kubeconfig: cluster.kubeconfig, env: {}, homeDir: '/nonexistent' });
+  const { config, target } = loadKubeConfig({
+    kubeconfig: cluster.kubeconfig,
+    env: {},
+    homeDir: '/nonexistent',
+  });
   debug = [];
-  client = createNodeClusterClient(config, target, { sleep: (ms) => sleep(ms), retry: { baseMs: 5, maxMs: 20 }, debug: (l) => debug.push(l) });
+  client = createNodeClusterClient(config, target, {
+    sleep: (ms) => sleep(ms),
+    retry: { baseMs: 5, maxMs: 20 },
+    debug: (l) => debug.push(l),
+  });
 });
 
 afterEach(async () => {
@@ -50,22 +58,41 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
     const applied = await client.apply(deployment('model:v1'));
     expect(applied.metadata.generation).toBe(1);
     const apply = cluster.api.requests.find((r) => r.method === 'PATCH');
-    expect(apply).toMatchObject({ contentType: 'application/apply-patch+yaml', query: { fieldManager: 'mlready', force: 'false' } });
-    const done = await until(() => client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }), (d) => (d?.status as { availableReplicas?: number } | undefined)?.availableReplicas === 2);
+    expect(apply).toMatchObject({
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: 'mlready', force: 'false' },
+    });
+    const done = await until(
+      () => client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }),
+      (d) => (d?.status as { availableReplicas?: number } | undefined)?.availableReplicas === 2,
+    );
     expect(done?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
     expect((done?.status as { observedGeneration: number }).observedGeneration).toBe(1);
     const sets = await client.list('apps/v1', 'ReplicaSet', 'ml');
     expect(sets).toHaveLength(1);
-    expect(sets[0]?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', uid: done?.metadata.uid, controller: true });
+    expect(sets[0]?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Deployment',
+      uid: done?.metadata.uid,
+      controller: true,
+    });
   });
 
   it('bumps generation on a spec change only, gives a new template the next revision, and drops fields no longer applied', async () => {
     await client.apply(deployment('model:v1'));
-    await client.apply({ ...deployment('model:v1'), metadata: { name: 'model', namespace: 'ml', annotations: { note: 'x' } } });
-    expect((await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }))?.metadata.generation).toBe(1);
+    await client.apply({
+      ...deployment('model:v1'),
+      metadata: { name: 'model', namespace: 'ml', annotations: { note: 'x' } },
+    });
+    expect(
+      (await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }))
+        ?.metadata.generation,
+    ).toBe(1);
     const second = await client.apply(deployment('model:v2'));
     expect(second.metadata.generation).toBe(2);
-    const d = await until(() => client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }), (o) => o?.metadata.annotations?.['deployment.kubernetes.io/revision'] === '2');
+    const d = await until(
+      () => client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }),
+      (o) => o?.metadata.annotations?.['deployment.kubernetes.io/revision'] === '2',
+    );
     // Server-side apply removes a field its manager set before and no longer applies.
     expect(d?.metadata.annotations?.note).toBeUndefined();
   });
@@ -88,7 +115,10 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
     const { replicas: _r, ...spec } = deployment('model:v1').spec as Record<string, unknown>;
     await client.apply({ ...deployment('model:v1'), spec });
     cluster.api.update('kube-controller-manager', 'Deployment', 'ml', 'model', { spec: { replicas: 4 } });
-    const again = await client.apply({ ...deployment('model:v2'), spec: { ...spec, template: (deployment('model:v2').spec as { template: unknown }).template } });
+    const again = await client.apply({
+      ...deployment('model:v2'),
+      spec: { ...spec, template: (deployment('model:v2').spec as { template: unknown }).template },
+    });
     expect((again.spec as { replicas: number }).replicas).toBe(4);
   });
 
@@ -96,25 +126,36 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
     const result = await client.apply(deployment('model:v1'), { dryRun: true });
     expect(result.metadata.name).toBe('model');
     expect(cluster.api.requests.find((r) => r.method === 'PATCH')?.query.dryRun).toBe('All');
-    expect(await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' })).toBeUndefined();
+    expect(
+      await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }),
+    ).toBeUndefined();
   });
 
   it('retries 5xx answers and connection resets with backoff, then succeeds', async () => {
-    cluster.api.faults.push({ method: 'PATCH', action: 503, times: 2 }, { method: 'PATCH', action: 'reset', times: 1 });
+    cluster.api.faults.push(
+      { method: 'PATCH', action: 503, times: 2 },
+      { method: 'PATCH', action: 'reset', times: 1 },
+    );
     await client.apply(deployment('model:v1'));
-    expect(cluster.api.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([503, 503, -1, 201]);
+    expect(cluster.api.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([
+      503, 503, -1, 201,
+    ]);
     expect(debug.filter((l) => l.includes('retry'))).toHaveLength(3);
   });
 
   it('gives up after its retries with a clear error', async () => {
     cluster.api.faults.push({ method: 'GET', path: /deployments/, action: 500, times: 100 });
-    const error = (await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' }).catch((e: unknown) => e)) as ClusterError;
+    const error = (await client
+      .get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' })
+      .catch((e: unknown) => e)) as ClusterError;
     expect(error).toBeInstanceOf(ClusterError);
     expect(error.message).toMatch(/get Deployment\/model in namespace ml: the server is currently unable/);
   });
 
   it('does not retry a client error', async () => {
-    const error = (await client.apply({ ...deployment('model:v1'), metadata: { name: 'model', namespace: 'nope' } }).catch((e: unknown) => e)) as ClusterError;
+    const error = (await client
+      .apply({ ...deployment('model:v1'), metadata: { name: 'model', namespace: 'nope' } })
+      .catch((e: unknown) => e)) as ClusterError;
     expect(error.status).toBe(404);
     expect(error.message).toContain('namespaces "nope" not found');
     expect(cluster.api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
@@ -141,14 +182,30 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
     const seen: WatchEvent[] = [];
     const handle = client.watch('v1', 'ConfigMap', 'ml', {}, (e) => seen.push(e));
     try {
-      const cm = (name: string, v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ml' }, data: { v } });
+      const cm = (name: string, v: string): KubeObject => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: 'ml' },
+        data: { v },
+      });
       await client.apply(cm('a', '1'));
-      await until(() => seen.length, (n) => n >= 1);
-      await until(() => cluster.api.dropWatches(), (n) => n > 0);
+      await until(
+        () => seen.length,
+        (n) => n >= 1,
+      );
+      await until(
+        () => cluster.api.dropWatches(),
+        (n) => n > 0,
+      );
       await client.apply(cm('a', '2'));
       await client.apply(cm('b', '1'));
-      await until(() => seen.length, (n) => n >= 3);
-      expect(seen.map((e) => `${e.type} ${e.object.metadata.name} ${(e.object.data as { v: string }).v}`)).toEqual(['ADDED a 1', 'MODIFIED a 2', 'ADDED b 1']);
+      await until(
+        () => seen.length,
+        (n) => n >= 3,
+      );
+      expect(
+        seen.map((e) => `${e.type} ${e.object.metadata.name} ${(e.object.data as { v: string }).v}`),
+      ).toEqual(['ADDED a 1', 'MODIFIED a 2', 'ADDED b 1']);
       const watches = cluster.api.requests.filter((r) => r.query.watch === 'true');
       expect(watches.length).toBeGreaterThanOrEqual(2);
       expect(watches[1]?.query.resourceVersion).toBeDefined();
@@ -158,9 +215,17 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
   });
 
   it('reads the last lines of a pod log', async () => {
-    cluster.api.onImage('model:bad', { type: 'crashloop' }, ['loading weights', 'torch.cuda.OutOfMemoryError: CUDA out of memory']);
+    cluster.api.onImage('model:bad', { type: 'crashloop' }, [
+      'loading weights',
+      'torch.cuda.OutOfMemoryError: CUDA out of memory',
+    ]);
     await client.apply(deployment('model:bad'));
-    const pods = await until(() => client.list('v1', 'Pod', 'ml', { labelSelector: 'app=model' }), (p) => p.length === 2);
-    expect(await client.podLogs('ml', pods[0]!.metadata.name, 'server', 1)).toBe('torch.cuda.OutOfMemoryError: CUDA out of memory\n');
+    const pods = await until(
+      () => client.list('v1', 'Pod', 'ml', { labelSelector: 'app=model' }),
+      (p) => p.length === 2,
+    );
+    expect(await client.podLogs('ml', pods[0]!.metadata.name, 'server', 1)).toBe(
+      'torch.cuda.OutOfMemoryError: CUDA out of memory\n',
+    );
   });
 });

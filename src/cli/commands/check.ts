@@ -29,7 +29,9 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
   const usesStdin = paths.includes('-');
   const stdin = usesStdin ? await io.readStdin(config.maxFileBytes + 1) : undefined;
   // git (through execa) loads only for --staged.
-  const texts = flags.staged ? await (await import('../../check/staged.js')).readStagedInputs(io.cwd) : undefined;
+  const texts = flags.staged
+    ? await (await import('../../check/staged.js')).readStagedInputs(io.cwd)
+    : undefined;
   if (texts && texts.length === 0) {
     io.stderr('mlready: no staged YAML files to check\n');
     return ExitCode.Ok;
@@ -42,13 +44,19 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
     try {
       writeFileSync(target, output);
     } catch (error) {
-      throw new UsageError(`cannot write ${flags.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new UsageError(
+        `cannot write ${flags.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        { cause: error },
+      );
     }
     io.stderr(`mlready: wrote ${flags.format ?? 'text'} report to ${flags.outputFile}\n`);
   } else {
     io.stdout(output);
   }
-  return exitCodeOf(result, { failOn: flags.failOn ?? config.failOn ?? 'error', maxWarnings: flags.maxWarnings ?? config.maxWarnings });
+  return exitCodeOf(result, {
+    failOn: flags.failOn ?? config.failOn ?? 'error',
+    maxWarnings: flags.maxWarnings ?? config.maxWarnings,
+  });
 }
 
 function resolveConfig(cwd: string, flag: string | false | undefined): Config {

@@ -2,7 +2,12 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError, UsageError } from '../../errors.js';
 import { deploy, type DeployEvent } from '../../deploy/deploy.js';
-import { formatDeployText, formatHistoryText, formatRollbackText, formatStatusText } from '../../deploy/format.js';
+import {
+  formatDeployText,
+  formatHistoryText,
+  formatRollbackText,
+  formatStatusText,
+} from '../../deploy/format.js';
 import { loadRelease, type LoadedRelease } from '../../deploy/release.js';
 import { rollbackDeployment } from '../../deploy/rollback.js';
 import { deploymentHistory, serviceStatus } from '../../deploy/status.js';
@@ -51,25 +56,47 @@ const realClock: WatchClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) 
 
 function durationMs(text: string, flag: string): number {
   const s = parseDurationSeconds(text);
-  if (s === undefined || s <= 0) throw new UsageError(`${flag} "${text}": expected a duration such as 90s, 10m or 1h`);
+  if (s === undefined || s <= 0)
+    throw new UsageError(`${flag} "${text}": expected a duration such as 90s, 10m or 1h`);
   return s * 1000;
 }
 
 function connect(io: CliIO, flags: ClusterFlags, debug: boolean): ClusterClient {
-  const { config, target } = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, env: io.env, homeDir: io.env.HOME ?? io.env.USERPROFILE ?? '/' });
-  return createNodeClusterClient(config, target, { sleep: (ms) => sleep(ms), debug: debug ? (line) => io.stderr(`debug: ${line}\n`) : undefined });
+  const { config, target } = loadKubeConfig({
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    env: io.env,
+    homeDir: io.env.HOME ?? io.env.USERPROFILE ?? '/',
+  });
+  return createNodeClusterClient(config, target, {
+    sleep: (ms) => sleep(ms),
+    debug: debug ? (line) => io.stderr(`debug: ${line}\n`) : undefined,
+  });
 }
 
 /** Live progress: an ora spinner on a terminal, one line per event in CI. */
-async function progressReporter(io: CliIO, flags: ClusterFlags): Promise<{ onEvent: (e: DeployEvent) => void; stop: () => void }> {
+async function progressReporter(
+  io: CliIO,
+  flags: ClusterFlags,
+): Promise<{ onEvent: (e: DeployEvent) => void; stop: () => void }> {
   const interactive = io.stdoutIsTTY && !flags.ci && flags.format === 'text';
   if (!interactive) {
-    return { onEvent: (e) => io.stderr(`mlready: [${(e.atMs / 1000).toFixed(1).padStart(6)} s] ${e.kind === 'warning' ? 'warning: ' : e.kind === 'failure' ? 'failed: ' : ''}${e.message}\n`), stop: () => undefined };
+    return {
+      onEvent: (e) =>
+        io.stderr(
+          `mlready: [${(e.atMs / 1000).toFixed(1).padStart(6)} s] ${e.kind === 'warning' ? 'warning: ' : e.kind === 'failure' ? 'failed: ' : ''}${e.message}\n`,
+        ),
+      stop: () => undefined,
+    };
   }
   const { default: ora } = await import('ora');
-  const stream = Object.assign(new Writable({ write: (chunk: Buffer, _enc, done) => (io.stderr(chunk.toString()), done()) }), { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  const stream = Object.assign(
+    new Writable({ write: (chunk: Buffer, _enc, done) => (io.stderr(chunk.toString()), done()) }),
+    { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
+  );
   const spinner = ora({ stream: stream as unknown as NodeJS.WriteStream, isEnabled: true, color: 'cyan' });
-  const stamp = (e: DeployEvent) => `${e.message} ${useColor(io) ? '\u001b[2m' : ''}(${(e.atMs / 1000).toFixed(1)} s)${useColor(io) ? '\u001b[22m' : ''}`;
+  const stamp = (e: DeployEvent) =>
+    `${e.message} ${useColor(io) ? '\u001b[2m' : ''}(${(e.atMs / 1000).toFixed(1)} s)${useColor(io) ? '\u001b[22m' : ''}`;
   return {
     onEvent: (e) => {
       if (e.kind === 'step' || e.kind === 'progress') {
@@ -93,20 +120,51 @@ function interruptSignal(io: CliIO, what: string): AbortSignal {
   return controller.signal;
 }
 
-export async function deployCommand(io: CliIO, paths: string[], flags: DeployFlags, debug: boolean): Promise<number> {
+export async function deployCommand(
+  io: CliIO,
+  paths: string[],
+  flags: DeployFlags,
+  debug: boolean,
+): Promise<number> {
   const timeoutMs = durationMs(flags.timeout, '--timeout');
-  const canary = { stepMs: flags.stepDuration ? durationMs(flags.stepDuration, '--step-duration') : undefined, sampleMs: flags.analysisInterval ? durationMs(flags.analysisInterval, '--analysis-interval') : undefined };
+  const canary = {
+    stepMs: flags.stepDuration ? durationMs(flags.stepDuration, '--step-duration') : undefined,
+    sampleMs: flags.analysisInterval ? durationMs(flags.analysisInterval, '--analysis-interval') : undefined,
+  };
   const cluster = connect(io, flags, debug);
-  const signal = interruptSignal(io, 'stopping after the current API call; the cluster is left as it is and described below');
+  const signal = interruptSignal(
+    io,
+    'stopping after the current API call; the cluster is left as it is and described below',
+  );
   const progress = await progressReporter(io, flags);
   try {
     const result = await deploy(
-      { cwd: io.cwd, paths, namespace: flags.namespace, image: flags.image, timeoutMs, dryRun: flags.dryRun, skipCheck: flags.skipCheck, forceConflicts: flags.forceConflicts, rollback: flags.rollback, changeCause: flags.changeCause, prometheusUrl: flags.prometheusUrl, canary },
+      {
+        cwd: io.cwd,
+        paths,
+        namespace: flags.namespace,
+        image: flags.image,
+        timeoutMs,
+        dryRun: flags.dryRun,
+        skipCheck: flags.skipCheck,
+        forceConflicts: flags.forceConflicts,
+        rollback: flags.rollback,
+        changeCause: flags.changeCause,
+        prometheusUrl: flags.prometheusUrl,
+        canary,
+      },
       { cluster, clock: realClock, signal, onEvent: progress.onEvent },
     );
     progress.stop();
-    if (flags.skipCheck && result.check.errors > 0) io.stderr(`mlready: WARNING: --skip-check: deployed with ${result.check.errors} error(s) from mlready check\n`);
-    io.stdout(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatDeployText(result, { color: useColor(io) }));
+    if (flags.skipCheck && result.check.errors > 0)
+      io.stderr(
+        `mlready: WARNING: --skip-check: deployed with ${result.check.errors} error(s) from mlready check\n`,
+      );
+    io.stdout(
+      flags.format === 'json'
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : formatDeployText(result, { color: useColor(io) }),
+    );
     return result.outcome === 'deployed' || result.outcome === 'dry-run' ? ExitCode.Ok : ExitCode.Failed;
   } finally {
     progress.stop();
@@ -114,38 +172,83 @@ export async function deployCommand(io: CliIO, paths: string[], flags: DeployFla
 }
 
 /** The Deployment a command acts on: --deployment, else the first Deployment in the service's files. */
-function target(io: CliIO, paths: string[], flags: ClusterFlags & { deployment?: string }, cluster: ClusterClient): { name: string; namespace: string; release: LoadedRelease | undefined } {
-  const release = flags.deployment && paths.length === 0 ? undefined : loadRelease(io.cwd, paths.length > 0 ? paths : ['.']);
+function target(
+  io: CliIO,
+  paths: string[],
+  flags: ClusterFlags & { deployment?: string },
+  cluster: ClusterClient,
+): { name: string; namespace: string; release: LoadedRelease | undefined } {
+  const release =
+    flags.deployment && paths.length === 0
+      ? undefined
+      : loadRelease(io.cwd, paths.length > 0 ? paths : ['.']);
   const problem = release?.problems[0];
-  if (problem && !flags.deployment) throw new UsageError(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
-  const workload = release?.objects.find((o) => o.object.kind === 'Deployment' || o.object.kind === 'InferenceService')?.object;
+  if (problem && !flags.deployment)
+    throw new UsageError(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
+  const workload = release?.objects.find(
+    (o) => o.object.kind === 'Deployment' || o.object.kind === 'InferenceService',
+  )?.object;
   const name = flags.deployment ?? workload?.metadata.name;
-  if (!name) throw new UsageError('no Deployment found in the given files', { hint: 'pass the service directory, or --deployment <name>' });
-  const namespace = flags.namespace ?? release?.manifest?.metadata.namespace ?? workload?.metadata.namespace ?? cluster.target.namespace;
+  if (!name)
+    throw new UsageError('no Deployment found in the given files', {
+      hint: 'pass the service directory, or --deployment <name>',
+    });
+  const namespace =
+    flags.namespace ??
+    release?.manifest?.metadata.namespace ??
+    workload?.metadata.namespace ??
+    cluster.target.namespace;
   return { name, namespace, release };
 }
 
-export async function rollbackCommand(io: CliIO, paths: string[], flags: RollbackFlags, debug: boolean): Promise<number> {
+export async function rollbackCommand(
+  io: CliIO,
+  paths: string[],
+  flags: RollbackFlags,
+  debug: boolean,
+): Promise<number> {
   const timeoutMs = durationMs(flags.timeout, '--timeout');
   const cluster = connect(io, flags, debug);
   const { name, namespace, release } = target(io, paths, flags, cluster);
-  const budgetMs = flags.budget ? durationMs(flags.budget, '--budget') : (parseDurationSeconds(release?.manifest?.spec.rollout?.rollbackBudget ?? '') ?? DEFAULT_ROLLBACK_BUDGET_SECONDS) * 1000;
-  const signal = interruptSignal(io, 'stopped waiting; the rollback goes on in the cluster (mlready status shows it)');
+  const budgetMs = flags.budget
+    ? durationMs(flags.budget, '--budget')
+    : (parseDurationSeconds(release?.manifest?.spec.rollout?.rollbackBudget ?? '') ??
+        DEFAULT_ROLLBACK_BUDGET_SECONDS) * 1000;
+  const signal = interruptSignal(
+    io,
+    'stopped waiting; the rollback goes on in the cluster (mlready status shows it)',
+  );
   const progress = await progressReporter(io, flags);
   const started = Date.now();
   try {
     // The current release's objects, so what only it added can be removed with it.
     const current = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
-    if (!current) throw new ClusterError(`Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`);
+    if (!current)
+      throw new ClusterError(
+        `Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`,
+      );
     const result = await rollbackDeployment({
-      cluster, namespace, name, toRevision: flags.toRevision, clock: realClock, timeoutMs, signal,
-      currentObjects: (release?.objects ?? []).map((o) => ({ ...o.object, metadata: { ...o.object.metadata, namespace: o.object.metadata.namespace ?? namespace } })),
+      cluster,
+      namespace,
+      name,
+      toRevision: flags.toRevision,
+      clock: realClock,
+      timeoutMs,
+      signal,
+      currentObjects: (release?.objects ?? []).map((o) => ({
+        ...o.object,
+        metadata: { ...o.object.metadata, namespace: o.object.metadata.namespace ?? namespace },
+      })),
       onEvent: (message) => progress.onEvent({ kind: 'info', message, atMs: Date.now() - started }),
       onChange: (v, at) => progress.onEvent({ kind: 'progress', message: v.message, atMs: at }),
     });
     progress.stop();
     const withBudget = { ...result, budgetMs, name, withinBudget: result.elapsedMs <= budgetMs };
-    io.stdout(flags.format === 'json' ? `${JSON.stringify(withBudget, null, 2)}\n` : formatRollbackText(withBudget, { color: useColor(io) }));
+    io.stdout(
+      flags.format === 'json'
+        ? `${JSON.stringify(withBudget, null, 2)}\n`
+        : formatRollbackText(withBudget, { color: useColor(io) }),
+    );
     if (result.outcome === 'noop') return ExitCode.Ok;
     return result.outcome === 'rolled-back' && withBudget.withinBudget ? ExitCode.Ok : ExitCode.Failed;
   } finally {
@@ -153,20 +256,44 @@ export async function rollbackCommand(io: CliIO, paths: string[], flags: Rollbac
   }
 }
 
-export async function statusCommand(io: CliIO, paths: string[], flags: StatusFlags, debug: boolean): Promise<number> {
+export async function statusCommand(
+  io: CliIO,
+  paths: string[],
+  flags: StatusFlags,
+  debug: boolean,
+): Promise<number> {
   const cluster = connect(io, flags, debug);
   const { name, namespace } = target(io, paths, flags, cluster);
   const result = await serviceStatus(cluster, namespace, name);
-  if (result.versions.length === 0) throw new ClusterError(`nothing named ${name} is deployed in namespace ${namespace} (context ${cluster.target.context})`);
-  io.stdout(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatStatusText(result, { color: useColor(io) }));
+  if (result.versions.length === 0)
+    throw new ClusterError(
+      `nothing named ${name} is deployed in namespace ${namespace} (context ${cluster.target.context})`,
+    );
+  io.stdout(
+    flags.format === 'json'
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : formatStatusText(result, { color: useColor(io) }),
+  );
   return ExitCode.Ok;
 }
 
-export async function historyCommand(io: CliIO, paths: string[], flags: StatusFlags, debug: boolean): Promise<number> {
+export async function historyCommand(
+  io: CliIO,
+  paths: string[],
+  flags: StatusFlags,
+  debug: boolean,
+): Promise<number> {
   const cluster = connect(io, flags, debug);
   const { name, namespace } = target(io, paths, flags, cluster);
   const entries = await deploymentHistory(cluster, namespace, name);
-  if (!entries) throw new ClusterError(`Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`);
-  io.stdout(flags.format === 'json' ? `${JSON.stringify({ name, namespace, revisions: entries }, null, 2)}\n` : formatHistoryText(name, entries));
+  if (!entries)
+    throw new ClusterError(
+      `Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`,
+    );
+  io.stdout(
+    flags.format === 'json'
+      ? `${JSON.stringify({ name, namespace, revisions: entries }, null, 2)}\n`
+      : formatHistoryText(name, entries),
+  );
   return ExitCode.Ok;
 }

@@ -2,7 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { DriftMethod } from '../../drift/compare.js';
-import { formatDriftHtml, formatDriftJson, formatDriftPrometheus, formatDriftText } from '../../drift/format.js';
+import {
+  formatDriftHtml,
+  formatDriftJson,
+  formatDriftPrometheus,
+  formatDriftText,
+} from '../../drift/format.js';
 import { callRetrainingWebhook, pushMetrics } from '../../drift/notify.js';
 import { createProfile, runDrift } from '../../drift/run-drift.js';
 import { loadManifest } from '../../manifest/load.js';
@@ -31,19 +36,32 @@ export interface DriftFlags {
 }
 
 export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number> {
-  if (!flags.reference || !flags.current) throw new UsageError('mlready drift needs --reference <data|profile.json> and --current <data>');
+  if (!flags.reference || !flags.current)
+    throw new UsageError('mlready drift needs --reference <data|profile.json> and --current <data>');
   const manifest = manifestOf(io, flags.manifest);
   const webhook = flags.onCritical ? resolveSecretUrl(io, flags.onCritical) : undefined;
   const report = await runDrift({
-    cwd: io.cwd, reference: flags.reference, current: flags.current, manifest,
-    features: listOf(flags.features), prediction: flags.prediction, bins: flags.bins,
-    method: flags.method, warn: flags.warn, critical: flags.critical, datasetShare: flags.datasetShare,
+    cwd: io.cwd,
+    reference: flags.reference,
+    current: flags.current,
+    manifest,
+    features: listOf(flags.features),
+    prediction: flags.prediction,
+    bins: flags.bins,
+    method: flags.method,
+    warn: flags.warn,
+    critical: flags.critical,
+    datasetShare: flags.datasetShare,
   });
   const service = manifest?.metadata.name ?? flags.model ?? 'model';
-  const output = flags.format === 'json' ? formatDriftJson(report, VERSION)
-    : flags.format === 'html' ? formatDriftHtml(report)
-    : flags.format === 'prometheus' ? formatDriftPrometheus(report, service)
-    : formatDriftText(report, { color: !flags.outputFile && useColor(io) });
+  const output =
+    flags.format === 'json'
+      ? formatDriftJson(report, VERSION)
+      : flags.format === 'html'
+        ? formatDriftHtml(report)
+        : flags.format === 'prometheus'
+          ? formatDriftPrometheus(report, service)
+          : formatDriftText(report, { color: !flags.outputFile && useColor(io) });
   if (flags.outputFile) {
     writeOutput(io, flags.outputFile, output);
     io.stderr(`mlready: wrote ${flags.format} drift report to ${flags.outputFile}\n`);
@@ -71,20 +89,34 @@ export interface ProfileFlags {
 export async function driftProfileCommand(io: CliIO, data: string, flags: ProfileFlags): Promise<number> {
   if (!flags.output) throw new UsageError('mlready drift profile needs -o <profile.json>');
   const manifest = manifestOf(io, flags.manifest);
-  const profile = await createProfile({ cwd: io.cwd, data, manifest, features: listOf(flags.features), prediction: flags.prediction, bins: flags.bins });
+  const profile = await createProfile({
+    cwd: io.cwd,
+    data,
+    manifest,
+    features: listOf(flags.features),
+    prediction: flags.prediction,
+    bins: flags.bins,
+  });
   writeOutput(io, flags.output, `${JSON.stringify(profile, null, 2)}\n`);
   const kinds = Object.values(profile.features);
-  io.stdout(`wrote ${flags.output}: ${kinds.length} features (${kinds.filter((f) => f.type === 'numeric').length} numeric), ${profile.source.rows} rows, sha256 ${profile.source.sha256.slice(0, 12)}…\n`);
+  io.stdout(
+    `wrote ${flags.output}: ${kinds.length} features (${kinds.filter((f) => f.type === 'numeric').length} numeric), ${profile.source.rows} rows, sha256 ${profile.source.sha256.slice(0, 12)}…\n`,
+  );
   return ExitCode.Ok;
 }
 
 function manifestOf(io: CliIO, flag: string | undefined): ModelManifest | undefined {
   if (flag) return loadManifest(flag, io.cwd).manifest;
-  return existsSync(resolve(io.cwd, 'mlready.yaml')) ? loadManifest('mlready.yaml', io.cwd).manifest : undefined;
+  return existsSync(resolve(io.cwd, 'mlready.yaml'))
+    ? loadManifest('mlready.yaml', io.cwd).manifest
+    : undefined;
 }
 
 function listOf(value: string | undefined): string[] | undefined {
-  const list = value?.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list && list.length > 0 ? list : undefined;
 }
 
@@ -102,7 +134,9 @@ function tokenOf(io: CliIO, file: string | undefined): string | undefined {
     try {
       return readFileSync(resolve(io.cwd, file), 'utf8').trim();
     } catch (error) {
-      throw new UsageError(`cannot read the webhook token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new UsageError(
+        `cannot read the webhook token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
   }
   return io.env.MLREADY_WEBHOOK_TOKEN || undefined;
@@ -112,6 +146,8 @@ function writeOutput(io: CliIO, file: string, text: string): void {
   try {
     writeFileSync(resolve(io.cwd, file), text);
   } catch (error) {
-    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -2,7 +2,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Runtime } from '../../manifest/types.js';
-import { assertRuntime, buildManifest, defaultAnswers, REQUIRED_FLAGS, type InitAnswers } from '../../scaffold/init.js';
+import {
+  assertRuntime,
+  buildManifest,
+  defaultAnswers,
+  REQUIRED_FLAGS,
+  type InitAnswers,
+} from '../../scaffold/init.js';
 import { RUNTIME_NAMES } from '../../scaffold/profiles.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
@@ -47,16 +53,24 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
   const target = resolve(io.cwd, flags.output);
   const shown = relative(io.cwd, target) || flags.output;
   if (existsSync(target) && !flags.force) {
-    throw new UsageError(`${shown} already exists; refusing to overwrite it`, { hint: 'pass --force to replace it, or -o <file> to write elsewhere' });
+    throw new UsageError(`${shown} already exists; refusing to overwrite it`, {
+      hint: 'pass --force to replace it, or -o <file> to write elsewhere',
+    });
   }
   const runtime = flags.runtime === undefined ? undefined : assertRuntime(flags.runtime);
   let answers: InitAnswers;
   if (flags.yes || !io.stdinIsTTY) {
-    const missing = REQUIRED_FLAGS.filter(([key]) => (key === 'runtime' ? runtime : flags[key]) === undefined).map(([, flag]) => flag);
+    const missing = REQUIRED_FLAGS.filter(
+      ([key]) => (key === 'runtime' ? runtime : flags[key]) === undefined,
+    ).map(([, flag]) => flag);
     if (missing.length > 0) {
       throw new UsageError(
-        flags.yes ? `--yes needs ${missing.join(', ')}` : `no terminal to ask on, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not given`,
-        { hint: `mlready init --yes ${missing.map((f) => `${f} <…>`).join(' ')} (runtimes: ${RUNTIME_NAMES.join(', ')})` },
+        flags.yes
+          ? `--yes needs ${missing.join(', ')}`
+          : `no terminal to ask on, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not given`,
+        {
+          hint: `mlready init --yes ${missing.map((f) => `${f} <…>`).join(' ')} (runtimes: ${RUNTIME_NAMES.join(', ')})`,
+        },
       );
     }
     answers = fromFlags(flags, runtime!);
@@ -67,9 +81,13 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
   try {
     writeFileSync(target, yaml);
   } catch (error) {
-    throw new UsageError(`cannot write ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new UsageError(`cannot write ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
-  io.stdout(`wrote ${shown} (${answers.name}: ${answers.model} ${answers.modelVersion} on ${answers.runtime})\nnext: mlready scaffold --manifest ${shown}\n`);
+  io.stdout(
+    `wrote ${shown} (${answers.name}: ${answers.model} ${answers.modelVersion} on ${answers.runtime})\nnext: mlready scaffold --manifest ${shown}\n`,
+  );
   return ExitCode.Ok;
 }
 
@@ -88,24 +106,43 @@ function fromFlags(flags: InitFlags, runtime: Runtime): InitAnswers {
     maxReplicas: flags.maxReplicas ?? Math.max(base.maxReplicas, (flags.minReplicas ?? base.minReplicas) + 1),
     p95Ms: flags.p95Ms ?? base.p95Ms,
     errorRate: flags.errorRate ?? base.errorRate,
-    driftFeatures: flags.driftFeatures ? flags.driftFeatures.split(',').map((f) => f.trim()).filter(Boolean) : base.driftFeatures,
+    driftFeatures: flags.driftFeatures
+      ? flags.driftFeatures
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : base.driftFeatures,
     driftWarn: flags.driftWarn ?? base.driftWarn,
     driftCritical: flags.driftCritical ?? base.driftCritical,
     rollout: flags.rollout ?? base.rollout,
-    lineage: { dataset: flags.dataset, datasetVersion: flags.datasetVersion, trainingRun: flags.trainingRun, codeCommit: flags.codeCommit, hyperparameters: flags.hyperparameters },
+    lineage: {
+      dataset: flags.dataset,
+      datasetVersion: flags.datasetVersion,
+      trainingRun: flags.trainingRun,
+      codeCommit: flags.codeCommit,
+      hyperparameters: flags.hyperparameters,
+    },
   };
 }
 
 async function ask(flags: InitFlags, runtime: Runtime | undefined, p: Prompter): Promise<InitAnswers> {
   const chosen = runtime ?? (await p.select('Serving runtime', RUNTIME_NAMES, 'vllm'));
-  const model = flags.model ?? (await p.input('Model (e.g. meta-llama/Llama-3.1-8B-Instruct or fraud-detector)', ''));
+  const model =
+    flags.model ?? (await p.input('Model (e.g. meta-llama/Llama-3.1-8B-Instruct or fraud-detector)', ''));
   if (!model.trim()) throw new UsageError('a model name is needed');
   const modelVersion = flags.modelVersion ?? (await p.input('Model version', '1.0.0'));
-  const d = { ...defaultAnswers(chosen, model, modelVersion), ...fromFlags({ ...flags, model, modelVersion }, chosen) };
+  const d = {
+    ...defaultAnswers(chosen, model, modelVersion),
+    ...fromFlags({ ...flags, model, modelVersion }, chosen),
+  };
   return {
     ...d,
     name: await p.input('Service name', d.name),
-    protocol: await p.select('Protocol', ['openai', 'kserve-v2', 'http-json', 'tfserving', 'torchserve'] as const, d.protocol),
+    protocol: await p.select(
+      'Protocol',
+      ['openai', 'kserve-v2', 'http-json', 'tfserving', 'torchserve'] as const,
+      d.protocol,
+    ),
     gpus: await p.number('GPUs per replica', d.gpus),
     gpuType: (await p.input('GPU type (node label value, empty for any)', d.gpuType ?? '')) || undefined,
     cpu: await p.input('CPU per replica', d.cpu),
@@ -114,7 +151,10 @@ async function ask(flags: InitFlags, runtime: Runtime | undefined, p: Prompter):
     maxReplicas: await p.number('Maximum replicas', d.maxReplicas),
     p95Ms: await p.number('Latency SLO, p95 in ms', d.p95Ms),
     errorRate: await p.number('Error-rate SLO (fraction, 0.01 = 1%)', d.errorRate),
-    driftFeatures: (await p.input('Features to watch for drift (comma-separated)', d.driftFeatures.join(','))).split(',').map((f) => f.trim()).filter(Boolean),
+    driftFeatures: (await p.input('Features to watch for drift (comma-separated)', d.driftFeatures.join(',')))
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
     driftWarn: await p.number('Drift warning threshold (PSI)', d.driftWarn),
     driftCritical: await p.number('Drift critical threshold (PSI)', d.driftCritical),
     rollout: await p.select('Rollout strategy', ['rolling', 'canary', 'blue-green'] as const, d.rollout),
@@ -125,7 +165,9 @@ async function inquirerPrompter(): Promise<Prompter> {
   const { input, number, select } = await import('@inquirer/prompts');
   return {
     input: (message, defaultValue) => input({ message, default: defaultValue }),
-    number: async (message, defaultValue) => (await number({ message, default: defaultValue, step: 'any' })) ?? defaultValue,
-    select: (message, choices, defaultValue) => select({ message, choices: choices.map((value) => ({ value, name: value })), default: defaultValue }),
+    number: async (message, defaultValue) =>
+      (await number({ message, default: defaultValue, step: 'any' })) ?? defaultValue,
+    select: (message, choices, defaultValue) =>
+      select({ message, choices: choices.map((value) => ({ value, name: value })), default: defaultValue }),
   };
 }

@@ -7,7 +7,13 @@ import type { CliIO } from '../io.js';
 
 export function rulesCommand(io: CliIO, format: string): number {
   if (format === 'json') {
-    const rules = [...RULES.values()].map((r) => ({ id: r.id, severity: r.severity, section: r.section, kinds: r.kinds, ...r.docs }));
+    const rules = [...RULES.values()].map((r) => ({
+      id: r.id,
+      severity: r.severity,
+      section: r.section,
+      kinds: r.kinds,
+      ...r.docs,
+    }));
     io.stdout(`${JSON.stringify(rules, null, 2)}\n`);
   } else if (format === 'markdown') {
     io.stdout(`${renderCatalogueMarkdown()}\n`);
@@ -20,7 +26,9 @@ export function rulesCommand(io: CliIO, format: string): number {
 /** The error for a rule id that does not exist, with the closest one. */
 export function unknownRule(id: string): UsageError {
   const suggestion = closest(id, [...RULES.keys()]);
-  return new UsageError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { hint: 'mlready rules lists every rule id' });
+  return new UsageError(`unknown rule "${id}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, {
+    hint: 'mlready rules lists every rule id',
+  });
 }
 
 export function explainCommand(io: CliIO, id: string): number {

@@ -20,17 +20,28 @@ export interface ScaffoldFlags {
 export function scaffoldCommand(io: CliIO, flags: ScaffoldFlags): number {
   const { manifest, file } = loadManifest(flags.manifest, io.cwd);
   const outDir = resolve(io.cwd, flags.out ?? dirname(file));
-  const files = renderScaffold(manifest, { target: flags.target, canary: flags.canary, autoscaler: flags.autoscaler }, loadTemplates(flags.templates && resolve(io.cwd, flags.templates)));
+  const files = renderScaffold(
+    manifest,
+    { target: flags.target, canary: flags.canary, autoscaler: flags.autoscaler },
+    loadTemplates(flags.templates && resolve(io.cwd, flags.templates)),
+  );
   const shown = relative(io.cwd, outDir) || '.';
   if (flags.dryRun) {
     const plan = planWrites(files, outDir, flags.force === true);
-    files.forEach((f, i) => io.stdout(`--- ${join(shown, f.path)} (${plan[i]!.status === 'written' ? 'new' : plan[i]!.status})\n${f.content}${f.content.endsWith('\n') ? '' : '\n'}`));
+    files.forEach((f, i) =>
+      io.stdout(
+        `--- ${join(shown, f.path)} (${plan[i]!.status === 'written' ? 'new' : plan[i]!.status})\n${f.content}${f.content.endsWith('\n') ? '' : '\n'}`,
+      ),
+    );
     return ExitCode.Ok;
   }
   const results = writeScaffold(files, outDir, flags.force === true);
   for (const r of results) io.stdout(`${r.status.padEnd(11)} ${join(shown, r.path)}\n`);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  if (skipped > 0) io.stderr(`mlready: kept ${skipped} file${skipped === 1 ? '' : 's'} you edited; --force overwrites them\n`);
+  if (skipped > 0)
+    io.stderr(
+      `mlready: kept ${skipped} file${skipped === 1 ? '' : 's'} you edited; --force overwrites them\n`,
+    );
   io.stdout(`next: mlready check ${shown}\n`);
   return ExitCode.Ok;
 }

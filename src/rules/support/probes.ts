@@ -22,7 +22,15 @@ export interface Probe {
 export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
   const raw = ref.container[kind];
   if (!isRecord(raw)) return undefined;
-  const handler = isRecord(raw.httpGet) ? 'httpGet' : isRecord(raw.grpc) ? 'grpc' : isRecord(raw.tcpSocket) ? 'tcpSocket' : isRecord(raw.exec) ? 'exec' : 'none';
+  const handler = isRecord(raw.httpGet)
+    ? 'httpGet'
+    : isRecord(raw.grpc)
+      ? 'grpc'
+      : isRecord(raw.tcpSocket)
+        ? 'tcpSocket'
+        : isRecord(raw.exec)
+          ? 'exec'
+          : 'none';
   const body = asRecord(raw[handler]);
   const port = body.port;
   return {
@@ -48,17 +56,27 @@ export function probeBudgetSeconds(probe: Probe): number {
 /** "httpGet /health on port http", "tcpSocket on port 8080", "exec cat /tmp/ready". */
 export function describeProbe(probe: Probe): string {
   switch (probe.handler) {
-    case 'httpGet': return `httpGet ${probe.path} on port ${String(probe.port)}`;
-    case 'grpc': return `grpc on port ${String(probe.port)}`;
-    case 'tcpSocket': return `tcpSocket on port ${String(probe.port)}`;
-    case 'exec': return `exec ${probe.command.join(' ')}`;
-    default: return 'a probe without a handler';
+    case 'httpGet':
+      return `httpGet ${probe.path} on port ${String(probe.port)}`;
+    case 'grpc':
+      return `grpc on port ${String(probe.port)}`;
+    case 'tcpSocket':
+      return `tcpSocket on port ${String(probe.port)}`;
+    case 'exec':
+      return `exec ${probe.command.join(' ')}`;
+    default:
+      return 'a probe without a handler';
   }
 }
 
 /** Same endpoint: handler, path and port. */
 export function sameEndpoint(a: Probe, b: Probe): boolean {
-  return a.handler === b.handler && a.path === b.path && String(a.port) === String(b.port) && a.command.join(' ') === b.command.join(' ');
+  return (
+    a.handler === b.handler &&
+    a.path === b.path &&
+    String(a.port) === String(b.port) &&
+    a.command.join(' ') === b.command.join(' ')
+  );
 }
 
 /** The container's declared ports, by name and number. */

@@ -34,14 +34,26 @@ export interface RollbackEstimate {
  * Pull and load come from the manifest (serving.imagePullSeconds, serving.expectedLoadSeconds),
  * else from the runtime's documented defaults. Worst case: the image is not cached on the nodes.
  */
-export function estimateRollbackTime(service: ModelService, workload: K8sObject, serving: ContainerRef | undefined): RollbackEstimate {
+export function estimateRollbackTime(
+  service: ModelService,
+  workload: K8sObject,
+  serving: ContainerRef | undefined,
+): RollbackEstimate {
   const replicas = Math.max(1, replicasOf(service, workload));
   const spec = asRecord(workload.raw.spec);
   const budget = rollbackBudgetSeconds(service);
   let perWave: number;
   let warm = false;
   if (workload.kind === 'StatefulSet') {
-    perWave = Math.max(1, resolveIntOrPercent(getPath(spec, ['updateStrategy', 'rollingUpdate', 'maxUnavailable']), replicas, '1', false));
+    perWave = Math.max(
+      1,
+      resolveIntOrPercent(
+        getPath(spec, ['updateStrategy', 'rollingUpdate', 'maxUnavailable']),
+        replicas,
+        '1',
+        false,
+      ),
+    );
   } else if (workload.kind === 'Rollout') {
     const strategy = asRecord(spec.strategy);
     if (strategy.blueGreen !== undefined) {
@@ -52,7 +64,10 @@ export function estimateRollbackTime(service: ModelService, workload: K8sObject,
       perWave = surgePlusUnavailable(asRecord(strategy.canary), replicas);
     }
   } else if (workload.kind === 'InferenceService') {
-    perWave = surgePlusUnavailable(asRecord(getPath(spec, ['predictor', 'deploymentStrategy', 'rollingUpdate'])), replicas);
+    perWave = surgePlusUnavailable(
+      asRecord(getPath(spec, ['predictor', 'deploymentStrategy', 'rollingUpdate'])),
+      replicas,
+    );
   } else if (asString(getPath(spec, ['strategy', 'type'])) === 'Recreate') {
     perWave = replicas;
   } else {
@@ -63,7 +78,9 @@ export function estimateRollbackTime(service: ModelService, workload: K8sObject,
   const pullSeconds = service.manifest?.manifest.spec.serving.imagePullSeconds ?? runtime.defaultPullSeconds;
   const loadSeconds = expectedLoadSeconds(service, runtime).seconds;
   const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
-  const readySeconds = readiness ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold : 0;
+  const readySeconds = readiness
+    ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
+    : 0;
   const minReadySeconds = typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0;
   const perWaveSeconds = pullSeconds + loadSeconds + readySeconds + minReadySeconds;
   const seconds = warm ? 0 : waves * perWaveSeconds;
@@ -72,7 +89,20 @@ export function estimateRollbackTime(service: ModelService, workload: K8sObject,
   const arithmetic = warm
     ? 'previous pods still warm (blue-green scale-down delay): rollback is a traffic switch = 0s'
     : `${waves} wave${waves === 1 ? '' : 's'} × (${terms.join(' + ')}) = ${formatDuration(seconds)}`;
-  return { seconds, budgetSeconds: budget.seconds, budgetText: budget.text, replicas, perWave, waves, pullSeconds, loadSeconds, readySeconds, minReadySeconds, warm, arithmetic };
+  return {
+    seconds,
+    budgetSeconds: budget.seconds,
+    budgetText: budget.text,
+    replicas,
+    perWave,
+    waves,
+    pullSeconds,
+    loadSeconds,
+    readySeconds,
+    minReadySeconds,
+    warm,
+    arithmetic,
+  };
 }
 
 function surgePlusUnavailable(rollingUpdate: Record<string, unknown>, replicas: number): number {

@@ -15,7 +15,10 @@ export function replicasOf(service: ModelService, workload: K8sObject): number {
   const declared = getPath(workload.raw, ['spec', 'replicas']);
   if (typeof declared === 'number') return declared;
   for (const scaler of autoscalersOf(service, workload)) {
-    const min = getPath(scaler.raw, ['spec', scaler.kind === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas']);
+    const min = getPath(scaler.raw, [
+      'spec',
+      scaler.kind === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas',
+    ]);
     if (typeof min === 'number' && min > 0) return min;
   }
   if (workload.kind === 'InferenceService') {
@@ -26,7 +29,12 @@ export function replicasOf(service: ModelService, workload: K8sObject): number {
 }
 
 /** Resolves an int-or-percent (maxSurge, maxUnavailable) against a replica count. */
-export function resolveIntOrPercent(value: unknown, replicas: number, fallback: string, roundUp: boolean): number {
+export function resolveIntOrPercent(
+  value: unknown,
+  replicas: number,
+  fallback: string,
+  roundUp: boolean,
+): number {
   const raw = value ?? fallback;
   if (typeof raw === 'number') return raw;
   const match = /^(\d+)%$/.exec(show(raw));
