@@ -97,19 +97,3 @@ export function shannonEntropy(value: string): number {
   }
   return entropy;
 }
-
-/**
- * Free text (a pod's log lines) with every secret-looking token redacted, including the value of
- * `NAME=value` / `name: value` pairs whose name says secret.
- */
-export function redactText(text: string): string {
-  return text
-    .replace(
-      /([A-Za-z_][\w.-]*)(\s*[=:]\s*)("?)([^\s"',]+)/g,
-      (whole, name: string, sep: string, quote: string, value: string) => {
-        const found = detectSecret(value, name);
-        return found ? `${name}${sep}${quote}${found.redacted}` : whole;
-      },
-    )
-    .replace(/[^\s"',=:]{16,}/g, (token) => detectSecret(token)?.redacted ?? token);
-}

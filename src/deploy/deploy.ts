@@ -1,5 +1,5 @@
 import { runCheck } from '../check/run-check.js';
-import { redactText } from '../check/secrets.js';
+import { redactText } from '../redact.js';
 import { InputError } from '../errors.js';
 import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
@@ -127,9 +127,11 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const manifest = release.manifest;
   const namespace = resolveNamespace(options.namespace, manifest, release.objects, cluster.target.namespace);
   const modelVersion = manifest?.spec.model.version;
-  const changeCause =
-    options.changeCause ??
-    `mlready deploy${modelVersion ? ` model ${manifest?.spec.model.name ?? ''} ${modelVersion}`.replace(/\s+/g, ' ') : ''}${options.image ? ` image ${options.image}` : ''}`;
+  const modelClause = modelVersion
+    ? ` model ${manifest?.spec.model.name ?? ''} ${modelVersion}`.replace(/\s+/g, ' ')
+    : '';
+  const imageClause = options.image ? ` image ${options.image}` : '';
+  const changeCause = options.changeCause ?? `mlready deploy${modelClause}${imageClause}`;
   const budgetSeconds =
     parseDurationSeconds(manifest?.spec.rollout?.rollbackBudget ?? '') ?? DEFAULT_ROLLBACK_BUDGET_SECONDS;
   const base = {
@@ -143,10 +145,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   };
 
   // 1. Pre-flight: our own checklist on exactly what will be applied.
-  emit(
-    'step',
-    `checking ${release.objects.length} object(s)${release.manifestFile ? ` and ${release.manifestFile}` : ''}`,
-  );
+  const manifestClause = release.manifestFile ? ` and ${release.manifestFile}` : '';
+  emit('step', `checking ${release.objects.length} object(s)${manifestClause}`);
   const check = runCheck({ cwd: options.cwd, texts: release.texts });
   const checkSummary = {
     errors: check.summary.errors,
@@ -156,10 +156,11 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   if (check.summary.errors > 0) {
     if (!options.skipCheck) {
       const first = check.findings.find((f) => f.severity === 'error');
+      const firstError = first ? ` (first: ${first.file}:${first.line} ${first.message})` : '';
       return {
         ...base,
         outcome: 'refused',
-        message: `mlready check found ${check.summary.errors} error(s); refusing to deploy${first ? ` (first: ${first.file}:${first.line} ${first.message})` : ''}`,
+        message: `mlready check found ${check.summary.errors} error(s); refusing to deploy${firstError}`,
         deployment: undefined,
         previousRevision: undefined,
         revision: undefined,
@@ -249,10 +250,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   }
 
   if (main && live && manifest?.spec.rollout?.strategy === 'canary' && templateChanged(live, main)) {
-    emit(
-      'step',
-      `canary rollout of Deployment/${main.metadata.name} (${manifest.spec.rollout.canary?.mode ?? 'replicas'})`,
-    );
+    const canaryMode = manifest.spec.rollout.canary?.mode ?? 'replicas';
+    emit('step', `canary rollout of Deployment/${main.metadata.name} (${canaryMode})`);
     const canary = await runCanary({
       cluster,
       clock,
@@ -369,7 +368,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
   if (waited.verdict.state === 'complete') {
     await writeRecord(cluster, main, toApply, modelVersion, changeCause, clock);
-    const message = `Deployment/${name} rolled out revision ${revision}${modelVersion ? ` (model ${modelVersion})` : ''} in ${seconds(rolloutMs)}`;
+    const modelNote = modelVersion ? ` (model ${modelVersion})` : '';
+    const message = `Deployment/${name} rolled out revision ${revision}${modelNote} in ${seconds(rolloutMs)}`;
     emit('done', message);
     return {
       ...base,
@@ -471,10 +471,14 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     onChange: (v) => emit('progress', v.message),
   });
   const within = rollback.elapsedMs <= budgetSeconds * 1000;
+  const reason = waited.verdict.reason;
+  const detectedIn = seconds(detectionMs);
+  const rolledBackIn = seconds(rollback.elapsedMs);
+  const overBudget = within ? '' : `, over the ${budgetSeconds} s rollback budget`;
   const message =
     rollback.outcome === 'rolled-back'
-      ? `rollout failed (${waited.verdict.reason}, detected in ${seconds(detectionMs)}); rolled back to revision ${previousRevision} in ${seconds(rollback.elapsedMs)}${within ? '' : `, over the ${budgetSeconds} s rollback budget`}`
-      : `rollout failed (${waited.verdict.reason}) and the rollback did not finish: ${rollback.message}`;
+      ? `rollout failed (${reason}, detected in ${detectedIn}); rolled back to revision ${previousRevision} in ${rolledBackIn}${overBudget}`
+      : `rollout failed (${reason}) and the rollback did not finish: ${rollback.message}`;
   emit(rollback.outcome === 'rolled-back' ? 'done' : 'failure', message);
   return {
     ...base,
@@ -546,8 +550,9 @@ function resolveNamespace(
         !CLUSTER_SCOPED.has(s.object.kind),
     );
     if (clash) {
+      const { kind, metadata } = clash.object;
       throw new InputError(
-        `${clash.object.kind}/${clash.object.metadata.name} is in namespace ${clash.object.metadata.namespace}, but --namespace is ${flag}`,
+        `${kind}/${metadata.name} is in namespace ${metadata.namespace}, but --namespace is ${flag}`,
         {
           file: clash.file,
           line: clash.line,
@@ -576,7 +581,10 @@ function templateChanged(live: KubeObject, desired: KubeObject): boolean {
   return JSON.stringify(pick(liveTemplate, wanted)) !== JSON.stringify(wanted);
 }
 
-/** The live value restricted to the keys the desired value has (so server defaults do not count as changes). */
+/**
+ * The live value restricted to the keys the desired value has (so server defaults do not count as
+ * changes).
+ */
 function pick(live: unknown, wanted: unknown): unknown {
   if (Array.isArray(wanted) && Array.isArray(live)) return wanted.map((w, i) => pick(live[i], w));
   if (wanted && typeof wanted === 'object' && live && typeof live === 'object') {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { redactText, redactUrl } from '../src/redact.js';
+
+describe('redactUrl', () => {
+  it('masks the password of URL userinfo and keeps the user', () => {
+    expect(redactUrl('https://alice:s3cr3t-pass@models.example.com/v1')).toBe(
+      'https://alice:****@models.example.com/v1',
+    );
+  });
+  it('masks a userinfo that is only a token', () => {
+    expect(redactUrl('https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x')).toBe(
+      'https://****@github.com/x',
+    );
+  });
+  it('masks credential query parameters and keeps the others', () => {
+    expect(redactUrl('http://127.0.0.1:8000/v1?api_key=abc123&model=llama&X-Amz-Signature=ffee')).toBe(
+      'http://127.0.0.1:8000/v1?api_key=****&model=llama&X-Amz-Signature=****',
+    );
+  });
+  it('leaves a URL without credentials unchanged', () => {
+    const url = 'https://huggingface.co/meta-llama/Llama-3.1-8B?revision=main#readme';
+    expect(redactUrl(url)).toBe(url);
+  });
+});
+
+describe('redactText', () => {
+  it('masks URLs inside free text', () => {
+    expect(redactText('could not reach postgres://svc:hunter22@db:5432/x (ECONNREFUSED)')).toBe(
+      'could not reach postgres://svc:****@db:5432/x (ECONNREFUSED)',
+    );
+  });
+  it('masks bearer and basic authorization values', () => {
+    expect(redactText('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig')).toBe(
+      'Authorization: Bearer ****',
+    );
+    expect(redactText('header Authorization: Basic YWxpY2U6c2VjcmV0')).toBe(
+      'header Authorization: Basic ****',
+    );
+    expect(redactText('Basic authentication is not enough')).toBe('Basic authentication is not enough');
+  });
+  it('masks NAME=value pairs whose name says secret, and known token shapes anywhere', () => {
+    expect(redactText('HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEFGH loaded')).toBe(
+      'HF_TOKEN=hf_****EFGH loaded',
+    );
+    expect(redactText('password: correct-horse-battery')).toBe('password: ****tery');
+    expect(redactText('token ghp_abcdefghijklmnopqrstuvwxyz0123456789 in log')).toBe(
+      'token ghp_****6789 in log',
+    );
+  });
+  it('leaves ordinary text alone', () => {
+    const text =
+      'Deployment/llm-chat rolled out revision 3 (model 1.0.0) in 4.2 s; see https://example.com/docs';
+    expect(redactText(text)).toBe(text);
+  });
+});
