@@ -136,9 +136,11 @@ function readInput(absolute: string, shown: string, maxBytes: number, out: Colle
     return;
   }
   if (size > maxBytes) {
+    const sizeMb = formatMb(size);
+    const limitMb = formatMb(maxBytes);
     out.problems.push({
       file: shown,
-      message: `refused: ${shown} is ${formatMb(size)}, over the ${formatMb(maxBytes)} limit for one input file`,
+      message: `refused: ${shown} is ${sizeMb}, over the ${limitMb} limit for one input file`,
       hint: 'Kubernetes manifests are kilobytes; raise maxFileSizeMb in .mlready.yaml if this really is one.',
     });
     return;

@@ -1,6 +1,7 @@
 /**
  * Kubernetes resource quantities ("500m", "2", "16Gi", "1e3"): parsed to a plain number of the
- * base unit (cores, bytes, devices). https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+ * base unit (cores, bytes, devices).
+ * https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
  */
 const SUFFIXES: Record<string, number> = {
   '': 1,

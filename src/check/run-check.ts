@@ -82,13 +82,13 @@ export function runCheck(options: CheckOptions): CheckResult {
   }
 
   if (!options.texts && objects.length + manifests.length === 0 && problems.length === 0) {
+    const skippedList = skipped
+      .map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`)
+      .join(', ');
     problems.push({
       file: (options.paths ?? ['.']).join(' '),
       message: 'nothing to check: no Kubernetes objects or mlready.yaml in the input',
-      hint:
-        skipped.length > 0
-          ? `skipped: ${skipped.map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`).join(', ')}`
-          : undefined,
+      hint: skipped.length > 0 ? `skipped: ${skippedList}` : undefined,
     });
   }
 

@@ -77,7 +77,8 @@ export function groupServices(
       index.byName(workload, true) ??
       index.nearestByDirectory(workload, true) ??
       (manifestCount === 1 ? builders[0] : undefined);
-    // Without a manifest, workloads that share a name label (a stable and a canary Deployment) form one service.
+    // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
+    // form one service.
     const name = serviceNameFor(workload);
     const sibling = target
       ? undefined

@@ -10,7 +10,10 @@ import type { WatchClock } from './watch-rollout.js';
 
 type Any = Record<string, any>;
 
-/** Answers an instant PromQL query with one number; undefined when the query matches no data. Throws when it cannot ask. */
+/**
+ * Answers an instant PromQL query with one number; undefined when the query matches no data.
+ * Throws when it cannot ask.
+ */
 export interface MetricsSource {
   query: (promql: string) => Promise<number | undefined>;
 }
@@ -31,16 +34,20 @@ export function prometheusSource(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        throw new NetworkError(
-          `cannot query Prometheus at ${shown}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
-        );
+        const reason =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
+        throw new NetworkError(`cannot query Prometheus at ${shown}: ${reason}`);
       }
       const body = (await response.json().catch(() => undefined)) as
         { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-      if (!response.ok || body?.status !== 'success')
-        throw new NetworkError(
-          `Prometheus at ${shown} refused the query (HTTP ${response.status}${body?.error ? `: ${body.error}` : ''})`,
-        );
+      if (!response.ok || body?.status !== 'success') {
+        const detail = body?.error ? `: ${body.error}` : '';
+        throw new NetworkError(`Prometheus at ${shown} refused the query (HTTP ${response.status}${detail})`);
+      }
       const result = body.data?.result;
       const raw =
         body.data?.resultType === 'scalar'
@@ -113,8 +120,10 @@ export function judgeSample(
     stable.p95 > 0 &&
     canary.p95 > stable.p95 * (1 + t.maxLatencyIncreasePct / 100)
   ) {
+    const increasePct = Math.round((canary.p95 / stable.p95 - 1) * 100);
+    const limitPct = t.maxLatencyIncreasePct;
     reasons.push(
-      `p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${Math.round((canary.p95 / stable.p95 - 1) * 100)} %, limit +${t.maxLatencyIncreasePct} %)`,
+      `p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${increasePct} %, limit +${limitPct} %)`,
     );
   }
   if (canary.errorRate !== undefined && canary.errorRate > t.maxErrorRate) {
@@ -176,10 +185,14 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     canary: `${escapeRe(canaryName)}-.*`,
     stable: stableHash ? `${escapeRe(name)}-${stableHash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+`,
   };
+  const selector = (re: string) => `{namespace="${namespace}",pod=~"${re}"}`;
   const p95Query = (re: string) =>
-    `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket{namespace="${namespace}",pod=~"${re}"}[${window}])))`;
-  const errorQuery = (re: string) =>
-    `(sum(rate(${metricNames.errors}{namespace="${namespace}",pod=~"${re}"}[${window}])) or vector(0)) / sum(rate(${metricNames.latency}_count{namespace="${namespace}",pod=~"${re}"}[${window}]))`;
+    `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket${selector(re)}[${window}])))`;
+  const errorQuery = (re: string) => {
+    const errors = `sum(rate(${metricNames.errors}${selector(re)}[${window}]))`;
+    const requests = `sum(rate(${metricNames.latency}_count${selector(re)}[${window}]))`;
+    return `(${errors} or vector(0)) / ${requests}`;
+  };
 
   const stableReplicas = Number((stable.spec as Any)?.replicas ?? 1);
   const canaryObject = canaryDeployment(desired, canaryName);
@@ -204,6 +217,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     if (virtualService) await setWeights(cluster, virtualService, 0);
     await cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: canaryName });
     const elapsedMs = clock.now() - t0;
+    const elapsedSeconds = (elapsedMs / 1000).toFixed(1);
     const rollback: RollbackResult = {
       outcome: 'rolled-back',
       message: `canary removed; all traffic on stable revision ${stableRevision}`,
@@ -220,7 +234,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       revision: stableRevision,
       rollback,
       next: [],
-      message: `canary aborted (${why}); traffic is back on stable revision ${stableRevision} after ${(elapsedMs / 1000).toFixed(1)} s`,
+      message: `canary aborted (${why}); traffic is back on stable revision ${stableRevision} after ${elapsedSeconds} s`,
     };
   };
 
@@ -229,9 +243,9 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       mode === 'replicas'
         ? Math.max(1, Math.round((stableReplicas * weight) / (100 - weight)))
         : Math.max(1, Math.ceil((stableReplicas * weight) / 100));
-    options.emit(
-      `step ${weight} %: ${canaryName} at ${replicas} replica${replicas === 1 ? '' : 's'}${mode === 'istio' ? `, VirtualService weight ${weight}` : ''}`,
-    );
+    const plural = replicas === 1 ? '' : 's';
+    const istioWeight = mode === 'istio' ? `, VirtualService weight ${weight}` : '';
+    options.emit(`step ${weight} %: ${canaryName} at ${replicas} replica${plural}${istioWeight}`);
     await cluster.apply(
       { ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } },
       { force: true },
@@ -276,9 +290,14 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       }
       const judgement = judgeSample(canary, stableValues, thresholds);
       samples.push({ atMs: clock.now() - started, weight, canary, stable: stableValues, ...judgement });
-      options.emit(
-        `sample at ${weight} %: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : canary.p95 !== undefined ? ` (p95 ${ms(canary.p95)} vs stable ${stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a'})` : ''}`,
-      );
+      const stableP95 = stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a';
+      const detail =
+        judgement.reasons.length > 0
+          ? ` (${judgement.reasons.join('; ')})`
+          : canary.p95 !== undefined
+            ? ` (p95 ${ms(canary.p95)} vs stable ${stableP95})`
+            : '';
+      options.emit(`sample at ${weight} %: ${judgement.verdict}${detail}`);
       if (judgement.verdict === 'no-data') continue;
       judged++;
       bad = judgement.verdict === 'bad' ? bad + 1 : 0;
@@ -319,13 +338,14 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       message: `the canary passed, but promoting it to Deployment/${name} did not finish: ${promoted.verdict.message}`,
     };
   }
+  const goodSamples = samples.filter((s) => s.verdict === 'good').length;
   return {
     outcome: 'promoted',
     mode,
     samples,
     revision,
     next: [],
-    message: `canary passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) over ${steps.length} step(s); promoted to Deployment/${name} revision ${revision}`,
+    message: `canary passed ${goodSamples} sample(s) over ${steps.length} step(s); promoted to Deployment/${name} revision ${revision}`,
   };
 }
 

@@ -13,9 +13,8 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
   const lines: string[] = [];
   const mark = result.outcome === 'deployed' || result.outcome === 'dry-run' ? c.green('✔') : c.red('✖');
   lines.push(`${mark} ${result.message}`);
-  lines.push(
-    `  context ${result.context}, namespace ${result.namespace}${result.modelVersion ? `, model version ${result.modelVersion}` : ''}`,
-  );
+  const modelVersion = result.modelVersion ? `, model version ${result.modelVersion}` : '';
+  lines.push(`  context ${result.context}, namespace ${result.namespace}${modelVersion}`);
   if (result.outcome === 'dry-run') {
     for (const a of result.applied) {
       lines.push(`  ${a.action.padEnd(10)} ${a.ref}`);
@@ -33,17 +32,17 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
   if (result.detectionMs !== undefined) lines.push(`  detection: ${seconds(result.detectionMs)}`);
   if (result.rollback && result.rollback.outcome !== 'noop') {
     const over = result.rollback.elapsedMs > result.rollbackBudgetMs;
-    lines.push(
-      `  rollback: ${seconds(result.rollback.elapsedMs)} (budget ${seconds(result.rollbackBudgetMs)})${over ? c.red(' over budget') : ''}`,
-    );
+    const elapsed = seconds(result.rollback.elapsedMs);
+    const budget = seconds(result.rollbackBudgetMs);
+    const overBudget = over ? c.red(' over budget') : '';
+    lines.push(`  rollback: ${elapsed} (budget ${budget})${overBudget}`);
     if (result.rollback.restored.length > 0) lines.push(`  restored: ${result.rollback.restored.join(', ')}`);
     if (result.rollback.deleted.length > 0) lines.push(`  deleted: ${result.rollback.deleted.join(', ')}`);
   }
   if (result.canary) {
     const judged = result.canary.samples.filter((s) => s.verdict !== 'no-data');
-    lines.push(
-      `  canary (${result.canary.mode}): ${judged.length} sample(s), ${judged.filter((s) => s.verdict === 'bad').length} bad`,
-    );
+    const bad = judged.filter((s) => s.verdict === 'bad').length;
+    lines.push(`  canary (${result.canary.mode}): ${judged.length} sample(s), ${bad} bad`);
   }
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
@@ -58,12 +57,13 @@ export function formatRollbackText(
   if (result.outcome === 'refused') return `${c.red('✖')} ${result.message}\n`;
   const over = result.elapsedMs > result.budgetMs;
   const ok = result.outcome === 'rolled-back' && !over;
-  const lines = [
-    `${ok ? c.green('✔') : c.red('✖')} Deployment/${result.name}: ${result.message}${result.modelVersion ? ` (model ${result.modelVersion})` : ''}`,
-  ];
-  lines.push(
-    `  elapsed: ${seconds(result.elapsedMs)} (budget ${seconds(result.budgetMs)})${over ? c.red(' over budget') : ''}`,
-  );
+  const mark = ok ? c.green('✔') : c.red('✖');
+  const modelNote = result.modelVersion ? ` (model ${result.modelVersion})` : '';
+  const lines = [`${mark} Deployment/${result.name}: ${result.message}${modelNote}`];
+  const elapsed = seconds(result.elapsedMs);
+  const budget = seconds(result.budgetMs);
+  const overBudget = over ? c.red(' over budget') : '';
+  lines.push(`  elapsed: ${elapsed} (budget ${budget})${overBudget}`);
   if (result.restored.length > 0) lines.push(`  restored: ${result.restored.join(', ')}`);
   if (result.deleted.length > 0) lines.push(`  deleted: ${result.deleted.join(', ')}`);
   return `${lines.join('\n')}\n`;
@@ -71,9 +71,9 @@ export function formatRollbackText(
 
 export function formatStatusText(result: StatusResult, options: { color: boolean }): string {
   const c = paint(options.color);
-  const lines = [
-    `${result.name} in namespace ${result.namespace}: ${result.ready ? c.green('ready') : c.yellow('not ready')}${result.rolloutInProgress ? ', rollout in progress' : ''}`,
-  ];
+  const readiness = result.ready ? c.green('ready') : c.yellow('not ready');
+  const rolloutNote = result.rolloutInProgress ? ', rollout in progress' : '';
+  const lines = [`${result.name} in namespace ${result.namespace}: ${readiness}${rolloutNote}`];
   if (result.versions.length === 0) lines.push('  nothing is serving');
   const rows = result.versions.map((v) => [
     v.workload,

@@ -146,7 +146,10 @@ export async function observeRollout(
   };
 }
 
-/** Startup budget of a Deployment's pods: the startup probe's window, else the manifest's load estimate, else 10 minutes. */
+/**
+ * Startup budget of a Deployment's pods: the startup probe's window, else the manifest's load
+ * estimate, else 10 minutes.
+ */
 export function startupBudgetSeconds(
   deployment: KubeObject,
   expectedLoadSeconds?: number,

@@ -40,8 +40,9 @@ export async function preflight(
       return result;
     }
     for (const o of list) result.skip.add(`${o.kind}/${o.metadata.name}`);
+    const skippedRefs = list.map((o) => `${o.kind}/${o.metadata.name}`).join(', ');
     result.warnings.push(
-      `the cluster does not serve ${kind} (${what} not installed); skipping ${list.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+      `the cluster does not serve ${kind} (${what} not installed); skipping ${skippedRefs}`,
     );
   }
   const gpu = await gpuWarnings(
@@ -114,8 +115,13 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
     const extraPods = live ? surgePods(d.spec as Any, replicas) : replicas;
     const need = extraPods * gpu!.count;
     if (need > free) {
+      const surgeWord = live ? 'surge ' : '';
+      const plural = extraPods === 1 ? '' : 's';
+      const perPod = gpu!.count;
+      const freeNow = Math.max(0, free);
+      const advice = live ? ' (or lower maxSurge and raise maxUnavailable)' : '';
       warnings.push(
-        `Deployment/${d.metadata.name} needs ${need} free ${resource} for its rollout (${extraPods} ${live ? 'surge ' : ''}pod${extraPods === 1 ? '' : 's'} × ${gpu!.count}), but the cluster has ${Math.max(0, free)} of ${allocatable} free: new pods will stay Pending unless a cluster autoscaler adds GPU nodes${live ? ' (or lower maxSurge and raise maxUnavailable)' : ''}`,
+        `Deployment/${d.metadata.name} needs ${need} free ${resource} for its rollout (${extraPods} ${surgeWord}pod${plural} × ${perPod}), but the cluster has ${freeNow} of ${allocatable} free: new pods will stay Pending unless a cluster autoscaler adds GPU nodes${advice}`,
       );
     }
   }

@@ -71,10 +71,12 @@ export function planRollback(
       );
   } else {
     target = owned.find(({ revision }) => revision === toRevision);
-    if (!target)
+    if (!target) {
+      const known = owned.map((o) => o.revision).join(', ') || 'none';
       throw new RollbackRefused(
-        `deployment "${deployment.metadata.name}" has no revision ${toRevision} (known: ${owned.map((o) => o.revision).join(', ') || 'none'})`,
+        `deployment "${deployment.metadata.name}" has no revision ${toRevision} (known: ${known})`,
       );
+    }
   }
   const template = withoutHash(target.rs.spec.template);
   if (target.revision === current || equalTemplates(template, withoutHash(deployment.spec.template))) {

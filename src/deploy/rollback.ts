@@ -100,12 +100,13 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
     annotations: { ...base.metadata.annotations },
   };
   delete config.metadata.annotations!['deployment.kubernetes.io/revision'];
+  const modelNote = modelVersion ? ` (model ${modelVersion})` : '';
   config.metadata.annotations![ANNOTATIONS.changeCause] =
-    `mlready rollback to revision ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`;
+    `mlready rollback to revision ${plan.toRevision}${modelNote}`;
   if (modelVersion) config.metadata.annotations![ANNOTATIONS.modelVersion] = modelVersion;
   (config.spec as Any).template = plan.template;
   options.onEvent?.(
-    `rolling Deployment/${name} back from revision ${plan.fromRevision} to ${plan.toRevision}${modelVersion ? ` (model ${modelVersion})` : ''}`,
+    `rolling Deployment/${name} back from revision ${plan.fromRevision} to ${plan.toRevision}${modelNote}`,
   );
   await cluster.apply(config, { force: true });
 

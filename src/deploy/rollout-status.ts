@@ -99,10 +99,11 @@ export function rolloutStatus(observation: RolloutObservation): RolloutVerdict {
   }
   if (d.statusReplicas > d.updatedReplicas) {
     const old = d.statusReplicas - d.updatedReplicas;
+    const replicasAre = old === 1 ? ' is' : 's are';
     return {
       state: 'progressing',
       reason: 'OldReplicasPending',
-      message: `waiting for deployment "${d.name}" rollout to finish: ${old} old replica${old === 1 ? ' is' : 's are'} pending termination`,
+      message: `waiting for deployment "${d.name}" rollout to finish: ${old} old replica${replicasAre} pending termination`,
     };
   }
   if (d.availableReplicas < d.updatedReplicas) {
@@ -121,12 +122,13 @@ function failFast(observation: RolloutObservation): RolloutVerdict | undefined {
   for (const pod of observation.pods) {
     for (const c of pod.containers) {
       const waiting = c.waiting?.reason;
+      const detail = c.waiting?.message ? `: ${c.waiting.message}` : '';
       if (waiting && IMAGE_FAILURES.has(waiting)) {
         return {
           state: 'failed',
           reason: 'ImagePullBackOff',
           pod: pod.name,
-          message: `pod ${pod.name}: container "${c.name}" cannot pull its image (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})`,
+          message: `pod ${pod.name}: container "${c.name}" cannot pull its image (${waiting}${detail})`,
         };
       }
       if (waiting && CONFIG_FAILURES.has(waiting)) {
@@ -134,21 +136,22 @@ function failFast(observation: RolloutObservation): RolloutVerdict | undefined {
           state: 'failed',
           reason: waiting,
           pod: pod.name,
-          message: `pod ${pod.name}: container "${c.name}" cannot start (${waiting}${c.waiting?.message ? `: ${c.waiting.message}` : ''})`,
+          message: `pod ${pod.name}: container "${c.name}" cannot start (${waiting}${detail})`,
         };
       }
       if (c.lastTerminated?.reason === 'OOMKilled' && c.restartCount >= 1) {
+        const restartsText = `${c.restartCount} restart${c.restartCount === 1 ? '' : 's'}`;
         return {
           state: 'failed',
           reason: 'OOMKilled',
           pod: pod.name,
-          message: `pod ${pod.name}: container "${c.name}" was killed for exceeding its memory limit (OOMKilled, ${c.restartCount} restart${c.restartCount === 1 ? '' : 's'})`,
+          message: `pod ${pod.name}: container "${c.name}" was killed for exceeding its memory limit (OOMKilled, ${restartsText})`,
         };
       }
       if (waiting === 'CrashLoopBackOff' && c.restartCount >= restarts) {
-        const last = c.lastTerminated
-          ? ` (last exit: ${c.lastTerminated.reason}${c.lastTerminated.exitCode !== undefined ? `, code ${c.lastTerminated.exitCode}` : ''})`
-          : '';
+        const exitCode =
+          c.lastTerminated?.exitCode !== undefined ? `, code ${c.lastTerminated.exitCode}` : '';
+        const last = c.lastTerminated ? ` (last exit: ${c.lastTerminated.reason}${exitCode})` : '';
         return {
           state: 'failed',
           reason: 'CrashLoopBackOff',
@@ -164,21 +167,25 @@ function failFast(observation: RolloutObservation): RolloutVerdict | undefined {
       );
       if (!scalingUp) {
         const gpu = /Insufficient [\w.-]+\/gpu/.test(scheduled.message ?? '');
+        const detail = scheduled.message ? `: ${scheduled.message}` : '';
+        const gpuNote = gpu ? ' (no node has a free GPU, and no cluster autoscaler is scaling up)' : '';
         return {
           state: 'failed',
           reason: gpu ? 'InsufficientGPU' : 'Unschedulable',
           pod: pod.name,
-          message: `pod ${pod.name} cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}${gpu ? ' (no node has a free GPU, and no cluster autoscaler is scaling up)' : ''}`,
+          message: `pod ${pod.name} cannot be scheduled${detail}${gpuNote}`,
         };
       }
     }
     const ageSeconds = (observation.now - pod.createdAt) / 1000;
     if (pod.phase === 'Running' && !pod.ready && ageSeconds > observation.startupBudgetSeconds) {
+      const age = Math.round(ageSeconds);
+      const budget = observation.startupBudgetSeconds;
       return {
         state: 'failed',
         reason: 'ReadinessTimeout',
         pod: pod.name,
-        message: `pod ${pod.name} has not become ready in ${Math.round(ageSeconds)} s, beyond its ${observation.startupBudgetSeconds} s startup budget`,
+        message: `pod ${pod.name} has not become ready in ${age} s, beyond its ${budget} s startup budget`,
       };
     }
   }

@@ -3,27 +3,48 @@ import type { DriftReport, DriftStatus, FeatureDrift } from './compare.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
-/** A terminal table: one line per feature with its scores, status and a reference-vs-current sparkline. */
+/**
+ * A terminal table: one line per feature with its scores, status and a reference-vs-current
+ * sparkline.
+ */
 export function formatDriftText(report: DriftReport, options: { color: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const paint: Record<DriftStatus, (s: string) => string> = { ok: c.green, warn: c.yellow, critical: c.red };
   const width = Math.max(7, ...report.features.map((f) => f.feature.length + (f.prediction ? 13 : 0)));
+  const { reference, current, thresholds } = report;
+  const header = [
+    'feature'.padEnd(width),
+    'status'.padEnd(8),
+    'psi'.padStart(7),
+    'ks'.padStart(6),
+    'p'.padStart(7),
+    'js'.padStart(6),
+    'missing Δ'.padStart(9),
+    'reference → current',
+  ];
   const lines = [
-    `reference ${report.reference.file} (${report.reference.rows} rows) → current ${report.current.file} (${report.current.rows} rows)`,
-    `method ${report.thresholds.method}: warn ≥ ${report.thresholds.warn}, critical ≥ ${report.thresholds.critical}`,
+    `reference ${reference.file} (${reference.rows} rows) → current ${current.file} (${current.rows} rows)`,
+    `method ${thresholds.method}: warn ≥ ${thresholds.warn}, critical ≥ ${thresholds.critical}`,
     '',
-    `${'feature'.padEnd(width)}  ${'status'.padEnd(8)}  ${'psi'.padStart(7)}  ${'ks'.padStart(6)}  ${'p'.padStart(7)}  ${'js'.padStart(6)}  ${'missing Δ'.padStart(9)}  reference → current`,
+    header.join('  '),
   ];
   for (const f of report.features) {
     const name = `${f.feature}${f.prediction ? ' (prediction)' : ''}`;
-    lines.push(
-      `${name.padEnd(width)}  ${paint[f.status](f.status.padEnd(8))}  ${num(f.psi, 7)}  ${f.ks ? num(f.ks.statistic, 6) : '     –'}  ${f.ks ? pValue(f.ks.pValue).padStart(7) : '      –'}  ${f.js !== undefined ? num(f.js, 6) : '     –'}  ${signed(f.missingRate.change).padStart(9)}  ${spark(f.histogram.reference)} → ${spark(f.histogram.current)}${notes(f)}`,
-    );
+    const status = paint[f.status](f.status.padEnd(8));
+    const ks = f.ks ? num(f.ks.statistic, 6) : '     –';
+    const p = f.ks ? pValue(f.ks.pValue).padStart(7) : '      –';
+    const js = f.js !== undefined ? num(f.js, 6) : '     –';
+    const missing = signed(f.missingRate.change).padStart(9);
+    const sparklines = `${spark(f.histogram.reference)} → ${spark(f.histogram.current)}`;
+    const cells = [name.padEnd(width), status, num(f.psi, 7), ks, p, js, missing, sparklines];
+    lines.push(`${cells.join('  ')}${notes(f)}`);
   }
   const d = report.dataset;
+  const driftedPct = Math.round(d.share * 100);
+  const thresholdPct = Math.round(thresholds.datasetShare * 100);
   lines.push('');
   lines.push(
-    `${d.driftedFeatures} of ${d.total} features drifted (${Math.round(d.share * 100)}%, dataset threshold ${Math.round(report.thresholds.datasetShare * 100)}%)`,
+    `${d.driftedFeatures} of ${d.total} features drifted (${driftedPct}%, dataset threshold ${thresholdPct}%)`,
   );
   const verdict =
     report.status === 'critical'
@@ -95,10 +116,10 @@ export function formatDriftPrometheus(report: DriftReport, service: string): str
   lines.push(`model_data_drift_dataset_share{model="${model}"} ${report.dataset.share}`);
   lines.push('# HELP model_feature_missing_rate Share of current rows missing the feature.');
   lines.push('# TYPE model_feature_missing_rate gauge');
-  for (const f of report.features)
-    lines.push(
-      `model_feature_missing_rate{model="${model}",feature="${escapeLabel(f.feature)}"} ${f.missingRate.current}`,
-    );
+  for (const f of report.features) {
+    const feature = escapeLabel(f.feature);
+    lines.push(`model_feature_missing_rate{model="${model}",feature="${feature}"} ${f.missingRate.current}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -120,28 +141,52 @@ export function formatDriftHtml(report: DriftReport): string {
       const r = (f.histogram.reference[i]! / max) * h;
       const c = (f.histogram.current[i]! / max) * h;
       const x = i * w;
+      const referencePct = (f.histogram.reference[i]! * 100).toFixed(1);
+      const currentPct = (f.histogram.current[i]! * 100).toFixed(1);
+      const referenceTitle = `<title>reference ${esc(label)}: ${referencePct}%</title>`;
+      const currentTitle = `<title>current ${esc(label)}: ${currentPct}%</title>`;
+      const shortLabel = label.length > 9 ? `${label.slice(0, 8)}…` : label;
+      const fill = color[f.status];
       return (
-        `<rect x="${x + 4}" y="${h - r}" width="13" height="${r}" fill="#90a4ae"><title>reference ${esc(label)}: ${(f.histogram.reference[i]! * 100).toFixed(1)}%</title></rect>` +
-        `<rect x="${x + 18}" y="${h - c}" width="13" height="${c}" fill="${color[f.status]}"><title>current ${esc(label)}: ${(f.histogram.current[i]! * 100).toFixed(1)}%</title></rect>` +
-        `<text x="${x + w / 2}" y="${h + 12}" font-size="8" text-anchor="middle">${esc(label.length > 9 ? `${label.slice(0, 8)}…` : label)}</text>`
+        `<rect x="${x + 4}" y="${h - r}" width="13" height="${r}" fill="#90a4ae">${referenceTitle}</rect>` +
+        `<rect x="${x + 18}" y="${h - c}" width="13" height="${c}" fill="${fill}">${currentTitle}</rect>` +
+        `<text x="${x + w / 2}" y="${h + 12}" font-size="8" text-anchor="middle">${esc(shortLabel)}</text>`
       );
     });
-    return `<svg width="${n * w}" height="${h + 16}" role="img" aria-label="distribution of ${esc(f.feature)}">${bars.join('')}</svg>`;
+    const ariaLabel = `distribution of ${esc(f.feature)}`;
+    const width = n * w;
+    const height = h + 16;
+    return `<svg width="${width}" height="${height}" role="img" aria-label="${ariaLabel}">${bars.join('')}</svg>`;
   };
-  const rows = report.features.map(
-    (
-      f,
-    ) => `<section><h2>${esc(f.feature)}${f.prediction ? ' (prediction)' : ''} <span style="color:${color[f.status]}">${f.status}</span></h2>
-<p>PSI ${f.psi.toFixed(4)}${f.ks ? ` · KS ${f.ks.statistic.toFixed(4)} (p ${f.ks.pValue.toExponential(2)})` : ''}${f.js !== undefined ? ` · JS ${f.js.toFixed(4)}` : ''} · missing ${(f.missingRate.reference * 100).toFixed(1)}% → ${(f.missingRate.current * 100).toFixed(1)}%</p>
-${chart(f)}</section>`,
-  );
-  const title = `Drift report${report.model ? `: ${esc(report.model.service)} ${esc(report.model.version)}` : ''}`;
+  const rows = report.features.map((f) => {
+    const predictionNote = f.prediction ? ' (prediction)' : '';
+    const ks = f.ks ? ` · KS ${f.ks.statistic.toFixed(4)} (p ${f.ks.pValue.toExponential(2)})` : '';
+    const js = f.js !== undefined ? ` · JS ${f.js.toFixed(4)}` : '';
+    const missingBefore = (f.missingRate.reference * 100).toFixed(1);
+    const missingNow = (f.missingRate.current * 100).toFixed(1);
+    const status = `<span style="color:${color[f.status]}">${f.status}</span>`;
+    const heading = `<h2>${esc(f.feature)}${predictionNote} ${status}</h2>`;
+    const scores = `<p>PSI ${f.psi.toFixed(4)}${ks}${js} · missing ${missingBefore}% → ${missingNow}%</p>`;
+    return `<section>${heading}\n${scores}\n${chart(f)}</section>`;
+  });
+  const modelName = report.model ? `: ${esc(report.model.service)} ${esc(report.model.version)}` : '';
+  const title = `Drift report${modelName}`;
+  const style =
+    'body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}' +
+    'section{border-top:1px solid #ddd;padding:.5rem 0}' +
+    'h2{font-size:1rem}';
+  const { reference, current, thresholds, dataset } = report;
+  const referenceFile = esc(reference.file);
+  const currentFile = esc(current.file);
+  const sources = `Reference ${referenceFile} (${reference.rows} rows) → current ${currentFile} (${current.rows} rows).`;
+  const method = `Method ${thresholds.method}: warn ≥ ${thresholds.warn}, critical ≥ ${thresholds.critical}.`;
+  const verdict = `<strong style="color:${color[report.status]}">${report.status}</strong>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}section{border-top:1px solid #ddd;padding:.5rem 0}h2{font-size:1rem}</style></head>
+<style>${style}</style></head>
 <body><h1>${title}</h1>
-<p>Reference ${esc(report.reference.file)} (${report.reference.rows} rows) → current ${esc(report.current.file)} (${report.current.rows} rows). Method ${report.thresholds.method}: warn ≥ ${report.thresholds.warn}, critical ≥ ${report.thresholds.critical}.</p>
-<p><strong style="color:${color[report.status]}">${report.status}</strong>: ${report.dataset.driftedFeatures} of ${report.dataset.total} features drifted. Grey: reference; coloured: current.</p>
+<p>${sources} ${method}</p>
+<p>${verdict}: ${dataset.driftedFeatures} of ${dataset.total} features drifted. Grey: reference; coloured: current.</p>
 ${rows.join('\n')}
 </body></html>
 `;

@@ -36,7 +36,10 @@ export interface CategoricalProfile {
 
 export type FeatureProfile = NumericProfile | CategoricalProfile;
 
-/** A saved reference: enough to measure drift without the training data (schemas/drift-profile.schema.json). */
+/**
+ * A saved reference: enough to measure drift without the training data
+ * (schemas/drift-profile.schema.json).
+ */
 export interface DriftProfile {
   kind: 'DriftProfile';
   formatVersion: 1;

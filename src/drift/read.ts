@@ -100,10 +100,10 @@ async function* readJsonArray(file: string, shown: string): AsyncGenerator<Row> 
     } catch (error) {
       failure = error;
     }
-    if (failure)
-      throw new InputError(
-        `${shown} is not a JSON array of objects: ${failure instanceof Error ? failure.message : 'parse error'}`,
-      );
+    if (failure) {
+      const reason = failure instanceof Error ? failure.message : 'parse error';
+      throw new InputError(`${shown} is not a JSON array of objects: ${reason}`);
+    }
     while (queue.length > 0) yield queue.shift()!;
   }
 }

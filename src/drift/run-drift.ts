@@ -42,10 +42,12 @@ export async function createProfile(
   const absent = [...(features ?? []), ...(prediction ? [prediction] : [])].filter(
     (f) => !columns.includes(f),
   );
-  if (absent.length > 0)
-    throw new InputError(
-      `${source.file} has no column${absent.length === 1 ? '' : 's'} ${absent.join(', ')} (columns: ${columns.join(', ')})`,
-    );
+  if (absent.length > 0) {
+    const plural = absent.length === 1 ? '' : 's';
+    const missing = absent.join(', ');
+    const available = columns.join(', ');
+    throw new InputError(`${source.file} has no column${plural} ${missing} (columns: ${available})`);
+  }
   const profile = await buildProfile(source, {
     features,
     prediction,
@@ -65,12 +67,11 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const columns = await columnsOf(source);
   const absent = Object.keys(profile.features).filter((f) => !columns.includes(f));
   if (absent.length > 0) {
-    throw new InputError(
-      `${source.file} lacks ${absent.length === 1 ? 'column' : 'columns'} ${absent.join(', ')} that the reference has`,
-      {
-        hint: 'reference and current data must share the feature columns (header mismatch)',
-      },
-    );
+    const noun = absent.length === 1 ? 'column' : 'columns';
+    const missing = absent.join(', ');
+    throw new InputError(`${source.file} lacks ${noun} ${missing} that the reference has`, {
+      hint: 'reference and current data must share the feature columns (header mismatch)',
+    });
   }
   const current = await summarise(source, profile);
   if (current.rows === 0) throw new InputError(`${source.file} has no rows`);

@@ -5,7 +5,8 @@
  *                                                  an empty bin counts as a share of 0.0001 (smoothing),
  *                                                  so one empty bin cannot make PSI infinite.
  *   KS   D = max_x |F_ref(x) − F_cur(x)|            two-sample Kolmogorov–Smirnov statistic;
- *        p ≈ Q_KS((√n_e + 0.12 + 0.11/√n_e) · D)   n_e = n·m/(n+m), Q_KS(λ) = 2 Σ_{j≥1} (−1)^{j−1} e^{−2j²λ²}
+ *        p ≈ Q_KS((√n_e + 0.12 + 0.11/√n_e) · D)   n_e = n·m/(n+m),
+ *                                                  Q_KS(λ) = 2 Σ_{j≥1} (−1)^{j−1} e^{−2j²λ²}
  *                                                  (Stephens' approximation, as in Numerical Recipes).
  *   JS   distance = √(½ KL(P‖M) + ½ KL(Q‖M)),  M = ½(P+Q), log base 2, so 0 ≤ JS ≤ 1.
  */

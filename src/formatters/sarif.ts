@@ -5,7 +5,8 @@ import type { Formatter } from './formatter.js';
 /**
  * SARIF 2.1.0 for code-scanning UIs.
  * https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
- * Paths stay relative, resolved against %SRCROOT%; ignored findings are results with an in-source suppression.
+ * Paths stay relative, resolved against %SRCROOT%; ignored findings are results with an in-source
+ * suppression.
  */
 export const formatSarif: Formatter = (result, { version }) => {
   const ruleIndex = new Map(result.rules.map((rule, i) => [rule.id, i]));

@@ -30,9 +30,8 @@ export const formatText: Formatter = (result, { color }) => {
     }
     for (const finding of findings) {
       const at = `${finding.line}:${finding.column}`;
-      lines.push(
-        `  ${c.dim(at.padEnd(7))} ${paint[finding.severity](finding.severity.padEnd(7))} ${finding.message}  ${c.dim(finding.ruleId)}`,
-      );
+      const severity = paint[finding.severity](finding.severity.padEnd(7));
+      lines.push(`  ${c.dim(at.padEnd(7))} ${severity} ${finding.message}  ${c.dim(finding.ruleId)}`);
       lines.push(`  ${' '.repeat(15)} ${c.dim(`fix: ${finding.fix}`)}`);
     }
     lines.push('');
@@ -41,19 +40,15 @@ export const formatText: Formatter = (result, { color }) => {
   const unknownKinds = result.skipped.filter((s) => s.kind !== '(file)');
   if (unknownKinds.length > 0) {
     const kinds = [...new Set(unknownKinds.map((s) => s.kind))].sort();
-    lines.push(
-      c.dim(
-        `skipped ${plural(unknownKinds.length, 'document')} of kinds mlready does not check: ${kinds.join(', ')}`,
-      ),
-    );
+    const documents = plural(unknownKinds.length, 'document');
+    lines.push(c.dim(`skipped ${documents} of kinds mlready does not check: ${kinds.join(', ')}`));
   }
   const emptyFiles = result.skipped.filter((s) => s.kind === '(file)');
-  if (emptyFiles.length > 0)
-    lines.push(
-      c.dim(
-        `skipped ${plural(emptyFiles.length, 'file')}: ${emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ')}`,
-      ),
-    );
+  if (emptyFiles.length > 0) {
+    const files = plural(emptyFiles.length, 'file');
+    const reasons = emptyFiles.map((s) => `${s.file} (${s.reason})`).join(', ');
+    lines.push(c.dim(`skipped ${files}: ${reasons}`));
+  }
 
   for (const service of result.services) {
     if (service.objects.length === 0 || service.name === '(unattached)') continue;
@@ -77,14 +72,23 @@ export const formatText: Formatter = (result, { color }) => {
 
 function summaryLine(result: CheckResult, c: InstanceType<typeof Chalk>): string {
   const s = result.summary;
-  const scope = `${plural(s.objects, 'object')} in ${plural(s.files, 'file')}, ${plural(s.services, 'model service')}`;
+  const objects = plural(s.objects, 'object');
+  const files = plural(s.files, 'file');
+  const services = plural(s.services, 'model service');
+  const scope = `${objects} in ${files}, ${services}`;
   const extras: string[] = [];
   if (s.suppressed > 0) extras.push(`${s.suppressed} ignored by annotation`);
   if (s.skipped > 0) extras.push(`${s.skipped} skipped`);
   const tail = extras.length > 0 ? ` · ${extras.join(' · ')}` : '';
   const total = s.errors + s.warnings + s.infos;
-  const counts = `${plural(total, 'finding')} (${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${s.infos} info)`;
-  if (s.problems > 0) return c.red(`✖ ${plural(s.problems, 'input problem')}, ${counts} · ${scope}${tail}`);
+  const findings = plural(total, 'finding');
+  const errors = plural(s.errors, 'error');
+  const warnings = plural(s.warnings, 'warning');
+  const counts = `${findings} (${errors}, ${warnings}, ${s.infos} info)`;
+  if (s.problems > 0) {
+    const problems = plural(s.problems, 'input problem');
+    return c.red(`✖ ${problems}, ${counts} · ${scope}${tail}`);
+  }
   if (total === 0) return c.green(`✔ no findings · ${scope}${tail}`);
   const mark = s.errors > 0 ? c.red('✖') : c.yellow('⚠');
   return `${mark} ${counts} · ${scope}${tail}`;

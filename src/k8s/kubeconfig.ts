@@ -42,7 +42,8 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
       try {
         part.loadFromFile(file);
       } catch (error) {
-        // js-yaml quotes the offending lines after the first line of its message: drop them, they may hold a token.
+        // js-yaml quotes the offending lines after the first line of its message: drop them, they may
+        // hold a token.
         const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
         throw new ConfigError(`cannot read kubeconfig ${file}: ${first}`, { file });
       }

@@ -19,7 +19,10 @@ import {
   type WatchHandle,
 } from './types.js';
 
-/** KubernetesObjectApi keeps its discovery lookup protected; mlready needs it to test for CRDs and to build watch paths. */
+/**
+ * KubernetesObjectApi keeps its discovery lookup protected; mlready needs it to test for CRDs and to
+ * build watch paths.
+ */
 class ObjectApi extends KubernetesObjectApi {
   async resourceOf(
     apiVersion: string,
@@ -242,10 +245,10 @@ function startWatch(context: WatchContext): WatchHandle {
                   context.onEvent({ type, object: plain(object as KubernetesObject) });
               },
               (error: unknown) => {
-                if (error && !stopped)
-                  context.debug?.(
-                    `watch ${context.kind}: disconnected (${error instanceof Error ? error.message.split('\n')[0] : 'error'}), resuming`,
-                  );
+                if (error && !stopped) {
+                  const reason = error instanceof Error ? error.message.split('\n')[0] : 'error';
+                  context.debug?.(`watch ${context.kind}: disconnected (${reason}), resuming`);
+                }
                 resolve();
               },
             )
@@ -299,7 +302,10 @@ interface StatusBody {
   details?: { causes?: { field?: string; message?: string }[] };
 }
 
-/** A client-node failure as a ClusterError whose message is safe to print: the API's Status message, never headers or bodies. */
+/**
+ * A client-node failure as a ClusterError whose message is safe to print: the API's Status message,
+ * never headers or bodies.
+ */
 export function toClusterError(what: string, error: unknown, target: ClusterTarget): ClusterError {
   if (error instanceof ClusterError) return error;
   const status = statusOf(error);

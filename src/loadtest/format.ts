@@ -12,23 +12,31 @@ export interface LoadOutcome {
   bestRate?: number | undefined;
 }
 
-/** The final terminal report: latency table, token timing, errors, a latency-over-time chart, the SLO verdict. */
+/**
+ * The final terminal report: latency table, token timing, errors, a latency-over-time chart, the SLO
+ * verdict.
+ */
 export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const s = outcome.summary;
+  const measuredSeconds = s.measuredSeconds.toFixed(1);
+  const requestRate = s.rps.toFixed(1);
+  const errorPct = (s.errorRate * 100).toFixed(2);
+  const interrupted = s.interrupted ? c.yellow(' — interrupted, partial results') : '';
+  const columns = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'].map((h) => h.padStart(9)).join('');
   const lines = [
-    `${outcome.target}: ${s.requests.total} requests in ${s.measuredSeconds.toFixed(1)} s (${s.rps.toFixed(1)}/s), ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%)${s.interrupted ? c.yellow(' — interrupted, partial results') : ''}`,
+    `${outcome.target}: ${s.requests.total} requests in ${measuredSeconds} s (${requestRate}/s), ${s.requests.errors} errors (${errorPct}%)${interrupted}`,
     '',
-    `${''.padEnd(14)}${['p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'].map((h) => h.padStart(9)).join('')}`,
+    `${''.padEnd(14)}${columns}`,
     row('latency ms', s.latency),
   ];
   if (s.ttft.count > 0) lines.push(row('ttft ms', s.ttft), row('tpot ms', s.tpot), row('itl ms', s.itl));
   lines.push(row('sched. lag ms', s.scheduleLag));
-  if (s.tokens.output > 0)
-    lines.push(
-      '',
-      `output tokens: ${s.tokens.output} (${s.tokens.perSecond.toFixed(1)}/s) · goodput ${s.goodput.toFixed(2)} req/s`,
-    );
+  if (s.tokens.output > 0) {
+    const tokenRate = s.tokens.perSecond.toFixed(1);
+    const goodput = s.goodput.toFixed(2);
+    lines.push('', `output tokens: ${s.tokens.output} (${tokenRate}/s) · goodput ${goodput} req/s`);
+  }
   if (Object.keys(s.errorsByKind).length > 0)
     lines.push(
       `errors: ${Object.entries(s.errorsByKind)
@@ -41,10 +49,14 @@ export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }
     lines.push(
       '',
       'sweep:',
-      ...outcome.sweep.map(
-        (p) =>
-          `  rate ${String(p.rate).padStart(6)}/s → ${p.rps.toFixed(1).padStart(7)}/s  p95 ${p.p95.toFixed(1).padStart(8)} ms  errors ${(p.errorRate * 100).toFixed(2)}%  ${p.passed ? c.green('meets SLO') : c.red('breaks SLO')}`,
-      ),
+      ...outcome.sweep.map((p) => {
+        const rate = String(p.rate).padStart(6);
+        const achieved = p.rps.toFixed(1).padStart(7);
+        const p95 = p.p95.toFixed(1).padStart(8);
+        const stepErrorPct = (p.errorRate * 100).toFixed(2);
+        const verdict = p.passed ? c.green('meets SLO') : c.red('breaks SLO');
+        return `  rate ${rate}/s → ${achieved}/s  p95 ${p95} ms  errors ${stepErrorPct}%  ${verdict}`;
+      }),
     );
     lines.push(
       outcome.bestRate === undefined
@@ -55,10 +67,10 @@ export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }
   for (const w of s.warnings) lines.push(c.yellow(`warning: ${w}`));
   if (outcome.checks.length > 0) {
     lines.push('', 'SLO:');
-    for (const check of outcome.checks)
-      lines.push(
-        `  ${check.passed ? c.green('✔') : c.red('✖')} ${check.expression} (actual ${check.actual ?? 'no data'})`,
-      );
+    for (const check of outcome.checks) {
+      const mark = check.passed ? c.green('✔') : c.red('✖');
+      lines.push(`  ${mark} ${check.expression} (actual ${check.actual ?? 'no data'})`);
+    }
   }
   for (const r of outcome.regressions)
     lines.push(c.red(`  ✖ regression: ${r.metric} ${r.baseline} → ${r.current}`));
@@ -68,7 +80,8 @@ export function formatLoadText(outcome: LoadOutcome, options: { color: boolean }
 
 function row(label: string, d: Distribution): string {
   const values = [d.p50, d.p90, d.p95, d.p99, d['p99.9'], d.max, d.mean];
-  return `${label.padEnd(14)}${values.map((v) => (d.count === 0 ? '–' : v.toFixed(1)).padStart(9)).join('')}`;
+  const cells = values.map((v) => (d.count === 0 ? '–' : v.toFixed(1)).padStart(9));
+  return `${label.padEnd(14)}${cells.join('')}`;
 }
 
 /** A small chart: one column per second, 6 rows high. */

@@ -107,10 +107,12 @@ export async function runLoadtest(
       signal: options.signal,
       goodLimits,
       random: options.random,
-      onProgress: (p) =>
+      onProgress: (p) => {
+        const elapsedSeconds = (p.elapsedMs / 1000).toFixed(0);
         options.onProgress?.(
-          `${(p.elapsedMs / 1000).toFixed(0)}s: ${p.completed} done, ${p.errors} errors, ${p.inFlight} in flight`,
-        ),
+          `${elapsedSeconds}s: ${p.completed} done, ${p.errors} errors, ${p.inFlight} in flight`,
+        );
+      },
     });
 
   let summary: LoadSummary;

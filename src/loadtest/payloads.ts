@@ -4,10 +4,9 @@ import { InputError, UsageError } from '../errors.js';
 /** Gives the i-th payload: inline, from a JSON/JSONL file (in order or sampled), or synthetic prompts. */
 export type PayloadSource = (i: number) => unknown;
 
-const WORDS =
-  'the model serves requests under load while latency and throughput are measured against the service level objective'.split(
-    ' ',
-  );
+const SYNTHETIC_TEXT =
+  'the model serves requests under load while latency and throughput are measured against the service level objective';
+const WORDS = SYNTHETIC_TEXT.split(' ');
 
 /** A length distribution: "128" (fixed), "uniform:64-256" or "normal:128,32". */
 export function parseLengths(spec: string, random: () => number): () => number {

@@ -2,7 +2,10 @@ import { build, type Histogram } from 'hdr-histogram-js';
 
 /** One request as the sender saw it. Times are milliseconds since the run started. */
 export interface Sample {
-  /** When the schedule wanted the request sent; every latency is measured from here (no coordinated omission). */
+  /**
+   * When the schedule wanted the request sent; every latency is measured from here (no coordinated
+   * omission).
+   */
   intended: number;
   /** When it was actually sent (intended + schedule lag). */
   sent: number;

@@ -39,14 +39,16 @@ export function summarise(
   const lag = distribution(r.lag);
   const warnings: string[] = [];
   if (result.eventLoopP99Ms > 50 || lag.p99 > 50) {
+    const eventLoopP99 = result.eventLoopP99Ms.toFixed(0);
+    const lagP99 = lag.p99.toFixed(0);
     warnings.push(
-      `the load generator is saturated (event-loop delay p99 ${result.eventLoopP99Ms.toFixed(0)} ms, schedule lag p99 ${lag.p99.toFixed(0)} ms): these numbers describe the client, not the server`,
+      `the load generator is saturated (event-loop delay p99 ${eventLoopP99} ms, schedule lag p99 ${lagP99} ms): these numbers describe the client, not the server`,
     );
   }
-  if (saturation.cpuShare !== undefined && saturation.cpuShare > 0.9)
-    warnings.push(
-      `the load generator used ${Math.round(saturation.cpuShare * 100)}% of a CPU core: it may be the bottleneck`,
-    );
+  if (saturation.cpuShare !== undefined && saturation.cpuShare > 0.9) {
+    const cpuPct = Math.round(saturation.cpuShare * 100);
+    warnings.push(`the load generator used ${cpuPct}% of a CPU core: it may be the bottleneck`);
+  }
   if (result.dropped > 0)
     warnings.push(
       `${result.dropped} requests were not sent because too many were in flight (client_saturated)`,
@@ -130,7 +132,10 @@ export interface Regression {
   current: number;
 }
 
-/** Compares with a saved report: latency up or throughput down by more than `tolerance`, or error rate up by over a point. */
+/**
+ * Compares with a saved report: latency up or throughput down by more than `tolerance`, or error rate
+ * up by over a point.
+ */
 export function compareBaseline(
   current: LoadSummary,
   baseline: LoadSummary,

@@ -163,7 +163,10 @@ function judgeBody(
   };
 }
 
-/** Reads an OpenAI Server-Sent Events stream as it arrives, timing the first and every later content chunk. */
+/**
+ * Reads an OpenAI Server-Sent Events stream as it arrives, timing the first and every later content
+ * chunk.
+ */
 class SseReader {
   private firstToken: number | undefined;
   private readonly chunkTimes: number[] = [];

@@ -51,12 +51,15 @@ export function parseSlo(text: string): Threshold[] {
     ];
     const nameAt = at + part.indexOf(name);
     const metric = parseMetric(name);
-    if (!metric)
+    if (!metric) {
+      const latencyStats = STATS.join(' ');
+      const scalars = SCALARS.join(' ');
       throw sloError(
         text,
         nameAt,
-        `unknown metric "${name}" (latency: ${STATS.join(' ')}; token timing: ttft_/tpot_/itl_ + stat; ${SCALARS.join(' ')})`,
+        `unknown metric "${name}" (latency: ${latencyStats}; token timing: ttft_/tpot_/itl_ + stat; ${scalars})`,
       );
+    }
     const value = Number(number);
     thresholds.push({
       source: part.trim(),

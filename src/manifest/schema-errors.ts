@@ -64,10 +64,9 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const suggestion =
         typeof valueAt(root, path) === 'string' ? closest(String(valueAt(root, path)), allowed) : undefined;
-      return {
-        path,
-        message: `${where} must be one of ${allowed.join(', ')}; got ${got}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-      };
+      const choices = allowed.join(', ');
+      const didYouMean = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+      return { path, message: `${where} must be one of ${choices}; got ${got}${didYouMean}` };
     }
     case 'const':
       return { path, message: `${where} must be ${JSON.stringify(params.allowedValue)}, got ${got}` };

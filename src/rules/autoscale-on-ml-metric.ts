@@ -37,18 +37,21 @@ export default defineRule({
     for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject')) {
       const metrics = metricNames(scaler);
       if (metrics.length === 0 || metrics.some((m) => isMl(m.name))) continue;
+      const metricList = metrics.map((m) => m.name).join(', ');
       if (metrics.every((m) => isGpu(m.name))) {
+        const preferred = known[0] ?? 'a queue metric';
         report({
           object: scaler,
           path: metrics[0]!.path,
-          message: `${scaler.ref} scales on GPU utilisation only (${metrics.map((m) => m.name).join(', ')}), which saturates before latency shows it; prefer ${known[0] ?? 'a queue metric'}`,
+          message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
           severity: 'info',
         });
       } else if (gpuServer || runtime.llm) {
+        const example = known[0] ?? 'inference_queue_depth';
         report({
           object: scaler,
           path: metrics[0]!.path,
-          message: `${scaler.ref} scales a GPU model server on ${metrics.map((m) => m.name).join(', ')} only; scale on a queue or latency metric such as ${known[0] ?? 'inference_queue_depth'}`,
+          message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
         });
       }
     }

@@ -35,13 +35,14 @@ export default defineRule({
       const grace = getPath(ref.template.spec, ['terminationGracePeriodSeconds']);
       const graceSeconds = typeof grace === 'number' ? grace : 30;
       if (longest !== undefined && graceSeconds < longest) {
+        const defaultNote = typeof grace === 'number' ? '' : ' (the default)';
         report({
           object: ref.workload,
           path:
             typeof grace === 'number'
               ? [...ref.template.specPath, 'terminationGracePeriodSeconds']
               : [...ref.template.specPath],
-          message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${typeof grace === 'number' ? '' : ' (the default)'}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
+          message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${defaultNote}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }
       const behindService = service

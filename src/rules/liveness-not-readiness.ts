@@ -24,10 +24,12 @@ export default defineRule({
       const runtime = runtimeOf(service, ref);
       const at = [...ref.path, 'livenessProbe', liveness.handler];
       if (readiness && sameEndpoint(liveness, readiness)) {
+        const endpoint = describeProbe(liveness);
+        const readinessAdvice = readinessHint(runtime.readyPaths, runtime.livenessHint);
         report({
           object: ref.workload,
           path: at,
-          message: `${ref.label} liveness and readiness both call ${describeProbe(liveness)}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessHint(runtime.readyPaths, runtime.livenessHint)}; liveness: ${runtime.livenessHint})`,
+          message: `${ref.label} liveness and readiness both call ${endpoint}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessAdvice}; liveness: ${runtime.livenessHint})`,
         });
         continue;
       }

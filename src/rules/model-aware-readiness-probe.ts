@@ -41,10 +41,11 @@ export default defineRule({
       }
       const at = [...ref.path, 'readinessProbe', probe.handler];
       if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
+        const described = describeProbe(probe);
         report({
           object: ref.workload,
           path: at,
-          message: `${ref.label} readiness is ${describeProbe(probe)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
+          message: `${ref.label} readiness is ${described}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
         });
       } else if (
         probe.handler === 'httpGet' &&

@@ -26,10 +26,11 @@ export default defineRule({
         ([, v]) => v !== undefined,
       );
       if (found.length === 0) {
+        const labels = VERSION_LABELS.join(' or ');
         report({
           object: workload,
           path: [...template.metadataPath],
-          message: `the pods of ${workload.ref} carry no model version label (${VERSION_LABELS.join(' or ')})`,
+          message: `the pods of ${workload.ref} carry no model version label (${labels})`,
         });
         continue;
       }

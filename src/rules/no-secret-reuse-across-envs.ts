@@ -25,10 +25,11 @@ export default defineRule({
       if (environments.length < 2) continue;
       const first = list[0]!;
       if (first.service !== service) continue;
+      const environmentList = environments.join(', ');
       report({
         object: first.workload,
         path: ['metadata', 'name'],
-        message: `secret "${name}" is used by ${environments.length} environments (${environments.join(', ')}); give each its own`,
+        message: `secret "${name}" is used by ${environments.length} environments (${environmentList}); give each its own`,
       });
     }
   },

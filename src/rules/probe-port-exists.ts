@@ -27,17 +27,20 @@ export default defineRule({
         const path = [...ref.path, kind, probe.handler, 'port'];
         if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
           if (!names.has(probe.port)) {
+            const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';
             report({
               object: ref.workload,
               path,
-              message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${names.size ? ` (declared: ${[...names].join(', ')})` : ''}`,
+              message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${declared}`,
             });
           }
         } else if (numbers.size > 0 && !numbers.has(Number(probe.port))) {
+          const port = String(probe.port);
+          const listening = [...numbers].join(', ');
           report({
             object: ref.workload,
             path,
-            message: `${ref.label} ${kind} uses port ${String(probe.port)}, but the container listens on ${[...numbers].join(', ')}`,
+            message: `${ref.label} ${kind} uses port ${port}, but the container listens on ${listening}`,
           });
         }
       }

@@ -23,10 +23,12 @@ export default defineRule({
       const value = getPath(workload.raw, ['spec', 'progressDeadlineSeconds']);
       const deadline = typeof value === 'number' ? value : 600;
       if (deadline > budget.seconds) {
+        const after = formatDuration(deadline);
+        const defaultNote = typeof value === 'number' ? '' : ' (the default)';
         report({
           object: workload,
           path: typeof value === 'number' ? ['spec', 'progressDeadlineSeconds'] : ['spec'],
-          message: `${workload.ref} declares a stuck rollout failed after ${formatDuration(deadline)}${typeof value === 'number' ? '' : ' (the default)'}, longer than the ${budget.text} rollback budget`,
+          message: `${workload.ref} declares a stuck rollout failed after ${after}${defaultNote}, longer than the ${budget.text} rollback budget`,
         });
       }
     }

@@ -48,17 +48,20 @@ export default defineRule({
               ? 0
               : 1;
       if (min === 0 && scaler.kind !== 'HorizontalPodAutoscaler') {
+        const loadTime = formatDuration(load.seconds);
         report({
           object: scaler,
           path: typeof minValue === 'number' ? [...base, minKey] : base,
-          message: `${scaler.ref} scales to zero: the first request after idle waits for a cold start (~${formatDuration(load.seconds)} model load, ${load.source})`,
+          message: `${scaler.ref} scales to zero: the first request after idle waits for a cold start (~${loadTime} model load, ${load.source})`,
           severity: 'warning',
         });
       } else if (min < floor) {
+        const plural = min === 1 ? '' : 's';
+        const defaultNote = typeof minValue === 'number' ? '' : ' (the default)';
         report({
           object: scaler,
           path: typeof minValue === 'number' ? [...base, minKey] : base,
-          message: `${scaler.ref} allows ${min} replica${min === 1 ? '' : 's'}${typeof minValue === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash`,
+          message: `${scaler.ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep the model serving through a node drain or a crash`,
         });
       }
       if (
@@ -66,10 +69,11 @@ export default defineRule({
         maxValue <= Math.max(min, 1) &&
         !(scaler.kind === 'ScaledObject' && maxValue > 1)
       ) {
+        const minimum = Math.max(min, 1);
         report({
           object: scaler,
           path: [...base, maxKey],
-          message: `${scaler.ref} has maxReplicas ${maxValue}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
+          message: `${scaler.ref} has maxReplicas ${maxValue}, not above the minimum ${minimum}: it cannot scale`,
         });
       }
     }
@@ -78,10 +82,12 @@ export default defineRule({
       const replicas = getPath(workload.raw, ['spec', 'replicas']);
       const count = typeof replicas === 'number' ? replicas : 1;
       if (count < floor) {
+        const plural = count === 1 ? '' : 's';
+        const defaultNote = typeof replicas === 'number' ? '' : ' (the default)';
         report({
           object: workload,
           path: typeof replicas === 'number' ? ['spec', 'replicas'] : ['spec'],
-          message: `${workload.ref} runs ${count} replica${count === 1 ? '' : 's'}${typeof replicas === 'number' ? '' : ' (the default)'}; at least ${floor} keep the model serving through a node drain or a crash`,
+          message: `${workload.ref} runs ${count} replica${plural}${defaultNote}; at least ${floor} keep the model serving through a node drain or a crash`,
         });
       }
     }
@@ -90,10 +96,11 @@ export default defineRule({
         .map((s) => s.ref)
         .join(' and ');
       if (scalers && typeof getPath(workload.raw, ['spec', 'replicas']) === 'number') {
+        const manage = scalers.includes(' and ') ? 'manage' : 'manages';
         report({
           object: workload,
           path: ['spec', 'replicas'],
-          message: `${workload.ref} sets replicas while ${scalers} manage${scalers.includes(' and ') ? '' : 's'} them: every apply resets the scale`,
+          message: `${workload.ref} sets replicas while ${scalers} ${manage} them: every apply resets the scale`,
           severity: 'warning',
           fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.',
         });

@@ -43,10 +43,12 @@ export default defineRule({
         const requestMemory = parseQuantity(requests.memory);
         const limitMemory = parseQuantity(limits.memory);
         if (requestMemory !== undefined && limitMemory !== undefined && limitMemory < requestMemory) {
+          const limit = formatBytes(limitMemory);
+          const request = formatBytes(requestMemory);
           report({
             object: workload,
             path: [...ref.path, 'resources', 'limits', 'memory'],
-            message: `${ref.label} has a memory limit (${formatBytes(limitMemory)}) below its request (${formatBytes(requestMemory)})`,
+            message: `${ref.label} has a memory limit (${limit}) below its request (${request})`,
             fix: 'Raise limits.memory to at least requests.memory; Kubernetes rejects the pod otherwise.',
           });
         }

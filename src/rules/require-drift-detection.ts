@@ -70,10 +70,11 @@ export default defineRule({
       ['critical', critical],
     ] as const) {
       if (!thresholds.some((t) => Math.abs(t - value) < 1e-9)) {
+        const firesAt = thresholds.join(', ') || '(no threshold)';
         report({
           object: alerts[0]!.object,
           path: [...alerts[0]!.path, 'expr'],
-          message: `drift alerts fire at ${thresholds.join(', ') || '(no threshold)'}, but mlready.yaml sets ${method} ${level} at ${value}`,
+          message: `drift alerts fire at ${firesAt}, but mlready.yaml sets ${method} ${level} at ${value}`,
         });
       }
     }

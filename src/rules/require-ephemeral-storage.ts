@@ -32,10 +32,11 @@ export default defineRule({
           (k) => asRecord(resources[k])['ephemeral-storage'] === undefined,
         );
         if (missing.length > 0) {
+          const fields = missing.join(' or ');
           report({
             object: workload,
             path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],
-            message: `${ref.label} downloads model weights to local disk but sets no ephemeral-storage ${missing.join(' or ')}`,
+            message: `${ref.label} downloads model weights to local disk but sets no ephemeral-storage ${fields}`,
           });
         }
       }

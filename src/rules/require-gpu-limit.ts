@@ -41,10 +41,12 @@ export default defineRule({
       }
       for (const gpu of gpus) {
         if (gpu.request !== undefined && parseQuantity(gpu.request) !== parseQuantity(gpu.limit)) {
+          const requested = show(gpu.request);
+          const limited = gpu.limit === undefined ? 'none' : show(gpu.limit);
           report({
             object: ref.workload,
             path: [...ref.path, 'resources', 'requests', gpu.name],
-            message: `${ref.label} requests ${show(gpu.request)} ${gpu.name} but limits ${gpu.limit === undefined ? 'none' : show(gpu.limit)}; extended resources need requests equal to limits`,
+            message: `${ref.label} requests ${requested} ${gpu.name} but limits ${limited}; extended resources need requests equal to limits`,
           });
         }
       }

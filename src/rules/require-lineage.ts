@@ -28,10 +28,11 @@ export default defineRule({
     const lineage = manifest.manifest.spec.model.lineage ?? {};
     const missing = FIELDS.filter(([key]) => !lineage[key]).map(([, label]) => label);
     if (missing.length > 0) {
+      const { name, version } = manifest.manifest.spec.model;
       report({
         object: manifest,
         path: ['spec', 'model', ...(manifest.manifest.spec.model.lineage ? ['lineage'] : [])],
-        message: `mlready.yaml does not record ${missing.join(', ')} of ${manifest.manifest.spec.model.name} ${manifest.manifest.spec.model.version}`,
+        message: `mlready.yaml does not record ${missing.join(', ')} of ${name} ${version}`,
       });
     }
   },

@@ -42,10 +42,12 @@ export default defineRule({
       asArray(getPath(monitor.raw, ['spec', 'endpoints'])).forEach((e, i) => {
         const port = asString(asRecord(e).port);
         if (port !== undefined && !portNames.has(port)) {
+          const selectedRefs = selected.map((s) => s.ref).join(', ');
+          const declared = portNames.size ? ` (ports: ${[...portNames].join(', ')})` : '';
           report({
             object: monitor,
             path: ['spec', 'endpoints', i, 'port'],
-            message: `${monitor.ref} scrapes port "${port}", which ${selected.map((s) => s.ref).join(', ')} does not name${portNames.size ? ` (ports: ${[...portNames].join(', ')})` : ''}`,
+            message: `${monitor.ref} scrapes port "${port}", which ${selectedRefs} does not name${declared}`,
           });
         } else scraped = true;
       });

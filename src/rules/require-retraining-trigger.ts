@@ -51,12 +51,13 @@ export default defineRule({
       route !== undefined &&
       alerts.some((a) => mentionsMetric(a.expr, driftMetric) && Object.values(a.labels).includes(route));
     if (!byName && !byRoute) {
+      const routeName = route ?? '(none)';
       report({
         object: manifest,
         path: ['spec', 'monitoring', 'retraining'],
         message: retraining.onAlert
           ? `retraining waits for alert ${retraining.onAlert}, which no PrometheusRule of ${manifest.name} defines`
-          : `retraining is not wired to a drift alert (no onAlert, and no drift alert carries the route ${route ?? '(none)'})`,
+          : `retraining is not wired to a drift alert (no onAlert, and no drift alert carries the route ${routeName})`,
       });
     }
   },

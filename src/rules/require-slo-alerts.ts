@@ -55,10 +55,12 @@ export default defineRule({
         const a = candidates[0]!;
         const metric = latency.find((m) => mentionsMetric(a.expr, m))!;
         const threshold = thresholdOf(a.expr);
+        const firesAt =
+          threshold === undefined ? '(no threshold)' : `${toMilliseconds(threshold, metric)} ms`;
         report({
           object: a.object,
           path: [...a.path, 'expr'],
-          message: `alert ${a.alert} fires at p95 ${threshold === undefined ? '(no threshold)' : `${toMilliseconds(threshold, metric)} ms`}, but the SLO says ${p95} ms`,
+          message: `alert ${a.alert} fires at p95 ${firesAt}, but the SLO says ${p95} ms`,
         });
       }
     }

@@ -31,10 +31,12 @@ export default defineRule({
       for (const [resource, wanted, actual] of pairs) {
         if (wanted === undefined || actual === undefined) continue;
         if (parseQuantity(wanted) !== parseQuantity(actual)) {
+          const actualLimit = show(actual);
+          const wantedLimit = show(wanted);
           report({
             object: ref.workload,
             path: [...ref.path, 'resources', 'limits', resource],
-            message: `${ref.label} limits ${resource} to ${show(actual)}, but mlready.yaml says ${show(wanted)}`,
+            message: `${ref.label} limits ${resource} to ${actualLimit}, but mlready.yaml says ${wantedLimit}`,
           });
         }
       }

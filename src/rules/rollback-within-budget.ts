@@ -30,10 +30,12 @@ export default defineRule({
       if (!['Deployment', 'StatefulSet', 'Rollout', 'InferenceService'].includes(workload.kind)) continue;
       const estimate = estimateRollbackTime(service, workload, servingContainersOf(service, workload)[0]);
       if (estimate.seconds > estimate.budgetSeconds) {
+        const budget = formatDuration(estimate.budgetSeconds);
+        const replicas = `${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}`;
         report({
           object: workload,
           path: ['spec', workload.kind === 'InferenceService' ? 'predictor' : 'strategy'],
-          message: `rolling ${workload.ref} back takes up to ${estimate.arithmetic} > ${formatDuration(estimate.budgetSeconds)} budget (${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}, ${estimate.perWave} per wave)`,
+          message: `rolling ${workload.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave)`,
         });
       }
     }

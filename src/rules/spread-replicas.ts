@@ -23,10 +23,11 @@ export default defineRule({
       const spread = asArray(spec.topologySpreadConstraints).length > 0;
       const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
       if (!spread && Object.keys(antiAffinity).length === 0) {
+        const replicas = replicasOf(service, workload);
         report({
           object: workload,
           path: [...(podTemplateOf(workload)?.specPath ?? ['spec'])],
-          message: `${workload.ref} runs ${replicasOf(service, workload)} replicas with no topology spread or pod anti-affinity: they may share one node`,
+          message: `${workload.ref} runs ${replicas} replicas with no topology spread or pod anti-affinity: they may share one node`,
         });
       }
     }

@@ -27,10 +27,13 @@ export default defineRule({
       if (startup) {
         const budget = probeBudgetSeconds(startup);
         if (budget < load.seconds) {
+          const givesUpAfter = formatDuration(budget);
+          const probeWindow = `${startup.initialDelaySeconds} + ${startup.failureThreshold} × ${startup.periodSeconds} s`;
+          const loadTime = formatDuration(load.seconds);
           report({
             object: ref.workload,
             path: [...ref.path, 'startupProbe'],
-            message: `${ref.label} startupProbe gives up after ${formatDuration(budget)} (${startup.initialDelaySeconds} + ${startup.failureThreshold} × ${startup.periodSeconds} s); model load takes ~${formatDuration(load.seconds)} (${load.source}): crash loop`,
+            message: `${ref.label} startupProbe gives up after ${givesUpAfter} (${probeWindow}); model load takes ~${loadTime} (${load.source}): crash loop`,
           });
         }
         continue;
@@ -39,10 +42,12 @@ export default defineRule({
       if (!liveness) continue;
       const budget = probeBudgetSeconds(liveness);
       if (budget < load.seconds) {
+        const restartsAfter = formatDuration(budget);
+        const loadTime = formatDuration(load.seconds);
         report({
           object: ref.workload,
           path: [...ref.path, 'livenessProbe'],
-          message: `${ref.label} liveness restarts the pod after ${formatDuration(budget)}; model load takes ~${formatDuration(load.seconds)} (${load.source}): crash loop`,
+          message: `${ref.label} liveness restarts the pod after ${restartsAfter}; model load takes ~${loadTime} (${load.source}): crash loop`,
           fix: `Add a startupProbe allowing at least ${load.seconds} s (liveness only starts after it succeeds).`,
         });
       }

@@ -63,10 +63,11 @@ export default defineRule({
             asString(labels['app.kubernetes.io/version']) ??
             asString(labels['mlready.dev/model-version']);
           if (version !== undefined && versions.size > 0 && !versions.has(version)) {
+            const deployed = [...versions].join(', ');
             report({
               object: vs,
               path,
-              message: `${vs.ref} routes to subset "${subset}" (version ${version}), but no workload of the service runs that version (${[...versions].join(', ')})`,
+              message: `${vs.ref} routes to subset "${subset}" (version ${version}), but no workload of the service runs that version (${deployed})`,
             });
           }
         });
@@ -91,20 +92,22 @@ export default defineRule({
       steps.forEach((step, i) => {
         const keys = Object.keys(step);
         if (keys.length !== 1) {
+          const actions = keys.join(', ');
           report({
             object: rollout,
             path: ['spec', 'strategy', 'canary', 'steps', i],
-            message: `${rollout.ref} canary step ${i} has ${keys.length} actions (${keys.join(', ')}); Argo Rollouts allows one per step`,
+            message: `${rollout.ref} canary step ${i} has ${keys.length} actions (${actions}); Argo Rollouts allows one per step`,
           });
         }
         if ('pause' in step || 'analysis' in step || 'experiment' in step) gated = true;
         if ('setWeight' in step) {
           const w = step.setWeight;
           if (typeof w !== 'number' || w < 0 || w > 100 || w <= last) {
+            const weight = JSON.stringify(w);
             report({
               object: rollout,
               path: ['spec', 'strategy', 'canary', 'steps', i, 'setWeight'],
-              message: `${rollout.ref} canary step ${i} sets weight ${JSON.stringify(w)} after ${last}; weights must increase within 0–100`,
+              message: `${rollout.ref} canary step ${i} sets weight ${weight} after ${last}; weights must increase within 0–100`,
             });
           }
           if (typeof w === 'number') last = w;

@@ -141,7 +141,8 @@ export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; 
   };
   const doc = new Document(manifest);
   doc.commentBefore =
-    ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
+    ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n' +
+    ' Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
   const yaml = doc.toString({ lineWidth: 0 });
   parseManifest(yaml, 'mlready.yaml'); // a bug if our own output does not validate
   return { manifest, yaml };

@@ -46,8 +46,11 @@ const modelMetrics = (name: string) => (model: string) => ({
   selector: `{model="${model}"}`,
   unit: 's' as const,
 });
-const genericErrors = (model: string) =>
-  `sum(rate(model_inference_errors_total{model="${model}"}[5m])) / sum(rate(model_inference_duration_seconds_count{model="${model}"}[5m]))`;
+const genericErrors = (model: string) => {
+  const errors = `sum(rate(model_inference_errors_total{model="${model}"}[5m]))`;
+  const requests = `sum(rate(model_inference_duration_seconds_count{model="${model}"}[5m]))`;
+  return `${errors} / ${requests}`;
+};
 
 export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
   custom: {
@@ -176,8 +179,11 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
     scalingMetric: 'nv_inference_queue_duration_us',
     scalingTarget: 20000,
     latencyMetric: modelMetrics('model_inference_duration_seconds'),
-    errorRatio: (model) =>
-      `sum(rate(nv_inference_request_failure{model="${model}"}[5m])) / sum(rate(nv_inference_count{model="${model}"}[5m]))`,
+    errorRatio: (model) => {
+      const failures = `sum(rate(nv_inference_request_failure{model="${model}"}[5m]))`;
+      const requests = `sum(rate(nv_inference_count{model="${model}"}[5m]))`;
+      return `${failures} / ${requests}`;
+    },
     llm: false,
     gpuByDefault: true,
     defaults: {
@@ -213,8 +219,11 @@ export const PROFILES: Readonly<Record<Runtime, ScaffoldProfile>> = {
       selector: `{model_name="${model}"}`,
       unit: 's',
     }),
-    errorRatio: (model) =>
-      `sum(rate(vllm:request_success_total{model_name="${model}", finished_reason="abort"}[5m])) / sum(rate(vllm:request_success_total{model_name="${model}"}[5m]))`,
+    errorRatio: (model) => {
+      const aborted = `sum(rate(vllm:request_success_total{model_name="${model}", finished_reason="abort"}[5m]))`;
+      const finished = `sum(rate(vllm:request_success_total{model_name="${model}"}[5m]))`;
+      return `${aborted} / ${finished}`;
+    },
     llm: true,
     gpuByDefault: true,
     defaults: {

@@ -120,8 +120,9 @@ function renderOne(name: string, templates: Templates, context: Record<string, u
     const variable = /"([^"]+)" not defined/.exec(message)?.[1];
     const line = /- (\d+):\d+/.exec(message)?.[1];
     if (variable) {
+      const lineNote = line ? ` (line ${line})` : '';
       throw new InputError(
-        `template ${name} uses {{${variable}}}, which mlready does not provide${line ? ` (line ${line})` : ''}`,
+        `template ${name} uses {{${variable}}}, which mlready does not provide${lineNote}`,
         {
           hint: 'templates see the fields of the scaffold view: name, model, image, port, resources, probes, rollout, scaling, slo, alerts, metrics, …',
         },

@@ -193,6 +193,14 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     featureMissing: spec.monitoring?.metrics?.featureMissing ?? 'model_feature_missing_rate',
     errors: spec.monitoring?.metrics?.errors ?? 'model_inference_errors_total',
   };
+  const latencyBuckets = `${latencyName}_bucket${latencySelector}`;
+  const latencyP95 = `histogram_quantile(0.95, sum by (le) (rate(${latencyBuckets}[5m])))`;
+  const errorSeries = `sum(rate(${metrics.errors}{model="${name}"}[5m]))`;
+  const requestSeries = `sum(rate(${latencyName}_count${latencySelector}[5m]))`;
+  const errorRatio = spec.monitoring?.metrics?.errors
+    ? `${errorSeries} / ${requestSeries}`
+    : profile.errorRatio(servedName, name);
+  const errorRateLimit = spec.slo?.errorRate ?? 0.01;
   const alertPrefix = name
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
@@ -250,12 +258,9 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     scaling: scalingOf(spec.scaling, profile, min, max, name),
     slo: { p95Ms: p95, errorRate: spec.slo?.errorRate ?? 0.01 },
     alerts: {
-      latencyExpr:
-        latencyThreshold === undefined
-          ? undefined
-          : `histogram_quantile(0.95, sum by (le) (rate(${latencyName}_bucket${latencySelector}[5m]))) > ${latencyThreshold}`,
+      latencyExpr: latencyThreshold === undefined ? undefined : `${latencyP95} > ${latencyThreshold}`,
       latencyThreshold,
-      errorExpr: `${spec.monitoring?.metrics?.errors ? `sum(rate(${metrics.errors}{model="${name}"}[5m])) / sum(rate(${latencyName}_count${latencySelector}[5m]))` : profile.errorRatio(servedName, name)} > ${spec.slo?.errorRate ?? 0.01}`,
+      errorExpr: `${errorRatio} > ${errorRateLimit}`,
       featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model="${name}"}) > 0.05`,
       driftMetric: spec.monitoring?.metrics?.drift ?? 'model_data_drift_score',
       driftWarn: drift?.warn ?? driftDefaults.warn,
@@ -279,11 +284,13 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
 function fetchStep(uri: string | undefined): { image: string; script: string } | undefined {
   if (!uri) return undefined;
   const hf = /^hf:\/\/([^@]+)@(.+)$/.exec(uri);
-  if (hf)
+  if (hf) {
+    const download = `huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}`;
     return {
       image: 'python:3.12.7-slim-bookworm',
-      script: `pip install --no-cache-dir huggingface_hub==0.26.2 && huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}`,
+      script: `pip install --no-cache-dir huggingface_hub==0.26.2 && ${download}`,
     };
+  }
   if (uri.startsWith('s3://'))
     return { image: 'amazon/aws-cli:2.17.0', script: `aws s3 sync ${uri} ${MODEL_DIR}` };
   if (uri.startsWith('gs://'))
@@ -311,7 +318,10 @@ function scalingOf(
   };
 }
 
-/** The drift CronJob: fetch the saved profile and a production sample, run `mlready drift`, push, trigger retraining. */
+/**
+ * The drift CronJob: fetch the saved profile and a production sample, run `mlready drift`, push,
+ * trigger retraining.
+ */
 function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
   const { name } = manifest.metadata;
   const { version } = manifest.spec.model;

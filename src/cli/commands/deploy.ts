@@ -82,10 +82,11 @@ async function progressReporter(
   const interactive = io.stdoutIsTTY && !flags.ci && flags.format === 'text';
   if (!interactive) {
     return {
-      onEvent: (e) =>
-        io.stderr(
-          `mlready: [${(e.atMs / 1000).toFixed(1).padStart(6)} s] ${e.kind === 'warning' ? 'warning: ' : e.kind === 'failure' ? 'failed: ' : ''}${e.message}\n`,
-        ),
+      onEvent: (e) => {
+        const elapsed = (e.atMs / 1000).toFixed(1).padStart(6);
+        const prefix = e.kind === 'warning' ? 'warning: ' : e.kind === 'failure' ? 'failed: ' : '';
+        io.stderr(`mlready: [${elapsed} s] ${prefix}${e.message}\n`);
+      },
       stop: () => undefined,
     };
   }
@@ -95,8 +96,12 @@ async function progressReporter(
     { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
   );
   const spinner = ora({ stream: stream as unknown as NodeJS.WriteStream, isEnabled: true, color: 'cyan' });
-  const stamp = (e: DeployEvent) =>
-    `${e.message} ${useColor(io) ? '\u001b[2m' : ''}(${(e.atMs / 1000).toFixed(1)} s)${useColor(io) ? '\u001b[22m' : ''}`;
+  const stamp = (e: DeployEvent) => {
+    const dim = useColor(io) ? '\u001b[2m' : '';
+    const elapsed = (e.atMs / 1000).toFixed(1);
+    const undim = useColor(io) ? '\u001b[22m' : '';
+    return `${e.message} ${dim}(${elapsed} s)${undim}`;
+  };
   return {
     onEvent: (e) => {
       if (e.kind === 'step' || e.kind === 'progress') {

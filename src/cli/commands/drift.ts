@@ -99,8 +99,11 @@ export async function driftProfileCommand(io: CliIO, data: string, flags: Profil
   });
   writeOutput(io, flags.output, `${JSON.stringify(profile, null, 2)}\n`);
   const kinds = Object.values(profile.features);
+  const numeric = kinds.filter((f) => f.type === 'numeric').length;
+  const { rows, sha256 } = profile.source;
+  const digest = sha256.slice(0, 12);
   io.stdout(
-    `wrote ${flags.output}: ${kinds.length} features (${kinds.filter((f) => f.type === 'numeric').length} numeric), ${profile.source.rows} rows, sha256 ${profile.source.sha256.slice(0, 12)}…\n`,
+    `wrote ${flags.output}: ${kinds.length} features (${numeric} numeric), ${rows} rows, sha256 ${digest}…\n`,
   );
   return ExitCode.Ok;
 }

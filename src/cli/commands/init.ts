@@ -64,13 +64,15 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
       ([key]) => (key === 'runtime' ? runtime : flags[key]) === undefined,
     ).map(([, flag]) => flag);
     if (missing.length > 0) {
+      const missingList = missing.join(', ');
+      const verb = missing.length === 1 ? 'is' : 'are';
+      const placeholders = missing.map((f) => `${f} <…>`).join(' ');
+      const runtimeNames = RUNTIME_NAMES.join(', ');
       throw new UsageError(
         flags.yes
-          ? `--yes needs ${missing.join(', ')}`
-          : `no terminal to ask on, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not given`,
-        {
-          hint: `mlready init --yes ${missing.map((f) => `${f} <…>`).join(' ')} (runtimes: ${RUNTIME_NAMES.join(', ')})`,
-        },
+          ? `--yes needs ${missingList}`
+          : `no terminal to ask on, and ${missingList} ${verb} not given`,
+        { hint: `mlready init --yes ${placeholders} (runtimes: ${runtimeNames})` },
       );
     }
     answers = fromFlags(flags, runtime!);
@@ -85,9 +87,8 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
       cause: error,
     });
   }
-  io.stdout(
-    `wrote ${shown} (${answers.name}: ${answers.model} ${answers.modelVersion} on ${answers.runtime})\nnext: mlready scaffold --manifest ${shown}\n`,
-  );
+  const summary = `${answers.name}: ${answers.model} ${answers.modelVersion} on ${answers.runtime}`;
+  io.stdout(`wrote ${shown} (${summary})\nnext: mlready scaffold --manifest ${shown}\n`);
   return ExitCode.Ok;
 }
 

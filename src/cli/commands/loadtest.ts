@@ -286,7 +286,9 @@ function saveReport(
   manifestFile: string | undefined,
 ): string {
   const base = manifestFile ? dirname(resolve(io.cwd, manifestFile)) : io.cwd;
-  const name = `${report.startedAt.slice(0, 19).replace(/[:T]/g, '-')}-${report.service ?? 'model'}-${report.model.version}.json`;
+  const startedAt = report.startedAt.slice(0, 19).replace(/[:T]/g, '-');
+  const service = report.service ?? 'model';
+  const name = `${startedAt}-${service}-${report.model.version}.json`;
   const target = typeof save === 'string' ? resolve(io.cwd, save) : join(base, '.mlready', 'loadtest', name);
   try {
     mkdirSync(dirname(target), { recursive: true });

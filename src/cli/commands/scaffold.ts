@@ -28,11 +28,11 @@ export function scaffoldCommand(io: CliIO, flags: ScaffoldFlags): number {
   const shown = relative(io.cwd, outDir) || '.';
   if (flags.dryRun) {
     const plan = planWrites(files, outDir, flags.force === true);
-    files.forEach((f, i) =>
-      io.stdout(
-        `--- ${join(shown, f.path)} (${plan[i]!.status === 'written' ? 'new' : plan[i]!.status})\n${f.content}${f.content.endsWith('\n') ? '' : '\n'}`,
-      ),
-    );
+    files.forEach((f, i) => {
+      const status = plan[i]!.status === 'written' ? 'new' : plan[i]!.status;
+      const finalNewline = f.content.endsWith('\n') ? '' : '\n';
+      io.stdout(`--- ${join(shown, f.path)} (${status})\n${f.content}${finalNewline}`);
+    });
     return ExitCode.Ok;
   }
   const results = writeScaffold(files, outDir, flags.force === true);

@@ -18,7 +18,10 @@ export interface Probe {
   timeoutSeconds: number;
 }
 
-/** A container's probe with Kubernetes' defaults filled in (period 10 s, failure 3, success 1, timeout 1 s). */
+/**
+ * A container's probe with Kubernetes' defaults filled in (period 10 s, failure 3, success 1,
+ * timeout 1 s).
+ */
 export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
   const raw = ref.container[kind];
   if (!isRecord(raw)) return undefined;

@@ -17,7 +17,10 @@ export interface RollbackEstimate {
   loadSeconds: number;
   readySeconds: number;
   minReadySeconds: number;
-  /** The previous pods are still running (blue-green with a long scale-down delay): rollback is a traffic switch. */
+  /**
+   * The previous pods are still running (blue-green with a long scale-down delay): rollback is a
+   * traffic switch.
+   */
   warm: boolean;
   /** "4 waves × (60 s pull + 300 s load + 10 s ready) = 24m40s" */
   arithmetic: string;
@@ -26,8 +29,10 @@ export interface RollbackEstimate {
 /**
  * Worst-case time to roll a workload back to its previous revision:
  *
- *   waves    = ceil(replicas / max(1, maxSurge + maxUnavailable))     (StatefulSet: 1 pod a wave; Recreate, blue-green: 1 wave)
- *   per wave = image pull + model load + readiness (initialDelay + period × successThreshold) + minReadySeconds
+ *   waves    = ceil(replicas / max(1, maxSurge + maxUnavailable))
+ *              (StatefulSet: 1 pod a wave; Recreate, blue-green: 1 wave)
+ *   per wave = image pull + model load + readiness (initialDelay + period × successThreshold)
+ *              + minReadySeconds
  *   total    = waves × per wave, or 0 when the previous pods are still warm (Argo blue-green whose
  *              scaleDownDelaySeconds outlasts the budget: rollback only switches traffic back)
  *

@@ -10,7 +10,10 @@ export function autoscalersOf(service: ModelService, workload: K8sObject): K8sOb
   });
 }
 
-/** The replica count a rollout works with: spec.replicas, else the autoscaler's minimum, else the manifest's, else 1. */
+/**
+ * The replica count a rollout works with: spec.replicas, else the autoscaler's minimum, else the
+ * manifest's, else 1.
+ */
 export function replicasOf(service: ModelService, workload: K8sObject): number {
   const declared = getPath(workload.raw, ['spec', 'replicas']);
   if (typeof declared === 'number') return declared;
