@@ -192,7 +192,10 @@ describe('response limits', () => {
 
   it.each([
     ['a Content-Length over the limit', (n: number) => `HTTP/1.1 200 OK\r\ncontent-length: ${n}\r\n\r\n`],
-    ['a chunked body that grows past the limit', () => 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n'],
+    [
+      'a chunked body that grows past the limit',
+      () => 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n',
+    ],
   ])('fails %s at --max-body-bytes', async (_name, headFor) => {
     const limit = 256 * 1024;
     const url = await raw((socket) => {

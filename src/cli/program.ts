@@ -194,13 +194,16 @@ export async function runCli(io: CliIO): Promise<number> {
       '--dataset <file>',
       'requests from ShareGPT or OpenAI-messages JSON/JSONL (multi-turn: one request per turn), or "builtin"',
     )
-    .option('--payload-file <file>', 'requests from a JSON array or JSONL file, in order (same formats as --dataset)')
+    .option(
+      '--payload-file <file>',
+      'requests from a JSON array or JSONL file, in order (same formats as --dataset)',
+    )
     .option('--sample', 'with --dataset/--payload-file: sample requests at random instead of in order')
     .option('--input-tokens <spec>', 'synthetic prompts: 128, uniform:64-256 or normal:128,32 tokens')
     .option('--output-tokens <spec>', 'synthetic prompts: max_tokens distribution')
     .option(
       '--tokenizer <file>',
-      "a Hugging Face tokenizer.json: exact input and output token counts when the server reports no usage",
+      'a Hugging Face tokenizer.json: exact input and output token counts when the server reports no usage',
     )
     .option('--seed <n>', 'seed for random arrivals, sampling and synthetic prompts', parseCount, 1)
     .option(
@@ -239,7 +242,10 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--max-header-bytes <size>', 'largest response header block (default 64KiB)')
     .option('--workers <n>', 'run the load from N worker processes (with --kubernetes: N pods)', parseCount)
     .option('--kubernetes', 'run the workers as an Indexed Job in the cluster (needs spec.tooling.image)')
-    .option('--namespace <namespace>', '--kubernetes: namespace of the Job (default: the manifest, else default)')
+    .option(
+      '--namespace <namespace>',
+      '--kubernetes: namespace of the Job (default: the manifest, else default)',
+    )
     .option('--context <context>', '--kubernetes: kubeconfig context')
     .option('--kubeconfig <file>', '--kubernetes: kubeconfig file')
     .option('--header-secret <name>', '--kubernetes: a Secret whose keys are request headers (credentials)')

@@ -76,7 +76,9 @@ function readItems(file: string, shown: string): { value: unknown; line: number 
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError(
+      `${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ value, line: 0 }));
 }
@@ -101,7 +103,9 @@ function conversationOf(value: unknown, shown: string, line: number): Message[] 
     return (item.conversations as { from?: unknown; value?: unknown }[]).map((turn, i) => {
       const role = typeof turn.from === 'string' ? SHAREGPT_ROLES[turn.from.toLowerCase()] : undefined;
       if (!role || typeof turn.value !== 'string')
-        throw new InputError(`${where}: conversations[${i}] needs "from" (human, gpt, system) and a string "value"`);
+        throw new InputError(
+          `${where}: conversations[${i}] needs "from" (human, gpt, system) and a string "value"`,
+        );
       return { role, content: turn.value };
     });
   }
@@ -112,7 +116,9 @@ function conversationOf(value: unknown, shown: string, line: number): Message[] 
         (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant') ||
         typeof m.content !== 'string'
       )
-        throw new InputError(`${where}: messages[${i}] needs a role (system, user, assistant) and a string content`);
+        throw new InputError(
+          `${where}: messages[${i}] needs a role (system, user, assistant) and a string content`,
+        );
       return { role: m.role, content: m.content };
     });
   }

@@ -43,7 +43,11 @@ export function formatLoadHtml(report: FullReport): string {
       ['series', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'],
       series
         .filter(([, d]) => d.count > 0)
-        .map(([name, d]) => [name, String(d.count), ...[d.p50, d.p90, d.p95, d.p99, d['p99.9'], d.max, d.mean].map(ms)]),
+        .map(([name, d]) => [
+          name,
+          String(d.count),
+          ...[d.p50, d.p90, d.p95, d.p99, d['p99.9'], d.max, d.mean].map(ms),
+        ]),
     ),
   ];
   if (report.sweep && report.sweep.length > 0) body.push(...sweepSection(report.sweep, report.knee));
@@ -51,7 +55,10 @@ export function formatLoadHtml(report: FullReport): string {
   if (Object.keys(s.errorsByKind).length > 0)
     body.push(
       '<h2>Errors by category</h2>',
-      table(['category', 'requests'], Object.entries(s.errorsByKind).map(([k, v]) => [k, String(v)])),
+      table(
+        ['category', 'requests'],
+        Object.entries(s.errorsByKind).map(([k, v]) => [k, String(v)]),
+      ),
     );
   body.push(
     '<h2>SLO</h2>',
@@ -75,7 +82,10 @@ export function formatLoadHtml(report: FullReport): string {
       ),
     );
   if (report.warnings.length > 0)
-    body.push('<h2>Warnings</h2>', `<ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`);
+    body.push(
+      '<h2>Warnings</h2>',
+      `<ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`,
+    );
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -150,7 +160,10 @@ function timelineSection(report: FullReport): string[] {
     ),
     lineChart(
       [
-        { name: 'requests sent per second', points: t.map((p) => [p.second, p.requests] as [number, number]) },
+        {
+          name: 'requests sent per second',
+          points: t.map((p) => [p.second, p.requests] as [number, number]),
+        },
         { name: 'errors per second', points: t.map((p) => [p.second, p.errors] as [number, number]) },
       ],
       { xLabel: 'second of the measured window', yLabel: 'req/s' },
@@ -163,7 +176,9 @@ function timelineSection(report: FullReport): string[] {
       lineChart(
         metrics.slice(0, COLORS.length).map(([name, m]) => ({
           name: `${name} (peak ${num(m.peak)})`,
-          points: m.samples.map((p) => [p.second, m.peak === 0 ? 0 : (p.value / m.peak) * 100] as [number, number]),
+          points: m.samples.map(
+            (p) => [p.second, m.peak === 0 ? 0 : (p.value / m.peak) * 100] as [number, number],
+          ),
         })),
         { xLabel: 'second of the measured window', yLabel: '% of peak' },
       ),
@@ -213,14 +228,18 @@ export function lineChart(
   );
   lines.forEach((line, i) => {
     const color = COLORS[i % COLORS.length]!;
-    const d = line.points.map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
+    const d = line.points
+      .map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
+      .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     if (options.dots || line.points.length === 1)
       for (const p of line.points)
         parts.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3.5" fill="${color}"/>`);
   });
   const legend = lines
-    .map((l, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${escapeHtml(l.name)}</span>`)
+    .map(
+      (l, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${escapeHtml(l.name)}</span>`,
+    )
     .join('');
   return `<div class="legend">${legend}</div><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${parts.join('')}</svg>`;
 }

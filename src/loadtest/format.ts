@@ -165,7 +165,8 @@ function formatSweep(outcome: LoadOutcome, c: InstanceType<typeof Chalk>): strin
 
 function formatCost(label: string, cost: CostSummary, c: InstanceType<typeof Chalk>): string {
   const per1k = cost.per1kRequests === null ? 'n/a' : `$${cost.per1kRequests}`;
-  const perM = cost.perMillionOutputTokens === null ? '' : `, $${cost.perMillionOutputTokens} per million output tokens`;
+  const perM =
+    cost.perMillionOutputTokens === null ? '' : `, $${cost.perMillionOutputTokens} per million output tokens`;
   const band =
     cost.band === 'healthy'
       ? c.green('healthy (≤ $0.50)')

@@ -133,7 +133,9 @@ export async function runLoadtestJob(
       );
     await options.sleep(options.pollMs ?? 2000);
   }
-  const pods = await client.list('v1', 'Pod', namespace, { labelSelector: `batch.kubernetes.io/job-name=${name}` });
+  const pods = await client.list('v1', 'Pod', namespace, {
+    labelSelector: `batch.kubernetes.io/job-name=${name}`,
+  });
   const results = new Map<number, WorkerResult>();
   const failures: string[] = [];
   for (const pod of pods) {
@@ -147,6 +149,7 @@ export async function runLoadtestJob(
       failures.push(error instanceof Error ? error.message : String(error));
     }
   }
-  for (let i = 0; i < workers; i++) if (!results.has(i)) failures.push(`worker ${i} of ${workers} returned no result`);
+  for (let i = 0; i < workers; i++)
+    if (!results.has(i)) failures.push(`worker ${i} of ${workers} returned no result`);
   return { results: [...results.values()], failures: [...new Set(failures)] };
 }

@@ -6,7 +6,14 @@ import type { LoadOutcome, SweepStep } from './format.js';
 import type { PayloadSource } from './payloads.js';
 import { prepare, type RequestTarget } from './protocols.js';
 import type { GoodLimits } from './record.js';
-import { compareBaseline, judge, summarise, type FullReport, type LoadSummary, type SloCheck } from './report.js';
+import {
+  compareBaseline,
+  judge,
+  summarise,
+  type FullReport,
+  type LoadSummary,
+  type SloCheck,
+} from './report.js';
 import { runLoad, type Clock, type LoadModel, type RunResult } from './run.js';
 import { startScraping } from './scrape.js';
 import type { Sender } from './sender.js';
@@ -20,9 +27,7 @@ export const DEFAULT_MIN_REQUESTS = 10;
 /** A sweep step whose achieved rate is this far below the offered rate is past the knee. */
 export const KNEE_SHORTFALL = 0.1;
 
-export type Sweep =
-  | { kind: 'rate'; values: number[] }
-  | { kind: 'concurrency'; values: number[] };
+export type Sweep = { kind: 'rate'; values: number[] } | { kind: 'concurrency'; values: number[] };
 
 export interface LoadtestOptions {
   /** The endpoint as given; shown and saved only through redactUrl. */
@@ -119,11 +124,20 @@ export async function runLoadtest(
   const startedAt = deps.now();
   const origin = deps.clock.now();
   const thresholds = withDefaultGate(options.slo);
-  if (options.costPerHour === undefined && thresholds.some((t) => 'scalar' in t.metric && t.metric.scalar.startsWith('cost_')))
-    throw new UsageError('an SLO on cost needs the hardware price: --cost-per-hour or resources.costPerHour in the manifest');
+  if (
+    options.costPerHour === undefined &&
+    thresholds.some((t) => 'scalar' in t.metric && t.metric.scalar.startsWith('cost_'))
+  )
+    throw new UsageError(
+      'an SLO on cost needs the hardware price: --cost-per-hour or resources.costPerHour in the manifest',
+    );
   const scraper =
     options.metricsUrls.length > 0
-      ? startScraping(options.metricsUrls, { intervalMs: 1000, origin: origin + options.warmupMs, now: deps.clock.now })
+      ? startScraping(options.metricsUrls, {
+          intervalMs: 1000,
+          origin: origin + options.warmupMs,
+          now: deps.clock.now,
+        })
       : undefined;
   const warnings: string[] = [];
   // Report an unreachable metrics endpoint before the load starts, and again in the report.
@@ -143,7 +157,9 @@ export async function runLoadtest(
     return lastRequest;
   };
   const maxConcurrency = options.load.mode === 'rate' ? options.load.maxConcurrency : undefined;
-  const measure = async (load: LoadModel): Promise<{ result: RunResult; summary: LoadSummary; extra: RunExtra }> => {
+  const measure = async (
+    load: LoadModel,
+  ): Promise<{ result: RunResult; summary: LoadSummary; extra: RunExtra }> => {
     if (deps.workers) {
       const { results, failures } = await deps.workers.run(load);
       const merged = mergeWorkerResults(results, goodLimits);
@@ -184,7 +200,12 @@ export async function runLoadtest(
       cpuStart !== undefined && options.cpuMicros
         ? (options.cpuMicros() - cpuStart) / 1000 / Math.max(1, deps.clock.now() - wallStart)
         : undefined;
-    const summary = summarise(result, { cpuShare, maxConcurrency, costPerHour: options.costPerHour, goodLimits });
+    const summary = summarise(result, {
+      cpuShare,
+      maxConcurrency,
+      costPerHour: options.costPerHour,
+      goodLimits,
+    });
     return { result, summary, extra: {} };
   };
 
@@ -197,11 +218,17 @@ export async function runLoadtest(
   if (options.sweep && options.sweep.values.length > 0) {
     sweep = [];
     let previous: SweepStep | undefined;
-    let lastStep: { summary: LoadSummary; checks: SloCheck[]; result: RunResult; extra: RunExtra } | undefined;
+    let lastStep:
+      { summary: LoadSummary; checks: SloCheck[]; result: RunResult; extra: RunExtra } | undefined;
     for (const value of options.sweep.values) {
       const load: LoadModel =
         options.sweep.kind === 'rate'
-          ? { ...(options.load.mode === 'rate' ? options.load : {}), mode: 'rate', rate: value, stages: undefined }
+          ? {
+              ...(options.load.mode === 'rate' ? options.load : {}),
+              mode: 'rate',
+              rate: value,
+              stages: undefined,
+            }
           : { mode: 'concurrency', concurrency: value };
       const measured = await measure(load);
       const c = judge(measured.summary, thresholds);
@@ -362,8 +389,7 @@ function sweepStep(
     s.requests.ok === 0 ||
     (kind === 'rate'
       ? s.rps < s.offeredRps * (1 - KNEE_SHORTFALL)
-      : previous !== undefined &&
-        s.rps < previous.achievedRps * (1 + ((value / previous.value - 1) * 0.5)));
+      : previous !== undefined && s.rps < previous.achievedRps * (1 + (value / previous.value - 1) * 0.5));
   return {
     value,
     offeredRps: round(s.offeredRps),
@@ -390,7 +416,9 @@ function partialReasons(options: LoadtestOptions, result: RunResult, summary: Lo
   if (result.interrupted) reasons.push('interrupted');
   const minimum = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   if (summary.requests.total < minimum)
-    reasons.push(`measured ${summary.requests.total} requests, fewer than the minimum of ${minimum} (--min-requests)`);
+    reasons.push(
+      `measured ${summary.requests.total} requests, fewer than the minimum of ${minimum} (--min-requests)`,
+    );
   if (options.durationMs !== undefined && options.maxRequests === undefined && options.sweep === undefined) {
     const asked = (options.durationMs - options.warmupMs) / 1000;
     if (result.stoppedEarly && summary.measuredSeconds < asked * 0.999)

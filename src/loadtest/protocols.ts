@@ -133,7 +133,9 @@ export function promptTextOf(body: Record<string, unknown>): string | undefined 
       typeof m.content === 'string'
         ? m.content
         : Array.isArray(m.content)
-          ? (m.content as { text?: unknown }[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('')
+          ? (m.content as { text?: unknown }[])
+              .map((p) => (typeof p.text === 'string' ? p.text : ''))
+              .join('')
           : '',
     )
     .join('\n');

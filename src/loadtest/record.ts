@@ -72,7 +72,16 @@ const newHistogram = (): Histogram =>
     numberOfSignificantValueDigits: 3,
   });
 
-const SERIES = ['latency', 'ttft', 'tpot', 'itl', 'lag', 'clientQueue', 'inputTokens', 'outputTokens'] as const;
+const SERIES = [
+  'latency',
+  'ttft',
+  'tpot',
+  'itl',
+  'lag',
+  'clientQueue',
+  'inputTokens',
+  'outputTokens',
+] as const;
 type SeriesName = (typeof SERIES)[number];
 
 /** What a worker sends back: every histogram encoded exactly (HDR compressed base64) and the counters. */
@@ -261,7 +270,8 @@ export class Recorder {
       bucket.errors += s.errors;
       bucket.histogram.add(decodeFromCompressedBase64(s.histogram));
     }
-    for (const [kind, n] of Object.entries(data.errors)) this.errors.set(kind, (this.errors.get(kind) ?? 0) + n);
+    for (const [kind, n] of Object.entries(data.errors))
+      this.errors.set(kind, (this.errors.get(kind) ?? 0) + n);
     this.total += data.total;
     this.ok += data.ok;
     this.queued += data.queued;

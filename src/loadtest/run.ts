@@ -251,7 +251,11 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
 }
 
 function newRecent() {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 2,
+  });
 }
 
 /**

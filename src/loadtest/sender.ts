@@ -140,7 +140,13 @@ class ResponseHandler implements ResponseSink {
   }
 
   private base(end: number): Pick<Sample, 'intended' | 'dispatched' | 'sent' | 'end' | 'queued'> {
-    return { intended: this.intended, dispatched: this.dispatched, sent: this.sent, end, queued: this.queued };
+    return {
+      intended: this.intended,
+      dispatched: this.dispatched,
+      sent: this.sent,
+      end,
+      queued: this.queued,
+    };
   }
 
   onComplete(): void {

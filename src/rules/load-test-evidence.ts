@@ -16,7 +16,8 @@ export default defineRule({
     why:
       'Limits guessed in a notebook fail at the first traffic peak: OOM kills under long prompts, latency past the ' +
       'SLO at the batch size production sends. A report proves the limits for the version you ship, and only while ' +
-      'it is recent (default 30 days) and for the same image and model version. Reports are read from ' +
+      'it is recent (default 30 days), complete (an interrupted or partial run is never evidence) and for the same ' +
+      'image and model version. Reports are read from ' +
       '.mlready/loadtest/*.json beside mlready.yaml (loadtest.reports and loadtest.maxAgeDays in .mlready.yaml).',
     fix: 'Run `mlready loadtest --manifest mlready.yaml --save` against a staging deployment of this version and commit the report.',
   },
@@ -55,7 +56,10 @@ export default defineRule({
     const ageDays = (now.getTime() - Date.parse(r.startedAt)) / DAY_MS;
     if (ageDays > evidence.maxAgeDays)
       problems.push(`is ${Math.floor(ageDays)} days old (limit ${evidence.maxAgeDays})`);
-    if (!r.slo.passed)
+    // A partial run proves nothing, whatever its SLO says (older reports only set summary.interrupted).
+    if (r.partial || r.summary?.interrupted === true)
+      problems.push(`is a partial run (${(r.partial?.reasons ?? ['interrupted']).join('; ')}): not evidence`);
+    else if (!r.slo.passed)
       problems.push(
         `failed its SLO (${
           (r.slo.checks ?? [])

@@ -127,10 +127,13 @@ export async function loadtestCommand(
   if (durationMs === undefined && flags.requests === undefined)
     throw new UsageError('bound the run with --duration and/or --requests');
   if (durationMs !== undefined && durationMs <= 0) throw new UsageError('--duration must be above 0');
-  if (flags.requests !== undefined && flags.requests < 1) throw new UsageError('--requests must be at least 1');
+  if (flags.requests !== undefined && flags.requests < 1)
+    throw new UsageError('--requests must be at least 1');
   const warmupMs = seconds(flags.warmup, '--warmup') * 1000;
   if (durationMs !== undefined && warmupMs >= durationMs)
-    throw new UsageError(`--warmup ${flags.warmup} leaves nothing to measure in --duration ${flags.duration}`);
+    throw new UsageError(
+      `--warmup ${flags.warmup} leaves nothing to measure in --duration ${flags.duration}`,
+    );
   const timeoutMs = seconds(flags.timeout, '--timeout') * 1000;
   if (timeoutMs <= 0) throw new UsageError('--timeout must be above 0');
   const slo = flags.slo ? parseSlo(flags.slo) : sloFromManifest(manifest?.manifest);
@@ -141,7 +144,8 @@ export async function loadtestCommand(
   const model = flags.model ?? manifest?.manifest.metadata.name ?? 'model';
   const baseline = flags.baseline ? readBaseline(io, flags.baseline) : undefined;
   const costPerHour = flags.costPerHour ?? manifest?.manifest.spec.resources?.costPerHour;
-  if (costPerHour !== undefined && !(costPerHour > 0)) throw new UsageError('--cost-per-hour must be above 0');
+  if (costPerHour !== undefined && !(costPerHour > 0))
+    throw new UsageError('--cost-per-hour must be above 0');
   const limits = limitsOf(flags);
   const sweep = sweepOf(flags);
   const countTokens = flags.tokenizer
@@ -158,8 +162,24 @@ export async function loadtestCommand(
   const payload = payloadsOf(io, flags, protocol, random, countTokens);
   const workerCount = flags.workers ?? 1;
   if (flags.kubernetes) {
-    if (flags.workers === undefined) throw new UsageError('--kubernetes needs --workers N (the number of pods)');
-    return kubernetesRun(io, url, flags, { manifest: manifest?.manifest, protocol, model, load, durationMs, warmupMs, timeoutMs, slo, baseline, costPerHour, target, payload, sweep, countTokens });
+    if (flags.workers === undefined)
+      throw new UsageError('--kubernetes needs --workers N (the number of pods)');
+    return kubernetesRun(io, url, flags, {
+      manifest: manifest?.manifest,
+      protocol,
+      model,
+      load,
+      durationMs,
+      warmupMs,
+      timeoutMs,
+      slo,
+      baseline,
+      costPerHour,
+      target,
+      payload,
+      sweep,
+      countTokens,
+    });
   }
   if (!flags.dryRun) await probeOrigin(parsed.origin, Math.min(timeoutMs, 10_000));
   else throw new UsageError('--dry-run prints the Kubernetes Job: use it with --kubernetes');
@@ -175,7 +195,10 @@ export async function loadtestCommand(
     origin: parsed.origin,
     protocol,
     timeoutMs,
-    maxConnections: Math.max(1, Math.ceil((flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS) / (share?.count ?? 1))),
+    maxConnections: Math.max(
+      1,
+      Math.ceil((flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS) / (share?.count ?? 1)),
+    ),
     now: () => performance.now(),
     limits,
     countTokens,
@@ -202,12 +225,20 @@ export async function loadtestCommand(
         share: myLoad.mode === 'rate' ? share : undefined,
         startAt: startAt !== undefined && startAt > performance.now() ? startAt : undefined,
       });
-      const cpuShare = io.cpuMicros && cpuStart !== undefined ? (io.cpuMicros() - cpuStart) / 1000 / Math.max(1, performance.now() - wallStart) : undefined;
-      io.stdout(`${JSON.stringify(toWorkerResult(result, { share, timeOrigin: performance.timeOrigin, warmupMs, cpuShare }))}\n`);
+      const cpuShare =
+        io.cpuMicros && cpuStart !== undefined
+          ? (io.cpuMicros() - cpuStart) / 1000 / Math.max(1, performance.now() - wallStart)
+          : undefined;
+      io.stdout(
+        `${JSON.stringify(toWorkerResult(result, { share, timeOrigin: performance.timeOrigin, warmupMs, cpuShare }))}\n`,
+      );
       return result.interrupted ? ExitCode.Interrupted : ExitCode.Ok;
     }
     let lastLine = 0;
-    const pool = workerCount > 1 ? localWorkers(io, url, flags, workerCount, timeoutMs, durationMs, warmupMs) : undefined;
+    const pool =
+      workerCount > 1
+        ? localWorkers(io, url, flags, workerCount, timeoutMs, durationMs, warmupMs)
+        : undefined;
     const { outcome, report } = await runLoadtest(
       {
         url,
@@ -296,7 +327,8 @@ function preparer(
 function workerShare(io: CliIO, flags: LoadtestFlags): { index: number; count: number } {
   const count = flags.workerCount!;
   const fromEnv = io.env.JOB_COMPLETION_INDEX;
-  const index = flags.workerIndex ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : undefined);
+  const index =
+    flags.workerIndex ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : undefined);
   if (count < 1) throw new UsageError('--worker-count must be at least 1');
   if (index === undefined || index >= count)
     throw new UsageError('a worker needs --worker-index below --worker-count (or JOB_COMPLETION_INDEX)');
@@ -335,7 +367,19 @@ function limitsOf(flags: LoadtestFlags): Partial<SenderLimits> {
   return out;
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 function bytes(text: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
@@ -373,13 +417,19 @@ function loadOf(flags: LoadtestFlags): LoadModel {
     throw new UsageError(
       'choose one load model: --rate (or --ramp), --concurrency, --sweep, --sweep-concurrency or --profile',
     );
-  if (flags.burstiness !== undefined && !(flags.burstiness > 0)) throw new UsageError('--burstiness must be above 0');
+  if (flags.burstiness !== undefined && !(flags.burstiness > 0))
+    throw new UsageError('--burstiness must be above 0');
   if (flags.burstiness !== undefined && flags.poisson)
     throw new UsageError('--poisson is --burstiness 1: give one of them');
   if (flags.maxConcurrency !== undefined && flags.maxConcurrency < 1)
     throw new UsageError('--max-concurrency must be at least 1');
-  if (flags.maxConcurrency !== undefined && (flags.concurrency !== undefined || flags.sweepConcurrency !== undefined))
-    throw new UsageError('--max-concurrency caps an open loop (--rate, --sweep, --profile): --concurrency is already a cap');
+  if (
+    flags.maxConcurrency !== undefined &&
+    (flags.concurrency !== undefined || flags.sweepConcurrency !== undefined)
+  )
+    throw new UsageError(
+      '--max-concurrency caps an open loop (--rate, --sweep, --profile): --concurrency is already a cap',
+    );
   const burstiness = flags.burstiness ?? (flags.poisson ? 1 : undefined);
   if (flags.profile === 'throughput')
     return { mode: 'concurrency', concurrency: flags.maxConcurrency ?? 256 };
@@ -397,7 +447,13 @@ function loadOf(flags: LoadtestFlags): LoadModel {
     });
     return { mode: 'rate', rate: stages[0]!.rate, burstiness, stages, maxConcurrency: flags.maxConcurrency };
   }
-  if (flags.sweep) return { mode: 'rate', rate: steps(flags.sweep, '--sweep')[0]!, burstiness, maxConcurrency: flags.maxConcurrency };
+  if (flags.sweep)
+    return {
+      mode: 'rate',
+      rate: steps(flags.sweep, '--sweep')[0]!,
+      burstiness,
+      maxConcurrency: flags.maxConcurrency,
+    };
   const rate = flags.rate ?? 1;
   if (!(rate > 0)) throw new UsageError('--rate must be above 0');
   return { mode: 'rate', rate, burstiness, maxConcurrency: flags.maxConcurrency };
@@ -425,7 +481,10 @@ function steps(spec: string, flag: string): number[] {
     return values;
   }
   const m = /^([0-9.]+):([0-9.]+):([0-9.]+)$/.exec(spec);
-  if (!m) throw new UsageError(`${flag} "${spec}": expected <start>:<step>:<max> or a list, e.g. 2:2:20 or 1,2,4,8`);
+  if (!m)
+    throw new UsageError(
+      `${flag} "${spec}": expected <start>:<step>:<max> or a list, e.g. 2:2:20 or 1,2,4,8`,
+    );
   const [start, step, max] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (!(start > 0 && step > 0 && max >= start))
     throw new UsageError(`${flag} "${spec}": start and step must be above 0, max at least start`);
@@ -580,7 +639,9 @@ function localWorkers(
           results.push(parseWorkerOutput(String(run.stdout), `worker ${index}`));
         } catch (error) {
           const detail = redactText(String(run.stderr).trim().split('\n').slice(-3).join(' '));
-          failures.push(`worker ${index} of ${count} returned no result (exit ${run.exitCode ?? 'none'}${detail ? `: ${detail}` : ''})`);
+          failures.push(
+            `worker ${index} of ${count} returned no result (exit ${run.exitCode ?? 'none'}${detail ? `: ${detail}` : ''})`,
+          );
           void error;
         }
       }
@@ -607,19 +668,30 @@ interface KubernetesContext {
 }
 
 /** --kubernetes --workers N: render the Indexed Job (--dry-run prints it), run it, merge the pods' results. */
-async function kubernetesRun(io: CliIO, url: string, flags: LoadtestFlags, k: KubernetesContext): Promise<number> {
+async function kubernetesRun(
+  io: CliIO,
+  url: string,
+  flags: LoadtestFlags,
+  k: KubernetesContext,
+): Promise<number> {
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '' || redactUrl(url) !== url || flags.header.length > 0)
-    throw new UsageError('--kubernetes does not put credentials (URL userinfo, credential parameters, --header) into the Job', {
-      hint: 'put the headers in a Secret (keys are header names) and pass --header-secret <name>',
-    });
-  if (k.sweep) throw new UsageError('--kubernetes runs one load; sweep locally (--workers) or run one Job per step');
+    throw new UsageError(
+      '--kubernetes does not put credentials (URL userinfo, credential parameters, --header) into the Job',
+      {
+        hint: 'put the headers in a Secret (keys are header names) and pass --header-secret <name>',
+      },
+    );
+  if (k.sweep)
+    throw new UsageError('--kubernetes runs one load; sweep locally (--workers) or run one Job per step');
   const workers = flags.workers!;
   if (workers < 1) throw new UsageError('--workers must be at least 1');
   const name = loadtestJobName(k.manifest?.metadata.name ?? k.model, new Date());
   const namespace = flags.namespace ?? k.manifest?.metadata.namespace ?? 'default';
   const flagsForPods = { ...flags, protocol: k.protocol, model: k.model };
-  const args = workerArgs(io, url, flagsForPods, k.load, workers, k.durationMs, k.warmupMs, { forPods: true });
+  const args = workerArgs(io, url, flagsForPods, k.load, workers, k.durationMs, k.warmupMs, {
+    forPods: true,
+  });
   const runSeconds = Math.ceil(((k.durationMs ?? 3_600_000) + k.timeoutMs) / 1000);
   const job = renderLoadtestJob({
     name,
@@ -642,7 +714,9 @@ async function kubernetesRun(io: CliIO, url: string, flags: LoadtestFlags, k: Ku
     env: io.env,
     homeDir: io.env.HOME ?? io.env.USERPROFILE ?? '/',
   });
-  const cluster = createNodeClusterClient(config, target, { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  const cluster = createNodeClusterClient(config, target, {
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
   const pool: WorkerPool = {
     count: workers,
     describe: `Indexed Job ${namespace}/${name} (${workers} pods)`,
@@ -654,7 +728,13 @@ async function kubernetesRun(io: CliIO, url: string, flags: LoadtestFlags, k: Ku
         onProgress: (line) => io.stderr(`mlready: ${line}\n`),
       }),
   };
-  const idle = createHttpSender({ origin: parsed.origin, protocol: k.protocol, timeoutMs: k.timeoutMs, maxConnections: 1, now: () => performance.now() });
+  const idle = createHttpSender({
+    origin: parsed.origin,
+    protocol: k.protocol,
+    timeoutMs: k.timeoutMs,
+    maxConnections: 1,
+    now: () => performance.now(),
+  });
   try {
     const { outcome, report } = await runLoadtest(
       {
