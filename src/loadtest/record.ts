@@ -297,8 +297,10 @@ export class Recorder {
 
 /**
  * Percentiles of an HDR histogram, in milliseconds. HDR reports a percentile as the highest value
- * equivalent to its bucket, which can lie a little above the largest value recorded: percentiles
- * are clamped to [min, max] so p99 is never printed above max.
+ * equivalent to its bucket, which can lie a little above the largest value recorded; `maxValue`
+ * is that raw value in one histogram but a bucket bound after a merge. So max is read the way the
+ * percentiles are (the 100th percentile: the same in one process and merged from workers) and
+ * every percentile is clamped to [min, max]: p99 is never printed above max.
  */
 export function distribution(h: Histogram): Distribution {
   return scaled(h, 1000);
@@ -313,7 +315,7 @@ function scaled(h: Histogram, divisor: number): Distribution {
   if (h.totalCount === 0)
     return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0 };
   const min = h.minNonZeroValue;
-  const max = h.maxValue;
+  const max = h.getValueAtPercentile(100);
   const at = (p: number) => Math.min(max, Math.max(min, h.getValueAtPercentile(p)));
   const out = (v: number) => Math.round(v) / divisor;
   return {
