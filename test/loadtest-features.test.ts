@@ -305,7 +305,7 @@ describe('goodput, cost and reports', () => {
       '--format',
       'csv',
     ]);
-    const rows = parseCsv(run.stdout, { columns: true }) as Record<string, string>[];
+    const rows = parseCsv<Record<string, string>>(run.stdout, { columns: true });
     expect(rows.map((r) => r.step)).toEqual(['10', '20']);
     expect(Number(rows[1]!.achieved_rps)).toBeGreaterThan(15);
     expect(Number(rows[0]!.latency_p95_ms)).toBeGreaterThan(0);
@@ -384,7 +384,9 @@ describe('goodput, cost and reports', () => {
       readStdin: () => Promise.resolve(''),
     });
     expect(code).toBe(0);
-    expect(stderr).toMatch(/\r\u001b\[K\ds: \d+ done, 0 errors, \d+ in flight, p95 [0-9.]+ ms/);
+    // The line is redrawn in place: carriage return, erase line (ESC [K), then the status.
+    expect(stderr).toContain('\r\u001b[K');
+    expect(stderr).toMatch(/\ds: \d+ done, 0 errors, \d+ in flight, p95 [0-9.]+ ms/);
   }, 20_000);
 });
 

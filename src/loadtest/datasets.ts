@@ -80,7 +80,8 @@ function readItems(file: string, shown: string): { value: unknown; line: number 
       `${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ value, line: 0 }));
+  const items: unknown[] = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+  return items.map((value) => ({ value, line: 0 }));
 }
 
 const SHAREGPT_ROLES: Record<string, Message['role']> = {

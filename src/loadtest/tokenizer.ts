@@ -2,6 +2,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 
+interface HfTokenizer {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: unknown[] };
+}
+
 /** Largest tokenizer.json read (real ones are 2–20 MB). */
 const MAX_TOKENIZER_BYTES = 64 * 1024 * 1024;
 
@@ -35,10 +39,14 @@ export async function loadTokenizer(file: string, shown: string): Promise<(text:
   } catch {
     // No tokenizer_config.json beside it: the tokenizer.json alone defines the vocabulary.
   }
-  const { Tokenizer } = await import('@huggingface/tokenizers');
-  let tokenizer: InstanceType<typeof Tokenizer>;
+  // The package's own .d.ts files use extensionless imports that NodeNext cannot follow: the
+  // little used here is typed by hand.
+  const { Tokenizer } = (await import('@huggingface/tokenizers')) as unknown as {
+    Tokenizer: new (json: unknown, config: unknown) => HfTokenizer;
+  };
+  let tokenizer: HfTokenizer;
   try {
-    tokenizer = new Tokenizer(json as object, config as object);
+    tokenizer = new Tokenizer(json, config);
     tokenizer.encode('probe', { add_special_tokens: false });
   } catch (error) {
     throw new InputError(
