@@ -82,6 +82,8 @@ class Connection {
   private line = '';
   private keepAlive = true;
   closed = false;
+  /** Fails the current request; one function for the connection's life, not one per request. */
+  private readonly abort = (err: Error) => this.fail(err);
 
   constructor(private readonly pool: FastPool) {
     const { hostname, port, protocol } = pool.url;
@@ -110,7 +112,7 @@ class Connection {
     this.bodyBytes = 0;
     const now = this.pool.now();
     job.deadline = now + this.pool.timeoutMs;
-    job.sink.onStart((err) => this.fail(err), now, fromQueue ? now - job.queuedAt : 0);
+    job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
     if (!this.closed && this.job === job) this.socket.write(job.wire);
   }
 

@@ -159,13 +159,12 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     options.load.mode === 'rate' && options.load.maxConcurrency !== undefined
       ? Math.max(1, Math.round(options.load.maxConcurrency / share.count))
       : Infinity;
+  const drained: (() => void)[] = [];
   const releaseSlot = () => {
-    if (aborted()) {
-      cancelled += waiting.splice(0).length;
-      return;
-    }
+    if (aborted()) cancelled += waiting.splice(0).length;
     const next = waiting.shift();
     if (next) launch(next.index, next.intended, next.dispatched);
+    if (waiting.length === 0 && drained.length > 0) for (const done of drained.splice(0)) done();
   };
 
   const limit = options.maxRequests ?? Infinity;
@@ -190,8 +189,8 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
       if (inFlight >= maxConcurrency) waiting.push({ index, intended, dispatched: clock.now() });
       else launch(index, intended);
     }
-    // Wait for the queue behind --max-concurrency to drain, then for what is in flight.
-    while (waiting.length > 0 || pending.size > 0) await Promise.race([...pending]);
+    // Wait for the queue behind --max-concurrency to drain (each completion launches the next).
+    while (waiting.length > 0) await new Promise<void>((done) => drained.push(done));
   } else {
     const concurrency = options.load.concurrency;
     let issued = 0;

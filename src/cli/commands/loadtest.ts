@@ -1,14 +1,9 @@
-import { execa } from 'execa';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { UsageError } from '../../errors.js';
 import { BUILTIN_DATASET, loadDataset } from '../../loadtest/datasets.js';
-import { formatLoadCsv } from '../../loadtest/format-csv.js';
-import { formatLoadHtml } from '../../loadtest/format-html.js';
 import { formatLoadText } from '../../loadtest/format.js';
-import { loadtestJobName, renderLoadtestJob, runLoadtestJob } from '../../loadtest/kubernetes.js';
 import {
   assertSaneLoad,
   runLoadtest,
@@ -275,7 +270,7 @@ export async function loadtestCommand(
       { sender, clock: realClock, now: () => new Date(), workers: pool },
     );
     if (io.stdoutIsTTY) io.stderr('\r\u001b[K');
-    io.stdout(render(flags.format, outcome, report, useColor(io)));
+    io.stdout(await render(flags.format, outcome, report, useColor(io)));
     if (flags.save !== undefined && flags.save !== false) {
       const file = saveReport(io, flags.save, report, manifest?.file);
       io.stderr(`mlready: saved the load-test report to ${file}\n`);
@@ -287,19 +282,20 @@ export async function loadtestCommand(
   }
 }
 
-function render(
+/** The report in the chosen format; CSV and HTML load their formatters only when asked for. */
+async function render(
   format: LoadtestFlags['format'],
   outcome: Parameters<typeof formatLoadText>[0],
   report: FullReport,
   color: boolean,
-): string {
+): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'csv':
-      return formatLoadCsv(report);
+      return (await import('../../loadtest/format-csv.js')).formatLoadCsv(report);
     case 'html':
-      return formatLoadHtml(report);
+      return (await import('../../loadtest/format-html.js')).formatLoadHtml(report);
     default:
       return formatLoadText(outcome, { color });
   }
@@ -609,6 +605,7 @@ function localWorkers(
     count,
     describe: `${count} local worker processes`,
     async run(load) {
+      const { execa } = await import('execa');
       // Start together, after the processes have had time to load.
       const startAt = Date.now() + 1500;
       const runs = Array.from({ length: count }, (_, index) =>
@@ -674,6 +671,7 @@ async function kubernetesRun(
   flags: LoadtestFlags,
   k: KubernetesContext,
 ): Promise<number> {
+  const { loadtestJobName, renderLoadtestJob, runLoadtestJob } = await import('../../loadtest/kubernetes.js');
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '' || redactUrl(url) !== url || flags.header.length > 0)
     throw new UsageError(
@@ -703,6 +701,7 @@ async function kubernetesRun(
     activeDeadlineSeconds: runSeconds + 600,
   });
   if (flags.dryRun) {
+    const { stringify } = await import('yaml');
     io.stdout(stringify(job));
     return ExitCode.Ok;
   }
@@ -759,7 +758,7 @@ async function kubernetesRun(
       },
       { sender: idle, clock: realClock, now: () => new Date(), workers: pool },
     );
-    io.stdout(render(flags.format, outcome, report, useColor(io)));
+    io.stdout(await render(flags.format, outcome, report, useColor(io)));
     if (flags.save !== undefined && flags.save !== false) {
       const file = saveReport(io, flags.save, report, flags.manifest);
       io.stderr(`mlready: saved the load-test report to ${file}\n`);
