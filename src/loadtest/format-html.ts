@@ -12,9 +12,16 @@ export function formatLoadHtml(report: FullReport): string {
   const s = report.summary;
   const verdict = report.partial
     ? { cls: 'bad', text: `Partial run (${report.partial.reasons.join('; ')}): not evidence` }
-    : report.slo.passed
-      ? { cls: 'good', text: 'SLO met' }
-      : { cls: 'bad', text: 'SLO broken' };
+    : report.sweep
+      ? report.knee
+        ? {
+            cls: 'good',
+            text: `SLO holds up to step ${report.knee.value} (achieved ${report.knee.achievedRps} req/s)`,
+          }
+        : { cls: 'bad', text: 'SLO broken at every step' }
+      : report.slo.passed
+        ? { cls: 'good', text: 'SLO met' }
+        : { cls: 'bad', text: 'SLO broken' };
   const cards: [string, string][] = [
     ['requests', `${s.requests.total} (${s.requests.errors} errors, ${(s.errorRate * 100).toFixed(2)}%)`],
     ['achieved / offered', `${s.rps.toFixed(2)} / ${s.offeredRps.toFixed(2)} req/s`],
@@ -149,7 +156,7 @@ function sweepSection(steps: readonly SweepStep[], knee: SweepStep | undefined):
 function timelineSection(report: FullReport): string[] {
   const t = report.summary.timeline;
   const out = [
-    '<h2>Timeline</h2>',
+    report.sweep ? '<h2>Timeline of the last step</h2>' : '<h2>Timeline</h2>',
     lineChart(
       [
         { name: 'latency p50 (ms)', points: t.map((p) => [p.second, p.p50] as [number, number]) },
@@ -172,7 +179,9 @@ function timelineSection(report: FullReport): string[] {
   const metrics = Object.entries(report.metrics ?? {}).filter(([, m]) => m.samples.length > 1);
   if (metrics.length > 0)
     out.push(
-      '<p>Scraped server and GPU metrics on the same seconds (each scaled to its own peak):</p>',
+      report.sweep
+        ? '<p>Scraped server and GPU metrics over the whole sweep, from the first step (each scaled to its own peak):</p>'
+        : '<p>Scraped server and GPU metrics on the same seconds (each scaled to its own peak):</p>',
       lineChart(
         metrics.slice(0, COLORS.length).map(([name, m]) => ({
           name: `${name} (peak ${num(m.peak)})`,

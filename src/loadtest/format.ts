@@ -128,6 +128,12 @@ function verdict(outcome: LoadOutcome, c: InstanceType<typeof Chalk>): string {
   if (outcome.partial.length > 0)
     return c.red(`✖ partial run (${outcome.partial.join('; ')}): not evidence, SLO not judged as met`);
   if (outcome.strictFailure) return c.red('✖ the load generator was saturated (--strict): not evidence');
+  if (outcome.sweep)
+    return outcome.best
+      ? c.green(
+          `✔ the SLO holds up to ${outcome.best.value}${outcome.sweepKind === 'concurrency' ? ' in flight' : '/s'}`,
+        )
+      : c.red('✖ SLO broken at every step');
   if (!outcome.passed) return c.red('✖ SLO broken');
   return outcome.explicitSlo
     ? c.green('✔ SLO met')

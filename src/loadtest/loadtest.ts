@@ -264,12 +264,13 @@ export async function runLoadtest(
   const partial = [...partialReasons(options, last, summary), ...(extra.failures ?? [])];
   const regressions = options.baseline ? compareBaseline(summary, options.baseline, options.tolerance) : [];
   const strictFailure = options.strict === true && summary.generator.saturated;
+  // A sweep ends on the step that broke the SLO or passed the knee: it passes when a step before
+  // that met the SLO (the answer is that step); a single run passes when its checks do.
   const passed =
     partial.length === 0 &&
     !strictFailure &&
-    checks.every((c) => c.passed) &&
     regressions.length === 0 &&
-    (sweep === undefined || best !== undefined);
+    (sweep === undefined ? checks.every((c) => c.passed) : best !== undefined);
   const metrics = scraped
     ? Object.fromEntries(
         [...scraped.series].map(([name, samples]) => [
