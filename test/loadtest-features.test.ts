@@ -200,7 +200,8 @@ describe('load models', () => {
   }, 20_000);
 
   it('--sweep-concurrency stops where more concurrency no longer raises throughput', async () => {
-    const server = await serve(capacityServer({ serviceMs: 20, parallel: 4 }));
+    // 4 at a time, 50 ms each: 20, 40, 80, then still 80 requests/s.
+    const server = await serve(capacityServer({ serviceMs: 50, parallel: 4 }));
     const run = await cli([
       'loadtest',
       server.url,
@@ -211,7 +212,7 @@ describe('load models', () => {
       '--sweep-concurrency',
       '1,2,4,8,16',
       '--duration',
-      '1s',
+      '2s',
       '--format',
       'json',
     ]);
@@ -222,7 +223,7 @@ describe('load models', () => {
     expect(report.sweep.map((s) => s.value)).toEqual([1, 2, 4, 8]);
     expect(report.sweep.at(-1)!.knee).toBe(true);
     expect(report.knee.value).toBe(4);
-  }, 30_000);
+  }, 40_000);
 
   it('--profile throughput finds the server’s capacity', async () => {
     const server = await serve(capacityServer({ serviceMs: 20, parallel: 2 }));
@@ -301,7 +302,7 @@ describe('goodput, cost and reports', () => {
       '--sweep',
       '10,20',
       '--duration',
-      '1s',
+      '2s',
       '--format',
       'csv',
     ]);

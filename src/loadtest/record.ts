@@ -103,7 +103,11 @@ export interface RecorderData {
   lastIntended: number | null;
   firstEnd: number | null;
   lastEnd: number | null;
+  tail: [number, number][];
 }
+
+/** How many of the latest requests (by intended time) the achieved-rate estimate looks at. */
+const TAIL = 64;
 
 /**
  * HDR histograms (microsecond resolution, 3 significant digits) for end-to-end latency, TTFT,
@@ -143,6 +147,8 @@ export class Recorder {
   lastIntended: number | undefined;
   firstEnd: number | undefined;
   lastEnd: number | undefined;
+  /** [intended, intended → end] of the latest requests by intended time, for the achieved rate. */
+  private tail: [number, number][] = [];
 
   constructor(
     private readonly origin: number,
@@ -165,6 +171,7 @@ export class Recorder {
     this.lastIntended = Math.max(this.lastIntended ?? -Infinity, sample.intended);
     this.firstEnd = Math.min(this.firstEnd ?? Infinity, sample.end);
     this.lastEnd = Math.max(this.lastEnd ?? -Infinity, sample.end);
+    this.keepTail([sample.intended, sample.end - sample.intended]);
     this.lag.recordValue(toMicros(dispatched - sample.intended));
     this.clientQueue.recordValue(toMicros(sample.sent - dispatched));
     if (sample.queued) this.queued++;
@@ -214,6 +221,26 @@ export class Recorder {
     if (byLatency && byTtft && byTpot) this.good++;
   }
 
+  private keepTail(entry: [number, number]): void {
+    if (this.tail.length >= TAIL && entry[0] <= this.tail[0]![0]) return;
+    this.tail.push(entry);
+    if (this.tail.length > TAIL * 2) this.tail = this.tail.sort((a, b) => a[0] - b[0]).slice(-TAIL);
+  }
+
+  /**
+   * Median time from intended send to end of the latest requests: how long the server still took
+   * when the schedule ended (its backlog when overloaded, its usual latency otherwise).
+   */
+  tailDrainMs(): number {
+    const latest = [...this.tail]
+      .sort((a, b) => a[0] - b[0])
+      .slice(-TAIL)
+      .map((e) => e[1]);
+    if (latest.length === 0) return 0;
+    latest.sort((a, b) => a - b);
+    return latest[Math.floor(latest.length / 2)]!;
+  }
+
   timeline(): TimelinePoint[] {
     return [...this.seconds.entries()]
       .sort(([a], [b]) => a - b)
@@ -252,6 +279,7 @@ export class Recorder {
       lastIntended: nullable(this.lastIntended),
       firstEnd: nullable(this.firstEnd),
       lastEnd: nullable(this.lastEnd),
+      tail: [...this.tail].sort((a, b) => a[0] - b[0]).slice(-TAIL),
     };
   }
 
@@ -292,6 +320,7 @@ export class Recorder {
     this.lastIntended = max(this.lastIntended, data.lastIntended);
     this.firstEnd = min(this.firstEnd, data.firstEnd);
     this.lastEnd = max(this.lastEnd, data.lastEnd);
+    for (const [intended, drain] of data.tail) this.keepTail([intended + shiftMs, drain]);
   }
 }
 

@@ -98,20 +98,26 @@ export interface SummariseOptions {
 
 /**
  * The achieved rate: successful completions per second over the time the server took to answer
- * them. Open loop: from the first measured request's intended time to the last completion, less
- * the fastest response (the time any answer needs), plus one mean gap — never shorter than the
- * measured window. A healthy server reads its offered rate; one driven past its capacity reads
- * its capacity (its backlog drains after the schedule ends). Closed loop: completions over the
- * time from the first measured request to the last completion.
+ * them. Open loop: the schedule's span (first to last measured request, plus one mean gap) plus
+ * how much longer than its fastest answer the server still took at the end (the median of the
+ * latest requests' intended-to-end times, less the fastest response), never shorter than the
+ * measured window. A healthy server reads its offered rate; one driven past its capacity reads its
+ * capacity, because its backlog drains after the schedule ends. A median, not the last request,
+ * so one slow response does not read as a lost capacity. Closed loop: completions over the time
+ * from the first measured request to the last completion.
  */
 export function achievedRate(result: Pick<RunResult, 'recorder' | 'measuredMs' | 'mode'>): number {
   const r = result.recorder;
-  if (r.ok === 0 || r.firstIntended === undefined || r.lastEnd === undefined) return 0;
+  if (r.ok === 0 || r.firstIntended === undefined || r.lastIntended === undefined || r.lastEnd === undefined)
+    return 0;
   const windowMs = result.measuredMs;
   const fastest = r.latency.totalCount > 0 ? r.latency.minNonZeroValue / 1000 : 0;
   const spanMs =
     result.mode === 'rate'
-      ? Math.max(windowMs, r.lastEnd - r.firstIntended - fastest + windowMs / r.total)
+      ? Math.max(
+          windowMs,
+          r.lastIntended - r.firstIntended + windowMs / r.total + Math.max(0, r.tailDrainMs() - fastest),
+        )
       : Math.max(1e-3, r.lastEnd - r.firstIntended);
   return (r.ok / spanMs) * 1000;
 }

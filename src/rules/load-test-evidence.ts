@@ -16,8 +16,7 @@ export default defineRule({
     why:
       'Limits guessed in a notebook fail at the first traffic peak: OOM kills under long prompts, latency past the ' +
       'SLO at the batch size production sends. A report proves the limits for the version you ship, and only while ' +
-      'it is recent (default 30 days), complete (an interrupted or partial run is never evidence) and for the same ' +
-      'image and model version. Reports are read from ' +
+      'it is recent (default 30 days) and for the same image and model version. Reports are read from ' +
       '.mlready/loadtest/*.json beside mlready.yaml (loadtest.reports and loadtest.maxAgeDays in .mlready.yaml).',
     fix: 'Run `mlready loadtest --manifest mlready.yaml --save` against a staging deployment of this version and commit the report.',
   },
