@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad, type Clock } from '../src/loadtest/run.js';
+import { runLoad, type Clock, type RunResult } from '../src/loadtest/run.js';
+import type { Distribution, Recorder } from '../src/loadtest/record.js';
 import { compareBaseline, judge, summarise } from '../src/loadtest/report.js';
 import { parseSlo } from '../src/loadtest/slo.js';
 import type { Sender } from '../src/loadtest/sender.js';
@@ -33,6 +34,26 @@ interface Json {
     rps: number;
   };
   slo: { passed: boolean; checks: { expression: string; passed: boolean }[] };
+}
+
+function delay(p99: number): Distribution {
+  return { count: 100, min: 0, max: p99, mean: p99 / 2, p50: p99 / 2, p90: p99, p95: p99, p99, 'p99.9': p99 };
+}
+
+function runResult(recorder: Recorder, overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    recorder,
+    measuredMs: 1000,
+    mode: 'rate',
+    sent: 0,
+    cancelled: 0,
+    interrupted: false,
+    stoppedEarly: false,
+    eventLoopDelay: delay(1),
+    peakInFlight: 0,
+    startedAt: 0,
+    ...overrides,
+  };
 }
 
 /** A fake clock and sender: the statistics and thresholds without sockets or waiting. */
@@ -113,6 +134,8 @@ describe('mlready loadtest against loopback model servers', () => {
       server.url,
       '--protocol',
       'openai',
+      '--prompt',
+      'hi',
       '--rate',
       '20',
       '--duration',
@@ -336,8 +359,11 @@ describe('mlready loadtest against loopback model servers', () => {
       '--slo',
       'p95<60ms',
     ]);
-    expect(run.stdout).toMatch(/rate\s+5\/s .* meets SLO/);
-    expect(run.stdout).toMatch(/highest rate meeting the SLO: \d+\/s|no tested rate meets the SLO/);
+    expect(run.stdout).toMatch(/^\s+5\s+5\.0\s+5\.0 .* meets SLO$/m);
+    expect(run.stdout).toMatch(
+      /highest rate meeting the SLO before the knee: \d+\/s|no tested step meets the SLO/,
+    );
+    expect(run.stdout).toContain('latency vs load');
   });
 });
 
@@ -400,7 +426,7 @@ describe('mlready loadtest, bad input', () => {
 });
 
 describe('mlready loadtest, run control and extras', () => {
-  it('Ctrl-C stops cleanly, prints and saves the partial report', async () => {
+  it('Ctrl-C stops cleanly, prints and saves the partial report, exit 130', async () => {
     const server = await serve(openAiServer({ ttftMs: 20, tokens: 3 }));
     const dir = tmpTree();
     const started = Date.now();
@@ -420,8 +446,9 @@ describe('mlready loadtest, run control and extras', () => {
       { cwd: dir, interruptAfterMs: 1000 },
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(run.stderr).toContain('interrupted: stopping');
-    expect(run.stdout).toContain('interrupted, partial results');
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('interrupted: no new requests');
+    expect(run.stdout).toContain('partial: interrupted');
     const report = JSON.parse(readFileSync(join(dir, 'partial.json'), 'utf8')) as {
       summary: { interrupted: boolean; requests: { total: number; errors: number } };
     };
@@ -525,17 +552,10 @@ describe('mlready loadtest, run control and extras', () => {
 
   it('warns when the generator itself is saturated', async () => {
     const { Recorder } = await import('../src/loadtest/record.js');
-    const summary = summarise({
-      recorder: new Recorder(0),
-      measuredMs: 1000,
-      sent: 0,
-      dropped: 3,
-      interrupted: false,
-      eventLoopP99Ms: 120,
-    });
+    const summary = summarise(runResult(new Recorder(0), { eventLoopDelay: delay(120) }));
+    expect(summary.generator.saturated).toBe(true);
     expect(summary.warnings.join('\n')).toMatch(
-      /the load generator is saturated \(event-loop delay p99 120 ms/,
+      /the load generator is saturated \(event-loop delay p99 120\.0 ms \(limit 20\)/,
     );
-    expect(summary.warnings.join('\n')).toContain('3 requests were not sent');
   });
 });

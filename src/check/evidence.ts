@@ -13,6 +13,10 @@ export interface LoadTestReport {
   startedAt: string;
   slo: { passed: boolean; checks?: { expression: string; actual?: number | null; passed: boolean }[] };
   peak: { memoryBytes?: number; gpuMemoryBytes?: number; rps?: number; concurrency?: number };
+  /** Why the run is partial (interrupted, too few requests, shorter than asked): never evidence. */
+  partial?: { reasons?: string[] };
+  /** Reports from before `partial` existed said an interrupt here. */
+  summary?: { interrupted?: boolean };
 }
 
 export interface LoadedReport {

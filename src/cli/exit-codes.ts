@@ -9,6 +9,8 @@ export const ExitCode = {
   Failed: 1,
   /** Could not run: bad flags, unreadable or invalid input, unreachable endpoint. */
   CouldNotRun: 2,
+  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); a load test still prints its partial report. */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

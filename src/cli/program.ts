@@ -128,7 +128,7 @@ export async function runCli(io: CliIO): Promise<number> {
   program
     .command('loadtest')
     .description(
-      'load-test a model endpoint against its SLO (OpenAI streaming, KServe v2, TF Serving, TorchServe, HTTP JSON); exit 1 when the SLO breaks',
+      'load-test a model endpoint against its SLO (OpenAI streaming, KServe v2, TF Serving, TorchServe, HTTP JSON); exit 1 when the SLO breaks or the run is partial, 130 on Ctrl-C',
     )
     .argument(
       '[url]',
@@ -136,7 +136,7 @@ export async function runCli(io: CliIO): Promise<number> {
     )
     .option(
       '-m, --manifest <file>',
-      'the model manifest: protocol, model name, SLO, image and version for the report',
+      'the model manifest: protocol, model name, SLO, image, version and cost for the report',
     )
     .addOption(
       new Option('--protocol <protocol>', 'request protocol (default: from the manifest)').choices([
@@ -157,31 +157,73 @@ export async function runCli(io: CliIO): Promise<number> {
       'open loop: requests per second, sent on schedule whatever the latency',
       parseNumber,
     )
-    .option('--poisson', 'open loop: Poisson arrivals instead of a constant rate')
+    .option('--poisson', 'open loop: Poisson arrivals (the same as --burstiness 1)')
+    .option(
+      '--burstiness <k>',
+      'open loop: gamma inter-arrivals of this shape (1 Poisson, below 1 burstier, above 1 more even)',
+      parseNumber,
+    )
+    .option(
+      '--max-concurrency <n>',
+      'open loop: at most this many in flight; the rest wait on the client (reported as client_queue)',
+      parseCount,
+    )
     .option('--ramp <stages>', 'open loop stages, e.g. 30s:5,60s:20')
     .option('--concurrency <n>', 'closed loop: this many requests in flight', parseCount)
     .option(
       '--sweep <start:step:max>',
-      'raise the rate step by step until the SLO breaks; each step lasts --duration',
+      'raise the rate step by step (or a list: 1,2,4) until the knee or an SLO breach; each step lasts --duration',
+    )
+    .option(
+      '--sweep-concurrency <list>',
+      'raise the concurrency step by step (1,2,4,8 or start:step:max) until throughput stops growing or the SLO breaks',
+    )
+    .addOption(
+      new Option(
+        '--profile <profile>',
+        'throughput: a max-throughput run (closed loop at --max-concurrency, default 256)',
+      ).choices(['throughput']),
     )
     .option('--duration <duration>', 'how long to send (each sweep step), e.g. 60s')
     .option('--requests <n>', 'stop after this many requests', parseCount)
     .option('--warmup <duration>', 'leading time excluded from the statistics', '0s')
     .option('--timeout <duration>', 'per-request timeout', '60s')
-    .option('--prompt <text>', 'OpenAI: the prompt')
+    .option('--prompt <text>', 'OpenAI: the prompt (default: the bundled prompt set)')
     .option('--body <json>', 'request body (JSON)')
-    .option('--payload-file <file>', 'requests from a JSON array or JSONL file, in order')
-    .option('--sample', 'with --payload-file: sample requests at random instead of in order')
+    .option(
+      '--dataset <file>',
+      'requests from ShareGPT or OpenAI-messages JSON/JSONL (multi-turn: one request per turn), or "builtin"',
+    )
+    .option(
+      '--payload-file <file>',
+      'requests from a JSON array or JSONL file, in order (same formats as --dataset)',
+    )
+    .option('--sample', 'with --dataset/--payload-file: sample requests at random instead of in order')
     .option('--input-tokens <spec>', 'synthetic prompts: 128, uniform:64-256 or normal:128,32 tokens')
     .option('--output-tokens <spec>', 'synthetic prompts: max_tokens distribution')
-    .option('--seed <n>', 'seed for Poisson arrivals, sampling and synthetic prompts', parseCount, 1)
+    .option(
+      '--tokenizer <file>',
+      'a Hugging Face tokenizer.json: exact input and output token counts when the server reports no usage',
+    )
+    .option('--seed <n>', 'seed for random arrivals, sampling and synthetic prompts', parseCount, 1)
     .option(
       '--slo <expr>',
-      "SLO, e.g. 'p95<100ms,error_rate<1%,ttft_p95<500ms' (default: the manifest's slo)",
+      "SLO, e.g. 'p95<100ms,error_rate<1%,ttft_p95<500ms,cost_per_1k<0.5' (default: the manifest's slo; error_rate<1% applies when none is named)",
+    )
+    .option('--min-requests <n>', 'fewer measured requests make the run partial (exit 1)', parseCount)
+    .option('--strict', 'a saturated load generator fails the run (exit 1)')
+    .option(
+      '--cost-per-hour <usd>',
+      'price of the serving hardware per hour: cost per 1 000 requests and per million output tokens (default: resources.costPerHour)',
+      parseNumber,
     )
     .option('--metrics-url <url>', 'Prometheus endpoint to scrape during the run (repeatable)', collect, [])
     .option('--header <header>', 'extra request header "Name: value" (repeatable)', collect, [])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'csv', 'html'])
+        .default('text'),
+    )
     .option(
       '--save [file]',
       'save the report (default .mlready/loadtest/<date>-<service>-<version>.json beside the manifest)',
@@ -190,6 +232,27 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--tolerance <fraction>', 'allowed regression against the baseline', parseNumber, 0.1)
     .option('--image <image>', 'the image under test, recorded in the report (default: the manifest)')
     .option('--force', 'allow rates above 5000/s or concurrency above 1000')
+    .option(
+      '--max-connections <n>',
+      'most connections open at once; the pool grows to what the schedule needs, up to this (default 1024)',
+      parseCount,
+    )
+    .option('--max-body-bytes <size>', 'largest response body, e.g. 64MiB (default 64MiB)')
+    .option('--max-sse-line-bytes <size>', 'longest Server-Sent Events line (default 1MiB)')
+    .option('--max-header-bytes <size>', 'largest response header block (default 64KiB)')
+    .option('--workers <n>', 'run the load from N worker processes (with --kubernetes: N pods)', parseCount)
+    .option('--kubernetes', 'run the workers as an Indexed Job in the cluster (needs spec.tooling.image)')
+    .option(
+      '--namespace <namespace>',
+      '--kubernetes: namespace of the Job (default: the manifest, else default)',
+    )
+    .option('--context <context>', '--kubernetes: kubeconfig context')
+    .option('--kubeconfig <file>', '--kubernetes: kubeconfig file')
+    .option('--header-secret <name>', '--kubernetes: a Secret whose keys are request headers (credentials)')
+    .option('--dry-run', '--kubernetes: print the Job instead of running it')
+    .addOption(new Option('--worker-count <n>').argParser(parseCount).hideHelp())
+    .addOption(new Option('--worker-index <n>').argParser(parseCount).hideHelp())
+    .addOption(new Option('--start-at <unix-ms>').argParser(parseCount).hideHelp())
     .action(async (url: string | undefined, options: Record<string, unknown>) => {
       const { loadtestCommand } = await import('./commands/loadtest.js');
       setExit(await loadtestCommand(io, url, options as unknown as LoadtestFlags));

@@ -11,24 +11,50 @@ import type { PreparedRequest } from './protocols.js';
  * start-up time. Like autocannon and wrk, this client writes each request as one pre-encoded
  * buffer and parses responses incrementally (status line, headers, Content-Length or chunked
  * bodies), with one timer for all deadlines instead of one per request.
+ *
+ * The pool opens connections as the schedule needs them, up to `maxConnections`; a request that
+ * finds none free waits in a client-side queue, and that wait is reported to the sink
+ * (`onStart`'s `queuedMs`) so it is never mistaken for server latency.
  */
 export interface ResponseSink {
-  onConnect(abort: (err?: Error) => void): void;
-  onHeaders(statusCode: number): boolean;
-  onData(chunk: Buffer): boolean;
+  /**
+   * The request was written to a socket at `writtenAt`, after waiting `queuedMs` in the client's
+   * queue for a connection; `abort` fails it (for example when a response limit is exceeded).
+   */
+  onStart(abort: (err: Error) => void, writtenAt: number, queuedMs: number): void;
+  onHeaders(statusCode: number): void;
+  onData(chunk: Buffer): void;
   onComplete(): void;
   onError(error: unknown): void;
 }
 
+/** Response limits: a misbehaving server must not exhaust the generator's memory. */
+export interface ResponseLimits {
+  /** Status line and headers, bytes (default 64 KiB). */
+  maxHeaderBytes: number;
+  /** Body, bytes, after chunked decoding (default 64 MiB). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_RESPONSE_LIMITS: ResponseLimits = {
+  maxHeaderBytes: 64 * 1024,
+  maxBodyBytes: 64 * 1024 * 1024,
+};
+
+/** Longest chunk-size line accepted in a chunked body (a hex size and extensions). */
+const MAX_CHUNK_LINE = 4096;
+
 interface Job {
   wire: Buffer;
   sink: ResponseSink;
+  queuedAt: number;
   deadline: number;
 }
 
 type BodyMode = 'none' | 'length' | 'chunked' | 'close';
 
-class ClientError extends Error {
+/** A failure with a code that errorKind() maps to a report category. */
+export class ClientError extends Error {
   constructor(
     message: string,
     readonly code: string,
@@ -37,16 +63,27 @@ class ClientError extends Error {
   }
 }
 
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+
 class Connection {
-  private socket: Socket;
+  private readonly socket: Socket;
   job: Job | undefined;
-  private head: Buffer | undefined;
+  /** Header bytes received so far for the current response, kept as received (joined once). */
+  private headParts: Buffer[] = [];
+  private headLength = 0;
+  /** The last three header bytes held, to find a terminator split across reads. */
+  private headTail: Buffer = EMPTY;
+  private headDone = false;
   private mode: BodyMode = 'none';
   private remaining = 0;
+  private bodyBytes = 0;
   private chunkState: 'size' | 'data' | 'crlf' | 'trailer' = 'size';
   private line = '';
   private keepAlive = true;
   closed = false;
+  /** Fails the current request; one function for the connection's life, not one per request. */
+  private readonly abort = (err: Error) => this.fail(err);
 
   constructor(private readonly pool: FastPool) {
     const { hostname, port, protocol } = pool.url;
@@ -64,12 +101,19 @@ class Connection {
     });
   }
 
-  start(job: Job): void {
+  /** Writes the job; `fromQueue` when it waited in the client's queue for this connection. */
+  start(job: Job, fromQueue = false): void {
     this.job = job;
-    this.head = Buffer.alloc(0);
+    this.headParts = [];
+    this.headLength = 0;
+    this.headTail = EMPTY;
+    this.headDone = false;
     this.mode = 'none';
-    job.sink.onConnect((err) => this.fail(err ?? new Error('aborted')));
-    if (!this.closed) this.socket.write(job.wire);
+    this.bodyBytes = 0;
+    const now = this.pool.now();
+    job.deadline = now + this.pool.timeoutMs;
+    job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
+    if (!this.closed && this.job === job) this.socket.write(job.wire);
   }
 
   destroy(error: Error): void {
@@ -79,7 +123,7 @@ class Connection {
   private read(data: Buffer): void {
     let offset = 0;
     while (offset < data.length && this.job) {
-      if (this.head !== undefined && this.mode === 'none' && !this.headDone) {
+      if (!this.headDone) {
         offset = this.readHead(data, offset);
         continue;
       }
@@ -87,26 +131,64 @@ class Connection {
     }
   }
 
-  private headDone = false;
-
+  /**
+   * Looks for the end of the headers in the new bytes only (plus the last three bytes seen), so
+   * a header that arrives one byte at a time costs linear time, and joins the parts once.
+   */
   private readHead(data: Buffer, offset: number): number {
-    const joined =
-      this.head!.length > 0 ? Buffer.concat([this.head!, data.subarray(offset)]) : data.subarray(offset);
-    const end = joined.indexOf('\r\n\r\n');
-    if (end < 0) {
-      this.head = Buffer.from(joined);
+    const fresh = data.subarray(offset);
+    const limit = this.pool.limits.maxHeaderBytes;
+    // Index in `fresh` just past the blank line that ends the headers, or -1.
+    let endInFresh: number;
+    const at = fresh.indexOf(HEAD_END);
+    if (this.headLength === 0) endInFresh = at < 0 ? -1 : at + 4;
+    else {
+      const probe = Buffer.concat([this.headTail, fresh.subarray(0, 3)]);
+      const across = probe.indexOf(HEAD_END);
+      endInFresh = across >= 0 ? across + 4 - this.headTail.length : at < 0 ? -1 : at + 4;
+    }
+    if (endInFresh < 0) {
+      if (this.headLength + fresh.length > limit) {
+        this.fail(this.headerTooLarge());
+        return data.length;
+      }
+      const kept = Buffer.from(fresh);
+      this.headParts.push(kept);
+      this.headLength += kept.length;
+      const tail = Buffer.concat([this.headTail, kept]);
+      this.headTail = tail.subarray(Math.max(0, tail.length - 3));
       return data.length;
     }
-    // Headers are read by search, not split into lines: this runs once per request.
-    const text = joined.toString('latin1', 0, end).toLowerCase();
-    const consumed = end + 4 - this.head!.length;
-    this.head = undefined;
+    if (this.headLength + endInFresh > limit) {
+      this.fail(this.headerTooLarge());
+      return data.length;
+    }
+    const head =
+      this.headLength === 0
+        ? fresh.subarray(0, endInFresh)
+        : Buffer.concat([...this.headParts, fresh.subarray(0, endInFresh)]);
+    this.headParts = [];
+    this.headLength = 0;
+    this.headTail = EMPTY;
     this.headDone = true;
+    this.parseHead(head.toString('latin1', 0, head.length - 4).toLowerCase());
+    return offset + endInFresh;
+  }
+
+  private headerTooLarge(): ClientError {
+    return new ClientError(
+      `response headers exceed --max-header-bytes (${this.pool.limits.maxHeaderBytes} bytes)`,
+      'HEADER_TOO_LARGE',
+    );
+  }
+
+  private parseHead(text: string): void {
     const status = text.startsWith('http/1.') && text.charCodeAt(8) === 32 ? Number(text.slice(9, 12)) : NaN;
     if (!(status >= 100 && status < 600)) {
       this.fail(new ClientError('malformed response', 'EPROTO'));
-      return data.length;
+      return;
     }
+    // Headers are read by search, not split into lines: this runs once per request.
     const header = (name: string): string | undefined => {
       const at = text.indexOf(`\r\n${name}:`);
       if (at < 0) return undefined;
@@ -121,35 +203,61 @@ class Connection {
     this.keepAlive =
       connection === undefined ? text.charCodeAt(7) !== 48 /* HTTP/1.0 */ : !connection.includes('close');
     this.job!.sink.onHeaders(status);
+    if (!this.job) return;
     if (status === 204 || status === 304 || (status >= 100 && status < 200) || length === 0) {
       this.mode = 'length';
       this.remaining = 0;
       this.complete();
-      return offset + consumed;
+      return;
     }
     if (chunked) {
       this.mode = 'chunked';
       this.chunkState = 'size';
       this.line = '';
     } else if (length !== undefined) {
+      if (!(length >= 0)) {
+        this.fail(new ClientError('malformed content-length', 'EPROTO'));
+        return;
+      }
+      if (length > this.pool.limits.maxBodyBytes) {
+        this.fail(this.bodyTooLarge());
+        return;
+      }
       this.mode = 'length';
       this.remaining = length;
     } else {
       this.mode = 'close';
       this.keepAlive = false;
     }
-    return offset + consumed;
+  }
+
+  private bodyTooLarge(): ClientError {
+    return new ClientError(
+      `response body exceeds --max-body-bytes (${this.pool.limits.maxBodyBytes} bytes)`,
+      'BODY_TOO_LARGE',
+    );
+  }
+
+  /** Hands body bytes to the sink, failing the request once the body passes its limit. */
+  private deliver(job: Job, bytes: Buffer): boolean {
+    this.bodyBytes += bytes.length;
+    if (this.bodyBytes > this.pool.limits.maxBodyBytes) {
+      this.fail(this.bodyTooLarge());
+      return false;
+    }
+    job.sink.onData(bytes);
+    return this.job === job;
   }
 
   private readBody(data: Buffer, offset: number): number {
     const job = this.job!;
     if (this.mode === 'close') {
-      job.sink.onData(data.subarray(offset));
+      this.deliver(job, data.subarray(offset));
       return data.length;
     }
     if (this.mode === 'length') {
       const take = Math.min(this.remaining, data.length - offset);
-      if (take > 0) job.sink.onData(data.subarray(offset, offset + take));
+      if (take > 0 && !this.deliver(job, data.subarray(offset, offset + take))) return data.length;
       this.remaining -= take;
       if (this.remaining === 0) this.complete();
       return offset + take;
@@ -158,7 +266,7 @@ class Connection {
     while (offset < data.length && this.job === job) {
       if (this.chunkState === 'data') {
         const take = Math.min(this.remaining, data.length - offset);
-        job.sink.onData(data.subarray(offset, offset + take));
+        if (!this.deliver(job, data.subarray(offset, offset + take))) return data.length;
         this.remaining -= take;
         offset += take;
         if (this.remaining === 0) this.chunkState = 'crlf';
@@ -167,11 +275,16 @@ class Connection {
       const nl = data.indexOf(10, offset);
       if (nl < 0) {
         this.line += data.toString('latin1', offset);
+        if (this.line.length > MAX_CHUNK_LINE) this.fail(new ClientError('malformed chunk', 'EPROTO'));
         return data.length;
       }
       const line = (this.line + data.toString('latin1', offset, nl)).replace(/\r$/, '');
       this.line = '';
       offset = nl + 1;
+      if (line.length > MAX_CHUNK_LINE) {
+        this.fail(new ClientError('malformed chunk', 'EPROTO'));
+        return data.length;
+      }
       if (this.chunkState === 'crlf') {
         this.chunkState = 'size';
       } else if (this.chunkState === 'size') {
@@ -217,8 +330,23 @@ class Connection {
   }
 }
 
+export interface PoolOptions {
+  /** Most connections open at once; requests beyond wait in the client queue (measured). */
+  maxConnections: number;
+  timeoutMs: number;
+  now: () => number;
+  limits?: Partial<ResponseLimits>;
+}
+
 export class FastPool {
   readonly url: URL;
+  readonly now: () => number;
+  readonly timeoutMs: number;
+  readonly limits: ResponseLimits;
+  /** Most connections that were open at once. */
+  peakConnections = 0;
+  /** Requests that had to wait for a connection. */
+  queuedRequests = 0;
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
   private readonly queue: Job[] = [];
@@ -227,9 +355,12 @@ export class FastPool {
 
   constructor(
     origin: string,
-    private readonly options: { connections: number; timeoutMs: number; now: () => number },
+    private readonly options: PoolOptions,
   ) {
     this.url = new URL(origin);
+    this.now = options.now;
+    this.timeoutMs = options.timeoutMs;
+    this.limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
     // One timer for every deadline: cheap at tens of thousands of requests per second.
     this.timer = setInterval(() => this.expire(), Math.min(250, Math.max(10, options.timeoutMs / 4)));
     this.timer.unref();
@@ -238,26 +369,18 @@ export class FastPool {
   dispatch(request: PreparedRequest, sink: ResponseSink): void {
     let wire = this.wires.get(request);
     if (!wire) {
-      const body = request.body === undefined ? undefined : Buffer.from(request.body);
-      const headers = Object.entries({
-        host: this.url.host,
-        connection: 'keep-alive',
-        ...request.headers,
-        ...(body ? { 'content-length': String(body.length) } : {}),
-      })
-        .map(([k, v]) => `${k}: ${v}\r\n`)
-        .join('');
-      wire = Buffer.concat([
-        Buffer.from(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n`, 'latin1'),
-        ...(body ? [body] : []),
-      ]);
+      wire = encodeRequest(this.url, request);
       this.wires.set(request, wire);
     }
-    const job: Job = { wire, sink, deadline: this.options.now() + this.options.timeoutMs };
+    const now = this.options.now();
+    const job: Job = { wire, sink, queuedAt: now, deadline: now + this.options.timeoutMs };
     const connection =
-      this.idle.pop() ?? (this.all.size < this.options.connections ? this.open() : undefined);
+      this.idle.pop() ?? (this.all.size < this.options.maxConnections ? this.open() : undefined);
     if (connection) connection.start(job);
-    else this.queue.push(job);
+    else {
+      this.queuedRequests++;
+      this.queue.push(job);
+    }
   }
 
   release(connection: Connection, reusable: boolean): void {
@@ -266,18 +389,25 @@ export class FastPool {
       const idle = this.idle.indexOf(connection);
       if (idle >= 0) this.idle.splice(idle, 1);
       const next = this.queue.shift();
-      if (next) this.open().start(next);
+      if (next) this.open().start(next, true);
       return;
     }
     const next = this.queue.shift();
-    if (next) connection.start(next);
+    if (next) connection.start(next, true);
     else this.idle.push(connection);
   }
 
-  /** Fails every in-flight request now (interrupt). */
+  /** Requests still waiting for a connection fail with `error` (they were never sent). */
+  cancelQueued(error: Error): number {
+    const jobs = this.queue.splice(0);
+    for (const job of jobs) job.sink.onError(error);
+    return jobs.length;
+  }
+
+  /** Fails every in-flight and queued request now. */
   abortAll(error: Error): void {
     for (const c of [...this.all]) if (c.job) c.destroy(error);
-    for (const job of this.queue.splice(0)) job.sink.onError(error);
+    this.cancelQueued(error);
   }
 
   close(): Promise<void> {
@@ -291,6 +421,7 @@ export class FastPool {
   private open(): Connection {
     const connection = new Connection(this);
     this.all.add(connection);
+    this.peakConnections = Math.max(this.peakConnections, this.all.size);
     return connection;
   }
 
@@ -301,6 +432,24 @@ export class FastPool {
         c.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
     }
     while (this.queue.length > 0 && this.queue[0]!.deadline <= now)
-      this.queue.shift()!.sink.onError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+      this.queue
+        .shift()!
+        .sink.onError(new ClientError('timed out waiting for a free connection', 'CLIENT_QUEUE_TIMEOUT'));
   }
+}
+
+function encodeRequest(url: URL, request: PreparedRequest): Buffer {
+  const body = request.body === undefined ? undefined : Buffer.from(request.body);
+  const headers = Object.entries({
+    host: url.host,
+    connection: 'keep-alive',
+    ...request.headers,
+    ...(body ? { 'content-length': String(body.length) } : {}),
+  })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  return Buffer.concat([
+    Buffer.from(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n`, 'latin1'),
+    ...(body ? [body] : []),
+  ]);
 }

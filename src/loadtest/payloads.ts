@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 /** Gives the i-th payload: inline, from a JSON/JSONL file (in order or sampled), or synthetic prompts. */
 export type PayloadSource = (i: number) => unknown;
@@ -37,48 +36,6 @@ export function syntheticPayloads(input: () => number, output: () => number): Pa
     const words = Array.from({ length: n }, (_, k) => WORDS[(i + k) % WORDS.length]);
     return { prompt: `Request ${i}: ${words.join(' ')}`, maxTokens: output() };
   };
-}
-
-export function filePayloads(
-  file: string,
-  shown: string,
-  sample: boolean,
-  random: () => number,
-): PayloadSource {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read payload file ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  let items: unknown[];
-  if (file.endsWith('.jsonl') || file.endsWith('.ndjson')) {
-    items = text
-      .split('\n')
-      .map((line, i) => [line, i] as const)
-      .filter(([line]) => line.trim() !== '')
-      .map(([line, i]) => {
-        try {
-          return JSON.parse(line) as unknown;
-        } catch {
-          throw new InputError(`${shown}:${i + 1}: not valid JSON`);
-        }
-      });
-  } else {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new InputError(
-        `${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    items = Array.isArray(parsed) ? parsed : [parsed];
-  }
-  if (items.length === 0) throw new InputError(`${shown} holds no requests`);
-  return sample ? () => items[Math.floor(random() * items.length)] : (i) => items[i % items.length];
 }
 
 /** A seeded PRNG (mulberry32): the same seed gives the same arrivals, samples and prompts. */

@@ -12,6 +12,10 @@ export interface PreparedRequest {
   stream: boolean;
   /** Estimated output tokens when the server reports no usage (non-streaming). */
   expectTokens: boolean;
+  /** Prompt tokens counted by the tokenizer (`--tokenizer`), used when the server reports no usage. */
+  inputTokens?: number | undefined;
+  /** The prompt text (prompt, or every message's content), for counting input tokens. */
+  inputText?: string | undefined;
 }
 
 export interface RequestTarget {
@@ -49,7 +53,11 @@ export function pathFor(target: RequestTarget): string {
  * `{ prompt, maxTokens }`; streaming asks the server to report usage in the last chunk
  * (stream_options.include_usage), so token counts are the server's, not estimates.
  */
-export function prepare(target: RequestTarget, payload: unknown): PreparedRequest {
+export function prepare(
+  target: RequestTarget,
+  payload: unknown,
+  countTokens?: (text: string) => number,
+): PreparedRequest {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const path = pathFor(target);
   if (target.protocol !== 'openai') {
@@ -81,6 +89,7 @@ export function prepare(target: RequestTarget, payload: unknown): PreparedReques
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
+  const inputText = promptTextOf(body);
   return {
     method: 'POST',
     path,
@@ -88,6 +97,8 @@ export function prepare(target: RequestTarget, payload: unknown): PreparedReques
     headers,
     stream: target.stream,
     expectTokens: true,
+    inputText,
+    inputTokens: inputText !== undefined && countTokens ? countTokens(inputText) : undefined,
   };
 }
 
@@ -102,9 +113,32 @@ export function contentOf(chunk: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function usageOf(chunk: unknown): number | undefined {
-  const tokens = (chunk as { usage?: { completion_tokens?: unknown } | null }).usage?.completion_tokens;
-  return typeof tokens === 'number' ? tokens : undefined;
+/** The server's token counts (OpenAI `usage`), when it sends them. */
+export function usageOf(chunk: unknown): { output?: number; input?: number } | undefined {
+  const usage = (chunk as { usage?: { completion_tokens?: unknown; prompt_tokens?: unknown } | null }).usage;
+  if (!usage) return undefined;
+  const output = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : undefined;
+  const input = typeof usage.prompt_tokens === 'number' ? usage.prompt_tokens : undefined;
+  return output === undefined && input === undefined
+    ? undefined
+    : { ...(output !== undefined ? { output } : {}), ...(input !== undefined ? { input } : {}) };
+}
+
+/** The text a request asks about: its prompt, or the content of every message. */
+export function promptTextOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body.prompt === 'string') return body.prompt;
+  if (!Array.isArray(body.messages)) return undefined;
+  return (body.messages as { content?: unknown }[])
+    .map((m) =>
+      typeof m.content === 'string'
+        ? m.content
+        : Array.isArray(m.content)
+          ? (m.content as { text?: unknown }[])
+              .map((p) => (typeof p.text === 'string' ? p.text : ''))
+              .join('')
+          : '',
+    )
+    .join('\n');
 }
 
 /**
@@ -127,7 +161,7 @@ export function validateResponse(protocol: LoadProtocol, body: unknown): string 
   }
 }
 
-/** A rough token count for text when the server gives none: about four characters per token. */
+/** A rough token count for text when the server gives none and no tokenizer is given: about four characters per token. */
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.max(1, Math.round(text.length / 4));
 }

@@ -1,18 +1,26 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from 'hdr-histogram-js';
 
-/** One request as the sender saw it. Times are milliseconds since the run started. */
+/** One request as the generator saw it. Times are milliseconds on the run's clock. */
 export interface Sample {
-  /**
-   * When the schedule wanted the request sent; every latency is measured from here (no coordinated
-   * omission).
-   */
+  /** When the schedule wanted the request sent. */
   intended: number;
-  /** When it was actually sent (intended + schedule lag). */
+  /** When the generator handed it to the HTTP client (intended + schedule lag); default `intended`. */
+  dispatched?: number;
+  /**
+   * When it was written to a socket, after any wait in the client's queue (a free connection, a
+   * `--max-concurrency` slot). Latency, TTFT and TPOT count from here: time spent waiting on the
+   * client is reported as `client_queue`, never as server latency.
+   */
   sent: number;
   /** When the response ended (or failed). */
   end: number;
   ok: boolean;
-  /** http_<status>, timeout, connection, tls, parse — for failures. */
+  /** http_<status>, timeout, connection, tls, parse, body_too_large, … — for failures. */
   error?: string;
   status?: number;
   /** First content token (streaming LLM endpoints). */
@@ -20,8 +28,12 @@ export interface Sample {
   /** Arrival time of each content chunk after the first, for inter-token latency. */
   chunkTimes?: number[];
   outputTokens?: number;
-  /** Tokens counted from the server's usage (true) or estimated (false). */
-  tokensFromUsage?: boolean;
+  /** Where the output token count came from: the server's usage, the tokenizer, or an estimate. */
+  tokenSource?: 'usage' | 'tokenizer' | 'estimate';
+  inputTokens?: number;
+  inputTokenSource?: 'usage' | 'tokenizer';
+  /** The request waited on the client (no free connection or concurrency slot). */
+  queued?: boolean;
 }
 
 export interface Distribution {
@@ -46,6 +58,13 @@ export interface TimelinePoint {
   p99: number;
 }
 
+/** Per-request SLO limits (ms) for goodput: a request is good when it meets each one given. */
+export interface GoodLimits {
+  latency?: number;
+  ttft?: number;
+  tpot?: number;
+}
+
 const newHistogram = (): Histogram =>
   build({
     lowestDiscernibleValue: 1,
@@ -53,38 +72,109 @@ const newHistogram = (): Histogram =>
     numberOfSignificantValueDigits: 3,
   });
 
+const SERIES = [
+  'latency',
+  'ttft',
+  'tpot',
+  'itl',
+  'lag',
+  'clientQueue',
+  'inputTokens',
+  'outputTokens',
+] as const;
+type SeriesName = (typeof SERIES)[number];
+
+/** What a worker sends back: every histogram encoded exactly (HDR compressed base64) and the counters. */
+export interface RecorderData {
+  histograms: Record<SeriesName, string>;
+  seconds: { second: number; requests: number; errors: number; histogram: string }[];
+  errors: Record<string, number>;
+  total: number;
+  ok: number;
+  queued: number;
+  outputTokens: number;
+  tokensEstimated: number;
+  tokensFromTokenizer: number;
+  inputTokensTotal: number;
+  inputTokensMissing: number;
+  good: number;
+  goodBy: { latency: number; ttft: number; tpot: number };
+  firstIntended: number | null;
+  lastIntended: number | null;
+  firstEnd: number | null;
+  lastEnd: number | null;
+  tail: [number, number][];
+}
+
+/** How many of the latest requests (by intended time) the achieved-rate estimate looks at. */
+const TAIL = 64;
+
 /**
  * HDR histograms (microsecond resolution, 3 significant digits) for end-to-end latency, TTFT,
- * TPOT, inter-token latency and schedule lag, plus error counts and a per-second timeline.
+ * TPOT, inter-token latency, schedule lag and client queue time, token counts per request, error
+ * counts and a per-second timeline. Histograms merge exactly (worker results add up).
  */
 export class Recorder {
   readonly latency = newHistogram();
   readonly ttft = newHistogram();
   readonly tpot = newHistogram();
   readonly itl = newHistogram();
+  /** Intended → handed to the client: the schedule running late (a busy generator). */
   readonly lag = newHistogram();
+  /** Handed to the client → written to a socket: waiting for a connection or a concurrency slot. */
+  readonly clientQueue = newHistogram();
+  /** Prompt tokens per request (a count, not microseconds). */
+  readonly inputTokens = newHistogram();
+  /** Output tokens per request (a count). */
+  readonly outputTokensPerRequest = newHistogram();
   readonly errors = new Map<string, number>();
   private readonly seconds = new Map<number, { requests: number; errors: number; histogram: Histogram }>();
   total = 0;
   ok = 0;
+  /** Requests that waited on the client before being sent. */
+  queued = 0;
   outputTokens = 0;
   tokensEstimated = 0;
+  tokensFromTokenizer = 0;
+  inputTokensTotal = 0;
+  /** Successful requests whose prompt tokens are unknown (no usage from the server, no tokenizer). */
+  inputTokensMissing = 0;
   /** Requests that met every per-request SLO (latency, TTFT, TPOT), for goodput. */
   good = 0;
+  /** Requests that met each per-request SLO on its own, for goodput per metric. */
+  readonly goodBy = { latency: 0, ttft: 0, tpot: 0 };
+  firstIntended: number | undefined;
+  lastIntended: number | undefined;
+  firstEnd: number | undefined;
+  lastEnd: number | undefined;
+  /** [intended, intended → end] of the latest requests by intended time, for the achieved rate. */
+  private tail: [number, number][] = [];
 
   constructor(
     private readonly origin: number,
-    private readonly goodLimits: { latency?: number; ttft?: number; tpot?: number } = {},
+    private readonly goodLimits: GoodLimits = {},
   ) {}
+
+  private series(name: SeriesName): Histogram {
+    return name === 'outputTokens' ? this.outputTokensPerRequest : this[name];
+  }
 
   record(sample: Sample): void {
     this.total++;
-    const latency = sample.end - sample.intended;
+    const dispatched = sample.dispatched ?? sample.intended;
+    const latency = sample.end - sample.sent;
     const second = Math.floor((sample.intended - this.origin) / 1000);
     let bucket = this.seconds.get(second);
     if (!bucket) this.seconds.set(second, (bucket = { requests: 0, errors: 0, histogram: newHistogram() }));
     bucket.requests++;
-    this.lag.recordValue(toMicros(sample.sent - sample.intended));
+    this.firstIntended = Math.min(this.firstIntended ?? Infinity, sample.intended);
+    this.lastIntended = Math.max(this.lastIntended ?? -Infinity, sample.intended);
+    this.firstEnd = Math.min(this.firstEnd ?? Infinity, sample.end);
+    this.lastEnd = Math.max(this.lastEnd ?? -Infinity, sample.end);
+    this.keepTail([sample.intended, sample.end - sample.intended]);
+    this.lag.recordValue(toMicros(dispatched - sample.intended));
+    this.clientQueue.recordValue(toMicros(sample.sent - dispatched));
+    if (sample.queued) this.queued++;
     if (!sample.ok) {
       const kind = sample.error ?? 'error';
       this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
@@ -97,7 +187,7 @@ export class Recorder {
     let ttft: number | undefined;
     let tpot: number | undefined;
     if (sample.firstToken !== undefined) {
-      ttft = sample.firstToken - sample.intended;
+      ttft = sample.firstToken - sample.sent;
       this.ttft.recordValue(toMicros(ttft));
       const tokens = sample.outputTokens ?? 0;
       if (tokens > 1) {
@@ -110,53 +200,166 @@ export class Recorder {
         previous = t;
       }
     }
-    this.outputTokens += sample.outputTokens ?? 0;
-    if (sample.outputTokens !== undefined && !sample.tokensFromUsage) this.tokensEstimated++;
+    if (sample.outputTokens !== undefined) {
+      this.outputTokens += sample.outputTokens;
+      this.outputTokensPerRequest.recordValue(Math.max(1, sample.outputTokens));
+      if (sample.tokenSource === 'estimate') this.tokensEstimated++;
+      if (sample.tokenSource === 'tokenizer') this.tokensFromTokenizer++;
+    }
+    if (sample.inputTokens !== undefined) {
+      this.inputTokensTotal += sample.inputTokens;
+      this.inputTokens.recordValue(Math.max(1, sample.inputTokens));
+    } else if (sample.outputTokens !== undefined) this.inputTokensMissing++;
     const meets = (value: number | undefined, limit: number | undefined) =>
       limit === undefined || (value !== undefined && value < limit);
-    if (
-      meets(latency, this.goodLimits.latency) &&
-      meets(ttft, this.goodLimits.ttft) &&
-      meets(tpot, this.goodLimits.tpot)
-    )
-      this.good++;
+    const byLatency = meets(latency, this.goodLimits.latency);
+    const byTtft = meets(ttft, this.goodLimits.ttft);
+    const byTpot = meets(tpot, this.goodLimits.tpot);
+    if (byLatency) this.goodBy.latency++;
+    if (byTtft) this.goodBy.ttft++;
+    if (byTpot) this.goodBy.tpot++;
+    if (byLatency && byTtft && byTpot) this.good++;
+  }
+
+  private keepTail(entry: [number, number]): void {
+    if (this.tail.length >= TAIL && entry[0] <= this.tail[0]![0]) return;
+    this.tail.push(entry);
+    if (this.tail.length > TAIL * 2) this.tail = this.tail.sort((a, b) => a[0] - b[0]).slice(-TAIL);
+  }
+
+  /**
+   * Median time from intended send to end of the latest requests: how long the server still took
+   * when the schedule ended (its backlog when overloaded, its usual latency otherwise).
+   */
+  tailDrainMs(): number {
+    const latest = [...this.tail]
+      .sort((a, b) => a[0] - b[0])
+      .slice(-TAIL)
+      .map((e) => e[1]);
+    if (latest.length === 0) return 0;
+    latest.sort((a, b) => a - b);
+    return latest[Math.floor(latest.length / 2)]!;
   }
 
   timeline(): TimelinePoint[] {
     return [...this.seconds.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([second, b]) => ({
+      .map(([second, b]) => {
+        const d = distribution(b.histogram);
+        return { second, requests: b.requests, errors: b.errors, p50: d.p50, p95: d.p95, p99: d.p99 };
+      });
+  }
+
+  /** Everything recorded, exactly, for another process to merge. */
+  toData(): RecorderData {
+    const histograms = Object.fromEntries(
+      SERIES.map((name) => [name, encodeIntoCompressedBase64(this.series(name))]),
+    ) as Record<SeriesName, string>;
+    const nullable = (n: number | undefined) => (n === undefined ? null : n);
+    return {
+      histograms,
+      seconds: [...this.seconds.entries()].map(([second, b]) => ({
         second,
         requests: b.requests,
         errors: b.errors,
-        p50: fromMicros(b.histogram.getValueAtPercentile(50)),
-        p95: fromMicros(b.histogram.getValueAtPercentile(95)),
-        p99: fromMicros(b.histogram.getValueAtPercentile(99)),
-      }));
+        histogram: encodeIntoCompressedBase64(b.histogram),
+      })),
+      errors: Object.fromEntries(this.errors),
+      total: this.total,
+      ok: this.ok,
+      queued: this.queued,
+      outputTokens: this.outputTokens,
+      tokensEstimated: this.tokensEstimated,
+      tokensFromTokenizer: this.tokensFromTokenizer,
+      inputTokensTotal: this.inputTokensTotal,
+      inputTokensMissing: this.inputTokensMissing,
+      good: this.good,
+      goodBy: { ...this.goodBy },
+      firstIntended: nullable(this.firstIntended),
+      lastIntended: nullable(this.lastIntended),
+      firstEnd: nullable(this.firstEnd),
+      lastEnd: nullable(this.lastEnd),
+      tail: [...this.tail].sort((a, b) => a[0] - b[0]).slice(-TAIL),
+    };
+  }
+
+  /**
+   * Adds another recorder's data: histograms add bucket by bucket, so percentiles of the merge are
+   * those of one recorder that saw every request. `shiftMs` moves the other's times onto this
+   * recorder's clock; `shiftSeconds` its timeline.
+   */
+  merge(data: RecorderData, shiftMs = 0, shiftSeconds = 0): void {
+    for (const name of SERIES) this.series(name).add(decodeFromCompressedBase64(data.histograms[name]));
+    for (const s of data.seconds) {
+      const second = s.second + shiftSeconds;
+      let bucket = this.seconds.get(second);
+      if (!bucket) this.seconds.set(second, (bucket = { requests: 0, errors: 0, histogram: newHistogram() }));
+      bucket.requests += s.requests;
+      bucket.errors += s.errors;
+      bucket.histogram.add(decodeFromCompressedBase64(s.histogram));
+    }
+    for (const [kind, n] of Object.entries(data.errors))
+      this.errors.set(kind, (this.errors.get(kind) ?? 0) + n);
+    this.total += data.total;
+    this.ok += data.ok;
+    this.queued += data.queued;
+    this.outputTokens += data.outputTokens;
+    this.tokensEstimated += data.tokensEstimated;
+    this.tokensFromTokenizer += data.tokensFromTokenizer;
+    this.inputTokensTotal += data.inputTokensTotal;
+    this.inputTokensMissing += data.inputTokensMissing;
+    this.good += data.good;
+    this.goodBy.latency += data.goodBy.latency;
+    this.goodBy.ttft += data.goodBy.ttft;
+    this.goodBy.tpot += data.goodBy.tpot;
+    const min = (a: number | undefined, b: number | null) =>
+      b === null ? a : Math.min(a ?? Infinity, b + shiftMs);
+    const max = (a: number | undefined, b: number | null) =>
+      b === null ? a : Math.max(a ?? -Infinity, b + shiftMs);
+    this.firstIntended = min(this.firstIntended, data.firstIntended);
+    this.lastIntended = max(this.lastIntended, data.lastIntended);
+    this.firstEnd = min(this.firstEnd, data.firstEnd);
+    this.lastEnd = max(this.lastEnd, data.lastEnd);
+    for (const [intended, drain] of data.tail) this.keepTail([intended + shiftMs, drain]);
   }
 }
 
-/** Percentiles of an HDR histogram, in milliseconds. */
+/**
+ * Percentiles of an HDR histogram, in milliseconds. HDR reports a percentile as the highest value
+ * equivalent to its bucket, which can lie a little above the largest value recorded; `maxValue`
+ * is that raw value in one histogram but a bucket bound after a merge. So max is read the way the
+ * percentiles are (the 100th percentile: the same in one process and merged from workers) and
+ * every percentile is clamped to [min, max]: p99 is never printed above max.
+ */
 export function distribution(h: Histogram): Distribution {
+  return scaled(h, 1000);
+}
+
+/** Percentiles of a histogram of counts (tokens per request), unscaled. */
+export function countDistribution(h: Histogram): Distribution {
+  return scaled(h, 1);
+}
+
+function scaled(h: Histogram, divisor: number): Distribution {
   if (h.totalCount === 0)
     return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0 };
+  const min = h.minNonZeroValue;
+  const max = h.getValueAtPercentile(100);
+  const at = (p: number) => Math.min(max, Math.max(min, h.getValueAtPercentile(p)));
+  const out = (v: number) => Math.round(v) / divisor;
   return {
     count: h.totalCount,
-    min: fromMicros(h.minNonZeroValue),
-    max: fromMicros(h.maxValue),
-    mean: Math.round(h.mean) / 1000,
-    p50: fromMicros(h.getValueAtPercentile(50)),
-    p90: fromMicros(h.getValueAtPercentile(90)),
-    p95: fromMicros(h.getValueAtPercentile(95)),
-    p99: fromMicros(h.getValueAtPercentile(99)),
-    'p99.9': fromMicros(h.getValueAtPercentile(99.9)),
+    min: out(min),
+    max: out(max),
+    mean: Math.round((h.mean / divisor) * 1000) / 1000,
+    p50: out(at(50)),
+    p90: out(at(90)),
+    p95: out(at(95)),
+    p99: out(at(99)),
+    'p99.9': out(at(99.9)),
   };
 }
 
 function toMicros(ms: number): number {
   return Math.max(1, Math.round(ms * 1000));
-}
-
-function fromMicros(us: number): number {
-  return Math.round(us) / 1000;
 }

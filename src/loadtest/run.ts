@@ -1,163 +1,278 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { build } from 'hdr-histogram-js';
+import { arrivals, meanGapMs, type RateLoad, type Share } from './arrivals.js';
 import type { PreparedRequest } from './protocols.js';
-import { Recorder, type Sample } from './record.js';
+import { Recorder, type Distribution, type GoodLimits, type Sample } from './record.js';
+import { monitorEventLoop } from './saturation.js';
 import type { Sender } from './sender.js';
 
 export type LoadModel =
-  | { mode: 'rate'; rate: number; poisson?: boolean; stages?: { durationMs: number; rate: number }[] }
+  | ({
+      mode: 'rate';
+      /** Deprecated spelling of burstiness 1 (Poisson arrivals). */
+      poisson?: boolean | undefined;
+      /** Open loop with a cap: beyond this many in flight, requests wait on the client (measured). */
+      maxConcurrency?: number | undefined;
+    } & RateLoad)
   | { mode: 'concurrency'; concurrency: number };
 
 export interface Clock {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Yields to the event loop once (setImmediate), for waits shorter than a timer can do. */
+  spin?: () => Promise<void>;
+}
+
+export interface ProgressInfo {
+  elapsedMs: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  inFlight: number;
+  /** p95 latency of the requests completed since the last report (ms), undefined when none. */
+  recentP95: number | undefined;
 }
 
 export interface RunOptions {
   sender: Sender;
-  /** The i-th request to send. */
-  next: (i: number) => PreparedRequest;
+  /** The request with this index in the whole schedule. */
+  next: (index: number) => PreparedRequest;
   load: LoadModel;
   durationMs?: number | undefined;
   maxRequests?: number | undefined;
   /** Requests whose intended time falls in the warmup are sent but not counted. */
   warmupMs: number;
   clock: Clock;
+  /** Stops sending; requests in flight finish and are counted. */
   signal?: AbortSignal | undefined;
-  /** Open loop: requests in flight beyond this are counted as dropped (the client cannot keep up). */
-  maxInFlight?: number;
   /** Per-request SLO limits for goodput (ms). */
-  goodLimits?: { latency?: number; ttft?: number; tpot?: number };
-  onProgress?: (p: {
-    elapsedMs: number;
-    sent: number;
-    completed: number;
-    errors: number;
-    inFlight: number;
-  }) => void;
-  /** A seeded random source for Poisson arrivals. */
-  random?: () => number;
+  goodLimits?: GoodLimits | undefined;
+  onProgress?: ((p: ProgressInfo) => void) | undefined;
+  /** A seeded random source for random arrivals. */
+  random?: (() => number) | undefined;
+  /** This process's share of the schedule (`--workers`); the whole schedule when absent. */
+  share?: Share | undefined;
+  /** Clock time the schedule starts at (workers start together); now when absent. */
+  startAt?: number | undefined;
 }
 
 export interface RunResult {
   recorder: Recorder;
-  /** Milliseconds of the measured window (after warmup). */
+  /** Milliseconds of the measured window: the part of the schedule after warmup that was run. */
   measuredMs: number;
+  /** `rate` or `concurrency`, for the achieved-rate formula. */
+  mode: LoadModel['mode'];
   sent: number;
-  dropped: number;
+  /** Requests the interrupt caught before they were sent (never counted). */
+  cancelled: number;
   interrupted: boolean;
-  /** Event-loop delay p99 in ms while running: high values mean the generator is saturated. */
-  eventLoopP99Ms: number;
+  /** The run stopped before its planned end (an interrupt). */
+  stoppedEarly: boolean;
+  /** How late a 20 ms timer fired while running (delay only). */
+  eventLoopDelay: Distribution;
+  /** Most requests in flight at once. */
+  peakInFlight: number;
+  /** Most connections the HTTP client opened at once, when the sender reports it. */
+  peakConnections?: number | undefined;
+  /** The run's start on the clock (workers report it to line their results up). */
+  startedAt: number;
 }
 
 /**
  * Runs one load test. Open loop (`rate`): request i is due at a fixed time whatever happened to
- * earlier ones, and its latency counts from that intended time, so a server stall shows up in the
- * percentiles instead of silently slowing the generator down (coordinated omission; see wrk2).
- * Closed loop (`concurrency`): C workers each send the next request when the last one finished.
+ * earlier ones (coordinated omission; see wrk2); it is never sent before that time, and connections
+ * are opened as the schedule needs them, so a server stall shows in the latency of the requests
+ * sent during it. Closed loop (`concurrency`): C workers each send the next request when the last
+ * one finished. Latency counts from when the request was written: time it waited on the client is
+ * recorded apart (schedule lag, client queue).
  */
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { clock, sender } = options;
-  const start = clock.now();
+  const start = options.startAt ?? clock.now();
+  if (clock.now() < start) await waitUntil(clock, start);
   const warmEnd = start + options.warmupMs;
   const end = options.durationMs === undefined ? Infinity : start + options.durationMs;
-  const limit = options.maxRequests ?? Infinity;
+  const share = options.share ?? { index: 0, count: 1 };
   const recorder = new Recorder(warmEnd, options.goodLimits);
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
+  const eventLoop = monitorEventLoop(() => performance.now());
   let sent = 0;
   let completed = 0;
   let errors = 0;
-  let dropped = 0;
+  let cancelled = 0;
   let inFlight = 0;
+  let peakInFlight = 0;
+  let lastIntended = start;
+  let lastSentAt = start;
+  let stopAt: number | undefined;
+  let limitReached = false;
   const pending = new Set<Promise<void>>();
   const aborted = () => options.signal?.aborted === true;
+  let recent = newRecent();
   const finish = (sample: Sample) => {
-    // Requests cut short by an interrupt measured nothing; the partial report leaves them out.
-    if (sample.error === 'interrupted') return;
+    // Requests an interrupt caught before they were written measured nothing.
+    if (sample.error === 'interrupted') {
+      cancelled++;
+      return;
+    }
     completed++;
     if (!sample.ok) errors++;
+    else recent.recordValue(Math.max(1, Math.round((sample.end - sample.sent) * 1000)));
     if (sample.intended >= warmEnd) recorder.record(sample);
   };
-  let lastProgress = start;
-  const progress = () => {
-    const t = clock.now();
-    if (options.onProgress && t - lastProgress >= 1000) {
-      lastProgress = t;
-      options.onProgress({ elapsedMs: t - start, sent, completed, errors, inFlight });
-    }
+  const progressTimer = options.onProgress
+    ? setInterval(() => {
+        const p95 = recent.totalCount > 0 ? recent.getValueAtPercentile(95) / 1000 : undefined;
+        recent = newRecent();
+        options.onProgress?.({
+          elapsedMs: clock.now() - start,
+          sent,
+          completed,
+          errors,
+          inFlight,
+          recentP95: p95,
+        });
+      }, 1000)
+    : undefined;
+  progressTimer?.unref();
+  const onAbort = () => {
+    stopAt ??= clock.now();
+    cancelled += sender.cancelQueued?.() ?? 0;
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const launch = (index: number, intended: number, dispatched?: number) => {
+    sent++;
+    inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    lastSentAt = clock.now();
+    const promise: Promise<void> = sender.send(options.next(index), intended).then((sample) => {
+      inFlight--;
+      finish(dispatched === undefined ? sample : { ...sample, dispatched, queued: true });
+      pending.delete(promise);
+      releaseSlot();
+    });
+    pending.add(promise);
   };
 
+  // --rate with --max-concurrency: requests over the cap wait here, their wait measured as client queue.
+  const waiting: { index: number; intended: number; dispatched: number }[] = [];
+  const maxConcurrency =
+    options.load.mode === 'rate' && options.load.maxConcurrency !== undefined
+      ? Math.max(1, Math.round(options.load.maxConcurrency / share.count))
+      : Infinity;
+  const drained: (() => void)[] = [];
+  const releaseSlot = () => {
+    if (aborted()) cancelled += waiting.splice(0).length;
+    const next = waiting.shift();
+    if (next) launch(next.index, next.intended, next.dispatched);
+    if (waiting.length === 0 && drained.length > 0) for (const done of drained.splice(0)) done();
+  };
+
+  const limit = options.maxRequests ?? Infinity;
   if (options.load.mode === 'rate') {
     const load = options.load;
-    const maxInFlight = options.maxInFlight ?? 10_000;
-    const random = options.random ?? Math.random;
-    let intended = start;
-    for (let i = 0; i < limit && !aborted(); i++) {
-      if (i > 0) intended += gapMs(load, intended - start, random);
-      if (intended >= end) break;
-      const wait = intended - clock.now();
-      if (wait > 1) await clock.sleep(wait);
+    const rateLoad: RateLoad = {
+      rate: load.rate,
+      burstiness: load.burstiness ?? (load.poisson ? 1 : undefined),
+      stages: load.stages,
+    };
+    for (const { offset, index } of arrivals(rateLoad, options.random ?? Math.random, share)) {
       if (aborted()) break;
-      progress();
-      if (inFlight >= maxInFlight) {
-        dropped++;
-        finish({ intended, sent: clock.now(), end: clock.now(), ok: false, error: 'client_saturated' });
-        continue;
+      if (index >= limit) {
+        limitReached = true;
+        break;
       }
-      sent++;
-      inFlight++;
-      const promise: Promise<void> = sender.send(options.next(i), intended).then((sample) => {
-        inFlight--;
-        finish(sample);
-        pending.delete(promise);
-      });
-      pending.add(promise);
+      const intended = start + offset;
+      if (intended >= end) break;
+      if (clock.now() < intended) await waitUntil(clock, intended, options.signal);
+      if (aborted()) break;
+      lastIntended = intended;
+      if (inFlight >= maxConcurrency) waiting.push({ index, intended, dispatched: clock.now() });
+      else launch(index, intended);
     }
+    // Wait for the queue behind --max-concurrency to drain (each completion launches the next).
+    while (waiting.length > 0) await new Promise<void>((done) => drained.push(done));
   } else {
-    const workers = Array.from({ length: options.load.concurrency }, async () => {
-      while (!aborted() && sent < limit && clock.now() < end) {
-        const i = sent++;
+    const concurrency = options.load.concurrency;
+    let issued = 0;
+    const workers = Array.from({ length: concurrency }, async () => {
+      while (!aborted() && clock.now() < end) {
+        const index = share.index + issued * share.count;
+        if (index >= limit) {
+          limitReached = true;
+          break;
+        }
+        issued++;
+        const intended = clock.now();
+        lastIntended = intended;
+        sent++;
         inFlight++;
-        const sample = await sender.send(options.next(i), clock.now());
+        peakInFlight = Math.max(peakInFlight, inFlight);
+        lastSentAt = intended;
+        const sample = await sender.send(options.next(index), intended);
         inFlight--;
         finish(sample);
-        progress();
       }
     });
     await Promise.all(workers);
   }
   await Promise.all(pending);
-  delay.disable();
-  const stop = Math.min(clock.now(), end === Infinity ? clock.now() : end);
+  options.signal?.removeEventListener('abort', onAbort);
+  if (progressTimer) clearInterval(progressTimer);
+  const interrupted = aborted();
+  const measuredMs = windowMs();
   return {
     recorder,
-    measuredMs: Math.max(1, stop - warmEnd),
+    measuredMs,
+    mode: options.load.mode,
     sent,
-    dropped,
-    interrupted: aborted(),
-    eventLoopP99Ms: delay.percentile(99) / 1e6,
+    cancelled,
+    interrupted,
+    stoppedEarly: interrupted && (stopAt ?? clock.now()) < end,
+    eventLoopDelay: eventLoop.stop(),
+    peakInFlight,
+    peakConnections: sender.peakConnections?.(),
+    startedAt: start,
   };
+
+  /**
+   * The measured window: from the end of warmup to the end of the schedule that ran — the planned
+   * end, the interrupt, or (for a request-bounded open loop) one mean gap after the last request.
+   */
+  function windowMs(): number {
+    let scheduleEnd: number;
+    if (stopAt !== undefined) scheduleEnd = Math.min(stopAt, end);
+    else if (!limitReached && end !== Infinity) scheduleEnd = end;
+    else if (options.load.mode === 'rate')
+      scheduleEnd = Math.min(end, lastIntended + meanGapMs(options.load) * share.count);
+    else scheduleEnd = Math.min(end, lastSentAt);
+    return Math.max(1e-3, scheduleEnd - warmEnd);
+  }
 }
 
-/** Milliseconds to the next arrival at this point of the run (constant or Poisson, per stage). */
-function gapMs(load: Extract<LoadModel, { mode: 'rate' }>, elapsedMs: number, random: () => number): number {
-  let rate = load.rate;
-  if (load.stages) {
-    let t = 0;
-    rate = load.stages[load.stages.length - 1]!.rate;
-    for (const stage of load.stages) {
-      if (elapsedMs < t + stage.durationMs) {
-        rate = stage.rate;
-        break;
-      }
-      t += stage.durationMs;
-    }
+function newRecent() {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 2,
+  });
+}
+
+/**
+ * Waits until the clock reads `t`, never returning before it: a timer for the coarse part (Node's
+ * timers may fire up to a millisecond early against performance.now()), then event-loop turns
+ * (setImmediate) for what is left.
+ */
+export async function waitUntil(clock: Clock, t: number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    const d = t - clock.now();
+    if (d <= 0 || signal?.aborted) return;
+    if (clock.spin && d < 1) await clock.spin();
+    else await clock.sleep(clock.spin ? Math.max(1, Math.floor(d)) : d);
   }
-  const mean = 1000 / Math.max(rate, 1e-9);
-  return load.poisson ? -Math.log(1 - random()) * mean : mean;
 }
 
 export const realClock: Clock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+  spin: () => new Promise((done) => setImmediate(done)),
 };

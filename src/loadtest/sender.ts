@@ -1,7 +1,13 @@
 import { createParser } from 'eventsource-parser';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { FastPool } from './fast-client.js';
+import {
+  ClientError,
+  DEFAULT_RESPONSE_LIMITS,
+  FastPool,
+  type ResponseLimits,
+  type ResponseSink,
+} from './fast-client.js';
 import { NetworkError } from '../errors.js';
 import {
   contentOf,
@@ -17,6 +23,10 @@ import type { Sample } from './record.js';
 export interface Sender {
   send(request: PreparedRequest, intended: number): Promise<Sample>;
   close(): Promise<void>;
+  /** Requests still waiting on the client for a connection fail as `interrupted` (never sent). */
+  cancelQueued?(): number;
+  /** Most connections open at once, for the report. */
+  peakConnections?(): number;
 }
 
 export interface HttpSenderOptions {
@@ -24,24 +34,42 @@ export interface HttpSenderOptions {
   protocol: LoadProtocol;
   /** Per-request timeout, ms. */
   timeoutMs: number;
-  connections: number;
+  /** Most connections open at once (the pool grows to what the schedule needs, up to this). */
+  maxConnections: number;
   now: () => number;
-  signal?: AbortSignal | undefined;
+  limits?: Partial<SenderLimits>;
+  /** Exact token counts for text (a Hugging Face tokenizer), when the server reports no usage. */
+  countTokens?: ((text: string) => number) | undefined;
 }
+
+export interface SenderLimits extends ResponseLimits {
+  /** Longest Server-Sent Events line, bytes (default 1 MiB). */
+  maxSseLineBytes: number;
+}
+
+export const DEFAULT_SENDER_LIMITS: SenderLimits = {
+  ...DEFAULT_RESPONSE_LIMITS,
+  maxSseLineBytes: 1024 * 1024,
+};
 
 /**
  * Keep-alive connections with requests pre-encoded once (src/loadtest/fast-client.ts), so the
  * generator measures the server, not itself (bench/loadtest.js compares it with autocannon and wrk).
  */
 export function createHttpSender(options: HttpSenderOptions): Sender {
+  const limits = { ...DEFAULT_SENDER_LIMITS, ...options.limits };
   const pool = new FastPool(options.origin, {
-    connections: options.connections,
+    maxConnections: options.maxConnections,
     timeoutMs: options.timeoutMs,
     now: options.now,
+    limits,
   });
-  const context: SendContext = { now: options.now, protocol: options.protocol, signal: options.signal };
-  // Interrupts (Ctrl-C) end in-flight requests at once instead of after their timeout.
-  options.signal?.addEventListener('abort', () => pool.abortAll(new Error('interrupted')), { once: true });
+  const context: SendContext = {
+    now: options.now,
+    protocol: options.protocol,
+    maxSseLineBytes: limits.maxSseLineBytes,
+    countTokens: options.countTokens,
+  };
   return {
     send(request, intended) {
       return new Promise<Sample>((resolve) => {
@@ -53,6 +81,8 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
         }
       });
     },
+    cancelQueued: () => pool.cancelQueued(new ClientError('interrupted before it was sent', 'INTERRUPTED')),
+    peakConnections: () => pool.peakConnections,
     close: () => pool.close(),
   };
 }
@@ -60,16 +90,19 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
 interface SendContext {
   now: () => number;
   protocol: LoadProtocol;
-  signal: AbortSignal | undefined;
+  maxSseLineBytes: number;
+  countTokens: ((text: string) => number) | undefined;
 }
 
 /** One request's dispatch handler; a class, so a send allocates one object rather than six closures. */
-class ResponseHandler {
-  private readonly sent: number;
+class ResponseHandler implements ResponseSink {
+  private readonly dispatched: number;
+  private sent: number;
+  private queued = false;
   private status = 0;
   private chunks: Buffer[] | undefined;
   private readonly stream: SseReader | undefined;
-  private abort: ((err?: Error) => void) | undefined;
+  private abort: ((err: Error) => void) | undefined;
 
   constructor(
     private readonly context: SendContext,
@@ -77,62 +110,63 @@ class ResponseHandler {
     private readonly intended: number,
     private readonly resolve: (sample: Sample) => void,
   ) {
-    this.sent = context.now();
-    this.stream = request.stream ? new SseReader(context.now) : undefined;
+    this.dispatched = context.now();
+    this.sent = this.dispatched;
+    this.stream = request.stream
+      ? new SseReader(context.now, context.maxSseLineBytes, context.countTokens)
+      : undefined;
   }
 
-  onConnect(abort: (err?: Error) => void): void {
+  onStart(abort: (err: Error) => void, writtenAt: number, queuedMs: number): void {
     this.abort = abort;
-    if (this.context.signal?.aborted) abort(new Error('interrupted'));
+    this.sent = writtenAt;
+    this.queued = queuedMs > 0;
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number): void {
     this.status = statusCode;
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onData(chunk: Buffer): void {
     if (this.status >= 400 || this.context.protocol === 'http' || this.context.protocol === 'torchserve')
-      return true;
-    if (this.stream) this.stream.feed(chunk);
-    else (this.chunks ??= []).push(chunk);
-    return true;
+      return;
+    if (this.stream) {
+      try {
+        this.stream.feed(chunk);
+      } catch (error) {
+        this.abort?.(error as Error);
+      }
+    } else (this.chunks ??= []).push(chunk);
+  }
+
+  private base(end: number): Pick<Sample, 'intended' | 'dispatched' | 'sent' | 'end' | 'queued'> {
+    return {
+      intended: this.intended,
+      dispatched: this.dispatched,
+      sent: this.sent,
+      end,
+      queued: this.queued,
+    };
   }
 
   onComplete(): void {
     const end = this.context.now();
     if (this.status >= 400)
-      this.settle({
-        intended: this.intended,
-        sent: this.sent,
-        end,
-        status: this.status,
-        ok: false,
-        error: `http_${this.status}`,
-      });
-    else if (this.stream) this.settle(this.stream.finish(this.intended, this.sent, end));
+      this.settle({ ...this.base(end), status: this.status, ok: false, error: `http_${this.status}` });
+    else if (this.stream) this.settle({ ...this.base(end), ...this.stream.finish(this.request) });
     // Plain HTTP and TorchServe: any body is an answer, not decoded (the hot path of a load test).
     else if (this.context.protocol === 'http' || this.context.protocol === 'torchserve')
-      this.settle({ intended: this.intended, sent: this.sent, end, status: this.status, ok: true });
+      this.settle({ ...this.base(end), status: this.status, ok: true });
     else
-      this.settle(
-        judgeBody(this.context.protocol, this.request, this.chunks ?? [], {
-          intended: this.intended,
-          sent: this.sent,
-          end,
-          status: this.status,
-        }),
-      );
+      this.settle({
+        ...this.base(end),
+        status: this.status,
+        ...judgeBody(this.context, this.request, this.chunks ?? []),
+      });
   }
 
   onError(error: unknown): void {
-    this.settle({
-      intended: this.intended,
-      sent: this.sent,
-      end: this.context.now(),
-      ok: false,
-      error: this.context.signal?.aborted ? 'interrupted' : errorKind(error),
-    });
+    this.settle({ ...this.base(this.context.now()), ok: false, error: errorKind(error) });
   }
 
   private settle(sample: Sample): void {
@@ -140,40 +174,60 @@ class ResponseHandler {
   }
 }
 
-function judgeBody(
-  protocol: LoadProtocol,
+type Outcome = Pick<
+  Sample,
+  'ok' | 'error' | 'outputTokens' | 'tokenSource' | 'inputTokens' | 'inputTokenSource'
+>;
+
+/** Token counts: the server's usage first, then the tokenizer, then an estimate (which the report flags). */
+function tokenCounts(
+  usage: { output?: number; input?: number } | undefined,
   request: PreparedRequest,
-  chunks: readonly Buffer[],
-  base: { intended: number; sent: number; end: number; status: number },
-): Sample {
+  text: () => string,
+  chunks: number,
+  countTokens: ((text: string) => number) | undefined,
+): Outcome {
+  let output: Pick<Sample, 'outputTokens' | 'tokenSource'>;
+  if (usage?.output !== undefined) output = { outputTokens: usage.output, tokenSource: 'usage' };
+  else if (countTokens) output = { outputTokens: countTokens(text()), tokenSource: 'tokenizer' };
+  // Without usage or a tokenizer: at least one token per streamed chunk, more when the chunks
+  // carry more text than that (servers that send several tokens a chunk).
+  else output = { outputTokens: Math.max(chunks, estimateTokens(text())), tokenSource: 'estimate' };
+  const input: Pick<Sample, 'inputTokens' | 'inputTokenSource'> =
+    usage?.input !== undefined
+      ? { inputTokens: usage.input, inputTokenSource: 'usage' }
+      : request.inputTokens !== undefined
+        ? { inputTokens: request.inputTokens, inputTokenSource: 'tokenizer' }
+        : {};
+  return { ok: true, ...output, ...input };
+}
+
+function judgeBody(context: SendContext, request: PreparedRequest, chunks: readonly Buffer[]): Outcome {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    return { ...base, ok: false, error: 'parse' };
+    return { ok: false, error: 'parse' };
   }
-  if (validateResponse(protocol, parsed)) return { ...base, ok: false, error: 'parse' };
-  if (!request.expectTokens) return { ...base, ok: true };
-  const usage = usageOf(parsed);
-  return {
-    ...base,
-    ok: true,
-    outputTokens: usage ?? estimateTokens(contentOf(parsed)),
-    tokensFromUsage: usage !== undefined,
-  };
+  if (validateResponse(context.protocol, parsed)) return { ok: false, error: 'parse' };
+  if (!request.expectTokens) return { ok: true };
+  return tokenCounts(usageOf(parsed), request, () => contentOf(parsed), 0, context.countTokens);
 }
 
 /**
  * Reads an OpenAI Server-Sent Events stream as it arrives, timing the first and every later content
- * chunk.
+ * chunk. A line longer than the limit fails the request (an unterminated line would otherwise grow
+ * in memory without bound).
  */
 class SseReader {
   private firstToken: number | undefined;
   private readonly chunkTimes: number[] = [];
   private chunks = 0;
-  private usage: number | undefined;
+  private readonly text: string[] = [];
+  private usage: { output?: number; input?: number } | undefined;
   private malformed = false;
   private done = false;
+  private lineBytes = 0;
   private readonly decoder = new TextDecoder();
   private readonly parser = createParser({
     onEvent: (event) => {
@@ -188,44 +242,62 @@ class SseReader {
         this.malformed = true;
         return;
       }
-      this.usage = usageOf(chunk) ?? this.usage;
-      if (contentOf(chunk) !== '') {
+      const usage = usageOf(chunk);
+      if (usage) this.usage = { ...this.usage, ...usage };
+      const content = contentOf(chunk);
+      if (content !== '') {
         const t = this.now();
         if (this.firstToken === undefined) this.firstToken = t;
         else this.chunkTimes.push(t);
         this.chunks++;
+        this.text.push(content);
       }
     },
   });
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly maxLineBytes: number,
+    private readonly countTokens: ((text: string) => number) | undefined,
+  ) {}
 
   feed(chunk: Buffer): void {
+    const lastBreak = Math.max(chunk.lastIndexOf(10), chunk.lastIndexOf(13));
+    this.lineBytes = lastBreak < 0 ? this.lineBytes + chunk.length : chunk.length - lastBreak - 1;
+    if (this.lineBytes > this.maxLineBytes)
+      throw new ClientError(
+        `a Server-Sent Events line exceeds --max-sse-line-bytes (${this.maxLineBytes} bytes)`,
+        'SSE_LINE_TOO_LARGE',
+      );
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
   }
 
-  finish(intended: number, sent: number, end: number): Sample {
-    if (this.malformed || (!this.done && this.chunks === 0))
-      return { intended, sent, end, ok: false, error: 'parse' };
-    // Without usage, each content chunk counts as one token (vLLM and TGI stream one token a chunk).
+  finish(request: PreparedRequest): Omit<Sample, 'intended' | 'sent' | 'end'> {
+    if (this.malformed || (!this.done && this.chunks === 0)) return { ok: false, error: 'parse' };
     return {
-      intended,
-      sent,
-      end,
-      ok: true,
       status: 200,
       firstToken: this.firstToken,
       chunkTimes: this.chunkTimes,
-      outputTokens: this.usage ?? this.chunks,
-      tokensFromUsage: this.usage !== undefined,
+      ...tokenCounts(this.usage, request, () => this.text.join(''), this.chunks, this.countTokens),
     };
   }
 }
+
+/** Report categories for client-side failures: a limit that was hit is named, not folded into "connection". */
+const ERROR_KINDS: Record<string, string> = {
+  HEADER_TOO_LARGE: 'header_too_large',
+  BODY_TOO_LARGE: 'body_too_large',
+  SSE_LINE_TOO_LARGE: 'sse_line_too_large',
+  CLIENT_QUEUE_TIMEOUT: 'client_queue_timeout',
+  INTERRUPTED: 'interrupted',
+};
 
 export function errorKind(error: unknown): string {
   const e = error as { name?: string; code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
   const code = e.code ?? e.cause?.code ?? '';
+  const named = ERROR_KINDS[code];
+  if (named) return named;
   if (code === 'EPROTO' && !/SSL|TLS/i.test(String((error as Error).message))) return 'parse';
   if (/CERT|TLS|SSL|DEPTH_ZERO|SELF_SIGNED/.test(code)) return 'tls';
   if (/ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|ENOTFOUND|EHOSTUNREACH|UND_ERR_CLOSED/.test(code))

@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
  *
  *   metric := latency stat (p50 p90 p95 p99 p99.9 min max mean) for end-to-end latency,
  *             or ttft_<stat>, tpot_<stat>, itl_<stat> for LLM token timing,
- *             or error_rate, rps, goodput, tokens_per_s
+ *             or error_rate, rps (achieved), goodput, tokens_per_s,
+ *             cost_per_1k (per 1 000 requests), cost_per_1m_tokens (per million output tokens)
  *   op     := < | <= | > | >=
  *   value  := a number; latency units ms (default), s, us; rates may use %
  *
@@ -13,7 +14,7 @@ import { UsageError } from '../errors.js';
  */
 export type Stat = 'p50' | 'p90' | 'p95' | 'p99' | 'p99.9' | 'min' | 'max' | 'mean';
 export type Series = 'latency' | 'ttft' | 'tpot' | 'itl';
-export type Scalar = 'error_rate' | 'rps' | 'goodput' | 'tokens_per_s';
+export type Scalar = (typeof SCALARS)[number];
 
 export interface Threshold {
   /** The text as written, for reports. */
@@ -22,10 +23,19 @@ export interface Threshold {
   op: '<' | '<=' | '>' | '>=';
   /** Milliseconds for latency series; a fraction for error_rate; per second for rates. */
   value: number;
+  /** Added by mlready (the default error-rate gate), not written by the user. */
+  isDefault?: boolean;
 }
 
 const STATS = ['p99.9', 'p50', 'p90', 'p95', 'p99', 'min', 'max', 'mean'] as const;
-const SCALARS = ['error_rate', 'rps', 'goodput', 'tokens_per_s'] as const;
+const SCALARS = [
+  'error_rate',
+  'rps',
+  'goodput',
+  'tokens_per_s',
+  'cost_per_1k',
+  'cost_per_1m_tokens',
+] as const;
 const TERM = /^\s*([a-z][a-z0-9_.]*)\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(ms|s|us|µs|%)?\s*$/;
 
 export function parseSlo(text: string): Threshold[] {

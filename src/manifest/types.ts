@@ -53,6 +53,8 @@ export interface ManifestSpec {
     gpuType?: string;
     gpuResource?: string;
     ephemeralStorage?: string | number;
+    /** Price of one replica's serving hardware per hour, for loadtest's cost per 1 000 requests. */
+    costPerHour?: number;
   };
   scaling?: { minReplicas?: number; maxReplicas?: number; metric?: string; target?: number };
   slo?: {
@@ -106,6 +108,8 @@ export interface ManifestSpec {
     auth?: { type: 'oidc' | 'api-key' | 'mtls' | 'istio' | 'oauth2-proxy' | 'none'; secretRef?: SecretRef };
     secrets?: SecretRef[];
   };
+  /** mlready's own tooling in the cluster (drift CronJob, load-test Job). */
+  tooling?: { image?: string };
 }
 
 /** Metric names the monitoring rules, drift exporter and templates agree on. */

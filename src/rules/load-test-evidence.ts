@@ -55,7 +55,10 @@ export default defineRule({
     const ageDays = (now.getTime() - Date.parse(r.startedAt)) / DAY_MS;
     if (ageDays > evidence.maxAgeDays)
       problems.push(`is ${Math.floor(ageDays)} days old (limit ${evidence.maxAgeDays})`);
-    if (!r.slo.passed)
+    // A partial run proves nothing, whatever its SLO says (older reports only set summary.interrupted).
+    if (r.partial || r.summary?.interrupted === true)
+      problems.push(`is a partial run (${(r.partial?.reasons ?? ['interrupted']).join('; ')}): not evidence`);
+    else if (!r.slo.passed)
       problems.push(
         `failed its SLO (${
           (r.slo.checks ?? [])

@@ -56,6 +56,8 @@ export interface OpenAiOptions {
   usage?: boolean;
   /** Send one broken SSE event in every response. */
   malformed?: boolean;
+  /** Words per streamed chunk (several tokens a chunk, as some servers send); default one token "t<i> ". */
+  chunkWords?: string[];
 }
 
 /** An OpenAI-compatible /v1/chat/completions server, streaming Server-Sent Events like vLLM. */
@@ -105,8 +107,9 @@ export function openAiServer(options: OpenAiOptions = {}): Promise<TestServer> {
     for (let i = 0; i < tokens; i++) {
       if (i > 0) await sleep((options.tokenDelayMs ?? 2) + slowdown);
       await waitStall();
+      const content = options.chunkWords ? `${options.chunkWords.join(' ')} ` : `t${i} `;
       res.write(
-        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`,
       );
       if (options.malformed && i === 0) res.write('data: {"choices": [ broken\n\n');
     }
@@ -167,4 +170,118 @@ export function faultServer(options: {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
+}
+
+/**
+ * A server with a fixed capacity: `parallel` requests at a time, each taking `serviceMs`; the rest
+ * wait in its queue (like a GPU server at its batch limit). Capacity = parallel × 1000 / serviceMs.
+ */
+export function capacityServer(options: { serviceMs: number; parallel: number }): Promise<TestServer> {
+  let busy = 0;
+  const queue: (() => void)[] = [];
+  const done = () => {
+    busy--;
+    const next = queue.shift();
+    if (next) next();
+  };
+  return listen((req, res) => {
+    if (req.method === 'GET') {
+      res.writeHead(200).end();
+      return;
+    }
+    const serve = () => {
+      busy++;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        done();
+      }, options.serviceMs);
+    };
+    if (busy < options.parallel) serve();
+    else queue.push(serve);
+  });
+}
+
+/**
+ * A raw TCP server that answers every request with a busy wait of `delayUs` microseconds and
+ * records its own measurement of each response (from the request's last byte to the response
+ * written), for sub-millisecond latency checks.
+ */
+export async function knownDelayServer(delayUs: number): Promise<TestServer & { serverTimesMs: number[] }> {
+  const { createServer: createTcp } = await import('node:net');
+  const serverTimesMs: number[] = [];
+  const body = '{"ok":true}';
+  const response = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+  let requests = 0;
+  const server = createTcp((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    let buffer = '';
+    socket.on('data', (d: Buffer) => {
+      buffer += d.toString('latin1');
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(buffer.slice(0, end))?.[1] ?? 0);
+        if (buffer.length < end + 4 + length) return;
+        buffer = buffer.slice(end + 4 + length);
+        const start = performance.now();
+        while ((performance.now() - start) * 1000 < delayUs);
+        socket.write(response);
+        serverTimesMs.push(performance.now() - start);
+        requests++;
+      }
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get requests() {
+      return requests;
+    },
+    serverTimesMs,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/** Hostile responses: a huge body, an SSE line that never ends, headers that never end. */
+export async function hostileServer(
+  kind: 'huge-body' | 'endless-sse-line' | 'endless-header',
+): Promise<TestServer> {
+  const { createServer: createTcp } = await import('node:net');
+  let requests = 0;
+  const server = createTcp((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      requests++;
+      if (kind === 'endless-header') socket.write('HTTP/1.1 200 OK\r\n');
+      else if (kind === 'huge-body')
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 209715200\r\n\r\n{"a":"',
+        );
+      else
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n',
+        );
+      const piece = Buffer.alloc(64 * 1024, 97);
+      const more = () => {
+        if (socket.destroyed) return;
+        if (kind === 'endless-header') socket.write(`x-pad: ${piece.toString('latin1', 0, 4000)}\r\n`);
+        else if (kind === 'huge-body') socket.write(piece);
+        else
+          socket.write(
+            `${piece.length.toString(16)}\r\n${kind === 'endless-sse-line' ? 'data: ' : ''}${piece.toString('latin1')}\r\n`,
+          );
+        setImmediate(more);
+      };
+      more();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get requests() {
+      return requests;
+    },
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
 }
