@@ -36,7 +36,7 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
     io.stderr('mlready: no staged YAML files to check\n');
     return ExitCode.Ok;
   }
-  const result = runCheck({ cwd: io.cwd, paths, stdin, texts, config, only: flags.rule });
+  const result = runCheck({ cwd: io.cwd, paths, stdin, texts, config, only: flags.rule, env: io.env });
   const format = FORMATTERS.get(flags.format ?? 'text')!;
   const output = format(result, { color: !flags.outputFile && useColor(io), version: VERSION });
   if (flags.outputFile) {

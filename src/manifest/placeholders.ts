@@ -1,0 +1,27 @@
+/**
+ * Placeholders people leave in manifests copied from guides and templates: `${VAR}` and `$VAR`
+ * (envsubst), `{docker_username}` (Python format strings), `<your-registry>` and `<PROJECT_ID>`
+ * (documentation), `{{ .Values.x }}` (an unrendered template). Each is a value Kubernetes would
+ * take literally.
+ */
+const PLACEHOLDER_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
+  { name: '${VAR}', pattern: /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+-][^}]*)?\}/ },
+  { name: '$VAR', pattern: /(?<![$\w\\])\$[A-Z_][A-Z0-9_]*\b(?!\()/ },
+  { name: '{{ … }}', pattern: /\{\{[^}]*\}\}/ },
+  {
+    name: '<your-…>',
+    pattern: /<(?:your|my|insert|replace|enter)[-_ ][^<>\s]*>|<[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+>/,
+  },
+  { name: '{name}', pattern: /(?<![{$%])\{[a-z][a-z0-9]*_[a-z0-9_]+\}(?!\})/ },
+];
+
+/** The first placeholder in `text`, or undefined. */
+export function findPlaceholder(text: string): string | undefined {
+  let first: { index: number; match: string } | undefined;
+  for (const { pattern } of PLACEHOLDER_PATTERNS) {
+    const match = pattern.exec(text);
+    if (match && (first === undefined || match.index < first.index))
+      first = { index: match.index, match: match[0] };
+  }
+  return first?.match;
+}
