@@ -33,6 +33,8 @@ export interface CollectedInputs {
   texts: InputText[];
   skipped: SkippedFile[];
   problems: InputProblem[];
+  /** The total input limit was reached: the run cannot pass, so nothing is worth parsing. */
+  overLimit?: boolean;
 }
 
 export interface CollectOptions {
@@ -183,9 +185,10 @@ class Budget {
     if (this.exceeded) return false;
     if (this.used + size > this.limit) {
       this.exceeded = true;
+      out.overLimit = true;
       out.problems.push({
         file,
-        message: `refused: ${file} would take the input over the ${formatMb(this.limit)} limit for all input together (maxTotalSizeMb); files after it were not read`,
+        message: `refused: ${file} would take the input over the ${formatMb(this.limit)} limit for all input together (maxTotalSizeMb); nothing was checked`,
         hint: 'check fewer files at a time, or raise maxTotalSizeMb in .mlready.yaml',
       });
       return false;

@@ -64,7 +64,8 @@ export function runCheck(options: CheckOptions): CheckResult {
   const manifests: ManifestObject[] = [];
 
   let documentsLeft = config.maxDocuments;
-  for (const input of collected.texts) {
+  // Over the total input limit the run exits 2 whatever the files say: parsing them would only cost time.
+  for (const input of 'overLimit' in collected && collected.overLimit ? [] : collected.texts) {
     if (documentsLeft <= 0) break;
     const parsed = parseInput(input, documentsLeft);
     documentsLeft -= parsed.documentCount;
