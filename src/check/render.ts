@@ -31,7 +31,7 @@ interface ToolRun {
 function runTool(command: string, args: readonly string[], options: RenderOptions): ToolRun {
   const result = execaSync(command, args, {
     cwd: options.cwd,
-    env: options.env as Record<string, string | undefined> | undefined,
+    env: options.env,
     extendEnv: options.env === undefined,
     reject: false,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,

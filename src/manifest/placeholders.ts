@@ -1,8 +1,8 @@
 /**
  * Placeholders people leave in manifests copied from guides and templates: `${VAR}` and `$VAR`
- * (envsubst), `{docker_username}` (Python format strings), `<your-registry>` and `<PROJECT_ID>`
- * (documentation), `{{ .Values.x }}` (an unrendered template). Each is a value Kubernetes would
- * take literally.
+ * (envsubst), `{docker_username}` (Python format strings), `<your-registry>`, `<PROJECT_ID>` and
+ * `REPLACE_WITH_TOKEN` (documentation), `{{ .Values.x }}` (an unrendered template). Kubernetes
+ * takes each literally.
  */
 const PLACEHOLDER_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
   { name: '${VAR}', pattern: /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+-][^}]*)?\}/ },
@@ -13,6 +13,7 @@ const PLACEHOLDER_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
     pattern: /<(?:your|my|insert|replace|enter)[-_ ][^<>\s]*>|<[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+>/,
   },
   { name: '{name}', pattern: /(?<![{$%])\{[a-z][a-z0-9]*_[a-z0-9_]+\}(?!\})/ },
+  { name: 'REPLACE_WITH_…', pattern: /\b(?:REPLACE_WITH_[A-Z0-9_]+|REPLACE_ME|CHANGE_ME)\b/ },
 ];
 
 /** The first placeholder in `text`, or undefined. */
