@@ -140,7 +140,7 @@ describe('inputs as they come', () => {
     expect(run.stdout).toContain('no-floating-image-tag');
   });
 
-  it('follows a link to a directory once and names a link back to an ancestor', async () => {
+  it('follows a link to a directory once and names a link back to an ancestor', () => {
     const dir = tmpTree({ 'k8s/pod.yaml': POD });
     symlinkSync('..', join(dir, 'k8s', 'up'));
     const result = runCheck({ cwd: dir, paths: ['.'] });
