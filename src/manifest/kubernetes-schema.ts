@@ -14,8 +14,8 @@ export interface ObjectProblem {
 export type Coverage = 'none' | 'types' | 'fields';
 
 /**
- * Custom resources whose schemas an npm package ships (kubernetes-models, Apache-2.0 / MIT:
- * generated from each project's published CRDs). Built-in kinds come from kubernetes-models.
+ * Custom resources whose schemas an npm package ships (kubernetes-models by Tommy Chen, MIT:
+ * generated from each project's published CRDs).
  */
 const CRD_PACKAGES: Readonly<Record<string, string>> = {
   'extensions.istio.io': '@kubernetes-models/istio',
@@ -29,7 +29,8 @@ const CRD_PACKAGES: Readonly<Record<string, string>> = {
 interface FieldTable {
   source: string;
   kinds: Record<string, string>;
-  types: Record<string, Record<string, string>>;
+  /** Per type: field codes (see scripts/kubernetes-fields.mjs), required fields, enums. */
+  types: Record<string, { f: Record<string, string>; r?: string[]; e?: Record<string, string[]> }>;
 }
 
 interface ModelClass {
@@ -49,10 +50,11 @@ let fieldTable: FieldTable | undefined;
 const models = new Map<string, ModelClass | undefined>();
 
 /**
- * Validates a Kubernetes object as the API server would: wrong types, bad quantities, missing
- * required fields, label and annotation values that are not strings (kubernetes-models' compiled
- * OpenAPI validators, loaded only for the kinds present), and fields the kind does not have (the
- * field table generated from a real kube-apiserver, schemas/kubernetes-fields.json).
+ * Validates a Kubernetes object as the API server would: unknown fields, wrong types, bad
+ * quantities, missing required fields, values outside an enum, label and annotation values that
+ * are not strings. Built-in kinds are read against schemas/kubernetes-fields.json (generated from a
+ * real kube-apiserver); custom resources against kubernetes-models' validators, loaded only for
+ * the kinds present.
  */
 export function validateKubernetesObject(value: Record<string, unknown>): {
   coverage: Coverage;
@@ -60,12 +62,13 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
 } {
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
-  const Model = modelFor(apiVersion, kind);
   const rootType = fields().kinds[`${apiVersion} ${kind}`];
-  if (!Model && !rootType) return { coverage: 'none', problems: [] };
   const problems: ObjectProblem[] = [];
-  if (rootType) problems.push(...unknownFields(value, rootType));
-  if (Model) {
+  if (rootType) {
+    problems.push(...checkAgainstTable(value, rootType));
+  } else {
+    const Model = crdModelFor(apiVersion, kind);
+    if (!Model) return { coverage: 'none', problems };
     try {
       new Model(value).validate();
     } catch (error) {
@@ -83,38 +86,72 @@ function fields(): FieldTable {
   return fieldTable;
 }
 
-/** The kubernetes-models class of apiVersion + kind, required on first use (sync, cached). */
-function modelFor(apiVersion: string, kind: string): ModelClass | undefined {
+/** The kubernetes-models class of a custom resource's apiVersion + kind, required on first use. */
+function crdModelFor(apiVersion: string, kind: string): ModelClass | undefined {
   const key = `${apiVersion} ${kind}`;
   if (models.has(key)) return models.get(key);
   const slash = apiVersion.indexOf('/');
-  const group = slash === -1 ? '' : apiVersion.slice(0, slash);
-  const version = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+  const group = apiVersion.slice(0, Math.max(0, slash));
+  const version = apiVersion.slice(slash + 1);
+  const pkg = CRD_PACKAGES[group];
   let model: ModelClass | undefined;
   // Only names Kubernetes allows reach require(): no path can be built from input.
-  if (/^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version) && /^[a-z0-9.-]*$/.test(group)) {
-    const builtIn = group === '' || Object.hasOwn(fields().kinds, key);
-    const pkg = builtIn ? 'kubernetes-models' : CRD_PACKAGES[group];
-    if (pkg) {
-      try {
-        const module = require(`${pkg}/${group ? `${group}/` : ''}${version}/${kind}`) as Record<
-          string,
-          unknown
-        >;
-        model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        // No model for this version of the kind (a newer or older API than the package knows).
-        if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
-      }
+  if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
+    try {
+      const module = require(`${pkg}/${group}/${version}/${kind}`) as Record<string, unknown>;
+      model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No model for this version of the kind (a newer or older API than the package knows).
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
     }
   }
   models.set(key, model);
   return model;
 }
 
-/** Walks the object along the field table, without recursion; every field the kind lacks is a problem. */
-function unknownFields(root: Record<string, unknown>, rootType: string): ObjectProblem[] {
+const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Checks one scalar against its code; a message, or undefined when it fits. */
+function scalarProblem(code: string, value: unknown, where: string): string | undefined {
+  const got = describeValue(value);
+  switch (code) {
+    case 's':
+    case 't':
+      return typeof value === 'string' ? undefined : `${where} must be a string, got ${got}`;
+    case 'i':
+      return typeof value === 'number' && Number.isInteger(value)
+        ? undefined
+        : `${where} must be an integer, got ${got}`;
+    case 'n':
+      return typeof value === 'number' ? undefined : `${where} must be a number, got ${got}`;
+    case 'b':
+      return typeof value === 'boolean' ? undefined : `${where} must be a boolean, got ${got}`;
+    case 'x':
+      return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string'
+        ? undefined
+        : `${where} must be an integer or a string, got ${got}`;
+    case 'q':
+      return (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && QUANTITY.test(value.trim()))
+        ? undefined
+        : `${where} must be a Kubernetes quantity such as 500m, 2 or 16Gi, got ${got}`;
+    case 'B':
+      return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''))
+        ? undefined
+        : `${where} must be base64-encoded data (stringData takes plain text), got ${got}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Walks the object along the field table, without recursion: unknown fields, wrong types,
+ * missing required fields, values outside an enum. A null value is an unset field, as the API
+ * server reads it.
+ */
+function checkAgainstTable(root: Record<string, unknown>, rootType: string): ObjectProblem[] {
   const { types } = fields();
   const problems: ObjectProblem[] = [];
   const stack: { value: unknown; code: string; path: (string | number)[] }[] = [
@@ -122,31 +159,53 @@ function unknownFields(root: Record<string, unknown>, rootType: string): ObjectP
   ];
   while (stack.length > 0) {
     const { value, code, path } = stack.pop()!;
-    if (code === '' || code === '*' || value === null || typeof value !== 'object') continue;
-    if (code.startsWith('[')) {
-      if (Array.isArray(value))
-        value.forEach((item, i) => stack.push({ value: item, code: code.slice(1), path: [...path, i] }));
+    if (code === '' || code === '*' || value === null || value === undefined) continue;
+    const where = displayPath(path) || 'the object';
+    if (code.length === 1) {
+      const message = scalarProblem(code, value, where);
+      if (message) problems.push({ path, message });
       continue;
     }
-    if (Array.isArray(value)) continue; // a type error, reported by the validator
+    if (code.startsWith('[')) {
+      if (!Array.isArray(value))
+        problems.push({ path, message: `${where} must be a list, got ${describeValue(value)}` });
+      else value.forEach((item, i) => stack.push({ value: item, code: code.slice(1), path: [...path, i] }));
+      continue;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ path, message: `${where} must be a mapping, got ${describeValue(value)}` });
+      continue;
+    }
     if (code.startsWith('{')) {
       for (const [key, item] of Object.entries(value))
         stack.push({ value: item, code: code.slice(1), path: [...path, key] });
       continue;
     }
-    const known = types[code];
-    if (!known) continue;
-    for (const [key, item] of Object.entries(value)) {
-      const field = known[key];
+    const type = types[code];
+    if (!type) continue;
+    const record = value as Record<string, unknown>;
+    for (const required of type.r ?? []) {
+      if (record[required] === undefined || record[required] === null)
+        problems.push({ path, message: `${where} is missing the required field "${required}"` });
+    }
+    for (const [key, item] of Object.entries(record)) {
+      const field = type.f[key];
       if (field === undefined) {
-        const where = displayPath(path);
         problems.push({
           path: [...path, key],
-          message: `${where || 'the object'} has an unknown field "${key}"${suggest(key, Object.keys(known))}`,
+          message: `${where} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
         });
-      } else {
-        stack.push({ value: item, code: field, path: [...path, key] });
+        continue;
       }
+      const allowed = type.e?.[key];
+      if (allowed && typeof item === 'string' && !allowed.includes(item)) {
+        problems.push({
+          path: [...path, key],
+          message: `${displayPath([...path, key])} must be one of ${allowed.join(', ')}; got ${describeValue(item)}`,
+        });
+        continue;
+      }
+      stack.push({ value: item, code: field, path: [...path, key] });
     }
   }
   return problems;
