@@ -9,6 +9,8 @@ import { defineRule } from './rule.js';
 const RUNTIME_TEXT_KEYS = new Set(['command', 'args', 'script', 'expr']);
 /** Kinds whose values legitimately hold templates: Helm values are passed through `tpl`. */
 const TEMPLATE_KINDS = new Set(['HelmValues']);
+/** A Python format field such as {docker_username}, read by YAML as the key of a flow mapping. */
+const FORMAT_FIELD = /^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+$/;
 /** ConfigMap data is files (scripts, config templates) mounted into pods, with syntax of their own. */
 const DATA_KINDS = new Set(['ConfigMap']);
 
@@ -64,7 +66,18 @@ export default defineRule({
         } else if (Array.isArray(value)) {
           value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
         } else if (value !== null && typeof value === 'object') {
-          for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+          const entries = Object.entries(value);
+          const [only] = entries;
+          // `image: {docker_username}` is valid YAML: a mapping with one key and no value.
+          if (entries.length === 1 && only && only[1] === null && FORMAT_FIELD.test(only[0])) {
+            report({
+              object,
+              path,
+              message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${only[0]}}, which YAML reads as a mapping`,
+            });
+            continue;
+          }
+          for (const [k, v] of entries) stack.push({ value: v, path: [...path, k] });
         }
       }
     }
