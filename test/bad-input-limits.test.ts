@@ -242,6 +242,7 @@ describe('check options', () => {
     [['--max-warnings', '1.5']],
     [['--format', 'pdf']],
     [['--fail-on', 'info']],
+    [['--staged']],
   ])('refuses %j as a usage error (exit 2)', async (flags) => {
     const dir = tmpTree({ 'pod.yaml': POD });
     const run = await cli(['check', 'pod.yaml', ...flags], { cwd: dir });
