@@ -1,6 +1,7 @@
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/check/config.js';
 import { runCheck } from '../src/check/run-check.js';
 import { cli } from './helpers/cli.js';
 import { tmpTree } from './helpers/tmp.js';
@@ -93,8 +94,22 @@ describe('input limits', () => {
         file: 'b.yaml',
         line: 9,
         column: 1,
-        message: 'refused: more than 1 YAML documents in the input (the limit maxDocuments in .mlready.yaml)',
+        message: 'refused: more than 3 YAML documents in the input (the limit maxDocuments in .mlready.yaml)',
       },
+    ]);
+  });
+
+  it('refuses the first document past the limit even when an earlier file ended exactly at it', () => {
+    const result = runCheck({
+      cwd: '/',
+      texts: [
+        { file: 'a.yaml', text: `${POD}---\n${POD.replace(/scorer/g, 'b')}` },
+        { file: 'b.yaml', text: POD.replace(/scorer/g, 'c') },
+      ],
+      config: { ...defaultConfig('/'), maxDocuments: 2 },
+    });
+    expect(result.problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual([
+      'b.yaml:1 refused: more than 2 YAML documents in the input (the limit maxDocuments in .mlready.yaml)',
     ]);
   });
 

@@ -66,10 +66,11 @@ export function runCheck(options: CheckOptions): CheckResult {
   let documentsLeft = config.maxDocuments;
   // Over the total input limit the run exits 2 whatever the files say: parsing them would only cost time.
   for (const input of 'overLimit' in collected && collected.overLimit ? [] : collected.texts) {
-    if (documentsLeft <= 0) break;
-    const parsed = parseInput(input, documentsLeft);
-    documentsLeft -= parsed.documentCount;
+    const parsed = parseInput(input, documentsLeft, config.maxDocuments);
     problems.push(...parsed.problems);
+    // Past the limit parseInput reported it (counting one document more than it was allowed).
+    if (parsed.documentCount > documentsLeft) break;
+    documentsLeft -= parsed.documentCount;
     if (input.format === 'markdown' && parsed.documentCount === 0)
       skipped.push({ file: input.file, line: 1, kind: '(file)', name: '', reason: 'no fenced yaml blocks' });
     for (const document of parsed.documents.flatMap(listItems)) {

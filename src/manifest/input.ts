@@ -6,16 +6,22 @@ const DOCUMENT_LIMIT = 'maxDocuments in .mlready.yaml';
 
 /**
  * The documents of one input: a YAML stream, or each fenced yaml/yml block of a Markdown file
- * with the Markdown file's own line numbers. Reads at most `maxDocuments` documents.
+ * with the Markdown file's own line numbers. Reads at most `maxDocuments` documents (what is left
+ * of the run's `documentLimit`).
  */
-export function parseInput(input: InputText, maxDocuments: number): ParsedYaml {
+export function parseInput(input: InputText, maxDocuments: number, documentLimit = maxDocuments): ParsedYaml {
   if (input.format !== 'markdown')
-    return parseYaml(input.text, input.file, { maxDocuments, documentLimitName: DOCUMENT_LIMIT });
+    return parseYaml(input.text, input.file, {
+      maxDocuments,
+      documentLimit,
+      documentLimitName: DOCUMENT_LIMIT,
+    });
   const out: ParsedYaml = { documents: [], problems: [], documentCount: 0 };
   for (const block of yamlBlocks(input.text)) {
     const left = maxDocuments - out.documentCount;
     const parsed = parseYaml(block.text, input.file, {
       maxDocuments: left,
+      documentLimit,
       documentLimitName: DOCUMENT_LIMIT,
       mapPosition: (line, column) => ({
         line: block.firstLine + line - 1,

@@ -56,6 +56,8 @@ export interface ParseOptions {
   mapPosition?: (line: number, column: number) => { line: number; column: number };
   /** Stop after this many documents and report the limit (see `maxDocuments` in .mlready.yaml). */
   maxDocuments?: number;
+  /** The limit as configured, for the message, when `maxDocuments` is what is left of it. */
+  documentLimit?: number;
   /** Named in the document-limit problem, e.g. "maxDocuments in .mlready.yaml". */
   documentLimitName?: string;
 }
@@ -102,7 +104,7 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
       if (options.maxDocuments !== undefined && index >= options.maxDocuments) {
         problem(
           doc.range[0],
-          `refused: more than ${options.maxDocuments} YAML documents in the input (the limit ${options.documentLimitName ?? 'maxDocuments'})`,
+          `refused: more than ${options.documentLimit ?? options.maxDocuments} YAML documents in the input (the limit ${options.documentLimitName ?? 'maxDocuments'})`,
         );
         break;
       }
