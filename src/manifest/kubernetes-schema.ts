@@ -10,9 +10,6 @@ export interface ObjectProblem {
   message: string;
 }
 
-/** Which schemas exist for an object: none, types only, or types and every field name. */
-export type Coverage = 'none' | 'types' | 'fields';
-
 /**
  * Custom resources whose schemas an npm package ships (kubernetes-models by Tommy Chen, MIT:
  * generated from each project's published CRDs).
@@ -57,7 +54,8 @@ const models = new Map<string, ModelClass | undefined>();
  * the kinds present.
  */
 export function validateKubernetesObject(value: Record<string, unknown>): {
-  coverage: Coverage;
+  /** "fields": a built-in kind, every field checked; "types": a custom resource; "none": no schema. */
+  coverage: 'none' | 'types' | 'fields';
   problems: ObjectProblem[];
 } {
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
