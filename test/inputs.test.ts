@@ -230,6 +230,10 @@ describe('kustomize directories', () => {
     },
   );
 
+  it.skipIf(kubectlKustomize())('is not run against a real kustomize: kubectl is not installed here', () => {
+    expect(kubectlKustomize()).toBe(false);
+  });
+
   it('says how to render a kustomization when neither kustomize nor kubectl is on PATH', () => {
     const dir = tmpTree({ 'k/kustomization.yaml': 'resources: []\n' });
     const result = runCheck({ cwd: dir, paths: ['k'], env: { PATH: tmpTree() } });
