@@ -25,10 +25,17 @@ export interface Config {
   failOn: 'error' | 'warning' | undefined;
   maxWarnings: number | undefined;
   maxFileBytes: number;
+  /** All input of one run together (files, standard input, rendered charts). */
+  maxTotalBytes: number;
+  /** YAML documents of one run together, empty ones between `---` included. */
+  maxDocuments: number;
   loadtest: { reports: string; maxAgeDays: number };
 }
 
 export const DEFAULT_MAX_FILE_MB = 10;
+/** Peak memory stays near 1 GB at this size (measured: docs/inputs.md). */
+export const DEFAULT_MAX_TOTAL_MB = 32;
+export const DEFAULT_MAX_DOCUMENTS = 10_000;
 
 export function defaultConfig(root: string): Config {
   return {
@@ -39,6 +46,8 @@ export function defaultConfig(root: string): Config {
     failOn: undefined,
     maxWarnings: undefined,
     maxFileBytes: DEFAULT_MAX_FILE_MB * 1024 * 1024,
+    maxTotalBytes: DEFAULT_MAX_TOTAL_MB * 1024 * 1024,
+    maxDocuments: DEFAULT_MAX_DOCUMENTS,
     loadtest: { reports: '.mlready/loadtest/*.json', maxAgeDays: 30 },
   };
 }
@@ -89,6 +98,8 @@ export function loadConfig(file: string, cwd: string): Config {
     failOn?: 'error' | 'warning';
     maxWarnings?: number;
     maxFileSizeMb?: number;
+    maxTotalSizeMb?: number;
+    maxDocuments?: number;
     loadtest?: { reports?: string; maxAgeDays?: number };
   };
   for (const [id, setting] of Object.entries(raw.rules ?? {})) {
@@ -112,6 +123,8 @@ export function loadConfig(file: string, cwd: string): Config {
   config.failOn = raw.failOn;
   config.maxWarnings = raw.maxWarnings;
   if (raw.maxFileSizeMb !== undefined) config.maxFileBytes = raw.maxFileSizeMb * 1024 * 1024;
+  if (raw.maxTotalSizeMb !== undefined) config.maxTotalBytes = raw.maxTotalSizeMb * 1024 * 1024;
+  if (raw.maxDocuments !== undefined) config.maxDocuments = raw.maxDocuments;
   config.loadtest = {
     reports: raw.loadtest?.reports ?? config.loadtest.reports,
     maxAgeDays: raw.loadtest?.maxAgeDays ?? config.loadtest.maxAgeDays,

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { validateAgainst } from '../manifest/schemas.js';
 import { displayPath } from '../manifest/schema-errors.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { parseYaml, type SourceDocument } from '../manifest/yaml.js';
+import { parseInput, listItems } from '../manifest/input.js';
+import type { SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
 import type { Rule, RuleContext, Severity } from '../rules/rule.js';
 import { loadReports } from './evidence.js';
@@ -28,6 +29,8 @@ export interface CheckOptions {
   only?: readonly string[];
   /** The time of the check; tests fix it. */
   now?: Date;
+  /** Environment for helm and kustomize when a chart or kustomization is checked; the process's by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const MANIFEST_FILE = /^mlready\.ya?ml$/i;
@@ -45,6 +48,8 @@ export function runCheck(options: CheckOptions): CheckResult {
         ignore: config.ignore,
         ignoreRoot: config.root,
         maxFileBytes: config.maxFileBytes,
+        maxTotalBytes: config.maxTotalBytes,
+        env: options.env,
       });
 
   const problems: InputProblem[] = [...collected.problems];
@@ -58,10 +63,17 @@ export function runCheck(options: CheckOptions): CheckResult {
   const objects: K8sObject[] = [];
   const manifests: ManifestObject[] = [];
 
-  for (const input of collected.texts) {
-    const parsed = parseYaml(input.text, input.file);
+  let documentsLeft = config.maxDocuments;
+  // Over the total input limit the run exits 2 whatever the files say: parsing them would only cost time.
+  for (const input of 'overLimit' in collected && collected.overLimit ? [] : collected.texts) {
+    const parsed = parseInput(input, documentsLeft, config.maxDocuments);
     problems.push(...parsed.problems);
-    for (const document of parsed.documents) {
+    // Past the limit parseInput reported it (counting one document more than it was allowed).
+    if (parsed.documentCount > documentsLeft) break;
+    documentsLeft -= parsed.documentCount;
+    if (input.format === 'markdown' && parsed.documentCount === 0)
+      skipped.push({ file: input.file, line: 1, kind: '(file)', name: '', reason: 'no fenced yaml blocks' });
+    for (const document of parsed.documents.flatMap(listItems)) {
       const isManifestFile = MANIFEST_FILE.test(basename(input.file));
       if (HELM_VALUES_FILE.test(basename(input.file)) && !isKubernetesObject(document.value)) {
         objects.push(helmValuesObject(document));

@@ -457,8 +457,9 @@ function parseNumber(value: string): number {
 }
 
 function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
+  // Number() reads "" as 0 and "0x10" as 16; a count is written in decimal digits.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n))
     throw new CommanderError(
       ExitCode.CouldNotRun,
       'mlready.invalidArgument',

@@ -1,4 +1,6 @@
 import type { ErrorObject } from 'ajv';
+import { redactText } from '../redact.js';
+import { detectSecret } from '../check/secrets.js';
 import type { YamlPath } from './yaml.js';
 
 export interface SchemaProblem {
@@ -35,7 +37,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
 function describe(error: ErrorObject, root: unknown): SchemaProblem {
   const path = pointerToPath(error.instancePath);
   const where = displayPath(path);
-  const got = describeValue(valueAt(root, path));
+  const got = describeValue(valueAt(root, path), path.at(-1));
   const params = error.params as Record<string, unknown>;
   const parent = (error.parentSchema ?? {}) as Record<string, unknown>;
   switch (error.keyword) {
@@ -76,11 +78,13 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
     case 'exclusiveMaximum':
       return { path, message: `${where} must be ${expectation(parent)}, got ${got}` };
     case 'pattern': {
-      const description =
-        typeof parent.description === 'string'
-          ? parent.description
-          : `text matching ${String(params.pattern)}`;
-      return { path, message: `${where} must be ${description}, got ${got}` };
+      const noun = nounPhrase(parent.description);
+      return {
+        path,
+        message: noun
+          ? `${where} must be ${noun}, got ${got}`
+          : `${where} must match ${String(params.pattern)}, got ${got}`,
+      };
     }
     case 'minLength':
       return { path, message: `${where} must not be empty` };
@@ -101,7 +105,8 @@ function expectation(schema: Record<string, unknown>): string {
   const type = schema.type;
   const types = Array.isArray(type) ? type.map(String) : typeof type === 'string' ? [type] : [];
   let noun = types.length === 0 ? 'a valid value' : types.map(article).join(' or ');
-  if (typeof schema.description === 'string' && types.includes('string')) noun = schema.description;
+  const described = nounPhrase(schema.description);
+  if (described && types.includes('string')) noun = described;
   const bounds: string[] = [];
   const min = schema.minimum;
   const max = schema.maximum;
@@ -113,6 +118,14 @@ function expectation(schema: Record<string, unknown>): string {
   if (typeof schema.exclusiveMinimum === 'number') bounds.push(`> ${schema.exclusiveMinimum}`);
   if (typeof schema.exclusiveMaximum === 'number') bounds.push(`< ${schema.exclusiveMaximum}`);
   return [noun, ...bounds].join(' ');
+}
+
+/**
+ * A schema description that reads as "a …" or "an …" can follow "must be"; one written as a
+ * sentence ("The model's name, e.g. …") cannot, and is left out of the message.
+ */
+function nounPhrase(description: unknown): string | undefined {
+  return typeof description === 'string' && /^an? /.test(description) ? description : undefined;
 }
 
 function article(type: string): string {
@@ -157,12 +170,19 @@ function valueAt(root: unknown, path: YamlPath): unknown {
   return node;
 }
 
-function describeValue(value: unknown): string {
+/**
+ * The offending value for a message, through the redaction gate: a schema error is often a secret
+ * pasted into the wrong field, and the message goes to terminals, CI logs and saved reports.
+ */
+function describeValue(value: unknown, key: string | number | undefined): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') {
+    const secret = detectSecret(value, typeof key === 'string' ? key : undefined);
+    const safe = secret ? secret.redacted : redactText(value);
+    return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
+  }
   return JSON.stringify(value) ?? 'nothing';
 }
 

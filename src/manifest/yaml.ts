@@ -1,13 +1,15 @@
 import {
+  Composer,
   isMap,
   isPair,
   isScalar,
   isSeq,
   LineCounter,
-  parseAllDocuments,
+  Parser,
   type Document,
   type Node,
 } from 'yaml';
+import { findPlaceholder } from './placeholders.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -42,6 +44,22 @@ export interface YamlProblem {
 export interface ParsedYaml {
   documents: SourceDocument[];
   problems: YamlProblem[];
+  /** Documents read, empty ones between `---` separators included (what the document limit counts). */
+  documentCount: number;
+}
+
+export interface ParseOptions {
+  /**
+   * Where the text sits in a larger file (a fenced block of a Markdown file): maps a position in
+   * the text to the position a person sees in the file.
+   */
+  mapPosition?: (line: number, column: number) => { line: number; column: number };
+  /** Stop after this many documents and report the limit (see `maxDocuments` in .mlready.yaml). */
+  maxDocuments?: number;
+  /** The limit as configured, for the message, when `maxDocuments` is what is left of it. */
+  documentLimit?: number;
+  /** Named in the document-limit problem, e.g. "maxDocuments in .mlready.yaml". */
+  documentLimitName?: string;
 }
 
 /**
@@ -50,46 +68,157 @@ export interface ParsedYaml {
  */
 const MAX_ALIAS_COUNT = 100;
 
-export function parseYaml(text: string, file: string): ParsedYaml {
+/**
+ * Nesting depth a document may have. Kubernetes objects nest a few dozen levels (a CRD's
+ * openAPIV3Schema perhaps 60); beyond this the parser and every recursive reader would risk the
+ * call stack, so the document is refused with a clear message instead.
+ */
+export const MAX_NESTING_DEPTH = 200;
+
+const TOO_DEEP = `refused: the document nests more than ${MAX_NESTING_DEPTH} levels deep; Kubernetes objects nest a few dozen`;
+
+/**
+ * Parses a YAML stream one document at a time (so a limit on documents bounds memory), with
+ * source positions. Duplicate keys are found here with a Set per mapping: the yaml package's own
+ * `uniqueKeys` check compares every key with every other (40 000 keys took 15 s).
+ */
+export function parseYaml(text: string, file: string, options: ParseOptions = {}): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const documents: SourceDocument[] = [];
   const problems: YamlProblem[] = [];
-  const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, index) => {
+  const map = options.mapPosition ?? ((line: number, column: number) => ({ line, column }));
+  const at = (offset: number): { line: number; column: number } => {
+    const pos = lineCounter.linePos(offset);
+    return map(pos.line, pos.col);
+  };
+  const problem = (offset: number, message: string): void => {
+    const pos = at(offset);
+    problems.push({ file, line: pos.line, column: pos.column, message });
+  };
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let index = -1;
+  try {
+    for (const doc of composer.compose(parser.parse(text), true, text.length)) {
+      index++;
+      if (options.maxDocuments !== undefined && index >= options.maxDocuments) {
+        problem(
+          doc.range[0],
+          `refused: more than ${options.documentLimit ?? options.maxDocuments} YAML documents in the input (the limit ${options.documentLimitName ?? 'maxDocuments'})`,
+        );
+        break;
+      }
+      readDocument(doc, index);
+    }
+  } catch (error) {
+    // The parser itself recursing into pathological nesting.
+    if (!isStackOverflow(error)) throw error;
+    problem(0, TOO_DEEP);
+  }
+  return { documents, problems, documentCount: index + 1 };
+
+  function readDocument(doc: Document.Parsed, docIndex: number): void {
     const errors = doc.errors;
     if (errors.length > 0) {
       for (const error of errors) {
-        const pos = lineCounter.linePos(error.pos[0]);
-        problems.push({
-          file,
-          line: pos.line,
-          column: pos.col,
-          message: `invalid YAML: ${firstLine(error.message)}`,
-        });
+        problem(
+          error.pos[0],
+          isStackOverflow(error)
+            ? TOO_DEEP
+            : `invalid YAML: ${firstLine(error.message)}${placeholderNote(text, error.pos[0])}`,
+        );
       }
+      return;
+    }
+    const structure = checkStructure(doc.contents);
+    if (structure) {
+      problem(structure.offset, structure.message);
       return;
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      const start = lineCounter.linePos(doc.range[0]);
-      const message =
-        error instanceof Error && /alias/i.test(error.message)
+      const message = isStackOverflow(error)
+        ? TOO_DEEP
+        : error instanceof Error && /alias/i.test(error.message)
           ? `refused: the document expands more than ${MAX_ALIAS_COUNT} YAML aliases (an "alias bomb"); real manifests need only a few`
           : `invalid YAML: ${error instanceof Error ? firstLine(error.message) : String(error)}`;
-      problems.push({ file, line: start.line, column: start.col, message });
+      problem(doc.range[0], message);
       return;
     }
     if (value === null || value === undefined) return; // empty document between separators
-    documents.push(makeSourceDocument(file, index, value, doc, lineCounter));
-  });
-  return { documents, problems };
+    documents.push(makeSourceDocument(file, docIndex, value, doc, at));
+  }
+}
+
+/**
+ * Walks the document once, without recursion: a duplicate key in any mapping, or nesting deeper
+ * than MAX_NESTING_DEPTH. Keys compare by their resolved value, as the yaml package compares them.
+ */
+function checkStructure(root: Node | null): { offset: number; message: string } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth > MAX_NESTING_DEPTH) return { offset: node.range?.[0] ?? 0, message: TOO_DEEP };
+    }
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key)) {
+          const id = `${typeof key.value}:${String(key.value)}`;
+          if (keys.has(id))
+            return { offset: key.range?.[0] ?? 0, message: 'invalid YAML: Map keys must be unique' };
+          keys.add(id);
+        } else if (key !== null) {
+          stack.push({ node: key, depth: depth + 1 });
+        }
+        stack.push({ node: pair.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    } else if (isPair(node)) {
+      stack.push({ node: node.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** When the line of a parse error holds an unrendered placeholder, the error says so. */
+function placeholderNote(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', Math.max(0, offset - 1)) + 1;
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(start, end === -1 ? undefined : end);
+  const placeholder = findPlaceholder(line.length > 500 ? line.slice(0, 500) : line);
+  return placeholder === undefined
+    ? ''
+    : ` (the line holds the unrendered placeholder ${placeholder}: substitute it, e.g. with envsubst or helm template, before checking)`;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return (
+    error instanceof RangeError ||
+    (error instanceof Error && /Maximum call stack size exceeded/.test(error.message))
+  );
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/**
+ * A view of the value at `path` inside `parent` as a document of its own (an item of a
+ * `kind: List`), its positions still those of the file.
+ */
+export function subDocument(parent: SourceDocument, path: YamlPath, value: unknown): SourceDocument {
+  return {
+    file: parent.file,
+    index: parent.index,
+    value,
+    positionOf: (inner, options) => parent.positionOf([...path, ...inner], options),
+  };
 }
 
 function makeSourceDocument(
@@ -97,12 +226,12 @@ function makeSourceDocument(
   index: number,
   value: unknown,
   doc: Document,
-  lineCounter: LineCounter,
+  at: (offset: number) => { line: number; column: number },
 ): SourceDocument {
   const toPosition = (range: readonly [number, number, number?] | null | undefined): SourcePosition => {
-    const start = lineCounter.linePos(range?.[0] ?? 0);
-    const end = lineCounter.linePos(range?.[1] ?? range?.[0] ?? 0);
-    return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
+    const start = at(range?.[0] ?? 0);
+    const end = at(range?.[1] ?? range?.[0] ?? 0);
+    return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
   };
   return {
     file,

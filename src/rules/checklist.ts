@@ -168,5 +168,10 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     item: 'Model version, dataset and version, training run, code commit and hyperparameters recorded',
     rules: ['require-lineage'],
   },
+  {
+    section: 'Hygiene',
+    item: 'Every object is one the API server accepts, with no placeholder left unrendered',
+    rules: ['valid-kubernetes-object', 'no-unrendered-placeholder'],
+  },
   { section: 'Hygiene', item: 'Every ignore annotation carries a reason', rules: ['ignore-without-reason'] },
 ];

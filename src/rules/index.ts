@@ -13,6 +13,7 @@ import noFloatingImageTag from './no-floating-image-tag.js';
 import noLiteralSecrets from './no-literal-secrets.js';
 import noRemovedApiVersion from './no-removed-api-version.js';
 import noSecretReuseAcrossEnvs from './no-secret-reuse-across-envs.js';
+import noUnrenderedPlaceholder from './no-unrendered-placeholder.js';
 import podSecurityContext from './pod-security-context.js';
 import probePortExists from './probe-port-exists.js';
 import progressDeadlineWithinBudget from './progress-deadline-within-budget.js';
@@ -37,6 +38,7 @@ import resourcesMatchManifest from './resources-match-manifest.js';
 import rollbackWithinBudget from './rollback-within-budget.js';
 import spreadReplicas from './spread-replicas.js';
 import startupBudget from './startup-budget.js';
+import validKubernetesObject from './valid-kubernetes-object.js';
 import validTrafficSplit from './valid-traffic-split.js';
 import versionedModelUri from './versioned-model-uri.js';
 
@@ -57,6 +59,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     noLiteralSecrets,
     noRemovedApiVersion,
     noSecretReuseAcrossEnvs,
+    noUnrenderedPlaceholder,
     podSecurityContext,
     probePortExists,
     progressDeadlineWithinBudget,
@@ -81,6 +84,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     rollbackWithinBudget,
     spreadReplicas,
     startupBudget,
+    validKubernetesObject,
     validTrafficSplit,
     versionedModelUri,
   ].map((rule) => [rule.id, rule]),

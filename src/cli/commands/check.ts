@@ -26,6 +26,11 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
   for (const id of flags.rule ?? []) {
     if (!RULES.has(id)) throw unknownRule(id);
   }
+  // The default path is "."; anything else given with --staged would be silently ignored.
+  if (flags.staged && (paths.length !== 1 || paths[0] !== '.'))
+    throw new UsageError(`--staged checks the staged files and takes no paths (got ${paths.join(' ')})`, {
+      hint: 'run mlready check --staged alone, or mlready check <paths> without --staged',
+    });
   const usesStdin = paths.includes('-');
   const stdin = usesStdin ? await io.readStdin(config.maxFileBytes + 1) : undefined;
   // git (through execa) loads only for --staged.
@@ -36,7 +41,7 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
     io.stderr('mlready: no staged YAML files to check\n');
     return ExitCode.Ok;
   }
-  const result = runCheck({ cwd: io.cwd, paths, stdin, texts, config, only: flags.rule });
+  const result = runCheck({ cwd: io.cwd, paths, stdin, texts, config, only: flags.rule, env: io.env });
   const format = FORMATTERS.get(flags.format ?? 'text')!;
   const output = format(result, { color: !flags.outputFile && useColor(io), version: VERSION });
   if (flags.outputFile) {

@@ -1,0 +1,321 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { redactText } from '../redact.js';
+import { displayPath } from './schema-errors.js';
+import type { YamlPath } from './yaml.js';
+
+/** Something the API server would reject, at a path inside the object. */
+export interface ObjectProblem {
+  path: YamlPath;
+  message: string;
+}
+
+/**
+ * Custom resources whose schemas an npm package ships (kubernetes-models by Tommy Chen, MIT:
+ * generated from each project's published CRDs).
+ */
+const CRD_PACKAGES: Readonly<Record<string, string>> = {
+  'extensions.istio.io': '@kubernetes-models/istio',
+  'keda.sh': '@kubernetes-models/keda',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'networking.istio.io': '@kubernetes-models/istio',
+  'security.istio.io': '@kubernetes-models/istio',
+  'telemetry.istio.io': '@kubernetes-models/istio',
+};
+
+interface FieldTable {
+  source: string;
+  kinds: Record<string, string>;
+  /** Per type: field codes (see scripts/kubernetes-fields.mjs), required fields, enums. */
+  types: Record<string, { f: Record<string, string>; r?: string[]; e?: Record<string, string[]> }>;
+}
+
+interface ModelClass {
+  new (data: unknown): { validate(): void };
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+const require = createRequire(import.meta.url);
+const FIELDS_FILE = new URL('../../schemas/kubernetes-fields.json', import.meta.url);
+let fieldTable: FieldTable | undefined;
+const models = new Map<string, ModelClass | undefined>();
+
+/**
+ * Validates a Kubernetes object as the API server would: unknown fields, wrong types, bad
+ * quantities, missing required fields, values outside an enum, label and annotation values that
+ * are not strings. Built-in kinds are read against schemas/kubernetes-fields.json (generated from a
+ * real kube-apiserver); custom resources against kubernetes-models' validators, loaded only for
+ * the kinds present.
+ */
+export function validateKubernetesObject(value: Record<string, unknown>): {
+  /** "fields": a built-in kind, every field checked; "types": a custom resource; "none": no schema. */
+  coverage: 'none' | 'types' | 'fields';
+  problems: ObjectProblem[];
+} {
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const kind = typeof value.kind === 'string' ? value.kind : '';
+  const rootType = fields().kinds[`${apiVersion} ${kind}`];
+  const problems: ObjectProblem[] = [];
+  if (rootType) {
+    problems.push(...checkAgainstTable(value, rootType));
+  } else {
+    const Model = crdModelFor(apiVersion, kind);
+    if (!Model) return { coverage: 'none', problems };
+    try {
+      new Model(value).validate();
+    } catch (error) {
+      const errors = (error as { errors?: AjvError[] }).errors;
+      if (!Array.isArray(errors)) throw error;
+      problems.push(...describe(errors, value));
+    }
+  }
+  problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
+  return { coverage: rootType ? 'fields' : 'types', problems };
+}
+
+function fields(): FieldTable {
+  fieldTable ??= JSON.parse(readFileSync(FIELDS_FILE, 'utf8')) as FieldTable;
+  return fieldTable;
+}
+
+/** The kubernetes-models class of a custom resource's apiVersion + kind, required on first use. */
+function crdModelFor(apiVersion: string, kind: string): ModelClass | undefined {
+  const key = `${apiVersion} ${kind}`;
+  if (models.has(key)) return models.get(key);
+  const slash = apiVersion.indexOf('/');
+  const group = apiVersion.slice(0, Math.max(0, slash));
+  const version = apiVersion.slice(slash + 1);
+  const pkg = CRD_PACKAGES[group];
+  let model: ModelClass | undefined;
+  // Only names Kubernetes allows reach require(): no path can be built from input.
+  if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
+    try {
+      const module = require(`${pkg}/${group}/${version}/${kind}`) as Record<string, unknown>;
+      model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No model for this version of the kind (a newer or older API than the package knows).
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    }
+  }
+  models.set(key, model);
+  return model;
+}
+
+const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Checks one scalar against its code; a message, or undefined when it fits. */
+function scalarProblem(code: string, value: unknown, where: string): string | undefined {
+  const got = describeValue(value);
+  switch (code) {
+    case 's':
+    case 't':
+      return typeof value === 'string' ? undefined : `${where} must be a string, got ${got}`;
+    case 'i':
+      return typeof value === 'number' && Number.isInteger(value)
+        ? undefined
+        : `${where} must be an integer, got ${got}`;
+    case 'n':
+      return typeof value === 'number' ? undefined : `${where} must be a number, got ${got}`;
+    case 'b':
+      return typeof value === 'boolean' ? undefined : `${where} must be a boolean, got ${got}`;
+    case 'x':
+      return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string'
+        ? undefined
+        : `${where} must be an integer or a string, got ${got}`;
+    case 'q':
+      return (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && QUANTITY.test(value.trim()))
+        ? undefined
+        : `${where} must be a Kubernetes quantity such as 500m, 2 or 16Gi, got ${got}`;
+    case 'B':
+      return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''))
+        ? undefined
+        : `${where} must be base64-encoded data (stringData takes plain text), got ${got}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Walks the object along the field table, without recursion: unknown fields, wrong types,
+ * missing required fields, values outside an enum. A null value is an unset field, as the API
+ * server reads it.
+ */
+function checkAgainstTable(root: Record<string, unknown>, rootType: string): ObjectProblem[] {
+  const { types } = fields();
+  const problems: ObjectProblem[] = [];
+  const stack: { value: unknown; code: string; path: (string | number)[] }[] = [
+    { value: root, code: rootType, path: [] },
+  ];
+  while (stack.length > 0) {
+    const { value, code, path } = stack.pop()!;
+    if (code === '' || code === '*' || value === null || value === undefined) continue;
+    const where = displayPath(path) || 'the object';
+    if (code.length === 1) {
+      const message = scalarProblem(code, value, where);
+      if (message) problems.push({ path, message });
+      continue;
+    }
+    if (code.startsWith('[')) {
+      if (!Array.isArray(value))
+        problems.push({ path, message: `${where} must be a list, got ${describeValue(value)}` });
+      else value.forEach((item, i) => stack.push({ value: item, code: code.slice(1), path: [...path, i] }));
+      continue;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ path, message: `${where} must be a mapping, got ${describeValue(value)}` });
+      continue;
+    }
+    if (code.startsWith('{')) {
+      for (const [key, item] of Object.entries(value))
+        stack.push({ value: item, code: code.slice(1), path: [...path, key] });
+      continue;
+    }
+    const type = types[code];
+    if (!type) continue;
+    const record = value as Record<string, unknown>;
+    for (const required of type.r ?? []) {
+      if (record[required] === undefined || record[required] === null)
+        problems.push({ path, message: `${where} is missing the required field "${required}"` });
+    }
+    for (const [key, item] of Object.entries(record)) {
+      const field = type.f[key];
+      if (field === undefined) {
+        problems.push({
+          path: [...path, key],
+          message: `${where} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
+        });
+        continue;
+      }
+      const allowed = type.e?.[key];
+      if (allowed && typeof item === 'string' && !allowed.includes(item)) {
+        problems.push({
+          path: [...path, key],
+          message: `${displayPath([...path, key])} must be one of ${allowed.join(', ')}; got ${describeValue(item)}`,
+        });
+        continue;
+      }
+      stack.push({ value: item, code: field, path: [...path, key] });
+    }
+  }
+  return problems;
+}
+
+function suggest(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const match = known.find((k) => k.toLowerCase() === lower || editDistanceOne(k, key));
+  return match ? ` (did you mean "${match}"?)` : '';
+}
+
+function editDistanceOne(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, skip: number) => x.slice(i + skip);
+  return (
+    rest(a, 1) === rest(b, 1) ||
+    rest(a, 1) === rest(b, 0) ||
+    rest(a, 0) === rest(b, 1) ||
+    (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2))
+  );
+}
+
+const QUANTITY_FORMATS = new Set(['quantity']);
+
+/** One message per path, worded for a person: a format beats a type, which beats a failed oneOf. */
+function describe(errors: readonly AjvError[], root: unknown): ObjectProblem[] {
+  const byPath = new Map<string, AjvError[]>();
+  for (const error of errors) {
+    const list = byPath.get(error.instancePath);
+    if (list) list.push(error);
+    else byPath.set(error.instancePath, [error]);
+  }
+  const problems: ObjectProblem[] = [];
+  for (const [pointer, list] of byPath) {
+    const path = pointerToPath(pointer);
+    const where = displayPath(path) || 'the object';
+    const got = describeValue(valueAt(root, path));
+    for (const error of list.filter((e) => e.keyword === 'required'))
+      problems.push({
+        path,
+        message: `${where} is missing the required field "${String(error.params.missingProperty)}"`,
+      });
+    const format = list.find((e) => e.keyword === 'format');
+    const enumError = list.find((e) => e.keyword === 'enum');
+    const types = list.filter((e) => e.keyword === 'type').map((e) => String(e.params.type));
+    if (format) {
+      const name = String(format.params.format);
+      const expected = QUANTITY_FORMATS.has(name)
+        ? 'a Kubernetes quantity such as 500m, 2 or 16Gi'
+        : name === 'int-or-string'
+          ? 'an integer or a string'
+          : `a value of format "${name}"`;
+      problems.push({ path, message: `${where} must be ${expected}, got ${got}` });
+    } else if (enumError) {
+      const allowed = (enumError.params.allowedValues as unknown[]).map(String).join(', ');
+      problems.push({ path, message: `${where} must be one of ${allowed}; got ${got}` });
+    } else if (types.length > 0) {
+      const expected = [...new Set(types)].map(article).join(' or ');
+      problems.push({ path, message: `${where} must be ${expected}, got ${got}` });
+    } else {
+      for (const error of list) {
+        if (['required', 'oneOf', 'anyOf', 'allOf', 'if'].includes(error.keyword)) continue;
+        problems.push({ path, message: `${where} ${error.message ?? 'is invalid'}` });
+      }
+    }
+  }
+  return problems;
+}
+
+function article(type: string): string {
+  switch (type) {
+    case 'integer':
+      return 'an integer';
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    default:
+      return `a ${type}`;
+  }
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
+}
+
+function valueAt(root: unknown, path: YamlPath): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+/** The offending value, redacted: a wrongly typed value is often a credential in the wrong place. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') {
+    const safe = redactText(value);
+    return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
+  }
+  return JSON.stringify(value) ?? 'nothing';
+}

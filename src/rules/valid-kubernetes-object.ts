@@ -1,0 +1,29 @@
+import { KNOWN_KINDS, type KnownKind } from '../check/objects.js';
+import { validateKubernetesObject } from '../manifest/kubernetes-schema.js';
+import { defineRule } from './rule.js';
+
+const NOT_KUBERNETES: readonly KnownKind[] = ['HelmValues', 'ModelService'];
+
+export default defineRule({
+  id: 'valid-kubernetes-object',
+  severity: 'error',
+  section: 'rollout',
+  kinds: (Object.keys(KNOWN_KINDS) as KnownKind[]).filter((kind) => !NOT_KUBERNETES.includes(kind)),
+  docs: {
+    summary:
+      'Objects are what the API server accepts: known fields, right types, quantities, string label and annotation values.',
+    why:
+      'kubectl apply validates strictly: one unknown field, a label value written as a number or a memory limit of ' +
+      '"4 gigs" fails the whole apply in the middle of a release, after some objects of the model service were ' +
+      'already changed. A misspelt field that an older client drops silently (readinessprobe, resource) leaves the ' +
+      'server without the probe or limit its author wrote.',
+    fix: 'Correct the field named in the finding: fix its spelling or indentation, quote label and annotation values, write quantities as 500m, 2 or 16Gi.',
+  },
+  check({ service, report }) {
+    for (const object of service.objects) {
+      if (NOT_KUBERNETES.includes(object.kind)) continue;
+      for (const problem of validateKubernetesObject(object.raw).problems)
+        report({ object, path: problem.path, message: `${object.ref}: ${problem.message}` });
+    }
+  },
+});
