@@ -98,6 +98,7 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--training-run <id>', 'lineage: experiment-tracker run id or URL')
     .option('--code-commit <sha>', 'lineage: the training code commit')
     .option('--hyperparameters <uri>', 'lineage: where the hyperparameters are recorded')
+    .option('--tooling-image <ref>', "mlready's own image for the drift and load-test jobs, pinned")
     .action(async (options: Record<string, unknown>) => {
       const { initCommand } = await import('./commands/init.js');
       setExit(await initCommand(io, options as unknown as InitFlags));

@@ -28,6 +28,8 @@ export interface InitAnswers {
   rollout: 'rolling' | 'canary' | 'blue-green';
   expectedLoadSeconds: number;
   imagePullSeconds: number;
+  /** mlready's own image for in-cluster jobs (spec.tooling.image). */
+  toolingImage?: string | undefined;
   lineage?: {
     dataset?: string | undefined;
     datasetVersion?: string | undefined;
@@ -137,6 +139,7 @@ export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; 
         },
       },
       rollout: { strategy: answers.rollout, rollbackBudget: '5m' },
+      ...(answers.toolingImage ? { tooling: { image: answers.toolingImage } } : {}),
     },
   };
   const doc = new Document(manifest);

@@ -40,6 +40,7 @@ export interface InitFlags {
   trainingRun?: string;
   codeCommit?: string;
   hyperparameters?: string;
+  toolingImage?: string;
 }
 
 /** Asks one question per field; @inquirer/prompts on a terminal, a fake in tests. */
@@ -116,6 +117,7 @@ function fromFlags(flags: InitFlags, runtime: Runtime): InitAnswers {
     driftWarn: flags.driftWarn ?? base.driftWarn,
     driftCritical: flags.driftCritical ?? base.driftCritical,
     rollout: flags.rollout ?? base.rollout,
+    toolingImage: flags.toolingImage,
     lineage: {
       dataset: flags.dataset,
       datasetVersion: flags.datasetVersion,
