@@ -6,15 +6,7 @@
  * serialised and pass through; `{{{raw}}}` is the explicit, unescaped exception.
  */
 import type {} from 'handlebars'; // the global hbs.AST types
-import {
-  commentText,
-  hasControlCharacters,
-  quoteDockerfile,
-  quoteJson,
-  quoteYaml,
-  SAFE_WORD,
-  toJson,
-} from './escape.js';
+import { commentText, hasControlCharacters, quoteJson, quoteYaml, SAFE_WORD, toJson } from './escape.js';
 
 export type Language = 'yaml' | 'dockerfile' | 'python' | 'text';
 /** Where on its line a value lands. */
@@ -178,9 +170,11 @@ export function escapeFor(lang: Language, where: Where, value: unknown, name: st
       return quoteJson(value).slice(1, -1).replace(/'/g, "\\'");
     case 'dockerfile':
       if (hasControlCharacters(value)) throw unsafe('holds a line break or control character');
-      if (where === 'plain') return quoteDockerfile(value);
+      // Outside exec-form JSON (printed with {{json …}}) a Dockerfile takes plain words only.
       if (SAFE_WORD.test(value)) return value;
-      throw unsafe(`is not a plain word (letters, digits and @%+=:,./_-) and stands inside a quoted string`);
+      throw unsafe(
+        'is not a plain word (letters, digits and @%+=:,./_-); print it in exec form with {{json …}}',
+      );
     case 'text':
       if (hasControlCharacters(value)) throw unsafe('holds a line break or control character');
       return value;

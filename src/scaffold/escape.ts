@@ -54,16 +54,6 @@ export function escapeKubernetesExpansion(value: string): string {
 /** Text that is safe anywhere in a Dockerfile or shell line without quoting. */
 export const SAFE_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
 
-/**
- * A Dockerfile word for ENV, LABEL, COPY and the like: unquoted when it is a safe word, else
- * double-quoted with `\`, `"` and `$` escaped (BuildKit expands variables inside double quotes).
- * Control characters have no quoted form there; the caller refuses them.
- */
-export function quoteDockerfile(value: string): string {
-  if (SAFE_WORD.test(value)) return value;
-  return `"${value.replace(/[\\"$`]/g, '\\$&')}"`;
-}
-
 /** A comment holds one line: line breaks and control characters become spaces. */
 export function commentText(value: string): string {
   return value.replace(INVISIBLE, ' ').replace(/[\n\r\t]/g, ' ');

@@ -179,7 +179,7 @@ function templateError(name: string, error: unknown): InputError {
 }
 
 function contextOf(view: ScaffoldView): Record<string, unknown> {
-  const hf = /^hf:\/\/([^@]+)(?:@(.+))?$/.exec(view.model.uri ?? '');
+  const hf = /^hf:\/\/([^@]+)(?:@(.+))?$/s.exec(view.model.uri ?? '');
   return {
     ...view,
     hfRepo: hf?.[1] ?? view.model.name,

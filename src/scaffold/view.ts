@@ -361,7 +361,7 @@ function fetchStep(
   name: string,
 ): FetchStep | undefined {
   if (!uri) return undefined;
-  const hf = /^hf:\/\/([^@]+)@(.+)$/.exec(uri);
+  const hf = /^hf:\/\/([^@]+)@(.+)$/s.exec(uri);
   if (hf) {
     const [, repo, revision] = hf as unknown as [string, string, string];
     const env = [
