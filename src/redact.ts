@@ -5,13 +5,9 @@
  * `user:password@` in URLs, credential-looking query parameters, high-entropy tokens).
  * client-go masks its debug output the same way (transport/round_trippers.go, maskValue).
  */
-import { detectSecret, redact } from './check/secrets.js';
+import { detectSecret, redact, SECRET_QUERY_PARAM } from './check/secrets.js';
 
 const MASK = '****';
-
-/** Query parameters that carry a credential (AWS/GCS/Azure signed URLs included). */
-const SECRET_QUERY_PARAM =
-  /^(?:access_?token|api[_-]?key|apikey|auth|authorization|client_?secret|code|credential|id_token|key|pass(?:word|wd)?|private_?token|refresh_token|secret|session_?token|sig|signature|token|x-amz-credential|x-amz-security-token|x-amz-signature|x-goog-credential|x-goog-signature)$/i;
 
 /** `scheme://user:password@host/path?token=…` with the password and credential parameters masked. */
 export function redactUrl(url: string): string {
@@ -30,23 +26,25 @@ export function redactUrl(url: string): string {
  * headers, `NAME=value` / `name: value` pairs whose name says secret, and known token shapes.
  */
 export function redactText(text: string): string {
+  // Matches never span a quote, a backslash or an angle bracket, so masking inside JSON, XML or
+  // YAML output never breaks an escape sequence or a tag; redact() keeps only a plain tail.
   return text
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => redactUrl(url))
-    .replace(/\b(Bearer\s+)([A-Za-z0-9._~+/=-]{6,})/g, (_whole, scheme: string) => `${scheme}${MASK}`)
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi, (url) => redactUrl(url))
+    .replace(/\b(Bearer[ \t]+)([A-Za-z0-9._~+/=-]{6,})/g, (_whole, scheme: string) => `${scheme}${MASK}`)
     .replace(
-      /\b(Basic\s+)([A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*={0,2})(?![\w])/g,
+      /\b(Basic[ \t]+)([A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*={0,2})(?![\w])/g,
       (whole, scheme: string, value: string) => (value.length >= 8 ? `${scheme}${MASK}` : whole),
     )
     .replace(
-      /([A-Za-z_][\w.-]*)(\s*[=:]\s*)("?)([^\s"',]+)/g,
-      (whole, name: string, sep: string, quote: string, value: string) => {
+      /(["']?)([A-Za-z_][\w.-]*)\1([ \t]*[=:][ \t]*)(["']?)([^\s"'<>`,\\]+)/g,
+      (whole, keyQuote: string, name: string, sep: string, quote: string, value: string) => {
         if (value.includes(MASK) || /^(Bearer|Basic)$/.test(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value))
           return whole;
         const found = detectSecret(value, name);
-        return found ? `${name}${sep}${quote}${found.redacted}` : whole;
+        return found ? `${keyQuote}${name}${keyQuote}${sep}${quote}${found.redacted}` : whole;
       },
     )
-    .replace(/[^\s"',=:]{16,}/g, (token) =>
+    .replace(/[^\s"'<>`,=:\\]{16,}/g, (token) =>
       token.includes(MASK) ? token : (detectSecret(token)?.redacted ?? token),
     );
 }

@@ -109,6 +109,7 @@ describe('mlready init', () => {
         cwd: dir,
         stdout: (s) => (out += s),
         stderr: () => {},
+        writeFile: (path, text) => writeFileSync(path, text),
         stdoutIsTTY: true,
         stdinIsTTY: true,
         readStdin: () => Promise.resolve(''),

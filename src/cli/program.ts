@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import { gateOutput } from './gate.js';
 import type { DeployFlags, RollbackFlags, StatusFlags } from './commands/deploy.js';
 import type { DriftFlags, ProfileFlags } from './commands/drift.js';
 import type { LoadtestFlags } from './commands/loadtest.js';
@@ -18,7 +19,8 @@ export const RUNTIME_CHOICES = ['custom', 'tfserving', 'tgi', 'torchserve', 'tri
  * Runs the mlready CLI and returns its exit code. Commands are lazy-imported so `--help` and
  * `check` never load the Kubernetes client or the prompt library.
  */
-export async function runCli(io: CliIO): Promise<number> {
+export async function runCli(ungated: CliIO): Promise<number> {
+  const io = gateOutput(ungated);
   let exitCode: number = ExitCode.Ok;
   const setExit = (code: number) => {
     exitCode = code;

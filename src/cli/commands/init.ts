@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Runtime } from '../../manifest/types.js';
@@ -82,7 +82,7 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
   }
   const { yaml } = buildManifest(answers);
   try {
-    writeFileSync(target, yaml);
+    io.writeFile(target, yaml);
   } catch (error) {
     throw new UsageError(`cannot write ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       cause: error,
