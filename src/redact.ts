@@ -28,25 +28,39 @@ export function redactUrl(url: string): string {
 export function redactText(text: string): string {
   // Matches never span a quote, a backslash or an angle bracket, so masking inside JSON, XML or
   // YAML output never breaks an escape sequence or a tag; redact() keeps only a plain tail.
-  return text
+  const headersMasked = text
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi, (url) => redactUrl(url))
     .replace(/\b(Bearer[ \t]+)([A-Za-z0-9._~+/=-]{6,})/g, (_whole, scheme: string) => `${scheme}${MASK}`)
     .replace(
       /\b(Basic[ \t]+)([A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*={0,2})(?![\w])/g,
       (whole, scheme: string, value: string) => (value.length >= 8 ? `${scheme}${MASK}` : whole),
-    )
-    .replace(
-      /(["']?)([A-Za-z_][\w.-]*)\1([ \t]*[=:][ \t]*)(["']?)([^\s"'<>`,\\]+)/g,
-      (whole, keyQuote: string, name: string, sep: string, quote: string, value: string) => {
-        if (value.includes(MASK) || /^(Bearer|Basic)$/.test(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value))
-          return whole;
-        const found = detectSecret(value, name);
-        return found ? `${keyQuote}${name}${keyQuote}${sep}${quote}${found.redacted}` : whole;
-      },
-    )
-    .replace(/[^\s"'<>`,=:\\]{16,}/g, (token) =>
-      token.includes(MASK) ? token : (detectSecret(token)?.redacted ?? token),
     );
+  return maskSecretPairs(headersMasked).replace(/[^\s"'<>`,=:\\]{16,}/g, (token) =>
+    token.includes(MASK) ? token : (detectSecret(token)?.redacted ?? token),
+  );
+}
+
+/** `NAME=value`, `name: value` and `"name": "value"` pairs. Not a path's last segment: "/etc/passwd: ENOTDIR". */
+const PAIR = /(?<![\w./\\-])(["']?)([A-Za-z_][\w.-]*)\1([ \t]*[=:][ \t]*)(["']?)([^\s"'<>`,\\]+)/g;
+
+/** Masks the values of pairs whose name says secret; a value that is not one is scanned again for pairs. */
+function maskSecretPairs(text: string): string {
+  const pair = new RegExp(PAIR.source, 'g');
+  let out = '';
+  let copied = 0;
+  for (let m = pair.exec(text); m !== null; m = pair.exec(text)) {
+    const [whole, keyQuote = '', name = '', sep = '', quote = '', value = ''] = m;
+    const skip =
+      value.includes(MASK) || /^(Bearer|Basic)$/.test(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+    const found = skip ? undefined : detectSecret(value, name);
+    if (!found) {
+      pair.lastIndex = m.index + whole.length - value.length;
+      continue;
+    }
+    out += `${text.slice(copied, m.index)}${keyQuote}${name}${keyQuote}${sep}${quote}${found.redacted}`;
+    copied = m.index + whole.length;
+  }
+  return out + text.slice(copied);
 }
 
 export { redact };

@@ -53,3 +53,27 @@ describe('redactText', () => {
     expect(redactText(text)).toBe(text);
   });
 });
+
+describe('redactText keeps structure and ordinary text', () => {
+  it('masks inside JSON without breaking it, and never across lines', () => {
+    const json = JSON.stringify({
+      message: 'password=abcdefgh\\ and "quoted" token=ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+    });
+    const masked = redactText(json);
+    expect(() => JSON.parse(masked) as unknown).not.toThrow();
+    expect(masked).not.toContain('abcdefgh');
+    expect(masked).not.toContain('ghp_abcdefghijklmnop');
+    const yaml = 'auth:\n  secretRef:\n    name: x\n';
+    expect(redactText(yaml)).toBe(yaml);
+  });
+
+  it('masks JSON keys that say secret', () => {
+    expect(redactText('{"api_key": "k3y-Xq9-features"}')).toBe('{"api_key": "****ures"}');
+  });
+
+  it('does not take a file name for a secret name', () => {
+    expect(redactText('cannot read templates from /etc/passwd: ENOTDIR')).toBe(
+      'cannot read templates from /etc/passwd: ENOTDIR',
+    );
+  });
+});

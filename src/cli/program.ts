@@ -387,7 +387,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function parseNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
+  // Decimal notation only: Number() also takes "", " ", "0x10" and "0b1".
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n))
     throw new CommanderError(
       ExitCode.CouldNotRun,
       'mlready.invalidArgument',
@@ -398,7 +399,7 @@ function parseNumber(value: string): number {
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
     throw new CommanderError(
       ExitCode.CouldNotRun,
       'mlready.invalidArgument',
