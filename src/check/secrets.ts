@@ -27,6 +27,25 @@ const HARMLESS_NAME =
 export const SECRET_QUERY_PARAM =
   /^(?:access_?token|api[_-]?key|apikey|auth|authorization|client_?secret|code|credential|id_token|key|pass(?:word|wd)?|private_?token|refresh_token|secret|session_?token|sig|signature|token|x-amz-credential|x-amz-security-token|x-amz-signature|x-goog-credential|x-goog-signature)$/i;
 
+const KNOWN_PREFIX = /hf_|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza|PRIVATE KEY/;
+
+/**
+ * A cheap test that rules out most text before detectSecret runs: no secret name, shorter than any
+ * known format or high-entropy token (20 characters), no known prefix, no URL credentials.
+ */
+export function mightHoldSecret(value: string, name?: string): boolean {
+  if (name !== undefined && SECRET_NAME.test(name)) return true;
+  return value.length >= 20 || KNOWN_PREFIX.test(value) || value.includes('@') || value.includes('?');
+}
+
+/** The same for a bare token (no name): a known prefix, or long with upper, lower and digits. */
+export function mightBeToken(token: string): boolean {
+  return (
+    KNOWN_PREFIX.test(token) ||
+    (token.length >= 24 && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token))
+  );
+}
+
 export interface SecretMatch {
   /** What it looks like: "a Hugging Face token", "a high-entropy string", "a literal value of PASSWORD". */
   kind: string;
