@@ -1,7 +1,7 @@
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, REPO_ROOT, type CliRun } from './helpers/cli.js';
+import { bin, cli, REPO_ROOT, type CliRun } from './helpers/cli.js';
 import { generateRows, writeCsv } from './helpers/data.js';
 import { FAKE_TOKEN, startFakeCluster, type FakeCluster } from './helpers/fake-cluster.js';
 import { completeManifest } from './helpers/manifests.js';
@@ -137,6 +137,12 @@ describe('planted credentials never leave mlready', () => {
       expectClean(`check - ${format}`, stdin, dir, inputs);
     },
   );
+
+  it('check prints no Node.js warning that quotes the input (a mapping used as a key)', async () => {
+    const run = await bin(['check', '-'], { input: `? { token: ${PLANTED.hf} }\n: x\n` });
+    expect(run.stderr).not.toMatch(/Warning:/);
+    expectNoPlants('check (warning)', run.stdout + run.stderr);
+  });
 
   it('init with credentials in its flags writes and prints them masked', async () => {
     const dir = tmpTree();

@@ -52,7 +52,14 @@ const MAX_ALIAS_COUNT = 100;
 
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the yaml package would print warnings (with a snippet of the input) through
+  // process.emitWarning, around the redaction gate.
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: 'error',
+  });
   const documents: SourceDocument[] = [];
   const problems: YamlProblem[] = [];
   const list = Array.isArray(docs) ? docs : [];
