@@ -3,9 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-/** @param {{ process: boolean, k8s: boolean }} which */
+const FS_WRITES = ['writeFileSync', 'writeFile', 'appendFileSync', 'appendFile', 'createWriteStream'];
+const GATE_MESSAGE =
+  'Text leaves mlready through the redaction gate: write files with io.writeFile (src/cli/gate.ts).';
+
+/** @param {{ process: boolean, k8s: boolean, fsWrite?: boolean }} which */
 function restrictedImports(which) {
   const paths = [];
+  if (which.fsWrite !== false) {
+    for (const name of ['fs', 'node:fs', 'fs/promises', 'node:fs/promises'])
+      paths.push({ name, importNames: FS_WRITES, message: GATE_MESSAGE });
+  }
   if (which.process) {
     paths.push({ name: 'process', message: 'Only src/cli/ touches process.' });
     paths.push({ name: 'node:process', message: 'Only src/cli/ touches process.' });
@@ -78,6 +86,16 @@ export default tseslint.config(
     files: ['src/k8s/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: restrictedImports({ process: true, k8s: false }) }],
+    },
+  },
+  // main.ts gives runCli the real file writer, which runCli wraps in the redaction gate at once.
+  {
+    files: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: restrictedImports({ process: false, k8s: true, fsWrite: false }) },
+      ],
     },
   },
   {

@@ -19,7 +19,7 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function service(i) {
+export function service(i) {
   const name = `model-${i}`;
   return `apiVersion: apps/v1
 kind: Deployment

@@ -3,8 +3,9 @@
 import { benchCheck } from './check.js';
 import { benchDrift } from './drift.js';
 import { benchLoadtest } from './loadtest.js';
+import { benchRedact } from './redact.js';
 
-const benches = { check: benchCheck, loadtest: benchLoadtest, drift: benchDrift };
+const benches = { check: benchCheck, redact: benchRedact, loadtest: benchLoadtest, drift: benchDrift };
 const only = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;

@@ -37,6 +37,8 @@ const FULL_FLAGS = [
   '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
   '--hyperparameters',
   's3://runs/42/params.yaml',
+  '--tooling-image',
+  'registry.example.com/mlready:0.1.0',
 ];
 
 describe('mlready init', () => {
@@ -107,6 +109,7 @@ describe('mlready init', () => {
         cwd: dir,
         stdout: (s) => (out += s),
         stderr: () => {},
+        writeFile: (path, text) => writeFileSync(path, text),
         stdoutIsTTY: true,
         stdinIsTTY: true,
         readStdin: () => Promise.resolve(''),

@@ -1,5 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -383,6 +384,7 @@ describe('goodput, cost and reports', () => {
       stdoutIsTTY: true,
       stdinIsTTY: false,
       readStdin: () => Promise.resolve(''),
+      writeFile: (path, text) => writeFileSync(path, text),
     });
     expect(code).toBe(0);
     // The line is redrawn in place: carriage return, erase line (ESC [K), then the status.

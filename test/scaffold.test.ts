@@ -103,7 +103,7 @@ describe('scaffold rendering', () => {
       (f) => f.path === 'k8s/deployment.yaml',
     )!.content;
     expect(deployment).toContain(
-      'huggingface-cli download meta-llama/Llama-3.1-8B-Instruct --revision 0e9e39f249a16976918f6564b8830bc894c89659',
+      'command: ["huggingface-cli","download","meta-llama/Llama-3.1-8B-Instruct","--revision","0e9e39f249a16976918f6564b8830bc894c89659","--local-dir","/models/model"]',
     );
   });
 

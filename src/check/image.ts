@@ -1,3 +1,5 @@
+import { TOOLING_IMAGE_PLACEHOLDER } from '../manifest/types.js';
+
 /** An OCI image reference split into its parts; the registry stays inside `repository`. */
 export interface ImageRef {
   repository: string;
@@ -52,6 +54,8 @@ export const FLOATING_TAGS = new Set([
 
 /** Why an image reference floats, or undefined when it is pinned (a version tag or a digest). */
 export function floatingReason(image: string): string | undefined {
+  if (image === TOOLING_IMAGE_PLACEHOLDER)
+    return "is the placeholder for mlready's own image: set spec.tooling.image in mlready.yaml to a pinned mlready image and scaffold again";
   const ref = parseImage(image);
   if (ref.digest) return undefined;
   if (ref.tag === undefined || ref.tag === '') return 'has no tag, so it means "latest"';

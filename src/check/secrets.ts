@@ -18,10 +18,33 @@ const KNOWN_FORMATS: [RegExp, string][] = [
 
 /** Names that say "this holds a credential". */
 export const SECRET_NAME =
-  /(TOKEN|API_?KEY|ACCESS_?KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_?KEY|AUTH)/i;
+  /(TOKEN|API[-_]?KEY|ACCESS[-_]?KEY|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|PRIVATE[-_]?KEY|AUTH)/i;
 /** Names that contain a secret word but hold no secret. */
 const HARMLESS_NAME =
   /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|_TOKENS|MAX_.*TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
+
+/** Query parameters that carry a credential (AWS/GCS/Azure signed URLs included). */
+export const SECRET_QUERY_PARAM =
+  /^(?:access_?token|api[_-]?key|apikey|auth|authorization|client_?secret|code|credential|id_token|key|pass(?:word|wd)?|private_?token|refresh_token|secret|session_?token|sig|signature|token|x-amz-credential|x-amz-security-token|x-amz-signature|x-goog-credential|x-goog-signature)$/i;
+
+const KNOWN_PREFIX = /hf_|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza|PRIVATE KEY/;
+
+/**
+ * A cheap test that rules out most text before detectSecret runs: no secret name, shorter than any
+ * known format or high-entropy token (20 characters), no known prefix, no URL credentials.
+ */
+export function mightHoldSecret(value: string, name?: string): boolean {
+  if (name !== undefined && SECRET_NAME.test(name)) return true;
+  return value.length >= 20 || KNOWN_PREFIX.test(value) || value.includes('@') || value.includes('?');
+}
+
+/** The same for a bare token (no name): a known prefix, or long with upper, lower and digits. */
+export function mightBeToken(token: string): boolean {
+  return (
+    KNOWN_PREFIX.test(token) ||
+    (token.length >= 24 && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token))
+  );
+}
 
 export interface SecretMatch {
   /** What it looks like: "a Hugging Face token", "a high-entropy string", "a literal value of PASSWORD". */
@@ -38,6 +61,8 @@ export function detectSecret(value: string, name?: string): SecretMatch | undefi
     const match = pattern.exec(trimmed);
     if (match) return { kind, redacted: redact(kind === 'a PEM private key' ? trimmed : match[0]) };
   }
+  const inUrl = secretInUrl(trimmed);
+  if (inUrl) return inUrl;
   if (
     name &&
     SECRET_NAME.test(name) &&
@@ -51,14 +76,46 @@ export function detectSecret(value: string, name?: string): SecretMatch | undefi
   return undefined;
 }
 
-/** "hf_****ab12": keep a known prefix and the last four characters, hide the rest. */
+/**
+ * "hf_****ab12": keep a known prefix and the last four characters, hide the rest. The tail is kept
+ * only when it is plain letters and digits, so a masked value never ends inside an escape sequence.
+ */
 export function redact(value: string): string {
   if (value.includes('PRIVATE KEY')) return '-----BEGIN PRIVATE KEY----- ****';
   const prefix =
     /^(hf_|sk-proj-|sk-ant-|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|glpat-|AIza)/.exec(value)?.[0] ??
     '';
   if (value.length <= prefix.length + 8) return `${prefix}****`;
-  return `${prefix}****${value.slice(-4)}`;
+  const tail = value.slice(-4);
+  return /^[A-Za-z0-9]{4}$/.test(tail) ? `${prefix}****${tail}` : `${prefix}****`;
+}
+
+/**
+ * `postgres://user:password@host/db` and `…?api_key=…` (also a bare path such as a probe's
+ * `/ready?token=…`): a URL that carries its own credential.
+ */
+function secretInUrl(value: string): SecretMatch | undefined {
+  if (/\s/.test(value)) return undefined;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(value)?.[1];
+  const password = userinfo?.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : undefined;
+  if (password && !isReference(password) && !/^\$/.test(password))
+    return { kind: 'a password in a connection URL', redacted: maskUrl(value) };
+  const query = /^[^?#]*\?([^#]*)/.exec(value)?.[1];
+  for (const pair of query?.split('&') ?? []) {
+    const [key = '', param = ''] = pair.split('=');
+    if (SECRET_QUERY_PARAM.test(key) && param !== '' && !isReference(param) && !/^\$/.test(param))
+      return { kind: `a credential in the URL parameter ${key}`, redacted: maskUrl(value) };
+  }
+  return undefined;
+}
+
+/** The URL with its password and credential parameters replaced by ****. */
+function maskUrl(value: string): string {
+  return value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#@:]*):[^/?#@]*@/i, '$1$2:****@')
+    .replace(/([?&])([^=&#]+)=([^&#]*)/g, (whole, sep: string, key: string, param: string) =>
+      SECRET_QUERY_PARAM.test(key) && param !== '' ? `${sep}${key}=****` : whole,
+    );
 }
 
 /** ${VAR}, $(VAR), {{ .Values.x }}, vault: and secret-manager references are not literals. */

@@ -15,6 +15,8 @@ export interface CliIO {
   cpuMicros?: () => number;
   /** Called once with a function that stops the running command cleanly (SIGINT). */
   onInterrupt?: (handler: () => void) => void;
+  /** Writes a text file (reports, saved records, scaffolded files); runCli routes it through gate.ts. */
+  writeFile: (path: string, text: string) => void;
 }
 
 export function useColor(io: CliIO): boolean {

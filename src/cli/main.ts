@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { runCli } from './program.js';
 
 /** The only module that touches process: it wires the real world into runCli. */
@@ -26,6 +27,7 @@ process.exitCode = await runCli({
   cwd: process.cwd(),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  writeFile: (path, text) => writeFileSync(path, text),
   stdoutIsTTY: process.stdout.isTTY === true,
   stdinIsTTY: process.stdin.isTTY === true,
   readStdin,

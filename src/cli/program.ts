@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
+import { gateOutput } from './gate.js';
 import type { DeployFlags, RollbackFlags, StatusFlags } from './commands/deploy.js';
 import type { DriftFlags, ProfileFlags } from './commands/drift.js';
 import type { LoadtestFlags } from './commands/loadtest.js';
@@ -18,7 +19,8 @@ export const RUNTIME_CHOICES = ['custom', 'tfserving', 'tgi', 'torchserve', 'tri
  * Runs the mlready CLI and returns its exit code. Commands are lazy-imported so `--help` and
  * `check` never load the Kubernetes client or the prompt library.
  */
-export async function runCli(io: CliIO): Promise<number> {
+export async function runCli(ungated: CliIO): Promise<number> {
+  const io = gateOutput(ungated);
   let exitCode: number = ExitCode.Ok;
   const setExit = (code: number) => {
     exitCode = code;
@@ -98,6 +100,7 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--training-run <id>', 'lineage: experiment-tracker run id or URL')
     .option('--code-commit <sha>', 'lineage: the training code commit')
     .option('--hyperparameters <uri>', 'lineage: where the hyperparameters are recorded')
+    .option('--tooling-image <ref>', "mlready's own image for the drift and load-test jobs, pinned")
     .action(async (options: Record<string, unknown>) => {
       const { initCommand } = await import('./commands/init.js');
       setExit(await initCommand(io, options as unknown as InitFlags));
@@ -447,7 +450,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function parseNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
+  // Decimal notation only: Number() also takes "", " ", "0x10" and "0b1".
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n))
     throw new CommanderError(
       ExitCode.CouldNotRun,
       'mlready.invalidArgument',
@@ -457,9 +461,8 @@ function parseNumber(value: string): number {
 }
 
 function parseCount(value: string): number {
-  // Number() reads "" as 0 and "0x10" as 16; a count is written in decimal digits.
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n))
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
     throw new CommanderError(
       ExitCode.CouldNotRun,
       'mlready.invalidArgument',

@@ -1,9 +1,10 @@
 import { ClusterError, UsageError } from '../errors.js';
 import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { parseWorkerOutput, type WorkerResult } from './workers.js';
+import { TOOLING_IMAGE_PLACEHOLDER } from '../manifest/types.js';
 
-/** What the Job's image is when the manifest names none: says what to do, and never pulls. */
-export const IMAGE_PLACEHOLDER = 'set-spec.tooling.image-in-mlready.yaml';
+/** What the Job's image is when the manifest names none: the scaffold's placeholder, which never pulls. */
+export const IMAGE_PLACEHOLDER = TOOLING_IMAGE_PLACEHOLDER;
 
 export interface LoadtestJobOptions {
   name: string;

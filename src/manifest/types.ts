@@ -108,8 +108,18 @@ export interface ManifestSpec {
     auth?: { type: 'oidc' | 'api-key' | 'mtls' | 'istio' | 'oauth2-proxy' | 'none'; secretRef?: SecretRef };
     secrets?: SecretRef[];
   };
-  /** mlready's own tooling in the cluster (drift CronJob, load-test Job). */
+  /** mlready's own image, for the jobs that run mlready in the cluster (drift CronJob, load-test Job). */
   tooling?: { image?: string };
+}
+
+/**
+ * The image the scaffolded jobs run until spec.tooling.image names a pinned mlready image. It has no
+ * tag and its registry can never resolve (.invalid, RFC 2606), so `check` flags it and a pull fails.
+ */
+export const TOOLING_IMAGE_PLACEHOLDER = 'set-spec.tooling.image.invalid/mlready';
+
+export function toolingImageOf(manifest: ModelManifest): string {
+  return manifest.spec.tooling?.image ?? TOOLING_IMAGE_PLACEHOLDER;
 }
 
 /** Metric names the monitoring rules, drift exporter and templates agree on. */

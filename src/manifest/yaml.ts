@@ -96,7 +96,9 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
     problems.push({ file, line: pos.line, column: pos.column, message });
   };
   const parser = new Parser(lineCounter.addNewLine);
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  // logLevel 'error': the yaml package would print warnings (with a snippet of the input) through
+  // process.emitWarning, around the redaction gate.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   let index = -1;
   try {
     for (const doc of composer.compose(parser.parse(text), true, text.length)) {

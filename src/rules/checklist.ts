@@ -67,6 +67,11 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   },
   {
     section: 'Rollback under five minutes',
+    item: 'Nothing is downloaded or installed at start (npx, npm exec, pip install, curl … | sh): what runs is what was built',
+    rules: ['no-install-at-start'],
+  },
+  {
+    section: 'Rollback under five minutes',
     item: 'Model configuration is immutable or content-hashed',
     rules: ['immutable-model-config'],
   },

@@ -10,6 +10,7 @@ import modelAwareReadinessProbe from './model-aware-readiness-probe.js';
 import modelVersionLabel from './model-version-label.js';
 import noCommittedSecretData from './no-committed-secret-data.js';
 import noFloatingImageTag from './no-floating-image-tag.js';
+import noInstallAtStart from './no-install-at-start.js';
 import noLiteralSecrets from './no-literal-secrets.js';
 import noRemovedApiVersion from './no-removed-api-version.js';
 import noSecretReuseAcrossEnvs from './no-secret-reuse-across-envs.js';
@@ -56,6 +57,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     modelVersionLabel,
     noCommittedSecretData,
     noFloatingImageTag,
+    noInstallAtStart,
     noLiteralSecrets,
     noRemovedApiVersion,
     noSecretReuseAcrossEnvs,

@@ -1,3 +1,4 @@
+import { redactText } from '../redact.js';
 import { defineRule } from './rule.js';
 import { describeProbe, probeOf } from './support/probes.js';
 import { matchesPath, readyPathsFor, runtimeOf } from './support/runtimes.js';
@@ -45,7 +46,7 @@ export default defineRule({
         report({
           object: ref.workload,
           path: at,
-          message: `${ref.label} readiness is ${described}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
+          message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
         });
       } else if (
         probe.handler === 'httpGet' &&
@@ -55,7 +56,7 @@ export default defineRule({
         report({
           object: ref.workload,
           path: [...at, 'path'],
-          message: `${ref.label} readiness calls ${probe.path}, which is not a ${runtime.title} model-ready endpoint; use ${wanted}`,
+          message: `${ref.label} readiness calls ${redactText(probe.path ?? '/')}, which is not a ${runtime.title} model-ready endpoint; use ${redactText(wanted)}`,
         });
       }
     }

@@ -1,6 +1,7 @@
-import { asArray, asRecord, asString, isRecord, type K8sObject } from '../check/objects.js';
-import { detectSecret } from '../check/secrets.js';
-import { containersOf } from '../check/workloads.js';
+import { asArray, asRecord, asString, isRecord, stringMap, type K8sObject } from '../check/objects.js';
+import { detectSecret, redact, type SecretMatch } from '../check/secrets.js';
+import { containersOf, podTemplateOf } from '../check/workloads.js';
+import { redactText } from '../redact.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { defineRule, type Report } from './rule.js';
 
@@ -19,27 +20,55 @@ export default defineRule({
     'ConfigMap',
     'HelmValues',
     'ModelService',
+    'ServiceMonitor',
+    'PodMonitor',
   ],
   docs: {
     summary:
-      'No literal credentials in env values, args, commands, ConfigMaps, Helm values files or mlready.yaml.',
+      'No literal credentials in env values, args, commands, probes, annotations, ConfigMaps, ServiceMonitors, Helm values files or mlready.yaml.',
     why:
       'A Hugging Face token in a Deployment is in git history, in every CI log that prints the manifest, in ' +
       "`kubectl get -o yaml` for anyone with read access, and in the model registry's copy of the chart. Model " +
       'services hold valuable tokens (gated weights, paid APIs, object stores with the training data). ' +
       'Detected: names containing TOKEN, KEY, PASSWORD, SECRET or CREDENTIAL with a literal value; known formats ' +
-      '(hf_…, sk-…, AKIA…, ghp_…, PEM private keys); long high-entropy strings. Values are always shown redacted.',
+      '(hf_…, sk-…, AKIA…, ghp_…, PEM private keys); passwords in connection URLs (postgres://user:pass@…) and ' +
+      'credential query parameters (?api_key=…); bearer tokens in probe headers, paths and exec commands; ' +
+      'annotations; literal ServiceMonitor/PodMonitor bearerToken and basicAuth; long high-entropy strings. ' +
+      'Values are always shown redacted.',
     fix: 'Move the value into a Secret (created by your secret manager, not committed) and reference it with valueFrom.secretKeyRef, envFrom.secretRef or a mounted volume.',
   },
   check({ service, report }) {
     const found = (object: K8sObject, path: YamlPath, where: string, value: string, name?: string) => {
-      const secret = detectSecret(value, name);
+      const secret = detectSecret(value, name) ?? secretInCommandLine(value);
       if (secret)
         report({
           object,
           path,
           message: `${where} holds ${secret.kind} (${secret.redacted})`,
         } satisfies Report);
+    };
+    /** Probe and lifecycle handlers: httpGet paths and headers, exec commands. */
+    const handler = (object: K8sObject, path: YamlPath, label: string, value: unknown) => {
+      const http = asRecord(asRecord(value).httpGet);
+      const probePath = asString(http.path);
+      if (probePath !== undefined) found(object, [...path, 'httpGet', 'path'], `${label} path`, probePath);
+      asArray(http.httpHeaders).forEach((h, i) => {
+        const header = asRecord(h);
+        const headerValue = asString(header.value);
+        const name = asString(header.name) ?? '';
+        if (headerValue !== undefined)
+          found(
+            object,
+            [...path, 'httpGet', 'httpHeaders', i, 'value'],
+            `${label} header ${name}`,
+            headerValue,
+            name,
+          );
+      });
+      asArray(asRecord(asRecord(value).exec).command).forEach((arg, i) => {
+        if (typeof arg === 'string')
+          found(object, [...path, 'exec', 'command', i], `${label} exec command[${i}]`, arg);
+      });
     };
     for (const workload of service.workloads) {
       for (const ref of containersOf(workload, { init: true })) {
@@ -66,7 +95,63 @@ export default defineRule({
             );
           });
         }
+        for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const)
+          handler(workload, [...ref.path, probe], `${ref.label} ${probe}`, ref.container[probe]);
+        const lifecycle = asRecord(ref.container.lifecycle);
+        for (const hook of ['postStart', 'preStop'] as const)
+          handler(workload, [...ref.path, 'lifecycle', hook], `${ref.label} ${hook}`, lifecycle[hook]);
       }
+      const template = podTemplateOf(workload);
+      if (template && template.metadataPath.length > 1)
+        annotations(template.annotations, template.metadataPath, `${workload.ref} pod template`, workload);
+    }
+    // mlready.yaml and Helm values files are walked whole below.
+    for (const object of service.objects.filter((o) => o.kind !== 'ModelService' && o.kind !== 'HelmValues'))
+      annotations(stringMap(asRecord(object.raw.metadata).annotations), ['metadata'], object.ref, object);
+    function annotations(map: Record<string, string>, at: YamlPath, label: string, object: K8sObject) {
+      for (const [key, value] of Object.entries(map))
+        found(
+          object,
+          [...at, 'annotations', key],
+          `${label} annotation ${key}`,
+          value,
+          key.split('/').pop()?.replace(/-/g, '_'),
+        );
+    }
+    for (const monitor of service.ofKind('ServiceMonitor', 'PodMonitor')) {
+      const list = monitor.kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints';
+      asArray(asRecord(monitor.raw.spec)[list]).forEach((e, i) => {
+        const endpoint = asRecord(e);
+        const at: YamlPath = ['spec', list, i];
+        const bearer = asString(endpoint.bearerToken);
+        if (bearer)
+          report({
+            object: monitor,
+            path: [...at, 'bearerToken'],
+            message: `${monitor.ref} endpoint ${i} holds a literal bearerToken (${redact(bearer)}); use authorization.credentials (a Secret key)`,
+          });
+        const basicAuth = asRecord(endpoint.basicAuth);
+        for (const part of ['username', 'password'] as const) {
+          const literal = asString(basicAuth[part]);
+          if (literal)
+            report({
+              object: monitor,
+              path: [...at, 'basicAuth', part],
+              message: `${monitor.ref} endpoint ${i} holds a literal basicAuth ${part} (${redact(literal)}); reference a Secret key`,
+            });
+        }
+        for (const [param, values] of Object.entries(asRecord(endpoint.params)))
+          asArray(values).forEach((v, j) => {
+            if (typeof v === 'string')
+              found(
+                monitor,
+                [...at, 'params', param, j],
+                `${monitor.ref} endpoint ${i} param ${param}`,
+                v,
+                param,
+              );
+          });
+      });
     }
     for (const configMap of service.ofKind('ConfigMap')) {
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
@@ -87,3 +172,12 @@ export default defineRule({
     if (service.manifest) walk(service.manifest, service.manifest.raw, [], 'mlready.yaml');
   },
 });
+
+/** A credential inside a command line: `curl -H 'Authorization: Bearer …'`, `--password=… ` in `sh -c`. */
+function secretInCommandLine(value: string): SecretMatch | undefined {
+  if (!/\s/.test(value)) return undefined;
+  const masked = redactText(value);
+  if (masked === value) return undefined;
+  const shown = masked.length > 80 ? `${masked.slice(0, 77)}...` : masked;
+  return { kind: 'a credential in a command line', redacted: shown };
+}

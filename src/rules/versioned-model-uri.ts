@@ -1,6 +1,7 @@
 import { asArray, asRecord, asString, getPath } from '../check/objects.js';
 import { containersOf } from '../check/workloads.js';
 import type { YamlPath } from '../manifest/yaml.js';
+import { redactText } from '../redact.js';
 import { defineRule } from './rule.js';
 
 const MODEL_ENV =
@@ -72,7 +73,7 @@ export default defineRule({
         report({
           object: manifest,
           path: ['spec', 'model', 'uri'],
-          message: `mlready.yaml model.uri "${uri}" ${reason}`,
+          message: `mlready.yaml model.uri "${redactText(uri)}" ${reason}`,
         });
     }
     for (const workload of service.workloads) {
@@ -83,7 +84,7 @@ export default defineRule({
           report({
             object: workload,
             path: ['spec', 'predictor', 'model', 'storageUri'],
-            message: `${workload.ref} storageUri "${storage}" ${reason}`,
+            message: `${workload.ref} storageUri "${redactText(storage)}" ${reason}`,
           });
       }
       for (const ref of containersOf(workload, { init: true })) {
@@ -117,7 +118,7 @@ export default defineRule({
           report({
             object: workload,
             path,
-            message: `${ref.label} loads the model "${value}", which ${reason}`,
+            message: `${ref.label} loads the model "${redactText(value)}", which ${reason}`,
           });
         }
       }

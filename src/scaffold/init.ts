@@ -1,6 +1,8 @@
 import { Document } from 'yaml';
 import { UsageError } from '../errors.js';
 import { parseManifest } from '../manifest/load.js';
+import { displayPath } from '../manifest/schema-errors.js';
+import { validateAgainst } from '../manifest/schemas.js';
 import type { ModelManifest, Protocol, Runtime } from '../manifest/types.js';
 import { PROFILES, RUNTIME_NAMES } from './profiles.js';
 
@@ -28,6 +30,8 @@ export interface InitAnswers {
   rollout: 'rolling' | 'canary' | 'blue-green';
   expectedLoadSeconds: number;
   imagePullSeconds: number;
+  /** mlready's own image for in-cluster jobs (spec.tooling.image). */
+  toolingImage?: string | undefined;
   lineage?: {
     dataset?: string | undefined;
     datasetVersion?: string | undefined;
@@ -85,13 +89,81 @@ export function defaultAnswers(runtime: Runtime, model: string, modelVersion: st
   };
 }
 
+/** Where each manifest field comes from, so a bad answer is reported as the flag that gave it. */
+const FLAG_OF: [RegExp, string][] = [
+  [/^metadata\.name$|^spec\.monitoring\.retraining\./, '--name'],
+  [/^spec\.model\.name$/, '--model'],
+  [/^spec\.model\.version$/, '--model-version'],
+  [/^spec\.model\.uri$/, '--uri'],
+  [/^spec\.model\.lineage\.dataset$/, '--dataset'],
+  [/^spec\.model\.lineage\.datasetVersion$/, '--dataset-version'],
+  [/^spec\.model\.lineage\.trainingRun$/, '--training-run'],
+  [/^spec\.model\.lineage\.codeCommit$/, '--code-commit'],
+  [/^spec\.model\.lineage\.hyperparameters$/, '--hyperparameters'],
+  [/^spec\.serving\.image$/, '--image'],
+  [/^spec\.resources\.cpu$/, '--cpu'],
+  [/^spec\.resources\.memory$/, '--memory'],
+  [/^spec\.resources\.gpu$/, '--gpus'],
+  [/^spec\.resources\.gpuType$/, '--gpu-type'],
+  [/^spec\.scaling\.minReplicas$/, '--min-replicas'],
+  [/^spec\.scaling\.maxReplicas$/, '--max-replicas'],
+  [/^spec\.slo\.latencyMs\.p95$/, '--p95-ms'],
+  [/^spec\.slo\.errorRate$/, '--error-rate'],
+  [/^spec\.monitoring\.drift\.features(\[\d+\])?$/, '--drift-features'],
+  [/^spec\.monitoring\.drift\.warn$/, '--drift-warn'],
+  [/^spec\.monitoring\.drift\.critical$/, '--drift-critical'],
+  [/^spec\.tooling\.image$/, '--tooling-image'],
+];
+
+/**
+ * Checks the answers before anything is written: every problem named by the flag (or question)
+ * that gave the value, as a usage error, never as a line of a file that does not exist yet.
+ */
+export function validateAnswers(answers: InitAnswers): void {
+  const problems: string[] = [];
+  const reported = new Set<string>();
+  for (const problem of validateAgainst('mlready.schema.json', manifestOf(answers))) {
+    const where = displayPath(problem.path);
+    const flag = FLAG_OF.find(([pattern]) => pattern.test(where))?.[1];
+    // One problem per flag: the Secret name derived from --name need not be reported twice.
+    if (flag && reported.has(flag)) continue;
+    if (flag) reported.add(flag);
+    problems.push(
+      flag && problem.message.startsWith(where)
+        ? flag + problem.message.slice(where.length)
+        : problem.message,
+    );
+  }
+  if (answers.maxReplicas < answers.minReplicas)
+    problems.push(`--max-replicas (${answers.maxReplicas}) is below --min-replicas (${answers.minReplicas})`);
+  if (answers.driftWarn >= answers.driftCritical)
+    problems.push(
+      `--drift-warn (${answers.driftWarn}) must be below --drift-critical (${answers.driftCritical})`,
+    );
+  if (problems.length === 1) throw new UsageError(problems[0]!);
+  if (problems.length > 1)
+    throw new UsageError(`the answers do not make a valid manifest:\n  ${problems.join('\n  ')}`);
+}
+
 /** Builds and validates the manifest; the YAML keeps a schema comment for editors. */
 export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; yaml: string } {
+  validateAnswers(answers);
+  const manifest = manifestOf(answers);
+  const doc = new Document(manifest);
+  doc.commentBefore =
+    ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n' +
+    ' Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
+  const yaml = doc.toString({ lineWidth: 0 });
+  parseManifest(yaml, 'mlready.yaml'); // a bug if our own output does not validate
+  return { manifest, yaml };
+}
+
+function manifestOf(answers: InitAnswers): ModelManifest {
   const alertPrefix = answers.name
     .split('-')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
-  const manifest: ModelManifest = {
+  return {
     apiVersion: 'mlready.dev/v1',
     kind: 'ModelService',
     metadata: { name: answers.name },
@@ -137,15 +209,9 @@ export function buildManifest(answers: InitAnswers): { manifest: ModelManifest; 
         },
       },
       rollout: { strategy: answers.rollout, rollbackBudget: '5m' },
+      ...(answers.toolingImage !== undefined ? { tooling: { image: answers.toolingImage } } : {}),
     },
   };
-  const doc = new Document(manifest);
-  doc.commentBefore =
-    ' yaml-language-server: $schema=https://mlready.dev/schemas/mlready.schema.json\n' +
-    ' Written by `mlready init`. Add spec.model.lineage (dataset, training run, code commit) before the first release.';
-  const yaml = doc.toString({ lineWidth: 0 });
-  parseManifest(yaml, 'mlready.yaml'); // a bug if our own output does not validate
-  return { manifest, yaml };
 }
 
 function lineageOf(answers: InitAnswers): {

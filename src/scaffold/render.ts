@@ -2,9 +2,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as HandlebarsApi from 'handlebars';
-import { stringify } from 'yaml';
+import type { HelperOptions } from 'handlebars';
+import { parseAllDocuments, stringify } from 'yaml';
 import { InputError, UsageError } from '../errors.js';
 import type { ModelManifest } from '../manifest/types.js';
+import {
+  escapeContextually,
+  ESCAPE_HELPER,
+  escapeFor,
+  languageOf,
+  TemplateValueError,
+  type EscapeHash,
+} from './contextual.js';
+import { toJson } from './escape.js';
 import { buildView, type ScaffoldOptions, type ScaffoldView } from './view.js';
 
 /** templates/ at the package root (same relative place from src/ and dist/). */
@@ -51,17 +61,22 @@ export function loadTemplates(overlay?: string): Templates {
 const Handlebars = createRequire(import.meta.url)('handlebars') as typeof HandlebarsApi;
 const handlebars = Handlebars.create();
 const { SafeString } = Handlebars;
-handlebars.registerHelper('json', (value: unknown) => new SafeString(JSON.stringify(value)));
-handlebars.registerHelper('jsonList', (value: unknown) => new SafeString(JSON.stringify(value ?? [])));
+handlebars.registerHelper('json', (value: unknown) => new SafeString(toJson(value)));
+handlebars.registerHelper('jsonList', (value: unknown) => new SafeString(toJson(value ?? [])));
 handlebars.registerHelper('toYaml', (value: unknown, indent: unknown) => {
   const pad = ' '.repeat(typeof indent === 'number' ? indent : 0);
-  const text = stringify(value, { lineWidth: 0 }).trimEnd();
+  const text = stringify(value, { version: '1.1', lineWidth: 0 }).trimEnd();
   return new SafeString(
     text
       .split('\n')
       .map((line) => pad + line)
       .join('\n'),
   );
+});
+handlebars.registerHelper(ESCAPE_HELPER, function (this: unknown, value: unknown, options: HelperOptions) {
+  const { lang, where, name, line } = options.hash as EscapeHash;
+  if (value instanceof SafeString) return value;
+  return new SafeString(escapeFor(lang, where, value, name, line));
 });
 
 /**
@@ -113,59 +128,63 @@ export function renderScaffold(
 function renderOne(name: string, templates: Templates, context: Record<string, unknown>): string {
   const source = templates.get(name);
   if (source === undefined) throw new InputError(`template ${name} is missing from templates/`);
+  const lang = languageOf(name);
+  let output: string;
   try {
-    return handlebars.compile(source, { strict: true, noEscape: true })(context);
+    const ast = escapeContextually(handlebars.parse(source), lang);
+    output = handlebars.compile(ast, { strict: true, noEscape: true })(context);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const variable = /"([^"]+)" not defined/.exec(message)?.[1];
-    const line = /- (\d+):\d+/.exec(message)?.[1];
-    if (variable) {
-      const lineNote = line ? ` (line ${line})` : '';
+    throw templateError(name, error);
+  }
+  if (lang === 'yaml') {
+    const problem = parseAllDocuments(output, { version: '1.1' })
+      .flatMap((doc) => ('errors' in doc ? doc.errors : []))
+      .at(0);
+    if (problem)
       throw new InputError(
-        `template ${name} uses {{${variable}}}, which mlready does not provide${lineNote}`,
+        `template ${name} rendered YAML that does not parse: ${problem.message.split('\n')[0]}`,
+        { hint: 'print values with {{name}} (quoted for YAML) or {{toYaml value indent}}, not {{{name}}}' },
+      );
+  }
+  return output;
+}
+
+function templateError(name: string, error: unknown): InputError {
+  if (error instanceof TemplateValueError) {
+    const at = ` (line ${error.line})`;
+    if (error.reason === 'undefined')
+      return new InputError(
+        `template ${name} uses {{${error.variable}}}, which mlready does not provide${at}`,
         {
           hint: 'templates see the fields of the scaffold view: name, model, image, port, resources, probes, rollout, scaling, slo, alerts, metrics, …',
         },
       );
-    }
-    throw new InputError(`template ${name} cannot be rendered: ${message.split('\n')[0]}`);
+    return new InputError(`template ${name} cannot print ${error.message}${at}`, {
+      hint: 'the manifest value is refused by the schema too: run mlready check on it',
+    });
   }
+  const message = error instanceof Error ? error.message : String(error);
+  const variable = /"([^"]+)" not defined/.exec(message)?.[1];
+  const line = /- (\d+):\d+/.exec(message)?.[1];
+  if (variable) {
+    const lineNote = line ? ` (line ${line})` : '';
+    return new InputError(
+      `template ${name} uses {{${variable}}}, which mlready does not provide${lineNote}`,
+      {
+        hint: 'templates see the fields of the scaffold view: name, model, image, port, resources, probes, rollout, scaling, slo, alerts, metrics, …',
+      },
+    );
+  }
+  return new InputError(`template ${name} cannot be rendered: ${message.split('\n')[0]}`);
 }
 
 function contextOf(view: ScaffoldView): Record<string, unknown> {
-  const hf = /^hf:\/\/([^@]+)(?:@(.+))?$/.exec(view.model.uri ?? '');
+  const hf = /^hf:\/\/([^@]+)(?:@(.+))?$/s.exec(view.model.uri ?? '');
   return {
     ...view,
     hfRepo: hf?.[1] ?? view.model.name,
     revision: hf?.[2] ?? 'main',
     features: view.drift?.features ?? [],
-    driftCommand: view.drift ? driftCommand(view) : '',
     graceSeconds: Math.max(view.terminationGracePeriodSeconds - 15, 5),
   };
-}
-
-/** The shell line the drift job runs: exit 1 (critical drift) is a result, not a job failure. */
-function driftCommand(view: ScaffoldView): string {
-  const drift = view.drift!;
-  const args = [
-    'drift',
-    '--reference',
-    '/data/reference-profile.json',
-    '--current',
-    drift.currentFile,
-    '--model',
-    view.name,
-    '--features',
-    drift.features.join(','),
-    '--method',
-    view.alerts.driftMethod,
-    '--warn',
-    String(view.alerts.driftWarn),
-    '--critical',
-    String(view.alerts.driftCritical),
-    '--push',
-    '"$PUSHGATEWAY_URL"',
-    ...(drift.webhook ? ['--on-critical', 'env:RETRAINING_WEBHOOK_URL'] : []),
-  ];
-  return `npm exec --yes mlready@${drift.mlreadyVersion} -- ${args.join(' ')}; code=$?; [ "$code" -le 1 ]`;
 }

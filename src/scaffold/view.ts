@@ -1,6 +1,6 @@
-import { DRIFT_DEFAULTS, driftDefaultsFor, type ModelManifest } from '../manifest/types.js';
+import { DRIFT_DEFAULTS, driftDefaultsFor, toolingImageOf, type ModelManifest } from '../manifest/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
-import { VERSION } from '../version.js';
+import { escapeKubernetesExpansion, quoteJson } from './escape.js';
 import { PROFILES, type ScaffoldProfile } from './profiles.js';
 
 export type Target = 'kubernetes' | 'kserve';
@@ -28,7 +28,10 @@ export interface ScaffoldView {
   labels: Record<string, string>;
   selector: Record<string, string>;
   podLabels: Record<string, string>;
+  /** The server's arguments, for the Dockerfile's CMD. */
   args: string[];
+  /** The same, escaped for Kubernetes' $(VAR) expansion, for container args. */
+  containerArgs: string[];
   env: { name: string; value?: string; valueFrom?: unknown }[];
   resources: { requests: Record<string, string | number>; limits: Record<string, string | number> };
   gpus: number;
@@ -44,7 +47,7 @@ export interface ScaffoldView {
     emptyDir: boolean;
     dir: string;
     claim: string;
-    fetch: { image: string; script: string } | undefined;
+    fetch: FetchStep | undefined;
   };
   rollout: {
     maxSurge: number | string;
@@ -65,6 +68,13 @@ export interface ScaffoldView {
   };
   slo: { p95Ms: number | undefined; errorRate: number };
   alerts: {
+    groups: { records: string; slo: string; drift: string };
+    names: { latency: string; errors: string; featureMissing: string; driftWarning: string };
+    records: { predictionMean: string; featureMissing: string };
+    predictionMeanExpr: string;
+    featureMissingRecordExpr: string;
+    driftWarnExpr: string;
+    driftCriticalExpr: string;
     latencyExpr: string | undefined;
     latencyThreshold: number | undefined;
     errorExpr: string;
@@ -84,22 +94,47 @@ export interface ScaffoldView {
   llm: boolean;
   expectedLoadSeconds: number;
   imagePullSeconds: number;
+  /** Whether the weights are downloaded from the Hugging Face Hub by the serving image itself. */
+  hfDownload: boolean;
   drift:
     | {
+        jobName: string;
         features: string[];
         schedule: string;
         reference: string;
         current: string;
         currentFile: string;
         pushgateway: string;
-        fetch: { image: string; script: string };
+        /** Init containers, in order: the reference profile, then the production sample. */
+        fetch: FetchStep[];
+        /** mlready's own image (spec.tooling.image, else a placeholder `check` flags). */
+        image: string;
+        command: string[];
+        /** Exec-form arguments of `mlready drift`, escaped for Kubernetes' $(VAR) expansion. */
+        args: string[];
         webhook:
           | { url: { name: string; key: string }; token: { name: string; key: string } | undefined }
           | undefined;
-        mlreadyVersion: string;
       }
     | undefined;
 }
+
+/** A container step in exec form: no shell, each value one argument. */
+export interface FetchStep {
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  env: ScaffoldView['env'];
+}
+
+const HOME_TMP = { name: 'HOME', value: '/tmp' };
+
+/** Exec-form arguments: Kubernetes expands $(VAR) in command and args, so a literal `$` is doubled. */
+const execForm = (args: readonly string[]) => args.map(escapeKubernetesExpansion);
+
+/** Runtimes whose serving image carries huggingface-cli (the custom image gets it in requirements.txt). */
+const HF_CLI_RUNTIMES = new Set(['vllm', 'tgi', 'custom']);
 
 /** The weights directory inside the container. */
 const MODEL_DIR = '/models/model';
@@ -181,7 +216,8 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
 
   const latency = profile.latencyMetric(servedName);
   const latencyName = spec.monitoring?.metrics?.latency ?? latency.name;
-  const latencySelector = spec.monitoring?.metrics?.latency ? `{model="${name}"}` : latency.selector;
+  const model = quoteJson(name);
+  const latencySelector = spec.monitoring?.metrics?.latency ? `{model=${model}}` : latency.selector;
   const p95 = spec.slo?.latencyMs?.p95;
   const latencyThreshold = p95 === undefined ? undefined : latency.unit === 's' ? p95 / 1000 : p95;
   const drift = spec.monitoring?.drift;
@@ -195,7 +231,7 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
   };
   const latencyBuckets = `${latencyName}_bucket${latencySelector}`;
   const latencyP95 = `histogram_quantile(0.95, sum by (le) (rate(${latencyBuckets}[5m])))`;
-  const errorSeries = `sum(rate(${metrics.errors}{model="${name}"}[5m]))`;
+  const errorSeries = `sum(rate(${metrics.errors}{model=${model}}[5m]))`;
   const requestSeries = `sum(rate(${latencyName}_count${latencySelector}[5m]))`;
   const errorRatio = spec.monitoring?.metrics?.errors
     ? `${errorSeries} / ${requestSeries}`
@@ -206,6 +242,22 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
   const retrainAlert = spec.monitoring?.retraining?.onAlert ?? `${alertPrefix}DataDriftCritical`;
+  const recordPrefix = name.replace(/-/g, '_');
+  const driftMetric = spec.monitoring?.metrics?.drift ?? 'model_data_drift_score';
+  const driftSelector = `${driftMetric}{model=${model}, method=${quoteJson(method)}}`;
+  const driftWarn = drift?.warn ?? driftDefaults.warn;
+  const driftCritical = drift?.critical ?? driftDefaults.critical;
+  const hfDownload =
+    weightsMode === 'download' &&
+    (spec.model.uri?.startsWith('hf://') ?? false) &&
+    HF_CLI_RUNTIMES.has(spec.serving.runtime);
+  const image = spec.serving.image ?? profile.baseImage;
+  const args = profile.args({
+    modelDir: MODEL_DIR,
+    servedName,
+    port,
+    tensorParallel: spec.serving.tensorParallel ?? Math.max(gpus, 1),
+  });
 
   const env: ScaffoldView['env'] = [];
   if (spec.model.uri?.startsWith('hf://') && weightsMode !== 'baked') {
@@ -221,7 +273,7 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     namespace: manifest.metadata.namespace,
     runtime: spec.serving.runtime,
     model: { name: spec.model.name, version, uri: spec.model.uri, servedName },
-    image: spec.serving.image ?? profile.baseImage,
+    image,
     baseImage: profile.baseImage,
     port,
     metricsPort: profile.metricsPort,
@@ -230,12 +282,8 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
     labels,
     selector,
     podLabels,
-    args: profile.args({
-      modelDir: MODEL_DIR,
-      servedName,
-      port,
-      tensorParallel: spec.serving.tensorParallel ?? Math.max(gpus, 1),
-    }),
+    args,
+    containerArgs: execForm(args),
     env,
     resources,
     gpus,
@@ -251,50 +299,127 @@ export function buildView(manifest: ModelManifest, options: ScaffoldOptions): Sc
       emptyDir: weightsMode === 'download',
       dir: MODEL_DIR,
       claim: `${name}-weights-${version.replace(/[^a-z0-9-]/gi, '-').toLowerCase()}`,
-      fetch: weightsMode === 'download' ? fetchStep(spec.model.uri) : undefined,
+      fetch:
+        weightsMode === 'download'
+          ? fetchStep(spec.model.uri, hfDownload ? image : undefined, name)
+          : undefined,
     },
     rollout,
     terminationGracePeriodSeconds: maxRequest + 20,
     scaling: scalingOf(spec.scaling, profile, min, max, name),
     slo: { p95Ms: p95, errorRate: spec.slo?.errorRate ?? 0.01 },
     alerts: {
+      groups: { records: `${name}.records`, slo: `${name}.slo`, drift: `${name}.drift` },
+      names: {
+        latency: `${alertPrefix}LatencyP95High`,
+        errors: `${alertPrefix}ErrorRateHigh`,
+        featureMissing: `${alertPrefix}FeatureMissing`,
+        driftWarning: `${alertPrefix}DataDriftWarning`,
+      },
+      records: {
+        predictionMean: `${recordPrefix}:prediction_mean:1h`,
+        featureMissing: `${recordPrefix}:feature_missing_rate:max`,
+      },
+      predictionMeanExpr:
+        `sum(rate(${metrics.prediction}_sum{model=${model}}[1h])) / ` +
+        `sum(rate(${metrics.prediction}_count{model=${model}}[1h]))`,
+      featureMissingRecordExpr: `max by (feature) (${metrics.featureMissing}{model=${model}})`,
+      driftWarnExpr: `max by (feature) (${driftSelector}) > ${driftWarn}`,
+      driftCriticalExpr: `max by (feature) (${driftSelector}) > ${driftCritical}`,
       latencyExpr: latencyThreshold === undefined ? undefined : `${latencyP95} > ${latencyThreshold}`,
       latencyThreshold,
       errorExpr: `${errorRatio} > ${errorRateLimit}`,
-      featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model="${name}"}) > 0.05`,
-      driftMetric: spec.monitoring?.metrics?.drift ?? 'model_data_drift_score',
-      driftWarn: drift?.warn ?? driftDefaults.warn,
-      driftCritical: drift?.critical ?? driftDefaults.critical,
+      featureMissingExpr: `max by (feature) (${metrics.featureMissing}{model=${model}}) > 0.05`,
+      driftMetric,
+      driftWarn,
+      driftCritical,
       driftMethod: method,
       retrainAlert,
       retrainRoute: drift?.alertRoute,
     },
     metrics,
     alertPrefix,
-    recordPrefix: name.replace(/-/g, '_'),
+    recordPrefix,
     options,
     llm: profile.llm,
     expectedLoadSeconds: load,
     imagePullSeconds: pull,
-    drift: drift?.features ? driftJob(manifest) : undefined,
+    hfDownload,
+    drift: drift?.features
+      ? driftJob(manifest, { method, warn: driftWarn, critical: driftCritical })
+      : undefined,
   };
 }
 
-/** An init step that fetches weights at a pinned revision, by URI scheme. */
-function fetchStep(uri: string | undefined): { image: string; script: string } | undefined {
+/**
+ * An init step that fetches weights at a pinned revision, by URI scheme. Exec form: the URI is one
+ * argument, never shell text. `hfImage` is the serving image when it carries huggingface-cli.
+ */
+function fetchStep(
+  uri: string | undefined,
+  hfImage: string | undefined,
+  name: string,
+): FetchStep | undefined {
   if (!uri) return undefined;
-  const hf = /^hf:\/\/([^@]+)@(.+)$/.exec(uri);
+  const hf = /^hf:\/\/([^@]+)@(.+)$/s.exec(uri);
   if (hf) {
-    const download = `huggingface-cli download ${hf[1]} --revision ${hf[2]} --local-dir ${MODEL_DIR}`;
+    const [, repo, revision] = hf as unknown as [string, string, string];
+    const env = [
+      HOME_TMP,
+      { name: 'HF_HOME', value: '/tmp/hf' },
+      {
+        name: 'HF_TOKEN',
+        valueFrom: { secretKeyRef: { name: `${name}-hf-token`, key: 'token', optional: true } },
+      },
+    ];
+    if (hfImage)
+      return {
+        name: 'fetch-weights',
+        image: hfImage,
+        command: execForm([
+          'huggingface-cli',
+          'download',
+          repo,
+          '--revision',
+          revision,
+          '--local-dir',
+          MODEL_DIR,
+        ]),
+        args: [],
+        env,
+      };
+    // No image at hand carries huggingface-cli: install it, with the values as positional
+    // parameters of a fixed script (never pasted into it). check warns about the install.
     return {
+      name: 'fetch-weights',
       image: 'python:3.12.7-slim-bookworm',
-      script: `pip install --no-cache-dir huggingface_hub==0.26.2 && ${download}`,
+      command: ['sh', '-c'],
+      args: execForm([
+        'pip install --no-cache-dir huggingface_hub==0.26.2 && exec huggingface-cli download "$1" --revision "$2" --local-dir "$3"',
+        'fetch-weights',
+        repo,
+        revision,
+        MODEL_DIR,
+      ]),
+      env,
     };
   }
   if (uri.startsWith('s3://'))
-    return { image: 'amazon/aws-cli:2.17.0', script: `aws s3 sync ${uri} ${MODEL_DIR}` };
+    return {
+      name: 'fetch-weights',
+      image: 'amazon/aws-cli:2.17.0',
+      command: execForm(['aws', 's3', 'sync', uri, MODEL_DIR]),
+      args: [],
+      env: [HOME_TMP],
+    };
   if (uri.startsWith('gs://'))
-    return { image: 'google/cloud-sdk:492.0.0-slim', script: `gcloud storage cp -r ${uri}* ${MODEL_DIR}` };
+    return {
+      name: 'fetch-weights',
+      image: 'google/cloud-sdk:492.0.0-slim',
+      command: execForm(['gcloud', 'storage', 'cp', '-r', `${uri}*`, MODEL_DIR]),
+      args: [],
+      env: [HOME_TMP],
+    };
   return undefined;
 }
 
@@ -319,10 +444,13 @@ function scalingOf(
 }
 
 /**
- * The drift CronJob: fetch the saved profile and a production sample, run `mlready drift`, push,
- * trigger retraining.
+ * The drift CronJob: fetch the saved profile and a production sample, run `mlready drift` from
+ * mlready's own image, push, trigger retraining. Every step is exec form.
  */
-function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
+function driftJob(
+  manifest: ModelManifest,
+  thresholds: { method: string; warn: number; critical: number },
+): NonNullable<ScaffoldView['drift']> {
   const { name } = manifest.metadata;
   const { version } = manifest.spec.model;
   const drift = manifest.spec.monitoring!.drift!;
@@ -330,32 +458,62 @@ function driftJob(manifest: ModelManifest): NonNullable<ScaffoldView['drift']> {
   const current = drift.current ?? `s3://mlready-drift/${name}/current/sample.parquet`;
   const ext = /\.(csv|tsv|jsonl|ndjson|json|parquet)$/.exec(current)?.[1] ?? 'parquet';
   const currentFile = `/data/current.${ext}`;
-  const copy = (uri: string, to: string) =>
-    uri.startsWith('gs://')
-      ? `gcloud storage cp ${uri} ${to}`
-      : uri.startsWith('s3://')
-        ? `aws s3 cp ${uri} ${to}`
-        : `cp ${uri} ${to}`;
+  const referenceFile = '/data/reference-profile.json';
   const image =
     reference.startsWith('gs://') || current.startsWith('gs://')
       ? 'google/cloud-sdk:492.0.0-slim'
       : 'amazon/aws-cli:2.17.0';
+  const copy = (step: string, uri: string, to: string): FetchStep => ({
+    name: step,
+    image,
+    command: execForm(
+      uri.startsWith('gs://')
+        ? ['gcloud', 'storage', 'cp', uri, to]
+        : uri.startsWith('s3://')
+          ? ['aws', 's3', 'cp', uri, to]
+          : ['cp', uri, to],
+    ),
+    args: [],
+    env: [HOME_TMP],
+  });
   const retraining = manifest.spec.monitoring?.retraining;
+  const webhook =
+    retraining?.trigger === 'webhook' && retraining.webhook?.urlSecretRef
+      ? { url: retraining.webhook.urlSecretRef, token: retraining.webhook.tokenSecretRef }
+      : undefined;
+  const features = drift.features ?? [];
+  const pushgateway = drift.pushgateway ?? 'http://prometheus-pushgateway.monitoring.svc:9091';
   return {
-    features: drift.features ?? [],
+    jobName: `${name}-drift`,
+    features,
     schedule: drift.schedule ?? '0 * * * *',
     reference,
     current,
     currentFile,
-    pushgateway: drift.pushgateway ?? 'http://prometheus-pushgateway.monitoring.svc:9091',
-    fetch: {
-      image,
-      script: `${copy(reference, '/data/reference-profile.json')} && ${copy(current, currentFile)}`,
-    },
-    webhook:
-      retraining?.trigger === 'webhook' && retraining.webhook?.urlSecretRef
-        ? { url: retraining.webhook.urlSecretRef, token: retraining.webhook.tokenSecretRef }
-        : undefined,
-    mlreadyVersion: VERSION,
+    pushgateway,
+    fetch: [copy('fetch-reference', reference, referenceFile), copy('fetch-current', current, currentFile)],
+    image: toolingImageOf(manifest),
+    command: ['mlready'],
+    args: execForm([
+      'drift',
+      '--reference',
+      referenceFile,
+      '--current',
+      currentFile,
+      '--model',
+      name,
+      '--features',
+      features.join(','),
+      '--method',
+      thresholds.method,
+      '--warn',
+      String(thresholds.warn),
+      '--critical',
+      String(thresholds.critical),
+      '--push',
+      pushgateway,
+      ...(webhook ? ['--on-critical', 'env:RETRAINING_WEBHOOK_URL'] : []),
+    ]),
+    webhook,
   };
 }

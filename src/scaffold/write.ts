@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RenderedFile } from './render.js';
@@ -37,11 +37,19 @@ export function planWrites(files: readonly RenderedFile[], outDir: string, force
   });
 }
 
+/** Writes one text file; the CLI passes its redaction-gated writer (src/cli/gate.ts). */
+export type WriteText = (path: string, text: string) => void;
+
 /**
  * Writes the planned files all or nothing: every file goes to a temporary sibling first and is
  * renamed into place only when all were written.
  */
-export function writeScaffold(files: readonly RenderedFile[], outDir: string, force: boolean): WriteResult[] {
+export function writeScaffold(
+  files: readonly RenderedFile[],
+  outDir: string,
+  force: boolean,
+  writeText: WriteText,
+): WriteResult[] {
   const plan = planWrites(files, outDir, force);
   const toWrite = files.filter((_, i) => ['written', 'updated', 'overwritten'].includes(plan[i]!.status));
   const temps: [string, string][] = [];
@@ -50,7 +58,7 @@ export function writeScaffold(files: readonly RenderedFile[], outDir: string, fo
       const target = join(outDir, file.path);
       mkdirSync(dirname(target), { recursive: true });
       const temp = `${target}.mlready-${randomBytes(4).toString('hex')}.tmp`;
-      writeFileSync(temp, file.content);
+      writeText(temp, file.content);
       temps.push([temp, target]);
     }
   } catch (error) {
@@ -67,7 +75,7 @@ export function writeScaffold(files: readonly RenderedFile[], outDir: string, fo
     if (plan[i]!.status !== 'skipped') state.files[file.path] = sha(file.content);
   });
   mkdirSync(join(outDir, dirname(STATE_FILE)), { recursive: true });
-  writeFileSync(
+  writeText(
     join(outDir, STATE_FILE),
     `${JSON.stringify({ files: Object.fromEntries(Object.entries(state.files).sort()) }, null, 2)}\n`,
   );

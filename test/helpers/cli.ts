@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
 
@@ -24,6 +25,7 @@ export async function cli(
     cwd: options.cwd ?? REPO_ROOT,
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
+    writeFile: (path, text) => writeFileSync(path, text),
     stdoutIsTTY: false,
     stdinIsTTY: false,
     readStdin: () => Promise.resolve(options.stdin ?? ''),

@@ -60,5 +60,7 @@ spec:
     rollbackBudget: 5m
   security:
     auth: { type: oidc }
+  tooling:
+    image: registry.example.com/mlready:0.1.0
 `;
 }

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultConfig, findConfig, loadConfig, type Config } from '../../check/config.js';
 import { exitCodeOf } from '../../check/result.js';
@@ -47,7 +46,7 @@ export async function checkCommand(io: CliIO, paths: string[], flags: CheckFlags
   if (flags.outputFile) {
     const target = resolve(io.cwd, flags.outputFile);
     try {
-      writeFileSync(target, output);
+      io.writeFile(target, output);
     } catch (error) {
       throw new UsageError(
         `cannot write ${flags.outputFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,

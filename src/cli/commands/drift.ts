@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { DriftMethod } from '../../drift/compare.js';
@@ -147,7 +147,7 @@ function tokenOf(io: CliIO, file: string | undefined): string | undefined {
 
 function writeOutput(io: CliIO, file: string, text: string): void {
   try {
-    writeFileSync(resolve(io.cwd, file), text);
+    io.writeFile(resolve(io.cwd, file), text);
   } catch (error) {
     throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       cause: error,

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Runtime } from '../../manifest/types.js';
@@ -40,6 +40,7 @@ export interface InitFlags {
   trainingRun?: string;
   codeCommit?: string;
   hyperparameters?: string;
+  toolingImage?: string;
 }
 
 /** Asks one question per field; @inquirer/prompts on a terminal, a fake in tests. */
@@ -81,7 +82,7 @@ export async function initCommand(io: CliIO, flags: InitFlags, prompter?: Prompt
   }
   const { yaml } = buildManifest(answers);
   try {
-    writeFileSync(target, yaml);
+    io.writeFile(target, yaml);
   } catch (error) {
     throw new UsageError(`cannot write ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       cause: error,
@@ -116,6 +117,7 @@ function fromFlags(flags: InitFlags, runtime: Runtime): InitAnswers {
     driftWarn: flags.driftWarn ?? base.driftWarn,
     driftCritical: flags.driftCritical ?? base.driftCritical,
     rollout: flags.rollout ?? base.rollout,
+    toolingImage: flags.toolingImage,
     lineage: {
       dataset: flags.dataset,
       datasetVersion: flags.datasetVersion,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
@@ -802,7 +802,7 @@ function saveReport(
   const target = typeof save === 'string' ? resolve(io.cwd, save) : join(base, '.mlready', 'loadtest', name);
   try {
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, `${JSON.stringify(report, null, 2)}\n`);
+    io.writeFile(target, `${JSON.stringify(report, null, 2)}\n`);
   } catch (error) {
     throw new UsageError(
       `cannot save the report to ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,

@@ -35,7 +35,7 @@ export function scaffoldCommand(io: CliIO, flags: ScaffoldFlags): number {
     });
     return ExitCode.Ok;
   }
-  const results = writeScaffold(files, outDir, flags.force === true);
+  const results = writeScaffold(files, outDir, flags.force === true, io.writeFile);
   for (const r of results) io.stdout(`${r.status.padEnd(11)} ${join(shown, r.path)}\n`);
   const skipped = results.filter((r) => r.status === 'skipped').length;
   if (skipped > 0)

@@ -1,0 +1,18 @@
+import { redactText } from '../redact.js';
+import type { CliIO } from './io.js';
+
+/**
+ * The one place where text leaves mlready: standard output, standard error (errors, hints,
+ * `--debug`, progress, commander's own messages) and every file a command writes (reports,
+ * --output-file, saved load tests, drift profiles, the manifest, scaffolded files). runCli wraps its
+ * io here first, so no command can print or save around redactText; ESLint keeps node:fs writes out
+ * of every module but main.ts.
+ */
+export function gateOutput(io: CliIO): CliIO {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(redactText(text)),
+    stderr: (text) => io.stderr(redactText(text)),
+    writeFile: (path, text) => io.writeFile(path, redactText(text)),
+  };
+}
