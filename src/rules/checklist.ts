@@ -169,4 +169,9 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     rules: ['require-lineage'],
   },
   { section: 'Hygiene', item: 'Every ignore annotation carries a reason', rules: ['ignore-without-reason'] },
+  {
+    section: 'Hygiene',
+    item: 'Every object that runs pods is of a kind mlready reads; any other is reported as not checked',
+    rules: ['unknown-workload-kind'],
+  },
 ];

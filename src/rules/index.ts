@@ -37,6 +37,7 @@ import resourcesMatchManifest from './resources-match-manifest.js';
 import rollbackWithinBudget from './rollback-within-budget.js';
 import spreadReplicas from './spread-replicas.js';
 import startupBudget from './startup-budget.js';
+import unknownWorkloadKind from './unknown-workload-kind.js';
 import validTrafficSplit from './valid-traffic-split.js';
 import versionedModelUri from './versioned-model-uri.js';
 
@@ -81,6 +82,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     rollbackWithinBudget,
     spreadReplicas,
     startupBudget,
+    unknownWorkloadKind,
     validTrafficSplit,
     versionedModelUri,
   ].map((rule) => [rule.id, rule]),

@@ -1,25 +1,14 @@
 import { asArray, asRecord, asString, isRecord, type K8sObject } from '../check/objects.js';
 import { detectSecret } from '../check/secrets.js';
-import { containersOf } from '../check/workloads.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { defineRule, type Report } from './rule.js';
 
 export default defineRule({
   id: 'no-literal-secrets',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'security',
-  kinds: [
-    'Deployment',
-    'StatefulSet',
-    'Rollout',
-    'Pod',
-    'Job',
-    'CronJob',
-    'InferenceService',
-    'ConfigMap',
-    'HelmValues',
-    'ModelService',
-  ],
+  kinds: ['workload', 'ConfigMap', 'HelmValues', 'ModelService'],
   docs: {
     summary:
       'No literal credentials in env values, args, commands, ConfigMaps, Helm values files or mlready.yaml.',
@@ -32,7 +21,12 @@ export default defineRule({
     fix: 'Move the value into a Secret (created by your secret manager, not committed) and reference it with valueFrom.secretKeyRef, envFrom.secretRef or a mounted volume.',
   },
   check({ service, report }) {
-    const found = (object: K8sObject, path: YamlPath, where: string, value: string, name?: string) => {
+    const found = (
+      { object, path }: { object: K8sObject; path: YamlPath },
+      where: string,
+      value: string,
+      name?: string,
+    ) => {
       const secret = detectSecret(value, name);
       if (secret)
         report({
@@ -42,13 +36,13 @@ export default defineRule({
         } satisfies Report);
     };
     for (const workload of service.workloads) {
-      for (const ref of containersOf(workload, { init: true })) {
+      for (const ref of workload.templates.flatMap((t) => [...t.initContainers, ...t.containers])) {
         asArray(ref.container.env).forEach((e, i) => {
           const env = asRecord(e);
           const value = asString(env.value);
           const name = asString(env.name) ?? '';
           if (value !== undefined)
-            found(workload, [...ref.path, 'env', i, 'value'], `${ref.label} env ${name}`, value, name);
+            found(ref.at('env', i, 'value'), `${ref.label} env ${name}`, value, name);
         });
         for (const field of ['command', 'args'] as const) {
           const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
@@ -58,8 +52,7 @@ export default defineRule({
             const name = flag?.[1] ?? previous?.[1];
             const value = flag?.[2] ?? arg;
             found(
-              workload,
-              [...ref.path, field, i],
+              ref.at(field, i),
               `${ref.label} ${field}[${i}]`,
               value,
               name?.replace(/-/g, '_'),
@@ -71,13 +64,13 @@ export default defineRule({
     for (const configMap of service.ofKind('ConfigMap')) {
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
         if (typeof value === 'string')
-          found(configMap, ['data', key], `${configMap.ref} key ${key}`, value, key);
+          found({ object: configMap, path: ['data', key] }, `${configMap.ref} key ${key}`, value, key);
       }
     }
     const walk = (object: K8sObject, value: unknown, path: (string | number)[], label: string) => {
       if (typeof value === 'string') {
         const key = path[path.length - 1];
-        found(object, path, `${label} ${path.join('.')}`, value, typeof key === 'string' ? key : undefined);
+        found({ object, path }, `${label} ${path.join('.')}`, value, typeof key === 'string' ? key : undefined);
       } else if (Array.isArray(value)) value.forEach((v, i) => walk(object, v, [...path, i], label));
       else if (isRecord(value))
         for (const [k, v] of Object.entries(value)) walk(object, v, [...path, k], label);
