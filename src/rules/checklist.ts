@@ -94,7 +94,7 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   { section: 'Scaling and availability', item: 'No removed API versions', rules: ['no-removed-api-version'] },
   {
     section: 'Custom resources',
-    item: 'KServe InferenceService: resources, replicas, scale metric, model-aware probe, versioned storageUri',
+    item: 'Serving CRDs (KServe, KubeRay, LeaderWorkerSet, Seldon, NIM, Dynamo, BentoML, KAITO, KubeAI, Knative) are read through one workload model: resources, replicas, scale metric, model-aware probe, versioned model references',
     rules: [
       'require-cpu-memory-limits',
       'replica-bounds',

@@ -36,6 +36,8 @@ export interface KindInfo {
   /** "KServe InferenceService", for tables and messages. */
   readonly title: string;
   readonly role: KindRole;
+  /** What mlready reads of it, for the README table. */
+  readonly reads: string;
   /** Where the project documents the kind (the README table links it). */
   readonly docs?: string;
 }
@@ -47,7 +49,59 @@ const kind = (
   title: string,
   role: KindRole,
   docs?: string,
-): KindInfo => ({ id, group, kind: kindName, title, role, docs });
+): KindInfo => ({ id, group, kind: kindName, title, role, reads: READS[id] ?? '', docs });
+
+/** What mlready reads of each kind. */
+const READS: Record<string, string> = {
+  ConfigMap: 'data (literal secrets), immutability when serving pods read it',
+  Pod: 'its pod spec',
+  Secret: 'committed data',
+  Service: 'selector, type, ports (exposure, admin ports, which container is served)',
+  DaemonSet: 'pod template, update strategy',
+  Deployment: 'pod template, replicas, rolling update, progress deadline, revision history',
+  ReplicaSet: 'pod template, replicas',
+  StatefulSet: 'pod template, replicas, ordered update',
+  Rollout: 'pod template, replicas, canary steps and blue-green (workloadRef is not followed)',
+  HorizontalPodAutoscaler: 'scale target, min/max replicas, metrics',
+  PodAutoscaler: 'scale target, min/max replicas, target metric',
+  CronJob: 'pod template (batch: general rules only)',
+  Job: 'pod template (batch: general rules only)',
+  HTTPRoute: 'backendRefs and their weights (traffic table), the Services and InferencePools it routes to',
+  InferencePool: 'selector and target port: the pods it selects are model servers',
+  InferencePoolAlpha: 'selector and target port: the pods it selects are model servers',
+  KaitoWorkspace: 'preset (pinned by the KAITO release) or inference.template',
+  ScaledObject: 'scale target, min/max replica count, triggers',
+  KubeAIModel: 'url (model reference), engine, args, env, min/max replicas (scale from zero by default)',
+  LeaderWorkerSet: 'leader and worker templates, size, replicas, rollout strategy',
+  SeldonDeployment: 'predictors: componentSpecs pod templates, graph (prepackaged servers, modelUri), replicas, traffic, shadow',
+  ModelService: 'the model manifest (mlready.yaml)',
+  SeldonExperiment: 'candidates and their weights (traffic table)',
+  SeldonModel: 'storageUri, replicas, min/max replicas, the Server it runs on',
+  SeldonPipeline: 'steps (ties it to its Models)',
+  SeldonServer: 'podSpec (a patch over its ServerConfig), replicas',
+  PodMonitor: 'selector and ports scraped',
+  PrometheusRule: 'alerting and recording rules (latency, error and drift alerts)',
+  ServiceMonitor: 'selector and ports scraped',
+  ClusterPodMonitoring: 'selector and ports scraped',
+  PodMonitoring: 'selector and ports scraped',
+  DestinationRule: 'subsets and their version labels',
+  VirtualService: 'routes and weights (traffic table), the Services it routes to',
+  Ingress: 'backends, auth annotations',
+  NetworkPolicy: 'pod selector',
+  DynamoGraphDeployment: 'services (frontend, prefill and decode workers): replicas, resources (gpu), extraPodSpec.mainContainer',
+  NIMService: 'image, resources, env, replicas or scale.hpa, storage, expose, probes',
+  PodDisruptionBudget: 'selector, minAvailable/maxUnavailable',
+  RayCluster: 'head and worker group templates, replicas/min/max',
+  RayJob: 'cluster spec (batch: general rules only)',
+  RayService: 'head and worker group templates, replicas/min/max, serveConfigV2 parsed as YAML (deployments, num_replicas, autoscaling_config, ray_actor_options.num_gpus, model ids)',
+  AuthorizationPolicy: 'selector (authentication in front)',
+  RequestAuthentication: 'selector (authentication in front)',
+  KnativeService: 'revision template, min/max scale annotations (scale to zero by default), traffic',
+  ClusterServingRuntime: 'container, volumes, annotations: merged into the InferenceServices that use it, else checked as a template',
+  InferenceService: 'predictor, transformer and explainer; model + kserve-container + ServingRuntime merged into one container; min/max replicas; canaryTrafficPercent',
+  ServingRuntime: 'container, volumes, annotations: merged into the InferenceServices that use it, else checked as a template',
+  BentoDeployment: 'resources and autoscaling of the API server and each runner, the bento tag',
+};
 
 /** The registry, sorted by group then kind. Adding a kind: one line here (and a reader if it runs pods). */
 export const KINDS: readonly KindInfo[] = [
@@ -171,6 +225,7 @@ export const HELM_VALUES: KindInfo = {
   kind: 'HelmValues',
   title: 'Helm values file',
   role: 'mlready',
+  reads: 'every value (literal secrets)',
 };
 
 /** An object of a kind mlready does not read, kept because it holds a pod template or containers. */
@@ -180,6 +235,7 @@ export const UNREAD: KindInfo = {
   kind: 'Unread',
   title: 'a kind mlready does not read',
   role: 'workload',
+  reads: 'where it holds a pod template or containers: reported as not checked',
 };
 
 const byGroupAndKind = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
@@ -244,3 +300,17 @@ export const REMOVED_APIS: Readonly<Record<string, { replacement: string; remove
   },
   'keda.k8s.io/v1alpha1 ScaledObject': { replacement: 'keda.sh/v1alpha1', removedIn: 'KEDA 2.0' },
 };
+
+/** The "what mlready reads" table of the README, from the registry. */
+export function renderKindsMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = KINDS.map(
+    (k) => `| ${k.title} | \`${k.group || 'core'}\` \`${k.kind}\` | ${k.role} | ${cell(k.reads)} |`,
+  );
+  return [
+    '| Kind | API group and kind | Read as | What mlready reads |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    `| Any other kind that holds a pod template or containers | any | not checked | ${UNREAD.reads} (\`unknown-workload-kind\`) |`,
+  ].join('\n');
+}
