@@ -38,11 +38,13 @@ export interface ServiceSummary {
   manifest: string | undefined;
   objects: string[];
   /**
-   * model: it has a model server (or a manifest); supporting: only supporting workloads (Redis, a
+   * model: it has a model server (or a manifest); template: only KServe serving runtimes, judged on
+   * their containers (readiness is judged on the InferenceServices that use them); supporting: only
+   * supporting workloads (Redis, a
    * demo app); not-checked: its only workloads are of kinds mlready does not read; no-workload:
    * routes, policies or alerts without the workload they belong to.
    */
-  role: 'model' | 'supporting' | 'not-checked' | 'no-workload';
+  role: 'model' | 'template' | 'supporting' | 'not-checked' | 'no-workload';
   /** Model servers, each with why it counts as one. */
   modelServers: { object: string; reason: string }[];
   /** Long-running workloads that do not serve the model (Redis, a gateway, a demo app, a client). */

@@ -4,7 +4,7 @@ import { displayPath } from '../manifest/schema-errors.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { parseYaml, type SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
-import type { Rule, RuleContext, Severity } from '../rules/rule.js';
+import { ANY_WORKLOAD, type Rule, type RuleContext, type Severity } from '../rules/rule.js';
 import { loadReports } from './evidence.js';
 import { computeReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
@@ -199,7 +199,7 @@ function modelServersView(service: ModelService): ModelService | undefined {
 /** Does the service hold something the rule reads? (Else its silence proves nothing.) */
 function appliesToSomething(rule: Rule, service: ModelService): boolean {
   return rule.kinds.some((kind) =>
-    kind === 'workload' ? service.workloads.length > 0 : service.objects.some((o) => o.type === kind),
+    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.objects.some((o) => o.type === kind),
   );
 }
 
@@ -213,14 +213,18 @@ function summarizeService(
     ...service.unread.map((o) => o.ref),
     ...service.workloads.filter((w) => w.unread.length > 0).map((w) => w.object.ref),
   ];
+  const templatesOnly =
+    service.workloads.length > 0 && service.workloads.every((w) => w.info.role === 'runtime-template');
   const role: ServiceSummary['role'] =
-    service.modelServers.length > 0 || service.manifest
-      ? 'model'
-      : service.unread.length > 0
-        ? 'not-checked'
-        : service.workloads.length > 0
-          ? 'supporting'
-          : 'no-workload';
+    templatesOnly && !service.manifest
+      ? 'template'
+      : service.modelServers.length > 0 || service.manifest
+        ? 'model'
+        : service.unread.length > 0
+          ? 'not-checked'
+          : service.workloads.length > 0
+            ? 'supporting'
+            : 'no-workload';
   const base = {
     name: service.name,
     manifest: service.manifest?.source.file,
@@ -246,6 +250,12 @@ function summarizeService(
       return { ...base, readiness: computeReadiness(findings, rules, { counted, notChecked }) };
     case 'not-checked':
       return { ...base, readiness: computeReadiness(findings, rules, { counted, notChecked }) };
+    case 'template':
+      return {
+        ...base,
+        readiness: undefined,
+        missing: `a serving runtime template: its container was checked; readiness is judged on the InferenceServices that run on it`,
+      };
     case 'supporting':
       return {
         ...base,

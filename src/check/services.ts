@@ -3,8 +3,21 @@ import type { KindId } from '../workloads/kinds.js';
 import type { ContainerRef, Workload } from '../workloads/model.js';
 import type { WorkloadSet } from '../workloads/registry.js';
 import { firstSelectorLabel, selects } from '../workloads/selectors.js';
-import { modelServerSignal, servingContainerOf, MODEL_LABEL, type ServingHints } from '../workloads/serving.js';
-import { asArray, asRecord, asString, getPath, labelsOf, type K8sObject, type ManifestObject } from './objects.js';
+import {
+  modelServerSignal,
+  servingContainerOf,
+  MODEL_LABEL,
+  type ServingHints,
+} from '../workloads/serving.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  labelsOf,
+  type K8sObject,
+  type ManifestObject,
+} from './objects.js';
 
 /** One model service: the manifest (if any) with every object that belongs to it. */
 export interface ModelService {
@@ -159,7 +172,8 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
   }
   // A shadow or canary of a model server runs the same image.
   const servingImages = new Map<unknown, Workload>();
-  for (const w of workloads) if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+  for (const w of workloads)
+    if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
   for (const w of workloads) {
     if (reasons.get(w) || w.batch) continue;
     const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
@@ -203,7 +217,8 @@ function servingHints(objects: readonly K8sObject[], manifest: ManifestObject | 
         if (typeof target === 'number' || typeof target === 'string') ports.add(target);
       }
     if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') {
-      const port = getPath(o.raw, ['spec', 'targetPortNumber']) ?? getPath(o.raw, ['spec', 'targetPorts', 0, 'number']);
+      const port =
+        getPath(o.raw, ['spec', 'targetPortNumber']) ?? getPath(o.raw, ['spec', 'targetPorts', 0, 'number']);
       if (typeof port === 'number') ports.add(port);
     }
   }
@@ -217,7 +232,10 @@ function namedByManifest(workload: Workload, manifest: ManifestObject | undefine
   if (!manifest) return undefined;
   const spec = manifest.manifest.spec;
   const names = nameLabelValues(workload.object, workload);
-  if (names.includes(manifest.manifest.metadata.name) || workload.object.name === manifest.manifest.metadata.name)
+  if (
+    names.includes(manifest.manifest.metadata.name) ||
+    workload.object.name === manifest.manifest.metadata.name
+  )
     return `named by ${manifest.ref}`;
   if (spec.serving.image && workload.containers.some((c) => c.container.image === spec.serving.image))
     return `runs the image of ${manifest.ref}`;
@@ -272,7 +290,8 @@ class GroupIndex {
         for (const [key, value] of Object.entries(template.labels))
           if (!this.workloadsByLabel.get(`${key}=${value}`)?.includes(object))
             push(this.workloadsByLabel, `${key}=${value}`, object);
-      for (const source of workload.builtFrom) if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
+      for (const source of workload.builtFrom)
+        if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
       for (const ref of referencedConfigNames(workload))
         if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
     }
@@ -289,6 +308,14 @@ class GroupIndex {
       push(this.backendsByName, `InferencePool/${object.name}`, object);
   }
 
+  /** Does a service hold a workload that says by itself that it serves a model? */
+  private servesModel(builder: ServiceBuilder): boolean {
+    return builder.objects.some((o) => {
+      const w = this.workloads.get(o);
+      return w !== undefined && modelServerSignal(w) !== undefined;
+    });
+  }
+
   /** Manifest-less services of this name. */
   withoutManifest(name: string): ServiceBuilder[] {
     return (this.buildersByName.get(name) ?? []).filter((b) => !b.manifest);
@@ -303,11 +330,15 @@ class GroupIndex {
     return undefined;
   }
 
-  /** The service anchored in the object's directory or the nearest directory above it. */
+  /**
+   * The service anchored in the object's directory or the nearest directory above it; among
+   * several, one with a model server (monitors and alerts belong to the model, not its Redis).
+   */
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
     let dir = dirname(object.source.file);
     for (;;) {
-      const hit = this.buildersByDir.get(dir)?.find((b) => !withManifest || b.manifest);
+      const candidates = (this.buildersByDir.get(dir) ?? []).filter((b) => !withManifest || b.manifest);
+      const hit = candidates.find((b) => b.manifest || this.servesModel(b)) ?? candidates[0];
       if (hit) return hit;
       const parent = dirname(dir);
       if (parent === dir) return undefined;
@@ -349,7 +380,9 @@ class GroupIndex {
       case 'ScaledObject':
       case 'PodAutoscaler': {
         const target = asRecord(spec.scaleTargetRef);
-        const hit = this.workloadsByRef.get(`${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`);
+        const hit = this.workloadsByRef.get(
+          `${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`,
+        );
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':

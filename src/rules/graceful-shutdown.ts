@@ -28,6 +28,7 @@ export default defineRule({
       const kind = service.workloadOf(ref.workload)?.info.id;
       if (kind === 'InferenceService' || kind === 'KnativeService' || ref.template.synthesized || ref.partial)
         continue;
+      if (!ref.template.serves) continue;
       const runtime = runtimeOf(service, ref);
       const longest =
         manifest?.serving.maxRequestSeconds ??

@@ -6,7 +6,7 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'liveness-not-readiness',
   severity: 'error',
-  appliesTo: 'workloads',
+  appliesTo: 'model-servers',
   section: 'health',
   kinds: ['workload'],
   docs: {

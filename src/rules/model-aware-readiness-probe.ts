@@ -30,6 +30,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
+      if (!ref.template.serves) continue;
       const probe = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
       const expected = readyPathsFor(service, runtime);

@@ -1,5 +1,6 @@
 import { labelsOf } from '../check/objects.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 
 export const VERSION_LABELS = ['mlready.dev/model-version', 'app.kubernetes.io/version'] as const;
 
@@ -20,8 +21,7 @@ export default defineRule({
   },
   check({ service, report }) {
     const version = service.manifest?.manifest.spec.model.version;
-    for (const workload of service.workloads) {
-      if (workload.batch) continue;
+    for (const workload of runningWorkloads(service)) {
       // Kinds without a pod template of their own (a Seldon Model) carry it on the object.
       const template = workload.templates[0];
       const labels = template ? template.labels : labelsOf(workload.object);
@@ -32,10 +32,11 @@ export default defineRule({
       );
       if (found.length === 0) {
         const names = VERSION_LABELS.join(' or ');
+        const who = template ? `the pods of ${object.ref} carry` : `${object.ref} carries`;
         report({
           object,
           path: [...metadataPath],
-          message: `the pods of ${object.ref} carry no model version label (${names})`,
+          message: `${who} no model version label (${names})`,
         });
         continue;
       }

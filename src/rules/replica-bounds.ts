@@ -36,7 +36,7 @@ export default defineRule({
   check({ service, report, options }) {
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
     const load = expectedLoadSeconds(service, runtimeOf(service));
-    const coldStart = `~${formatDuration(load.seconds)} model load, ${load.source}`;
+    const modelLoad = `~${formatDuration(load.seconds)} model load, ${load.source}`;
     const bounds = (
       ref: string,
       keeps: string,
@@ -48,9 +48,10 @@ export default defineRule({
     ) => {
       const defaultNote = minDefaulted ? ' (the default)' : '';
       if (min === 0) {
+        const coldStart = keeps === 'the model' ? `a cold start (${modelLoad})` : 'a cold start';
         report({
           ...minAt,
-          message: `${ref} scales to zero${defaultNote}: the first request after idle waits for a cold start (${coldStart})`,
+          message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,
           severity: 'warning',
         });
       } else if (min < floor) {
@@ -77,7 +78,9 @@ export default defineRule({
       if (min === 0 && scaler.type === 'HorizontalPodAutoscaler') continue;
       // KEDA may keep a single replica on purpose when maxReplicaCount allows growth.
       const max =
-        typeof maxValue === 'number' && !(scaler.type === 'ScaledObject' && maxValue > 1) ? maxValue : undefined;
+        typeof maxValue === 'number' && !(scaler.type === 'ScaledObject' && maxValue > 1)
+          ? maxValue
+          : undefined;
       const maxAt = { object: scaler, path: ['spec', keys.max] };
       bounds(scaler.ref, keeps, min, typeof minValue !== 'number', minAt, max, maxAt);
     }
@@ -89,15 +92,7 @@ export default defineRule({
       if (own && autoscalersOf(service, workload).length === 0) {
         const min = own.min ?? 1;
         const max = own.max;
-        bounds(
-          workload.object.ref,
-          keeps,
-          min,
-          workload.replicas.defaulted,
-          own.at,
-          max,
-          maxAtOf(workload),
-        );
+        bounds(workload.object.ref, keeps, min, workload.replicas.defaulted, own.at, max, maxAtOf(workload));
         continue;
       }
       if (autoscalersOf(service, workload).length > 0) {

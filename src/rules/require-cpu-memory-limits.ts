@@ -22,8 +22,9 @@ export default defineRule({
   check({ service, report }) {
     for (const workload of service.workloads) {
       for (const ref of workload.containers) {
-        // A patch over the operator's own container: what it leaves out comes from the operator.
-        if (ref.partial) continue;
+        // A patch over the operator's own container, or a pod an operator sizes itself (a KubeAI
+        // resourceProfile): what it leaves out comes from the operator.
+        if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
         const resources = asRecord(ref.container.resources);
         const requests = asRecord(resources.requests);
         const limits = asRecord(resources.limits);

@@ -1,5 +1,6 @@
 import { driftDefaultsFor } from '../manifest/types.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { mentionsMetric, metricName, promRulesOf, thresholdOf } from './support/prometheus.js';
 
 /** Alerts on a drift score, whatever exports it. */
@@ -25,7 +26,7 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    const first = service.workloads[0];
+    const first = runningWorkloads(service)[0];
     if (!first) return;
     if (!manifest) {
       // Without a manifest: any alert on a drift score counts (mlready's metric or another tool's).
@@ -36,7 +37,9 @@ export default defineRule({
       if (alerts.length > 0) return;
       const rule = service.ofKind('PrometheusRule')[0];
       report({
-        ...(rule ? { object: rule, path: ['spec', 'groups'] } : { object: first.object, path: ['metadata', 'name'] }),
+        ...(rule
+          ? { object: rule, path: ['spec', 'groups'] }
+          : { object: first.object, path: ['metadata', 'name'] }),
         message: `no drift alert found for ${first.object.ref}: nothing tells you when its inputs drift`,
         fix: 'Declare monitoring.drift in mlready.yaml (mlready init writes one), run `mlready drift` on a schedule and alert on model_data_drift_score; or alert on the drift score of the monitor you use.',
       });

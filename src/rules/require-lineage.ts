@@ -1,4 +1,5 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 
 const FIELDS = [
   ['dataset', 'the training dataset'],
@@ -26,7 +27,7 @@ export default defineRule({
   check({ service, report }) {
     const manifest = service.manifest;
     if (!manifest) {
-      const first = service.workloads[0];
+      const first = runningWorkloads(service)[0];
       if (first)
         report({
           object: first.object,

@@ -2,6 +2,7 @@ import { asArray, asRecord, asString, getPath, labelsOf, type K8sObject } from '
 import type { Workload } from '../workloads/model.js';
 import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 
 /** Pod monitors: Prometheus Operator PodMonitor and Google Managed Prometheus PodMonitoring. */
 const POD_MONITORS = ['PodMonitor', 'PodMonitoring', 'ClusterPodMonitoring'] as const;
@@ -83,7 +84,8 @@ export default defineRule({
       asArray(getPath(monitor.raw, ['spec', key])).forEach((e, i) => {
         const raw = asRecord(e).port ?? asRecord(e).targetPort;
         const port = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-        const known = typeof port === 'number' ? ports.has(port) || !hasNumbers(ports) : ports.has(asString(port) ?? '');
+        const known =
+          typeof port === 'number' ? ports.has(port) || !hasNumbers(ports) : ports.has(asString(port) ?? '');
         if (port !== undefined && !known)
           report({
             object: monitor,
@@ -93,10 +95,11 @@ export default defineRule({
         else scrapedBy((w) => pods.includes(w));
       });
     }
-    for (const workload of service.workloads) {
+    for (const workload of runningWorkloads(service)) {
       // KServe aggregates its own metrics (serving.kserve.io/enable-prometheus-scraping).
-      if (workload.batch || workload.info.id === 'InferenceService' || workload.templates.length === 0) continue;
-      if (scraped.has(workload) || annotated(workload, services) || operatorScrapes(workload.object)) continue;
+      if (workload.info.id === 'InferenceService' || workload.templates.length === 0) continue;
+      if (scraped.has(workload) || annotated(workload, services) || operatorScrapes(workload.object))
+        continue;
       // A monitor that exists but misses is reported on the monitor itself.
       if (monitors.length + podMonitors.length > 0) continue;
       const ref = workload.object.ref;
@@ -127,7 +130,11 @@ function annotated(workload: Workload, services: readonly K8sObject[]): boolean 
   );
 }
 
-/** Operators that create the ServiceMonitor themselves when asked (NIM Operator spec.metrics). */
+/**
+ * Operators that make their pods scraped: Seldon Core v1 puts prometheus.io annotations on every
+ * predictor pod; the NIM Operator creates a ServiceMonitor when spec.metrics asks for one.
+ */
 function operatorScrapes(object: K8sObject): boolean {
+  if (object.type === 'SeldonDeployment') return true;
   return object.type === 'NIMService' && getPath(object.raw, ['spec', 'metrics', 'enabled']) === true;
 }

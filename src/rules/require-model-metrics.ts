@@ -1,4 +1,5 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { latencyMetrics, mentionsMetric, metricName, promRulesOf } from './support/prometheus.js';
 import { runtimeOf } from './support/runtimes.js';
 
@@ -26,14 +27,16 @@ export default defineRule({
     const used = (metric: string) => exprs.some((e) => mentionsMetric(e, metric));
     if (!manifest) {
       // Without a manifest: the latency histogram the runtime itself exports.
-      const first = service.workloads[0];
+      const first = runningWorkloads(service)[0];
       if (!first) return;
       const runtime = runtimeOf(service);
       const latency = runtime.metrics.latency;
       if (latency.length === 0 || latencyMetrics(service).some(used)) return;
       const rule = service.ofKind('PrometheusRule')[0];
       report({
-        ...(rule ? { object: rule, path: ['spec', 'groups'] } : { object: first.object, path: ['metadata', 'name'] }),
+        ...(rule
+          ? { object: rule, path: ['spec', 'groups'] }
+          : { object: first.object, path: ['metadata', 'name'] }),
         message: `no recording or alerting rule reads the ${runtime.title} latency histogram ${latency[0]} of ${first.object.ref}: nothing shows its latency is watched`,
       });
       return;

@@ -23,7 +23,7 @@ export default defineRule({
       // Controllers that add a probe when none is given (KServe, Knative, KubeRay, operators):
       // model-aware-readiness-probe judges what they add.
       if (service.workloadOf(ref.workload)?.injectedProbes !== 'none' || ref.partial) continue;
-      if (!answersRequests(service, ref)) continue;
+      if (!ref.template.serves || !answersRequests(service, ref)) continue;
       if (!isRecord(ref.container.readinessProbe)) {
         report({
           ...ref.at('name'),

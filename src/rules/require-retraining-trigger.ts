@@ -1,4 +1,5 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { mentionsMetric, metricName, promRulesOf } from './support/prometheus.js';
 
 export default defineRule({
@@ -19,7 +20,7 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    const first = service.workloads[0];
+    const first = runningWorkloads(service)[0];
     if (!first) return;
     if (!manifest) {
       report({

@@ -1,4 +1,5 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import {
   errorMetrics,
   latencyMetrics,
@@ -29,7 +30,7 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    const first = service.workloads[0];
+    const first = runningWorkloads(service)[0];
     if (!first) return;
     const name = manifest?.name ?? first.object.ref;
     const alerts = promRulesOf(service).filter((r) => r.alert);
@@ -79,7 +80,9 @@ export default defineRule({
     }
     const errors = errorMetrics(service);
     const onErrors = (a: (typeof alerts)[number]) =>
-      ERROR_ALERT.test(a.expr) || ERROR_ALERT.test(a.alert ?? '') || errors.some((m) => mentionsMetric(a.expr, m));
+      ERROR_ALERT.test(a.expr) ||
+      ERROR_ALERT.test(a.alert ?? '') ||
+      errors.some((m) => mentionsMetric(a.expr, m));
     if (!alerts.some(onErrors)) {
       report({ object: anchor, path: anchorPath, message: `no alert on the error rate of ${name}` });
     }

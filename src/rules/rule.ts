@@ -5,6 +5,9 @@ import type { YamlPath } from '../manifest/yaml.js';
 import type { KindId } from '../workloads/kinds.js';
 
 export type Severity = 'error' | 'warning' | 'info';
+
+/** In a rule's `kinds`: any workload, whatever its kind. */
+export const ANY_WORKLOAD = 'workload';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /** Checklist sections; the readiness level is computed over them. */
@@ -77,10 +80,10 @@ export interface Rule {
    */
   readonly appliesTo: 'model-servers' | 'workloads';
   /**
-   * Kinds the rule reads (registry ids; "workload" for any workload). A rule counts toward its
-   * section's score for a service that holds one of them, or when it reports something.
+   * Kinds the rule reads: registry ids (KindId), or ANY_WORKLOAD for any workload. A rule counts
+   * toward its section's score for a service that holds one of them, or when it reports something.
    */
-  readonly kinds: readonly (KindId | 'workload')[];
+  readonly kinds: readonly KindId[];
   readonly docs: RuleDocs;
   readonly defaultOptions?: Readonly<Record<string, unknown>>;
   /** Called once per model service. Reports findings; never throws for bad user input. */

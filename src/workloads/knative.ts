@@ -56,6 +56,8 @@ export const knativeReader: WorkloadReader = {
           metadataPath: [...TEMPLATE, 'metadata'],
           replicas,
           controllerLabels: { 'serving.knative.dev/service': object.name },
+          // Knative names an unnamed container user-container.
+          defaultContainerName: 'user-container',
         }),
       ],
       replicas,

@@ -10,7 +10,15 @@ import {
 import type { YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { ContainerRef, DeclaredTraffic, ModelRef, PodTemplate, Workload } from './model.js';
-import { at, boundedReplicas, containerRef, hinted, mergedContainerRef, podTemplate, workload } from './pods.js';
+import {
+  at,
+  boundedReplicas,
+  containerRef,
+  hinted,
+  mergedContainerRef,
+  podTemplate,
+  workload,
+} from './pods.js';
 import type { RuntimeId } from './runtime.js';
 import type { ReadContext, WorkloadReader } from './reader.js';
 
@@ -118,7 +126,11 @@ export const inferenceServiceReader: WorkloadReader = {
     const traffic: DeclaredTraffic[] =
       typeof canary === 'number'
         ? [
-            { target: 'latest', percent: canary, at: at(object, ['spec', 'predictor', 'canaryTrafficPercent']) },
+            {
+              target: 'latest',
+              percent: canary,
+              at: at(object, ['spec', 'predictor', 'canaryTrafficPercent']),
+            },
             {
               target: 'previous',
               percent: 100 - canary,
@@ -277,13 +289,23 @@ function componentContainers(
   }
   const explicitIndex = written.findIndex((c) => asString(asRecord(c).name) === KSERVE_CONTAINER);
   if (explicitIndex >= 0 && (modelEntry || runtime))
-    parts.push({ object: isvc, path: [...base, 'containers', explicitIndex], container: asRecord(written[explicitIndex]) });
+    parts.push({
+      object: isvc,
+      path: [...base, 'containers', explicitIndex],
+      container: asRecord(written[explicitIndex]),
+    });
   if (parts.length > 0) {
     const primary = parts.find((p) => p.object === isvc) ?? parts[0]!;
     const format = modelFormatOf(spec)?.toLowerCase();
     refs.push(
       hinted(
-        mergedContainerRef(template, parts, { object: primary.object, path: primary.path }, KSERVE_CONTAINER, true),
+        mergedContainerRef(
+          template,
+          parts,
+          { object: primary.object, path: primary.path },
+          KSERVE_CONTAINER,
+          true,
+        ),
         format ? FORMAT_RUNTIMES[format] : undefined,
       ),
     );
@@ -291,13 +313,23 @@ function componentContainers(
   written.forEach((c, i) => {
     if (!isRecord(c) || (i === explicitIndex && parts.length > 0)) return;
     const name = asString(c.name) ?? (i === 0 ? KSERVE_CONTAINER : `${component}-container-${i}`);
-    refs.push(containerRef(template, [...base, 'containers', i], c, false, false, name));
+    const ref = containerRef(template, [...base, 'containers', i], c, false, false, name);
+    // Transformers and explainers are written with the KServe model server SDK.
+    refs.push(component === 'predictor' ? ref : hinted(ref, 'kserve'));
   });
   return refs;
 }
 
 /** A model spec without the fields that are not container fields. */
 function withoutModelFields(spec: Record<string, unknown>): Record<string, unknown> {
-  const { modelFormat: _f, runtime: _r, storageUri: _s, protocolVersion: _p, runtimeVersion: _v, type: _t, ...rest } = spec;
+  const {
+    modelFormat: _f,
+    runtime: _r,
+    storageUri: _s,
+    protocolVersion: _p,
+    runtimeVersion: _v,
+    type: _t,
+    ...rest
+  } = spec;
   return rest;
 }

@@ -37,6 +37,8 @@ export const leaderWorkerSetReader: WorkloadReader = {
         metadataPath: [...base, 'workerTemplate', 'metadata'],
         replicas,
         controllerLabels: labels,
+        // Clients talk to the leader; workers join its group (Ray, NCCL) and serve no requests.
+        internal: hasLeader,
       }),
     );
     const rolling = asRecord(getPath(object.raw, ['spec', 'rolloutStrategy', 'rollingUpdateConfiguration']));

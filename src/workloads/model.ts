@@ -52,6 +52,8 @@ export interface PodTemplate {
   readonly replicas: Replicas;
   /** Written by an operator from higher-level fields (NIMService, KubeAI): pod fields are its defaults. */
   readonly synthesized: boolean;
+  /** Its pods receive requests (false for LeaderWorkerSet workers, which only the leader talks to). */
+  readonly serves: boolean;
   /** Where a pod-level field (volumes, securityContext, terminationGracePeriodSeconds) is set. */
   atSpec(...field: (string | number)[]): FieldSource;
 }
@@ -69,11 +71,20 @@ export interface Replicas {
 
 /** How a new version replaces the old pods. */
 export type UpdateStrategy =
-  | { readonly type: 'rolling'; readonly maxSurge: unknown; readonly maxUnavailable: unknown; readonly at: FieldSource }
+  | {
+      readonly type: 'rolling';
+      readonly maxSurge: unknown;
+      readonly maxUnavailable: unknown;
+      readonly at: FieldSource;
+    }
   | { readonly type: 'recreate'; readonly at: FieldSource }
   /** StatefulSet: one pod after the other (or maxUnavailable at a time). */
   | { readonly type: 'ordered'; readonly maxUnavailable: unknown; readonly at: FieldSource }
-  | { readonly type: 'blue-green'; readonly scaleDownDelaySeconds: number | undefined; readonly at: FieldSource };
+  | {
+      readonly type: 'blue-green';
+      readonly scaleDownDelaySeconds: number | undefined;
+      readonly at: FieldSource;
+    };
 
 /** A reference to model weights: an id, a URI or a preset, with the revision when one is pinned. */
 export interface ModelRef {
@@ -119,7 +130,14 @@ export interface Workload {
   /** Label selector of its pods, as written (matchLabels/matchExpressions or a plain map). */
   readonly selector: unknown;
   /** Autoscaling the kind does itself (KServe, KubeAI, BentoML, Ray worker groups, Seldon Model). */
-  readonly autoscaling: { readonly min: number | undefined; readonly max: number | undefined; readonly metric: string | undefined; readonly at: FieldSource } | undefined;
+  readonly autoscaling:
+    | {
+        readonly min: number | undefined;
+        readonly max: number | undefined;
+        readonly metric: string | undefined;
+        readonly at: FieldSource;
+      }
+    | undefined;
   readonly traffic: readonly DeclaredTraffic[];
   readonly models: readonly ModelRef[];
   /** Batch inference (Job, CronJob, RayJob): runs to completion, serves no requests. */

@@ -1,4 +1,12 @@
-import { asArray, asRecord, asString, getPath, isRecord, stringMap, type K8sObject } from '../check/objects.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  isRecord,
+  stringMap,
+  type K8sObject,
+} from '../check/objects.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { RuntimeId } from './runtime.js';
@@ -19,8 +27,12 @@ export interface TemplateOptions {
   /** Containers are patches over the operator's own (Seldon Server). */
   partial?: boolean;
   synthesized?: boolean;
+  /** Its pods receive no requests themselves (LeaderWorkerSet workers). */
+  internal?: boolean;
   /** The pod spec, when it is not at specPath (synthesised). */
   spec?: Record<string, unknown>;
+  /** The name the controller gives a container written without one. */
+  defaultContainerName?: string;
   /** Containers built by the reader instead of spec.containers (KServe merge, synthesised). */
   containers?: (template: PodTemplate) => ContainerRef[];
 }
@@ -43,6 +55,7 @@ export function podTemplate(workload: K8sObject, options: TemplateOptions): PodT
     initContainers,
     replicas: options.replicas,
     synthesized: options.synthesized === true,
+    serves: options.internal !== true,
     atSpec: (...field) => at(workload, [...options.specPath, ...field]),
   };
   if (options.containers) containers.push(...options.containers(template));
@@ -50,7 +63,14 @@ export function podTemplate(workload: K8sObject, options: TemplateOptions): PodT
     asArray(spec.containers).forEach((c, i) => {
       if (isRecord(c))
         containers.push(
-          containerRef(template, [...options.specPath, 'containers', i], c, false, options.partial),
+          containerRef(
+            template,
+            [...options.specPath, 'containers', i],
+            c,
+            false,
+            options.partial,
+            i === 0 && options.defaultContainerName ? options.defaultContainerName : undefined,
+          ),
         );
     });
   }
@@ -70,9 +90,9 @@ export function containerRef(
   container: Record<string, unknown>,
   init: boolean,
   partial = false,
-  fallbackName = '(unnamed)',
+  fallbackName?: string,
 ): ContainerRef {
-  const name = asString(container.name) ?? fallbackName;
+  const name = asString(container.name) ?? fallbackName ?? '(unnamed)';
   const workload = template.workload;
   return {
     workload,
@@ -166,7 +186,10 @@ export function synthesisedContainerRef(
   };
 }
 
-function mergeResources(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+function mergeResources(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ...base,
     ...over,

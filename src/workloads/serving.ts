@@ -40,7 +40,10 @@ export interface ServingHints {
  * model server (by image or command), else the one using an accelerator, else the one traffic
  * is sent to, else the one that declares ports, else the first. Sidecars and agents are the others.
  */
-export function servingContainerOf(template: PodTemplate, hints: ServingHints = {}): ContainerRef | undefined {
+export function servingContainerOf(
+  template: PodTemplate,
+  hints: ServingHints = {},
+): ContainerRef | undefined {
   const containers = template.containers;
   if (containers.length <= 1) return containers[0];
   const pick = (test: (c: ContainerRef) => boolean) => containers.find(test);
@@ -49,7 +52,9 @@ export function servingContainerOf(template: PodTemplate, hints: ServingHints = 
     pick((c) => c.name === 'kserve-container') ??
     pick((c) => runtimeOfContainer(c) !== undefined && runtimeOfContainer(c) !== 'custom') ??
     pick((c) => acceleratorsOf(c).length > 0) ??
-    (hints.targetPorts && hints.targetPorts.size > 0 ? pick((c) => exposesAny(c, hints.targetPorts!)) : undefined) ??
+    (hints.targetPorts && hints.targetPorts.size > 0
+      ? pick((c) => exposesAny(c, hints.targetPorts!))
+      : undefined) ??
     pick((c) => asArray(c.container.ports).length > 0) ??
     containers[0]
   );
@@ -78,9 +83,20 @@ export function modelServerSignal(workload: Workload): string | undefined {
   if (labelled) return `labelled ${MODEL_LABEL}`;
   for (const ref of workload.containers) {
     const runtime = runtimeOfContainer(ref);
-    if (runtime && runtime !== 'custom') return `runs ${runtime} (${ref.label})`;
+    // Ray images are general-purpose (clients, jobs): only a RayService says Ray serves a model.
+    if (runtime && runtime !== 'custom' && runtime !== 'ray' && !idles(ref))
+      return `runs ${runtime} (${ref.label})`;
   }
   for (const ref of workload.containers)
     if (acceleratorsOf(ref).length > 0) return `requests an accelerator (${ref.label})`;
   return undefined;
+}
+
+/** A container that only waits (`sleep infinity`, a `while true; sleep` loop): a client or a debug pod. */
+export function idles(ref: ContainerRef): boolean {
+  const text = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
+  return (
+    /(^|[\s;])(sleep\s+(infinity|\d+)|tail\s+-f\s+\/dev\/null)/.test(text) &&
+    !/\bserve\b|api_server|launch_server/.test(text)
+  );
 }

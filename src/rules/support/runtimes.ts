@@ -67,7 +67,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 300,
     defaultPullSeconds: 180,
     scalingMetrics: ['num_requests_waiting', 'num_requests_running', 'time_to_first_token_seconds'],
-    metrics: { latency: ['e2e_request_latency_seconds'], ttft: ['time_to_first_token_seconds'], errors: ['request_failure_total'] },
+    metrics: {
+      latency: ['e2e_request_latency_seconds'],
+      ttft: ['time_to_first_token_seconds'],
+      errors: ['request_failure_total'],
+    },
   },
   tfserving: {
     id: 'tfserving',
@@ -78,7 +82,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 60,
     defaultPullSeconds: 30,
     scalingMetrics: [':tensorflow:serving:request_latency', ':tensorflow:serving:request_count'],
-    metrics: { latency: [':tensorflow:serving:request_latency'], ttft: [], errors: [':tensorflow:serving:request_count'] },
+    metrics: {
+      latency: [':tensorflow:serving:request_latency'],
+      ttft: [],
+      errors: [':tensorflow:serving:request_count'],
+    },
   },
   tgi: {
     id: 'tgi',
@@ -111,7 +119,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 120,
     defaultPullSeconds: 120,
     scalingMetrics: ['nv_inference_queue_duration_us', 'nv_inference_pending_request_count'],
-    metrics: { latency: ['nv_inference_request_duration_us'], ttft: [], errors: ['nv_inference_request_failure'] },
+    metrics: {
+      latency: ['nv_inference_request_duration_us'],
+      ttft: [],
+      errors: ['nv_inference_request_failure'],
+    },
   },
   mlserver: {
     id: 'mlserver',
@@ -134,7 +146,7 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     llm: false,
     readyPaths: ['/-/healthz', '/-/routes'],
     livenessHint: 'the probe KubeRay injects',
-    defaultLoadSeconds: 300,
+    defaultLoadSeconds: 120,
     defaultPullSeconds: 180,
     scalingMetrics: ['ray_serve_num_ongoing_http_requests', 'ray_serve_deployment_queued_queries'],
     metrics: {
@@ -212,9 +224,7 @@ export function runtimeOf(service: ModelService, ref?: ContainerRef): RuntimePro
 export function runtimesOf(service: ModelService): RuntimeProfile[] {
   const declared = service.manifest?.manifest.spec.serving.runtime;
   if (declared) return [RUNTIMES[declared]];
-  const ids = new Set(
-    service.servingContainers().map((c) => runtimeOfContainer(c) ?? 'custom'),
-  );
+  const ids = new Set(service.servingContainers().map((c) => runtimeOfContainer(c) ?? 'custom'));
   return ids.size === 0 ? [RUNTIMES.custom] : [...ids].map((id) => RUNTIMES[id]);
 }
 

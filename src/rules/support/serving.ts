@@ -38,3 +38,11 @@ export function answersRequests(service: ModelService, ref: ContainerRef): boole
     asArray(ref.container.ports).length > 0
   );
 }
+
+/**
+ * Workloads judged as a running service (monitoring, drift, lineage, version labels): a KServe
+ * ServingRuntime checked on its own is a template for future pods, judged on its container only.
+ */
+export function runningWorkloads(service: ModelService): Workload[] {
+  return service.workloads.filter((w) => !w.batch && w.info.role !== 'runtime-template');
+}
