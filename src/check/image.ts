@@ -66,6 +66,7 @@ export function floatingReason(image: string): string | undefined {
 export function invalidImageReason(image: string): string | undefined {
   if (image.trim() === '') return 'is empty';
   if (/\s/.test(image.trim())) return 'contains whitespace';
-  if (image.includes('::') || /[:@]$/.test(image)) return 'is not a valid image reference (a stray ":" or "@")';
+  if (image.includes('::') || /[:@]$/.test(image))
+    return 'is not a valid image reference (a stray ":" or "@")';
   return undefined;
 }

@@ -49,7 +49,8 @@ function istioShares(service: ModelService): TrafficShare[] | undefined {
         destinations.map((d) => {
           const subset = asString(asRecord(d.destination).subset);
           return {
-            version: (subset && subsets.get(subset)) ?? subset ?? asString(asRecord(d.destination).host) ?? '?',
+            version:
+              (subset && subsets.get(subset)) ?? subset ?? asString(asRecord(d.destination).host) ?? '?',
             weight: d.weight,
           };
         }),
@@ -83,7 +84,8 @@ function backendVersion(service: ModelService, backend: Record<string, unknown>)
   const target = service.objects.find((o) => o.kind === kind && o.name === name);
   const selector = target ? getPath(target.raw, ['spec', 'selector']) : undefined;
   for (const w of service.workloads)
-    for (const t of w.templates) if (selector && selects(selector, t.labels) && versionOf(t.labels)) return versionOf(t.labels)!;
+    for (const t of w.templates)
+      if (selector && selects(selector, t.labels) && versionOf(t.labels)) return versionOf(t.labels)!;
   return name;
 }
 
@@ -91,7 +93,10 @@ function experimentShares(service: ModelService): TrafficShare[] | undefined {
   for (const experiment of service.ofKind('SeldonExperiment')) {
     const candidates = asArray(getPath(experiment.raw, ['spec', 'candidates'])).map(asRecord);
     const split = weighted(
-      candidates.map((c) => ({ version: asString(c.name) ?? asString(c.modelName) ?? '?', weight: c.weight })),
+      candidates.map((c) => ({
+        version: asString(c.name) ?? asString(c.modelName) ?? '?',
+        weight: c.weight,
+      })),
       experiment,
     );
     if (split) return split;
@@ -132,11 +137,15 @@ function replicaShares(service: ModelService): TrafficShare[] {
   const workloads = service.workloads.filter((w) => !w.batch && w.templates.length > 0);
   const svc = service.ofKind('Service')[0];
   const behind = svc
-    ? workloads.filter((w) => w.templates.some((t) => selects(getPath(svc.raw, ['spec', 'selector']), t.labels)))
+    ? workloads.filter((w) =>
+        w.templates.some((t) => selects(getPath(svc.raw, ['spec', 'selector']), t.labels)),
+      )
     : workloads;
   const counted = behind.map((w) => ({
     version:
-      versionOf(w.templates[0]?.labels ?? {}) ?? service.manifest?.manifest.spec.model.version ?? 'unversioned',
+      versionOf(w.templates[0]?.labels ?? {}) ??
+      service.manifest?.manifest.spec.model.version ??
+      'unversioned',
     replicas: Math.max(1, w.replicas.count ?? 1),
   }));
   const total = counted.reduce((a, c) => a + c.replicas, 0);
@@ -150,14 +159,21 @@ function replicaShares(service: ModelService): TrafficShare[] {
 }
 
 /** Relative weights as percentages; a single unweighted destination gets everything. */
-function weighted(entries: { version: string; weight: unknown }[], from: K8sObject): TrafficShare[] | undefined {
+function weighted(
+  entries: { version: string; weight: unknown }[],
+  from: K8sObject,
+): TrafficShare[] | undefined {
   if (entries.length === 0) return undefined;
   const weights = entries.map((e) =>
     typeof e.weight === 'number' ? e.weight : entries.length === 1 ? 100 : 0,
   );
   const total = weights.reduce((a, b) => a + b, 0);
   if (total <= 0) return undefined;
-  return entries.map((e, i) => ({ version: e.version, share: round((weights[i]! / total) * 100), source: from.ref }));
+  return entries.map((e, i) => ({
+    version: e.version,
+    share: round((weights[i]! / total) * 100),
+    source: from.ref,
+  }));
 }
 
 function round(n: number): number {

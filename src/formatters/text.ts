@@ -71,7 +71,9 @@ function serviceLines(service: ServiceSummary, c: Paint): string[] {
   const held = r.heldBackBy.length > 0 ? `; held back by ${r.heldBackBy.join(', ')}` : '';
   if (r.level === 'unknown') {
     const reach = r.checkedLevel !== undefined ? ` (its checked parts reach level ${r.checkedLevel})` : '';
-    lines.push(`${c.bold(service.name)}: readiness unknown — not checked: ${(r.notChecked ?? []).join(', ')}${reach}`);
+    lines.push(
+      `${c.bold(service.name)}: readiness unknown — not checked: ${(r.notChecked ?? []).join(', ')}${reach}`,
+    );
   } else {
     lines.push(`${c.bold(service.name)}: readiness level ${r.level} (${r.title})${held}`);
   }
@@ -85,7 +87,11 @@ function serviceLines(service: ServiceSummary, c: Paint): string[] {
   if (service.supportingWorkloads.length > 0)
     parts.push(plural(service.supportingWorkloads.length, 'supporting workload'));
   if (service.batchJobs.length > 0) parts.push(plural(service.batchJobs.length, 'batch job'));
-  const refs = [...service.modelServers.map((m) => m.object), ...service.supportingWorkloads, ...service.batchJobs];
+  const refs = [
+    ...service.modelServers.map((m) => m.object),
+    ...service.supportingWorkloads,
+    ...service.batchJobs,
+  ];
   lines.push(c.dim(`  ${parts.join(', ')}: ${refs.join(', ')}`));
   if (service.traffic.length > 0)
     lines.push(c.dim(`  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`));
@@ -97,7 +103,8 @@ function summaryLine(result: CheckResult, c: Paint): string {
   const objects = plural(s.objects, 'object');
   const files = plural(s.files, 'file');
   const services = plural(s.services, 'model service');
-  const supporting = s.supportingWorkloads > 0 ? `, ${plural(s.supportingWorkloads, 'supporting workload')}` : '';
+  const supporting =
+    s.supportingWorkloads > 0 ? `, ${plural(s.supportingWorkloads, 'supporting workload')}` : '';
   const scope = `${objects} in ${files}, ${services}${supporting}`;
   const extras: string[] = [];
   if (s.notChecked > 0) extras.push(`${s.notChecked} not checked`);

@@ -41,8 +41,7 @@ export default defineRule({
           const env = asRecord(e);
           const value = asString(env.value);
           const name = asString(env.name) ?? '';
-          if (value !== undefined)
-            found(ref.at('env', i, 'value'), `${ref.label} env ${name}`, value, name);
+          if (value !== undefined) found(ref.at('env', i, 'value'), `${ref.label} env ${name}`, value, name);
         });
         for (const field of ['command', 'args'] as const) {
           const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
@@ -51,12 +50,7 @@ export default defineRule({
             const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
             const name = flag?.[1] ?? previous?.[1];
             const value = flag?.[2] ?? arg;
-            found(
-              ref.at(field, i),
-              `${ref.label} ${field}[${i}]`,
-              value,
-              name?.replace(/-/g, '_'),
-            );
+            found(ref.at(field, i), `${ref.label} ${field}[${i}]`, value, name?.replace(/-/g, '_'));
           });
         }
       }
@@ -70,7 +64,12 @@ export default defineRule({
     const walk = (object: K8sObject, value: unknown, path: (string | number)[], label: string) => {
       if (typeof value === 'string') {
         const key = path[path.length - 1];
-        found({ object, path }, `${label} ${path.join('.')}`, value, typeof key === 'string' ? key : undefined);
+        found(
+          { object, path },
+          `${label} ${path.join('.')}`,
+          value,
+          typeof key === 'string' ? key : undefined,
+        );
       } else if (Array.isArray(value)) value.forEach((v, i) => walk(object, v, [...path, i], label));
       else if (isRecord(value))
         for (const [k, v] of Object.entries(value)) walk(object, v, [...path, k], label);

@@ -40,9 +40,7 @@ export default defineRule({
         });
       }
       if (
-        !service.workloads.some(
-          (w) => !w.batch && w.templates.some((t) => selects(spec.selector, t.labels)),
-        )
+        !service.workloads.some((w) => !w.batch && w.templates.some((t) => selects(spec.selector, t.labels)))
       ) {
         report({
           object: pdb,

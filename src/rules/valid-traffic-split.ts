@@ -7,7 +7,15 @@ export default defineRule({
   severity: 'error',
   appliesTo: 'workloads',
   section: 'rollout',
-  kinds: ['VirtualService', 'DestinationRule', 'HTTPRoute', 'SeldonExperiment', 'InferenceService', 'KnativeService', 'Rollout'],
+  kinds: [
+    'VirtualService',
+    'DestinationRule',
+    'HTTPRoute',
+    'SeldonExperiment',
+    'InferenceService',
+    'KnativeService',
+    'Rollout',
+  ],
   docs: {
     summary:
       'Traffic splits are valid and name known versions: Istio weights, KServe canaryTrafficPercent (0–100), Argo Rollouts setWeight steps (one action per step, increasing); a canary pauses or analyses.',
@@ -83,7 +91,11 @@ export default defineRule({
             path: ['spec', 'rules', ri, 'backendRefs'],
             message: `${route.ref} rule ${ri} has a negative or non-numeric backend weight`,
           });
-        else if (backends.length > 1 && weights.length === backends.length && (weights as number[]).every((w) => w === 0))
+        else if (
+          backends.length > 1 &&
+          weights.length === backends.length &&
+          (weights as number[]).every((w) => w === 0)
+        )
           report({
             object: route,
             path: ['spec', 'rules', ri, 'backendRefs'],

@@ -20,7 +20,13 @@ export const coreReader: WorkloadReader = {
   ids: ['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'ReplicaSet', 'Rollout', 'StatefulSet'],
   read(object: K8sObject, info: KindInfo): Workload {
     if (info.id === 'Pod') {
-      const replicas = { count: 1, min: undefined, max: undefined, defaulted: false, at: at(object, ['metadata', 'name']) };
+      const replicas = {
+        count: 1,
+        min: undefined,
+        max: undefined,
+        defaulted: false,
+        at: at(object, ['metadata', 'name']),
+      };
       return workload(object, info, {
         templates: [podTemplate(object, { specPath: ['spec'], metadataPath: ['metadata'], replicas })],
         replicas,

@@ -1,5 +1,13 @@
 import { parse } from 'yaml';
-import { asArray, asRecord, asString, getPath, isRecord, stringMap, type K8sObject } from '../check/objects.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  isRecord,
+  stringMap,
+  type K8sObject,
+} from '../check/objects.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { ModelRef, PodTemplate, RayServeDeployment, Replicas, Workload } from './model.js';
@@ -27,7 +35,8 @@ export const kubeRayReader: WorkloadReader = {
     const base = CLUSTER_SPEC[info.id]!;
     const cluster = asRecord(getPath(object.raw, base));
     const autoscaled = cluster.enableInTreeAutoscaling === true;
-    const clusterLabel: Record<string, string> = info.id === 'RayCluster' ? { 'ray.io/cluster': object.name } : {};
+    const clusterLabel: Record<string, string> =
+      info.id === 'RayCluster' ? { 'ray.io/cluster': object.name } : {};
     const headReplicas: Replicas = {
       count: 1,
       min: undefined,
@@ -67,7 +76,8 @@ export const kubeRayReader: WorkloadReader = {
     const workers = templates.slice(1);
     const gpuWorkers = workers.filter((t) => t.containers.some((c) => hasGpu(c.container)));
     const serving = gpuWorkers[0] ?? workers[0] ?? templates[0]!;
-    const serve = info.id === 'RayService' ? readServeConfig(object) : { deployments: [], models: [], unread: [] };
+    const serve =
+      info.id === 'RayService' ? readServeConfig(object) : { deployments: [], models: [], unread: [] };
     return workload(object, info, {
       templates,
       replicas: serving.replicas,
@@ -78,7 +88,12 @@ export const kubeRayReader: WorkloadReader = {
           : undefined,
       selector: clusterLabel,
       autoscaling: autoscaled
-        ? { min: serving.replicas.min, max: serving.replicas.max, metric: 'ray-autoscaler', at: serving.replicas.at }
+        ? {
+            min: serving.replicas.min,
+            max: serving.replicas.max,
+            metric: 'ray-autoscaler',
+            at: serving.replicas.at,
+          }
         : undefined,
       models: serve.models,
       batch: info.role === 'batch',
@@ -107,7 +122,10 @@ function readServeConfig(object: K8sObject): {
   try {
     config = parse(text, { maxAliasCount: 100 });
   } catch (error) {
-    const reason = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(/:$/, '');
+    const reason = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
+      /:$/,
+      '',
+    );
     return {
       deployments: [],
       models: [],
@@ -150,7 +168,13 @@ function readServeConfig(object: K8sObject): {
     const llm = asRecord(getPath(app, ['args', 'llm_configs', 0, 'model_loading_config']));
     const source = asString(llm.model_source) ?? asString(llm.model_id);
     if (source && isRecord(llm))
-      models.push({ reference: source, source: 'serveConfig', revision: undefined, at: where, container: undefined });
+      models.push({
+        reference: source,
+        source: 'serveConfig',
+        revision: undefined,
+        at: where,
+        container: undefined,
+      });
   }
   return { deployments, models, unread: [] };
 }

@@ -2,7 +2,15 @@ import { asRecord, asString, getPath, isRecord, stringMap, type K8sObject } from
 import type { YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { PodTemplate, Workload } from './model.js';
-import { at, boundedReplicas, hinted, podTemplate, replicasAt, synthesisedContainerRef, workload } from './pods.js';
+import {
+  at,
+  boundedReplicas,
+  hinted,
+  podTemplate,
+  replicasAt,
+  synthesisedContainerRef,
+  workload,
+} from './pods.js';
 import type { WorkloadReader } from './reader.js';
 
 /**
@@ -18,7 +26,12 @@ export const nimServiceReader: WorkloadReader = {
     const scale = asRecord(spec.scale);
     const autoscaled = scale.enabled === true;
     const replicas = autoscaled
-      ? boundedReplicas(object, ['spec', 'scale', 'hpa'], { min: 'minReplicas', max: 'maxReplicas' }, { min: 1 })
+      ? boundedReplicas(
+          object,
+          ['spec', 'scale', 'hpa'],
+          { min: 'minReplicas', max: 'maxReplicas' },
+          { min: 1 },
+        )
       : replicasAt(object, ['spec', 'replicas'], 1);
     const image = asRecord(spec.image);
     const repository = asString(image.repository);
@@ -57,7 +70,9 @@ export const nimServiceReader: WorkloadReader = {
       synthesized: true,
       spec: { volumes, nodeSelector: spec.nodeSelector, tolerations: spec.tolerations },
       controllerLabels: { app: object.name, ...stringMap(spec.labels) },
-      containers: (t) => [hinted(synthesisedContainerRef(t, object.name, container, fields, ['spec']), 'nim')],
+      containers: (t) => [
+        hinted(synthesisedContainerRef(t, object.name, container, fields, ['spec']), 'nim'),
+      ],
     });
     return workload(object, info, {
       templates: [template],
@@ -102,7 +117,9 @@ export const dynamoReader: WorkloadReader = {
       const base: YamlPath = ['spec', 'services', name];
       const podSpec = asRecord(service.extraPodSpec);
       const main = asRecord(podSpec.mainContainer);
-      const podFields = Object.fromEntries(Object.entries(podSpec).filter(([key]) => key !== 'mainContainer'));
+      const podFields = Object.fromEntries(
+        Object.entries(podSpec).filter(([key]) => key !== 'mainContainer'),
+      );
       const fields: Record<string, YamlPath> = { resources: [...base, 'resources'] };
       for (const key of Object.keys(main)) fields[key] = [...base, 'extraPodSpec', 'mainContainer', key];
       const envFrom = asString(service.envFromSecret);
@@ -127,7 +144,9 @@ export const dynamoReader: WorkloadReader = {
       );
     }
     const gpuWorker = templates.find((t) =>
-      t.containers.some((c) => asRecord(asRecord(c.container.resources).limits)['nvidia.com/gpu'] !== undefined),
+      t.containers.some(
+        (c) => asRecord(asRecord(c.container.resources).limits)['nvidia.com/gpu'] !== undefined,
+      ),
     );
     const serving = gpuWorker ?? templates[0];
     return workload(object, info, {

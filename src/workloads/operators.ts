@@ -18,7 +18,8 @@ export const bentoDeploymentReader: WorkloadReader = {
     const component = (role: string, base: YamlPath): PodTemplate => {
       const spec = asRecord(getPath(object.raw, base));
       // Older Yatai versions spell the bounds in snake case.
-      const snake = 'min_replicas' in asRecord(spec.autoscaling) || 'max_replicas' in asRecord(spec.autoscaling);
+      const snake =
+        'min_replicas' in asRecord(spec.autoscaling) || 'max_replicas' in asRecord(spec.autoscaling);
       const replicas = boundedReplicas(
         object,
         [...base, 'autoscaling'],
@@ -51,7 +52,9 @@ export const bentoDeploymentReader: WorkloadReader = {
       templates.push(component(`runner ${name}`, ['spec', 'runners', i]));
     });
     const main = templates[0]!;
-    const tag = asString(getPath(object.raw, ['spec', 'bento_tag'])) ?? asString(getPath(object.raw, ['spec', 'bento']));
+    const tag =
+      asString(getPath(object.raw, ['spec', 'bento_tag'])) ??
+      asString(getPath(object.raw, ['spec', 'bento']));
     const models: ModelRef[] = tag
       ? [
           {
@@ -72,7 +75,9 @@ export const bentoDeploymentReader: WorkloadReader = {
         ? {
             min: main.replicas.min,
             max: main.replicas.max,
-            metric: asString(getPath(object.raw, ['spec', 'autoscaling', 'metrics', 0, 'resource', 'name'])) ?? 'cpu',
+            metric:
+              asString(getPath(object.raw, ['spec', 'autoscaling', 'metrics', 0, 'resource', 'name'])) ??
+              'cpu',
             at: at(object, ['spec', 'autoscaling']),
           }
         : undefined,
@@ -112,7 +117,12 @@ export const kaitoWorkspaceReader: WorkloadReader = {
     return workload(object, info, {
       templates,
       replicas,
-      strategy: { type: 'rolling', maxSurge: undefined, maxUnavailable: undefined, at: at(object, ['inference']) },
+      strategy: {
+        type: 'rolling',
+        maxSurge: undefined,
+        maxUnavailable: undefined,
+        at: at(object, ['inference']),
+      },
       selector: getPath(object.raw, ['resource', 'labelSelector']),
       models: preset
         ? [
@@ -146,7 +156,11 @@ export const kubeAIModelReader: WorkloadReader = {
       { count: 'replicas', min: 'minReplicas', max: 'maxReplicas' },
       { min: 0 },
     );
-    const fields: Record<string, YamlPath> = { args: ['spec', 'args'], env: ['spec', 'env'], resources: ['spec', 'resourceProfile'] };
+    const fields: Record<string, YamlPath> = {
+      args: ['spec', 'args'],
+      env: ['spec', 'env'],
+      resources: ['spec', 'resourceProfile'],
+    };
     const container: Record<string, unknown> = { args: spec.args, env: envList(spec.env) };
     const template = podTemplate(object, {
       specPath: ['spec'],
@@ -156,7 +170,10 @@ export const kubeAIModelReader: WorkloadReader = {
       spec: {},
       controllerLabels: { model: object.name },
       containers: (t) => [
-        hinted(synthesisedContainerRef(t, 'server', container, fields, ['spec']), ENGINES[asString(spec.engine) ?? '']),
+        hinted(
+          synthesisedContainerRef(t, 'server', container, fields, ['spec']),
+          ENGINES[asString(spec.engine) ?? ''],
+        ),
       ],
     });
     const url = asString(spec.url);
@@ -172,7 +189,15 @@ export const kubeAIModelReader: WorkloadReader = {
         at: replicas.at,
       },
       models: url
-        ? [{ reference: url, source: 'url', revision: undefined, at: at(object, ['spec', 'url']), container: undefined }]
+        ? [
+            {
+              reference: url,
+              source: 'url',
+              revision: undefined,
+              at: at(object, ['spec', 'url']),
+              container: undefined,
+            },
+          ]
         : [],
       servesModels: true,
       injectedProbes: 'model-ready',
@@ -181,11 +206,15 @@ export const kubeAIModelReader: WorkloadReader = {
 };
 
 /** KubeAI engines by the model server they run. */
-const ENGINES: Record<string, RuntimeId> = { VLLM: 'vllm', OLlama: 'custom', Infinity: 'custom', FasterWhisper: 'custom' };
+const ENGINES: Record<string, RuntimeId> = {
+  VLLM: 'vllm',
+  OLlama: 'custom',
+  Infinity: 'custom',
+  FasterWhisper: 'custom',
+};
 
 /** KubeAI writes env as a map; pods take a list. */
 function envList(env: unknown): unknown {
   if (!isRecord(env)) return env;
   return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
-

@@ -191,7 +191,15 @@ export const seldonModelReader: WorkloadReader = {
           ? { min: replicas.min, max: replicas.max, metric: 'inference lag', at: replicas.at }
           : undefined,
       models: uri
-        ? [{ reference: uri, source: 'storageUri', revision: undefined, at: at(object, ['spec', 'storageUri']), container: undefined }]
+        ? [
+            {
+              reference: uri,
+              source: 'storageUri',
+              revision: undefined,
+              at: at(object, ['spec', 'storageUri']),
+              container: undefined,
+            },
+          ]
         : [],
       servesModels: true,
       injectedProbes: 'model-ready',

@@ -70,7 +70,15 @@ export function latencyMetrics(service: ModelService): string[] {
   const declared = service.manifest?.manifest.spec.monitoring?.metrics?.latency;
   const own = runtimesOf(service).flatMap((r) => r.metrics.latency);
   const all = Object.values(RUNTIMES).flatMap((r) => r.metrics.latency);
-  return [...new Set([...(declared ? [declared] : []), ...own, DEFAULT_METRICS.latency, ...all, 'request_latency_seconds'])];
+  return [
+    ...new Set([
+      ...(declared ? [declared] : []),
+      ...own,
+      DEFAULT_METRICS.latency,
+      ...all,
+      'request_latency_seconds',
+    ]),
+  ];
 }
 
 /** Time-to-first-token histograms of the service's LLM runtimes. */
@@ -81,7 +89,9 @@ export function ttftMetrics(service: ModelService): string[] {
 /** Counters that show failed requests, of the service's runtimes and the manifest. */
 export function errorMetrics(service: ModelService): string[] {
   const declared = service.manifest?.manifest.spec.monitoring?.metrics?.errors;
-  return [...new Set([...(declared ? [declared] : []), ...runtimesOf(service).flatMap((r) => r.metrics.errors)])];
+  return [
+    ...new Set([...(declared ? [declared] : []), ...runtimesOf(service).flatMap((r) => r.metrics.errors)]),
+  ];
 }
 
 export function metricName(service: ModelService, kind: keyof typeof DEFAULT_METRICS): string {
