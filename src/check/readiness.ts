@@ -72,7 +72,9 @@ export function computeReadiness(
     const inSection = rules.filter((r) => r.section === section && counted(r));
     const passed = inSection.filter((r) => !failingIds.has(r.id)).length;
     const score = inSection.length === 0 ? null : Math.round((passed / inSection.length) * 100);
-    const first = failing.find((f) => f.section === section);
+    // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
+    const firstRule = inSection.find((r) => failingIds.has(r.id));
+    const first = failing.find((f) => f.ruleId === firstRule?.id);
     const why =
       score === null
         ? `nothing to judge: no ${section} rule applies to what the input holds`
