@@ -235,13 +235,13 @@ spec:
       shadow: true
       graph: { name: clf, implementation: SKLEARN_SERVER, modelUri: "gs://m/iris/3" }
 `).workloads.get('SeldonDeployment/iris')!;
-    expect(w.templates.map((t) => [t.role, t.containers.map((c) => [c.name, c.partial, c.runtimeHint])])).toEqual(
-      [
-        ['predictor main', [['clf', true, 'mlserver']]],
-        ['predictor canary', [['clf', false, undefined]]],
-        ['predictor shadow', [['clf', true, 'mlserver']]],
-      ],
-    );
+    expect(
+      w.templates.map((t) => [t.role, t.containers.map((c) => [c.name, c.partial, c.runtimeHint])]),
+    ).toEqual([
+      ['predictor main', [['clf', true, 'mlserver']]],
+      ['predictor canary', [['clf', false, undefined]]],
+      ['predictor shadow', [['clf', true, 'mlserver']]],
+    ]);
     expect(w.traffic.map((t) => [t.target, t.percent])).toEqual([
       ['main', 75],
       ['canary', 25],
