@@ -86,6 +86,19 @@ export default defineRule({
     }
 
     for (const workload of service.workloads) {
+      // Ray Serve replicas (serveConfigV2): the model's own replica count inside the Ray cluster.
+      for (const d of workload.serveDeployments) {
+        const min = d.numReplicas === 'auto' ? (d.minReplicas ?? 1) : (d.numReplicas ?? d.minReplicas ?? 1);
+        if (min >= floor) continue;
+        report({
+          object: workload.object,
+          path: ['spec', 'serveConfigV2'],
+          message: `${workload.object.ref} Serve deployment ${d.application}/${d.name} runs ${min} replica${min === 1 ? '' : 's'}; at least ${floor} keep the model serving through a node drain or a crash`,
+          fix: 'Set num_replicas (or autoscaling_config.min_replicas) to at least 2 in serveConfigV2, with max_replicas_per_node: 1.',
+        });
+      }
+    }
+    for (const workload of service.workloads) {
       if (workload.batch || FIXED_BY_OPERATOR.has(workload.info.id)) continue;
       const keeps = keepsFor(service, workload);
       const own = workload.autoscaling;

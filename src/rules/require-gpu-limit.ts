@@ -22,6 +22,19 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifestGpus = service.manifest?.manifest.spec.resources?.gpu;
+    // Ray Serve deployments that ask for GPUs need a worker group that has them.
+    for (const workload of service.workloads) {
+      const wanting = workload.serveDeployments.filter((d) => (d.numGpus ?? 0) > 0);
+      const hasGpus = workload.templates.some((t) => t.containers.some((c) => gpuResources(c).length > 0));
+      if (wanting.length === 0 || hasGpus) continue;
+      const names = wanting.map((d) => `${d.name} (num_gpus ${d.numGpus})`).join(', ');
+      report({
+        object: workload.object,
+        path: ['spec', 'serveConfigV2'],
+        message: `${workload.object.ref} Serve deployment ${names} asks for GPUs, but no worker group requests ${gpuResourceName(service)}: its replicas never schedule`,
+        fix: 'Give a worker group resources.limits["nvidia.com/gpu"] (and rayStartParams num-gpus), or drop ray_actor_options.num_gpus.',
+      });
+    }
     for (const ref of servingContainers(service)) {
       // Operators that size the pod themselves (a KubeAI resourceProfile, a KAITO instance type).
       if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
