@@ -135,7 +135,8 @@ export function groupServices(
     const i = order.indexOf(o.type);
     return i < 0 ? order.length : i;
   };
-  const others = rest.filter((o) => !anchors.includes(o)).sort((a, b) => rank(a) - rank(b));
+  const anchored = new Set(anchors);
+  const others = rest.filter((o) => !anchored.has(o)).sort((a, b) => rank(a) - rank(b));
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
     const target =
@@ -269,6 +270,8 @@ class GroupIndex {
   private readonly backendsByName = new Map<string, K8sObject[]>();
   private readonly configOwners = new Map<string, K8sObject>();
   private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
+  /** Per directory, the first service with a workload that says by itself it serves a model. */
+  private readonly modelBuildersByDir = new Map<string, ServiceBuilder>();
 
   constructor(private readonly workloads: WorkloadSet) {}
 
@@ -285,10 +288,14 @@ class GroupIndex {
     builder.objects.push(object);
     this.owner.set(object, builder);
     const workload = this.workloads.get(object);
+    if (workload && modelServerSignal(workload) !== undefined) {
+      const dir = dirname(builder.anchorFile);
+      if (!this.modelBuildersByDir.has(dir)) this.modelBuildersByDir.set(dir, builder);
+    }
     if (workload) {
       for (const template of workload.templates)
         for (const [key, value] of Object.entries(template.labels))
-          if (!this.workloadsByLabel.get(`${key}=${value}`)?.includes(object))
+          if (this.workloadsByLabel.get(`${key}=${value}`)?.at(-1) !== object)
             push(this.workloadsByLabel, `${key}=${value}`, object);
       for (const source of workload.builtFrom)
         if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
@@ -306,14 +313,6 @@ class GroupIndex {
     }
     if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
       push(this.backendsByName, `InferencePool/${object.name}`, object);
-  }
-
-  /** Does a service hold a workload that says by itself that it serves a model? */
-  private servesModel(builder: ServiceBuilder): boolean {
-    return builder.objects.some((o) => {
-      const w = this.workloads.get(o);
-      return w !== undefined && modelServerSignal(w) !== undefined;
-    });
   }
 
   /** Manifest-less services of this name. */
@@ -337,8 +336,10 @@ class GroupIndex {
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
     let dir = dirname(object.source.file);
     for (;;) {
-      const candidates = (this.buildersByDir.get(dir) ?? []).filter((b) => !withManifest || b.manifest);
-      const hit = candidates.find((b) => b.manifest || this.servesModel(b)) ?? candidates[0];
+      const candidates = this.buildersByDir.get(dir) ?? [];
+      const hit = withManifest
+        ? candidates.find((b) => b.manifest)
+        : (candidates.find((b) => b.manifest) ?? this.modelBuildersByDir.get(dir) ?? candidates[0]);
       if (hit) return hit;
       const parent = dirname(dir);
       if (parent === dir) return undefined;
