@@ -28,7 +28,7 @@ spec:
   replicas: 2
   selector: { matchLabels: { app.kubernetes.io/name: ${name} } }
   template:
-    metadata: { labels: { app.kubernetes.io/name: ${name}, app.kubernetes.io/version: "1.0.${i}" } }
+    metadata: { labels: { app.kubernetes.io/name: ${name}, app.kubernetes.io/version: "1.0.${i}", mlready.dev/model: ${name} } }
     spec:
       containers:
         - name: server

@@ -2,6 +2,7 @@
 // Regenerates the rule catalogue in README.md from the rule modules (npm run readme).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderCatalogueMarkdown, renderChecklistMarkdown } from '../dist/rules/catalogue.js';
+import { renderKindsMarkdown } from '../dist/workloads/kinds.js';
 
 const readmeUrl = new URL('../README.md', import.meta.url);
 const readme = readFileSync(readmeUrl, 'utf8');
@@ -9,6 +10,7 @@ let next = readme;
 for (const [name, render] of [
   ['rules', renderCatalogueMarkdown],
   ['checklist', renderChecklistMarkdown],
+  ['kinds', renderKindsMarkdown],
 ]) {
   const START = `<!-- ${name}:start -->`;
   const END = `<!-- ${name}:end -->`;

@@ -245,7 +245,9 @@ describe('manifest schema errors', () => {
       cwd: '/',
       texts: [{ file: 'mlready.yaml', text: manifest('').replace('name: m, version', 'name: 5, version') }],
     });
-    expect(messages(result)).toEqual(['spec.model.name must be a string, got 5']);
+    expect(messages(result)).toEqual([
+      'spec.model.name must be a single line of text without line breaks or control characters, got 5',
+    ]);
   });
 });
 

@@ -102,4 +102,25 @@ describe('traffic shares in the JSON output', () => {
       { version: 'previous', share: 90, source: 'InferenceService/iris' },
     ]);
   });
+
+  it('reports Gateway API HTTPRoute backend weights, mapped to the version of the pods each backend selects', async () => {
+    const deployment = (name: string, version: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec:\n  template:\n    metadata: { labels: { app: ${name}, mlready.dev/model: llm, mlready.dev/model-version: "${version}" } }\n    spec: { containers: [{ name: s, image: "vllm/vllm-openai:v0.8.5" }] }\n---\napiVersion: v1\nkind: Service\nmetadata: { name: ${name} }\nspec: { selector: { app: ${name} }, ports: [{ port: 8000 }] }\n---\n`;
+    const run = await cli(['check', '-', '--format', 'json', '--no-config'], {
+      stdin:
+        deployment('llm-stable', '1.0') +
+        deployment('llm-canary', '1.1') +
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: llm }\nspec:\n  rules:\n    - backendRefs: [{ name: llm-stable, port: 8000, weight: 9 }, { name: llm-canary, port: 8000, weight: 1 }]\n',
+    });
+    const json = JSON.parse(run.stdout) as { services: { name: string; traffic: unknown[] }[] };
+    expect(json.services.map((s) => [s.name, s.traffic])).toEqual([
+      [
+        'llm',
+        [
+          { version: '1.0', share: 90, source: 'HTTPRoute/llm' },
+          { version: '1.1', share: 10, source: 'HTTPRoute/llm' },
+        ],
+      ],
+    ]);
+  });
 });

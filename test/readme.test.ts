@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderCatalogueMarkdown, renderChecklistMarkdown } from '../src/rules/catalogue.js';
+import { KINDS, renderKindsMarkdown } from '../src/workloads/kinds.js';
 import { RULES } from '../src/rules/index.js';
 import { ExitCode } from '../src/cli/exit-codes.js';
 import { CHECK_FORMATS } from '../src/cli/program.js';
@@ -14,6 +15,12 @@ describe('README.md', () => {
     expect(between).toBe(renderCatalogueMarkdown());
     const checklist = /<!-- checklist:start -->\n([\s\S]*?)\n<!-- checklist:end -->/.exec(readme)?.[1];
     expect(checklist).toBe(renderChecklistMarkdown());
+    const kinds = /<!-- kinds:start -->\n([\s\S]*?)\n<!-- kinds:end -->/.exec(readme)?.[1];
+    expect(kinds).toBe(renderKindsMarkdown());
+  });
+
+  it('lists every kind mlready reads in the "what mlready reads" table', () => {
+    for (const kind of KINDS) expect(readme).toContain(`\`${kind.group || 'core'}\` \`${kind.kind}\``);
   });
 
   it('documents every rule, format and exit code', () => {

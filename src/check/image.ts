@@ -62,3 +62,15 @@ export function floatingReason(image: string): string | undefined {
   if (FLOATING_TAGS.has(ref.tag.toLowerCase())) return `uses the floating tag "${ref.tag}"`;
   return undefined;
 }
+
+/**
+ * Why a string cannot be an image reference at all (the pull fails), or undefined. Catches the
+ * slips templating leaves: a repository ending in ":" joined to a tag, spaces, a dangling "@".
+ */
+export function invalidImageReason(image: string): string | undefined {
+  if (image.trim() === '') return 'is empty';
+  if (/\s/.test(image.trim())) return 'contains whitespace';
+  if (image.includes('::') || /[:@]$/.test(image))
+    return 'is not a valid image reference (a stray ":" or "@")';
+  return undefined;
+}

@@ -1,52 +1,31 @@
 import type { ModelManifest } from '../manifest/types.js';
 import type { SourceDocument, YamlPath } from '../manifest/yaml.js';
-
-/**
- * Kinds the engine understands, by kind name. Anything else is counted and listed as skipped.
- * Sorted; the apiGroup is informational (we accept any version of the group).
- */
-export const KNOWN_KINDS = {
-  AuthorizationPolicy: 'security.istio.io',
-  ConfigMap: '',
-  CronJob: 'batch',
-  Deployment: 'apps',
-  DestinationRule: 'networking.istio.io',
-  /** A Helm values file (values.yaml): no kind of its own; read for literal secrets. */
-  HelmValues: 'helm.sh',
-  HorizontalPodAutoscaler: 'autoscaling',
-  InferenceService: 'serving.kserve.io',
-  Ingress: 'networking.k8s.io',
-  Job: 'batch',
-  ModelService: 'mlready.dev',
-  NetworkPolicy: 'networking.k8s.io',
-  Pod: '',
-  RequestAuthentication: 'security.istio.io',
-  PodDisruptionBudget: 'policy',
-  PodMonitor: 'monitoring.coreos.com',
-  PrometheusRule: 'monitoring.coreos.com',
-  Rollout: 'argoproj.io',
-  ScaledObject: 'keda.sh',
-  Secret: '',
-  Service: '',
-  ServiceMonitor: 'monitoring.coreos.com',
-  ServingRuntime: 'serving.kserve.io',
-  StatefulSet: 'apps',
-  VirtualService: 'networking.istio.io',
-} as const;
-
-export type KnownKind = keyof typeof KNOWN_KINDS;
+import {
+  lookupKind,
+  qualifiesRef,
+  REMOVED_APIS,
+  UNREAD,
+  type KindId,
+  type KindInfo,
+} from '../workloads/kinds.js';
 
 /** A Kubernetes object (or the mlready manifest) with the document it came from. */
 export interface K8sObject {
-  readonly kind: KnownKind;
+  /** The kind as written ("Service" for a Knative Service too). */
+  readonly kind: string;
+  /** Registry id, unique across API groups ("KnativeService"); "Unread" for kinds mlready does not read. */
+  readonly type: KindId;
+  readonly info: KindInfo;
   readonly apiVersion: string;
   readonly name: string;
   readonly namespace: string | undefined;
   /** The object as plain data. Typed loosely on purpose: rules read YAML written by people. */
   readonly raw: Record<string, unknown>;
   readonly source: SourceDocument;
-  /** "Deployment/fraud-model" */
+  /** "Deployment/fraud-model", "Service.serving.knative.dev/hello" */
   readonly ref: string;
+  /** For objects of unread kinds: where they hold a pod spec. */
+  readonly podSpecAt?: YamlPath;
 }
 
 export interface ManifestObject extends K8sObject {
@@ -60,10 +39,6 @@ export interface SkippedDocument {
   kind: string;
   name: string;
   reason: string;
-}
-
-export function isKnownKind(kind: unknown): kind is KnownKind {
-  return typeof kind === 'string' && Object.hasOwn(KNOWN_KINDS, kind);
 }
 
 export function toObject(source: SourceDocument): K8sObject | SkippedDocument {
@@ -81,25 +56,59 @@ export function toObject(source: SourceDocument): K8sObject | SkippedDocument {
   const kind = value.kind;
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
-  if (!isKnownKind(kind)) {
-    const shown = typeof kind === 'string' ? kind : '(no kind)';
-    return {
-      file: source.file,
-      line,
-      kind: shown,
-      name,
-      reason: typeof kind === 'string' ? 'kind not checked by mlready' : 'no kind: not a Kubernetes object',
-    };
+  if (typeof kind !== 'string') {
+    return { file: source.file, line, kind: '(no kind)', name, reason: 'no kind: not a Kubernetes object' };
   }
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const info = lookupKind(apiVersion, kind) ?? replacedKind(apiVersion, kind);
+  const podSpecAt = info ? undefined : findPodSpec(value);
+  if (!info && !podSpecAt) {
+    return { file: source.file, line, kind, name, reason: 'kind not checked by mlready' };
+  }
+  const known = info ?? UNREAD;
+  const shown = qualifiesRef(known) ? `${kind}.${known.group}` : kind;
   return {
     kind,
-    apiVersion: typeof value.apiVersion === 'string' ? value.apiVersion : '',
+    type: known.id,
+    info: known,
+    apiVersion,
     name,
     namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
     raw: value,
     source,
-    ref: `${kind}/${name || '(unnamed)'}`,
+    ref: `${shown}/${name || '(unnamed)'}`,
+    ...(podSpecAt ? { podSpecAt } : {}),
   };
+}
+
+/** The registry entry of the kind a removed API version was replaced by (extensions/v1beta1 Deployment). */
+function replacedKind(apiVersion: string, kind: string): KindInfo | undefined {
+  const removed = REMOVED_APIS[`${apiVersion} ${kind}`];
+  return removed ? lookupKind(removed.replacement, kind) : undefined;
+}
+
+/**
+ * Where an object of an unread kind holds a pod spec: a `containers` list of maps, at any depth
+ * (bounded). Such an object runs pods mlready cannot judge, so it must not pass unnoticed.
+ */
+export function findPodSpec(value: unknown, path: YamlPath = [], depth = 0): YamlPath | undefined {
+  if (depth > 16) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && i < 200; i++) {
+      const hit = findPodSpec(value[i], [...path, i], depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const containers = value.containers;
+  if (Array.isArray(containers) && containers.length > 0 && containers.every(isRecord)) return path;
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'metadata' || key === 'status') continue;
+    const hit = findPodSpec(child, [...path, key], depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

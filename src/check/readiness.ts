@@ -25,38 +25,68 @@ export const LEVEL_TITLES: Record<Level, string> = {
 
 export interface SectionScore {
   section: Section;
-  /** Rules of the section that ran. */
+  /** Rules of the section that judged something of this service. */
   rules: number;
   /** Of those, rules with no error or warning for this service. */
   passed: number;
-  /** passed / rules, in percent (100 when no rule ran). */
-  score: number;
+  /** passed / rules, in percent; null when no rule of the section had anything to judge. */
+  score: number | null;
+  /** Why a section scores 0 % or nothing: its first finding, or what it had nothing to look at. */
+  why?: string;
 }
 
 export interface Readiness {
-  level: Level;
+  /** 0–3, or "unknown" when part of the service was not checked. */
+  level: Level | 'unknown';
   title: string;
   sections: SectionScore[];
-  /** Sections that keep the service from the next level. */
+  /** Sections that keep the service from the next level (unchecked sections included). */
   heldBackBy: Section[];
+  /** With level "unknown": the level the checked parts prove on their own. */
+  checkedLevel?: Level;
+  /** With level "unknown": the objects mlready could not read. */
+  notChecked?: string[];
 }
 
-/** A section is clean when none of its rules reports an error or a warning (info does not count). */
-export function computeReadiness(findings: readonly Finding[], rules: readonly RuleMeta[]): Readiness {
-  const failing = new Set(findings.filter((f) => f.severity !== 'info').map((f) => f.ruleId));
+export interface ReadinessOptions {
+  /** Ids of the rules that counted for this service; every rule when not given. */
+  counted?: ReadonlySet<string>;
+  /** Objects of the service that were not checked (unread kinds, unread parts). */
+  notChecked?: readonly string[];
+}
+
+/**
+ * A section is clean when at least one of its rules judged something and none of them reports an
+ * error or a warning (info does not count). A section with nothing to judge is not clean: nothing
+ * was shown, so nothing is proven, and it scores nothing rather than 100 %.
+ */
+export function computeReadiness(
+  findings: readonly Finding[],
+  rules: readonly RuleMeta[],
+  options: ReadinessOptions = {},
+): Readiness {
+  const failing = findings.filter((f) => f.severity !== 'info');
+  const failingIds = new Set(failing.map((f) => f.ruleId));
+  const counted = (rule: RuleMeta) => options.counted === undefined || options.counted.has(rule.id);
   const sections = SECTIONS.map((section): SectionScore => {
-    const inSection = rules.filter((r) => r.section === section);
-    const passed = inSection.filter((r) => !failing.has(r.id)).length;
-    return {
-      section,
-      rules: inSection.length,
-      passed,
-      score: inSection.length === 0 ? 100 : Math.round((passed / inSection.length) * 100),
-    };
+    const inSection = rules.filter((r) => r.section === section && counted(r));
+    const passed = inSection.filter((r) => !failingIds.has(r.id)).length;
+    const score = inSection.length === 0 ? null : Math.round((passed / inSection.length) * 100);
+    // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
+    const firstRule = inSection.find((r) => failingIds.has(r.id));
+    const first = failing.find((f) => f.ruleId === firstRule?.id);
+    const why =
+      score === null
+        ? `nothing to judge: no ${section} rule applies to what the input holds`
+        : score === 0
+          ? first?.message
+          : undefined;
+    return { section, rules: inSection.length, passed, score, ...(why ? { why } : {}) };
   });
-  const clean = (section: Section) =>
-    sections.find((s) => s.section === section)!.passed ===
-    sections.find((s) => s.section === section)!.rules;
+  const clean = (section: Section) => {
+    const s = sections.find((x) => x.section === section)!;
+    return s.rules > 0 && s.passed === s.rules;
+  };
   let level: Level = 0;
   let heldBackBy: Section[] = [];
   for (const step of LEVELS) {
@@ -66,6 +96,16 @@ export function computeReadiness(findings: readonly Finding[], rules: readonly R
       break;
     }
     level = step.level;
+  }
+  if (options.notChecked && options.notChecked.length > 0) {
+    return {
+      level: 'unknown',
+      title: 'unknown: not all of it was checked',
+      sections,
+      heldBackBy,
+      checkedLevel: level,
+      notChecked: [...options.notChecked],
+    };
   }
   return { level, title: LEVEL_TITLES[level], sections, heldBackBy };
 }

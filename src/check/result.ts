@@ -37,8 +37,26 @@ export interface ServiceSummary {
   name: string;
   manifest: string | undefined;
   objects: string[];
-  /** Readiness level 0–3 and a score per checklist section. */
-  readiness: Readiness;
+  /**
+   * model: it has a model server (or a manifest); template: only KServe serving runtimes, judged on
+   * their containers (readiness is judged on the InferenceServices that use them); supporting: only
+   * supporting workloads (Redis, a
+   * demo app); not-checked: its only workloads are of kinds mlready does not read; no-workload:
+   * routes, policies or alerts without the workload they belong to.
+   */
+  role: 'model' | 'template' | 'supporting' | 'not-checked' | 'no-workload';
+  /** Model servers, each with why it counts as one. */
+  modelServers: { object: string; reason: string }[];
+  /** Long-running workloads that do not serve the model (Redis, a gateway, a demo app, a client). */
+  supportingWorkloads: string[];
+  /** Jobs and CronJobs: batch inference, downloads, drift runs. */
+  batchJobs: string[];
+  /** Objects that run pods but were not checked (unread kinds, unread parts). */
+  notChecked: string[];
+  /** Readiness level 0–3 (or "unknown") and a score per checklist section; none without a model server. */
+  readiness: Readiness | undefined;
+  /** Why the service has no readiness level. */
+  missing?: string;
   /** Which model version serves which share of traffic, as declared. */
   traffic: TrafficShare[];
 }
@@ -46,7 +64,11 @@ export interface ServiceSummary {
 export interface CheckSummary {
   files: number;
   objects: number;
+  /** Services with a model server (or a manifest). */
   services: number;
+  supportingWorkloads: number;
+  /** Objects that run pods but were not checked. */
+  notChecked: number;
   errors: number;
   warnings: number;
   infos: number;

@@ -5,7 +5,7 @@ import type { ModelManifest } from '../manifest/types.js';
 import { parseInput, listItems } from '../manifest/input.js';
 import type { SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
-import type { Rule, RuleContext, Severity } from '../rules/rule.js';
+import { ANY_WORKLOAD, type Rule, type RuleContext, type Severity } from '../rules/rule.js';
 import { loadReports } from './evidence.js';
 import { computeReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
@@ -13,8 +13,11 @@ import { defaultConfig, type Config } from './config.js';
 import { ignoredRules } from './ignore.js';
 import { collectInputs, type InputText } from './inputs.js';
 import { isRecord, toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
-import type { CheckResult, Finding, InputProblem, RuleMeta } from './result.js';
-import { groupServices } from './services.js';
+import type { CheckResult, Finding, InputProblem, RuleMeta, ServiceSummary } from './result.js';
+import { groupServices, type ModelService } from './services.js';
+import { HELM_VALUES, kindById } from '../workloads/kinds.js';
+import { readWorkloads } from '../workloads/registry.js';
+import { MODEL_LABEL } from '../workloads/serving.js';
 
 export interface CheckOptions {
   cwd: string;
@@ -93,7 +96,9 @@ export function runCheck(options: CheckOptions): CheckResult {
     }
   }
 
-  if (!options.texts && objects.length + manifests.length === 0 && problems.length === 0) {
+  // Exit 2 is for input that could not be read: valid YAML never fails because of its kinds.
+  const documents = objects.length + manifests.length + skipped.filter((d) => d.kind !== '(file)').length;
+  if (!options.texts && documents === 0 && problems.length === 0) {
     const skippedList = skipped
       .map((s) => `${s.file} (${s.kind === '(file)' ? s.reason : s.kind})`)
       .join(', ');
@@ -104,10 +109,12 @@ export function runCheck(options: CheckOptions): CheckResult {
     });
   }
 
-  const services = groupServices(objects, manifests);
+  const workloads = readWorkloads(objects);
+  const services = groupServices(objects, manifests, { workloads });
   const rules = enabledRules(config, options.only);
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
+  const counted = new Map<ModelService, Set<string>>();
   const now = options.now ?? new Date();
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
@@ -118,16 +125,24 @@ export function runCheck(options: CheckOptions): CheckResult {
           : [],
       maxAgeDays: config.loadtest.maxAgeDays,
     };
+    const modelView = modelServersView(service);
+    const ran = new Set<string>();
+    counted.set(service, ran);
     for (const enabled of rules) {
       const rule = enabled.rule;
+      const view = rule.appliesTo === 'model-servers' ? modelView : service;
+      if (!view) continue;
+      let reported = false;
       runRule(
         enabled,
-        { service, services, evidence, now },
+        { service: view, services, evidence, now },
         config.rules[rule.id]?.options ?? {},
         (finding, object) => {
+          reported = true;
           (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
         },
       );
+      if (reported || appliesToSomething(rule, view)) ran.add(rule.id);
     }
   }
   findings.sort(compareFindings);
@@ -147,23 +162,22 @@ export function runCheck(options: CheckOptions): CheckResult {
     if (list) list.push(finding);
     else findingsByService.set(finding.service, [finding]);
   }
+  const summaries = services.map((s) =>
+    summarizeService(s, findingsByService.get(s.name) ?? [], ruleMetas, counted.get(s) ?? new Set()),
+  );
   return {
     findings,
     suppressed,
     problems,
     skipped,
-    services: services.map((s) => ({
-      name: s.name,
-      manifest: s.manifest?.source.file,
-      objects: s.objects.map((o) => o.ref),
-      readiness: computeReadiness(findingsByService.get(s.name) ?? [], ruleMetas),
-      traffic: trafficShares(s),
-    })),
+    services: summaries,
     rules: ruleMetas,
     summary: {
       files: collected.texts.length,
       objects: objects.length + manifests.length,
-      services: services.length,
+      services: summaries.filter((s) => s.role === 'model').length,
+      supportingWorkloads: summaries.reduce((n, s) => n + s.supportingWorkloads.length, 0),
+      notChecked: summaries.reduce((n, s) => n + s.notChecked.length, 0),
       errors: count('error'),
       warnings: count('warning'),
       infos: count('info'),
@@ -172,6 +186,103 @@ export function runCheck(options: CheckOptions): CheckResult {
       problems: problems.length,
     },
   };
+}
+
+/**
+ * What model-specific rules see: the model servers and what belongs to them, without the
+ * supporting workloads. Undefined when the service has neither a model server nor a manifest.
+ */
+function modelServersView(service: ModelService): ModelService | undefined {
+  if (service.modelServers.length === 0 && !service.manifest) return undefined;
+  if (service.supporting.length === 0) return service;
+  const hidden = new Set(service.supporting.map((w) => w.object));
+  const objects = service.objects.filter((o) => !hidden.has(o));
+  return {
+    ...service,
+    objects,
+    workloads: service.modelServers,
+    supporting: [],
+    ofKind: (...ids) => objects.filter((o) => ids.includes(o.type)),
+    servingContainers: (w) =>
+      w ? service.servingContainers(w) : service.modelServers.flatMap((x) => service.servingContainers(x)),
+  };
+}
+
+/** Does the service hold something the rule reads? (Else its silence proves nothing.) */
+function appliesToSomething(rule: Rule, service: ModelService): boolean {
+  return rule.kinds.some((kind) =>
+    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.objects.some((o) => o.type === kind),
+  );
+}
+
+function summarizeService(
+  service: ModelService,
+  findings: readonly Finding[],
+  rules: readonly RuleMeta[],
+  counted: ReadonlySet<string>,
+): ServiceSummary {
+  const notChecked = [
+    ...service.unread.map((o) => o.ref),
+    ...service.workloads.filter((w) => w.unread.length > 0).map((w) => w.object.ref),
+  ];
+  const templatesOnly =
+    service.workloads.length > 0 && service.workloads.every((w) => w.info.role === 'runtime-template');
+  const role: ServiceSummary['role'] =
+    templatesOnly && !service.manifest
+      ? 'template'
+      : service.modelServers.length > 0 || service.manifest
+        ? 'model'
+        : service.unread.length > 0
+          ? 'not-checked'
+          : service.workloads.length > 0
+            ? 'supporting'
+            : 'no-workload';
+  const base = {
+    name: service.name,
+    manifest: service.manifest?.source.file,
+    objects: service.objects.map((o) => o.ref),
+    role,
+    modelServers: service.modelServers.map((w) => ({
+      object: w.object.ref,
+      reason: service.modelServerReason(w) ?? '',
+    })),
+    supportingWorkloads: service.supporting.filter((w) => !w.batch).map((w) => w.object.ref),
+    batchJobs: service.supporting.filter((w) => w.batch).map((w) => w.object.ref),
+    notChecked,
+    traffic: trafficShares(service),
+  };
+  switch (role) {
+    case 'model':
+      if (service.workloads.length === 0 && service.unread.length === 0)
+        return {
+          ...base,
+          readiness: undefined,
+          missing: `no workload: ${service.manifest?.source.file ?? 'the manifest'} names no Deployment, InferenceService or other workload in the input that serves ${service.name}`,
+        };
+      return { ...base, readiness: computeReadiness(findings, rules, { counted, notChecked }) };
+    case 'not-checked':
+      return { ...base, readiness: computeReadiness(findings, rules, { counted, notChecked }) };
+    case 'template':
+      return {
+        ...base,
+        readiness: undefined,
+        missing: `a serving runtime template: its container was checked; readiness is judged on the InferenceServices that run on it`,
+      };
+    case 'supporting':
+      return {
+        ...base,
+        readiness: undefined,
+        missing: `no model server: ${base.supportingWorkloads.join(', ')} ${base.supportingWorkloads.length === 1 ? 'is a supporting workload' : 'are supporting workloads'} (no model-server image, accelerator, ${MODEL_LABEL} label, serving kind or mlready.yaml)`,
+      };
+    default: {
+      const refs = base.objects.join(', ');
+      return {
+        ...base,
+        readiness: undefined,
+        missing: `no workload: ${refs} ${base.objects.length === 1 ? 'needs' : 'need'} the workload that serves the model (a Deployment, InferenceService, RayService, …) in the same input to be judged`,
+      };
+    }
+  }
 }
 
 function validateManifest(document: SourceDocument, problems: InputProblem[]): ManifestObject | undefined {
@@ -184,8 +295,11 @@ function validateManifest(document: SourceDocument, problems: InputProblem[]): M
     return undefined;
   }
   const manifest = document.value as ModelManifest;
+  const info = kindById('ModelService')!;
   return {
     kind: 'ModelService',
+    type: info.id,
+    info,
     apiVersion: manifest.apiVersion,
     name: manifest.metadata.name,
     namespace: manifest.metadata.namespace,
@@ -267,6 +381,8 @@ function isKubernetesObject(value: unknown): boolean {
 function helmValuesObject(document: SourceDocument): K8sObject {
   return {
     kind: 'HelmValues',
+    type: HELM_VALUES.id,
+    info: HELM_VALUES,
     apiVersion: '',
     name: document.file,
     namespace: undefined,

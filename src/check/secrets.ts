@@ -120,7 +120,8 @@ function maskUrl(value: string): string {
 
 /** ${VAR}, $(VAR), {{ .Values.x }}, vault: and secret-manager references are not literals. */
 function isReference(value: string): boolean {
-  return /^\$\{[^}]+\}$|^\$\([^)]+\)$|^\{\{.*\}\}$|^(vault|secretsmanager|ssm|gcpsm|azkv|ref\+\w+):/i.test(
+  // $VAR is an unrendered envsubst placeholder: no-unrendered-placeholder reports it, and it holds no secret.
+  return /^\$\{[^}]+\}$|^\$\([^)]+\)$|^\$[A-Za-z_]\w*$|^\{\{.*\}\}$|^(vault|secretsmanager|ssm|gcpsm|azkv|ref\+\w+):/i.test(
     value,
   );
 }

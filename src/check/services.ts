@@ -1,4 +1,14 @@
 import { dirname } from 'node:path';
+import type { KindId } from '../workloads/kinds.js';
+import type { ContainerRef, Workload } from '../workloads/model.js';
+import type { WorkloadSet } from '../workloads/registry.js';
+import { firstSelectorLabel, selects } from '../workloads/selectors.js';
+import {
+  modelServerSignal,
+  servingContainerOf,
+  MODEL_LABEL,
+  type ServingHints,
+} from '../workloads/serving.js';
 import {
   asArray,
   asRecord,
@@ -6,27 +16,34 @@ import {
   getPath,
   labelsOf,
   type K8sObject,
-  type KnownKind,
   type ManifestObject,
 } from './objects.js';
-import { containersOf, isWorkload, podTemplateOf, selects } from './workloads.js';
 
 /** One model service: the manifest (if any) with every object that belongs to it. */
 export interface ModelService {
   readonly name: string;
   readonly manifest: ManifestObject | undefined;
   readonly objects: readonly K8sObject[];
-  readonly workloads: readonly K8sObject[];
-  ofKind(...kinds: KnownKind[]): K8sObject[];
+  /** Every workload of the service mlready read (model servers and supporting workloads). */
+  readonly workloads: readonly Workload[];
+  /** Workloads that serve the model: the ones model-specific rules judge. */
+  readonly modelServers: readonly Workload[];
+  /** Redis, databases, gateways, demo apps, clients, batch jobs: general Kubernetes rules only. */
+  readonly supporting: readonly Workload[];
+  /** Objects of kinds mlready does not read that run pods: not checked. */
+  readonly unread: readonly K8sObject[];
+  /** Objects by registry id ("Deployment", "KnativeService"). */
+  ofKind(...ids: KindId[]): K8sObject[];
+  /** Why a workload counts as a model server, or undefined for a supporting workload. */
+  modelServerReason(workload: Workload): string | undefined;
+  /** The serving container of each pod template of a workload (of every workload when none is given). */
+  servingContainers(workload?: Workload): ContainerRef[];
+  /** The workload read from an object, if it is one. */
+  workloadOf(object: K8sObject): Workload | undefined;
 }
 
 /** Labels that tie an object to a model service by name, most specific first. */
-const NAME_LABELS = [
-  'mlready.dev/model',
-  'app.kubernetes.io/name',
-  'app.kubernetes.io/instance',
-  'app',
-] as const;
+const NAME_LABELS = [MODEL_LABEL, 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app'] as const;
 
 class ServiceBuilder {
   readonly objects: K8sObject[] = [];
@@ -37,20 +54,11 @@ class ServiceBuilder {
   ) {
     if (manifest) this.objects.push(manifest);
   }
-  get workloads(): K8sObject[] {
-    return this.objects.filter(isWorkload);
-  }
-  build(): ModelService {
-    const objects = [...this.objects];
-    const workloads = objects.filter(isWorkload);
-    return {
-      name: this.name,
-      manifest: this.manifest,
-      objects,
-      workloads,
-      ofKind: (...kinds) => objects.filter((o) => kinds.includes(o.kind)),
-    };
-  }
+}
+
+/** Everything grouping needs to know about the input besides the objects. */
+export interface GroupingContext {
+  readonly workloads: WorkloadSet;
 }
 
 /**
@@ -62,24 +70,27 @@ class ServiceBuilder {
 export function groupServices(
   objects: readonly K8sObject[],
   manifests: readonly ManifestObject[],
+  context: GroupingContext,
 ): ModelService[] {
   const builders: ServiceBuilder[] = manifests.map(
     (m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file),
   );
-  const index = new GroupIndex();
+  const index = new GroupIndex(context.workloads);
   for (const builder of builders) index.addBuilder(builder);
   const manifestCount = builders.length;
-  const rest = objects.filter((o) => o.kind !== 'ModelService');
+  const rest = objects.filter((o) => o.type !== 'ModelService');
+  const anchors = rest.filter((o) => context.workloads.get(o) !== undefined || o.type === 'Unread');
 
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
-  for (const workload of rest.filter(isWorkload)) {
+  for (const workload of anchors) {
     const target =
       index.byName(workload, true) ??
       index.nearestByDirectory(workload, true) ??
-      (manifestCount === 1 ? builders[0] : undefined);
+      (manifestCount === 1 ? builders[0] : undefined) ??
+      index.ownerOfReference(workload);
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
     // form one service.
-    const name = serviceNameFor(workload);
+    const name = index.serviceNameFor(workload);
     const sibling = target
       ? undefined
       : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
@@ -93,27 +104,39 @@ export function groupServices(
   }
 
   // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const order: KnownKind[] = [
+  const order: KindId[] = [
+    'ServingRuntime',
+    'ClusterServingRuntime',
     'Service',
     'ConfigMap',
     'Secret',
     'HorizontalPodAutoscaler',
     'ScaledObject',
+    'PodAutoscaler',
     'PodDisruptionBudget',
     'NetworkPolicy',
     'PodMonitor',
+    'PodMonitoring',
+    'ClusterPodMonitoring',
     'AuthorizationPolicy',
     'RequestAuthentication',
-    'ServingRuntime',
+    'InferencePool',
+    'InferencePoolAlpha',
+    'SeldonPipeline',
+    'SeldonExperiment',
     'ServiceMonitor',
     'Ingress',
     'VirtualService',
     'DestinationRule',
+    'HTTPRoute',
     'PrometheusRule',
   ];
-  const others = rest
-    .filter((o) => !isWorkload(o))
-    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  const rank = (o: K8sObject) => {
+    const i = order.indexOf(o.type);
+    return i < 0 ? order.length : i;
+  };
+  const anchored = new Set(anchors);
+  const others = rest.filter((o) => !anchored.has(o)).sort((a, b) => rank(a) - rank(b));
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
     const target =
@@ -123,56 +146,173 @@ export function groupServices(
       (builders.length === 1 ? builders[0] : undefined);
     if (target) index.place(object, target);
     else {
-      orphan ??= new ServiceBuilder('(unattached)', undefined, object.source.file);
+      orphan ??= new ServiceBuilder(UNATTACHED, undefined, object.source.file);
       index.place(object, orphan);
     }
   }
   if (orphan) builders.push(orphan);
-  return builders.map((b) => b.build());
+  return builders.map((b) => buildService(b, context.workloads));
 }
 
-/** Label keys and values an object (and its pod template) carries that can name a service. */
-function nameLabelValues(object: K8sObject): string[] {
-  const labels = { ...labelsOf(object), ...(podTemplateOf(object)?.labels ?? {}) };
+/** The name of the group of objects that no workload of the input could be tied to. */
+export const UNATTACHED = '(no workload)';
+
+function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
+  const objects = [...builder.objects];
+  const workloads = objects.map((o) => set.get(o)).filter((w): w is Workload => w !== undefined);
+  const unread = objects.filter((o) => o.type === 'Unread');
+  const hints = servingHints(objects, builder.manifest);
+  const reasons = new Map<Workload, string | undefined>();
+  for (const w of workloads)
+    reasons.set(w, w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest)));
+  const pools = objects.filter((o) => o.type === 'InferencePool' || o.type === 'InferencePoolAlpha');
+  for (const w of workloads) {
+    if (reasons.get(w) || w.batch) continue;
+    const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
+    if (pool) reasons.set(w, `selected by ${pool.ref}`);
+  }
+  // A shadow or canary of a model server runs the same image.
+  const servingImages = new Map<unknown, Workload>();
+  for (const w of workloads)
+    if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+  for (const w of workloads) {
+    if (reasons.get(w) || w.batch) continue;
+    const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
+    if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+  }
+  // A manifest says the service serves a model: if nothing else names its server, every
+  // long-running workload of the service is taken for one (never a false "nothing to judge").
+  if (builder.manifest && ![...reasons.values()].some(Boolean)) {
+    for (const w of workloads) if (!w.batch) reasons.set(w, `in the service of ${builder.manifest.ref}`);
+  }
+  const modelServers = workloads.filter((w) => reasons.get(w));
+  const supporting = workloads.filter((w) => !reasons.get(w));
+  const containerName = builder.manifest?.manifest.spec.serving.container;
+  return {
+    name: builder.name,
+    manifest: builder.manifest,
+    objects,
+    workloads: [...modelServers, ...supporting],
+    modelServers,
+    supporting,
+    unread,
+    ofKind: (...ids) => objects.filter((o) => ids.includes(o.type)),
+    modelServerReason: (w) => reasons.get(w),
+    servingContainers: (w) =>
+      (w ? [w] : [...modelServers, ...supporting]).flatMap((x) =>
+        x.templates
+          .map((t) => servingContainerOf(t, { ...hints, containerName }))
+          .filter((c): c is ContainerRef => c !== undefined),
+      ),
+    workloadOf: (object) => set.get(object),
+  };
+}
+
+/** Ports a Service or InferencePool of the service sends traffic to. */
+function servingHints(objects: readonly K8sObject[], manifest: ManifestObject | undefined): ServingHints {
+  const ports = new Set<string | number>();
+  for (const o of objects) {
+    if (o.type === 'Service')
+      for (const p of asArray(getPath(o.raw, ['spec', 'ports'])).map(asRecord)) {
+        const target = p.targetPort ?? p.port;
+        if (typeof target === 'number' || typeof target === 'string') ports.add(target);
+      }
+    if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') {
+      const port =
+        getPath(o.raw, ['spec', 'targetPortNumber']) ?? getPath(o.raw, ['spec', 'targetPorts', 0, 'number']);
+      if (typeof port === 'number') ports.add(port);
+    }
+  }
+  const port = manifest?.manifest.spec.serving.port;
+  if (port !== undefined) ports.add(port);
+  return { targetPorts: ports };
+}
+
+/** The manifest names the workload by its name label or its image. */
+function namedByManifest(workload: Workload, manifest: ManifestObject | undefined): string | undefined {
+  if (!manifest) return undefined;
+  const spec = manifest.manifest.spec;
+  const names = nameLabelValues(workload.object, workload);
+  if (
+    names.includes(manifest.manifest.metadata.name) ||
+    workload.object.name === manifest.manifest.metadata.name
+  )
+    return `named by ${manifest.ref}`;
+  if (spec.serving.image && workload.containers.some((c) => c.container.image === spec.serving.image))
+    return `runs the image of ${manifest.ref}`;
+  if (spec.serving.container && workload.containers.some((c) => c.name === spec.serving.container))
+    return `runs the container ${manifest.ref} names`;
+  return undefined;
+}
+
+/** An InferencePool's selector: a plain map in v1alpha2, matchLabels in v1. */
+function poolSelector(pool: K8sObject): unknown {
+  return getPath(pool.raw, ['spec', 'selector']);
+}
+
+/** Label values an object (and its pod templates) carries that can name a service. */
+function nameLabelValues(object: K8sObject, workload: Workload | undefined): string[] {
+  const labels = { ...labelsOf(object) };
+  for (const t of workload?.templates ?? []) Object.assign(labels, t.labels);
   return NAME_LABELS.map((key) => labels[key]).filter((v): v is string => v !== undefined);
-}
-
-function serviceNameFor(workload: K8sObject): string {
-  return nameLabelValues(workload)[0] ?? (workload.name || workload.ref);
 }
 
 class GroupIndex {
   private readonly owner = new Map<K8sObject, ServiceBuilder>();
   private readonly buildersByName = new Map<string, ServiceBuilder[]>();
   private readonly buildersByDir = new Map<string, ServiceBuilder[]>();
-  /** "key=value" → placed workloads whose pod template carries that label. */
+  /** "key=value" → placed workloads whose pod templates carry that label. */
   private readonly workloadsByLabel = new Map<string, K8sObject[]>();
+  /** "Kind/name" → placed workloads (for scaleTargetRef, Seldon model names, HTTPRoute pools). */
   private readonly workloadsByRef = new Map<string, K8sObject>();
   private readonly servicesByLabel = new Map<string, K8sObject[]>();
-  private readonly servicesByName = new Map<string, K8sObject[]>();
+  /** Service and InferencePool names, for routes. */
+  private readonly backendsByName = new Map<string, K8sObject[]>();
   private readonly configOwners = new Map<string, K8sObject>();
+  private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
+  /** Per directory, the first service with a workload that says by itself it serves a model. */
+  private readonly modelBuildersByDir = new Map<string, ServiceBuilder>();
+
+  constructor(private readonly workloads: WorkloadSet) {}
 
   addBuilder(builder: ServiceBuilder): void {
     push(this.buildersByName, builder.name, builder);
     push(this.buildersByDir, dirname(builder.anchorFile), builder);
   }
 
+  serviceNameFor(object: K8sObject): string {
+    return nameLabelValues(object, this.workloads.get(object))[0] ?? (object.name || object.ref);
+  }
+
   place(object: K8sObject, builder: ServiceBuilder): void {
     builder.objects.push(object);
     this.owner.set(object, builder);
-    if (isWorkload(object)) {
-      for (const [key, value] of Object.entries(podTemplateOf(object)?.labels ?? {}))
-        push(this.workloadsByLabel, `${key}=${value}`, object);
-      if (!this.workloadsByRef.has(`${object.kind}/${object.name}`))
-        this.workloadsByRef.set(`${object.kind}/${object.name}`, object);
-      for (const ref of referencedConfigNames(object))
+    const workload = this.workloads.get(object);
+    if (workload && modelServerSignal(workload) !== undefined) {
+      const dir = dirname(builder.anchorFile);
+      if (!this.modelBuildersByDir.has(dir)) this.modelBuildersByDir.set(dir, builder);
+    }
+    if (workload) {
+      for (const template of workload.templates)
+        for (const [key, value] of Object.entries(template.labels))
+          if (this.workloadsByLabel.get(`${key}=${value}`)?.at(-1) !== object)
+            push(this.workloadsByLabel, `${key}=${value}`, object);
+      for (const source of workload.builtFrom)
+        if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
+      for (const ref of referencedConfigNames(workload))
         if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
     }
-    if (object.kind === 'Service') {
+    if (workload || object.type === 'Unread') {
+      const key = `${object.kind}/${object.name}`;
+      if (!this.workloadsByRef.has(key)) this.workloadsByRef.set(key, object);
+    }
+    if (object.type === 'Service') {
       for (const [key, value] of Object.entries(labelsOf(object)))
         push(this.servicesByLabel, `${key}=${value}`, object);
-      push(this.servicesByName, object.name, object);
+      push(this.backendsByName, `Service/${object.name}`, object);
     }
+    if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
+      push(this.backendsByName, `InferencePool/${object.name}`, object);
   }
 
   /** Manifest-less services of this name. */
@@ -182,18 +322,24 @@ class GroupIndex {
 
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
   byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
-    for (const value of nameLabelValues(object)) {
+    for (const value of nameLabelValues(object, this.workloads.get(object))) {
       const hit = this.buildersByName.get(value)?.find((b) => !withManifest || b.manifest);
       if (hit) return hit;
     }
     return undefined;
   }
 
-  /** The service anchored in the object's directory or the nearest directory above it. */
+  /**
+   * The service anchored in the object's directory or the nearest directory above it; among
+   * several, one with a model server (monitors and alerts belong to the model, not its Redis).
+   */
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
     let dir = dirname(object.source.file);
     for (;;) {
-      const hit = this.buildersByDir.get(dir)?.find((b) => !withManifest || b.manifest);
+      const candidates = this.buildersByDir.get(dir) ?? [];
+      const hit = withManifest
+        ? candidates.find((b) => b.manifest)
+        : (candidates.find((b) => b.manifest) ?? this.modelBuildersByDir.get(dir) ?? candidates[0]);
       if (hit) return hit;
       const parent = dirname(dir);
       if (parent === dir) return undefined;
@@ -201,32 +347,39 @@ class GroupIndex {
     }
   }
 
+  /** A workload that belongs with another workload it names (a Seldon Model on its Server). */
+  ownerOfReference(object: K8sObject): ServiceBuilder | undefined {
+    if (object.type === 'SeldonModel') {
+      const server = asString(getPath(object.raw, ['spec', 'server']));
+      const hit = server ? this.workloadsByRef.get(`Server/${server}`) : undefined;
+      return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
+    }
+    return undefined;
+  }
+
   referencedOwner(object: K8sObject): ServiceBuilder | undefined {
     const spec = asRecord(object.raw.spec);
     const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
-    switch (object.kind) {
+    const byTemplateLabels = (selector: unknown) => ownerOf(this.selectedWorkload(selector, object));
+    switch (object.type) {
+      case 'ServingRuntime':
+      case 'ClusterServingRuntime':
+        return ownerOf(this.runtimeUsers.get(object));
       case 'Service':
-        return ownerOf(
-          this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}),
-        );
       case 'PodDisruptionBudget':
       case 'PodMonitor':
+      case 'PodMonitoring':
+      case 'ClusterPodMonitoring':
       case 'AuthorizationPolicy':
       case 'RequestAuthentication':
-        return ownerOf(
-          this.selected(this.workloadsByLabel, spec.selector, object, (w) => podTemplateOf(w)?.labels ?? {}),
-        );
+      case 'InferencePool':
+      case 'InferencePoolAlpha':
+        return byTemplateLabels(spec.selector);
       case 'NetworkPolicy':
-        return ownerOf(
-          this.selected(
-            this.workloadsByLabel,
-            spec.podSelector,
-            object,
-            (w) => podTemplateOf(w)?.labels ?? {},
-          ),
-        );
+        return byTemplateLabels(spec.podSelector);
       case 'HorizontalPodAutoscaler':
-      case 'ScaledObject': {
+      case 'ScaledObject':
+      case 'PodAutoscaler': {
         const target = asRecord(spec.scaleTargetRef);
         const hit = this.workloadsByRef.get(
           `${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`,
@@ -234,26 +387,25 @@ class GroupIndex {
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':
-        return ownerOf(this.selected(this.servicesByLabel, spec.selector, object, labelsOf));
+        return ownerOf(this.selected(this.servicesByLabel, spec.selector, object, (o) => [labelsOf(o)]));
       case 'ConfigMap':
       case 'Secret': {
         const hit = this.configOwners.get(`${object.kind}/${object.name}`);
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
-      case 'ServingRuntime':
-        for (const [ref, workload] of this.workloadsByRef) {
-          if (
-            ref.startsWith('InferenceService/') &&
-            asString(getPath(workload.raw, ['spec', 'predictor', 'model', 'runtime'])) === object.name
-          )
-            return this.owner.get(workload);
+      case 'SeldonPipeline':
+      case 'SeldonExperiment':
+        for (const model of seldonModelNames(object)) {
+          const hit = this.workloadsByRef.get(`Model/${model}`);
+          if (hit && sameNamespace(hit, object)) return this.owner.get(hit);
         }
         return undefined;
       case 'VirtualService':
       case 'DestinationRule':
       case 'Ingress':
-        for (const host of backendHosts(object)) {
-          const hit = this.servicesByName.get(host)?.find((s) => sameNamespace(s, object));
+      case 'HTTPRoute':
+        for (const backend of backendRefs(object)) {
+          const hit = this.backendsByName.get(backend)?.find((s) => sameNamespace(s, object));
           if (hit) return this.owner.get(hit);
         }
         return undefined;
@@ -262,21 +414,27 @@ class GroupIndex {
     }
   }
 
+  /** The first placed workload whose pod templates the selector selects. */
+  private selectedWorkload(selector: unknown, from: K8sObject): K8sObject | undefined {
+    return this.selected(this.workloadsByLabel, selector, from, (w) =>
+      (this.workloads.get(w)?.templates ?? []).map((t) => t.labels),
+    );
+  }
+
   /** The first indexed object the selector selects: candidates come from one of its labels. */
   private selected(
     index: Map<string, K8sObject[]>,
     selector: unknown,
     from: K8sObject,
-    labels: (o: K8sObject) => Record<string, string>,
+    labelSets: (o: K8sObject) => Record<string, string>[],
   ): K8sObject | undefined {
-    const record = asRecord(selector);
-    const structured = 'matchLabels' in record || 'matchExpressions' in record;
-    const first = Object.entries(asRecord(structured ? record.matchLabels : record))[0];
+    const first = firstSelectorLabel(selector);
     const candidates = first
-      ? (index.get(`${first[0]}=${String(first[1])}`) ?? [])
+      ? (index.get(`${first[0]}=${first[1]}`) ?? [])
       : [...new Set([...index.values()].flat())];
     return candidates.find(
-      (candidate) => sameNamespace(candidate, from) && selects(selector, labels(candidate)),
+      (candidate) =>
+        sameNamespace(candidate, from) && labelSets(candidate).some((labels) => selects(selector, labels)),
     );
   }
 }
@@ -291,70 +449,92 @@ function sameNamespace(a: K8sObject, b: K8sObject): boolean {
   return a.namespace === undefined || b.namespace === undefined || a.namespace === b.namespace;
 }
 
+/** Model names a Seldon Pipeline (steps) or Experiment (candidates, mirror) refers to. */
+function seldonModelNames(object: K8sObject): string[] {
+  const spec = asRecord(object.raw.spec);
+  if (object.type === 'SeldonPipeline')
+    return asArray(spec.steps)
+      .map((s) => asString(asRecord(s).name))
+      .filter((n): n is string => n !== undefined);
+  return [
+    asString(spec.default),
+    ...asArray(spec.candidates).map((c) => asString(asRecord(c).name) ?? asString(asRecord(c).modelName)),
+    asString(asRecord(spec.mirror).name) ?? asString(asRecord(spec.mirror).modelName),
+  ].filter((n): n is string => n !== undefined);
+}
+
 /** "ConfigMap/x" and "Secret/y" names a workload's pods mount or read. */
-export function referencedConfigNames(workload: K8sObject): Set<string> {
+export function referencedConfigNames(workload: Workload): Set<string> {
   const names = new Set<string>();
-  const template = podTemplateOf(workload);
-  if (!template) return names;
-  for (const volume of asArray(template.spec.volumes)) {
-    const v = asRecord(volume);
-    const cm = asString(asRecord(v.configMap).name);
-    if (cm) names.add(`ConfigMap/${cm}`);
-    const secret = asString(asRecord(v.secret).secretName);
-    if (secret) names.add(`Secret/${secret}`);
-    for (const source of asArray(asRecord(v.projected).sources)) {
-      const s = asRecord(source);
-      const pcm = asString(asRecord(s.configMap).name);
-      if (pcm) names.add(`ConfigMap/${pcm}`);
-      const ps = asString(asRecord(s.secret).name);
-      if (ps) names.add(`Secret/${ps}`);
-    }
-  }
-  for (const ref of containersOf(workload, { init: true })) {
-    for (const env of asArray(ref.container.env)) {
-      const from = asRecord(asRecord(env).valueFrom);
-      const cm = asString(asRecord(from.configMapKeyRef).name);
+  for (const template of workload.templates) {
+    for (const volume of asArray(template.spec.volumes)) {
+      const v = asRecord(volume);
+      const cm = asString(asRecord(v.configMap).name);
       if (cm) names.add(`ConfigMap/${cm}`);
-      const secret = asString(asRecord(from.secretKeyRef).name);
+      const secret = asString(asRecord(v.secret).secretName);
       if (secret) names.add(`Secret/${secret}`);
+      for (const source of asArray(asRecord(v.projected).sources)) {
+        const s = asRecord(source);
+        const pcm = asString(asRecord(s.configMap).name);
+        if (pcm) names.add(`ConfigMap/${pcm}`);
+        const ps = asString(asRecord(s.secret).name);
+        if (ps) names.add(`Secret/${ps}`);
+      }
     }
-    for (const envFrom of asArray(ref.container.envFrom)) {
-      const e = asRecord(envFrom);
-      const cm = asString(asRecord(e.configMapRef).name);
-      if (cm) names.add(`ConfigMap/${cm}`);
-      const secret = asString(asRecord(e.secretRef).name);
-      if (secret) names.add(`Secret/${secret}`);
+    for (const ref of [...template.containers, ...template.initContainers]) {
+      for (const env of asArray(ref.container.env)) {
+        const from = asRecord(asRecord(env).valueFrom);
+        const cm = asString(asRecord(from.configMapKeyRef).name);
+        if (cm) names.add(`ConfigMap/${cm}`);
+        const secret = asString(asRecord(from.secretKeyRef).name);
+        if (secret) names.add(`Secret/${secret}`);
+      }
+      for (const envFrom of asArray(ref.container.envFrom)) {
+        const e = asRecord(envFrom);
+        const cm = asString(asRecord(e.configMapRef).name);
+        if (cm) names.add(`ConfigMap/${cm}`);
+        const secret = asString(asRecord(e.secretRef).name);
+        if (secret) names.add(`Secret/${secret}`);
+      }
     }
   }
   return names;
 }
 
-/** Service names an Istio route, DestinationRule or Ingress sends traffic to (short names). */
-function backendHosts(object: K8sObject): Set<string> {
-  const hosts = new Set<string>();
+/** "Service/name" and "InferencePool/name" a route, DestinationRule or Ingress sends traffic to. */
+function backendRefs(object: K8sObject): Set<string> {
+  const refs = new Set<string>();
   const short = (host: string | undefined) => host?.split('.')[0];
   const spec = asRecord(object.raw.spec);
-  if (object.kind === 'DestinationRule') {
+  if (object.type === 'DestinationRule') {
     const h = short(asString(spec.host));
-    if (h) hosts.add(h);
+    if (h) refs.add(`Service/${h}`);
   }
-  if (object.kind === 'VirtualService') {
+  if (object.type === 'VirtualService') {
     for (const route of [...asArray(spec.http), ...asArray(spec.tcp), ...asArray(spec.tls)]) {
       for (const destination of asArray(asRecord(route).route)) {
         const h = short(asString(asRecord(asRecord(destination).destination).host));
-        if (h) hosts.add(h);
+        if (h) refs.add(`Service/${h}`);
       }
     }
   }
-  if (object.kind === 'Ingress') {
+  if (object.type === 'HTTPRoute') {
+    for (const rule of asArray(spec.rules)) {
+      for (const backend of asArray(asRecord(rule).backendRefs).map(asRecord)) {
+        const name = asString(backend.name);
+        if (name) refs.add(`${asString(backend.kind) ?? 'Service'}/${name}`);
+      }
+    }
+  }
+  if (object.type === 'Ingress') {
     const add = (backend: unknown) => {
       const name = asString(asRecord(asRecord(backend).service).name);
-      if (name) hosts.add(name);
+      if (name) refs.add(`Service/${name}`);
     };
     add(spec.defaultBackend);
     for (const rule of asArray(spec.rules)) {
       for (const path of asArray(asRecord(asRecord(rule).http).paths)) add(asRecord(path).backend);
     }
   }
-  return hosts;
+  return refs;
 }

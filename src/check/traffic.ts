@@ -1,12 +1,12 @@
-import { asArray, asRecord, asString, getPath, stringMap } from './objects.js';
+import { selects } from '../workloads/selectors.js';
+import { asArray, asRecord, asString, getPath, stringMap, type K8sObject } from './objects.js';
 import type { ModelService } from './services.js';
-import { isServingWorkload, podTemplateOf, selects } from './workloads.js';
 
 export interface TrafficShare {
   version: string;
   /** Percent of requests, 0–100. */
   share: number;
-  /** Where the split comes from: VirtualService/x, InferenceService/y, replicas. */
+  /** Where the split comes from: VirtualService/x, HTTPRoute/y, InferenceService/z, replicas. */
   source: string;
 }
 
@@ -19,10 +19,21 @@ function versionOf(labels: Record<string, string>): string | undefined {
 
 /**
  * Which model version receives which share of traffic, as declared: Istio route weights (relative,
- * mapped to versions through DestinationRule subsets), KServe canaryTrafficPercent, else replica
- * counts of the serving workloads.
+ * mapped to versions through DestinationRule subsets), Gateway API HTTPRoute backend weights,
+ * a Seldon Experiment's candidate weights, a workload's own split (KServe canaryTrafficPercent,
+ * Seldon predictors, Knative traffic), else replica counts of the serving workloads.
  */
 export function trafficShares(service: ModelService): TrafficShare[] {
+  return (
+    istioShares(service) ??
+    httpRouteShares(service) ??
+    experimentShares(service) ??
+    declaredShares(service) ??
+    replicaShares(service)
+  );
+}
+
+function istioShares(service: ModelService): TrafficShare[] | undefined {
   const subsets = new Map<string, string>();
   for (const rule of service.ofKind('DestinationRule')) {
     for (const subset of asArray(getPath(rule.raw, ['spec', 'subsets']))) {
@@ -34,49 +45,108 @@ export function trafficShares(service: ModelService): TrafficShare[] {
   for (const vs of service.ofKind('VirtualService')) {
     for (const route of asArray(getPath(vs.raw, ['spec', 'http']))) {
       const destinations = asArray(asRecord(route).route).map(asRecord);
-      if (destinations.length === 0) continue;
-      const weights = destinations.map((d) =>
-        typeof d.weight === 'number' ? d.weight : destinations.length === 1 ? 100 : 0,
+      const split = weighted(
+        destinations.map((d) => {
+          const subset = asString(asRecord(d.destination).subset);
+          return {
+            version:
+              (subset && subsets.get(subset)) ?? subset ?? asString(asRecord(d.destination).host) ?? '?',
+            weight: d.weight,
+          };
+        }),
+        vs,
       );
-      const total = weights.reduce((a, b) => a + b, 0);
-      if (total <= 0) continue;
-      return destinations.map((d, i) => {
-        const subset = asString(asRecord(d.destination).subset);
-        return {
-          version: (subset && subsets.get(subset)) ?? subset ?? asString(asRecord(d.destination).host) ?? '?',
-          share: round((weights[i]! / total) * 100),
-          source: vs.ref,
-        };
-      });
+      if (split) return split;
     }
   }
-  for (const isvc of service.ofKind('InferenceService')) {
-    const percent = getPath(isvc.raw, ['spec', 'predictor', 'canaryTrafficPercent']);
-    const version =
-      versionOf({
-        ...stringMap(getPath(isvc.raw, ['metadata', 'labels'])),
-        ...stringMap(getPath(isvc.raw, ['metadata', 'annotations'])),
-      }) ?? 'latest';
-    if (typeof percent === 'number' && percent < 100) {
-      return [
-        { version, share: percent, source: isvc.ref },
-        { version: 'previous', share: round(100 - percent), source: isvc.ref },
-      ];
+  return undefined;
+}
+
+function httpRouteShares(service: ModelService): TrafficShare[] | undefined {
+  for (const route of service.ofKind('HTTPRoute')) {
+    for (const rule of asArray(getPath(route.raw, ['spec', 'rules']))) {
+      const backends = asArray(asRecord(rule).backendRefs).map(asRecord);
+      if (backends.length < 2) continue;
+      const split = weighted(
+        backends.map((b) => ({ version: backendVersion(service, b), weight: b.weight ?? 1 })),
+        route,
+      );
+      if (split) return split;
     }
-    return [{ version, share: 100, source: isvc.ref }];
   }
-  // Replica ratio: serving workloads behind the same Service share by replicas.
-  const workloads = service.workloads.filter((w) => isServingWorkload(w) && w.kind !== 'InferenceService');
+  return undefined;
+}
+
+/** The version of the pods a route's backend (Service or InferencePool) selects, else its name. */
+function backendVersion(service: ModelService, backend: Record<string, unknown>): string {
+  const name = asString(backend.name) ?? '?';
+  const kind = asString(backend.kind) ?? 'Service';
+  const target = service.objects.find((o) => o.kind === kind && o.name === name);
+  const selector = target ? getPath(target.raw, ['spec', 'selector']) : undefined;
+  for (const w of service.workloads)
+    for (const t of w.templates)
+      if (selector && selects(selector, t.labels) && versionOf(t.labels)) return versionOf(t.labels)!;
+  return name;
+}
+
+function experimentShares(service: ModelService): TrafficShare[] | undefined {
+  for (const experiment of service.ofKind('SeldonExperiment')) {
+    const candidates = asArray(getPath(experiment.raw, ['spec', 'candidates'])).map(asRecord);
+    const split = weighted(
+      candidates.map((c) => ({
+        version: asString(c.name) ?? asString(c.modelName) ?? '?',
+        weight: c.weight,
+      })),
+      experiment,
+    );
+    if (split) return split;
+  }
+  return undefined;
+}
+
+function declaredShares(service: ModelService): TrafficShare[] | undefined {
+  for (const workload of service.workloads) {
+    if (workload.traffic.length === 0 && workload.info.id !== 'InferenceService') continue;
+    const labels = {
+      ...stringMap(getPath(workload.object.raw, ['metadata', 'labels'])),
+      ...stringMap(getPath(workload.object.raw, ['metadata', 'annotations'])),
+    };
+    if (workload.info.id === 'InferenceService') {
+      const version = versionOf(labels) ?? 'latest';
+      const canary = workload.traffic.find((t) => t.target === 'latest');
+      if (canary && canary.percent < 100)
+        return [
+          { version, share: canary.percent, source: workload.object.ref },
+          { version: 'previous', share: round(100 - canary.percent), source: workload.object.ref },
+        ];
+      return [{ version, share: 100, source: workload.object.ref }];
+    }
+    const total = workload.traffic.reduce((a, t) => a + t.percent, 0);
+    if (total > 0)
+      return workload.traffic.map((t) => ({
+        version: t.target,
+        share: round((t.percent / total) * 100),
+        source: workload.object.ref,
+      }));
+  }
+  return undefined;
+}
+
+/** Serving workloads behind the same Service share by replicas. */
+function replicaShares(service: ModelService): TrafficShare[] {
+  const workloads = service.workloads.filter((w) => !w.batch && w.templates.length > 0);
   const svc = service.ofKind('Service')[0];
   const behind = svc
-    ? workloads.filter((w) => selects(getPath(svc.raw, ['spec', 'selector']), podTemplateOf(w)?.labels ?? {}))
+    ? workloads.filter((w) =>
+        w.templates.some((t) => selects(getPath(svc.raw, ['spec', 'selector']), t.labels)),
+      )
     : workloads;
   const counted = behind.map((w) => ({
     version:
-      versionOf(podTemplateOf(w)?.labels ?? {}) ??
+      versionOf(w.templates[0]?.labels ?? {}) ??
       service.manifest?.manifest.spec.model.version ??
       'unversioned',
-    replicas: Math.max(1, Number(getPath(w.raw, ['spec', 'replicas']) ?? 1)),
+    replicas: Math.max(1, w.replicas.count ?? 1),
   }));
   const total = counted.reduce((a, c) => a + c.replicas, 0);
   const byVersion = new Map<string, number>();
@@ -85,6 +155,24 @@ export function trafficShares(service: ModelService): TrafficShare[] {
     version,
     share: round((replicas / total) * 100),
     source: 'replicas',
+  }));
+}
+
+/** Relative weights as percentages; a single unweighted destination gets everything. */
+function weighted(
+  entries: { version: string; weight: unknown }[],
+  from: K8sObject,
+): TrafficShare[] | undefined {
+  if (entries.length === 0) return undefined;
+  const weights = entries.map((e) =>
+    typeof e.weight === 'number' ? e.weight : entries.length === 1 ? 100 : 0,
+  );
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total <= 0) return undefined;
+  return entries.map((e, i) => ({
+    version: e.version,
+    share: round((weights[i]! / total) * 100),
+    source: from.ref,
   }));
 }
 

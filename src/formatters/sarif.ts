@@ -95,13 +95,17 @@ export const formatSarif: Formatter = (result, { version }) => {
         ],
         properties: {
           summary: result.summary,
-          readiness: result.services.map((s) => ({
-            service: s.name,
-            level: s.readiness.level,
-            title: s.readiness.title,
-            heldBackBy: s.readiness.heldBackBy,
-            sections: s.readiness.sections,
-          })),
+          readiness: result.services.map((s) =>
+            s.readiness
+              ? {
+                  service: s.name,
+                  level: s.readiness.level,
+                  title: s.readiness.title,
+                  heldBackBy: s.readiness.heldBackBy,
+                  sections: s.readiness.sections,
+                }
+              : { service: s.name, level: null, missing: s.missing },
+          ),
         },
       },
     ],

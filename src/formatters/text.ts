@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import type { CheckResult, Finding } from '../check/result.js';
+import type { CheckResult, Finding, ServiceSummary } from '../check/result.js';
 import type { Severity } from '../rules/rule.js';
 import type { Formatter } from './formatter.js';
 
@@ -51,32 +51,63 @@ export const formatText: Formatter = (result, { color }) => {
   }
 
   for (const service of result.services) {
-    if (service.objects.length === 0 || service.name === '(unattached)') continue;
-    const r = service.readiness;
-    const scores = r.sections
-      .filter((s) => s.rules > 0)
-      .map((s) => `${s.section} ${s.score}%`)
-      .join(' · ');
-    const held = r.heldBackBy.length > 0 ? `; held back by ${r.heldBackBy.join(', ')}` : '';
-    const traffic =
-      service.traffic.length > 0
-        ? `  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`
-        : '';
-    lines.push(`${c.bold(service.name)}: readiness level ${r.level} (${r.title})${held}`);
-    lines.push(c.dim(`  ${scores}`));
-    if (traffic) lines.push(c.dim(traffic));
+    if (service.objects.length === 0) continue;
+    lines.push(...serviceLines(service, c));
   }
   lines.push(summaryLine(result, c));
   return `${lines.join('\n')}\n`;
 };
 
-function summaryLine(result: CheckResult, c: InstanceType<typeof Chalk>): string {
+type Paint = InstanceType<typeof Chalk>;
+
+/** A service's readiness, the scores behind it, what it is made of and its traffic. */
+function serviceLines(service: ServiceSummary, c: Paint): string[] {
+  const lines: string[] = [];
+  const r = service.readiness;
+  if (!r) {
+    lines.push(`${c.bold(service.name)}: no readiness level — ${service.missing ?? 'nothing to judge'}`);
+    return lines;
+  }
+  const held = r.heldBackBy.length > 0 ? `; held back by ${r.heldBackBy.join(', ')}` : '';
+  if (r.level === 'unknown') {
+    const reach = r.checkedLevel !== undefined ? ` (its checked parts reach level ${r.checkedLevel})` : '';
+    lines.push(
+      `${c.bold(service.name)}: readiness unknown — not checked: ${(r.notChecked ?? []).join(', ')}${reach}`,
+    );
+  } else {
+    lines.push(`${c.bold(service.name)}: readiness level ${r.level} (${r.title})${held}`);
+  }
+  const scores = r.sections
+    .filter((s) => s.rules > 0 || s.score === null)
+    .map((s) => `${s.section} ${s.score === null ? 'n/a' : `${s.score}%`}`)
+    .join(' · ');
+  lines.push(c.dim(`  ${scores}`));
+  for (const s of r.sections) if (s.score === 0 && s.why) lines.push(c.dim(`  ${s.section} 0%: ${s.why}`));
+  const parts = [plural(service.modelServers.length, 'model server')];
+  if (service.supportingWorkloads.length > 0)
+    parts.push(plural(service.supportingWorkloads.length, 'supporting workload'));
+  if (service.batchJobs.length > 0) parts.push(plural(service.batchJobs.length, 'batch job'));
+  const refs = [
+    ...service.modelServers.map((m) => m.object),
+    ...service.supportingWorkloads,
+    ...service.batchJobs,
+  ];
+  lines.push(c.dim(`  ${parts.join(', ')}: ${refs.join(', ')}`));
+  if (service.traffic.length > 0)
+    lines.push(c.dim(`  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`));
+  return lines;
+}
+
+function summaryLine(result: CheckResult, c: Paint): string {
   const s = result.summary;
   const objects = plural(s.objects, 'object');
   const files = plural(s.files, 'file');
   const services = plural(s.services, 'model service');
-  const scope = `${objects} in ${files}, ${services}`;
+  const supporting =
+    s.supportingWorkloads > 0 ? `, ${plural(s.supportingWorkloads, 'supporting workload')}` : '';
+  const scope = `${objects} in ${files}, ${services}${supporting}`;
   const extras: string[] = [];
+  if (s.notChecked > 0) extras.push(`${s.notChecked} not checked`);
   if (s.suppressed > 0) extras.push(`${s.suppressed} ignored by annotation`);
   if (s.skipped > 0) extras.push(`${s.skipped} skipped`);
   const tail = extras.length > 0 ? ` · ${extras.join(' · ')}` : '';
@@ -89,7 +120,12 @@ function summaryLine(result: CheckResult, c: InstanceType<typeof Chalk>): string
     const problems = plural(s.problems, 'input problem');
     return c.red(`✖ ${problems}, ${counts} · ${scope}${tail}`);
   }
-  if (total === 0) return c.green(`✔ no findings · ${scope}${tail}`);
+  if (total === 0) {
+    // Green only for what was judged: a model service, and nothing left unread.
+    if (s.services > 0 && s.notChecked === 0) return c.green(`✔ no findings · ${scope}${tail}`);
+    const why = s.services === 0 ? 'no model service to judge' : 'not everything was checked';
+    return c.yellow(`– no findings, but ${why} · ${scope}${tail}`);
+  }
   const mark = s.errors > 0 ? c.red('✖') : c.yellow('⚠');
   return `${mark} ${counts} · ${scope}${tail}`;
 }

@@ -2,13 +2,15 @@ import { asArray, asRecord, asString, getPath, type K8sObject } from '../check/o
 import { defineRule } from './rule.js';
 import { gpuResources } from './support/gpu.js';
 import { GENERIC_ML_METRICS, runtimeOf } from './support/runtimes.js';
+import { AUTOSCALER_KINDS } from './support/scaling.js';
 import { servingContainers } from './support/serving.js';
 
 export default defineRule({
   id: 'autoscale-on-ml-metric',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'scaling',
-  kinds: ['HorizontalPodAutoscaler', 'ScaledObject', 'InferenceService'],
+  kinds: [...AUTOSCALER_KINDS, 'workload'],
   docs: {
     summary:
       'Model servers scale on an ML signal (queue depth, in-flight requests, latency), not on CPU or memory alone; GPU utilisation alone is noted.',
@@ -34,7 +36,7 @@ export default defineRule({
     const isMl = (name: string) =>
       known.includes(name) || GENERIC_ML_METRICS.some((pattern) => pattern.test(name));
     const isGpu = (name: string) => /gpu|DCGM_FI_DEV_GPU_UTIL|dcgm/i.test(name);
-    for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject')) {
+    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
       const metrics = metricNames(scaler);
       if (metrics.length === 0 || metrics.some((m) => isMl(m.name))) continue;
       const metricList = metrics.map((m) => m.name).join(', ');
@@ -55,15 +57,21 @@ export default defineRule({
         });
       }
     }
-    for (const isvc of service.ofKind('InferenceService')) {
-      const metric = asString(getPath(isvc.raw, ['spec', 'predictor', 'scaleMetric']));
-      if ((metric === 'cpu' || metric === 'memory') && gpuServer) {
+    for (const workload of service.workloads) {
+      const own = workload.autoscaling;
+      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer) continue;
+      const ref = workload.object.ref;
+      if (workload.info.id === 'InferenceService')
         report({
-          object: isvc,
+          object: workload.object,
           path: ['spec', 'predictor', 'scaleMetric'],
-          message: `${isvc.ref} scales a GPU predictor on ${metric}; use scaleMetric: concurrency or rps`,
+          message: `${ref} scales a GPU predictor on ${own.metric}; use scaleMetric: concurrency or rps`,
         });
-      }
+      else
+        report({
+          ...own.at,
+          message: `${ref} scales a GPU model server on ${own.metric} only; scale on a queue or latency metric`,
+        });
     }
   },
 });
@@ -76,7 +84,7 @@ interface MetricRef {
 /** Metric names an HPA (autoscaling/v2) or a KEDA ScaledObject scales on. */
 function metricNames(scaler: K8sObject): MetricRef[] {
   const out: MetricRef[] = [];
-  if (scaler.kind === 'HorizontalPodAutoscaler') {
+  if (scaler.type === 'HorizontalPodAutoscaler') {
     const legacyCpu = getPath(scaler.raw, ['spec', 'targetCPUUtilizationPercentage']);
     if (legacyCpu !== undefined) out.push({ name: 'cpu', path: ['spec', 'targetCPUUtilizationPercentage'] });
     asArray(getPath(scaler.raw, ['spec', 'metrics'])).forEach((m, i) => {
@@ -88,6 +96,11 @@ function metricNames(scaler: K8sObject): MetricRef[] {
           ? asString(body.name)
           : asString(asRecord(body.metric).name);
       out.push({ name: name ?? type, path: ['spec', 'metrics', i] });
+    });
+  } else if (scaler.type === 'PodAutoscaler') {
+    asArray(getPath(scaler.raw, ['spec', 'metricsSources'])).forEach((m, i) => {
+      const name = asString(asRecord(m).targetMetric);
+      if (name) out.push({ name, path: ['spec', 'metricsSources', i, 'targetMetric'] });
     });
   } else {
     asArray(getPath(scaler.raw, ['spec', 'triggers'])).forEach((t, i) => {

@@ -5,19 +5,25 @@ import type { Rule } from './rule.js';
 /** The rule catalogue as a Markdown table; the README embeds it between markers. */
 export function renderCatalogueMarkdown(rules: Iterable<Rule> = RULES.values()): string {
   const rows = [...rules].map(
-    (rule) => `| \`${rule.id}\` | ${rule.section} | ${rule.severity} | ${escapeCell(rule.docs.summary)} |`,
+    (rule) =>
+      `| \`${rule.id}\` | ${rule.section} | ${rule.severity} | ${APPLIES_TO[rule.appliesTo]} | ${escapeCell(rule.docs.summary)} |`,
   );
   return [
-    '| Rule | Section | Default severity | What it checks |',
-    '| --- | --- | --- | --- |',
+    '| Rule | Section | Default severity | Judges | What it checks |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
 
+const APPLIES_TO: Record<Rule['appliesTo'], string> = {
+  'model-servers': 'model servers',
+  workloads: 'every workload',
+};
+
 /** One rule's docs for `mlready explain`. */
 export function renderRuleDocs(rule: Rule): string {
   return [
-    `${rule.id}  (${rule.severity}, section ${rule.section})`,
+    `${rule.id}  (${rule.severity}, section ${rule.section}, judges ${APPLIES_TO[rule.appliesTo]})`,
     '',
     rule.docs.summary,
     '',

@@ -99,7 +99,7 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   { section: 'Scaling and availability', item: 'No removed API versions', rules: ['no-removed-api-version'] },
   {
     section: 'Custom resources',
-    item: 'KServe InferenceService: resources, replicas, scale metric, model-aware probe, versioned storageUri',
+    item: 'Serving CRDs (KServe, KubeRay, LeaderWorkerSet, Seldon, NIM, Dynamo, BentoML, KAITO, KubeAI, Knative) are read through one workload model: resources, replicas, scale metric, model-aware probe, versioned model references',
     rules: [
       'require-cpu-memory-limits',
       'replica-bounds',
@@ -179,4 +179,9 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     rules: ['valid-kubernetes-object', 'no-unrendered-placeholder'],
   },
   { section: 'Hygiene', item: 'Every ignore annotation carries a reason', rules: ['ignore-without-reason'] },
+  {
+    section: 'Hygiene',
+    item: 'Every object that runs pods is of a kind mlready reads; any other is reported as not checked',
+    rules: ['unknown-workload-kind'],
+  },
 ];

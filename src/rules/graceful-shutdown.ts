@@ -1,5 +1,5 @@
 import { asRecord, getPath, isRecord } from '../check/objects.js';
-import { selects } from '../check/workloads.js';
+import { behindService } from './support/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
@@ -7,8 +7,9 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'graceful-shutdown',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  kinds: ['workload'],
   docs: {
     summary:
       'terminationGracePeriodSeconds covers the longest request, and pods behind a Service wait in preStop before shutting down.',
@@ -23,7 +24,11 @@ export default defineRule({
   check({ service, report }) {
     const manifest = service.manifest?.manifest.spec;
     for (const ref of servingContainers(service)) {
-      if (ref.workload.kind === 'InferenceService') continue;
+      // KServe, Knative and the operators drain their own pods (queue-proxy, their defaults).
+      const kind = service.workloadOf(ref.workload)?.info.id;
+      if (kind === 'InferenceService' || kind === 'KnativeService' || ref.template.synthesized || ref.partial)
+        continue;
+      if (!ref.template.serves) continue;
       const runtime = runtimeOf(service, ref);
       const longest =
         manifest?.serving.maxRequestSeconds ??
@@ -37,21 +42,15 @@ export default defineRule({
       if (longest !== undefined && graceSeconds < longest) {
         const defaultNote = typeof grace === 'number' ? '' : ' (the default)';
         report({
-          object: ref.workload,
-          path:
-            typeof grace === 'number'
-              ? [...ref.template.specPath, 'terminationGracePeriodSeconds']
-              : [...ref.template.specPath],
+          ...(typeof grace === 'number'
+            ? ref.template.atSpec('terminationGracePeriodSeconds')
+            : ref.template.atSpec()),
           message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${defaultNote}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }
-      const behindService = service
-        .ofKind('Service')
-        .some((s) => selects(asRecord(s.raw.spec).selector, ref.template.labels));
-      if (behindService && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
+      if (behindService(service, ref.template) && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
         report({
-          object: ref.workload,
-          path: [...ref.path, 'name'],
+          ...ref.at('name'),
           message: `${ref.label} is behind a Service but has no preStop delay: it stops before traffic is routed away`,
         });
       }

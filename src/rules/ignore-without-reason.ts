@@ -5,6 +5,7 @@ import { defineRule } from './rule.js';
 export default defineRule({
   id: 'ignore-without-reason',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'meta',
   kinds: [],
   docs: {

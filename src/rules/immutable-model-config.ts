@@ -1,6 +1,5 @@
 import { asRecord } from '../check/objects.js';
 import { referencedConfigNames } from '../check/services.js';
-import { isServingWorkload } from '../check/workloads.js';
 import { defineRule } from './rule.js';
 
 /**
@@ -12,8 +11,9 @@ const HASHED_NAME = /-[2456789bcdfghkmt]{10}$|-[0-9a-f]{8,}$|-v?\d+(\.\d+)*(-\d+
 export default defineRule({
   id: 'immutable-model-config',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'rollout',
-  kinds: ['ConfigMap', 'Deployment', 'StatefulSet', 'Rollout'],
+  kinds: ['ConfigMap'],
   docs: {
     summary:
       'ConfigMaps that serving pods read are immutable or carry a content hash or version in their name.',
@@ -25,7 +25,7 @@ export default defineRule({
   },
   check({ service, report }) {
     const used = new Set(
-      service.workloads.filter(isServingWorkload).flatMap((w) => [...referencedConfigNames(w)]),
+      service.workloads.filter((w) => !w.batch).flatMap((w) => [...referencedConfigNames(w)]),
     );
     for (const configMap of service.ofKind('ConfigMap')) {
       if (!used.has(`ConfigMap/${configMap.name}`)) continue;

@@ -39,6 +39,7 @@ import resourcesMatchManifest from './resources-match-manifest.js';
 import rollbackWithinBudget from './rollback-within-budget.js';
 import spreadReplicas from './spread-replicas.js';
 import startupBudget from './startup-budget.js';
+import unknownWorkloadKind from './unknown-workload-kind.js';
 import validKubernetesObject from './valid-kubernetes-object.js';
 import validTrafficSplit from './valid-traffic-split.js';
 import versionedModelUri from './versioned-model-uri.js';
@@ -86,6 +87,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     rollbackWithinBudget,
     spreadReplicas,
     startupBudget,
+    unknownWorkloadKind,
     validKubernetesObject,
     validTrafficSplit,
     versionedModelUri,

@@ -4,6 +4,7 @@ import { defineRule } from './rule.js';
 export default defineRule({
   id: 'keep-revision-history',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'rollout',
   kinds: ['Deployment', 'Rollout'],
   docs: {

@@ -6,8 +6,9 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'liveness-not-readiness',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary: 'Liveness and readiness probes differ, and liveness does not call the model-ready endpoint.',
     why:
@@ -22,13 +23,12 @@ export default defineRule({
       if (!liveness) continue;
       const readiness = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
-      const at = [...ref.path, 'livenessProbe', liveness.handler];
+      const at = ref.at('livenessProbe', liveness.handler);
       if (readiness && sameEndpoint(liveness, readiness)) {
         const endpoint = describeProbe(liveness);
         const readinessAdvice = readinessHint(runtime.readyPaths, runtime.livenessHint);
         report({
-          object: ref.workload,
-          path: at,
+          ...at,
           message: `${ref.label} liveness and readiness both call ${endpoint}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessAdvice}; liveness: ${runtime.livenessHint})`,
         });
         continue;
@@ -38,8 +38,7 @@ export default defineRule({
       );
       if (liveness.handler === 'httpGet' && ready.length > 0 && matchesPath(liveness.path ?? '/', ready)) {
         report({
-          object: ref.workload,
-          path: [...at, 'path'],
+          ...ref.at('livenessProbe', liveness.handler, 'path'),
           message: `${ref.label} liveness calls the model-ready endpoint ${liveness.path}; a busy model gets restarted (liveness: ${runtime.livenessHint})`,
         });
       }

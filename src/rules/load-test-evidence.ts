@@ -8,8 +8,9 @@ const DAY_MS = 24 * 3600 * 1000;
 export default defineRule({
   id: 'load-test-evidence',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'resources',
-  kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'InferenceService'],
+  kinds: ['ModelService'],
   docs: {
     summary:
       'A recent, passing load-test report (mlready loadtest --save) for this image and model version proves the resource limits, with peak memory under the limit.',

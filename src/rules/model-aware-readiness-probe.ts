@@ -4,11 +4,19 @@ import { describeProbe, probeOf } from './support/probes.js';
 import { matchesPath, readyPathsFor, runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
 
+/** Controllers that probe a container over TCP when it declares no readiness probe. */
+const TCP_INJECTORS: Record<string, string> = {
+  InferenceService: 'KServe injects a TCP probe',
+  KnativeService: 'Knative probes its port over TCP',
+  SeldonDeployment: 'Seldon adds a TCP probe',
+};
+
 export default defineRule({
   id: 'model-aware-readiness-probe',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       "Readiness probes call the runtime's model-ready endpoint (httpGet or grpc), not a TCP port or a file.",
@@ -23,6 +31,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
+      if (!ref.template.serves) continue;
       const probe = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
       const expected = readyPathsFor(service, runtime);
@@ -31,21 +40,20 @@ export default defineRule({
           ? `httpGet ${expected.join(' or ')}`
           : 'an httpGet or grpc endpoint that answers only once the model is loaded';
       if (!probe) {
-        if (ref.workload.kind === 'InferenceService') {
+        const injector = TCP_INJECTORS[service.workloadOf(ref.workload)?.info.id ?? ''];
+        if (injector && !ref.partial) {
           report({
-            object: ref.workload,
-            path: [...ref.path],
-            message: `${ref.label} declares no readinessProbe, so KServe injects a TCP probe that passes before the model loads; use ${wanted}`,
+            ...ref.at(),
+            message: `${ref.label} declares no readinessProbe, so ${injector} that passes before the model loads; use ${wanted}`,
           });
         }
         continue; // require-readiness-probe reports missing probes elsewhere
       }
-      const at = [...ref.path, 'readinessProbe', probe.handler];
+      const at = ref.at('readinessProbe', probe.handler);
       if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
         const described = describeProbe(probe);
         report({
-          object: ref.workload,
-          path: at,
+          ...at,
           message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
         });
       } else if (
@@ -54,8 +62,7 @@ export default defineRule({
         !matchesPath(probe.path ?? '/', expected)
       ) {
         report({
-          object: ref.workload,
-          path: [...at, 'path'],
+          ...ref.at('readinessProbe', probe.handler, 'path'),
           message: `${ref.label} readiness calls ${redactText(probe.path ?? '/')}, which is not a ${runtime.title} model-ready endpoint; use ${redactText(wanted)}`,
         });
       }

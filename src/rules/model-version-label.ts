@@ -1,13 +1,15 @@
-import { isServingWorkload, podTemplateOf } from '../check/workloads.js';
+import { labelsOf } from '../check/objects.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 
 export const VERSION_LABELS = ['mlready.dev/model-version', 'app.kubernetes.io/version'] as const;
 
 export default defineRule({
   id: 'model-version-label',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'lineage',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       "Serving pods carry the model version (mlready.dev/model-version or app.kubernetes.io/version), equal to the manifest's model.version.",
@@ -19,18 +21,22 @@ export default defineRule({
   },
   check({ service, report }) {
     const version = service.manifest?.manifest.spec.model.version;
-    for (const workload of service.workloads.filter(isServingWorkload)) {
-      const template = podTemplateOf(workload);
-      if (!template) continue;
-      const found = VERSION_LABELS.map((key) => [key, template.labels[key]] as const).filter(
+    for (const workload of runningWorkloads(service)) {
+      // Kinds without a pod template of their own (a Seldon Model) carry it on the object.
+      const template = workload.templates[0];
+      const labels = template ? template.labels : labelsOf(workload.object);
+      const metadataPath = template ? template.metadataPath : ['metadata'];
+      const object = workload.object;
+      const found = VERSION_LABELS.map((key) => [key, labels[key]] as const).filter(
         ([, v]) => v !== undefined,
       );
       if (found.length === 0) {
-        const labels = VERSION_LABELS.join(' or ');
+        const names = VERSION_LABELS.join(' or ');
+        const who = template ? `the pods of ${object.ref} carry` : `${object.ref} carries`;
         report({
-          object: workload,
-          path: [...template.metadataPath],
-          message: `the pods of ${workload.ref} carry no model version label (${labels})`,
+          object,
+          path: [...metadataPath],
+          message: `${who} no model version label (${names})`,
         });
         continue;
       }
@@ -41,9 +47,9 @@ export default defineRule({
           !(key === 'app.kubernetes.io/version' && found.length > 1)
         ) {
           report({
-            object: workload,
-            path: [...template.metadataPath, 'labels', key],
-            message: `the pods of ${workload.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}`,
+            object,
+            path: [...metadataPath, 'labels', key],
+            message: `the pods of ${object.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}`,
           });
         }
       }

@@ -4,6 +4,7 @@ import { defineRule } from './rule.js';
 export default defineRule({
   id: 'no-committed-secret-data',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'security',
   kinds: ['Secret'],
   docs: {

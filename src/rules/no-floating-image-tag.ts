@@ -1,22 +1,13 @@
 import { asString } from '../check/objects.js';
-import { floatingReason } from '../check/image.js';
-import { containersOf } from '../check/workloads.js';
+import { floatingReason, invalidImageReason } from '../check/image.js';
 import { defineRule } from './rule.js';
 
 export default defineRule({
   id: 'no-floating-image-tag',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'rollout',
-  kinds: [
-    'ModelService',
-    'Deployment',
-    'StatefulSet',
-    'Rollout',
-    'Pod',
-    'Job',
-    'CronJob',
-    'InferenceService',
-  ],
+  kinds: ['ModelService', 'workload'],
   docs: {
     summary: 'Images are pinned to a version tag or a digest, never latest, main, stable or no tag at all.',
     why:
@@ -38,17 +29,17 @@ export default defineRule({
         });
     }
     for (const workload of service.workloads) {
-      for (const ref of containersOf(workload, { init: true })) {
-        const image = asString(ref.container.image);
-        if (image === undefined) continue;
-        const reason = floatingReason(image);
-        if (reason)
-          report({
-            object: workload,
-            path: [...ref.path, 'image'],
-            message: `${ref.label} image "${image}" ${reason}`,
-          });
-      }
+      for (const template of workload.templates)
+        for (const ref of [...template.initContainers, ...template.containers]) {
+          const image = asString(ref.container.image);
+          if (image === undefined) continue;
+          const reason = invalidImageReason(image) ?? floatingReason(image);
+          if (reason)
+            report({
+              ...ref.at('image'),
+              message: `${ref.label} image "${image}" ${reason}`,
+            });
+        }
     }
   },
 });

@@ -1,8 +1,7 @@
 import { parse as parseShell } from 'shell-quote';
 import { asArray } from '../check/objects.js';
-import { containersOf } from '../check/workloads.js';
 import { redactText } from '../redact.js';
-import { defineRule } from './rule.js';
+import { ANY_WORKLOAD, defineRule } from './rule.js';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh']);
 /** Words that run the next word as the command. */
@@ -109,8 +108,9 @@ export function installsAtStart(command: readonly string[], args: readonly strin
 export default defineRule({
   id: 'no-install-at-start',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'rollout',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService'],
+  kinds: [ANY_WORKLOAD],
   docs: {
     summary:
       'Containers do not download or install packages when they start (npx, npm exec, pip install, curl … | sh).',
@@ -123,7 +123,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.workloads) {
-      for (const ref of containersOf(workload, { init: true })) {
+      for (const ref of workload.templates.flatMap((t) => [...t.initContainers, ...t.containers])) {
         const words = (field: 'command' | 'args') =>
           asArray(ref.container[field]).map((w) => (typeof w === 'string' ? w : String(w)));
         const command = words('command');
@@ -132,8 +132,7 @@ export default defineRule({
           const line = redactText([...command, ...args].join(' '));
           const shown = line.length > 80 ? `${line.slice(0, 77)}...` : line;
           report({
-            object: workload,
-            path: [...ref.path, command.length > 0 ? 'command' : 'args'],
+            ...ref.at(command.length > 0 ? 'command' : 'args'),
             message: `${ref.label} ${install} at start ("${shown}")`,
           });
         }

@@ -1,6 +1,5 @@
 import { asArray, asRecord, asString, isRecord, stringMap, type K8sObject } from '../check/objects.js';
 import { detectSecret, redact, type SecretMatch } from '../check/secrets.js';
-import { containersOf, podTemplateOf } from '../check/workloads.js';
 import { redactText } from '../redact.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { defineRule, type Report } from './rule.js';
@@ -8,21 +7,9 @@ import { defineRule, type Report } from './rule.js';
 export default defineRule({
   id: 'no-literal-secrets',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'security',
-  kinds: [
-    'Deployment',
-    'StatefulSet',
-    'Rollout',
-    'Pod',
-    'Job',
-    'CronJob',
-    'InferenceService',
-    'ConfigMap',
-    'HelmValues',
-    'ModelService',
-    'ServiceMonitor',
-    'PodMonitor',
-  ],
+  kinds: ['workload', 'ConfigMap', 'HelmValues', 'ModelService', 'ServiceMonitor', 'PodMonitor'],
   docs: {
     summary:
       'No literal credentials in env values, args, commands, probes, annotations, ConfigMaps, ServiceMonitors, Helm values files or mlready.yaml.',
@@ -38,7 +25,12 @@ export default defineRule({
     fix: 'Move the value into a Secret (created by your secret manager, not committed) and reference it with valueFrom.secretKeyRef, envFrom.secretRef or a mounted volume.',
   },
   check({ service, report }) {
-    const found = (object: K8sObject, path: YamlPath, where: string, value: string, name?: string) => {
+    const found = (
+      { object, path }: { object: K8sObject; path: YamlPath },
+      where: string,
+      value: string,
+      name?: string,
+    ) => {
       const secret = detectSecret(value, name) ?? secretInCommandLine(value);
       if (secret)
         report({
@@ -48,62 +40,60 @@ export default defineRule({
         } satisfies Report);
     };
     /** Probe and lifecycle handlers: httpGet paths and headers, exec commands. */
-    const handler = (object: K8sObject, path: YamlPath, label: string, value: unknown) => {
+    const handler = (
+      at: (...field: (string | number)[]) => { object: K8sObject; path: YamlPath },
+      label: string,
+      value: unknown,
+    ) => {
       const http = asRecord(asRecord(value).httpGet);
       const probePath = asString(http.path);
-      if (probePath !== undefined) found(object, [...path, 'httpGet', 'path'], `${label} path`, probePath);
+      if (probePath !== undefined) found(at('httpGet', 'path'), `${label} path`, probePath);
       asArray(http.httpHeaders).forEach((h, i) => {
         const header = asRecord(h);
         const headerValue = asString(header.value);
         const name = asString(header.name) ?? '';
         if (headerValue !== undefined)
-          found(
-            object,
-            [...path, 'httpGet', 'httpHeaders', i, 'value'],
-            `${label} header ${name}`,
-            headerValue,
-            name,
-          );
+          found(at('httpGet', 'httpHeaders', i, 'value'), `${label} header ${name}`, headerValue, name);
       });
       asArray(asRecord(asRecord(value).exec).command).forEach((arg, i) => {
-        if (typeof arg === 'string')
-          found(object, [...path, 'exec', 'command', i], `${label} exec command[${i}]`, arg);
+        if (typeof arg === 'string') found(at('exec', 'command', i), `${label} exec command[${i}]`, arg);
       });
     };
     for (const workload of service.workloads) {
-      for (const ref of containersOf(workload, { init: true })) {
-        asArray(ref.container.env).forEach((e, i) => {
-          const env = asRecord(e);
-          const value = asString(env.value);
-          const name = asString(env.name) ?? '';
-          if (value !== undefined)
-            found(workload, [...ref.path, 'env', i, 'value'], `${ref.label} env ${name}`, value, name);
-        });
-        for (const field of ['command', 'args'] as const) {
-          const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
-          list.forEach((arg, i) => {
-            const flag = /^--?([\w-]+)=(.+)$/.exec(arg);
-            const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
-            const name = flag?.[1] ?? previous?.[1];
-            const value = flag?.[2] ?? arg;
-            found(
-              workload,
-              [...ref.path, field, i],
-              `${ref.label} ${field}[${i}]`,
-              value,
-              name?.replace(/-/g, '_'),
-            );
+      for (const template of workload.templates) {
+        for (const ref of [...template.initContainers, ...template.containers]) {
+          asArray(ref.container.env).forEach((e, i) => {
+            const env = asRecord(e);
+            const value = asString(env.value);
+            const name = asString(env.name) ?? '';
+            if (value !== undefined)
+              found(ref.at('env', i, 'value'), `${ref.label} env ${name}`, value, name);
           });
+          for (const field of ['command', 'args'] as const) {
+            const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
+            list.forEach((arg, i) => {
+              const flag = /^--?([\w-]+)=(.+)$/.exec(arg);
+              const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
+              const name = flag?.[1] ?? previous?.[1];
+              const value = flag?.[2] ?? arg;
+              found(ref.at(field, i), `${ref.label} ${field}[${i}]`, value, name?.replace(/-/g, '_'));
+            });
+          }
+          for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const)
+            handler((...f) => ref.at(probe, ...f), `${ref.label} ${probe}`, ref.container[probe]);
+          const lifecycle = asRecord(ref.container.lifecycle);
+          for (const hook of ['postStart', 'preStop'] as const)
+            handler((...f) => ref.at('lifecycle', hook, ...f), `${ref.label} ${hook}`, lifecycle[hook]);
         }
-        for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const)
-          handler(workload, [...ref.path, probe], `${ref.label} ${probe}`, ref.container[probe]);
-        const lifecycle = asRecord(ref.container.lifecycle);
-        for (const hook of ['postStart', 'preStop'] as const)
-          handler(workload, [...ref.path, 'lifecycle', hook], `${ref.label} ${hook}`, lifecycle[hook]);
+        // A pod template's own metadata (the object's metadata is read with every object below).
+        if (template.metadataPath.length > 1)
+          annotations(
+            template.annotations,
+            template.metadataPath,
+            `${workload.object.ref} pod template`,
+            template.workload,
+          );
       }
-      const template = podTemplateOf(workload);
-      if (template && template.metadataPath.length > 1)
-        annotations(template.annotations, template.metadataPath, `${workload.ref} pod template`, workload);
     }
     // mlready.yaml and Helm values files are walked whole below.
     for (const object of service.objects.filter((o) => o.kind !== 'ModelService' && o.kind !== 'HelmValues'))
@@ -111,8 +101,7 @@ export default defineRule({
     function annotations(map: Record<string, string>, at: YamlPath, label: string, object: K8sObject) {
       for (const [key, value] of Object.entries(map))
         found(
-          object,
-          [...at, 'annotations', key],
+          { object, path: [...at, 'annotations', key] },
           `${label} annotation ${key}`,
           value,
           key.split('/').pop()?.replace(/-/g, '_'),
@@ -144,8 +133,7 @@ export default defineRule({
           asArray(values).forEach((v, j) => {
             if (typeof v === 'string')
               found(
-                monitor,
-                [...at, 'params', param, j],
+                { object: monitor, path: [...at, 'params', param, j] },
                 `${monitor.ref} endpoint ${i} param ${param}`,
                 v,
                 param,
@@ -156,13 +144,18 @@ export default defineRule({
     for (const configMap of service.ofKind('ConfigMap')) {
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
         if (typeof value === 'string')
-          found(configMap, ['data', key], `${configMap.ref} key ${key}`, value, key);
+          found({ object: configMap, path: ['data', key] }, `${configMap.ref} key ${key}`, value, key);
       }
     }
     const walk = (object: K8sObject, value: unknown, path: (string | number)[], label: string) => {
       if (typeof value === 'string') {
         const key = path[path.length - 1];
-        found(object, path, `${label} ${path.join('.')}`, value, typeof key === 'string' ? key : undefined);
+        found(
+          { object, path },
+          `${label} ${path.join('.')}`,
+          value,
+          typeof key === 'string' ? key : undefined,
+        );
       } else if (Array.isArray(value)) value.forEach((v, i) => walk(object, v, [...path, i], label));
       else if (isRecord(value))
         for (const [k, v] of Object.entries(value)) walk(object, v, [...path, k], label);

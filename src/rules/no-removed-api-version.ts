@@ -1,33 +1,10 @@
+import { REMOVED_APIS } from '../workloads/kinds.js';
 import { defineRule } from './rule.js';
-
-/** apiVersion/kind pairs removed from Kubernetes, with the version to use instead. */
-const REMOVED: Record<string, { replacement: string; removedIn: string }> = {
-  'autoscaling/v2beta1 HorizontalPodAutoscaler': { replacement: 'autoscaling/v2', removedIn: '1.25' },
-  'autoscaling/v2beta2 HorizontalPodAutoscaler': { replacement: 'autoscaling/v2', removedIn: '1.26' },
-  'policy/v1beta1 PodDisruptionBudget': { replacement: 'policy/v1', removedIn: '1.25' },
-  'batch/v1beta1 CronJob': { replacement: 'batch/v1', removedIn: '1.25' },
-  'extensions/v1beta1 Deployment': { replacement: 'apps/v1', removedIn: '1.16' },
-  'apps/v1beta1 Deployment': { replacement: 'apps/v1', removedIn: '1.16' },
-  'apps/v1beta2 Deployment': { replacement: 'apps/v1', removedIn: '1.16' },
-  'apps/v1beta1 StatefulSet': { replacement: 'apps/v1', removedIn: '1.16' },
-  'apps/v1beta2 StatefulSet': { replacement: 'apps/v1', removedIn: '1.16' },
-  'extensions/v1beta1 Ingress': { replacement: 'networking.k8s.io/v1', removedIn: '1.22' },
-  'networking.k8s.io/v1beta1 Ingress': { replacement: 'networking.k8s.io/v1', removedIn: '1.22' },
-  'extensions/v1beta1 NetworkPolicy': { replacement: 'networking.k8s.io/v1', removedIn: '1.16' },
-  'serving.kubeflow.org/v1alpha2 InferenceService': {
-    replacement: 'serving.kserve.io/v1beta1',
-    removedIn: 'KServe 0.7',
-  },
-  'serving.kubeflow.org/v1beta1 InferenceService': {
-    replacement: 'serving.kserve.io/v1beta1',
-    removedIn: 'KServe 0.7',
-  },
-  'keda.k8s.io/v1alpha1 ScaledObject': { replacement: 'keda.sh/v1alpha1', removedIn: 'KEDA 2.0' },
-};
 
 export default defineRule({
   id: 'no-removed-api-version',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'scaling',
   kinds: [
     'HorizontalPodAutoscaler',
@@ -49,7 +26,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const object of service.objects) {
-      const removed = REMOVED[`${object.apiVersion} ${object.kind}`];
+      const removed = REMOVED_APIS[`${object.apiVersion} ${object.kind}`];
       if (removed) {
         report({
           object,

@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import { referencedConfigNames } from '../check/services.js';
-import { containersOf } from '../check/workloads.js';
 import { asArray, asRecord, asString, type K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import { defineRule } from './rule.js';
@@ -8,8 +7,9 @@ import { defineRule } from './rule.js';
 export default defineRule({
   id: 'no-secret-reuse-across-envs',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'security',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Secret'],
+  kinds: ['workload', 'Secret'],
   docs: {
     summary: 'One secret name is not used by several environments (namespaces or overlay directories).',
     why:
@@ -55,15 +55,16 @@ function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]>
           .filter((r) => r.startsWith('Secret/'))
           .map((r) => r.slice('Secret/'.length)),
       );
-      for (const ref of containersOf(workload, { init: true })) {
-        for (const pull of asArray(ref.template.spec.imagePullSecrets))
+      for (const template of workload.templates) {
+        for (const pull of asArray(template.spec.imagePullSecrets))
           names.delete(asString(asRecord(pull).name) ?? '');
       }
       // The environment: the namespace when there is one, else the overlay directory.
-      const environment = workload.namespace ?? dirname(workload.source.file);
+      const object = workload.object;
+      const environment = object.namespace ?? dirname(object.source.file);
       for (const name of names) {
         const list = uses.get(name) ?? [];
-        list.push({ service, workload, environment });
+        list.push({ service, workload: object, environment });
         uses.set(name, list);
       }
     }

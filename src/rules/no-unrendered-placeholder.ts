@@ -3,7 +3,7 @@ import { displayPath } from '../manifest/schema-errors.js';
 import { findPlaceholder } from '../manifest/placeholders.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { redactText } from '../redact.js';
-import { defineRule } from './rule.js';
+import { ANY_WORKLOAD, defineRule } from './rule.js';
 
 /** Keys whose strings are run or rendered by something else, where `$VAR` and `{{ }}` are meant. */
 const RUNTIME_TEXT_KEYS = new Set(['command', 'args', 'script', 'expr']);
@@ -17,21 +17,9 @@ const DATA_KINDS = new Set(['ConfigMap']);
 export default defineRule({
   id: 'no-unrendered-placeholder',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'rollout',
-  kinds: [
-    'Deployment',
-    'StatefulSet',
-    'Pod',
-    'Job',
-    'CronJob',
-    'Rollout',
-    'InferenceService',
-    'ServingRuntime',
-    'Service',
-    'Ingress',
-    'ConfigMap',
-    'HelmValues',
-  ],
+  kinds: [ANY_WORKLOAD, 'ServingRuntime', 'Service', 'Ingress', 'ConfigMap', 'HelmValues'],
   docs: {
     summary:
       'No value still holds a placeholder from a guide or template: ${VAR}, $VAR, {docker_username}, <your-registry>, {{ .Values.x }}.',

@@ -9,8 +9,9 @@ const READ_ONLY_ROOT_OK = new Set(['custom', 'tfserving', 'kserve']);
 export default defineRule({
   id: 'pod-security-context',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'security',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       'Serving containers run as non-root, without privilege escalation, and with a read-only root filesystem where the runtime allows it.',
@@ -24,6 +25,8 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
+      // Operators that render the pod (NIM, KubeAI, BentoML) or patch their own (Seldon) set it.
+      if (ref.template.synthesized || ref.partial) continue;
       const pod = asRecord(getPath(ref.template.spec, ['securityContext']));
       const ctx = asRecord(ref.container.securityContext);
       const missing: string[] = [];
@@ -33,11 +36,7 @@ export default defineRule({
         missing.push('readOnlyRootFilesystem: true');
       if (missing.length > 0) {
         report({
-          object: ref.workload,
-          path:
-            ref.container.securityContext === undefined
-              ? [...ref.path, 'name']
-              : [...ref.path, 'securityContext'],
+          ...ref.at(ref.container.securityContext === undefined ? 'name' : 'securityContext'),
           message: `${ref.label} does not set ${missing.join(', ')}`,
         });
       }

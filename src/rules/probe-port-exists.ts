@@ -7,8 +7,9 @@ const KINDS: ProbeKind[] = ['startupProbe', 'readinessProbe', 'livenessProbe'];
 export default defineRule({
   id: 'probe-port-exists',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       'Every probe targets a port the container declares (by name, or by number when the container lists its ports).',
@@ -24,13 +25,12 @@ export default defineRule({
       for (const kind of KINDS) {
         const probe = probeOf(ref, kind);
         if (!probe || probe.port === undefined || probe.handler === 'exec') continue;
-        const path = [...ref.path, kind, probe.handler, 'port'];
+        const at = ref.at(kind, probe.handler, 'port');
         if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
           if (!names.has(probe.port)) {
             const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';
             report({
-              object: ref.workload,
-              path,
+              ...at,
               message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${declared}`,
             });
           }
@@ -38,8 +38,7 @@ export default defineRule({
           const port = String(probe.port);
           const listening = [...numbers].join(', ');
           report({
-            object: ref.workload,
-            path,
+            ...at,
             message: `${ref.label} ${kind} uses port ${port}, but the container listens on ${listening}`,
           });
         }

@@ -6,6 +6,7 @@ import { rollbackBudgetSeconds } from './support/scaling.js';
 export default defineRule({
   id: 'progress-deadline-within-budget',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'rollout',
   kinds: ['Deployment'],
   docs: {

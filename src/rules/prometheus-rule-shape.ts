@@ -4,6 +4,7 @@ import { promRulesOf } from './support/prometheus.js';
 export default defineRule({
   id: 'prometheus-rule-shape',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'monitoring',
   kinds: ['PrometheusRule'],
   docs: {

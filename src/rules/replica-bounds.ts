@@ -1,110 +1,160 @@
-import { getPath } from '../check/objects.js';
-import { defineRule } from './rule.js';
+import { getPath, type K8sObject } from '../check/objects.js';
+import type { ModelService } from '../check/services.js';
+import type { FieldSource, Workload } from '../workloads/model.js';
+import { defineRule, type Report } from './rule.js';
 import { expectedLoadSeconds, runtimeOf } from './support/runtimes.js';
 import { formatDuration } from './support/probes.js';
-import { autoscalersOf } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
+
+/** Where each autoscaler kind keeps its bounds. */
+const SCALER_KEYS: Record<string, { min: string; max: string; defaultMin: number }> = {
+  HorizontalPodAutoscaler: { min: 'minReplicas', max: 'maxReplicas', defaultMin: 1 },
+  PodAutoscaler: { min: 'minReplicas', max: 'maxReplicas', defaultMin: 1 },
+  ScaledObject: { min: 'minReplicaCount', max: 'maxReplicaCount', defaultMin: 0 },
+};
+
+/** Kinds whose replica count is not yours to set (a KAITO v1beta1 Workspace runs one replica). */
+const FIXED_BY_OPERATOR = new Set(['KaitoWorkspace']);
 
 export default defineRule({
   id: 'replica-bounds',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'scaling',
-  kinds: [
-    'HorizontalPodAutoscaler',
-    'ScaledObject',
-    'InferenceService',
-    'Deployment',
-    'StatefulSet',
-    'Rollout',
-  ],
+  kinds: [...AUTOSCALER_KINDS, 'workload'],
   docs: {
     summary:
       'At least minReplicas (default 2) serve at all times, maxReplicas is above the minimum, scale-to-zero is deliberate, and Deployments leave replicas to their HPA.',
     why:
       'One replica means every node drain, OOM kill and rollout is an outage. maxReplicas equal to minReplicas is ' +
-      'an autoscaler that cannot scale. KEDA minReplicaCount: 0 makes the first request after idle wait for a full ' +
-      'model load. A Deployment that sets replicas while an HPA manages it is reset on every apply, scaling the ' +
-      'service down in the middle of peak load.',
+      'an autoscaler that cannot scale. KEDA minReplicaCount: 0 (or a Knative or KubeAI minimum of 0, their ' +
+      'default) makes the first request after idle wait for a full model load. A Deployment that sets replicas ' +
+      'while an HPA manages it is reset on every apply, scaling the service down in the middle of peak load.',
     fix: 'Set minReplicas ≥ 2 (option minReplicas in .mlready.yaml), maxReplicas above it, and remove spec.replicas from Deployments an HPA manages.',
   },
   defaultOptions: { minReplicas: 2 },
   check({ service, report, options }) {
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
     const load = expectedLoadSeconds(service, runtimeOf(service));
-    for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject', 'InferenceService')) {
-      const [minKey, maxKey, base] =
-        scaler.kind === 'ScaledObject'
-          ? ['minReplicaCount', 'maxReplicaCount', ['spec']]
-          : scaler.kind === 'InferenceService'
-            ? ['minReplicas', 'maxReplicas', ['spec', 'predictor']]
-            : ['minReplicas', 'maxReplicas', ['spec']];
-      const minValue = getPath(scaler.raw, [...base, minKey]);
-      const maxValue = getPath(scaler.raw, [...base, maxKey]);
-      const min =
-        typeof minValue === 'number'
-          ? minValue
-          : scaler.kind === 'InferenceService'
-            ? 1
-            : scaler.kind === 'ScaledObject'
-              ? 0
-              : 1;
-      if (min === 0 && scaler.kind !== 'HorizontalPodAutoscaler') {
-        const loadTime = formatDuration(load.seconds);
+    const modelLoad = `~${formatDuration(load.seconds)} model load, ${load.source}`;
+    const bounds = (
+      ref: string,
+      keeps: string,
+      min: number,
+      minDefaulted: boolean,
+      minAt: FieldSource,
+      max: number | undefined,
+      maxAt: FieldSource,
+    ) => {
+      const defaultNote = minDefaulted ? ' (the default)' : '';
+      if (min === 0) {
+        const coldStart = keeps === 'the model' ? `a cold start (${modelLoad})` : 'a cold start';
         report({
-          object: scaler,
-          path: typeof minValue === 'number' ? [...base, minKey] : base,
-          message: `${scaler.ref} scales to zero: the first request after idle waits for a cold start (~${loadTime} model load, ${load.source})`,
+          ...minAt,
+          message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,
           severity: 'warning',
         });
       } else if (min < floor) {
         const plural = min === 1 ? '' : 's';
-        const defaultNote = typeof minValue === 'number' ? '' : ' (the default)';
         report({
-          object: scaler,
-          path: typeof minValue === 'number' ? [...base, minKey] : base,
-          message: `${scaler.ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep the model serving through a node drain or a crash`,
+          ...minAt,
+          message: `${ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
         });
       }
-      if (
-        typeof maxValue === 'number' &&
-        maxValue <= Math.max(min, 1) &&
-        !(scaler.kind === 'ScaledObject' && maxValue > 1)
-      ) {
-        const minimum = Math.max(min, 1);
+      if (max !== undefined && max <= Math.max(min, 1))
         report({
-          object: scaler,
-          path: [...base, maxKey],
-          message: `${scaler.ref} has maxReplicas ${maxValue}, not above the minimum ${minimum}: it cannot scale`,
+          ...maxAt,
+          message: `${ref} has maxReplicas ${max}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
+        });
+    };
+
+    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
+      const keys = SCALER_KEYS[scaler.type]!;
+      const minValue = getPath(scaler.raw, ['spec', keys.min]);
+      const maxValue = getPath(scaler.raw, ['spec', keys.max]);
+      const min = typeof minValue === 'number' ? minValue : keys.defaultMin;
+      const minAt = { object: scaler, path: typeof minValue === 'number' ? ['spec', keys.min] : ['spec'] };
+      const keeps = keepsFor(service, scalerTarget(service, scaler));
+      if (min === 0 && scaler.type === 'HorizontalPodAutoscaler') continue;
+      // KEDA may keep a single replica on purpose when maxReplicaCount allows growth.
+      const max =
+        typeof maxValue === 'number' && !(scaler.type === 'ScaledObject' && maxValue > 1)
+          ? maxValue
+          : undefined;
+      const maxAt = { object: scaler, path: ['spec', keys.max] };
+      bounds(scaler.ref, keeps, min, typeof minValue !== 'number', minAt, max, maxAt);
+    }
+
+    for (const workload of service.workloads) {
+      // Ray Serve replicas (serveConfigV2): the model's own replica count inside the Ray cluster.
+      for (const d of workload.serveDeployments) {
+        const min = d.numReplicas === 'auto' ? (d.minReplicas ?? 1) : (d.numReplicas ?? d.minReplicas ?? 1);
+        if (min >= floor) continue;
+        report({
+          object: workload.object,
+          path: ['spec', 'serveConfigV2'],
+          message: `${workload.object.ref} Serve deployment ${d.application}/${d.name} runs ${min} replica${min === 1 ? '' : 's'}; at least ${floor} keep the model serving through a node drain or a crash`,
+          fix: 'Set num_replicas (or autoscaling_config.min_replicas) to at least 2 in serveConfigV2, with max_replicas_per_node: 1.',
         });
       }
     }
-    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
-      if (autoscalersOf(service, workload).length > 0) continue;
-      const replicas = getPath(workload.raw, ['spec', 'replicas']);
-      const count = typeof replicas === 'number' ? replicas : 1;
-      if (count < floor) {
-        const plural = count === 1 ? '' : 's';
-        const defaultNote = typeof replicas === 'number' ? '' : ' (the default)';
-        report({
-          object: workload,
-          path: typeof replicas === 'number' ? ['spec', 'replicas'] : ['spec'],
-          message: `${workload.ref} runs ${count} replica${plural}${defaultNote}; at least ${floor} keep the model serving through a node drain or a crash`,
-        });
+    for (const workload of service.workloads) {
+      if (workload.batch || FIXED_BY_OPERATOR.has(workload.info.id)) continue;
+      const keeps = keepsFor(service, workload);
+      const own = workload.autoscaling;
+      if (own && autoscalersOf(service, workload).length === 0) {
+        const min = own.min ?? 1;
+        const max = own.max;
+        bounds(workload.object.ref, keeps, min, workload.replicas.defaulted, own.at, max, maxAtOf(workload));
+        continue;
       }
-    }
-    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
-      const scalers = autoscalersOf(service, workload)
-        .map((s) => s.ref)
-        .join(' and ');
-      if (scalers && typeof getPath(workload.raw, ['spec', 'replicas']) === 'number') {
-        const manage = scalers.includes(' and ') ? 'manage' : 'manages';
-        report({
-          object: workload,
-          path: ['spec', 'replicas'],
-          message: `${workload.ref} sets replicas while ${scalers} ${manage} them: every apply resets the scale`,
-          severity: 'warning',
-          fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.',
-        });
+      if (autoscalersOf(service, workload).length > 0) {
+        const replicas = getPath(workload.object.raw, ['spec', 'replicas']);
+        if (typeof replicas === 'number' && FIGHTS_HPA.includes(workload.info.id)) {
+          const scalers = autoscalersOf(service, workload)
+            .map((s) => s.ref)
+            .join(' and ');
+          const manage = scalers.includes(' and ') ? 'manage' : 'manages';
+          report({
+            object: workload.object,
+            path: ['spec', 'replicas'],
+            message: `${workload.object.ref} sets replicas while ${scalers} ${manage} them: every apply resets the scale`,
+            severity: 'warning',
+            fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.',
+          } satisfies Report);
+        }
+        continue;
       }
+      const count = workload.replicas.count;
+      if (count === undefined || workload.info.id === 'Pod' || count >= floor) continue;
+      const plural = count === 1 ? '' : 's';
+      const defaultNote = workload.replicas.defaulted ? ' (the default)' : '';
+      report({
+        ...workload.replicas.at,
+        message: `${workload.object.ref} runs ${count} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
+      });
     }
   },
 });
+
+/** Kinds whose spec.replicas an HPA overwrites. */
+const FIGHTS_HPA = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'];
+
+/** "the model" for model servers, "it" for supporting workloads (a Redis is not the model). */
+function keepsFor(service: ModelService, workload: Workload | undefined): string {
+  return workload && !service.modelServerReason(workload) ? 'it' : 'the model';
+}
+
+function scalerTarget(service: ModelService, scaler: K8sObject): Workload | undefined {
+  return service.workloads.find((w) => autoscalersOf(service, w).includes(scaler));
+}
+
+/** Where a workload's own maximum is (or would be) written. */
+function maxAtOf(workload: Workload): FieldSource {
+  const at = workload.autoscaling?.at ?? workload.replicas.at;
+  const path = at.path;
+  const last = path[path.length - 1];
+  const max =
+    typeof last === 'string' && /min/i.test(last) ? [...path.slice(0, -1), last.replace(/min/, 'max')] : path;
+  return { object: at.object, path: max };
+}

@@ -1,12 +1,16 @@
 import { asRecord, asString, getPath } from '../check/objects.js';
 import { defineRule } from './rule.js';
-import { autoscalersOf } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
+
+/** Kinds an HPA, a KEDA ScaledObject or an AIBrix PodAutoscaler scales through scaleTargetRef. */
+const SCALABLE_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet', 'NIMService'];
 
 export default defineRule({
   id: 'require-autoscaler',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'scaling',
-  kinds: ['HorizontalPodAutoscaler', 'ScaledObject', 'Deployment', 'StatefulSet', 'Rollout'],
+  kinds: [...AUTOSCALER_KINDS, 'workload'],
   docs: {
     summary:
       'An HPA or KEDA ScaledObject targets each serving workload, and every autoscaler targets a workload that exists.',
@@ -17,11 +21,13 @@ export default defineRule({
     fix: 'Add an autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject whose scaleTargetRef names the serving workload (kind and name), scaling on a queue or latency metric.',
   },
   check({ service, report }) {
-    for (const scaler of service.ofKind('HorizontalPodAutoscaler', 'ScaledObject')) {
+    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
       const target = asRecord(getPath(scaler.raw, ['spec', 'scaleTargetRef']));
       const kind = asString(target.kind) ?? 'Deployment';
       const name = asString(target.name);
-      if (!service.workloads.some((w) => w.kind === kind && w.name === name)) {
+      // Without a workload in the input there is nothing to compare with: the target may exist.
+      if (service.workloads.length === 0) continue;
+      if (!service.workloads.some((w) => w.object.kind === kind && w.object.name === name)) {
         report({
           object: scaler,
           path: ['spec', 'scaleTargetRef', 'name'],
@@ -30,14 +36,15 @@ export default defineRule({
         });
       }
     }
-    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
-      if (autoscalersOf(service, workload).length === 0) {
-        report({
-          object: workload,
-          path: ['metadata', 'name'],
-          message: `${workload.ref} has no HorizontalPodAutoscaler or KEDA ScaledObject`,
-        });
-      }
+    for (const workload of service.workloads) {
+      if (workload.batch || !SCALABLE_KINDS.includes(workload.info.id)) continue;
+      // KServe, Knative, KubeAI, Seldon, BentoML and autoscaling Ray clusters scale themselves.
+      if (workload.autoscaling || autoscalersOf(service, workload).length > 0) continue;
+      report({
+        object: workload.object,
+        path: ['metadata', 'name'],
+        message: `${workload.object.ref} has no HorizontalPodAutoscaler or KEDA ScaledObject`,
+      });
     }
   },
 });

@@ -1,13 +1,13 @@
 import { asRecord } from '../check/objects.js';
 import { formatBytes, parseQuantity } from '../check/quantity.js';
-import { containersOf } from '../check/workloads.js';
 import { defineRule } from './rule.js';
 
 export default defineRule({
   id: 'require-cpu-memory-limits',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'resources',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'Job', 'CronJob', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       'Every container sets CPU and memory requests and limits, and the memory limit is not below the request.',
@@ -21,7 +21,10 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.workloads) {
-      for (const ref of containersOf(workload)) {
+      for (const ref of workload.containers) {
+        // A patch over the operator's own container, or a pod an operator sizes itself (a KubeAI
+        // resourceProfile): what it leaves out comes from the operator.
+        if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
         const resources = asRecord(ref.container.resources);
         const requests = asRecord(resources.requests);
         const limits = asRecord(resources.limits);
@@ -36,9 +39,8 @@ export default defineRule({
           }
         }
         if (missing.length > 0) {
-          const path =
-            ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'];
-          report({ object: workload, path, message: `${ref.label} has no ${joinList(missing)}` });
+          const at = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
+          report({ ...at, message: `${ref.label} has no ${joinList(missing)}` });
         }
         const requestMemory = parseQuantity(requests.memory);
         const limitMemory = parseQuantity(limits.memory);
@@ -46,8 +48,7 @@ export default defineRule({
           const limit = formatBytes(limitMemory);
           const request = formatBytes(requestMemory);
           report({
-            object: workload,
-            path: [...ref.path, 'resources', 'limits', 'memory'],
+            ...ref.at('resources', 'limits', 'memory'),
             message: `${ref.label} has a memory limit (${limit}) below its request (${request})`,
             fix: 'Raise limits.memory to at least requests.memory; Kubernetes rejects the pod otherwise.',
           });

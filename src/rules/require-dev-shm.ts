@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
-import type { ContainerRef } from '../check/workloads.js';
+import type { ContainerRef } from '../workloads/model.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
@@ -7,8 +7,9 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'require-dev-shm',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'resources',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  kinds: ['workload'],
   docs: {
     summary:
       'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton, multi-worker TorchServe) mount /dev/shm as an in-memory emptyDir.',
@@ -20,7 +21,10 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
-      if (ref.workload.kind === 'InferenceService') continue;
+      // Pods an operator renders (or a runtime mlready does not see) may mount it themselves.
+      if (ref.template.synthesized || ref.partial) continue;
+      const workload = service.workloadOf(ref.workload);
+      if (workload?.info.id === 'InferenceService' && workload.builtFrom.length === 0) continue;
       const reason = multiProcessReason(
         ref,
         runtimeOf(service, ref).id,
@@ -29,8 +33,7 @@ export default defineRule({
       if (!reason) continue;
       if (!mountsMemoryShm(ref)) {
         report({
-          object: ref.workload,
-          path: [...ref.path, 'name'],
+          ...ref.at('name'),
           message: `${ref.label} ${reason} but does not mount an emptyDir with medium Memory at /dev/shm`,
         });
       }

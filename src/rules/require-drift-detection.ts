@@ -1,12 +1,17 @@
 import { driftDefaultsFor } from '../manifest/types.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { mentionsMetric, metricName, promRulesOf, thresholdOf } from './support/prometheus.js';
+
+/** Alerts on a drift score, whatever exports it. */
+const DRIFT = /drift/i;
 
 export default defineRule({
   id: 'require-drift-detection',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'drift',
-  kinds: ['ModelService', 'PrometheusRule'],
+  kinds: ['ModelService', 'PrometheusRule', 'workload'],
   docs: {
     summary:
       "Drift detection is configured (monitoring.drift) and alerted on at the manifest's thresholds, or delegated to a declared external monitor with alert routing.",
@@ -21,7 +26,25 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    if (!manifest || service.workloads.length === 0) return;
+    const first = runningWorkloads(service)[0];
+    if (!first) return;
+    if (!manifest) {
+      // Without a manifest: any alert on a drift score counts (mlready's metric or another tool's).
+      const metric = metricName(service, 'drift');
+      const alerts = promRulesOf(service).filter(
+        (r) => r.alert && (mentionsMetric(r.expr, metric) || DRIFT.test(r.expr) || DRIFT.test(r.alert ?? '')),
+      );
+      if (alerts.length > 0) return;
+      const rule = service.ofKind('PrometheusRule')[0];
+      report({
+        ...(rule
+          ? { object: rule, path: ['spec', 'groups'] }
+          : { object: first.object, path: ['metadata', 'name'] }),
+        message: `no drift alert found for ${first.object.ref}: nothing tells you when its inputs drift`,
+        fix: 'Declare monitoring.drift in mlready.yaml (mlready init writes one), run `mlready drift` on a schedule and alert on model_data_drift_score; or alert on the drift score of the monitor you use.',
+      });
+      return;
+    }
     const drift = manifest.manifest.spec.monitoring?.drift;
     if (!drift) {
       report({

@@ -1,6 +1,7 @@
 import { asArray, asRecord, asString, annotationsOf, getPath, type K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
-import { containersOf, podTemplateOf, selects } from '../check/workloads.js';
+import type { Workload } from '../workloads/model.js';
+import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
 
 /** Ports that administer a model server (load/unload models, change workers), never for the outside. */
@@ -18,6 +19,7 @@ const INGRESS_AUTH =
 export default defineRule({
   id: 'require-endpoint-auth',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'security',
   kinds: ['Service', 'Ingress', 'AuthorizationPolicy', 'RequestAuthentication', 'ModelService'],
   docs: {
@@ -38,10 +40,13 @@ export default defineRule({
       const type = asString(getPath(svc.raw, ['spec', 'type'])) ?? 'ClusterIP';
       if (type !== 'LoadBalancer' && type !== 'NodePort') continue;
       if (!authenticated) {
+        const selected = selectedWorkloads(service, svc);
+        const supporting = selected.length > 0 && selected.every((w) => !service.modelServerReason(w));
+        const what = supporting ? selected.map((w) => w.object.ref).join(', ') : 'the model';
         report({
           object: svc,
           path: ['spec', 'type'],
-          message: `${svc.ref} exposes the model as ${type} with no authentication in front of it`,
+          message: `${svc.ref} exposes ${what} as ${type} with no authentication in front of it`,
         });
       }
       asArray(getPath(svc.raw, ['spec', 'ports'])).forEach((p, i) => {
@@ -73,7 +78,7 @@ function hasAuth(service: ModelService): boolean {
   if (service.ofKind('RequestAuthentication').length > 0 && service.ofKind('AuthorizationPolicy').length > 0)
     return true;
   return service.workloads.some((w) =>
-    containersOf(w).some((c) =>
+    w.containers.some((c) =>
       /oauth2-proxy|auth-proxy|envoy-auth|pomerium|keycloak-gatekeeper/.test(
         asString(c.container.image) ?? '',
       ),
@@ -85,10 +90,8 @@ function hasAuth(service: ModelService): boolean {
 function adminPort(service: ModelService, svc: K8sObject, port: Record<string, unknown>): string | undefined {
   const target = port.targetPort ?? port.port;
   if (typeof target === 'number') return ADMIN_PORTS[target];
-  const selector = getPath(svc.raw, ['spec', 'selector']);
-  for (const workload of service.workloads) {
-    if (!selects(selector, podTemplateOf(workload)?.labels ?? {})) continue;
-    for (const ref of containersOf(workload)) {
+  for (const workload of selectedWorkloads(service, svc)) {
+    for (const ref of workload.containers) {
       for (const cp of asArray(ref.container.ports).map(asRecord)) {
         if (cp.name === target && typeof cp.containerPort === 'number' && ADMIN_PORTS[cp.containerPort])
           return ADMIN_PORTS[cp.containerPort];
@@ -96,4 +99,10 @@ function adminPort(service: ModelService, svc: K8sObject, port: Record<string, u
     }
   }
   return undefined;
+}
+
+/** The workloads whose pods a Service selects. */
+function selectedWorkloads(service: ModelService, svc: K8sObject): Workload[] {
+  const selector = getPath(svc.raw, ['spec', 'selector']);
+  return service.workloads.filter((w) => w.templates.some((t) => selects(selector, t.labels)));
 }

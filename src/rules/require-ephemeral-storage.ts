@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
-import { containersOf, type ContainerRef } from '../check/workloads.js';
+import type { ContainerRef } from '../workloads/model.js';
 import { defineRule } from './rule.js';
 import { servingContainers } from './support/serving.js';
 
@@ -10,8 +10,9 @@ const DOWNLOAD =
 export default defineRule({
   id: 'require-ephemeral-storage',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'resources',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  kinds: ['workload'],
   docs: {
     summary: 'Pods that download model weights to local disk at start request and limit ephemeral-storage.',
     why:
@@ -22,9 +23,11 @@ export default defineRule({
   check({ service, report }) {
     const declaredDownload = service.manifest?.manifest.spec.serving.weights === 'download';
     for (const workload of service.workloads) {
-      if (workload.kind === 'InferenceService') continue;
-      const downloaders = containersOf(workload, { init: true }).filter((ref) => downloads(ref));
-      const serving = servingContainers(service).filter((ref) => ref.workload === workload);
+      // KServe's storage initializer and operator-rendered pods size their own scratch space.
+      if (workload.info.id === 'InferenceService' || workload.templates.some((t) => t.synthesized)) continue;
+      const containers = workload.templates.flatMap((t) => [...t.initContainers, ...t.containers]);
+      const downloaders = containers.filter((ref) => downloads(ref));
+      const serving = servingContainers(service).filter((ref) => ref.workload === workload.object);
       const writers = downloaders.length > 0 ? downloaders : declaredDownload ? serving : [];
       for (const ref of writers) {
         const resources = asRecord(ref.container.resources);
@@ -34,8 +37,7 @@ export default defineRule({
         if (missing.length > 0) {
           const fields = missing.join(' or ');
           report({
-            object: workload,
-            path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],
+            ...ref.at(ref.container.resources === undefined ? 'name' : 'resources'),
             message: `${ref.label} downloads model weights to local disk but sets no ephemeral-storage ${fields}`,
           });
         }

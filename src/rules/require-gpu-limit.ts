@@ -8,8 +8,9 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'require-gpu-limit',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'resources',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       "GPU model servers put the accelerator (nvidia.com/gpu or another vendor's resource) in limits; requests, if given, equal limits.",
@@ -21,7 +22,22 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifestGpus = service.manifest?.manifest.spec.resources?.gpu;
+    // Ray Serve deployments that ask for GPUs need a worker group that has them.
+    for (const workload of service.workloads) {
+      const wanting = workload.serveDeployments.filter((d) => (d.numGpus ?? 0) > 0);
+      const hasGpus = workload.templates.some((t) => t.containers.some((c) => gpuResources(c).length > 0));
+      if (wanting.length === 0 || hasGpus) continue;
+      const names = wanting.map((d) => `${d.name} (num_gpus ${d.numGpus})`).join(', ');
+      report({
+        object: workload.object,
+        path: ['spec', 'serveConfigV2'],
+        message: `${workload.object.ref} Serve deployment ${names} asks for GPUs, but no worker group requests ${gpuResourceName(service)}: its replicas never schedule`,
+        fix: 'Give a worker group resources.limits["nvidia.com/gpu"] (and rayStartParams num-gpus), or drop ray_actor_options.num_gpus.',
+      });
+    }
     for (const ref of servingContainers(service)) {
+      // Operators that size the pod themselves (a KubeAI resourceProfile, a KAITO instance type).
+      if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
       const runtime = runtimeOf(service, ref);
       const needsGpu = manifestGpus !== undefined ? manifestGpus > 0 : runtime.llm;
       const gpus = gpuResources(ref);
@@ -34,8 +50,7 @@ export default defineRule({
             ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}`
             : `${runtime.title} is a GPU runtime`;
         report({
-          object: ref.workload,
-          path: ref.container.resources === undefined ? [...ref.path, 'name'] : [...ref.path, 'resources'],
+          ...ref.at(ref.container.resources === undefined ? 'name' : 'resources'),
           message: `${ref.label} has no ${gpuResourceName(service)} limit, but ${why}`,
         });
       }
@@ -44,8 +59,7 @@ export default defineRule({
           const requested = show(gpu.request);
           const limited = gpu.limit === undefined ? 'none' : show(gpu.limit);
           report({
-            object: ref.workload,
-            path: [...ref.path, 'resources', 'requests', gpu.name],
+            ...ref.at('resources', 'requests', gpu.name),
             message: `${ref.label} requests ${requested} ${gpu.name} but limits ${limited}; extended resources need requests equal to limits`,
           });
         }

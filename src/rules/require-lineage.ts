@@ -1,4 +1,5 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 
 const FIELDS = [
   ['dataset', 'the training dataset'],
@@ -11,8 +12,9 @@ const FIELDS = [
 export default defineRule({
   id: 'require-lineage',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'lineage',
-  kinds: ['ModelService'],
+  kinds: ['ModelService', 'workload'],
   docs: {
     summary:
       "The manifest records the model's lineage: dataset and its version, training run, code commit and hyperparameters.",
@@ -24,7 +26,17 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    if (!manifest) return;
+    if (!manifest) {
+      const first = runningWorkloads(service)[0];
+      if (first)
+        report({
+          object: first.object,
+          path: ['metadata', 'name'],
+          message: `no lineage for ${first.object.ref}: no mlready.yaml records its dataset, training run, code commit and hyperparameters`,
+          fix: 'Run `mlready init` beside the manifests and fill spec.model.lineage from your experiment tracker.',
+        });
+      return;
+    }
     const lineage = manifest.manifest.spec.model.lineage ?? {};
     const missing = FIELDS.filter(([key]) => !lineage[key]).map(([, label]) => label);
     if (missing.length > 0) {

@@ -1,26 +1,35 @@
-import { asArray, asRecord, asString, getPath, labelsOf } from '../check/objects.js';
-import { containersOf, isServingWorkload, podTemplateOf, selects } from '../check/workloads.js';
+import { asArray, asRecord, asString, getPath, labelsOf, type K8sObject } from '../check/objects.js';
+import type { Workload } from '../workloads/model.js';
+import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
+
+/** Pod monitors: Prometheus Operator PodMonitor and Google Managed Prometheus PodMonitoring. */
+const POD_MONITORS = ['PodMonitor', 'PodMonitoring', 'ClusterPodMonitoring'] as const;
 
 export default defineRule({
   id: 'require-metrics-scrape',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'monitoring',
-  kinds: ['ServiceMonitor', 'PodMonitor', 'Service', 'Deployment', 'StatefulSet', 'Rollout'],
+  kinds: ['ServiceMonitor', ...POD_MONITORS, 'workload'],
   docs: {
     summary:
-      'Prometheus scrapes the serving pods: a ServiceMonitor or PodMonitor that selects them on a port that exists, or prometheus.io annotations.',
+      'Prometheus scrapes the serving pods: a ServiceMonitor, PodMonitor or (Google Managed Prometheus) PodMonitoring that selects them on a port that exists, or prometheus.io annotations.',
     why:
       'Every alert, dashboard, canary analysis and drift score depends on the scrape. A ServiceMonitor whose ' +
       'selector or port name no longer matches (after a relabel or a port rename) fails silently: the alerts just ' +
       'never fire, and you find out from users.',
-    fix: "Add a ServiceMonitor selecting the model's Service by its labels, with endpoints[].port naming one of the Service's ports (or a PodMonitor naming a container port).",
+    fix: "Add a ServiceMonitor selecting the model's Service by its labels, with endpoints[].port naming one of the Service's ports (or a PodMonitor or PodMonitoring naming a container port).",
   },
   check({ service, report }) {
     const services = service.ofKind('Service');
     const monitors = service.ofKind('ServiceMonitor');
-    const podMonitors = service.ofKind('PodMonitor');
-    let scraped = false;
+    const podMonitors = service.ofKind(...POD_MONITORS);
+    const scraped = new Set<Workload>();
+    const scrapedBy = (selected: (w: Workload) => boolean) => {
+      for (const w of service.workloads) if (selected(w)) scraped.add(w);
+    };
     for (const monitor of monitors) {
       const selector = getPath(monitor.raw, ['spec', 'selector']);
       const selected = services.filter((s) => selects(selector, labelsOf(s)));
@@ -49,12 +58,12 @@ export default defineRule({
             path: ['spec', 'endpoints', i, 'port'],
             message: `${monitor.ref} scrapes port "${port}", which ${selectedRefs} does not name${declared}`,
           });
-        } else scraped = true;
+        } else scrapedBy((w) => selected.some((s) => selectsPods(getPath(s.raw, ['spec', 'selector']), w)));
       });
     }
     for (const monitor of podMonitors) {
       const selector = getPath(monitor.raw, ['spec', 'selector']);
-      const pods = service.workloads.filter((w) => selects(selector, podTemplateOf(w)?.labels ?? {}));
+      const pods = service.workloads.filter((w) => selectsPods(selector, w));
       if (pods.length === 0) {
         report({
           object: monitor,
@@ -63,35 +72,69 @@ export default defineRule({
         });
         continue;
       }
-      const portNames = new Set(
-        pods
-          .flatMap((w) =>
-            containersOf(w).flatMap((c) => asArray(c.container.ports).map((p) => asString(asRecord(p).name))),
-          )
-          .filter(Boolean),
-      );
-      asArray(getPath(monitor.raw, ['spec', 'podMetricsEndpoints'])).forEach((e, i) => {
-        const port = asString(asRecord(e).port);
-        if (port !== undefined && !portNames.has(port))
+      const ports = new Set<string | number>();
+      for (const w of pods)
+        for (const c of w.containers)
+          for (const p of asArray(c.container.ports).map(asRecord)) {
+            const name = asString(p.name);
+            if (name) ports.add(name);
+            if (typeof p.containerPort === 'number') ports.add(p.containerPort);
+          }
+      const key = monitor.type === 'PodMonitor' ? 'podMetricsEndpoints' : 'endpoints';
+      asArray(getPath(monitor.raw, ['spec', key])).forEach((e, i) => {
+        const raw = asRecord(e).port ?? asRecord(e).targetPort;
+        const port = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+        const known =
+          typeof port === 'number' ? ports.has(port) || !hasNumbers(ports) : ports.has(asString(port) ?? '');
+        if (port !== undefined && !known)
           report({
             object: monitor,
-            path: ['spec', 'podMetricsEndpoints', i, 'port'],
-            message: `${monitor.ref} scrapes port "${port}", which no container names`,
+            path: ['spec', key, i, 'port'],
+            message: `${monitor.ref} scrapes port ${JSON.stringify(port)}, which no container ${typeof port === 'number' ? 'declares' : 'names'}`,
           });
-        else scraped = true;
+        else scrapedBy((w) => pods.includes(w));
       });
     }
-    for (const workload of service.workloads.filter(isServingWorkload)) {
-      if (workload.kind === 'InferenceService') continue;
-      const annotations = podTemplateOf(workload)?.annotations ?? {};
-      const annotated = annotations['prometheus.io/scrape'] === 'true';
-      if (!scraped && !annotated && monitors.length + podMonitors.length === 0) {
-        report({
-          object: workload,
-          path: ['metadata', 'name'],
-          message: `nothing scrapes the metrics of ${workload.ref}: no ServiceMonitor, PodMonitor or prometheus.io/scrape annotation`,
-        });
-      }
+    for (const workload of runningWorkloads(service)) {
+      // KServe aggregates its own metrics (serving.kserve.io/enable-prometheus-scraping).
+      if (workload.info.id === 'InferenceService' || workload.templates.length === 0) continue;
+      if (scraped.has(workload) || annotated(workload, services) || operatorScrapes(workload.object))
+        continue;
+      // A monitor that exists but misses is reported on the monitor itself.
+      if (monitors.length + podMonitors.length > 0) continue;
+      const ref = workload.object.ref;
+      report({
+        object: workload.object,
+        path: ['metadata', 'name'],
+        message: `nothing scrapes the metrics of ${ref}: no ServiceMonitor, PodMonitor, PodMonitoring or prometheus.io/scrape annotation`,
+      });
     }
   },
 });
+
+function selectsPods(selector: unknown, workload: Workload): boolean {
+  return workload.templates.some((t) => selects(selector, t.labels));
+}
+
+function hasNumbers(ports: Set<string | number>): boolean {
+  return [...ports].some((p) => typeof p === 'number');
+}
+
+/** prometheus.io/scrape: "true" on the pods, or on a Service that selects them. */
+function annotated(workload: Workload, services: readonly K8sObject[]): boolean {
+  if (workload.templates.some((t) => t.annotations['prometheus.io/scrape'] === 'true')) return true;
+  return services.some(
+    (s) =>
+      asString(getPath(s.raw, ['metadata', 'annotations', 'prometheus.io/scrape'])) === 'true' &&
+      selectsPods(getPath(s.raw, ['spec', 'selector']), workload),
+  );
+}
+
+/**
+ * Operators that make their pods scraped: Seldon Core v1 puts prometheus.io annotations on every
+ * predictor pod; the NIM Operator creates a ServiceMonitor when spec.metrics asks for one.
+ */
+function operatorScrapes(object: K8sObject): boolean {
+  if (object.type === 'SeldonDeployment') return true;
+  return object.type === 'NIMService' && getPath(object.raw, ['spec', 'metrics', 'enabled']) === true;
+}

@@ -1,12 +1,14 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { latencyMetrics, mentionsMetric, metricName, promRulesOf } from './support/prometheus.js';
 import { runtimeOf } from './support/runtimes.js';
 
 export default defineRule({
   id: 'require-model-metrics',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'monitoring',
-  kinds: ['ModelService', 'PrometheusRule'],
+  kinds: ['ModelService', 'PrometheusRule', 'workload'],
   docs: {
     summary:
       'The model exports, and its rules use, a latency histogram, the prediction distribution (not for generative LLMs) and feature missing rates.',
@@ -21,18 +23,24 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    if (!manifest) {
-      const first = service.workloads[0];
-      if (first)
-        report({
-          object: first,
-          path: ['metadata', 'name'],
-          message: `no mlready.yaml declares the model metrics of ${first.ref}`,
-        });
-      return;
-    }
     const exprs = promRulesOf(service).map((r) => r.expr);
     const used = (metric: string) => exprs.some((e) => mentionsMetric(e, metric));
+    if (!manifest) {
+      // Without a manifest: the latency histogram the runtime itself exports.
+      const first = runningWorkloads(service)[0];
+      if (!first) return;
+      const runtime = runtimeOf(service);
+      const latency = runtime.metrics.latency;
+      if (latency.length === 0 || latencyMetrics(service).some(used)) return;
+      const rule = service.ofKind('PrometheusRule')[0];
+      report({
+        ...(rule
+          ? { object: rule, path: ['spec', 'groups'] }
+          : { object: first.object, path: ['metadata', 'name'] }),
+        message: `no recording or alerting rule reads the ${runtime.title} latency histogram ${latency[0]} of ${first.object.ref}: nothing shows its latency is watched`,
+      });
+      return;
+    }
     const wanted: [string, string[]][] = [
       ['latency histogram', latencyMetrics(service)],
       ['feature missing rate', [metricName(service, 'featureMissing')]],

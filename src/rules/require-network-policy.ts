@@ -1,12 +1,16 @@
 import { getPath } from '../check/objects.js';
-import { isServingWorkload, podTemplateOf, selects } from '../check/workloads.js';
+import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
+
+/** Kinds whose pods carry labels a NetworkPolicy of your own selects. */
+const POLICED_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'LeaderWorkerSet'];
 
 export default defineRule({
   id: 'require-network-policy',
   severity: 'info',
+  appliesTo: 'workloads',
   section: 'security',
-  kinds: ['NetworkPolicy', 'Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  kinds: ['NetworkPolicy', 'workload'],
   docs: {
     summary: 'A NetworkPolicy limits who can reach the serving pods.',
     why:
@@ -16,14 +20,16 @@ export default defineRule({
   },
   check({ service, report }) {
     const policies = service.ofKind('NetworkPolicy');
-    for (const workload of service.workloads.filter(isServingWorkload)) {
-      if (workload.kind === 'InferenceService') continue;
-      const labels = podTemplateOf(workload)?.labels ?? {};
-      if (!policies.some((p) => selects(getPath(p.raw, ['spec', 'podSelector']), labels))) {
+    for (const workload of service.workloads) {
+      if (workload.batch || !POLICED_KINDS.includes(workload.info.id)) continue;
+      const covered = policies.some((p) =>
+        workload.templates.some((t) => selects(getPath(p.raw, ['spec', 'podSelector']), t.labels)),
+      );
+      if (!covered) {
         report({
-          object: workload,
+          object: workload.object,
           path: ['metadata', 'name'],
-          message: `no NetworkPolicy restricts traffic to the pods of ${workload.ref}`,
+          message: `no NetworkPolicy restricts traffic to the pods of ${workload.object.ref}`,
         });
       }
     }

@@ -1,12 +1,16 @@
 import { asRecord, getPath } from '../check/objects.js';
-import { isServingWorkload, podTemplateOf, selects } from '../check/workloads.js';
+import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
+
+/** Kinds whose pods a PodDisruptionBudget of your own protects (operators manage theirs). */
+const PROTECTED_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'];
 
 export default defineRule({
   id: 'require-pdb',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'scaling',
-  kinds: ['PodDisruptionBudget', 'Deployment', 'StatefulSet', 'Rollout'],
+  kinds: ['PodDisruptionBudget', 'Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'],
   docs: {
     summary: 'A PodDisruptionBudget selects the serving pods and actually protects some of them.',
     why:
@@ -36,9 +40,7 @@ export default defineRule({
         });
       }
       if (
-        !service.workloads.some(
-          (w) => isServingWorkload(w) && selects(spec.selector, podTemplateOf(w)?.labels ?? {}),
-        )
+        !service.workloads.some((w) => !w.batch && w.templates.some((t) => selects(spec.selector, t.labels)))
       ) {
         report({
           object: pdb,
@@ -48,13 +50,15 @@ export default defineRule({
         });
       }
     }
-    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
-      const labels = podTemplateOf(workload)?.labels ?? {};
-      if (!pdbs.some((pdb) => selects(getPath(pdb.raw, ['spec', 'selector']), labels))) {
+    for (const workload of service.workloads) {
+      if (!PROTECTED_KINDS.includes(workload.info.id)) continue;
+      const protectedBy = (pdb: (typeof pdbs)[number]) =>
+        workload.templates.some((t) => selects(getPath(pdb.raw, ['spec', 'selector']), t.labels));
+      if (!pdbs.some(protectedBy)) {
         report({
-          object: workload,
+          object: workload.object,
           path: ['metadata', 'name'],
-          message: `no PodDisruptionBudget protects the pods of ${workload.ref}`,
+          message: `no PodDisruptionBudget protects the pods of ${workload.object.ref}`,
         });
       }
     }

@@ -1,12 +1,13 @@
 import { isRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
-import { servingContainers } from './support/serving.js';
+import { answersRequests, servingContainers } from './support/serving.js';
 
 export default defineRule({
   id: 'require-readiness-probe',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod'],
+  kinds: ['workload'],
   docs: {
     summary: 'Every serving container has a readiness probe.',
     why:
@@ -19,12 +20,13 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
-      // KServe injects a TCP probe when none is given; model-aware-readiness-probe reports that case.
-      if (ref.workload.kind === 'InferenceService') continue;
+      // Controllers that add a probe when none is given (KServe, Knative, KubeRay, operators):
+      // model-aware-readiness-probe judges what they add.
+      if (service.workloadOf(ref.workload)?.injectedProbes !== 'none' || ref.partial) continue;
+      if (!ref.template.serves || !answersRequests(service, ref)) continue;
       if (!isRecord(ref.container.readinessProbe)) {
         report({
-          object: ref.workload,
-          path: [...ref.path, 'name'],
+          ...ref.at('name'),
           message: `${ref.label} has no readinessProbe`,
         });
       }

@@ -1,11 +1,13 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import { mentionsMetric, metricName, promRulesOf } from './support/prometheus.js';
 
 export default defineRule({
   id: 'require-retraining-trigger',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'drift',
-  kinds: ['ModelService', 'PrometheusRule'],
+  kinds: ['ModelService', 'PrometheusRule', 'workload'],
   docs: {
     summary:
       'A retraining trigger is declared (a webhook whose URL comes from a secret, or an Argo Workflows, Kubeflow or Airflow pipeline) and wired to the drift alert.',
@@ -18,7 +20,17 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    if (!manifest || service.workloads.length === 0) return;
+    const first = runningWorkloads(service)[0];
+    if (!first) return;
+    if (!manifest) {
+      report({
+        object: first.object,
+        path: ['metadata', 'name'],
+        message: `no retraining trigger for ${first.object.ref}: without mlready.yaml nothing says what retrains it when drift alerts fire`,
+        fix: 'Run `mlready init` and declare monitoring.retraining (a webhook or a pipeline) wired to the drift alert.',
+      });
+      return;
+    }
     const monitoring = manifest.manifest.spec.monitoring;
     const retraining = monitoring?.retraining;
     if (!retraining) {

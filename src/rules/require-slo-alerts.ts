@@ -1,5 +1,7 @@
 import { defineRule } from './rule.js';
+import { runningWorkloads } from './support/serving.js';
 import {
+  errorMetrics,
   latencyMetrics,
   mentionsMetric,
   metricName,
@@ -14,8 +16,9 @@ const ERROR_ALERT = /error|fail|5\d\d|5\.\.|abort|exception/i;
 export default defineRule({
   id: 'require-slo-alerts',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'monitoring',
-  kinds: ['PrometheusRule', 'ModelService'],
+  kinds: ['PrometheusRule', 'ModelService', 'workload'],
   docs: {
     summary:
       "A PrometheusRule alerts on this model's p95 latency at the manifest's SLO, on its error rate and on missing features.",
@@ -27,21 +30,32 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    if (!manifest || service.workloads.length === 0) return;
+    const first = runningWorkloads(service)[0];
+    if (!first) return;
+    const name = manifest?.name ?? first.object.ref;
     const alerts = promRulesOf(service).filter((r) => r.alert);
-    const anchor = service.ofKind('PrometheusRule')[0] ?? manifest;
-    const anchorPath = anchor === manifest ? ['spec'] : ['spec', 'groups'];
+    const anchor = service.ofKind('PrometheusRule')[0] ?? manifest ?? first.object;
+    const anchorPath =
+      anchor === manifest ? ['spec'] : anchor === first.object ? ['metadata', 'name'] : ['spec', 'groups'];
     if (alerts.length === 0) {
+      const what = manifest ? 'latency, errors and missing features' : 'latency and errors';
       report({
         object: anchor,
         path: anchorPath,
-        message: `no PrometheusRule alerts on ${manifest.name}: latency, errors and missing features go unnoticed`,
+        message: `no PrometheusRule alerts on ${name}: ${what} go unnoticed`,
       });
       return;
     }
-    const p95 = manifest.manifest.spec.slo?.latencyMs?.p95;
+    const latency = latencyMetrics(service);
+    const p95 = manifest?.manifest.spec.slo?.latencyMs?.p95;
+    if (p95 === undefined && !alerts.some((a) => latency.some((m) => mentionsMetric(a.expr, m)))) {
+      report({
+        object: anchor,
+        path: anchorPath,
+        message: `no alert on the latency of ${name} (over ${latency[0]})`,
+      });
+    }
     if (p95 !== undefined) {
-      const latency = latencyMetrics(service);
       const candidates = alerts.filter(
         (a) => quantileOf(a.expr) === 0.95 && latency.some((m) => mentionsMetric(a.expr, m)),
       );
@@ -49,7 +63,7 @@ export default defineRule({
         report({
           object: anchor,
           path: anchorPath,
-          message: `no alert on the p95 latency of ${manifest.name} (histogram_quantile(0.95, …) over ${latency[0]}); the SLO is ${p95} ms`,
+          message: `no alert on the p95 latency of ${name} (histogram_quantile(0.95, …) over ${latency[0]}); the SLO is ${p95} ms`,
         });
       } else if (!candidates.some((a) => matchesSlo(a.expr, latency, p95))) {
         const a = candidates[0]!;
@@ -64,9 +78,16 @@ export default defineRule({
         });
       }
     }
-    if (!alerts.some((a) => ERROR_ALERT.test(a.expr) || ERROR_ALERT.test(a.alert ?? ''))) {
-      report({ object: anchor, path: anchorPath, message: `no alert on the error rate of ${manifest.name}` });
+    const errors = errorMetrics(service);
+    const onErrors = (a: (typeof alerts)[number]) =>
+      ERROR_ALERT.test(a.expr) ||
+      ERROR_ALERT.test(a.alert ?? '') ||
+      errors.some((m) => mentionsMetric(a.expr, m));
+    if (!alerts.some(onErrors)) {
+      report({ object: anchor, path: anchorPath, message: `no alert on the error rate of ${name}` });
     }
+    // Missing features are mlready's own metric: asked for when the manifest declares the model.
+    if (!manifest) return;
     const missing = metricName(service, 'featureMissing');
     if (!alerts.some((a) => mentionsMetric(a.expr, missing))) {
       report({

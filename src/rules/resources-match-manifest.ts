@@ -7,8 +7,9 @@ import { gpuResourceName } from './support/gpu.js';
 export default defineRule({
   id: 'resources-match-manifest',
   severity: 'warning',
+  appliesTo: 'model-servers',
   section: 'resources',
-  kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['ModelService', 'workload'],
   docs: {
     summary: "Serving containers' CPU, memory and GPU limits agree with the manifest's resources.",
     why:
@@ -34,8 +35,7 @@ export default defineRule({
           const actualLimit = show(actual);
           const wantedLimit = show(wanted);
           report({
-            object: ref.workload,
-            path: [...ref.path, 'resources', 'limits', resource],
+            ...ref.at('resources', 'limits', resource),
             message: `${ref.label} limits ${resource} to ${actualLimit}, but mlready.yaml says ${wantedLimit}`,
           });
         }

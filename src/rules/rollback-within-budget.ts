@@ -6,8 +6,9 @@ import { servingContainersOf } from './support/serving.js';
 export default defineRule({
   id: 'rollback-within-budget',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'rollout',
-  kinds: ['ModelService', 'Deployment', 'StatefulSet', 'Rollout', 'InferenceService'],
+  kinds: ['ModelService', 'workload'],
   docs: {
     summary:
       'A worst-case rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
@@ -27,15 +28,15 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.workloads) {
-      if (!['Deployment', 'StatefulSet', 'Rollout', 'InferenceService'].includes(workload.kind)) continue;
+      // Batch jobs do not roll back; kinds without a strategy (a Seldon Model) follow their server.
+      if (workload.batch || !workload.strategy || workload.templates.length === 0) continue;
       const estimate = estimateRollbackTime(service, workload, servingContainersOf(service, workload)[0]);
       if (estimate.seconds > estimate.budgetSeconds) {
         const budget = formatDuration(estimate.budgetSeconds);
         const replicas = `${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}`;
         report({
-          object: workload,
-          path: ['spec', workload.kind === 'InferenceService' ? 'predictor' : 'strategy'],
-          message: `rolling ${workload.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave)`,
+          ...workload.strategy.at,
+          message: `rolling ${workload.object.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave)`,
         });
       }
     }

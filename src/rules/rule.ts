@@ -1,9 +1,13 @@
 import type { LoadedReport } from '../check/evidence.js';
-import type { K8sObject, KnownKind } from '../check/objects.js';
+import type { K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { YamlPath } from '../manifest/yaml.js';
+import type { KindId } from '../workloads/kinds.js';
 
 export type Severity = 'error' | 'warning' | 'info';
+
+/** In a rule's `kinds`: any workload, whatever its kind. */
+export const ANY_WORKLOAD = 'workload';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /** Checklist sections; the readiness level is computed over them. */
@@ -44,7 +48,10 @@ export interface Report {
 }
 
 export interface RuleContext {
-  /** The model service being checked: manifest and every object tied to it. */
+  /**
+   * The model service being checked: manifest and every object tied to it. Rules that apply to
+   * model servers see a view without the supporting workloads (their Redis, their demo app).
+   */
   readonly service: ModelService;
   /** Every service of the run, for rules that compare services (secrets reused across environments). */
   readonly services: readonly ModelService[];
@@ -66,8 +73,17 @@ export interface Rule {
   /** Default severity; .mlready.yaml may override it or turn the rule off. */
   readonly severity: Severity;
   readonly section: Section;
-  /** Kinds the rule reads, for the catalogue. */
-  readonly kinds: readonly KnownKind[];
+  /**
+   * What the rule judges: `model-servers` (model metrics, startup budget, drift, lineage, …) only
+   * sees workloads recognised as model servers and runs only for services that have one or a
+   * manifest; `workloads` (resources, probes, security, …) sees every workload.
+   */
+  readonly appliesTo: 'model-servers' | 'workloads';
+  /**
+   * Kinds the rule reads: registry ids (KindId), or ANY_WORKLOAD for any workload. A rule counts
+   * toward its section's score for a service that holds one of them, or when it reports something.
+   */
+  readonly kinds: readonly KindId[];
   readonly docs: RuleDocs;
   readonly defaultOptions?: Readonly<Record<string, unknown>>;
   /** Called once per model service. Reports findings; never throws for bad user input. */

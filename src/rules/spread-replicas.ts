@@ -1,11 +1,11 @@
 import { asArray, asRecord, getPath } from '../check/objects.js';
-import { podTemplateOf } from '../check/workloads.js';
 import { defineRule } from './rule.js';
 import { replicasOf } from './support/scaling.js';
 
 export default defineRule({
   id: 'spread-replicas',
   severity: 'warning',
+  appliesTo: 'workloads',
   section: 'scaling',
   kinds: ['Deployment', 'StatefulSet', 'Rollout'],
   docs: {
@@ -17,17 +17,18 @@ export default defineRule({
     fix: 'Add topologySpreadConstraints on kubernetes.io/hostname (and topology.kubernetes.io/zone), or a podAntiAffinity rule, selecting the serving pods.',
   },
   check({ service, report }) {
-    for (const workload of service.ofKind('Deployment', 'StatefulSet', 'Rollout')) {
+    for (const workload of service.workloads) {
+      if (!['Deployment', 'StatefulSet', 'Rollout'].includes(workload.info.id)) continue;
       if (replicasOf(service, workload) < 2) continue;
-      const spec = podTemplateOf(workload)?.spec ?? {};
+      const template = workload.templates[0];
+      const spec = template?.spec ?? {};
       const spread = asArray(spec.topologySpreadConstraints).length > 0;
       const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
       if (!spread && Object.keys(antiAffinity).length === 0) {
         const replicas = replicasOf(service, workload);
         report({
-          object: workload,
-          path: [...(podTemplateOf(workload)?.specPath ?? ['spec'])],
-          message: `${workload.ref} runs ${replicas} replicas with no topology spread or pod anti-affinity: they may share one node`,
+          ...(template ? template.atSpec() : { object: workload.object, path: ['spec'] }),
+          message: `${workload.object.ref} runs ${replicas} replicas with no topology spread or pod anti-affinity: they may share one node`,
         });
       }
     }

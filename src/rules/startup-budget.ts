@@ -6,8 +6,9 @@ import { servingContainers } from './support/serving.js';
 export default defineRule({
   id: 'startup-budget',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'health',
-  kinds: ['Deployment', 'StatefulSet', 'Rollout', 'Pod', 'InferenceService'],
+  kinds: ['workload'],
   docs: {
     summary:
       'The startup probe (or, without one, the liveness probe) allows at least the expected model load time.',
@@ -31,8 +32,7 @@ export default defineRule({
           const probeWindow = `${startup.initialDelaySeconds} + ${startup.failureThreshold} × ${startup.periodSeconds} s`;
           const loadTime = formatDuration(load.seconds);
           report({
-            object: ref.workload,
-            path: [...ref.path, 'startupProbe'],
+            ...ref.at('startupProbe'),
             message: `${ref.label} startupProbe gives up after ${givesUpAfter} (${probeWindow}); model load takes ~${loadTime} (${load.source}): crash loop`,
           });
         }
@@ -45,8 +45,7 @@ export default defineRule({
         const restartsAfter = formatDuration(budget);
         const loadTime = formatDuration(load.seconds);
         report({
-          object: ref.workload,
-          path: [...ref.path, 'livenessProbe'],
+          ...ref.at('livenessProbe'),
           message: `${ref.label} liveness restarts the pod after ${restartsAfter}; model load takes ~${loadTime} (${load.source}): crash loop`,
           fix: `Add a startupProbe allowing at least ${load.seconds} s (liveness only starts after it succeeds).`,
         });

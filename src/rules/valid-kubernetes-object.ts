@@ -1,14 +1,16 @@
-import { KNOWN_KINDS, type KnownKind } from '../check/objects.js';
 import { validateKubernetesObject } from '../manifest/kubernetes-schema.js';
+import { KINDS } from '../workloads/kinds.js';
 import { defineRule } from './rule.js';
 
-const NOT_KUBERNETES: readonly KnownKind[] = ['HelmValues', 'ModelService'];
+/** Read by mlready but not sent to an API server: the manifest and Helm values files. */
+const NOT_KUBERNETES: readonly string[] = ['HelmValues', 'ModelService'];
 
 export default defineRule({
   id: 'valid-kubernetes-object',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'rollout',
-  kinds: (Object.keys(KNOWN_KINDS) as KnownKind[]).filter((kind) => !NOT_KUBERNETES.includes(kind)),
+  kinds: KINDS.map((info) => info.id).filter((id) => !NOT_KUBERNETES.includes(id)),
   docs: {
     summary:
       'Objects are what the API server accepts: known fields, right types, quantities, string label and annotation values.',
@@ -21,7 +23,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const object of service.objects) {
-      if (NOT_KUBERNETES.includes(object.kind)) continue;
+      if (NOT_KUBERNETES.includes(object.type)) continue;
       for (const problem of validateKubernetesObject(object.raw).problems)
         report({ object, path: problem.path, message: `${object.ref}: ${problem.message}` });
     }

@@ -1,13 +1,21 @@
 import { asArray, asRecord, asString, getPath, isRecord } from '../check/objects.js';
-import { podTemplateOf } from '../check/workloads.js';
 import { defineRule } from './rule.js';
 import { VERSION_LABELS } from './model-version-label.js';
 
 export default defineRule({
   id: 'valid-traffic-split',
   severity: 'error',
+  appliesTo: 'workloads',
   section: 'rollout',
-  kinds: ['VirtualService', 'DestinationRule', 'InferenceService', 'Rollout'],
+  kinds: [
+    'VirtualService',
+    'DestinationRule',
+    'HTTPRoute',
+    'SeldonExperiment',
+    'InferenceService',
+    'KnativeService',
+    'Rollout',
+  ],
   docs: {
     summary:
       'Traffic splits are valid and name known versions: Istio weights, KServe canaryTrafficPercent (0–100), Argo Rollouts setWeight steps (one action per step, increasing); a canary pauses or analyses.',
@@ -25,7 +33,7 @@ export default defineRule({
     }
     const versions = new Set(
       service.workloads.flatMap((w) =>
-        VERSION_LABELS.map((k) => podTemplateOf(w)?.labels[k]).filter(Boolean),
+        w.templates.flatMap((t) => VERSION_LABELS.map((k) => t.labels[k]).filter(Boolean)),
       ),
     );
     for (const vs of service.ofKind('VirtualService')) {
@@ -72,6 +80,55 @@ export default defineRule({
           }
         });
       });
+    }
+    for (const route of service.ofKind('HTTPRoute')) {
+      asArray(getPath(route.raw, ['spec', 'rules'])).forEach((rule, ri) => {
+        const backends = asArray(asRecord(rule).backendRefs).map(asRecord);
+        const weights = backends.map((b) => b.weight).filter((w) => w !== undefined);
+        if (weights.some((w) => typeof w !== 'number' || w < 0))
+          report({
+            object: route,
+            path: ['spec', 'rules', ri, 'backendRefs'],
+            message: `${route.ref} rule ${ri} has a negative or non-numeric backend weight`,
+          });
+        else if (
+          backends.length > 1 &&
+          weights.length === backends.length &&
+          (weights as number[]).every((w) => w === 0)
+        )
+          report({
+            object: route,
+            path: ['spec', 'rules', ri, 'backendRefs'],
+            message: `${route.ref} rule ${ri} gives every backend weight 0`,
+          });
+      });
+    }
+    for (const experiment of service.ofKind('SeldonExperiment')) {
+      const candidates = asArray(getPath(experiment.raw, ['spec', 'candidates'])).map(asRecord);
+      const weights = candidates.map((c) => c.weight);
+      if (weights.some((w) => typeof w !== 'number' || w < 0))
+        report({
+          object: experiment,
+          path: ['spec', 'candidates'],
+          message: `${experiment.ref} has a candidate without a non-negative numeric weight`,
+        });
+      else if (candidates.length > 0 && (weights as number[]).reduce((a, b) => a + b, 0) <= 0)
+        report({
+          object: experiment,
+          path: ['spec', 'candidates'],
+          message: `${experiment.ref} gives every candidate weight 0`,
+        });
+    }
+    for (const knative of service.ofKind('KnativeService')) {
+      const traffic = asArray(getPath(knative.raw, ['spec', 'traffic'])).map(asRecord);
+      const percents = traffic.map((t) => t.percent).filter((p) => p !== undefined);
+      const total = percents.reduce((a: number, p) => a + (typeof p === 'number' ? p : 0), 0);
+      if (percents.length > 0 && total !== 100)
+        report({
+          object: knative,
+          path: ['spec', 'traffic'],
+          message: `${knative.ref} traffic percents add up to ${total}, not 100: Knative rejects the route`,
+        });
     }
     for (const isvc of service.ofKind('InferenceService')) {
       const percent = getPath(isvc.raw, ['spec', 'predictor', 'canaryTrafficPercent']);

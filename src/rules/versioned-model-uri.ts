@@ -1,12 +1,6 @@
-import { asArray, asRecord, asString, getPath } from '../check/objects.js';
-import { containersOf } from '../check/workloads.js';
-import type { YamlPath } from '../manifest/yaml.js';
+import { modelRefsOf } from '../workloads/model-refs.js';
 import { redactText } from '../redact.js';
 import { defineRule } from './rule.js';
-
-const MODEL_ENV =
-  /^(MODEL(_ID|_NAME|_PATH|_URI|_URL|_DIR)?|STORAGE_URI|HF_MODEL_ID|MODEL_REPOSITORY|WEIGHTS_(URI|PATH))$/;
-const MODEL_FLAGS = /^--(model|model-id|model-repository|model-store|model_base_path|model-path)(=(.*))?$/;
 
 /** Why a model reference does not pin a version, or undefined when it does. */
 export function unversionedReason(uri: string): string | undefined {
@@ -44,17 +38,9 @@ export function unversionedReason(uri: string): string | undefined {
 export default defineRule({
   id: 'versioned-model-uri',
   severity: 'error',
+  appliesTo: 'model-servers',
   section: 'rollout',
-  kinds: [
-    'ModelService',
-    'Deployment',
-    'StatefulSet',
-    'Rollout',
-    'Pod',
-    'Job',
-    'CronJob',
-    'InferenceService',
-  ],
+  kinds: ['ModelService', 'workload'],
   docs: {
     summary:
       'Model weights are referenced at a pinned version: a versioned path, a Hugging Face revision, or a tagged OCI artifact.',
@@ -77,50 +63,20 @@ export default defineRule({
         });
     }
     for (const workload of service.workloads) {
-      const storage = getPath(workload.raw, ['spec', 'predictor', 'model', 'storageUri']);
-      if (workload.kind === 'InferenceService' && typeof storage === 'string') {
-        const reason = unversionedReason(storage);
-        if (reason)
-          report({
-            object: workload,
-            path: ['spec', 'predictor', 'model', 'storageUri'],
-            message: `${workload.ref} storageUri "${redactText(storage)}" ${reason}`,
-          });
-      }
-      for (const ref of containersOf(workload, { init: true })) {
-        const args = [
-          ...asArray(ref.container.command).map(String),
-          ...asArray(ref.container.args).map(String),
-        ];
-        const pinnedByRevision = args.some((a) => /^--(revision|code-revision)(=|$)/.test(a));
-        const candidates: [string, YamlPath][] = [];
-        asArray(ref.container.env).forEach((e, i) => {
-          const env = asRecord(e);
-          const value = asString(env.value);
-          if (value && MODEL_ENV.test(asString(env.name) ?? ''))
-            candidates.push([value, [...ref.path, 'env', i, 'value']]);
+      for (const model of modelRefsOf(workload)) {
+        const reason = unversionedReason(model.reference);
+        if (!reason) continue;
+        if (model.revision !== undefined && reason.startsWith('is a Hugging Face id')) continue;
+        if (model.source === 'preset' && model.revision !== undefined) continue;
+        const fromContainer = model.source === 'args' || model.source === 'env';
+        const what = fromContainer && model.container ? model.container.label : workload.object.ref;
+        report({
+          ...model.at,
+          message:
+            model.source === 'storageUri' || model.source === 'url'
+              ? `${what} ${model.source} "${redactText(model.reference)}" ${reason}`
+              : `${what} loads the model "${redactText(model.reference)}", which ${reason}`,
         });
-        for (const field of ['command', 'args'] as const) {
-          const list = asArray(ref.container[field]).map(String);
-          list.forEach((a, i) => {
-            const m = MODEL_FLAGS.exec(a);
-            // `vllm serve <model>`: the model is the positional argument after "serve".
-            const positional = a === 'serve' && list[i + 1] !== undefined && !list[i + 1]!.startsWith('-');
-            if (!m && !positional) return;
-            const value = m?.[3] ?? list[i + 1];
-            if (value) candidates.push([value, [...ref.path, field, m?.[3] !== undefined ? i : i + 1]]);
-          });
-        }
-        for (const [value, path] of candidates) {
-          const reason = unversionedReason(value);
-          if (!reason) continue;
-          if (pinnedByRevision && reason.startsWith('is a Hugging Face id')) continue;
-          report({
-            object: workload,
-            path,
-            message: `${ref.label} loads the model "${redactText(value)}", which ${reason}`,
-          });
-        }
       }
     }
   },

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { KNOWN_KINDS } from '../../src/check/objects.js';
+import { KINDS } from '../../src/workloads/kinds.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { completeManifest } from '../helpers/manifests.js';
 
@@ -159,7 +159,7 @@ export const k8sObject = fc.record({
     'mlready.dev/v1',
     'x/v9',
   ),
-  kind: fc.oneof(fc.constantFrom(...Object.keys(KNOWN_KINDS), 'List', 'ModelService'), text),
+  kind: fc.oneof(fc.constantFrom(...KINDS.map((info) => info.kind), 'List', 'ModelService'), text),
   metadata: fc.record(
     { name: text, labels: fc.dictionary(text, text, { maxKeys: 3 }) },
     { requiredKeys: [] },

@@ -1,5 +1,6 @@
 import { toObject, type K8sObject, type ManifestObject } from '../../src/check/objects.js';
 import { groupServices, type ModelService } from '../../src/check/services.js';
+import { readWorkloads } from '../../src/workloads/registry.js';
 import type { ModelManifest } from '../../src/manifest/types.js';
 import { parseYaml } from '../../src/manifest/yaml.js';
 
@@ -16,5 +17,5 @@ export function servicesFrom(text: string, file = 'test.yaml'): ModelService[] {
       manifests.push({ ...object, kind: 'ModelService', manifest: object.raw as unknown as ModelManifest });
     else objects.push(object);
   }
-  return groupServices(objects, manifests);
+  return groupServices(objects, manifests, { workloads: readWorkloads(objects) });
 }

@@ -11,6 +11,7 @@ export function rulesCommand(io: CliIO, format: string): number {
       id: r.id,
       severity: r.severity,
       section: r.section,
+      appliesTo: r.appliesTo,
       kinds: r.kinds,
       ...r.docs,
     }));

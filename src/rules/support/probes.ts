@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString, isRecord } from '../../check/objects.js';
-import type { ContainerRef } from '../../check/workloads.js';
+import type { ContainerRef } from '../../workloads/model.js';
 
 export type ProbeKind = 'startupProbe' | 'readinessProbe' | 'livenessProbe';
 

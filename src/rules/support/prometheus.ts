@@ -2,6 +2,7 @@ import { asArray, asRecord, asString, stringMap, type K8sObject } from '../../ch
 import type { ModelService } from '../../check/services.js';
 import { DEFAULT_METRICS } from '../../manifest/types.js';
 import type { YamlPath } from '../../manifest/yaml.js';
+import { RUNTIMES, runtimesOf } from './runtimes.js';
 
 export interface PromRule {
   object: K8sObject;
@@ -61,17 +62,35 @@ export function toMilliseconds(value: number, metric: string): number {
   return value * 1000; // Prometheus convention: seconds
 }
 
-/** Latency histograms a service may alert on: the manifest's, the default, the runtime's own. */
+/**
+ * Latency histograms a service may alert on: the manifest's, mlready's default, then those its
+ * runtimes export (vLLM, TGI, Triton, TorchServe, KServe, …), the service's own runtime first.
+ */
 export function latencyMetrics(service: ModelService): string[] {
   const declared = service.manifest?.manifest.spec.monitoring?.metrics?.latency;
+  const own = runtimesOf(service).flatMap((r) => r.metrics.latency);
+  const all = Object.values(RUNTIMES).flatMap((r) => r.metrics.latency);
   return [
-    ...(declared ? [declared] : []),
-    DEFAULT_METRICS.latency,
-    'vllm:e2e_request_latency_seconds',
-    'tgi_request_duration',
-    'nv_inference_request_duration_us',
-    'ts_inference_latency_microseconds',
-    'request_latency_seconds',
+    ...new Set([
+      ...(declared ? [declared] : []),
+      ...own,
+      DEFAULT_METRICS.latency,
+      ...all,
+      'request_latency_seconds',
+    ]),
+  ];
+}
+
+/** Time-to-first-token histograms of the service's LLM runtimes. */
+export function ttftMetrics(service: ModelService): string[] {
+  return [...new Set(runtimesOf(service).flatMap((r) => r.metrics.ttft))];
+}
+
+/** Counters that show failed requests, of the service's runtimes and the manifest. */
+export function errorMetrics(service: ModelService): string[] {
+  const declared = service.manifest?.manifest.spec.monitoring?.metrics?.errors;
+  return [
+    ...new Set([...(declared ? [declared] : []), ...runtimesOf(service).flatMap((r) => r.metrics.errors)]),
   ];
 }
 

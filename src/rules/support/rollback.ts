@@ -1,6 +1,6 @@
-import { asRecord, asString, getPath, type K8sObject } from '../../check/objects.js';
+import { asRecord } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
-import type { ContainerRef } from '../../check/workloads.js';
+import type { ContainerRef, Workload } from '../../workloads/model.js';
 import { formatDuration, probeOf } from './probes.js';
 import { runtimeOf, expectedLoadSeconds } from './runtimes.js';
 import { replicasOf, resolveIntOrPercent, rollbackBudgetSeconds } from './scaling.js';
@@ -41,42 +41,30 @@ export interface RollbackEstimate {
  */
 export function estimateRollbackTime(
   service: ModelService,
-  workload: K8sObject,
+  workload: Workload,
   serving: ContainerRef | undefined,
 ): RollbackEstimate {
   const replicas = Math.max(1, replicasOf(service, workload));
-  const spec = asRecord(workload.raw.spec);
   const budget = rollbackBudgetSeconds(service);
   let perWave: number;
   let warm = false;
-  if (workload.kind === 'StatefulSet') {
-    perWave = Math.max(
-      1,
-      resolveIntOrPercent(
-        getPath(spec, ['updateStrategy', 'rollingUpdate', 'maxUnavailable']),
-        replicas,
-        '1',
-        false,
-      ),
-    );
-  } else if (workload.kind === 'Rollout') {
-    const strategy = asRecord(spec.strategy);
-    if (strategy.blueGreen !== undefined) {
+  const strategy = workload.strategy;
+  switch (strategy?.type) {
+    case 'ordered':
+      perWave = Math.max(1, resolveIntOrPercent(strategy.maxUnavailable, replicas, '1', false));
+      break;
+    case 'blue-green':
       perWave = replicas;
-      const delay = getPath(strategy, ['blueGreen', 'scaleDownDelaySeconds']);
-      warm = (typeof delay === 'number' ? delay : 30) >= budget.seconds;
-    } else {
-      perWave = surgePlusUnavailable(asRecord(strategy.canary), replicas);
-    }
-  } else if (workload.kind === 'InferenceService') {
-    perWave = surgePlusUnavailable(
-      asRecord(getPath(spec, ['predictor', 'deploymentStrategy', 'rollingUpdate'])),
-      replicas,
-    );
-  } else if (asString(getPath(spec, ['strategy', 'type'])) === 'Recreate') {
-    perWave = replicas;
-  } else {
-    perWave = surgePlusUnavailable(asRecord(getPath(spec, ['strategy', 'rollingUpdate'])), replicas);
+      warm = (strategy.scaleDownDelaySeconds ?? 0) >= budget.seconds;
+      break;
+    case 'recreate':
+      perWave = replicas;
+      break;
+    case 'rolling':
+      perWave = surgePlusUnavailable(strategy.maxSurge, strategy.maxUnavailable, replicas);
+      break;
+    default:
+      perWave = surgePlusUnavailable(undefined, undefined, replicas);
   }
   const waves = Math.ceil(replicas / perWave);
   const runtime = runtimeOf(service, serving);
@@ -86,7 +74,8 @@ export function estimateRollbackTime(
   const readySeconds = readiness
     ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
     : 0;
-  const minReadySeconds = typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0;
+  const minReady = asRecord(workload.object.raw.spec).minReadySeconds;
+  const minReadySeconds = typeof minReady === 'number' ? minReady : 0;
   const perWaveSeconds = pullSeconds + loadSeconds + readySeconds + minReadySeconds;
   const seconds = warm ? 0 : waves * perWaveSeconds;
   const terms = [`${pullSeconds} s pull`, `${loadSeconds} s load`, `${readySeconds} s ready`];
@@ -110,9 +99,9 @@ export function estimateRollbackTime(
   };
 }
 
-function surgePlusUnavailable(rollingUpdate: Record<string, unknown>, replicas: number): number {
-  const surge = resolveIntOrPercent(rollingUpdate.maxSurge, replicas, '25%', true);
-  let unavailable = resolveIntOrPercent(rollingUpdate.maxUnavailable, replicas, '25%', false);
+function surgePlusUnavailable(maxSurge: unknown, maxUnavailable: unknown, replicas: number): number {
+  const surge = resolveIntOrPercent(maxSurge, replicas, '25%', true);
+  let unavailable = resolveIntOrPercent(maxUnavailable, replicas, '25%', false);
   if (surge === 0 && unavailable === 0) unavailable = 1; // what the Deployment controller does
   return Math.max(1, surge + unavailable);
 }

@@ -1,9 +1,10 @@
-import { asString } from '../../check/objects.js';
-import { parseImage } from '../../check/image.js';
 import type { ModelService } from '../../check/services.js';
-import { containersOf, type ContainerRef } from '../../check/workloads.js';
+import { DEFAULT_METRICS } from '../../manifest/types.js';
+import type { ContainerRef } from '../../workloads/model.js';
+import { runtimeOfContainer, type RuntimeId } from '../../workloads/runtime.js';
 
-export type RuntimeId = 'vllm' | 'tgi' | 'triton' | 'torchserve' | 'tfserving' | 'nim' | 'kserve' | 'custom';
+export type { RuntimeId } from '../../workloads/runtime.js';
+export { runtimeFromImage } from '../../workloads/runtime.js';
 
 export interface RuntimeProfile {
   id: RuntimeId;
@@ -23,6 +24,11 @@ export interface RuntimeProfile {
   defaultPullSeconds: number;
   /** Queue or latency metrics an autoscaler should follow. */
   scalingMetrics: string[];
+  /**
+   * Metrics the server exports itself, from its documentation: the request latency histogram,
+   * time to first token for LLM servers, and the counter that shows failed requests.
+   */
+  metrics: { latency: string[]; ttft: string[]; errors: string[] };
 }
 
 /**
@@ -39,6 +45,7 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 60,
     defaultPullSeconds: 30,
     scalingMetrics: ['inference_queue_depth', 'model_inflight_requests'],
+    metrics: { latency: [DEFAULT_METRICS.latency], ttft: [], errors: [DEFAULT_METRICS.errors] },
   },
   kserve: {
     id: 'kserve',
@@ -49,6 +56,7 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 60,
     defaultPullSeconds: 60,
     scalingMetrics: ['inference_queue_depth', 'concurrency', 'rps'],
+    metrics: { latency: ['request_predict_seconds'], ttft: [], errors: [] },
   },
   nim: {
     id: 'nim',
@@ -59,6 +67,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 300,
     defaultPullSeconds: 180,
     scalingMetrics: ['num_requests_waiting', 'num_requests_running', 'time_to_first_token_seconds'],
+    metrics: {
+      latency: ['e2e_request_latency_seconds'],
+      ttft: ['time_to_first_token_seconds'],
+      errors: ['request_failure_total'],
+    },
   },
   tfserving: {
     id: 'tfserving',
@@ -69,6 +82,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 60,
     defaultPullSeconds: 30,
     scalingMetrics: [':tensorflow:serving:request_latency', ':tensorflow:serving:request_count'],
+    metrics: {
+      latency: [':tensorflow:serving:request_latency'],
+      ttft: [],
+      errors: [':tensorflow:serving:request_count'],
+    },
   },
   tgi: {
     id: 'tgi',
@@ -79,6 +97,7 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 300,
     defaultPullSeconds: 120,
     scalingMetrics: ['tgi_queue_size', 'tgi_batch_current_size', 'tgi_request_queue_duration'],
+    metrics: { latency: ['tgi_request_duration'], ttft: [], errors: ['tgi_request_failure'] },
   },
   torchserve: {
     id: 'torchserve',
@@ -89,6 +108,7 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 120,
     defaultPullSeconds: 60,
     scalingMetrics: ['ts_queue_latency_microseconds', 'QueueTime', 'ts_inference_latency_microseconds'],
+    metrics: { latency: ['ts_inference_latency_microseconds'], ttft: [], errors: ['Requests5XX'] },
   },
   triton: {
     id: 'triton',
@@ -99,6 +119,56 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     defaultLoadSeconds: 120,
     defaultPullSeconds: 120,
     scalingMetrics: ['nv_inference_queue_duration_us', 'nv_inference_pending_request_count'],
+    metrics: {
+      latency: ['nv_inference_request_duration_us'],
+      ttft: [],
+      errors: ['nv_inference_request_failure'],
+    },
+  },
+  mlserver: {
+    id: 'mlserver',
+    title: 'MLServer',
+    llm: false,
+    readyPaths: ['/v2/health/ready', '/v2/models/*/ready'],
+    livenessHint: '/v2/health/live',
+    defaultLoadSeconds: 60,
+    defaultPullSeconds: 60,
+    scalingMetrics: ['model_infer_request_duration'],
+    metrics: {
+      latency: ['model_infer_request_duration'],
+      ttft: [],
+      errors: ['model_infer_request_failure'],
+    },
+  },
+  ray: {
+    id: 'ray',
+    title: 'Ray Serve',
+    llm: false,
+    readyPaths: ['/-/healthz', '/-/routes'],
+    livenessHint: 'the probe KubeRay injects',
+    defaultLoadSeconds: 120,
+    defaultPullSeconds: 180,
+    scalingMetrics: ['ray_serve_num_ongoing_http_requests', 'ray_serve_deployment_queued_queries'],
+    metrics: {
+      latency: ['ray_serve_http_request_latency_ms', 'ray_serve_deployment_processing_latency_ms'],
+      ttft: [],
+      errors: ['ray_serve_num_http_error_requests'],
+    },
+  },
+  sglang: {
+    id: 'sglang',
+    title: 'SGLang',
+    llm: true,
+    readyPaths: ['/health', '/health_generate', '/v1/models'],
+    livenessHint: '/health',
+    defaultLoadSeconds: 300,
+    defaultPullSeconds: 120,
+    scalingMetrics: ['sglang:num_queue_reqs', 'sglang:num_running_reqs'],
+    metrics: {
+      latency: ['sglang:e2e_request_latency_seconds'],
+      ttft: ['sglang:time_to_first_token_seconds'],
+      errors: [],
+    },
   },
   vllm: {
     id: 'vllm',
@@ -114,6 +184,11 @@ export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeProfile>> = {
       'vllm:time_to_first_token_seconds',
       'vllm:gpu_cache_usage_perc',
     ],
+    metrics: {
+      latency: ['vllm:e2e_request_latency_seconds'],
+      ttft: ['vllm:time_to_first_token_seconds'],
+      errors: [],
+    },
   },
 };
 
@@ -124,44 +199,33 @@ export const GENERIC_ML_METRICS = [
   /pending/i,
   /inflight|in_flight|concurren/i,
   /latency|duration|ttft|time_to_first_token/i,
+  /kv_cache|cache_usage/i,
   /num_requests/i,
   /batch/i,
 ];
 
-const IMAGE_PATTERNS: [RegExp, RuntimeId][] = [
-  [/(^|\/)vllm(-openai)?$|(^|\/)vllm\//, 'vllm'],
-  [/text-generation-inference/, 'tgi'],
-  [/tritonserver/, 'triton'],
-  [/torchserve/, 'torchserve'],
-  [/tensorflow\/serving|tensorflow-serving/, 'tfserving'],
-  [/^nvcr\.io\/nim\//, 'nim'],
-  [
-    /(^|\/)kserve\/(sklearnserver|xgbserver|lgbserver|huggingfaceserver|pmmlserver|paddleserver|custom-model)/,
-    'kserve',
-  ],
-];
-
-export function runtimeFromImage(image: string | undefined): RuntimeId | undefined {
-  if (!image) return undefined;
-  const repository = parseImage(image).repository.toLowerCase();
-  return IMAGE_PATTERNS.find(([pattern]) => pattern.test(repository))?.[1];
-}
-
-/** The runtime of a serving container: the manifest's word, else the image, else the workload kind. */
+/**
+ * The runtime of a serving container: the manifest's word, else the container's image, command or
+ * kind, else that of any serving container of the service.
+ */
 export function runtimeOf(service: ModelService, ref?: ContainerRef): RuntimeProfile {
   const declared = service.manifest?.manifest.spec.serving.runtime;
   if (declared) return RUNTIMES[declared];
-  const fromImage = runtimeFromImage(asString(ref?.container.image));
-  if (fromImage) return RUNTIMES[fromImage];
-  if (ref?.workload.kind === 'InferenceService') return RUNTIMES.kserve;
-  for (const workload of service.workloads) {
-    if (workload.kind === 'InferenceService') return RUNTIMES.kserve;
-    for (const container of containersOf(workload)) {
-      const id = runtimeFromImage(asString(container.container.image));
-      if (id) return RUNTIMES[id];
-    }
+  const own = ref ? runtimeOfContainer(ref) : undefined;
+  if (own) return RUNTIMES[own];
+  for (const container of service.servingContainers()) {
+    const id = runtimeOfContainer(container);
+    if (id) return RUNTIMES[id];
   }
   return RUNTIMES.custom;
+}
+
+/** The runtimes of the service's serving containers (the manifest's when it says). */
+export function runtimesOf(service: ModelService): RuntimeProfile[] {
+  const declared = service.manifest?.manifest.spec.serving.runtime;
+  if (declared) return [RUNTIMES[declared]];
+  const ids = new Set(service.servingContainers().map((c) => runtimeOfContainer(c) ?? 'custom'));
+  return ids.size === 0 ? [RUNTIMES.custom] : [...ids].map((id) => RUNTIMES[id]);
 }
 
 /** Seconds the model takes to load: the manifest's expectedLoadSeconds, else the runtime default. */

@@ -1,34 +1,38 @@
 import { asRecord, asString, getPath, show, type K8sObject } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
+import type { Workload } from '../../workloads/model.js';
 
-/** HPAs and KEDA ScaledObjects of the service that target this workload. */
-export function autoscalersOf(service: ModelService, workload: K8sObject): K8sObject[] {
-  return service.ofKind('HorizontalPodAutoscaler', 'ScaledObject').filter((scaler) => {
+/** Kinds that scale a workload through spec.scaleTargetRef. */
+export const AUTOSCALER_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'PodAutoscaler'] as const;
+
+/** HPAs, KEDA ScaledObjects and AIBrix PodAutoscalers of the service that target this workload. */
+export function autoscalersOf(service: ModelService, workload: Workload): K8sObject[] {
+  return service.ofKind(...AUTOSCALER_KINDS).filter((scaler) => {
     const target = asRecord(getPath(scaler.raw, ['spec', 'scaleTargetRef']));
     const kind = asString(target.kind) ?? 'Deployment';
-    return asString(target.name) === workload.name && kind === workload.kind;
+    return asString(target.name) === workload.object.name && kind === workload.object.kind;
   });
 }
 
+/** The minimum an autoscaler keeps (HPA minReplicas, KEDA minReplicaCount). */
+export function autoscalerMin(scaler: K8sObject): { value: number | undefined; path: (string | number)[] } {
+  const key = scaler.type === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas';
+  const value = getPath(scaler.raw, ['spec', key]);
+  return { value: typeof value === 'number' ? value : undefined, path: ['spec', key] };
+}
+
 /**
- * The replica count a rollout works with: spec.replicas, else the autoscaler's minimum, else the
- * manifest's, else 1.
+ * The replica count a rollout works with: the workload's own count, else the autoscaler's minimum,
+ * else the manifest's, else 1.
  */
-export function replicasOf(service: ModelService, workload: K8sObject): number {
-  const declared = getPath(workload.raw, ['spec', 'replicas']);
-  if (typeof declared === 'number') return declared;
+export function replicasOf(service: ModelService, workload: Workload): number {
+  if (!workload.replicas.defaulted && workload.replicas.count !== undefined) return workload.replicas.count;
   for (const scaler of autoscalersOf(service, workload)) {
-    const min = getPath(scaler.raw, [
-      'spec',
-      scaler.kind === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas',
-    ]);
-    if (typeof min === 'number' && min > 0) return min;
+    const min = autoscalerMin(scaler).value;
+    if (min !== undefined && min > 0) return min;
   }
-  if (workload.kind === 'InferenceService') {
-    const min = getPath(workload.raw, ['spec', 'predictor', 'minReplicas']);
-    if (typeof min === 'number') return Math.max(min, 1);
-  }
-  return service.manifest?.manifest.spec.scaling?.minReplicas ?? 1;
+  if (workload.autoscaling?.min !== undefined) return Math.max(workload.autoscaling.min, 1);
+  return service.manifest?.manifest.spec.scaling?.minReplicas ?? workload.replicas.count ?? 1;
 }
 
 /** Resolves an int-or-percent (maxSurge, maxUnavailable) against a replica count. */

@@ -1,25 +1,48 @@
+import { asArray, getPath } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
-import { asArray, type K8sObject } from '../../check/objects.js';
-import { containersOf, isServingWorkload, type ContainerRef } from '../../check/workloads.js';
+import type { ContainerRef, PodTemplate, Workload } from '../../workloads/model.js';
+import { selects } from '../../workloads/selectors.js';
 
-/**
- * The containers that serve the model: the one the manifest names, else those that expose a
- * port (sidecars such as log shippers usually do not), else all of them.
- */
-export function servingContainersOf(service: ModelService, workload: K8sObject): ContainerRef[] {
-  if (!isServingWorkload(workload)) return [];
-  const containers = containersOf(workload);
-  const named = service.manifest?.manifest.spec.serving.container;
-  if (named) {
-    const match = containers.filter((c) => c.name === named);
-    if (match.length > 0) return match;
-  }
-  if (workload.kind === 'InferenceService') return containers;
-  const withPorts = containers.filter((c) => asArray(c.container.ports).length > 0);
-  return withPorts.length > 0 ? withPorts : containers;
+/** The containers that serve the model in a workload's pods: one per pod template. */
+export function servingContainersOf(service: ModelService, workload: Workload): ContainerRef[] {
+  if (workload.batch) return [];
+  return service.servingContainers(workload);
 }
 
-/** Every serving container of the service, across its serving workloads. */
+/** Every serving container of the service's long-running workloads. */
 export function servingContainers(service: ModelService): ContainerRef[] {
   return service.workloads.flatMap((w) => servingContainersOf(service, w));
+}
+
+/** Long-running workloads (batch Jobs excluded). */
+export function servingWorkloads(service: ModelService): Workload[] {
+  return service.workloads.filter((w) => !w.batch);
+}
+
+/** Is the pod template behind a Service (or an InferencePool) of the service? */
+export function behindService(service: ModelService, template: PodTemplate): boolean {
+  return service
+    .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
+    .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+}
+
+/**
+ * Does a container answer requests: it belongs to a model server, sits behind a Service, or
+ * declares ports? A client pod looping on `sleep` does none of these.
+ */
+export function answersRequests(service: ModelService, ref: ContainerRef): boolean {
+  const workload = service.workloadOf(ref.workload);
+  return (
+    (workload !== undefined && service.modelServerReason(workload) !== undefined) ||
+    behindService(service, ref.template) ||
+    asArray(ref.container.ports).length > 0
+  );
+}
+
+/**
+ * Workloads judged as a running service (monitoring, drift, lineage, version labels): a KServe
+ * ServingRuntime checked on its own is a template for future pods, judged on its container only.
+ */
+export function runningWorkloads(service: ModelService): Workload[] {
+  return service.workloads.filter((w) => !w.batch && w.info.role !== 'runtime-template');
 }

@@ -1,0 +1,77 @@
+import { asArray, asRecord, asString, getPath, stringMap, type K8sObject } from '../check/objects.js';
+import type { KindInfo } from './kinds.js';
+import type { DeclaredTraffic, Replicas, Workload } from './model.js';
+import { at, podTemplate, workload } from './pods.js';
+import type { WorkloadReader } from './reader.js';
+
+const TEMPLATE = ['spec', 'template'] as const;
+
+/**
+ * A Knative Service (serving.knative.dev): one pod template per revision, scaled by the Knative
+ * autoscaler between the min-scale and max-scale annotations (scale to zero by default), traffic
+ * split between revisions by spec.traffic. Knative probes the container over TCP when it declares
+ * no readiness probe. https://knative.dev/docs/serving/
+ */
+export const knativeReader: WorkloadReader = {
+  ids: ['KnativeService'],
+  read(object: K8sObject, info: KindInfo): Workload {
+    const annotations = stringMap(getPath(object.raw, [...TEMPLATE, 'metadata', 'annotations']));
+    const scale = (names: string[]) => {
+      for (const name of names) {
+        const value = annotations[`autoscaling.knative.dev/${name}`];
+        if (value !== undefined && /^\d+$/.test(value)) return { value: Number(value), key: name };
+      }
+      return undefined;
+    };
+    const min = scale(['min-scale', 'minScale']);
+    const max = scale(['max-scale', 'maxScale']);
+    const annotationAt = (key: string | undefined) =>
+      at(
+        object,
+        key
+          ? [...TEMPLATE, 'metadata', 'annotations', `autoscaling.knative.dev/${key}`]
+          : [...TEMPLATE, 'metadata'],
+      );
+    const replicas: Replicas = {
+      count: min?.value ?? 0,
+      min: min?.value ?? 0,
+      max: max?.value,
+      defaulted: min === undefined,
+      at: annotationAt(min?.key),
+    };
+    const traffic: DeclaredTraffic[] = asArray(getPath(object.raw, ['spec', 'traffic'])).flatMap((t, i) => {
+      const entry = asRecord(t);
+      const percent = entry.percent;
+      if (typeof percent !== 'number') return [];
+      const target =
+        asString(entry.tag) ??
+        asString(entry.revisionName) ??
+        (entry.latestRevision === true ? 'latest' : `route ${i}`);
+      return [{ target, percent, at: at(object, ['spec', 'traffic', i, 'percent']) }];
+    });
+    return workload(object, info, {
+      templates: [
+        podTemplate(object, {
+          specPath: [...TEMPLATE, 'spec'],
+          metadataPath: [...TEMPLATE, 'metadata'],
+          replicas,
+          controllerLabels: { 'serving.knative.dev/service': object.name },
+          // Knative names an unnamed container user-container.
+          defaultContainerName: 'user-container',
+        }),
+      ],
+      replicas,
+      // A new revision comes up beside the old one and takes the traffic when ready.
+      strategy: { type: 'blue-green', scaleDownDelaySeconds: 0, at: at(object, ['spec']) },
+      selector: { 'serving.knative.dev/service': object.name },
+      autoscaling: {
+        min: min?.value ?? 0,
+        max: max?.value,
+        metric: annotations['autoscaling.knative.dev/metric'] ?? 'concurrency',
+        at: annotationAt(min?.key),
+      },
+      traffic,
+      injectedProbes: 'tcp',
+    });
+  },
+};

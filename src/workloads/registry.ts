@@ -1,0 +1,60 @@
+import type { K8sObject } from '../check/objects.js';
+import { coreReader } from './core.js';
+import { knativeReader } from './knative.js';
+import { inferenceServiceReader, servingRuntimeReader } from './kserve.js';
+import { kubeRayReader } from './kuberay.js';
+import { leaderWorkerSetReader } from './lws.js';
+import type { Workload } from './model.js';
+import { dynamoReader, nimServiceReader } from './nvidia.js';
+import { bentoDeploymentReader, kaitoWorkspaceReader, kubeAIModelReader } from './operators.js';
+import type { ReadContext, WorkloadReader } from './reader.js';
+import { seldonDeploymentReader, seldonModelReader, seldonServerReader } from './seldon.js';
+
+/** The readers, one per kind or family of kinds; explicit and sorted by the first id they read. */
+const READERS: readonly WorkloadReader[] = [
+  bentoDeploymentReader,
+  servingRuntimeReader,
+  coreReader,
+  dynamoReader,
+  inferenceServiceReader,
+  kaitoWorkspaceReader,
+  knativeReader,
+  kubeAIModelReader,
+  leaderWorkerSetReader,
+  nimServiceReader,
+  kubeRayReader,
+  seldonDeploymentReader,
+  seldonModelReader,
+  seldonServerReader,
+];
+
+/** Registry id → its reader. */
+export const WORKLOAD_READERS: ReadonlyMap<string, WorkloadReader> = new Map(
+  READERS.flatMap((reader) => reader.ids.map((id) => [id, reader] as const)),
+);
+
+/** The workloads of one input, read once; KServe runtimes are resolved across the whole input. */
+export interface WorkloadSet {
+  get(object: K8sObject): Workload | undefined;
+  /** ServingRuntimes that an InferenceService of the input runs on: checked as part of it. */
+  readonly usedRuntimes: ReadonlySet<K8sObject>;
+}
+
+export function readWorkloads(objects: readonly K8sObject[]): WorkloadSet {
+  const context: ReadContext = {
+    servingRuntimes: objects.filter((o) => o.type === 'ServingRuntime' || o.type === 'ClusterServingRuntime'),
+  };
+  const workloads = new Map<K8sObject, Workload>();
+  for (const object of objects) {
+    const reader = WORKLOAD_READERS.get(object.type);
+    if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime')
+      workloads.set(object, reader.read(object, object.info, context));
+  }
+  const usedRuntimes = new Set<K8sObject>();
+  for (const w of workloads.values()) for (const source of w.builtFrom) usedRuntimes.add(source);
+  for (const runtime of context.servingRuntimes) {
+    if (!usedRuntimes.has(runtime))
+      workloads.set(runtime, servingRuntimeReader.read(runtime, runtime.info, context));
+  }
+  return { get: (object) => workloads.get(object), usedRuntimes };
+}
