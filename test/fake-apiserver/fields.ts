@@ -74,7 +74,7 @@ export function leaves(object: Obj, lists: ListTypes): Map<string, Json> {
         return;
       }
       if (type.type === 'map' && value.every(isObj)) {
-        for (const item of value as Obj[]) walk(item, [...path, itemKey(item, type.keys)], field);
+        for (const item of value) walk(item, [...path, itemKey(item, type.keys)], field);
         return;
       }
     }
@@ -149,7 +149,7 @@ export function mergeInto(live: Obj, config: Obj, lists: ListTypes): Obj {
       if (type.type === 'set') live[k] = [...current, ...v.filter((x) => !current.includes(x))];
       else if (type.type === 'map' && v.every(isObj) && current.every(isObj)) {
         const merged = [...current] as Obj[];
-        for (const item of v as Obj[]) {
+        for (const item of v) {
           const key = itemKey(item, type.keys);
           const index = merged.findIndex((m) => matchesKey(m, key));
           if (index >= 0) merged[index] = mergeInto(structuredClone(merged[index]!), item, lists);

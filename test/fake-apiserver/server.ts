@@ -228,8 +228,8 @@ export class FakeApiServer {
 
   /**
    * A write of spec.replicas through the scale subresource, as the HPA controller and `kubectl
-   * scale` make it: the new count's owner is `manager` with subresource "scale", and every other
-   * owner of spec.replicas loses it (the API server's scale handler).
+   * scale` make it. As a v1.32 API server does: when someone owned spec.replicas, they lose it
+   * and `manager` (subresource "scale") owns the new count; when nobody did, nobody does after.
    */
   scale(manager: string, namespace: string, name: string, replicas: number): void {
     this.writeScale(this.infoOfKind('Deployment'), namespace, name, replicas, manager, false);
@@ -249,8 +249,9 @@ export class FakeApiServer {
     const changed = next.spec?.replicas !== replicas;
     next.spec = { ...next.spec, replicas };
     const managers = this.copyManagers(stored.managers);
-    if (changed) {
-      const path = JSON.stringify(['f:spec', 'f:replicas']);
+    const path = JSON.stringify(['f:spec', 'f:replicas']);
+    const owned = [...managers.values()].some((m) => m.paths.has(path));
+    if (changed && owned) {
       for (const m of managers.values()) m.paths.delete(path);
       managers.set(managerId(manager, 'Update', 'scale'), {
         manager,
