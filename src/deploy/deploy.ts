@@ -14,7 +14,7 @@ import {
   type LoadedRelease,
   type SourcedObject,
 } from './release.js';
-import { newReplicaSet, ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
+import { newReplicaSet, ownedReplicaSets, revisionOf, startupBudgetSeconds, toPod } from './observe.js';
 import { PodTimingTracker } from './pod-timings.js';
 import { releaseDigest, writeRecord, RECORD_API_VERSION, RECORD_KIND, type DeployRecord } from './record.js';
 import { rollbackDeployment, type RollbackResult } from './rollback.js';
@@ -430,6 +430,27 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     };
   }
 
+  // The new pods are measured from a watch that starts before the new template is applied.
+  const newTemplate = main !== undefined && (!live || templateChanged(live, main));
+  const tracker = new PodTimingTracker(clock.now());
+  const podWatch =
+    main && newTemplate
+      ? cluster.watch('v1', 'Pod', namespace, { labelSelector: selectorOf(main) }, (event) => {
+          if (event.type === 'DELETED') return;
+          const pod = event.object;
+          tracker.observe(
+            [{ ...toPod(pod), templateHash: pod.metadata.labels?.['pod-template-hash'] }],
+            clock.now(),
+          );
+        })
+      : undefined;
+  try {
+    return await applyAndWatch();
+  } finally {
+    podWatch?.stop();
+  }
+
+  async function applyAndWatch(): Promise<DeployResult> {
   // 3. Apply, in dependency order; a refusal midway undoes what this deploy changed.
   emit('step', `applying ${toApply.length} object(s) to namespace ${namespace} (context ${cluster.target.context || 'none'})`);
   let rolloutStartedAt = clock.now();
@@ -489,9 +510,6 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // 4. Watch the rollout, failing fast on pods that will not heal, measuring the new pods.
   const name = main.metadata.name;
   emit('step', `waiting for Deployment/${name} to roll out`);
-  // Only a new pod template starts new pods; otherwise there is nothing to measure.
-  const newTemplate = !live || templateChanged(live, main);
-  const tracker = new PodTimingTracker(rolloutStartedAt);
   const budget = startupBudgetSeconds(
     main,
     manifest?.spec.serving.expectedLoadSeconds,
@@ -507,9 +525,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     signal: deps.signal,
     grace: options.grace,
     onChange: (v) => emit('progress', v.message),
-    onObservation: (o) => {
-      if (newTemplate) tracker.observe(o.pods, o.now);
-    },
+
   });
   const revision = revisionOf(waited.last?.raw);
   const rolloutMs = clock.now() - rolloutStartedAt;
@@ -517,7 +533,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const measured = async (complete: boolean) => ({
     startedAt: new Date(rolloutStartedAt).toISOString(),
     totalMs: complete ? rolloutMs : undefined,
-    pods: tracker.timings(await podEvents(cluster, namespace, tracker.podNames())),
+    pods: tracker.timings(await podEvents(cluster, namespace, tracker.podNames()), templateHash),
     source:
       "mlready's watch of the pods (ms resolution, from the moment each change was seen); image pull from the kubelet's Pulled event",
   });
@@ -651,6 +667,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     message,
     rollback,
   };
+  }
 }
 
 /** Undoes a release the API server refused midway, and says exactly what changed and what came back. */
@@ -808,6 +825,13 @@ function resolveNamespace(flag: string | undefined, release: LoadedRelease, cont
     });
   }
   return namespace;
+}
+
+/** A label selector for the Deployment's pods (its matchLabels). */
+function selectorOf(deployment: KubeObject): string | undefined {
+  const labels = ((deployment.spec as Any)?.selector?.matchLabels ?? {}) as Record<string, string>;
+  const parts = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 function servingContainer(deployment: KubeObject, container: string | undefined): Any | undefined {

@@ -2,7 +2,7 @@ import type { EventObservation, PodObservation } from './rollout-status.js';
 import type { PodTiming } from './record.js';
 
 /** The kubelet's "Successfully pulled image "x" in 1.234s (…)" and "already present on machine". */
-const PULLED = /\bin ((?:\d+(?:\.\d+)?(?:h|m|s|ms|µs|us|ns))+)/;
+const PULLED = /\bin ((?:\d+(?:\.\d+)?(?:ms|µs|us|ns|h|m|s))+)/;
 
 /** A Go duration ("1m2.5s", "345ms", "1.2s") in milliseconds. */
 export function parseGoDuration(text: string): number | undefined {
@@ -23,6 +23,7 @@ export function pullMsOf(message: string): number | undefined {
 }
 
 interface Seen {
+  templateHash?: string | undefined;
   createdAt: number;
   node?: string | undefined;
   scheduledAt?: number;
@@ -31,10 +32,11 @@ interface Seen {
 }
 
 /**
- * Measures each new pod of a rollout from what the watch observes: when it appeared, was bound to
- * a node, had its container running, and became Ready — at the moment mlready saw each change
- * (milliseconds, shortly after the API server recorded it), because the API's own timestamps are
- * whole seconds. The image pull comes from the kubelet's Pulled event, which states it.
+ * Measures each new pod of a rollout from a watch of the pods started before the new template is
+ * applied: when it appeared, was bound to a node, had its container running, and became Ready —
+ * at the moment the watch delivered each change (milliseconds after the API server stored it),
+ * because the API's own timestamps are whole seconds. The image pull comes from the kubelet's
+ * Pulled event, which states it.
  */
 export class PodTimingTracker {
   private readonly seen = new Map<string, Seen>();
@@ -46,7 +48,7 @@ export class PodTimingTracker {
     return new Set(this.seen.keys());
   }
 
-  observe(pods: readonly PodObservation[], now: number): void {
+  observe(pods: readonly (PodObservation & { templateHash?: string | undefined })[], now: number): void {
     for (const pod of pods) {
       // Creation timestamps are whole seconds: a pod of this rollout may show up to 1 s "early".
       if (pod.createdAt > 0 && pod.createdAt < this.since - 1000) continue;
@@ -55,7 +57,7 @@ export class PodTimingTracker {
         // The creation timestamp is truncated to the second: trust our own first sight when it
         // falls within that second, else (a pod older than the watch) the timestamp.
         const created = pod.createdAt > 0 && now - pod.createdAt >= 1000 ? pod.createdAt : now;
-        s = { createdAt: created };
+        s = { createdAt: created, templateHash: pod.templateHash };
         this.seen.set(pod.name, s);
       }
       if (pod.node && s.scheduledAt === undefined) {
@@ -68,8 +70,12 @@ export class PodTimingTracker {
     }
   }
 
-  timings(events: readonly EventObservation[]): PodTiming[] {
-    return [...this.seen].map(([pod, s]) => {
+  /** The measured pods (of the ReplicaSet with `templateHash`, when given). */
+  timings(events: readonly EventObservation[], templateHash?: string): PodTiming[] {
+    const seen = [...this.seen].filter(
+      ([, s]) => templateHash === undefined || s.templateHash === undefined || s.templateHash === templateHash,
+    );
+    return seen.map(([pod, s]) => {
       const pulled = events.find((e) => e.object === pod && e.reason === 'Pulled');
       const ms = (from: number | undefined, to: number | undefined) =>
         from !== undefined && to !== undefined ? Math.max(0, to - from) : undefined;

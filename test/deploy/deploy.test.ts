@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadDeployRecords } from '../../src/deploy/record-file.js';
 import { cli, REPO_ROOT } from '../helpers/cli.js';
 import { FAKE_TOKEN, startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 
@@ -120,7 +121,9 @@ describe('mlready deploy', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('left as is (--no-rollback)');
     expect(r.stdout).toContain('CreateContainerConfigError: secret "hf-token" not found');
-    expect(r.stdout).toContain('next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1');
+    expect(r.stdout).toContain(
+      'next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1',
+    );
     expect(imageOf(deployment())).toBe(BAD);
   });
 
@@ -156,15 +159,15 @@ describe('mlready deploy', () => {
 
   it('asks the API server for a dry run and changes nothing', async () => {
     await run(['deploy', '.']);
-    const before = deployment().metadata.resourceVersion;
+    const writesBefore = cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All');
     const r = await run(['deploy', '.', '--image', V2, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dry run: 1 of 8 object\(s\) would change/);
     expect(r.stdout).toMatch(/configured\s+Deployment\/llm-chat/);
     expect(r.stdout).toContain('spec.template.spec.containers[0].image: "vllm/vllm-openai:v0.6.3');
-    expect(
-      cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All'),
-    ).toHaveLength(writesBefore.length);
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      writesBefore.length,
+    );
     expect(imageOf(deployment())).toBe(V1);
     expect(
       cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All').length,
@@ -190,9 +193,9 @@ describe('mlready deploy', () => {
     );
     expect(r.stdout).toContain('next: Deployment/llm-chat: another field manager owns these fields');
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
-    expect(
-      cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All'),
-    ).toHaveLength(writesBefore.length);
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      writesBefore.length,
+    );
     expect(imageOf(deployment())).toBe(V1);
     const forced = await run(['deploy', '.', '--image', V2, '--force-conflicts']);
     expect(forced.code).toBe(0);
@@ -270,7 +273,9 @@ describe('mlready deploy', () => {
     expect(r.stdout).toMatch(
       /interrupted: stopped watching Deployment\/llm-chat revision 2 \(\d+ of 1 replicas updated, \d+ available\); the rollout goes on in the cluster/,
     );
-    expect(r.stdout).toContain('next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1');
+    expect(r.stdout).toContain(
+      'next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1',
+    );
     // Every object was applied completely; the old pod still serves while the new one waits.
     expect(imageOf(deployment())).toBe(V2);
     expect(deployment().status.availableReplicas).toBe(1);
@@ -291,6 +296,53 @@ describe('mlready deploy', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('rolled out revision 2');
     expect(cluster.api.faults.every((f) => f.times === 0)).toBe(true);
+  });
+
+  it("records each new pod's measured start-up time, and --save writes the record beside the manifest", async () => {
+    cluster.api.onImage(V1, { type: 'ready', afterMs: 400 });
+    const r = await run(['deploy', '.', '--save']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /new pods: 1 ready in [\d.]+ s median \(scheduling [\d.]+ s, image pull 0\.0 s, start → ready [\d.]+ s\)/,
+    );
+    const saved = /saved the deploy record to (\S+)/.exec(r.stderr)?.[1];
+    expect(saved).toMatch(/^\.mlready\/deploy\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-llm-chat-1\.2\.0\.json$/);
+    const [loaded] = loadDeployRecords(dir, 'mlready.yaml');
+    expect(loaded?.error).toBeUndefined();
+    const record = loaded!.record!;
+    expect(record).toMatchObject({
+      kind: 'DeployRecord',
+      deployment: 'llm-chat',
+      namespace: 'ml-serving',
+      context: 'fake',
+      outcome: 'deployed',
+      revision: 1,
+      model: { name: 'meta-llama/Llama-3.1-8B-Instruct', version: '1.2.0' },
+      image: V1,
+    });
+    const [pod] = record.rollout!.pods;
+    // The fake kubelet starts the container at once and marks it ready 400 ms later.
+    expect(pod!.ready).toBe(true);
+    expect(pod!.createdToReadyMs).toBeGreaterThanOrEqual(350);
+    expect(pod!.startToReadyMs).toBeGreaterThanOrEqual(300);
+    expect(pod!.startToReadyMs).toBeLessThanOrEqual(pod!.createdToReadyMs!);
+    expect(pod!.schedulingMs).toBeLessThanOrEqual(pod!.createdToReadyMs!);
+    expect(pod!.imagePullMs).toBe(4);
+    expect(record.rollout!.totalMs).toBeGreaterThanOrEqual(pod!.createdToReadyMs!);
+    // The cluster keeps the same record, keyed by the ReplicaSet's pod-template-hash.
+    const inCluster = cluster.api
+      .objects('ConfigMap', 'ml-serving')
+      .find((cm) => cm.metadata.labels?.['mlready.dev/pod-template-hash'] === record.templateHash)!;
+    expect(JSON.parse(inCluster.data['record.json']).rollout.pods[0].createdToReadyMs).toBe(
+      pod!.createdToReadyMs,
+    );
+
+    cluster.api.onImage(BAD, { type: 'crashloop', everyMs: 50 });
+    const failed = await run(['deploy', '.', '--image', BAD, '--save']);
+    expect(failed.code).toBe(1);
+    const records = loadDeployRecords(dir, 'mlready.yaml').map((l) => l.record!);
+    expect(records.map((x) => x.outcome)).toEqual(['deployed', 'failed']);
+    expect(records[1]!.failure?.reason).toBe('CrashLoopBackOff');
   });
 
   it('exits 2 with file and line for input it cannot deploy', async () => {

@@ -47,7 +47,8 @@ const deployment = () => cluster.api.object('Deployment', 'ml-serving', 'llm-cha
 const imageOf = (d: Record<string, any>) => d.spec.template.spec.containers[0].image as string;
 const writes = (path: RegExp) =>
   cluster.api.requests.filter(
-    (q) => ['PATCH', 'POST', 'PUT', 'DELETE'].includes(q.method) && q.query.dryRun !== 'All' && path.test(q.path),
+    (q) =>
+      ['PATCH', 'POST', 'PUT', 'DELETE'].includes(q.method) && q.query.dryRun !== 'All' && path.test(q.path),
   );
 
 function edit(file: string, from: string | RegExp, to: string): void {
@@ -168,8 +169,9 @@ describe('bugs the real control plane showed', () => {
       .filter((e) => e.info.plural === 'virtualservices')
       .map(
         (e) =>
-          (e.object.spec as { http: { route: { destination: { subset: string }; weight: number }[] }[] })
-            .http[0]!.route.find((d) => d.destination.subset === 'canary')!.weight,
+          (
+            e.object.spec as { http: { route: { destination: { subset: string }; weight: number }[] }[] }
+          ).http[0]!.route.find((d) => d.destination.subset === 'canary')!.weight,
       );
     expect(canaryWeights.filter((w, i) => i === 0 || w !== canaryWeights[i - 1])).toEqual([0, 50, 0]);
     expect(imageOf(deployment())).toBe(V2);
@@ -204,7 +206,11 @@ describe('bugs the real control plane showed', () => {
   it('4: a GPU-tight rolling update waits for the old pod to free its GPU instead of failing', async () => {
     await start({ nodes: [{ name: 'gpu-1', gpus: 1 }], podTerminationMs: 1500 });
     // One pod at a time, within a longer rollback budget (mlready check holds the rollout to it).
-    edit('k8s/deployment.yaml', 'maxSurge: "100%"\n      maxUnavailable: 0', 'maxSurge: 0\n      maxUnavailable: 1');
+    edit(
+      'k8s/deployment.yaml',
+      'maxSurge: "100%"\n      maxUnavailable: 0',
+      'maxSurge: 0\n      maxUnavailable: 1',
+    );
     edit('k8s/deployment.yaml', 'rollback-budget: "300s"', 'rollback-budget: "600s"');
     edit('mlready.yaml', 'rollbackBudget: 5m', 'rollbackBudget: 10m');
     expect((await run(['deploy', '.'])).code).toBe(0);
@@ -235,7 +241,9 @@ describe('bugs the real control plane showed', () => {
     );
     const r = await run(['deploy', '.', '--image', V2]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/refused the release in a dry run \(dryRun=All\); nothing was changed: .*HorizontalPodAutoscaler\/llm-chat.*forbidden/);
+    expect(r.stdout).toMatch(
+      /refused the release in a dry run \(dryRun=All\); nothing was changed: .*HorizontalPodAutoscaler\/llm-chat.*forbidden/,
+    );
     expect(writes(/./)).toHaveLength(before);
     expect(imageOf(deployment())).toBe(V1);
   });
@@ -372,7 +380,9 @@ describe('smaller bugs (10)', () => {
     expect((await run(['deploy', '.'])).code).toBe(0);
     const r = await run(['deploy', '.', '--image', V2, ...canaryFlags('http://127.0.0.1:9')]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/canary refused: cannot query Prometheus at http:\/\/127\.0\.0\.1:9.*nothing was changed/);
+    expect(r.stdout).toMatch(
+      /canary refused: cannot query Prometheus at http:\/\/127\.0\.0\.1:9.*nothing was changed/,
+    );
     expect(writes(/llm-chat-canary/)).toEqual([]);
     expect(imageOf(deployment())).toBe(V1);
   });
