@@ -7,13 +7,7 @@ import { LABELS } from './release.js';
 import { ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
 import type { RollbackResult } from './rollback.js';
 import type { GraceSeconds } from './rollout-status.js';
-import {
-  applyInOrder,
-  refOf,
-  undoChanges,
-  type AppliedChange,
-  type PlannedObject,
-} from './transaction.js';
+import { applyInOrder, refOf, undoChanges, type AppliedChange, type PlannedObject } from './transaction.js';
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
 
@@ -168,7 +162,10 @@ const hasSubsets = (vs: KubeObject) => {
   return subsets.includes('stable') && subsets.includes('canary');
 };
 
-/** A VirtualService with the canary subset at `canaryWeight` and stable at the rest, in every route with both. */
+/**
+ * A VirtualService with the canary subset at `canaryWeight` and stable at the rest, in every route
+ * with both.
+ */
 export function withWeights(vs: KubeObject, canaryWeight: number): KubeObject {
   const copy = structuredClone(vs);
   for (const route of ((copy.spec as Any)?.http ?? []) as Any[]) {
@@ -183,13 +180,13 @@ export function withWeights(vs: KubeObject, canaryWeight: number): KubeObject {
 }
 
 /** Canary replicas for a step, and the share of the Service's pods (so of its traffic) they are. */
-export function canaryStep(
-  mode: 'istio' | 'replicas',
-  weight: number,
-  stableReplicas: number,
-): CanaryStep {
+export function canaryStep(mode: 'istio' | 'replicas', weight: number, stableReplicas: number): CanaryStep {
   if (mode === 'istio') {
-    return { weight, canaryReplicas: Math.max(1, Math.ceil((stableReplicas * weight) / 100)), actualPct: weight };
+    return {
+      weight,
+      canaryReplicas: Math.max(1, Math.ceil((stableReplicas * weight) / 100)),
+      actualPct: weight,
+    };
   }
   const canaryReplicas = Math.max(1, Math.round((stableReplicas * weight) / (100 - weight)));
   const actualPct = Math.round((100 * canaryReplicas) / (stableReplicas + canaryReplicas));
@@ -282,9 +279,11 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   const steps = weights.map((w) => canaryStep(mode, w, stableReplicas));
   for (const step of steps) {
     if (mode === 'replicas' && Math.abs(step.actualPct - step.weight) > 5) {
-      const pods = `${step.canaryReplicas} of ${stableReplicas + step.canaryReplicas} pod${stableReplicas + step.canaryReplicas === 1 ? '' : 's'}`;
+      const total = stableReplicas + step.canaryReplicas;
+      const pods = `${step.canaryReplicas} of ${total} pod${total === 1 ? '' : 's'}`;
+      const stableCount = `${stableReplicas} stable replica${stableReplicas === 1 ? '' : 's'}`;
       warnings.push(
-        `canary step ${step.weight} % is really ${step.actualPct} % of the traffic: ${pods} behind the Service with ${stableReplicas} stable replica${stableReplicas === 1 ? '' : 's'} (scale stable up, or use canary mode istio for exact weights)`,
+        `canary step ${step.weight} % is really ${step.actualPct} % of the traffic: ${pods} behind the Service with ${stableCount} (scale stable up, or use canary mode istio for exact weights)`,
       );
     }
   }
@@ -292,7 +291,10 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   // 2. Traffic objects: the subsets (DestinationRule) before the routes that use them.
   const traffic: AppliedChange[] = [];
   const others = options.others;
-  const declaredVs = mode === 'istio' ? others.find((o) => o.object.kind === 'VirtualService' && hasSubsets(o.object)) : undefined;
+  const declaredVs =
+    mode === 'istio'
+      ? others.find((o) => o.object.kind === 'VirtualService' && hasSubsets(o.object))
+      : undefined;
   let liveVs: KubeObject | undefined;
   if (mode === 'istio' && !declaredVs) {
     liveVs = await findLiveVirtualService(cluster, namespace, name);
@@ -380,7 +382,10 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
           ? ''
           : ` = ${actualPct} % of the Service's pods`;
     options.emit(`step ${weight} %: ${canaryName} at ${replicas} replica${plural}${share}`);
-    await cluster.apply({ ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } }, { force: true });
+    await cluster.apply(
+      { ...canaryObject, spec: { ...(canaryObject.spec as Any), replicas } },
+      { force: true },
+    );
     const ready = await waitForRollout({
       cluster,
       namespace,
@@ -396,14 +401,16 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       pollMs: 500,
       grace: options.grace,
     });
-    if (ready.verdict.reason === 'Interrupted') return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
+    if (ready.verdict.reason === 'Interrupted')
+      return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
     if (ready.verdict.state === 'failed') return abort(`the canary pods failed: ${ready.verdict.message}`);
     await setWeight(weight);
     const stepStart = clock.now();
     let judged = 0;
     while (clock.now() - stepStart < stepMs) {
       await clock.sleep(Math.min(sampleMs, Math.max(0, stepMs - (clock.now() - stepStart))));
-      if (options.signal?.aborted) return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
+      if (options.signal?.aborted)
+        return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
       let canary: CanarySample['canary'];
       let stableValues: CanarySample['stable'];
       try {
@@ -449,9 +456,9 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   );
   if (promotion.failure) {
     const undo = await undoChanges(cluster, promotion.applied);
-    const result = await abort(
-      `applying ${promotion.failure.ref} failed on promotion (${promotion.failure.error.message}); put back ${[...undo.restored, ...undo.deleted].join(', ') || 'nothing'}`,
-    );
+    const putBack = [...undo.restored, ...undo.deleted].join(', ') || 'nothing';
+    const { ref, error } = promotion.failure;
+    const result = await abort(`applying ${ref} failed on promotion (${error.message}); put back ${putBack}`);
     return { ...result, applied: [...traffic, ...promotion.applied] };
   }
   const promoted = await waitForRollout({
@@ -566,4 +573,3 @@ async function findLiveVirtualService(
 async function patchWeights(cluster: ClusterClient, vs: KubeObject, canaryWeight: number): Promise<void> {
   await cluster.patch(refOf(vs), { spec: { http: (withWeights(vs, canaryWeight).spec as Any)?.http ?? [] } });
 }
-

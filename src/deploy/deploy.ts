@@ -259,9 +259,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       deployment: main.metadata.name,
       previousRevision,
       message: `Deployment/${main.metadata.name} is paused (spec.paused): a new template would not roll out, could not be watched or rolled back, and would roll out unchecked on resume; nothing was changed`,
-      next: [
-        `kubectl rollout resume deployment/${main.metadata.name} -n ${namespace}, then deploy again`,
-      ],
+      next: [`kubectl rollout resume deployment/${main.metadata.name} -n ${namespace}, then deploy again`],
     };
   }
   if (main && (main.spec as Any)?.paused === true) {
@@ -288,7 +286,10 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // spec.replicas owned by mlready (an older release set it, or an older mlready's rollback took
   // it) while this release leaves it out: applying would reset it to 1. Hand it over first.
   const handover =
-    main && live && (main.spec as Any)?.replicas === undefined && ownsField(live, FIELD_MANAGER, ['spec', 'replicas'])
+    main &&
+    live &&
+    (main.spec as Any)?.replicas === undefined &&
+    ownsField(live, FIELD_MANAGER, ['spec', 'replicas'])
       ? Number((live.spec as Any)?.replicas ?? 1)
       : undefined;
 
@@ -340,7 +341,12 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
   if (handover !== undefined && main) {
     await cluster.apply(
-      { apiVersion: main.apiVersion, kind: main.kind, metadata: { name: main.metadata.name, namespace }, spec: { replicas: handover } },
+      {
+        apiVersion: main.apiVersion,
+        kind: main.kind,
+        metadata: { name: main.metadata.name, namespace },
+        spec: { replicas: handover },
+      },
       { fieldManager: HANDOVER_FIELD_MANAGER },
     );
     emit(
@@ -376,7 +382,13 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     return record;
   };
 
-  if (main && plannedMain && live && manifest?.spec.rollout?.strategy === 'canary' && templateChanged(live, main)) {
+  if (
+    main &&
+    plannedMain &&
+    live &&
+    manifest?.spec.rollout?.strategy === 'canary' &&
+    templateChanged(live, main)
+  ) {
     const canaryMode = manifest.spec.rollout.canary?.mode ?? 'replicas';
     emit('step', `canary rollout of Deployment/${main.metadata.name} (${canaryMode})`);
     const canary = await runCanary({
@@ -411,7 +423,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     if (canary.outcome === 'promoted') {
       const promoted = await cluster.get(refOf(main));
       const hash = await templateHashOf(cluster, promoted);
-      if (hash) record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: canary.revision }));
+      if (hash)
+        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: canary.revision }));
     }
     emit(canary.outcome === 'promoted' ? 'done' : 'failure', canary.message);
     return {
@@ -451,222 +464,224 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   }
 
   async function applyAndWatch(): Promise<DeployResult> {
-  // 3. Apply, in dependency order; a refusal midway undoes what this deploy changed.
-  emit('step', `applying ${toApply.length} object(s) to namespace ${namespace} (context ${cluster.target.context || 'none'})`);
-  let rolloutStartedAt = clock.now();
-  const applyOutcome = await applyInOrder(cluster, planned, {
-    force,
-    signal: deps.signal,
-    onApplied: (change) => {
-      if (change.object === main) rolloutStartedAt = clock.now();
-      emit('info', `${change.ref} ${change.action}`);
-    },
-  });
-  const applied: AppliedObject[] = applyOutcome.applied.map((c) => ({ ref: c.ref, action: c.action }));
-  for (const ref of pre.skip) applied.push({ ref, action: 'skipped' });
-  if (applyOutcome.interrupted) {
-    return {
-      ...base,
-      outcome: 'interrupted',
-      message: `interrupted after applying ${applyOutcome.applied.length} of ${toApply.length} object(s); nothing is half-written`,
-      deployment: main?.metadata.name,
-      previousRevision,
-      revision: undefined,
-      applied,
-      check: checkSummary,
-      next: [
-        'run the same mlready deploy again to finish',
-        'or `mlready rollback` to return to the previous revision',
-      ],
-    };
-  }
-  if (applyOutcome.failure) {
-    return undoFailedApply(applyOutcome.applied, applyOutcome.failure, {
-      cluster,
-      clock,
-      emit,
+    // 3. Apply, in dependency order; a refusal midway undoes what this deploy changed.
+    emit(
+      'step',
+      `applying ${toApply.length} object(s) to namespace ${namespace} (context ${cluster.target.context || 'none'})`,
+    );
+    let rolloutStartedAt = clock.now();
+    const applyOutcome = await applyInOrder(cluster, planned, {
+      force,
+      signal: deps.signal,
+      onApplied: (change) => {
+        if (change.object === main) rolloutStartedAt = clock.now();
+        emit('info', `${change.ref} ${change.action}`);
+      },
+    });
+    const applied: AppliedObject[] = applyOutcome.applied.map((c) => ({ ref: c.ref, action: c.action }));
+    for (const ref of pre.skip) applied.push({ ref, action: 'skipped' });
+    if (applyOutcome.interrupted) {
+      return {
+        ...base,
+        outcome: 'interrupted',
+        message: `interrupted after applying ${applyOutcome.applied.length} of ${toApply.length} object(s); nothing is half-written`,
+        deployment: main?.metadata.name,
+        previousRevision,
+        revision: undefined,
+        applied,
+        check: checkSummary,
+        next: [
+          'run the same mlready deploy again to finish',
+          'or `mlready rollback` to return to the previous revision',
+        ],
+      };
+    }
+    if (applyOutcome.failure) {
+      return undoFailedApply(applyOutcome.applied, applyOutcome.failure, {
+        cluster,
+        clock,
+        emit,
+        main,
+        namespace,
+        timeoutMs: options.timeoutMs,
+        signal: deps.signal,
+        grace: options.grace,
+        result: { ...base, deployment: main?.metadata.name, previousRevision, applied, check: checkSummary },
+      });
+    }
+
+    if (!main) {
+      return {
+        ...base,
+        outcome: 'deployed',
+        message: `applied ${toApply.length} object(s); no Deployment to roll out`,
+        deployment: undefined,
+        previousRevision,
+        revision: undefined,
+        applied,
+        check: checkSummary,
+      };
+    }
+
+    // 4. Watch the rollout, failing fast on pods that will not heal, measuring the new pods.
+    const name = main.metadata.name;
+    emit('step', `waiting for Deployment/${name} to roll out`);
+    const budget = startupBudgetSeconds(
       main,
+      manifest?.spec.serving.expectedLoadSeconds,
+      manifest?.spec.serving.imagePullSeconds,
+    );
+    const waited = await waitForRollout({
+      cluster,
       namespace,
+      name,
+      clock,
       timeoutMs: options.timeoutMs,
+      startupBudgetSeconds: budget,
       signal: deps.signal,
       grace: options.grace,
-      result: { ...base, deployment: main?.metadata.name, previousRevision, applied, check: checkSummary },
+      onChange: (v) => emit('progress', v.message),
     });
-  }
+    const revision = revisionOf(waited.last?.raw);
+    const rolloutMs = clock.now() - rolloutStartedAt;
+    const templateHash = waited.last?.newReplicaSet?.metadata.labels?.['pod-template-hash'];
+    const measured = async (complete: boolean) => ({
+      startedAt: new Date(rolloutStartedAt).toISOString(),
+      totalMs: complete ? rolloutMs : undefined,
+      pods: tracker.timings(await podEvents(cluster, namespace, tracker.podNames()), templateHash),
+      source:
+        "mlready's watch of the pods (ms resolution, from the moment each change was seen); image pull from the kubelet's Pulled event",
+    });
 
-  if (!main) {
-    return {
-      ...base,
-      outcome: 'deployed',
-      message: `applied ${toApply.length} object(s); no Deployment to roll out`,
-      deployment: undefined,
-      previousRevision,
-      revision: undefined,
-      applied,
-      check: checkSummary,
+    if (waited.verdict.state === 'complete') {
+      const record = templateHash
+        ? await keepRecord(recordOf('deployed', { templateHash, revision, rollout: await measured(true) }))
+        : undefined;
+      const modelNote = modelVersion ? ` (model ${modelVersion})` : '';
+      const message = `Deployment/${name} rolled out revision ${revision}${modelNote} in ${seconds(rolloutMs)}`;
+      emit('done', message);
+      return {
+        ...base,
+        outcome: 'deployed',
+        message,
+        deployment: name,
+        previousRevision,
+        revision,
+        applied,
+        check: checkSummary,
+        rolloutMs,
+        record,
+      };
+    }
+    if (waited.verdict.reason === 'Interrupted') {
+      const d = waited.last?.deployment;
+      const state = d
+        ? `${d.updatedReplicas} of ${d.replicas} replicas updated, ${d.availableReplicas} available`
+        : 'state unknown';
+      const message = `interrupted: stopped watching Deployment/${name} revision ${revision} (${state}); the rollout goes on in the cluster`;
+      emit('failure', message);
+      return {
+        ...base,
+        outcome: 'interrupted',
+        message,
+        deployment: name,
+        previousRevision,
+        revision,
+        applied,
+        check: checkSummary,
+        next: [
+          `mlready status deployment/${name} -n ${namespace} to follow it`,
+          previousRevision
+            ? `mlready rollback deployment/${name} -n ${namespace} to return to revision ${previousRevision}`
+            : 'no earlier revision to roll back to',
+        ],
+      };
+    }
+
+    // 5. Failed: explain with the pod's own words, record the failure, then roll back.
+    const detectionMs = clock.now() - rolloutStartedAt;
+    const logs = waited.verdict.pod
+      ? await lastLogLines(cluster, namespace, waited.verdict.pod, manifest?.spec.serving.container)
+      : [];
+    const failure = {
+      reason: waited.verdict.reason,
+      message: waited.verdict.message,
+      pod: waited.verdict.pod,
+      logs,
     };
-  }
-
-  // 4. Watch the rollout, failing fast on pods that will not heal, measuring the new pods.
-  const name = main.metadata.name;
-  emit('step', `waiting for Deployment/${name} to roll out`);
-  const budget = startupBudgetSeconds(
-    main,
-    manifest?.spec.serving.expectedLoadSeconds,
-    manifest?.spec.serving.imagePullSeconds,
-  );
-  const waited = await waitForRollout({
-    cluster,
-    namespace,
-    name,
-    clock,
-    timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: budget,
-    signal: deps.signal,
-    grace: options.grace,
-    onChange: (v) => emit('progress', v.message),
-
-  });
-  const revision = revisionOf(waited.last?.raw);
-  const rolloutMs = clock.now() - rolloutStartedAt;
-  const templateHash = waited.last?.newReplicaSet?.metadata.labels?.['pod-template-hash'];
-  const measured = async (complete: boolean) => ({
-    startedAt: new Date(rolloutStartedAt).toISOString(),
-    totalMs: complete ? rolloutMs : undefined,
-    pods: tracker.timings(await podEvents(cluster, namespace, tracker.podNames()), templateHash),
-    source:
-      "mlready's watch of the pods (ms resolution, from the moment each change was seen); image pull from the kubelet's Pulled event",
-  });
-
-  if (waited.verdict.state === 'complete') {
     const record = templateHash
-      ? await keepRecord(recordOf('deployed', { templateHash, revision, rollout: await measured(true) }))
+      ? await keepRecord(
+          recordOf('failed', {
+            templateHash,
+            revision,
+            failure: { reason: failure.reason, message: failure.message },
+            rollout: await measured(false),
+          }),
+        )
       : undefined;
-    const modelNote = modelVersion ? ` (model ${modelVersion})` : '';
-    const message = `Deployment/${name} rolled out revision ${revision}${modelNote} in ${seconds(rolloutMs)}`;
-    emit('done', message);
-    return {
+    emit('failure', `rollout failed after ${seconds(detectionMs)}: ${waited.verdict.message}`);
+    const failedBase = {
       ...base,
-      outcome: 'deployed',
-      message,
       deployment: name,
       previousRevision,
       revision,
       applied,
       check: checkSummary,
+      failure,
+      detectionMs,
       rolloutMs,
       record,
     };
-  }
-  if (waited.verdict.reason === 'Interrupted') {
-    const d = waited.last?.deployment;
-    const state = d
-      ? `${d.updatedReplicas} of ${d.replicas} replicas updated, ${d.availableReplicas} available`
-      : 'state unknown';
-    const message = `interrupted: stopped watching Deployment/${name} revision ${revision} (${state}); the rollout goes on in the cluster`;
-    emit('failure', message);
+    if (options.rollback === false) {
+      return {
+        ...failedBase,
+        outcome: 'failed',
+        message: `rollout of Deployment/${name} failed (${waited.verdict.reason}); left as is (--no-rollback)`,
+        next: [
+          previousRevision
+            ? `mlready rollback deployment/${name} -n ${namespace} to return to revision ${previousRevision}`
+            : 'no earlier revision to roll back to',
+        ],
+      };
+    }
+    if (!previousRevision) {
+      return {
+        ...failedBase,
+        outcome: 'failed',
+        message: `rollout of Deployment/${name} failed (${waited.verdict.reason}); this was its first revision, so there is nothing to roll back to`,
+      };
+    }
+    emit('step', `rolling back Deployment/${name} to revision ${previousRevision}`);
+    const rollback = await rollbackDeployment({
+      cluster,
+      namespace,
+      name,
+      toRevision: previousRevision,
+      clock,
+      timeoutMs: options.timeoutMs,
+      signal: deps.signal,
+      force,
+      currentObjects: toApply,
+      grace: options.grace,
+      onEvent: (m) => emit('info', m),
+      onChange: (v) => emit('progress', v.message),
+    });
+    const within = rollback.elapsedMs <= budgetSeconds * 1000;
+    const reason = waited.verdict.reason;
+    const detectedIn = seconds(detectionMs);
+    const rolledBackIn = seconds(rollback.elapsedMs);
+    const overBudget = within ? '' : `, over the ${budgetSeconds} s rollback budget`;
+    const message =
+      rollback.outcome === 'rolled-back'
+        ? `rollout failed (${reason}, detected in ${detectedIn}); rolled back to revision ${previousRevision} in ${rolledBackIn}${overBudget}`
+        : `rollout failed (${reason}) and the rollback did not finish: ${rollback.message}`;
+    emit(rollback.outcome === 'rolled-back' ? 'done' : 'failure', message);
     return {
-      ...base,
-      outcome: 'interrupted',
+      ...failedBase,
+      outcome: rollback.outcome === 'rolled-back' ? 'rolled-back' : 'failed',
       message,
-      deployment: name,
-      previousRevision,
-      revision,
-      applied,
-      check: checkSummary,
-      next: [
-        `mlready status deployment/${name} -n ${namespace} to follow it`,
-        previousRevision
-          ? `mlready rollback deployment/${name} -n ${namespace} to return to revision ${previousRevision}`
-          : 'no earlier revision to roll back to',
-      ],
+      rollback,
     };
-  }
-
-  // 5. Failed: explain with the pod's own words, record the failure, then roll back.
-  const detectionMs = clock.now() - rolloutStartedAt;
-  const logs = waited.verdict.pod
-    ? await lastLogLines(cluster, namespace, waited.verdict.pod, manifest?.spec.serving.container)
-    : [];
-  const failure = {
-    reason: waited.verdict.reason,
-    message: waited.verdict.message,
-    pod: waited.verdict.pod,
-    logs,
-  };
-  const record = templateHash
-    ? await keepRecord(
-        recordOf('failed', {
-          templateHash,
-          revision,
-          failure: { reason: failure.reason, message: failure.message },
-          rollout: await measured(false),
-        }),
-      )
-    : undefined;
-  emit('failure', `rollout failed after ${seconds(detectionMs)}: ${waited.verdict.message}`);
-  const failedBase = {
-    ...base,
-    deployment: name,
-    previousRevision,
-    revision,
-    applied,
-    check: checkSummary,
-    failure,
-    detectionMs,
-    rolloutMs,
-    record,
-  };
-  if (options.rollback === false) {
-    return {
-      ...failedBase,
-      outcome: 'failed',
-      message: `rollout of Deployment/${name} failed (${waited.verdict.reason}); left as is (--no-rollback)`,
-      next: [
-        previousRevision
-          ? `mlready rollback deployment/${name} -n ${namespace} to return to revision ${previousRevision}`
-          : 'no earlier revision to roll back to',
-      ],
-    };
-  }
-  if (!previousRevision) {
-    return {
-      ...failedBase,
-      outcome: 'failed',
-      message: `rollout of Deployment/${name} failed (${waited.verdict.reason}); this was its first revision, so there is nothing to roll back to`,
-    };
-  }
-  emit('step', `rolling back Deployment/${name} to revision ${previousRevision}`);
-  const rollback = await rollbackDeployment({
-    cluster,
-    namespace,
-    name,
-    toRevision: previousRevision,
-    clock,
-    timeoutMs: options.timeoutMs,
-    signal: deps.signal,
-    force,
-    currentObjects: toApply,
-    grace: options.grace,
-    onEvent: (m) => emit('info', m),
-    onChange: (v) => emit('progress', v.message),
-  });
-  const within = rollback.elapsedMs <= budgetSeconds * 1000;
-  const reason = waited.verdict.reason;
-  const detectedIn = seconds(detectionMs);
-  const rolledBackIn = seconds(rollback.elapsedMs);
-  const overBudget = within ? '' : `, over the ${budgetSeconds} s rollback budget`;
-  const message =
-    rollback.outcome === 'rolled-back'
-      ? `rollout failed (${reason}, detected in ${detectedIn}); rolled back to revision ${previousRevision} in ${rolledBackIn}${overBudget}`
-      : `rollout failed (${reason}) and the rollback did not finish: ${rollback.message}`;
-  emit(rollback.outcome === 'rolled-back' ? 'done' : 'failure', message);
-  return {
-    ...failedBase,
-    outcome: rollback.outcome === 'rolled-back' ? 'rolled-back' : 'failed',
-    message,
-    rollback,
-  };
   }
 }
 
@@ -690,7 +705,10 @@ async function undoFailedApply(
   const changed = applied.filter((c) => c.action !== 'unchanged');
   emit('failure', `applying ${failure.ref} failed: ${failure.error.message}`);
   if (changed.length > 0)
-    emit('step', `undoing the ${changed.length} change(s) this deploy made: ${changed.map((c) => c.ref).join(', ')}`);
+    emit(
+      'step',
+      `undoing the ${changed.length} change(s) this deploy made: ${changed.map((c) => c.ref).join(', ')}`,
+    );
   const undo = await undoChanges(cluster, applied);
   // A Deployment given its previous template back rolls back to its previous pods: wait for that.
   const mainChange = changed.find((c) => c.object === context.main);
@@ -724,10 +742,12 @@ async function undoFailedApply(
     undo.failed.length > 0
       ? `; could not put back ${undo.failed.map((f) => f.ref).join(', ')} (they stay as this deploy left them)`
       : '';
+  const what = `applying ${failure.ref} failed: ${failure.error.message}`;
+  const changedList = transaction.changed.join(', ');
   const message =
     changed.length === 0
-      ? `applying ${failure.ref} failed: ${failure.error.message}; nothing had changed`
-      : `applying ${failure.ref} failed: ${failure.error.message}; this deploy had changed ${transaction.changed.join(', ')}: ${putBack || 'nothing put back'}${notBack}`;
+      ? `${what}; nothing had changed`
+      : `${what}; this deploy had changed ${changedList}: ${putBack || 'nothing put back'}${notBack}`;
   emit(undo.failed.length > 0 ? 'failure' : 'done', message);
   return {
     ...context.result,
@@ -739,7 +759,10 @@ async function undoFailedApply(
   };
 }
 
-/** Creates, before the dry run, namespaces the release declares and the cluster lacks (a dry run cannot see them). */
+/**
+ * Creates, before the dry run, namespaces the release declares and the cluster lacks (a dry run
+ * cannot see them).
+ */
 async function createMissingNamespaces(
   cluster: ClusterClient,
   objects: readonly KubeObject[],
@@ -752,7 +775,10 @@ async function createMissingNamespaces(
   }
 }
 
-async function templateHashOf(cluster: ClusterClient, deployment: KubeObject | undefined): Promise<string | undefined> {
+async function templateHashOf(
+  cluster: ClusterClient,
+  deployment: KubeObject | undefined,
+): Promise<string | undefined> {
   if (!deployment) return undefined;
   return newReplicaSet(deployment, await ownedReplicaSets(cluster, deployment))?.metadata.labels?.[
     'pod-template-hash'
@@ -803,7 +829,11 @@ async function lastLogLines(
  * The namespace of the release: -n, else mlready.yaml's, else the objects', else the context's.
  * An object that declares another namespace is an input error, never moved silently.
  */
-function resolveNamespace(flag: string | undefined, release: LoadedRelease, contextNamespace: string): string {
+function resolveNamespace(
+  flag: string | undefined,
+  release: LoadedRelease,
+  contextNamespace: string,
+): string {
   const sourced = release.objects.filter((s) => !CLUSTER_SCOPED.has(s.object.kind));
   const declared = sourced.find((s) => s.object.metadata.namespace);
   const namespace =
@@ -812,7 +842,7 @@ function resolveNamespace(flag: string | undefined, release: LoadedRelease, cont
     ? `--namespace is ${flag}`
     : release.manifest?.metadata.namespace
       ? `the service's namespace is ${namespace} (metadata.namespace of ${release.manifestFile})`
-      : `${declared!.object.kind}/${declared!.object.metadata.name} (${declared!.file}:${declared!.line}) is in namespace ${namespace}`;
+      : `${describeSourced(declared!)} is in namespace ${namespace}`;
   const clash = sourced.find((s) => s.object.metadata.namespace && s.object.metadata.namespace !== namespace);
   if (clash) {
     const { kind, metadata } = clash.object;
@@ -826,6 +856,9 @@ function resolveNamespace(flag: string | undefined, release: LoadedRelease, cont
   }
   return namespace;
 }
+
+const describeSourced = (s: SourcedObject) =>
+  `${s.object.kind}/${s.object.metadata.name} (${s.file}:${s.line})`;
 
 /** A label selector for the Deployment's pods (its matchLabels). */
 function selectorOf(deployment: KubeObject): string | undefined {
@@ -859,7 +892,10 @@ function imageReplaced(
   const edits = [];
   if (main) {
     const containers = ((main.object.spec as Any)?.template?.spec?.containers ?? []) as Any[];
-    const index = Math.max(0, containers.findIndex((c) => c.name === container));
+    const index = Math.max(
+      0,
+      containers.findIndex((c) => c.name === container),
+    );
     edits.push({
       file: main.file,
       pick: (v: Record<string, unknown>) =>

@@ -53,8 +53,12 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
   if (result.canary && result.canary.outcome !== 'refused') {
     const judged = result.canary.samples.filter((s) => s.verdict !== 'no-data');
     const bad = judged.filter((s) => s.verdict === 'bad').length;
-    const steps = result.canary.steps.map((s) => `${s.weight} %${s.actualPct !== s.weight ? ` (really ${s.actualPct} %)` : ''}`);
-    lines.push(`  canary (${result.canary.mode}): steps ${steps.join(', ')}; ${judged.length} sample(s), ${bad} bad`);
+    const steps = result.canary.steps.map(
+      (s) => `${s.weight} %${s.actualPct !== s.weight ? ` (really ${s.actualPct} %)` : ''}`,
+    );
+    lines.push(
+      `  canary (${result.canary.mode}): steps ${steps.join(', ')}; ${judged.length} sample(s), ${bad} bad`,
+    );
   }
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
@@ -111,8 +115,12 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
 
 export function formatHistoryText(name: string, entries: HistoryEntry[]): string {
   const header = ['REVISION', 'MODEL', 'IMAGE', 'PODS', 'RELEASE', 'CREATED', 'CHANGE-CAUSE'];
+  const revision = (e: HistoryEntry) => {
+    const former = e.formerRevisions.length > 0 ? ` (was ${e.formerRevisions.join(', ')})` : '';
+    return `${e.revision}${e.current ? ' *' : ''}${former}`;
+  };
   const rows = entries.map((e) => [
-    `${e.revision}${e.current ? ' *' : ''}${e.formerRevisions.length > 0 ? ` (was ${e.formerRevisions.join(', ')})` : ''}`,
+    revision(e),
     e.modelVersion ?? '-',
     e.image ?? '-',
     String(e.replicas),
@@ -123,7 +131,8 @@ export function formatHistoryText(name: string, entries: HistoryEntry[]): string
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
     r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
-  return `deployment/${name} (* = current; RELEASE: what mlready recorded)\n${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
+  const table = [fmt(header), ...rows.map(fmt)].join('\n');
+  return `deployment/${name} (* = current; RELEASE: what mlready recorded)\n${table}\n`;
 }
 
 /** "2 ready in 1.3 s median (scheduling 0.1 s, image pull 0.0 s, start → ready 1.1 s)". */
@@ -144,5 +153,6 @@ function describePods(pods: readonly PodTiming[]): string {
   const notReady = pods.length - ready.length;
   const head =
     total === undefined ? `${ready.length} ready` : `${ready.length} ready in ${seconds(total)} median`;
-  return `${head}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${notReady > 0 ? `, ${notReady} not ready` : ''}`;
+  const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  return `${head}${detail}${notReady > 0 ? `, ${notReady} not ready` : ''}`;
 }

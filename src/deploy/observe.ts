@@ -82,8 +82,9 @@ export function toPod(pod: KubeObject): PodObservation {
     ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     conditions,
     containers,
-    node: typeof (pod.spec as Any)?.nodeName === 'string' ? ((pod.spec as Any).nodeName as string) : undefined,
-    nominatedNode: typeof status.nominatedNodeName === 'string' ? (status.nominatedNodeName) : undefined,
+    node:
+      typeof (pod.spec as Any)?.nodeName === 'string' ? ((pod.spec as Any).nodeName as string) : undefined,
+    nominatedNode: typeof status.nominatedNodeName === 'string' ? status.nominatedNodeName : undefined,
   };
 }
 
@@ -129,9 +130,9 @@ export async function observeRollout(
   const fresh = observed >= generation ? newReplicaSet(deployment, sets) : undefined;
   const selector = selectorOf(deployment);
   const setUids = new Set(sets.map((rs) => rs.metadata.uid));
-  const all = (await cluster.list('v1', 'Pod', namespace, selector ? { labelSelector: selector } : {})).filter(
-    (p) => p.metadata.ownerReferences?.some((o) => setUids.has(o.uid)),
-  );
+  const all = (
+    await cluster.list('v1', 'Pod', namespace, selector ? { labelSelector: selector } : {})
+  ).filter((p) => p.metadata.ownerReferences?.some((o) => setUids.has(o.uid)));
   const terminatingPods = all.filter((p) => p.metadata.deletionTimestamp).length;
   const pods = fresh
     ? all.filter(

@@ -6,7 +6,15 @@ const PULLED = /\bin ((?:\d+(?:\.\d+)?(?:ms|µs|us|ns|h|m|s))+)/;
 
 /** A Go duration ("1m2.5s", "345ms", "1.2s") in milliseconds. */
 export function parseGoDuration(text: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, µs: 0.001, us: 0.001, ns: 1e-6 };
+  const units: Record<string, number> = {
+    h: 3_600_000,
+    m: 60_000,
+    s: 1000,
+    ms: 1,
+    µs: 0.001,
+    us: 0.001,
+    ns: 1e-6,
+  };
   let total = 0;
   let matched = '';
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)/g)) {
@@ -73,7 +81,8 @@ export class PodTimingTracker {
   /** The measured pods (of the ReplicaSet with `templateHash`, when given). */
   timings(events: readonly EventObservation[], templateHash?: string): PodTiming[] {
     const seen = [...this.seen].filter(
-      ([, s]) => templateHash === undefined || s.templateHash === undefined || s.templateHash === templateHash,
+      ([, s]) =>
+        templateHash === undefined || s.templateHash === undefined || s.templateHash === templateHash,
     );
     return seen.map(([pod, s]) => {
       const pulled = events.find((e) => e.object === pod && e.reason === 'Pulled');

@@ -140,9 +140,7 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
     const perPod = gpu!.count;
     const podSpec = (d.spec as Any)?.template?.spec as Any;
     const candidates = nodes.filter(
-      (n) =>
-        !(n.spec as Any)?.unschedulable &&
-        nodeFits(podSpec, (n.metadata.labels ?? {})),
+      (n) => !(n.spec as Any)?.unschedulable && nodeFits(podSpec, n.metadata.labels ?? {}),
     );
     const freeOn = candidates.map((node) => {
       const allocatable = Number((node.status as Any)?.allocatable?.[resource]) || 0;
@@ -152,7 +150,10 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
             (p.spec as Any)?.nodeName === node.metadata.name &&
             !['Succeeded', 'Failed'].includes((p.status as Any)?.phase),
         )
-        .reduce((n, p) => n + (gpusPerPod({ ...p, spec: { template: { spec: p.spec as Any } } })?.count ?? 0), 0);
+        .reduce(
+          (n, p) => n + (gpusPerPod({ ...p, spec: { template: { spec: p.spec as Any } } })?.count ?? 0),
+          0,
+        );
       return { node: node.metadata.name, allocatable, free: Math.max(0, allocatable - used) };
     });
     const live = await cluster.get({

@@ -84,10 +84,7 @@ export function recordName(deployment: string, templateHash: string): string {
 
 /** A stable digest of applied configurations (key order does not matter). */
 export function releaseDigest(objects: readonly KubeObject[]): string {
-  const sorted = [...objects]
-    .map(stableJson)
-    .sort()
-    .join('\n');
+  const sorted = [...objects].map(stableJson).sort().join('\n');
   return createHash('sha256').update(sorted).digest('hex').slice(0, 16);
 }
 

@@ -239,7 +239,8 @@ export function replaceInTexts(
         if (!edit.pick(value as Record<string, unknown>)) continue;
         const path = edit.path(value as Record<string, unknown>);
         const node = path ? doc.getIn(path, true) : undefined;
-        if (isScalar(node) && node.range) ranges.push({ start: node.range[0], end: node.range[1], value: edit.value });
+        if (isScalar(node) && node.range)
+          ranges.push({ start: node.range[0], end: node.range[1], value: edit.value });
       }
     }
     let text = input.text;

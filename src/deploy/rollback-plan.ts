@@ -88,9 +88,11 @@ export function planRollback(
       break;
     }
     if (!target) {
+      const one = skipped.length === 1;
+      const revisions = `revision${one ? '' : 's'} ${skipped.join(', ')}`;
       const failedNote =
         skipped.length > 0
-          ? `: revision${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} failed when mlready deployed ${skipped.length === 1 ? 'it' : 'them'} (name one with --to-revision to return to it anyway)`
+          ? `: ${revisions} failed when mlready deployed ${one ? 'it' : 'them'} (name one with --to-revision to return to it anyway)`
           : '';
       throw new RollbackRefused(
         `deployment "${deployment.metadata.name}" has no previous revision to roll back to${failedNote}`,

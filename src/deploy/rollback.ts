@@ -113,10 +113,8 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
     targetSet?.metadata.annotations?.[ANNOTATIONS.modelVersion] ?? target?.record.model.version;
   const modelNote = modelVersion ? ` (model ${modelVersion})` : '';
   const cause = `mlready rollback to revision ${plan.toRevision}${modelNote}`;
-  const skippedNote =
-    plan.skipped.length > 0
-      ? ` (passing over revision${plan.skipped.length === 1 ? '' : 's'} ${plan.skipped.join(', ')}, which failed)`
-      : '';
+  const passedOver = `revision${plan.skipped.length === 1 ? '' : 's'} ${plan.skipped.join(', ')}`;
+  const skippedNote = plan.skipped.length > 0 ? ` (passing over ${passedOver}, which failed)` : '';
   options.onEvent?.(
     `rolling Deployment/${name} back from revision ${plan.fromRevision} to ${plan.toRevision}${modelNote}${skippedNote}`,
   );
@@ -147,7 +145,12 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
     for (const object of options.currentObjects ?? current?.objects ?? []) {
       const isMain = object.kind === 'Deployment' && object.metadata.name === name;
       if (KEEP_ON_ROLLBACK.has(object.kind) || keep.has(describeRef(object)) || isMain) continue;
-      await cluster.delete(refOf({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } }));
+      await cluster.delete(
+        refOf({
+          ...object,
+          metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace },
+        }),
+      );
       deleted.push(describeRef(object));
     }
     if (restored.length > 0)

@@ -103,8 +103,23 @@ const IMAGE_FAILURES = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImag
 /** Waiting reasons that retrying cannot fix. */
 const IMAGE_FATAL = new Set(['InvalidImageName', 'ErrImageNeverPull']);
 /** Registry answers that retrying will not change: the image or tag is not there, or not for us. */
-const PERMANENT_PULL_ERROR =
-  /not found|manifest unknown|name unknown|does not exist|repository .* not found|unauthorized|authentication required|access denied|denied:|pull access denied|invalid reference format|no matching manifest|forbidden/i;
+const PERMANENT_PULL_ERROR = new RegExp(
+  [
+    'not found',
+    'manifest unknown',
+    'name unknown',
+    'does not exist',
+    'unauthorized',
+    'authentication required',
+    'access denied',
+    'denied:',
+    'pull access denied',
+    'invalid reference format',
+    'no matching manifest',
+    'forbidden',
+  ].join('|'),
+  'i',
+);
 const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 export function rolloutStatus(observation: RolloutObservation): RolloutVerdict {

@@ -183,7 +183,8 @@ export async function deployCommand(
           typeof flags.save === 'string' ? flags.save : undefined,
         );
         io.stderr(`mlready: saved the deploy record to ${file}\n`);
-      } else io.stderr(`mlready: --save: no release was recorded (${result.outcome}), so nothing was saved\n`);
+      } else
+        io.stderr(`mlready: --save: no release was recorded (${result.outcome}), so nothing was saved\n`);
     }
     if (flags.skipCheck && result.check.errors > 0)
       io.stderr(
@@ -235,14 +236,17 @@ function target(
         hint: `mlready ${command} NAME, mlready ${command} deployment/NAME, or mlready ${command} <the service's files>`,
       });
   }
-  if (names.length > 1)
-    throw new UsageError(`one Deployment at a time: got ${names.join(', ')}`);
+  if (names.length > 1) throw new UsageError(`one Deployment at a time: got ${names.join(', ')}`);
   const manifestOnly =
     names.length === 0 && paths.length === 0
       ? MANIFEST_NAMES.find((f) => existsSync(resolve(io.cwd, f)))
       : undefined;
   const release =
-    paths.length > 0 ? loadRelease(io.cwd, paths) : manifestOnly ? loadRelease(io.cwd, [manifestOnly]) : undefined;
+    paths.length > 0
+      ? loadRelease(io.cwd, paths)
+      : manifestOnly
+        ? loadRelease(io.cwd, [manifestOnly])
+        : undefined;
   const problem = release?.problems[0];
   if (problem && names.length === 0)
     throw new UsageError(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
@@ -252,7 +256,9 @@ function target(
   const name = names[0] ?? workload?.metadata.name ?? release?.manifest?.metadata.name;
   if (!name)
     throw new UsageError(
-      paths.length > 0 ? 'no Deployment found in the given files' : 'which Deployment? name it, or pass the service\'s files',
+      paths.length > 0
+        ? 'no Deployment found in the given files'
+        : "which Deployment? name it, or pass the service's files",
       {
         hint: `mlready ${command} NAME -n NAMESPACE, mlready ${command} deployment/NAME, or run it where mlready.yaml is`,
       },
