@@ -5,7 +5,7 @@ import { ownsField } from '../k8s/managed-fields.js';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, type ClusterClient, type KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { DEFAULT_ROLLBACK_BUDGET_SECONDS } from '../manifest/types.js';
-import { preflight, type PreflightResult } from './preflight.js';
+import { preflight } from './preflight.js';
 import {
   applyOrder,
   loadRelease,
@@ -197,6 +197,41 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
   const mainSource = release.objects.find((s) => s.object.kind === 'Deployment');
 
+  const objects = release.objects
+    .map(({ object }) => {
+      const prepared = prepareObject(object, {
+        namespace,
+        modelVersion,
+        modelName: manifest?.spec.model.name,
+        changeCause,
+        clusterScoped: CLUSTER_SCOPED.has(object.kind),
+      });
+      if (options.image && object === mainSource?.object)
+        setImage(prepared, options.image, manifest?.spec.serving.container);
+      return prepared;
+    })
+    .sort(applyOrder);
+  const main = objects.find((o) => o.kind === 'Deployment');
+  if (main && (main.spec as Any)?.paused === true) {
+    throw new InputError(
+      `Deployment/${main.metadata.name} sets spec.paused: true, so its rollout could not be watched`,
+      { file: mainSource?.file, line: mainSource?.line, hint: 'remove spec.paused from the manifest' },
+    );
+  }
+
+  // The cluster is read, and the release dry-run, while the check below runs: the waits on the
+  // network overlap the check's CPU work. Nothing is written before the check has passed.
+  const reading = readCluster(cluster, objects, main, {
+    force,
+    canaryMode:
+      manifest?.spec.rollout?.strategy === 'canary'
+        ? (manifest.spec.rollout.canary?.mode ?? 'replicas')
+        : undefined,
+  }).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+
   // 1. Pre-flight: our own checklist on exactly what will be applied (with --image in place).
   const manifestClause = release.manifestFile ? ` and ${release.manifestFile}` : '';
   emit('step', `checking ${release.objects.length} object(s)${manifestClause}`);
@@ -216,6 +251,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     applied: [] as AppliedObject[],
     check: checkSummary,
   };
+  const read = await reading;
   if (check.summary.errors > 0) {
     if (!options.skipCheck) {
       const first = check.findings.find((f) => f.severity === 'error');
@@ -230,23 +266,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     }
     warn(`--skip-check: deploying despite ${check.summary.errors} error(s) from mlready check`);
   }
-
-  const objects = release.objects
-    .map(({ object }) => {
-      const prepared = prepareObject(object, {
-        namespace,
-        modelVersion,
-        modelName: manifest?.spec.model.name,
-        changeCause,
-        clusterScoped: CLUSTER_SCOPED.has(object.kind),
-      });
-      if (options.image && object === mainSource?.object)
-        setImage(prepared, options.image, manifest?.spec.serving.container);
-      return prepared;
-    })
-    .sort(applyOrder);
-  const main = objects.find((o) => o.kind === 'Deployment');
-  const live = main ? await cluster.get(refOf(main)) : undefined;
+  if ('error' in read) throw read.error;
+  const { live, toApply, handover } = read.value;
   const previousRevision = live ? revisionOf(live) : undefined;
 
   // A paused Deployment would take the new template without rolling it out: nothing to watch,
@@ -262,45 +283,23 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       next: [`kubectl rollout resume deployment/${main.metadata.name} -n ${namespace}, then deploy again`],
     };
   }
-  if (main && (main.spec as Any)?.paused === true) {
-    throw new InputError(
-      `Deployment/${main.metadata.name} sets spec.paused: true, so its rollout could not be watched`,
-      { file: mainSource?.file, line: mainSource?.line, hint: 'remove spec.paused from the manifest' },
-    );
-  }
-
-  const pre: PreflightResult = await preflight(cluster, objects, {
-    canaryMode:
-      manifest?.spec.rollout?.strategy === 'canary'
-        ? (manifest.spec.rollout.canary?.mode ?? 'replicas')
-        : undefined,
-  });
+  // Not paused: the pre-flight ran.
+  const pre = read.value.pre!;
   if (manifest?.spec.rollout?.strategy === 'blue-green')
     pre.warnings.push(
       "spec.rollout.strategy blue-green is not driven by mlready deploy yet: rolling out with the Deployment's own strategy",
     );
   for (const w of pre.warnings) warn(w);
   if (pre.refusal) return { ...base, ...notApplied, outcome: 'refused', message: pre.refusal };
-  const toApply = objects.filter((o) => !pre.skip.has(`${o.kind}/${o.metadata.name}`));
-
-  // spec.replicas owned by mlready (an older release set it, or an older mlready's rollback took
-  // it) while this release leaves it out: applying would reset it to 1. Hand it over first.
-  const handover =
-    main &&
-    live &&
-    (main.spec as Any)?.replicas === undefined &&
-    ownsField(live, FIELD_MANAGER, ['spec', 'replicas'])
-      ? Number((live.spec as Any)?.replicas ?? 1)
-      : undefined;
 
   // 2. The whole release, dry run on the API server: RBAC, admission and schema refuse it here.
   emit('step', `dry run of ${toApply.length} object(s) on the API server (dryRun=All)`);
-  await createMissingNamespaces(cluster, toApply, emit);
-  const dryObjects =
-    handover === undefined
-      ? toApply
-      : toApply.map((o) => (o === main ? { ...o, spec: { ...(o.spec as Any), replicas: handover } } : o));
-  const dry = await dryRunRelease(cluster, dryObjects, { force });
+  let dry = read.value.dry;
+  if (!dry) {
+    // The release creates a namespace: the objects in it can be dry-run only once it exists.
+    await createMissingNamespaces(cluster, toApply, emit);
+    dry = await dryRunRelease(cluster, withReplicas(toApply, main, handover), { force });
+  }
   if (dry.refusals.length > 0) {
     const first = dry.refusals[0]!;
     const more = dry.refusals.length > 1 ? ` (and ${dry.refusals.length - 1} more)` : '';
@@ -757,6 +756,50 @@ async function undoFailedApply(
     transaction,
     next: failure.error.hint ? [failure.error.hint] : [],
   };
+}
+
+/** The release with the Deployment's spec.replicas set to the count being handed over. */
+function withReplicas(
+  objects: readonly KubeObject[],
+  main: KubeObject | undefined,
+  handover: number | undefined,
+): KubeObject[] {
+  if (handover === undefined) return [...objects];
+  return objects.map((o) => (o === main ? { ...o, spec: { ...(o.spec as Any), replicas: handover } } : o));
+}
+
+/**
+ * What the cluster says before anything is written: the live Deployment, the pre-flight (served
+ * kinds, GPU room), whether spec.replicas must be handed over, and the dry run of the release
+ * (left for later when the release creates a namespace the dry run needs). Read-only.
+ */
+async function readCluster(
+  cluster: ClusterClient,
+  objects: readonly KubeObject[],
+  main: KubeObject | undefined,
+  options: { force: boolean; canaryMode: 'istio' | 'replicas' | undefined },
+) {
+  const live = main ? await cluster.get(refOf(main)) : undefined;
+  if (main && (live?.spec as Any)?.paused === true)
+    return { live, pre: undefined, toApply: [] as KubeObject[], handover: undefined, dry: undefined };
+  const pre = await preflight(cluster, objects, { canaryMode: options.canaryMode });
+  const toApply = objects.filter((o) => !pre.skip.has(`${o.kind}/${o.metadata.name}`));
+  // spec.replicas owned by mlready (an older release set it, or an older mlready's rollback took
+  // it) while this release leaves it out: applying would reset it to 1. Hand it over first.
+  const handover =
+    main &&
+    live &&
+    (main.spec as Any)?.replicas === undefined &&
+    ownsField(live, FIELD_MANAGER, ['spec', 'replicas'])
+      ? Number((live.spec as Any)?.replicas ?? 1)
+      : undefined;
+  const namespaces = toApply.filter((o) => o.kind === 'Namespace');
+  const missing = (await Promise.all(namespaces.map((ns) => cluster.get(refOf(ns))))).some((n) => !n);
+  const dry =
+    pre.refusal || missing
+      ? undefined
+      : await dryRunRelease(cluster, withReplicas(toApply, main, handover), { force: options.force });
+  return { live, pre, toApply, handover, dry };
 }
 
 /**
