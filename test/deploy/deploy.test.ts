@@ -230,9 +230,9 @@ describe('mlready deploy', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/mlready check found \d+ error\(s\); refusing to deploy/);
     // Nothing written: the cluster was only read (and asked for a dry run) while the check ran.
-    expect(
-      cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All'),
-    ).toHaveLength(0);
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      0,
+    );
     const forced = await cli(
       [
         '--debug',
