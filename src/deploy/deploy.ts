@@ -1,6 +1,6 @@
 import { runCheck } from '../check/run-check.js';
 import { redactText } from '../redact.js';
-import { InputError } from '../errors.js';
+import { ClusterError, InputError } from '../errors.js';
 import { ownsField } from '../k8s/managed-fields.js';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, type ClusterClient, type KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
@@ -372,12 +372,21 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     secrets: toApply.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name),
     ...extra,
   });
+  // The record is kept even when the cluster will not store it (RBAC on ConfigMaps, a release
+  // over the 1 MiB ConfigMap limit): the rollout's verdict stands, the warning says what is lost.
   const keepRecord = async (record: DeployRecord): Promise<DeployRecord> => {
     const { context: _context, ...inCluster } = record;
-    await writeRecord(cluster, {
-      record: inCluster,
-      objects: toApply.filter((o) => o.kind !== 'Secret'),
-    });
+    try {
+      await writeRecord(cluster, {
+        record: inCluster,
+        objects: toApply.filter((o) => o.kind !== 'Secret'),
+      });
+    } catch (error) {
+      if (!(error instanceof ClusterError)) throw error;
+      warn(
+        `the release record could not be stored in the cluster (${error.message}): a later rollback to this release restores only its pod template`,
+      );
+    }
     return record;
   };
 

@@ -1,3 +1,4 @@
+import { ClusterError } from '../errors.js';
 import { extractOwned, ownsField } from '../k8s/managed-fields.js';
 import { FIELD_MANAGER, type ClusterClient, type KubeObject } from '../k8s/types.js';
 import { ANNOTATIONS } from './release.js';
@@ -79,7 +80,14 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
   const deployment = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!deployment) return refused(`Deployment ${name} does not exist in namespace ${namespace}`);
   const sets = await ownedReplicaSets(cluster, deployment);
-  const records = await readRecords(cluster, namespace, name);
+  let records: Awaited<ReturnType<typeof readRecords>>;
+  try {
+    records = await readRecords(cluster, namespace, name);
+  } catch (error) {
+    if (!(error instanceof ClusterError) || error.unreachable) throw error;
+    options.onEvent?.(`cannot read the release records (${error.message}): only pod templates can come back`);
+    records = new Map();
+  }
   const failed = new Set([...records].filter(([, r]) => r.record.outcome === 'failed').map(([hash]) => hash));
   let plan;
   try {

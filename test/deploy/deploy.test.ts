@@ -348,6 +348,24 @@ describe('mlready deploy', () => {
     expect(records[1]!.failure?.reason).toBe('CrashLoopBackOff');
   });
 
+  it('still reports a good rollout when the cluster will not store its record, and says what that costs', async () => {
+    cluster.api.admission.push((req) =>
+      req.kind === 'ConfigMap' && req.name.startsWith('mlready-release-') && !req.dryRun
+        ? {
+            code: 403,
+            reason: 'Forbidden',
+            message: 'configmaps is forbidden: quota for ConfigMaps exceeded',
+          }
+        : undefined,
+    );
+    const r = await run(['deploy', '.']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('rolled out revision 1');
+    expect(r.stdout).toMatch(
+      /warning the release record could not be stored in the cluster \(.*quota for ConfigMaps exceeded\)/,
+    );
+  });
+
   it('exits 2 with file and line for input it cannot deploy', async () => {
     writeFileSync(
       join(dir, 'k8s', 'broken.yaml'),
