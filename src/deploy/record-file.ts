@@ -46,7 +46,8 @@ export function loadDeployRecords(
 }
 
 /**
- * Writes a record as JSON beside the manifest (.mlready/deploy/<time>-<deployment>-<version>.json)
+ * Writes a record as JSON beside the manifest
+ * (.mlready/deploy/<time>-<deployment>-<model version>-<pod-template-hash>.json)
  * or to `target`; returns the path written, relative to cwd. Free text passes the redaction gate.
  */
 export function saveDeployRecord(
@@ -57,7 +58,11 @@ export function saveDeployRecord(
 ): string {
   const base = manifestFile ? dirname(resolve(cwd, manifestFile)) : cwd;
   const stamp = record.appliedAt.slice(0, 19).replace(/[:T]/g, '-');
-  const version = (record.model.version ?? record.templateHash).replace(/[^\w.-]/g, '_');
+  // The template hash tells apart two releases of one model version within the same second.
+  const version = [record.model.version, record.templateHash]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^\w.-]/g, '_');
   const file = target
     ? resolve(cwd, target)
     : join(base, '.mlready', 'deploy', `${stamp}-${record.deployment}-${version}.json`);

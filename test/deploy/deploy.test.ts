@@ -309,7 +309,9 @@ describe('mlready deploy', () => {
       /new pods: 1 ready in [\d.]+ s median \(scheduling [\d.]+ s, image pull 0\.0 s, start → ready [\d.]+ s\)/,
     );
     const saved = /saved the deploy record to (\S+)/.exec(r.stderr)?.[1];
-    expect(saved).toMatch(/^\.mlready\/deploy\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-llm-chat-1\.2\.0\.json$/);
+    expect(saved).toMatch(
+      /^\.mlready\/deploy\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-llm-chat-1\.2\.0-[a-z0-9]+\.json$/,
+    );
     const [loaded] = loadDeployRecords(dir, 'mlready.yaml');
     expect(loaded?.error).toBeUndefined();
     const record = loaded!.record!;
