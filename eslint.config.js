@@ -49,7 +49,7 @@ export default tseslint.config(
   // Kubernetes objects as the API serves them are read as loose JSON (each kind and version differs, and
   // the fake API server mirrors them); values are coerced with Number()/String() where they are used.
   {
-    files: ['src/deploy/**/*.ts', 'test/fake-apiserver/**/*.ts', 'test/deploy/**/*.ts'],
+    files: ['src/deploy/**/*.ts', 'test/fake-apiserver/**/*.ts', 'test/deploy/**/*.ts', 'test/e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

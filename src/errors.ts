@@ -73,6 +73,8 @@ export interface ClusterErrorOptions extends ErrorOptions {
   reason?: string;
   /** Field-level causes, e.g. the fields of an apply conflict and who owns them. */
   causes?: { field?: string; message?: string }[];
+  /** The API server could not be reached at all (no HTTP answer): mlready could not run. */
+  unreachable?: boolean;
 }
 
 /** The Kubernetes API refused or failed. */
@@ -80,12 +82,14 @@ export class ClusterError extends MlreadyError {
   readonly status: number | undefined;
   readonly reason: string | undefined;
   readonly causes: { field?: string; message?: string }[];
+  readonly unreachable: boolean;
 
   constructor(message: string, options: ClusterErrorOptions = {}) {
     super('CLUSTER', message, options);
     this.status = options.status;
     this.reason = options.reason;
     this.causes = options.causes ?? [];
+    this.unreachable = options.unreachable === true;
   }
 }
 

@@ -22,4 +22,6 @@ export { runLoadtest, sloFromManifest, type LoadtestOptions } from './loadtest/l
 export { parseSlo, type Threshold } from './loadtest/slo.js';
 export { rolloutStatus, type RolloutObservation, type RolloutVerdict } from './deploy/rollout-status.js';
 export { planRollback, type RollbackPlan } from './deploy/rollback-plan.js';
+export { loadDeployRecords, type LoadedDeployRecord } from './deploy/record-file.js';
+export type { DeployRecord, PodTiming } from './deploy/record.js';
 export { MlreadyError, UsageError, ConfigError, InputError, NetworkError, ClusterError } from './errors.js';

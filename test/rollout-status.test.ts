@@ -120,11 +120,33 @@ describe('rolloutStatus fails fast on pods that will not heal', () => {
       'ImagePullBackOff',
     ],
     [
-      'ErrImagePull',
+      'ErrImagePull for an image the registry does not have (its Failed event says so)',
       {
         phase: 'Pending',
         ready: false,
         containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ErrImagePull' } }],
+      },
+      {
+        events: [
+          {
+            object: 'llm-7d9f-abcde',
+            reason: 'Failed',
+            message:
+              'Failed to pull image "vllm/vllm-openai:v9": rpc error: code = NotFound desc = failed to pull and unpack image: not found',
+          },
+        ],
+      },
+      'ImagePullBackOff',
+    ],
+    [
+      'ErrImagePull for a passing reason, still failing after 60 s of retries',
+      {
+        phase: 'Pending',
+        ready: false,
+        pullFailingSince: NOW - 61_000,
+        containers: [
+          { name: 'server', restartCount: 0, waiting: { reason: 'ErrImagePull', message: 'i/o timeout' } },
+        ],
       },
       {},
       'ImagePullBackOff',
@@ -157,21 +179,49 @@ describe('rolloutStatus fails fast on pods that will not heal', () => {
       'OOMKilled',
     ],
     [
-      'unschedulable for lack of GPUs',
+      'unschedulable for lack of GPUs for 21 s, nothing terminating or scaling up',
       {
         phase: 'Pending',
         ready: false,
+        createdAt: NOW - 21_000,
         conditions: [
           {
             type: 'PodScheduled',
             status: 'False',
             reason: 'Unschedulable',
             message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.',
+            since: NOW - 21_000,
           },
         ],
       },
       {},
       'InsufficientGPU',
+    ],
+    [
+      'unschedulable, and the cluster autoscaler says it will not help',
+      {
+        phase: 'Pending',
+        ready: false,
+        createdAt: NOW - 2_000,
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/4 nodes are available',
+          },
+        ],
+      },
+      {
+        events: [
+          {
+            object: 'llm-7d9f-abcde',
+            reason: 'NotTriggerScaleUp',
+            message: "pod didn't trigger scale-up: 1 max node group size reached",
+          },
+        ],
+      },
+      'Unschedulable',
     ],
     [
       'running but never ready within the startup budget',
@@ -218,6 +268,74 @@ describe('rolloutStatus fails fast on pods that will not heal', () => {
       },
     ],
     ['a model still loading inside its startup budget', { ready: false, createdAt: NOW - 120_000 }, {}],
+    [
+      'a pod created long ago whose container started recently (the wait was for a node and the image)',
+      {
+        ready: false,
+        createdAt: NOW - 900_000,
+        containers: [{ name: 'server', restartCount: 0, runningSince: NOW - 60_000 }],
+      },
+      {},
+    ],
+    [
+      'unschedulable while an old pod of the Deployment is terminating (its GPU comes free)',
+      {
+        phase: 'Pending',
+        ready: false,
+        createdAt: NOW - 100_000,
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+            since: NOW - 100_000,
+          },
+        ],
+      },
+      { terminatingPods: 1 },
+    ],
+    [
+      'unschedulable within 20 s of the last terminating pod going away',
+      {
+        phase: 'Pending',
+        ready: false,
+        createdAt: NOW - 100_000,
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', since: NOW - 100_000 },
+        ],
+      },
+      { terminatingPods: 0, lastTerminatingAt: NOW - 5_000 },
+    ],
+    [
+      'unschedulable while a preemption makes room (nominatedNodeName)',
+      {
+        phase: 'Pending',
+        ready: false,
+        createdAt: NOW - 100_000,
+        nominatedNode: 'gpu-node-2',
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', since: NOW - 100_000 },
+        ],
+      },
+      {},
+    ],
+    [
+      'an image pull failing for a passing reason, within its 60 s of retries',
+      {
+        phase: 'Pending',
+        ready: false,
+        pullFailingSince: NOW - 30_000,
+        containers: [
+          {
+            name: 'server',
+            restartCount: 0,
+            waiting: { reason: 'ErrImagePull', message: 'toomanyrequests: rate limit exceeded' },
+          },
+        ],
+      },
+      {},
+    ],
   ])('keeps waiting: %s', (_case, p, extra) => {
     expect(rolloutStatus(observe({ deployment: progressing, pods: [pod(p)], ...extra })).state).toBe(
       'progressing',

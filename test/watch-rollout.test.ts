@@ -101,7 +101,13 @@ describe('watchRollout (fake clock, scripted cluster)', () => {
           pods: [
             pod({
               phase: 'Pending',
-              containers: [{ name: 'server', restartCount: 0, waiting: { reason: 'ImagePullBackOff' } }],
+              containers: [
+                {
+                  name: 'server',
+                  restartCount: 0,
+                  waiting: { reason: 'ErrImagePull', message: 'manifest unknown: manifest unknown' },
+                },
+              ],
             }),
           ],
           events: [],
@@ -111,6 +117,74 @@ describe('watchRollout (fake clock, scripted cluster)', () => {
     });
     expect(result.verdict).toMatchObject({ state: 'failed', reason: 'ImagePullBackOff', pod: 'llm-new-1' });
     expect(result.elapsedMs).toBe(1000);
+  });
+
+  it('gives a pull that fails for a passing reason (a registry timeout) 60 s of retries', async () => {
+    const clock = fakeClock();
+    const pulling = (reason: string) => ({
+      deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }),
+      pods: [
+        pod({
+          phase: 'Pending',
+          containers: [
+            {
+              name: 'server',
+              restartCount: 0,
+              waiting: {
+                reason,
+                message: reason === 'ErrImagePull' ? 'dial tcp: i/o timeout' : 'Back-off pulling image',
+              },
+            },
+          ],
+        }),
+      ],
+      events: [],
+      startupBudgetSeconds: 300,
+    });
+    const result = await watchRollout({
+      clock,
+      timeoutMs: 600_000,
+      pollMs: 5000,
+      observe: scripted([pulling('ErrImagePull'), pulling('ImagePullBackOff'), pulling('ErrImagePull')]),
+    });
+    expect(result.verdict).toMatchObject({ state: 'failed', reason: 'ImagePullBackOff' });
+    expect(result.verdict.message).toContain('still failing after 60 s of retries');
+    expect(result.elapsedMs).toBe(60_000);
+  });
+
+  it('calls an unschedulable pod failed only 20 s after the last old pod stopped terminating', async () => {
+    const clock = fakeClock();
+    const state = (terminatingPods: number) => ({
+      deployment: deployment({ updatedReplicas: 1, availableReplicas: 1 }),
+      pods: [
+        pod({
+          phase: 'Pending',
+          createdAt: 0,
+          containers: [],
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+              since: 0,
+            },
+          ],
+        }),
+      ],
+      terminatingPods,
+      events: [],
+      startupBudgetSeconds: 300,
+    });
+    const result = await watchRollout({
+      clock,
+      timeoutMs: 600_000,
+      pollMs: 5000,
+      // The old pod terminates for 140 s (its grace period), then nothing frees a GPU.
+      observe: scripted([...Array.from({ length: 29 }, () => state(1)), state(0)]),
+    });
+    expect(result.verdict).toMatchObject({ state: 'failed', reason: 'InsufficientGPU' });
+    expect(result.elapsedMs).toBe(140_000 + 20_000);
   });
 
   it('gives up at its own timeout, saying what it was waiting for', async () => {
@@ -125,7 +199,7 @@ describe('watchRollout (fake clock, scripted cluster)', () => {
     });
     expect(result.verdict).toMatchObject({ state: 'failed', reason: 'Timeout' });
     expect(result.verdict.message).toBe(
-      'gave up after 12 s: waiting for deployment "llm" rollout to finish: 1 of 2 updated replicas are available',
+      'gave up after 10 s: waiting for deployment "llm" rollout to finish: 1 of 2 updated replicas are available',
     );
   });
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isMlreadyError } from '../errors.js';
+import { ClusterError, isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { gateOutput } from './gate.js';
@@ -368,6 +368,14 @@ export async function runCli(ungated: CliIO): Promise<number> {
       '--analysis-interval <duration>',
       'canary sample interval (default: spec.rollout.analysis.interval, else 30s)',
     )
+    .option(
+      '--pending-grace <duration>',
+      'how long a new pod may stay unschedulable once nothing is terminating, scaling up or preempting (default 20s)',
+    )
+    .option(
+      '--save [file]',
+      'also write the release record (measured pod start-up times) to .mlready/deploy/ beside the manifest',
+    )
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { deployCommand } = await import('./commands/deploy.js');
       setExit(await deployCommand(io, paths, options as unknown as DeployFlags, debugOf()));
@@ -379,12 +387,22 @@ export async function runCli(ungated: CliIO): Promise<number> {
       .description(
         "undo a release like kubectl rollout undo, restoring the release's other objects too; exit 1 over the rollback budget",
       )
-      .argument('[paths...]', 'files and directories of the service', []),
+      .argument(
+        '[target...]',
+        "NAME, deployment/NAME, or the service's files (default: ./mlready.yaml's service)",
+        [],
+      ),
   )
-    .option('--to-revision <n>', 'the revision to return to (default: the previous one)', parseCount)
-    .option('--deployment <name>', 'the Deployment (default: the one in the given files)')
+    .option(
+      '--to-revision <n>',
+      'the revision to return to (default: the newest earlier one that did not fail)',
+      parseCount,
+    )
+    .option('--deployment <name>', 'the Deployment (same as giving NAME)')
     .option('--timeout <duration>', 'give up waiting after this long', '15m')
     .option('--budget <duration>', 'rollback budget (default: spec.rollout.rollbackBudget, else 5m)')
+    .option('--force-conflicts', 'take over fields another field manager changed since the release')
+    .option('--pending-grace <duration>', 'as for deploy (default 20s)')
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { rollbackCommand } = await import('./commands/deploy.js');
       setExit(await rollbackCommand(io, paths, options as unknown as RollbackFlags, debugOf()));
@@ -394,9 +412,13 @@ export async function runCli(ungated: CliIO): Promise<number> {
     program
       .command('status')
       .description('which model versions serve which share of traffic now, and whether they are ready')
-      .argument('[paths...]', 'files and directories of the service', []),
+      .argument(
+        '[target...]',
+        "NAME, deployment/NAME, or the service's files (default: ./mlready.yaml's service)",
+        [],
+      ),
   )
-    .option('--deployment <name>', 'the Deployment or InferenceService (default: the one in the given files)')
+    .option('--deployment <name>', 'the Deployment or InferenceService (same as giving NAME)')
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { statusCommand } = await import('./commands/deploy.js');
       setExit(await statusCommand(io, paths, options as unknown as StatusFlags, debugOf()));
@@ -405,10 +427,14 @@ export async function runCli(ungated: CliIO): Promise<number> {
   clusterOptions(
     program
       .command('history')
-      .description('revisions of the Deployment with model versions and change causes')
-      .argument('[paths...]', 'files and directories of the service', []),
+      .description('revisions of the Deployment with model versions, images, outcomes and change causes')
+      .argument(
+        '[target...]',
+        "NAME, deployment/NAME, or the service's files (default: ./mlready.yaml's service)",
+        [],
+      ),
   )
-    .option('--deployment <name>', 'the Deployment (default: the one in the given files)')
+    .option('--deployment <name>', 'the Deployment (same as giving NAME)')
     .action(async (paths: string[], options: Record<string, unknown>) => {
       const { historyCommand } = await import('./commands/deploy.js');
       setExit(await historyCommand(io, paths, options as unknown as StatusFlags, debugOf()));
@@ -487,8 +513,10 @@ function handleError(error: unknown, io: CliIO, debug: boolean): number {
     io.stderr(`error: ${error.located}\n`);
     if (error.hint) io.stderr(`hint: ${error.hint}\n`);
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
-    // The cluster refusing (a conflict, RBAC) or failing is a failed deploy, not a usage error.
-    return error.code === 'CLUSTER' ? ExitCode.Failed : ExitCode.CouldNotRun;
+    // The cluster refusing (a conflict, RBAC) or failing is a failed deploy, not a usage error; a
+    // cluster that cannot be reached at all means mlready could not run.
+    const unreachable = error instanceof ClusterError && error.unreachable;
+    return error.code === 'CLUSTER' && !unreachable ? ExitCode.Failed : ExitCode.CouldNotRun;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`internal error in mlready ${VERSION}: ${message}\n`);

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { seconds, type DeployResult } from './deploy.js';
 import type { RollbackResult } from './rollback.js';
+import type { PodTiming } from './record.js';
 import type { HistoryEntry, StatusResult } from './status.js';
 
 function paint(color: boolean): ChalkInstance {
@@ -22,6 +23,14 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
     }
   }
   for (const w of result.warnings) lines.push(`  ${c.yellow('warning')} ${w}`);
+  for (const r of result.refusals ?? []) lines.push(`  refused: ${r.message}`);
+  if (result.transaction) {
+    const t = result.transaction;
+    lines.push(`  changed before the refusal: ${t.changed.join(', ') || 'nothing'}`);
+    if (t.restored.length > 0) lines.push(`  restored: ${t.restored.join(', ')}`);
+    if (t.deleted.length > 0) lines.push(`  deleted again: ${t.deleted.join(', ')}`);
+    for (const f of t.notRestored) lines.push(`  ${c.red('not restored')}: ${f.ref} (${f.message})`);
+  }
   if (result.failure) {
     lines.push(`  cause: ${result.failure.message}`);
     if (result.failure.logs.length > 0) {
@@ -30,6 +39,8 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
     }
   }
   if (result.detectionMs !== undefined) lines.push(`  detection: ${seconds(result.detectionMs)}`);
+  const pods = result.record?.rollout?.pods ?? [];
+  if (pods.length > 0) lines.push(`  new pods: ${describePods(pods)}`);
   if (result.rollback && result.rollback.outcome !== 'noop') {
     const over = result.rollback.elapsedMs > result.rollbackBudgetMs;
     const elapsed = seconds(result.rollback.elapsedMs);
@@ -39,10 +50,15 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
     if (result.rollback.restored.length > 0) lines.push(`  restored: ${result.rollback.restored.join(', ')}`);
     if (result.rollback.deleted.length > 0) lines.push(`  deleted: ${result.rollback.deleted.join(', ')}`);
   }
-  if (result.canary) {
+  if (result.canary && result.canary.outcome !== 'refused') {
     const judged = result.canary.samples.filter((s) => s.verdict !== 'no-data');
     const bad = judged.filter((s) => s.verdict === 'bad').length;
-    lines.push(`  canary (${result.canary.mode}): ${judged.length} sample(s), ${bad} bad`);
+    const steps = result.canary.steps.map(
+      (s) => `${s.weight} %${s.actualPct !== s.weight ? ` (really ${s.actualPct} %)` : ''}`,
+    );
+    lines.push(
+      `  canary (${result.canary.mode}): steps ${steps.join(', ')}; ${judged.length} sample(s), ${bad} bad`,
+    );
   }
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
@@ -60,6 +76,10 @@ export function formatRollbackText(
   const mark = ok ? c.green('✔') : c.red('✖');
   const modelNote = result.modelVersion ? ` (model ${result.modelVersion})` : '';
   const lines = [`${mark} Deployment/${result.name}: ${result.message}${modelNote}`];
+  if (result.skipped && result.skipped.length > 0)
+    lines.push(`  passed over revision(s) ${result.skipped.join(', ')}: mlready recorded them as failed`);
+  if (!result.usedRecord)
+    lines.push('  no release record for that revision: only the pod template was restored');
   const elapsed = seconds(result.elapsedMs);
   const budget = seconds(result.budgetMs);
   const overBudget = over ? c.red(' over budget') : '';
@@ -94,16 +114,45 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
 }
 
 export function formatHistoryText(name: string, entries: HistoryEntry[]): string {
-  const header = ['REVISION', 'MODEL', 'PODS', 'CREATED', 'CHANGE-CAUSE'];
+  const header = ['REVISION', 'MODEL', 'IMAGE', 'PODS', 'RELEASE', 'CREATED', 'CHANGE-CAUSE'];
+  const revision = (e: HistoryEntry) => {
+    const former = e.formerRevisions.length > 0 ? ` (was ${e.formerRevisions.join(', ')})` : '';
+    return `${e.revision}${e.current ? ' *' : ''}${former}`;
+  };
   const rows = entries.map((e) => [
-    `${e.revision}${e.current ? ' *' : ''}`,
+    revision(e),
     e.modelVersion ?? '-',
+    e.image ?? '-',
     String(e.replicas),
+    e.outcome ?? '-',
     e.createdAt ?? '-',
     e.changeCause ?? '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
     r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
-  return `deployment/${name} (* = current)\n${[fmt(header), ...rows.map(fmt)].join('\n')}\n`;
+  const table = [fmt(header), ...rows.map(fmt)].join('\n');
+  return `deployment/${name} (* = current; RELEASE: what mlready recorded)\n${table}\n`;
+}
+
+/** "2 ready in 1.3 s median (scheduling 0.1 s, image pull 0.0 s, start → ready 1.1 s)". */
+function describePods(pods: readonly PodTiming[]): string {
+  const median = (values: (number | undefined)[]) => {
+    const v = values.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length === 0 ? undefined : v[Math.floor((v.length - 1) / 2)]!;
+  };
+  const ready = pods.filter((p) => p.ready);
+  const total = median(ready.map((p) => p.createdToReadyMs));
+  const parts = [
+    ['scheduling', median(ready.map((p) => p.schedulingMs))],
+    ['image pull', median(ready.map((p) => p.imagePullMs))],
+    ['start → ready', median(ready.map((p) => p.startToReadyMs))],
+  ]
+    .filter(([, v]) => v !== undefined)
+    .map(([label, v]) => `${label} ${seconds(v as number)}`);
+  const notReady = pods.length - ready.length;
+  const head =
+    total === undefined ? `${ready.length} ready` : `${ready.length} ready in ${seconds(total)} median`;
+  const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  return `${head}${detail}${notReady > 0 ? `, ${notReady} not ready` : ''}`;
 }

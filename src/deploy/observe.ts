@@ -47,6 +47,11 @@ export function newReplicaSet(deployment: KubeObject, sets: readonly KubeObject[
   return sets.find((rs) => withoutHash((rs.spec as Any)?.template) === want);
 }
 
+const time = (value: unknown): number | undefined => {
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+};
+
 export function toPod(pod: KubeObject): PodObservation {
   const status = (pod.status ?? {}) as Any;
   const containers: ContainerObservation[] = ((status.containerStatuses ?? []) as Any[]).map((c) => ({
@@ -61,20 +66,25 @@ export function toPod(pod: KubeObject): PodObservation {
           exitCode: c.lastState.terminated.exitCode as number | undefined,
         }
       : undefined,
+    runningSince: c.state?.running ? (time(c.state.running.startedAt) ?? 1) : undefined,
   }));
   const conditions = ((status.conditions ?? []) as Any[]).map((c) => ({
     type: String(c.type),
     status: String(c.status),
     reason: c.reason as string | undefined,
     message: c.message as string | undefined,
+    since: time(c.lastTransitionTime),
   }));
   return {
     name: pod.metadata.name,
     phase: String(status.phase ?? 'Pending'),
-    createdAt: Date.parse(pod.metadata.creationTimestamp ?? '') || 0,
+    createdAt: time(pod.metadata.creationTimestamp) ?? 0,
     ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     conditions,
     containers,
+    node:
+      typeof (pod.spec as Any)?.nodeName === 'string' ? ((pod.spec as Any).nodeName as string) : undefined,
+    nominatedNode: typeof status.nominatedNodeName === 'string' ? status.nominatedNodeName : undefined,
   };
 }
 
@@ -83,12 +93,31 @@ export interface ObservedRollout extends Omit<RolloutObservation, 'now'> {
   raw: KubeObject;
 }
 
-/** Reads what rolloutStatus() judges: the Deployment, its new ReplicaSet's pods, and their events. */
+/** A label selector string for a Deployment's spec.selector.matchLabels (matchExpressions: all pods). */
+function selectorOf(deployment: KubeObject): string | undefined {
+  const labels = ((deployment.spec as Any)?.selector?.matchLabels ?? {}) as Record<string, string>;
+  const parts = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/** A pod in trouble is worth the namespace's events: they say why (pull errors, scale-ups). */
+function needsEvents(pod: PodObservation): boolean {
+  return (
+    pod.conditions.some((c) => c.type === 'PodScheduled' && c.status === 'False') ||
+    pod.containers.some((c) => /Image|Pull/.test(c.waiting?.reason ?? ''))
+  );
+}
+
+/**
+ * Reads what rolloutStatus() judges: the Deployment, its new ReplicaSet's pods, how many of its
+ * pods are terminating, and (when a pod is in trouble, or `withEvents`) the pods' events.
+ */
 export async function observeRollout(
   cluster: ClusterClient,
   namespace: string,
   name: string,
   startupBudgetSeconds: number,
+  withEvents = false,
 ): Promise<ObservedRollout> {
   const deployment = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!deployment) throw new Error(`Deployment ${name} disappeared`);
@@ -99,20 +128,23 @@ export async function observeRollout(
   const observed = Number(status.observedGeneration ?? 0);
   // Until the controller has seen this generation, the "new" ReplicaSet may still be the old one.
   const fresh = observed >= generation ? newReplicaSet(deployment, sets) : undefined;
-  let pods: KubeObject[] = [];
-  if (fresh) {
-    const hash = fresh.metadata.labels?.['pod-template-hash'];
-    const candidates = await cluster.list(
-      'v1',
-      'Pod',
-      namespace,
-      hash ? { labelSelector: `pod-template-hash=${hash}` } : {},
-    );
-    pods = candidates.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === fresh.metadata.uid));
-  }
+  const selector = selectorOf(deployment);
+  const setUids = new Set(sets.map((rs) => rs.metadata.uid));
+  const all = (
+    await cluster.list('v1', 'Pod', namespace, selector ? { labelSelector: selector } : {})
+  ).filter((p) => p.metadata.ownerReferences?.some((o) => setUids.has(o.uid)));
+  const terminatingPods = all.filter((p) => p.metadata.deletionTimestamp).length;
+  const pods = fresh
+    ? all.filter(
+        (p) =>
+          !p.metadata.deletionTimestamp &&
+          p.metadata.ownerReferences?.some((o) => o.uid === fresh.metadata.uid),
+      )
+    : [];
+  const observedPods = pods.map(toPod);
   const names = new Set(pods.map((p) => p.metadata.name));
   const events =
-    names.size === 0
+    names.size === 0 || !(withEvents || observedPods.some(needsEvents))
       ? []
       : (await cluster.list('v1', 'Event', namespace)).filter((e) =>
           names.has(String((e.involvedObject as Any)?.name)),
@@ -136,7 +168,8 @@ export async function observeRollout(
       })),
       paused: spec.paused === true,
     },
-    pods: pods.map(toPod),
+    pods: observedPods,
+    terminatingPods,
     events: events.map((e) => ({
       object: String((e.involvedObject as Any)?.name),
       reason: typeof e.reason === 'string' ? e.reason : '',

@@ -28,9 +28,16 @@ export async function preflight(
   const kinds = new Map<string, KubeObject[]>();
   for (const o of objects)
     kinds.set(`${o.apiVersion} ${o.kind}`, [...(kinds.get(`${o.apiVersion} ${o.kind}`) ?? []), o]);
-  for (const [key, list] of kinds) {
+  // Discovery per API group, asked in parallel (the client caches each group's answer).
+  const served = await Promise.all(
+    [...kinds.keys()].map((key) => {
+      const [apiVersion, kind] = key.split(' ') as [string, string];
+      return cluster.servesKind(apiVersion, kind);
+    }),
+  );
+  for (const [index, [key, list]] of [...kinds].entries()) {
     const [apiVersion, kind] = key.split(' ') as [string, string];
-    if (await cluster.servesKind(apiVersion, kind)) continue;
+    if (served[index]) continue;
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
     const what = CRD_HINTS[group]
       ? `${CRD_HINTS[group]} (${apiVersion})`
@@ -78,6 +85,42 @@ function surgePods(spec: Any, replicas: number): number {
   return m ? Math.ceil((Number(m[1]) * replicas) / 100) : Number(value) || 0;
 }
 
+type NodeTerm = { matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+
+/** Whether a node's labels satisfy the pod's nodeSelector and required node affinity. */
+function nodeFits(podSpec: Any, labels: Record<string, string>): boolean {
+  const selector = (podSpec?.nodeSelector ?? {}) as Record<string, string>;
+  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
+  const terms = (podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ?.nodeSelectorTerms ?? []) as NodeTerm[];
+  if (terms.length === 0) return true;
+  // Terms are ORed; the expressions of one term are ANDed.
+  return terms.some((term) =>
+    (term.matchExpressions ?? []).every((e) => {
+      const value = labels[e.key];
+      switch (e.operator) {
+        case 'In':
+          return value !== undefined && (e.values ?? []).includes(value);
+        case 'NotIn':
+          return value === undefined || !(e.values ?? []).includes(value);
+        case 'Exists':
+          return value !== undefined;
+        case 'DoesNotExist':
+          return value === undefined;
+        default:
+          return true;
+      }
+    }),
+  );
+}
+
+/**
+ * Whether the rollout's new pods fit on the GPU nodes, node by node: a pod's GPUs must all be on
+ * one node, so free GPUs on different nodes do not add up (two nodes with 4 free GPUs each take
+ * no pod that needs 8). Counts the pods already bound to each node, terminating ones included
+ * (they hold their GPUs until they are gone), and only nodes the pod's nodeSelector and required
+ * node affinity allow.
+ */
 async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObject[]): Promise<string[]> {
   const needs = deployments.map((d) => ({ d, gpu: gpusPerPod(d) })).filter((x) => x.gpu);
   if (needs.length === 0) return [];
@@ -94,17 +137,25 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
   const warnings: string[] = [];
   for (const { d, gpu } of needs) {
     const resource = gpu!.resource;
-    const allocatable = nodes.reduce(
-      (n, node) => n + (Number((node.status as Any)?.allocatable?.[resource]) || 0),
-      0,
+    const perPod = gpu!.count;
+    const podSpec = (d.spec as Any)?.template?.spec as Any;
+    const candidates = nodes.filter(
+      (n) => !(n.spec as Any)?.unschedulable && nodeFits(podSpec, n.metadata.labels ?? {}),
     );
-    const used = pods
-      .filter((p) => (p.spec as Any)?.nodeName && !['Succeeded', 'Failed'].includes((p.status as Any)?.phase))
-      .reduce(
-        (n, p) => n + (gpusPerPod({ ...p, spec: { template: { spec: p.spec as Any } } })?.count ?? 0),
-        0,
-      );
-    const free = allocatable - used;
+    const freeOn = candidates.map((node) => {
+      const allocatable = Number((node.status as Any)?.allocatable?.[resource]) || 0;
+      const used = pods
+        .filter(
+          (p) =>
+            (p.spec as Any)?.nodeName === node.metadata.name &&
+            !['Succeeded', 'Failed'].includes((p.status as Any)?.phase),
+        )
+        .reduce(
+          (n, p) => n + (gpusPerPod({ ...p, spec: { template: { spec: p.spec as Any } } })?.count ?? 0),
+          0,
+        );
+      return { node: node.metadata.name, allocatable, free: Math.max(0, allocatable - used) };
+    });
     const live = await cluster.get({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -113,15 +164,29 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
     });
     const replicas = Number((d.spec as Any)?.replicas ?? (live?.spec as Any)?.replicas ?? 1);
     const extraPods = live ? surgePods(d.spec as Any, replicas) : replicas;
-    const need = extraPods * gpu!.count;
-    if (need > free) {
+    const name = `Deployment/${d.metadata.name}`;
+    const largest = Math.max(0, ...freeOn.map((n) => n.allocatable));
+    if (candidates.length === 0) {
+      warnings.push(
+        `${name}: no node matches its pods' nodeSelector and node affinity, so none can run them unless a cluster autoscaler adds a matching node`,
+      );
+      continue;
+    }
+    if (perPod > largest) {
+      warnings.push(
+        `${name} needs ${perPod} ${resource} per pod, but the largest matching node has ${largest}: GPUs on different nodes do not add up, so no pod can be scheduled unless a cluster autoscaler adds a bigger node`,
+      );
+      continue;
+    }
+    const fit = freeOn.reduce((n, x) => n + Math.floor(x.free / perPod), 0);
+    if (extraPods > fit) {
+      const totalFree = freeOn.reduce((n, x) => n + x.free, 0);
       const surgeWord = live ? 'surge ' : '';
       const plural = extraPods === 1 ? '' : 's';
-      const perPod = gpu!.count;
-      const freeNow = Math.max(0, free);
+      const perNode = freeOn.map((x) => `${x.node} ${x.free}`).join(', ');
       const advice = live ? ' (or lower maxSurge and raise maxUnavailable)' : '';
       warnings.push(
-        `Deployment/${d.metadata.name} needs ${need} free ${resource} for its rollout (${extraPods} ${surgeWord}pod${plural} × ${perPod}), but the cluster has ${freeNow} of ${allocatable} free: new pods will stay Pending unless a cluster autoscaler adds GPU nodes${advice}`,
+        `${name} needs ${extraPods * perPod} free ${resource} for its rollout (${extraPods} ${surgeWord}pod${plural} × ${perPod}), but the matching nodes have room for ${fit} such pod${fit === 1 ? '' : 's'} (${totalFree} free: ${perNode}): new pods will stay Pending unless a cluster autoscaler adds GPU nodes${advice}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { Document, isScalar, parseAllDocuments } from 'yaml';
 import { validateAgainst } from '../manifest/schemas.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { parseYaml } from '../manifest/yaml.js';
@@ -209,4 +210,42 @@ export function recordedObjects(record: KubeObject): KubeObject[] {
   const text = (record.data as Record<string, string> | undefined)?.['objects.json'];
   if (!text) return [];
   return JSON.parse(text) as KubeObject[];
+}
+
+/**
+ * The input texts with one value replaced at a path in the documents that `pick` selects (the
+ * serving container's image of the Deployment, spec.serving.image of mlready.yaml), so `check`
+ * judges the release as it will be applied. The new value is written as a JSON string — a valid
+ * YAML scalar whatever it holds — over the old value's exact source range; nothing else moves.
+ */
+export function replaceInTexts(
+  texts: readonly InputText[],
+  edits: readonly {
+    file: string;
+    pick: (value: Record<string, unknown>) => boolean;
+    path: (value: Record<string, unknown>) => (string | number)[] | undefined;
+    value: string;
+  }[],
+): InputText[] {
+  return texts.map((input) => {
+    const mine = edits.filter((e) => e.file === input.file);
+    if (mine.length === 0) return input;
+    const ranges: { start: number; end: number; value: string }[] = [];
+    for (const doc of parseAllDocuments(input.text)) {
+      if (!(doc instanceof Document)) continue;
+      const value = doc.toJS() as unknown;
+      if (!value || typeof value !== 'object') continue;
+      for (const edit of mine) {
+        if (!edit.pick(value as Record<string, unknown>)) continue;
+        const path = edit.path(value as Record<string, unknown>);
+        const node = path ? doc.getIn(path, true) : undefined;
+        if (isScalar(node) && node.range)
+          ranges.push({ start: node.range[0], end: node.range[1], value: edit.value });
+      }
+    }
+    let text = input.text;
+    for (const r of ranges.sort((a, b) => b.start - a.start))
+      text = `${text.slice(0, r.start)}${JSON.stringify(r.value)}${text.slice(r.end)}`;
+    return { ...input, text };
+  });
 }

@@ -1,8 +1,9 @@
 /**
  * What `mlready rollback` changes, decided as `kubectl rollout undo` does
  * (kubectl/pkg/polymorphichelpers/rollback.go): among the ReplicaSets the Deployment owns (by
- * owner reference UID), take the one at the wanted revision — the previous one by default — and
- * patch its pod template (without the pod-template-hash label) back into the Deployment. Pure.
+ * owner reference UID), take the one at the wanted revision — by default the newest one before
+ * the current revision that mlready did not record as failed — and bring its pod template
+ * (without the pod-template-hash label) back into the Deployment. Pure.
  */
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -21,6 +22,7 @@ export interface DeploymentLike extends OwnedObject {
 }
 
 export interface ReplicaSetLike extends OwnedObject {
+  metadata: OwnedObject['metadata'] & { labels?: Record<string, string> };
   spec: { template: PodTemplateLike };
 }
 
@@ -35,17 +37,26 @@ export type RollbackPlan =
       fromRevision: number;
       toRevision: number;
       replicaSet: string;
+      /** pod-template-hash of the target ReplicaSet: the key of its release record. */
+      templateHash: string | undefined;
       template: PodTemplateLike;
       patch: unknown;
+      /** Failed revisions passed over on the way to the target (newest first). */
+      skipped: number[];
     }
   | { action: 'noop'; revision: number; message: string };
 
 export class RollbackRefused extends Error {}
 
+/**
+ * @param failedTemplates pod-template-hashes whose releases mlready recorded as failed: a rollback
+ *   without `toRevision` never returns to one of them.
+ */
 export function planRollback(
   deployment: DeploymentLike,
   replicaSets: readonly ReplicaSetLike[],
   toRevision?: number,
+  failedTemplates: ReadonlySet<string> = new Set(),
 ): RollbackPlan {
   if (deployment.spec.paused) {
     throw new RollbackRefused(
@@ -62,13 +73,31 @@ export function planRollback(
     .filter(({ revision }) => Number.isInteger(revision) && revision > 0)
     .sort((a, b) => b.revision - a.revision);
   const current = Number(deployment.metadata.annotations?.[REVISION_ANNOTATION] ?? owned[0]?.revision ?? 0);
+  const hashOf = (rs: ReplicaSetLike) =>
+    rs.metadata.labels?.['pod-template-hash'] ?? rs.spec.template.metadata?.labels?.['pod-template-hash'];
+  const skipped: number[] = [];
   let target;
   if (toRevision === undefined || toRevision === 0) {
-    target = owned.find(({ revision }) => revision < current);
-    if (!target)
+    for (const candidate of owned.filter(({ revision }) => revision < current)) {
+      const hash = hashOf(candidate.rs);
+      if (hash && failedTemplates.has(hash)) {
+        skipped.push(candidate.revision);
+        continue;
+      }
+      target = candidate;
+      break;
+    }
+    if (!target) {
+      const one = skipped.length === 1;
+      const revisions = `revision${one ? '' : 's'} ${skipped.join(', ')}`;
+      const failedNote =
+        skipped.length > 0
+          ? `: ${revisions} failed when mlready deployed ${one ? 'it' : 'them'} (name one with --to-revision to return to it anyway)`
+          : '';
       throw new RollbackRefused(
-        `deployment "${deployment.metadata.name}" has no previous revision to roll back to`,
+        `deployment "${deployment.metadata.name}" has no previous revision to roll back to${failedNote}`,
       );
+    }
   } else {
     target = owned.find(({ revision }) => revision === toRevision);
     if (!target) {
@@ -91,8 +120,10 @@ export function planRollback(
     fromRevision: current,
     toRevision: target.revision,
     replicaSet: target.rs.metadata.name,
+    templateHash: hashOf(target.rs),
     template,
     patch: { spec: { template } },
+    skipped,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { ANNOTATIONS, LABELS } from './release.js';
 import { ownedReplicaSets, revisionOf } from './observe.js';
+import { readRecords } from './record.js';
 
 type Any = Record<string, any>;
 
@@ -162,15 +163,21 @@ async function istioWeights(
 
 export interface HistoryEntry {
   revision: number;
+  /** Numbers this revision had before rollbacks renumbered it (deployment.kubernetes.io/revision-history). */
+  formerRevisions: number[];
   current: boolean;
   modelVersion: string | undefined;
   changeCause: string | undefined;
   image: string | undefined;
   createdAt: string | undefined;
   replicas: number;
+  /** pod-template-hash: the key of the release record. */
+  templateHash: string | undefined;
+  /** What mlready recorded for this template: deployed, failed, or nothing (not deployed by mlready). */
+  outcome: 'deployed' | 'failed' | undefined;
 }
 
-/** Revisions of the Deployment with their model versions and change causes, newest first. */
+/** Revisions of the Deployment with their model versions, images and change causes, newest first. */
 export async function deploymentHistory(
   cluster: ClusterClient,
   namespace: string,
@@ -179,15 +186,25 @@ export async function deploymentHistory(
   const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!d) return undefined;
   const current = revisionOf(d);
-  return (await ownedReplicaSets(cluster, d)).map((rs) => ({
-    revision: revisionOf(rs),
-    current: revisionOf(rs) === current,
-    modelVersion:
-      rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ??
-      (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
-    changeCause: rs.metadata.annotations?.[ANNOTATIONS.changeCause],
-    image: imageOf((rs.spec as Any)?.template),
-    createdAt: rs.metadata.creationTimestamp,
-    replicas: Number((rs.status as Any)?.replicas ?? 0),
-  }));
+  const records = await readRecords(cluster, namespace, name);
+  return (await ownedReplicaSets(cluster, d)).map((rs) => {
+    const hash = rs.metadata.labels?.['pod-template-hash'];
+    return {
+      revision: revisionOf(rs),
+      formerRevisions: (rs.metadata.annotations?.['deployment.kubernetes.io/revision-history'] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map(Number),
+      current: revisionOf(rs) === current,
+      modelVersion:
+        rs.metadata.annotations?.[ANNOTATIONS.modelVersion] ??
+        (rs.spec as Any)?.template?.metadata?.labels?.[LABELS.modelVersion],
+      changeCause: rs.metadata.annotations?.[ANNOTATIONS.changeCause],
+      image: imageOf((rs.spec as Any)?.template),
+      createdAt: rs.metadata.creationTimestamp,
+      replicas: Number((rs.status as Any)?.replicas ?? 0),
+      templateHash: hash,
+      outcome: hash ? records.get(hash)?.record.outcome : undefined,
+    };
+  });
 }

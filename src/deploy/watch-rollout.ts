@@ -1,8 +1,14 @@
-import { rolloutStatus, type RolloutObservation, type RolloutVerdict } from './rollout-status.js';
+import {
+  rolloutStatus,
+  type PodObservation,
+  type RolloutObservation,
+  type RolloutVerdict,
+} from './rollout-status.js';
 
 export interface WatchClock {
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (then its timer is gone: nothing lingers). */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface WatchOptions {
@@ -13,9 +19,11 @@ export interface WatchOptions {
   timeoutMs: number;
   /** How often to look again when no watch event arrives (ms). */
   pollMs?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Every change of verdict, for the live timeline. */
-  onChange?: (verdict: RolloutVerdict, elapsedMs: number) => void;
+  onChange?: ((verdict: RolloutVerdict, elapsedMs: number) => void) | undefined;
+  /** Every observation, with the time it was judged at (pod timings are measured from these). */
+  onObservation?: ((observation: RolloutObservation) => void) | undefined;
 }
 
 export interface WatchResult {
@@ -26,17 +34,40 @@ export interface WatchResult {
   timeline: { atMs: number; verdict: RolloutVerdict }[];
 }
 
+const pullFailing = (pod: PodObservation) =>
+  pod.containers.some((c) => /^(ErrImagePull|ImagePullBackOff)$/.test(c.waiting?.reason ?? ''));
+
 /**
  * Watches a rollout until it completes, fails (fast, on pods that will not heal), times out, or
  * is interrupted. The cluster is read through `observe`, so tests drive it with scripted states
- * and a fake clock, and nothing waits.
+ * and a fake clock, and nothing waits. It remembers what a single observation cannot show: when
+ * a pod of the Deployment was last seen terminating, and since when each pod's image pull fails.
  */
 export async function watchRollout(options: WatchOptions): Promise<WatchResult> {
   const start = options.clock.now();
   const timeline: WatchResult['timeline'] = [];
+  let lastTerminatingAt: number | undefined;
+  const pullFailingSince = new Map<string, number>();
   for (;;) {
+    const observed = await options.observe();
     const now = options.clock.now();
-    const verdict = rolloutStatus({ ...(await options.observe()), now });
+    if ((observed.terminatingPods ?? 0) > 0) lastTerminatingAt = now;
+    const pods = observed.pods.map((pod) => {
+      if (!pullFailing(pod)) {
+        pullFailingSince.delete(pod.name);
+        return pod;
+      }
+      if (!pullFailingSince.has(pod.name)) pullFailingSince.set(pod.name, pod.pullFailingSince ?? now);
+      return { ...pod, pullFailingSince: pullFailingSince.get(pod.name) };
+    });
+    const observation: RolloutObservation = {
+      ...observed,
+      pods,
+      now,
+      lastTerminatingAt: observed.lastTerminatingAt ?? lastTerminatingAt,
+    };
+    options.onObservation?.(observation);
+    const verdict = rolloutStatus(observation);
     const last = timeline[timeline.length - 1]?.verdict;
     if (!last || last.reason !== verdict.reason || last.message !== verdict.message) {
       timeline.push({ atMs: now - start, verdict });
@@ -60,6 +91,6 @@ export async function watchRollout(options: WatchOptions): Promise<WatchResult> 
       timeline.push({ atMs: now - start, verdict: timedOut });
       return { verdict: timedOut, elapsedMs: now - start, timeline };
     }
-    await options.clock.sleep(options.pollMs ?? 1000);
+    await options.clock.sleep(Math.min(options.pollMs ?? 1000, Math.max(1, start + options.timeoutMs - now)));
   }
 }

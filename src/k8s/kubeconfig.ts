@@ -66,17 +66,26 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
     }
     config.setCurrentContext(options.context);
   }
-  const context = config.getContextObject(config.getCurrentContext());
+  const current = config.getCurrentContext() || '';
+  const context = current ? config.getContextObject(current) : null;
   const cluster = config.getCurrentCluster();
   if (!cluster) {
-    throw new ConfigError(`kubeconfig context "${config.getCurrentContext()}" names no cluster`, {
-      hint: 'pick another context with --context',
-    });
+    const known = config.getContexts().map((c) => c.name);
+    const contextHint =
+      known.length > 0
+        ? `pick one with --context (${known.join(', ')})`
+        : 'the kubeconfig defines no context';
+    throw new ConfigError(
+      current
+        ? `kubeconfig context "${current}" names no cluster`
+        : 'the kubeconfig has no current-context, so it names no cluster',
+      { hint: contextHint },
+    );
   }
   return {
     config,
     target: {
-      context: config.getCurrentContext(),
+      context: current,
       server: cluster.server,
       namespace: context?.namespace ?? 'default',
     },

@@ -42,6 +42,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Take ownership of fields another field manager owns instead of failing with a conflict. */
   force?: boolean;
+  /** The field manager, when not `mlready` (the replicas handover uses its own, see docs/deploy.md). */
+  fieldManager?: string;
 }
 
 /** A change seen on a watch. */
@@ -68,7 +70,7 @@ export interface ClusterTarget {
  */
 export interface ClusterClient {
   readonly target: ClusterTarget;
-  /** Server-side apply with field manager `mlready`. */
+  /** Server-side apply with field manager `mlready` (or `options.fieldManager`). */
   apply: (object: KubeObject, options?: ApplyOptions) => Promise<KubeObject>;
   get: (ref: ObjectRef) => Promise<KubeObject | undefined>;
   list: (
@@ -104,3 +106,10 @@ export interface ClusterClient {
 }
 
 export const FIELD_MANAGER = 'mlready';
+/**
+ * Applies `spec.replicas` alone, once, when mlready finds it owns that field from an older release
+ * but the release no longer sets it: the documented way to hand a field to an autoscaler
+ * without the API server resetting it to its default.
+ * https://kubernetes.io/docs/reference/using-api/server-side-apply/#transferring-ownership
+ */
+export const HANDOVER_FIELD_MANAGER = 'mlready-handover';

@@ -7,7 +7,11 @@ import { describeSchemaErrors, type SchemaProblem } from './schema-errors.js';
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
 export type SchemaName =
-  'mlready.schema.json' | 'config.schema.json' | 'loadtest-report.schema.json' | 'drift-profile.schema.json';
+  | 'mlready.schema.json'
+  | 'config.schema.json'
+  | 'loadtest-report.schema.json'
+  | 'drift-profile.schema.json'
+  | 'deploy-record.schema.json';
 
 // ajv-formats is CommonJS; under NodeNext its plugin is the module's `default` property.
 const addFormats = addFormatsModule.default;

@@ -149,8 +149,10 @@ describe('canary rollout gated on a real Prometheus', () => {
     const r = await deployV2();
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
+    // Asked before any canary pod exists: refused with nothing changed.
+    expect(json.outcome).toBe('refused');
     expect(json.message).toMatch(
-      /canary aborted \(fail safe: cannot query Prometheus at http:\/\/127\.0\.0\.1:\d+/,
+      /canary refused: cannot query Prometheus at http:\/\/127\.0\.0\.1:\d+.*; nothing was changed/,
     );
     expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat-canary')).toBeUndefined();
   }, 40_000);

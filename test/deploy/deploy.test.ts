@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadDeployRecords } from '../../src/deploy/record-file.js';
 import { cli, REPO_ROOT } from '../helpers/cli.js';
 import { FAKE_TOKEN, startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 
@@ -46,11 +47,21 @@ describe('mlready deploy', () => {
     );
     expect(cluster.api.managers('Deployment', 'ml-serving', 'llm-chat')).toContain('mlready:Apply');
     expect(cluster.api.object('PrometheusRule', 'ml-serving', 'llm-chat')).toBeDefined();
-    const record = cluster.api.object('ConfigMap', 'ml-serving', 'mlready-release-llm-chat-1')!;
+    // The release record is keyed by the ReplicaSet's pod-template-hash, not the revision number.
+    const hash = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!.metadata.labels['pod-template-hash'];
+    const record = cluster.api.object('ConfigMap', 'ml-serving', `mlready-release-llm-chat-${hash}`)!;
     expect(record.metadata.labels['mlready.dev/release-of']).toBe('llm-chat');
+    expect(record.metadata.labels['mlready.dev/pod-template-hash']).toBe(hash);
     expect(JSON.parse(record.data['objects.json']).map((o: { kind: string }) => o.kind)).toContain(
       'PrometheusRule',
     );
+    expect(JSON.parse(record.data['record.json'])).toMatchObject({
+      kind: 'DeployRecord',
+      apiVersion: 'mlready.dev/v1',
+      outcome: 'deployed',
+      revision: 1,
+      model: { version: '1.2.0' },
+    });
   });
 
   it('fails fast on CrashLoopBackOff, shows the pod log with secrets redacted, rolls back, and exits 1', async () => {
@@ -77,10 +88,10 @@ describe('mlready deploy', () => {
     expect(d.status.availableReplicas).toBe(1);
     const history = await run(['history', '.']);
     expect(history.stdout).toMatch(
-      /3 \*\s+1\.2\.0\s+1\s+\S+\s+mlready rollback to revision 1 \(model 1\.2\.0\)/,
+      /3 \* \(was 1\)\s+1\.2\.0\s+vllm\/vllm-openai:v0\.6\.3@\S+\s+1\s+deployed\s+\S+\s+mlready rollback to revision 1 \(model 1\.2\.0\)/,
     );
     expect(history.stdout).toMatch(
-      /2\s+1\.2\.0\s+0\s+\S+\s+mlready deploy model .* image vllm\/vllm-openai:v0\.7\.0/,
+      /2\s+1\.2\.0\s+vllm\/vllm-openai:v0\.7\.0@\S+\s+0\s+failed\s+\S+\s+mlready deploy model .* image vllm\/vllm-openai:v0\.7\.0/,
     );
   });
 
@@ -110,7 +121,9 @@ describe('mlready deploy', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('left as is (--no-rollback)');
     expect(r.stdout).toContain('CreateContainerConfigError: secret "hf-token" not found');
-    expect(r.stdout).toContain('next: mlready rollback . to return to revision 1');
+    expect(r.stdout).toContain(
+      'next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1',
+    );
     expect(imageOf(deployment())).toBe(BAD);
   });
 
@@ -122,10 +135,10 @@ describe('mlready deploy', () => {
       nodes: [{ name: 'gpu-1', gpus: 1 }],
     });
     expect((await run(['deploy', '.'])).code).toBe(0);
-    const r = await run(['deploy', '.', '--image', V2]);
+    const r = await run(['deploy', '.', '--image', V2, '--pending-grace', '1s']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /warning: Deployment\/llm-chat needs 1 free nvidia.com\/gpu for its rollout \(1 surge pod × 1\), but the cluster has 0 of 1 free/,
+      /warning: Deployment\/llm-chat needs 1 free nvidia.com\/gpu for its rollout \(1 surge pod × 1\), but the matching nodes have room for 0 such pods \(0 free: gpu-1 0\)/,
     );
     expect(r.stdout).toMatch(/rollout failed \(InsufficientGPU/);
     expect(r.stdout).toContain('Insufficient nvidia.com/gpu');
@@ -146,13 +159,16 @@ describe('mlready deploy', () => {
 
   it('asks the API server for a dry run and changes nothing', async () => {
     await run(['deploy', '.']);
-    const before = deployment().metadata.resourceVersion;
+    const writesBefore = cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All');
     const r = await run(['deploy', '.', '--image', V2, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dry run: 1 of 8 object\(s\) would change/);
     expect(r.stdout).toMatch(/configured\s+Deployment\/llm-chat/);
     expect(r.stdout).toContain('spec.template.spec.containers[0].image: "vllm/vllm-openai:v0.6.3');
-    expect(deployment().metadata.resourceVersion).toBe(before);
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      writesBefore.length,
+    );
+    expect(imageOf(deployment())).toBe(V1);
     expect(
       cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All').length,
     ).toBeGreaterThan(0);
@@ -169,13 +185,18 @@ describe('mlready deploy', () => {
     cluster.api.update('kubectl-edit', 'Deployment', 'ml-serving', 'llm-chat', {
       spec: { progressDeadlineSeconds: 900 },
     });
+    const writesBefore = cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All');
     const r = await run(['deploy', '.', '--image', V2]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /error: apply Deployment\/llm-chat in namespace ml-serving: Apply failed with 1 conflict: conflict with "kubectl-edit" using apps\/v1: \.spec\.progressDeadlineSeconds/,
+    expect(r.stdout).toMatch(
+      /✖ the API server refused the release in a dry run \(dryRun=All\); nothing was changed: apply Deployment\/llm-chat in namespace ml-serving \(dry run\): Apply failed with 1 conflict: conflict with "kubectl-edit" using apps\/v1: \.spec\.progressDeadlineSeconds/,
     );
-    expect(r.stderr).toContain('hint: another field manager owns these fields');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toContain('next: Deployment/llm-chat: another field manager owns these fields');
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      writesBefore.length,
+    );
+    expect(imageOf(deployment())).toBe(V1);
     const forced = await run(['deploy', '.', '--image', V2, '--force-conflicts']);
     expect(forced.code).toBe(0);
     expect(deployment().spec.progressDeadlineSeconds).toBe(300);
@@ -208,7 +229,10 @@ describe('mlready deploy', () => {
     const refused = await run(['deploy', '.']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/mlready check found \d+ error\(s\); refusing to deploy/);
-    expect(cluster.api.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
+    // Nothing written: the cluster was only read (and asked for a dry run) while the check ran.
+    expect(cluster.api.requests.filter((q) => q.method === 'PATCH' && q.query.dryRun !== 'All')).toHaveLength(
+      0,
+    );
     const forced = await cli(
       [
         '--debug',
@@ -236,20 +260,25 @@ describe('mlready deploy', () => {
       expect(out).not.toContain(FAKE_TOKEN);
       expect(out).not.toContain(FAKE_TOKEN.slice(-20));
     }
-    const record = cluster.api.object('ConfigMap', 'ml-serving', 'mlready-release-llm-chat-1')!;
+    const [record] = cluster.api
+      .objects('ConfigMap', 'ml-serving')
+      .filter((cm) => cm.metadata.labels?.['mlready.dev/release-of'] === 'llm-chat');
+    expect(record).toBeDefined();
     expect(JSON.stringify(record)).not.toContain('ZyXwVuTsRqPoNmLk');
-    expect(record.data.secrets).toBe('hf-token');
+    expect(JSON.parse(record!.data['record.json']).secrets).toEqual(['hf-token']);
   });
 
   it('on Ctrl-C stops watching, leaves the cluster consistent, and says how to go on', async () => {
     await run(['deploy', '.']);
     cluster.api.onImage(V2, { type: 'never-ready' });
-    const r = await run(['deploy', '.', '--image', V2], { interruptAfterMs: 700 });
+    const r = await run(['deploy', '.', '--image', V2], { interruptAfterMs: 2500 });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /interrupted: stopped watching Deployment\/llm-chat revision 2 \(\d+ of 1 replicas updated, \d+ available\); the rollout goes on in the cluster/,
     );
-    expect(r.stdout).toContain('next: mlready rollback . to return to revision 1');
+    expect(r.stdout).toContain(
+      'next: mlready rollback deployment/llm-chat -n ml-serving to return to revision 1',
+    );
     // Every object was applied completely; the old pod still serves while the new one waits.
     expect(imageOf(deployment())).toBe(V2);
     expect(deployment().status.availableReplicas).toBe(1);
@@ -270,6 +299,73 @@ describe('mlready deploy', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('rolled out revision 2');
     expect(cluster.api.faults.every((f) => f.times === 0)).toBe(true);
+  });
+
+  it("records each new pod's measured start-up time, and --save writes the record beside the manifest", async () => {
+    cluster.api.onImage(V1, { type: 'ready', afterMs: 400 });
+    const r = await run(['deploy', '.', '--save']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /new pods: 1 ready in [\d.]+ s median \(scheduling [\d.]+ s, image pull 0\.0 s, start → ready [\d.]+ s\)/,
+    );
+    const saved = /saved the deploy record to (\S+)/.exec(r.stderr)?.[1];
+    expect(saved).toMatch(
+      /^\.mlready\/deploy\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-llm-chat-1\.2\.0-[a-z0-9]+\.json$/,
+    );
+    const [loaded] = loadDeployRecords(dir, 'mlready.yaml');
+    expect(loaded?.error).toBeUndefined();
+    const record = loaded!.record!;
+    expect(record).toMatchObject({
+      kind: 'DeployRecord',
+      deployment: 'llm-chat',
+      namespace: 'ml-serving',
+      context: 'fake',
+      outcome: 'deployed',
+      revision: 1,
+      model: { name: 'meta-llama/Llama-3.1-8B-Instruct', version: '1.2.0' },
+      image: V1,
+    });
+    const [pod] = record.rollout!.pods;
+    // The fake kubelet starts the container at once and marks it ready 400 ms later.
+    expect(pod!.ready).toBe(true);
+    expect(pod!.createdToReadyMs).toBeGreaterThanOrEqual(350);
+    expect(pod!.startToReadyMs).toBeGreaterThanOrEqual(300);
+    expect(pod!.startToReadyMs).toBeLessThanOrEqual(pod!.createdToReadyMs!);
+    expect(pod!.schedulingMs).toBeLessThanOrEqual(pod!.createdToReadyMs!);
+    expect(pod!.imagePullMs).toBe(4);
+    expect(record.rollout!.totalMs).toBeGreaterThanOrEqual(pod!.createdToReadyMs!);
+    // The cluster keeps the same record, keyed by the ReplicaSet's pod-template-hash.
+    const inCluster = cluster.api
+      .objects('ConfigMap', 'ml-serving')
+      .find((cm) => cm.metadata.labels?.['mlready.dev/pod-template-hash'] === record.templateHash)!;
+    expect(JSON.parse(inCluster.data['record.json']).rollout.pods[0].createdToReadyMs).toBe(
+      pod!.createdToReadyMs,
+    );
+
+    cluster.api.onImage(BAD, { type: 'crashloop', everyMs: 50 });
+    const failed = await run(['deploy', '.', '--image', BAD, '--save']);
+    expect(failed.code).toBe(1);
+    const records = loadDeployRecords(dir, 'mlready.yaml').map((l) => l.record!);
+    expect(records.map((x) => x.outcome)).toEqual(['deployed', 'failed']);
+    expect(records[1]!.failure?.reason).toBe('CrashLoopBackOff');
+  });
+
+  it('still reports a good rollout when the cluster will not store its record, and says what that costs', async () => {
+    cluster.api.admission.push((req) =>
+      req.kind === 'ConfigMap' && req.name.startsWith('mlready-release-') && !req.dryRun
+        ? {
+            code: 403,
+            reason: 'Forbidden',
+            message: 'configmaps is forbidden: quota for ConfigMaps exceeded',
+          }
+        : undefined,
+    );
+    const r = await run(['deploy', '.']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('rolled out revision 1');
+    expect(r.stdout).toMatch(
+      /warning the release record could not be stored in the cluster \(.*quota for ConfigMaps exceeded\)/,
+    );
   });
 
   it('exits 2 with file and line for input it cannot deploy', async () => {

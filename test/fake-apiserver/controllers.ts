@@ -10,7 +10,7 @@ export type PodBehaviour =
   | { type: 'oom'; everyMs?: number }
   | { type: 'image-pull' }
   | { type: 'config-error'; message?: string }
-  | { type: 'unschedulable'; message?: string; scaleUp?: boolean };
+  | { type: 'unschedulable'; message?: string; scaleUp?: boolean; nominatedNode?: string };
 
 export interface ControllerHost {
   store: Store;
@@ -24,11 +24,14 @@ export interface ControllerHost {
     source?: string,
   ) => void;
   now: () => number;
+  /** How long a deleted pod stays terminating before it is gone (ms). */
+  podTerminationMs: number;
 }
 
 type Any = Record<string, any>;
 
 export const REVISION = 'deployment.kubernetes.io/revision';
+const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
 const HASH = 'pod-template-hash';
 
 export function templateHash(template: unknown): string {
@@ -175,10 +178,16 @@ export class Controllers {
           'deployment-controller',
         );
       } else if (revision(newRs) < maxRevision) {
+        // A rollback: the old ReplicaSet is reused and renumbered; its former numbers are kept in
+        // revision-history, as the Deployment controller does.
+        const history = [newRs.metadata.annotations?.[REVISION_HISTORY], String(revision(newRs))]
+          .filter(Boolean)
+          .join(',');
         newRs.metadata.annotations = {
           ...newRs.metadata.annotations,
           ...copied,
           [REVISION]: String(maxRevision + 1),
+          [REVISION_HISTORY]: history,
         };
         store.put(rsInfo, newRs as Obj);
       }
@@ -332,8 +341,33 @@ export class Controllers {
     );
   }
 
+  /** The ReplicaSet's active pods: terminating ones no longer count, as in the ReplicaSet controller. */
   private podsOf(rs: Any): Obj[] {
-    return owned(this.host.store, this.host.info('Pod'), rs as Obj).map((s) => s.object);
+    return owned(this.host.store, this.host.info('Pod'), rs as Obj)
+      .map((s) => s.object)
+      .filter((p) => !p.metadata.deletionTimestamp);
+  }
+
+  /**
+   * Deletes a pod gracefully: it gets a deletionTimestamp, stops being ready and stays on its node
+   * (holding its GPUs) for podTerminationMs, then it is gone, as when a kubelet stops it.
+   */
+  terminatePod(namespace: string, name: string): void {
+    const { store, info } = this.host;
+    const stored = store.get(info('Pod'), namespace, name);
+    if (!stored || stored.object.metadata.deletionTimestamp) return;
+    const pod = structuredClone(stored.object) as Any;
+    pod.metadata.deletionTimestamp = new Date(this.host.now()).toISOString();
+    pod.metadata.deletionGracePeriodSeconds = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    pod.status = {
+      ...pod.status,
+      conditions: ((pod.status?.conditions ?? []) as Any[]).map((c) =>
+        c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' } : c,
+      ),
+    };
+    store.put(info('Pod'), pod as Obj);
+    if (pod.spec?.nodeName) this.host.event(pod as Obj, 'Killing', 'Stopping container', 'Normal', 'kubelet');
+    this.later(this.host.podTerminationMs, () => store.remove(info('Pod'), namespace, name));
   }
 
   private syncReplicaSet(rs: Obj): void {
@@ -371,7 +405,7 @@ export class Controllers {
       const victims = [...pods]
         .sort((a, b) => Number(podReady(a)) - Number(podReady(b)))
         .slice(0, pods.length - want);
-      for (const pod of victims) store.remove(info('Pod'), pod.metadata.namespace, pod.metadata.name);
+      for (const pod of victims) this.terminatePod(pod.metadata.namespace ?? 'default', pod.metadata.name);
     }
     const current = this.podsOf(rs);
     const status = {
@@ -400,7 +434,7 @@ export class Controllers {
     const nodes = store.list(info('Node')).map((s) => s.object as Any);
     const pods = store.list(info('Pod')).map((s) => s.object as Any);
     for (const pod of pods) {
-      if (pod.spec.nodeName) continue;
+      if (pod.spec.nodeName || pod.metadata.deletionTimestamp) continue;
       const { behaviour } = this.host.behaviourOf(pod as Obj);
       const need = this.gpuRequest(pod);
       const node =
@@ -420,8 +454,10 @@ export class Controllers {
             : `0/${nodes.length} nodes are available: ${nodes.length} Insufficient nvidia.com/gpu. preemption: 0/${nodes.length} nodes are available: ${nodes.length} No preemption victims found for incoming pod.`;
         const scheduled = (pod.status.conditions as Any[]).find((c) => c.type === 'PodScheduled');
         if (scheduled?.message !== message) {
+          const nominated = behaviour.type === 'unschedulable' ? behaviour.nominatedNode : undefined;
           pod.status = {
             ...pod.status,
+            ...(nominated ? { nominatedNodeName: nominated } : {}),
             phase: 'Pending',
             conditions: [
               {
@@ -469,7 +505,7 @@ export class Controllers {
     const { store, info } = this.host;
     const update = (mutate: (pod: Any) => void) => {
       const stored = store.get(info('Pod'), namespace, name);
-      if (!stored) return false;
+      if (!stored || stored.object.metadata.deletionTimestamp) return false;
       const pod = structuredClone(stored.object) as Any;
       mutate(pod);
       store.put(info('Pod'), pod as Obj);
@@ -507,9 +543,25 @@ export class Controllers {
           })),
         };
       };
+    const pulled = (ms: number) => {
+      const image = (pod.spec.containers as Any[])[0]?.image as string;
+      const seconds = (ms / 1000).toFixed(3);
+      const current = store.get(info('Pod'), namespace, name)?.object ?? (pod as Obj);
+      this.host.event(current, 'Pulling', `Pulling image "${image}"`, 'Normal', 'kubelet');
+      this.host.event(
+        current,
+        'Pulled',
+        `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting). Image size: 0 bytes.`,
+        'Normal',
+        'kubelet',
+      );
+    };
     switch (behaviour.type) {
       case 'ready':
-        this.later(5, () => update(running()));
+        this.later(5, () => {
+          pulled(4);
+          update(running());
+        });
         this.later(behaviour.afterMs ?? 30, () =>
           update((p) => {
             p.status = {

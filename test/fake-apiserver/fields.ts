@@ -1,52 +1,106 @@
 /**
  * Field ownership for server-side apply, as structured-merge-diff tracks it: every leaf field is
- * a path of `f:<field>` segments, with `k:{...}` segments for items of keyed lists (containers
- * by name, ports by containerPort, mounts by mountPath) and other lists owned whole (atomic).
- * https://kubernetes.io/docs/reference/using-api/server-side-apply/
+ * a path of `f:<field>` segments, with `k:{...}` segments for items of associative lists (keyed by
+ * the fields the API schema names: containers by name, ports by containerPort and protocol, …),
+ * `v:<value>` segments for items of sets (finalizers), and other lists owned whole (atomic). A
+ * CRD without list types in its schema (Istio's, the Prometheus Operator's) has atomic lists
+ * only: `spec.http` of a VirtualService is one field.
+ * https://kubernetes.io/docs/reference/using-api/server-side-apply/#merge-strategy
  */
 
 type Json = unknown;
 type Obj = Record<string, Json>;
 
-const KEYS = ['name', 'containerPort', 'mountPath', 'devicePath', 'ip'];
+export type ListType = { type: 'map'; keys: string[] } | { type: 'set' } | { type: 'atomic' };
 
-function listKey(items: Json[]): string | undefined {
-  if (items.length === 0 || !items.every((i) => i && typeof i === 'object' && !Array.isArray(i)))
-    return undefined;
-  return KEYS.find((k) => items.every((i) => (i as Obj)[k] !== undefined));
-}
+/** How the lists of one kind merge, by the list's field name (and its items, for `ports`). */
+export type ListTypes = (field: string, items: readonly Json[]) => ListType;
 
 const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const MAP_LISTS: Record<string, string[]> = {
+  containers: ['name'],
+  initContainers: ['name'],
+  ephemeralContainers: ['name'],
+  env: ['name'],
+  volumes: ['name'],
+  volumeMounts: ['mountPath'],
+  volumeDevices: ['devicePath'],
+  imagePullSecrets: ['name'],
+  hostAliases: ['ip'],
+  conditions: ['type'],
+  topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
+  resourceClaims: ['name'],
+};
+
+/** The associative lists and sets of the built-in kinds (k8s.io/api's `+listType` markers). */
+export const BUILT_IN_LISTS: ListTypes = (field, items) => {
+  if (field === 'finalizers') return { type: 'set' };
+  if (field === 'ports') {
+    const container = items.some((i) => isObj(i) && i.containerPort !== undefined);
+    return { type: 'map', keys: container ? ['containerPort', 'protocol'] : ['port', 'protocol'] };
+  }
+  const keys = MAP_LISTS[field];
+  return keys ? { type: 'map', keys } : { type: 'atomic' };
+};
+
+/** A CRD whose schema declares no list types: every list is atomic. */
+export const ATOMIC_LISTS: ListTypes = (field) =>
+  field === 'finalizers' ? { type: 'set' } : { type: 'atomic' };
+
+/** The `k:` segment of a map-list item: its key fields that are set. */
+function itemKey(item: Obj, keys: readonly string[]): string {
+  return `k:${JSON.stringify(Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]])))}`;
+}
+
+function matchesKey(item: Json, segment: string): boolean {
+  if (!isObj(item)) return false;
+  const want = JSON.parse(segment.slice(2)) as Obj;
+  return Object.entries(want).every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v));
+}
+
 /** Leaf paths (JSON-encoded segment arrays) → values, leaving out identity, status and server-set metadata. */
-export function leaves(object: Obj): Map<string, Json> {
+export function leaves(object: Obj, lists: ListTypes): Map<string, Json> {
   const out = new Map<string, Json>();
-  const walk = (value: Json, path: string[]) => {
+  const walk = (value: Json, path: string[], field: string) => {
     if (isObj(value) && Object.keys(value).length > 0) {
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, `f:${k}`]);
-    } else if (Array.isArray(value) && listKey(value)) {
-      const key = listKey(value)!;
-      for (const item of value as Obj[]) walk(item, [...path, `k:${JSON.stringify({ [key]: item[key] })}`]);
-    } else {
-      out.set(JSON.stringify(path), value);
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, `f:${k}`], k);
+      return;
     }
+    if (Array.isArray(value) && value.length > 0) {
+      const type = lists(field, value);
+      if (type.type === 'set') {
+        for (const item of value) out.set(JSON.stringify([...path, `v:${JSON.stringify(item)}`]), item);
+        return;
+      }
+      if (type.type === 'map' && value.every(isObj)) {
+        for (const item of value) walk(item, [...path, itemKey(item, type.keys)], field);
+        return;
+      }
+    }
+    out.set(JSON.stringify(path), value);
   };
   for (const [k, v] of Object.entries(object)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
     if (k === 'metadata' && isObj(v)) {
       for (const m of ['labels', 'annotations'] as const)
-        if (isObj(v[m])) walk(v[m], ['f:metadata', `f:${m}`]);
+        if (isObj(v[m])) walk(v[m], ['f:metadata', `f:${m}`], m);
+      if (Array.isArray(v.finalizers)) walk(v.finalizers, ['f:metadata', 'f:finalizers'], 'finalizers');
       continue;
     }
-    walk(v, [`f:${k}`]);
+    walk(v, [`f:${k}`], k);
   }
   return out;
 }
 
 function step(container: Json, segment: string): Json {
   if (segment.startsWith('f:')) return isObj(container) ? container[segment.slice(2)] : undefined;
-  const [[key, want]] = Object.entries(JSON.parse(segment.slice(2)) as Obj) as [[string, Json]];
-  return Array.isArray(container) ? container.find((i) => isObj(i) && i[key] === want) : undefined;
+  if (!Array.isArray(container)) return undefined;
+  if (segment.startsWith('v:')) {
+    const want = segment.slice(2);
+    return container.find((i) => JSON.stringify(i) === want);
+  }
+  return container.find((i) => matchesKey(i, segment));
 }
 
 export function valueAt(object: Json, path: string): Json {
@@ -55,7 +109,7 @@ export function valueAt(object: Json, path: string): Json {
   return current;
 }
 
-/** Removes a leaf, then parents left empty by it. */
+/** Removes a leaf, then parents left empty by it (a map-list item left with its key fields only goes too). */
 export function deleteAt(object: Obj, path: string): void {
   const segments = JSON.parse(path) as string[];
   const chain: Json[] = [object];
@@ -68,8 +122,12 @@ export function deleteAt(object: Obj, path: string): void {
       if (i === segments.length - 1 || isEmpty(child)) delete parent[segment.slice(2)];
     } else if (Array.isArray(parent)) {
       const child = step(parent, segment);
-      const key = Object.keys(JSON.parse(segment.slice(2)) as Obj)[0];
-      if (isObj(child) && Object.keys(child).every((k) => k === key)) parent.splice(parent.indexOf(child), 1);
+      if (segment.startsWith('v:')) parent.splice(parent.indexOf(child), 1);
+      else {
+        const keys = Object.keys(JSON.parse(segment.slice(2)) as Obj);
+        if (isObj(child) && Object.keys(child).every((k) => keys.includes(k)))
+          parent.splice(parent.indexOf(child), 1);
+      }
     }
     if (!isEmpty(parent)) break;
   }
@@ -78,31 +136,41 @@ export function deleteAt(object: Obj, path: string): void {
 const isEmpty = (v: Json) =>
   (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
 
-/** Merges an applied configuration into the live object: maps field by field, keyed lists item by item, other lists replaced. */
-export function mergeInto(live: Obj, config: Obj): Obj {
+/**
+ * Merges an applied configuration into the live object: maps field by field, map-lists item by
+ * item, sets by value, atomic lists replaced whole.
+ */
+export function mergeInto(live: Obj, config: Obj, lists: ListTypes): Obj {
   for (const [k, v] of Object.entries(config)) {
     const current = live[k];
-    if (isObj(v) && isObj(current)) live[k] = mergeInto(current, v);
-    else if (Array.isArray(v) && Array.isArray(current) && listKey(v) && listKey(current) === listKey(v)) {
-      const key = listKey(v)!;
-      const merged = [...current] as Obj[];
-      for (const item of v as Obj[]) {
-        const index = merged.findIndex((m) => m[key] === item[key]);
-        if (index >= 0) merged[index] = mergeInto(structuredClone(merged[index]!), item);
-        else merged.push(structuredClone(item));
-      }
-      live[k] = merged;
+    if (isObj(v) && isObj(current)) live[k] = mergeInto(current, v, lists);
+    else if (Array.isArray(v) && Array.isArray(current)) {
+      const type = lists(k, [...current, ...v]);
+      if (type.type === 'set') live[k] = [...current, ...v.filter((x) => !current.includes(x))];
+      else if (type.type === 'map' && v.every(isObj) && current.every(isObj)) {
+        const merged = [...current] as Obj[];
+        for (const item of v) {
+          const key = itemKey(item, type.keys);
+          const index = merged.findIndex((m) => matchesKey(m, key));
+          if (index >= 0) merged[index] = mergeInto(structuredClone(merged[index]!), item, lists);
+          else merged.push(structuredClone(item));
+        }
+        live[k] = merged;
+      } else live[k] = structuredClone(v);
     } else live[k] = structuredClone(v);
   }
   return live;
 }
 
-/** FieldsV1 as the API serves it in metadata.managedFields. */
+/** FieldsV1 as the API serves it in metadata.managedFields (with `.` on the items a manager owns). */
 export function toFieldsV1(paths: Iterable<string>): Obj {
   const root: Obj = {};
   for (const path of paths) {
     let node = root;
-    for (const segment of JSON.parse(path) as string[]) node = (node[segment] ??= {}) as Obj;
+    for (const segment of JSON.parse(path) as string[]) {
+      node = (node[segment] ??= {}) as Obj;
+      if (segment.startsWith('k:')) node['.'] ??= {};
+    }
   }
   return root;
 }

@@ -8,6 +8,8 @@ export interface ResourceInfo {
   namespaced: boolean;
   /** Has a status subresource: writes to the main resource leave status alone. */
   status: boolean;
+  /** Served by a CustomResourceDefinition without list types: its lists are atomic. */
+  crd: boolean;
 }
 
 const r = (
@@ -17,7 +19,8 @@ const r = (
   plural: string,
   namespaced = true,
   status = false,
-): ResourceInfo => ({ group, version, kind, plural, namespaced, status });
+  crd = false,
+): ResourceInfo => ({ group, version, kind, plural, namespaced, status, crd });
 
 export const BUILT_IN: ResourceInfo[] = [
   r('', 'v1', 'Namespace', 'namespaces', false, true),
@@ -43,18 +46,18 @@ export const BUILT_IN: ResourceInfo[] = [
 /** CRDs a test can install, by short name. */
 export const CRDS: Record<string, ResourceInfo[]> = {
   'prometheus-operator': [
-    r('monitoring.coreos.com', 'v1', 'ServiceMonitor', 'servicemonitors'),
-    r('monitoring.coreos.com', 'v1', 'PodMonitor', 'podmonitors'),
-    r('monitoring.coreos.com', 'v1', 'PrometheusRule', 'prometheusrules'),
+    r('monitoring.coreos.com', 'v1', 'ServiceMonitor', 'servicemonitors', true, false, true),
+    r('monitoring.coreos.com', 'v1', 'PodMonitor', 'podmonitors', true, false, true),
+    r('monitoring.coreos.com', 'v1', 'PrometheusRule', 'prometheusrules', true, false, true),
   ],
   istio: [
-    r('networking.istio.io', 'v1beta1', 'VirtualService', 'virtualservices'),
-    r('networking.istio.io', 'v1beta1', 'DestinationRule', 'destinationrules'),
-    r('networking.istio.io', 'v1', 'VirtualService', 'virtualservices'),
-    r('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules'),
+    r('networking.istio.io', 'v1beta1', 'VirtualService', 'virtualservices', true, false, true),
+    r('networking.istio.io', 'v1beta1', 'DestinationRule', 'destinationrules', true, false, true),
+    r('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, false, true),
+    r('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, false, true),
   ],
-  keda: [r('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects', true, true)],
-  kserve: [r('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', true, true)],
+  keda: [r('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects', true, true, true)],
+  kserve: [r('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', true, true, true)],
 };
 
 export function groupVersion(info: ResourceInfo): string {

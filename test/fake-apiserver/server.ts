@@ -4,10 +4,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { Controllers, type PodBehaviour } from './controllers.js';
-import { deleteAt, leaves, mergeInto, mergePatch, toFieldsV1, valueAt } from './fields.js';
+import {
+  ATOMIC_LISTS,
+  BUILT_IN_LISTS,
+  deleteAt,
+  leaves,
+  mergeInto,
+  mergePatch,
+  toFieldsV1,
+  valueAt,
+  type ListTypes,
+} from './fields.js';
 import { BUILT_IN, CRDS, groupVersion, type ResourceInfo } from './resources.js';
 import { fieldLookup, matches, parseSelector } from './selectors.js';
-import { Store, type Manager, type Obj } from './store.js';
+import { managerId, Store, type Manager, type Obj } from './store.js';
 
 type Any = Record<string, any>;
 
@@ -19,16 +29,39 @@ export interface FakeApiServerOptions {
   namespaces?: string[];
   /** CRD sets to serve: prometheus-operator, istio, keda, kserve. */
   crds?: (keyof typeof CRDS)[];
-  nodes?: { name: string; gpus: number }[];
+  nodes?: { name: string; gpus: number; labels?: Record<string, string> }[];
+  /** How long a deleted pod stays terminating (deletionTimestamp set, still on its node), in ms. */
+  podTerminationMs?: number;
 }
 
 export interface Fault {
   method?: string;
   path?: RegExp;
+  /** Only requests that are (true) or are not (false) dry runs. */
+  dryRun?: boolean;
   /** An HTTP status to answer with, or 'reset' to destroy the connection. */
   action: number | 'reset';
   times: number;
+  /** The Status message (and reason) to answer with, e.g. one that echoes request headers. */
+  message?: string;
+  reason?: string;
 }
+
+/** What an admission check sees of a write (as a webhook or a ValidatingAdmissionPolicy would). */
+export interface AdmissionRequest {
+  method: string;
+  kind: string;
+  namespace: string | undefined;
+  name: string;
+  dryRun: boolean;
+  fieldManager: string | undefined;
+  object: Any | undefined;
+}
+
+/** Refuses a write with an HTTP status and message, or lets it through (undefined). */
+export type AdmissionCheck = (
+  request: AdmissionRequest,
+) => { code: number; reason: string; message: string } | undefined;
 
 export interface RecordedRequest {
   method: string;
@@ -60,6 +93,8 @@ export class FakeApiServer {
   readonly store = new Store();
   readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
+  /** Admission checks run on every write, dry runs included (they see `dryRun`). */
+  readonly admission: AdmissionCheck[] = [];
   private readonly resources: ResourceInfo[];
   private readonly server: Server;
   private readonly controllers: Controllers;
@@ -90,6 +125,7 @@ export class FakeApiServer {
       event: (involved, reason, message, type, source) =>
         this.recordEvent(involved, reason, message, type, source),
       now: () => Date.now(),
+      podTerminationMs: options.podTerminationMs ?? 50,
     });
     for (const ns of ['default', 'kube-system', ...(options.namespaces ?? [])]) {
       this.store.put(this.infoOfKind('Namespace'), {
@@ -106,7 +142,11 @@ export class FakeApiServer {
         kind: 'Node',
         metadata: {
           name: node.name,
-          labels: { 'kubernetes.io/hostname': node.name, 'nvidia.com/gpu.product': 'nvidia-l4' },
+          labels: {
+            'kubernetes.io/hostname': node.name,
+            'nvidia.com/gpu.product': 'nvidia-l4',
+            ...node.labels,
+          },
         },
         spec: {},
         status: {
@@ -151,24 +191,105 @@ export class FakeApiServer {
     return structuredClone(this.store.get(this.infoOfKind(kind), namespace, name)?.object);
   }
 
-  /** "manager:operation" of every field manager of an object. */
+  /** "manager:operation" (and ":subresource") of every field manager of an object. */
   managers(kind: string, namespace: string | undefined, name: string): string[] {
     return [
       ...(this.store.get(this.infoOfKind(kind), namespace, name)?.managers ?? new Map<string, Manager>()),
-    ].map(([m, v]) => `${m}:${v.operation}`);
+    ].map(([, v]) => `${v.manager}:${v.operation}${v.subresource ? `:${v.subresource}` : ''}`);
+  }
+
+  /** The dotted paths ("spec.replicas") a manager owns, for assertions on ownership. */
+  ownedBy(kind: string, namespace: string | undefined, name: string, manager: string): string[] {
+    const entries = [...(this.store.get(this.infoOfKind(kind), namespace, name)?.managers.values() ?? [])];
+    return entries
+      .filter((m) => m.manager === manager)
+      .flatMap((m) => [...m.paths])
+      .map((p) =>
+        (JSON.parse(p) as string[])
+          .map((s) => (s.startsWith('f:') ? `.${s.slice(2)}` : `[${s.slice(2)}]`))
+          .join('')
+          .slice(1),
+      )
+      .sort();
   }
 
   objects(kind: string, namespace?: string): Any[] {
     return this.store.list(this.infoOfKind(kind), namespace).map((s) => structuredClone(s.object) as Any);
   }
 
-  /** A write by another client (kubectl edit, helm, the HPA controller): an Update operation owned by `manager`. */
+  /** A write by another client (kubectl edit, helm): an Update operation owned by `manager`. */
   update(manager: string, kind: string, namespace: string, name: string, patch: Any): void {
     const info = this.infoOfKind(kind);
     const stored = this.store.get(info, namespace, name);
     if (!stored) throw new Error(`${kind}/${name} not found`);
     const next = mergePatch(stored.object, patch) as Obj;
     this.commit(info, stored.object, next, manager, 'Update', false);
+  }
+
+  /**
+   * A write of spec.replicas through the scale subresource, as the HPA controller and `kubectl
+   * scale` make it. As a v1.32 API server does: when someone owned spec.replicas, they lose it
+   * and `manager` (subresource "scale") owns the new count; when nobody did, nobody does after.
+   */
+  scale(manager: string, namespace: string, name: string, replicas: number): void {
+    this.writeScale(this.infoOfKind('Deployment'), namespace, name, replicas, manager, false);
+  }
+
+  private writeScale(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    replicas: number,
+    manager: string,
+    dryRun: boolean,
+  ): Any {
+    const stored = this.store.get(info, namespace, name);
+    if (!stored) throw notFound(info, name);
+    const next = structuredClone(stored.object) as Any;
+    const changed = next.spec?.replicas !== replicas;
+    next.spec = { ...next.spec, replicas };
+    const managers = this.copyManagers(stored.managers);
+    const path = JSON.stringify(['f:spec', 'f:replicas']);
+    const owned = [...managers.values()].some((m) => m.paths.has(path));
+    if (changed && owned) {
+      for (const m of managers.values()) m.paths.delete(path);
+      managers.set(managerId(manager, 'Update', 'scale'), {
+        manager,
+        operation: 'Update',
+        subresource: 'scale',
+        apiVersion: 'autoscaling/v1',
+        time: new Date().toISOString(),
+        paths: new Set([path]),
+      });
+      for (const [id, m] of managers) if (m.paths.size === 0) managers.delete(id);
+    }
+    const saved = this.commit(info, stored.object, next as Obj, manager, 'Update', false, dryRun, managers);
+    return this.scaleOf(saved);
+  }
+
+  private scaleOf(object: Any): Any {
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+      },
+      spec: { replicas: object.spec?.replicas ?? 1 },
+      status: { replicas: object.status?.replicas ?? 0 },
+    };
+  }
+
+  private copyManagers(from: Map<string, Manager> | undefined): Map<string, Manager> {
+    return new Map(
+      [...(from ?? new Map<string, Manager>())].map(([k, v]) => [k, { ...v, paths: new Set(v.paths) }]),
+    );
+  }
+
+  private listTypes(info: ResourceInfo): ListTypes {
+    return info.crd ? ATOMIC_LISTS : BUILT_IN_LISTS;
   }
 
   infoOfKind(kind: string): ResourceInfo {
@@ -238,6 +359,7 @@ export class FakeApiServer {
         f.times > 0 &&
         (!f.method || f.method === req.method) &&
         (!f.path || f.path.test(url.pathname)) &&
+        (f.dryRun === undefined || f.dryRun === (query.dryRun === 'All')) &&
         !(query.watch && f.path === undefined),
     );
     if (fault) {
@@ -253,8 +375,8 @@ export class FakeApiServer {
         fault.action,
         status(
           fault.action,
-          fault.action === 503 ? 'ServiceUnavailable' : 'InternalError',
-          'the server is currently unable to handle the request',
+          fault.reason ?? (fault.action === 503 ? 'ServiceUnavailable' : 'InternalError'),
+          fault.message ?? 'the server is currently unable to handle the request',
         ),
       );
       return;
@@ -284,6 +406,21 @@ export class FakeApiServer {
       const e = error instanceof HttpError ? error : new HttpError(500, 'InternalError', String(error));
       record.status = e.code;
       this.send(res, e.code, status(e.code, e.reason, e.message, e.details));
+    }
+  }
+
+  private admit(
+    method: string,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    dryRun: boolean,
+    fieldManager: string | undefined,
+    object: Any | undefined,
+  ): void {
+    for (const check of this.admission) {
+      const refusal = check({ method, kind: info.kind, namespace, name, dryRun, fieldManager, object });
+      if (refusal) throw new HttpError(refusal.code, refusal.reason, refusal.message);
     }
   }
 
@@ -364,7 +501,17 @@ export class FakeApiServer {
       if (method === 'GET' && (query.watch === 'true' || query.watch === '1'))
         return this.watch(info, namespace, query, res);
       if (method === 'GET') return { code: 200, body: this.list(info, namespace, query) };
-      if (method === 'POST')
+      if (method === 'POST') {
+        const created = parseBody(body, contentType) as Obj;
+        this.admit(
+          method,
+          info,
+          namespace,
+          created.metadata?.name ?? '',
+          dryRun,
+          query.fieldManager,
+          created,
+        );
         return {
           code: 201,
           body: this.create(
@@ -375,6 +522,7 @@ export class FakeApiServer {
             dryRun,
           ),
         };
+      }
       throw new HttpError(
         405,
         'MethodNotAllowed',
@@ -388,9 +536,35 @@ export class FakeApiServer {
       const tail = query.tailLines ? lines.slice(-Number(query.tailLines)) : lines;
       return { code: 200, body: tail.map((l) => `${l}\n`).join('') };
     }
+    if (sub === 'scale' && info.kind === 'Deployment') {
+      const target = this.store.get(info, namespace, name);
+      if (!target) throw notFound(info, name);
+      if (method === 'GET') return { code: 200, body: this.scaleOf(target.object) };
+      if (method !== 'PUT' && method !== 'PATCH')
+        throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method');
+      const patch = parseBody(body, contentType);
+      const replicas = Number(patch.spec?.replicas);
+      if (!Number.isInteger(replicas) || replicas < 0)
+        throw new HttpError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas`);
+      this.admit(method, info, namespace, name, dryRun, query.fieldManager, target.object);
+      return {
+        code: 200,
+        body: this.writeScale(info, namespace, name, replicas, query.fieldManager ?? 'unknown', dryRun),
+      };
+    }
     if (sub && sub !== 'status')
       throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const stored = this.store.get(info, namespace, name);
+    if (method !== 'GET')
+      this.admit(
+        method,
+        info,
+        namespace,
+        name,
+        dryRun,
+        query.fieldManager,
+        method === 'DELETE' ? stored?.object : parseBody(body, contentType),
+      );
     switch (method) {
       case 'GET':
         if (!stored) throw notFound(info, name);
@@ -595,19 +769,16 @@ export class FakeApiServer {
         metadata: { name, namespace: info.namespaced ? namespace : undefined },
       },
     );
-    const managers = new Map(
-      [...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [
-        k,
-        { ...v, paths: new Set(v.paths) },
-      ]),
-    );
-    const applied = leaves(config);
-    const conflicts: { manager: string; field: string }[] = [];
+    const managers = this.copyManagers(stored?.managers);
+    const lists = this.listTypes(info);
+    const applied = leaves(config, lists);
+    const mine = managerId(manager, 'Apply');
+    const conflicts: { id: string; manager: string; field: string }[] = [];
     for (const [path, value] of applied) {
-      for (const [other, owned] of managers) {
-        if (other === manager || !owned.paths.has(path)) continue;
+      for (const [id, owned] of managers) {
+        if (id === mine || !owned.paths.has(path)) continue;
         if (JSON.stringify(valueAt(live, path)) !== JSON.stringify(value))
-          conflicts.push({ manager: other, field: path });
+          conflicts.push({ id, manager: owned.manager, field: path });
       }
     }
     if (conflicts.length > 0 && !force) {
@@ -627,31 +798,33 @@ export class FakeApiServer {
         { name, group: info.group, kind: info.plural, causes },
       );
     }
-    for (const c of conflicts) managers.get(c.manager)?.paths.delete(c.field);
-    const previous = managers.get(manager)?.paths ?? new Set<string>();
+    for (const c of conflicts) managers.get(c.id)?.paths.delete(c.field);
+    const previous = managers.get(mine)?.paths ?? new Set<string>();
     for (const path of previous) {
       if (applied.has(path)) continue;
-      if ([...managers].some(([other, owned]) => other !== manager && owned.paths.has(path))) continue;
+      if ([...managers].some(([id, owned]) => id !== mine && owned.paths.has(path))) continue;
       deleteAt(live, path);
     }
     const { metadata: configMeta, ...configRest } = config;
-    const next = mergeInto(live, configRest) as Obj;
+    const next = mergeInto(live, configRest, lists) as Obj;
     next.metadata = {
       ...live.metadata,
-      labels: mergeInto(live.metadata.labels ?? {}, configMeta.labels ?? {}) as Record<string, string>,
-      annotations: mergeInto(live.metadata.annotations ?? {}, configMeta.annotations ?? {}) as Record<
+      labels: mergeInto(live.metadata.labels ?? {}, configMeta.labels ?? {}, lists) as Record<string, string>,
+      annotations: mergeInto(live.metadata.annotations ?? {}, configMeta.annotations ?? {}, lists) as Record<
         string,
         string
       >,
     };
     if (Object.keys(next.metadata.labels!).length === 0) delete next.metadata.labels;
     if (Object.keys(next.metadata.annotations!).length === 0) delete next.metadata.annotations;
-    managers.set(manager, {
+    managers.set(mine, {
+      manager,
       operation: 'Apply',
       apiVersion: config.apiVersion,
       time: new Date().toISOString(),
       paths: new Set(applied.keys()),
     });
+    for (const [id, m] of managers) if (m.paths.size === 0) managers.delete(id);
     return this.commit(info, stored?.object, next, manager, 'Apply', statusOnly, dryRun, managers);
   }
 
@@ -697,26 +870,25 @@ export class FakeApiServer {
       const stored = before
         ? this.store.get(info, before.metadata.namespace, before.metadata.name)
         : undefined;
-      managers = new Map(
-        [...(stored?.managers ?? new Map<string, Manager>())].map(([k, v]) => [
-          k,
-          { ...v, paths: new Set(v.paths) },
-        ]),
-      );
-      const old = before ? leaves(before) : new Map();
-      const changed = [...leaves(result)]
+      managers = this.copyManagers(stored?.managers);
+      const lists = this.listTypes(info);
+      const old = before ? leaves(before, lists) : new Map();
+      const changed = [...leaves(result, lists)]
         .filter(([p, v]) => JSON.stringify(old.get(p)) !== JSON.stringify(v))
         .map(([p]) => p);
       if (changed.length > 0 && !statusOnly) {
         for (const [, owned] of managers) for (const p of changed) owned.paths.delete(p);
-        const mine = managers.get(manager) ?? {
+        const id = managerId(manager, 'Update');
+        const mine = managers.get(id) ?? {
+          manager,
           operation,
           apiVersion: result.apiVersion,
           time: '',
           paths: new Set<string>(),
         };
         for (const p of changed) mine.paths.add(p);
-        managers.set(manager, { ...mine, operation: 'Update', time: new Date().toISOString() });
+        managers.set(id, { ...mine, operation: 'Update', time: new Date().toISOString() });
+        for (const [key, m] of managers) if (m.paths.size === 0) managers.delete(key);
       }
     }
     if (dryRun)
@@ -731,6 +903,17 @@ export class FakeApiServer {
         } as Obj,
         managers,
       );
+    // A write that changes nothing (object and field ownership alike) is not stored: no new
+    // resourceVersion, no watch event, as the API server skips no-op updates and applies.
+    if (before) {
+      const stored = this.store.get(info, before.metadata.namespace, before.metadata.name);
+      const comparable = (o: Any) =>
+        JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: '' } });
+      const owners = (m: Map<string, Manager> | undefined) =>
+        JSON.stringify([...(m ?? new Map<string, Manager>())].map(([id, v]) => [id, [...v.paths].sort()]));
+      if (comparable(before) === comparable(result) && owners(stored?.managers) === owners(managers))
+        return this.present(before, stored?.managers ?? managers);
+    }
     const saved = this.store.put(info, result as Obj, managers);
     return this.present(saved, managers);
   }
@@ -773,6 +956,10 @@ export class FakeApiServer {
   }
 
   private deleteCascading(info: ResourceInfo, namespace: string | undefined, name: string): void {
+    if (info.kind === 'Pod') {
+      this.controllers.terminatePod(namespace ?? 'default', name);
+      return;
+    }
     const removed = this.store.remove(info, namespace, name);
     if (!removed) return;
     for (const s of this.store.all()) {
@@ -783,13 +970,14 @@ export class FakeApiServer {
 
   private present(object: Obj, managers: Map<string, Manager>): Any {
     const out = structuredClone(object) as Any;
-    out.metadata.managedFields = [...managers].map(([manager, m]) => ({
-      manager,
+    out.metadata.managedFields = [...managers.values()].map((m) => ({
+      manager: m.manager,
       operation: m.operation,
       apiVersion: m.apiVersion,
       time: m.time,
       fieldsType: 'FieldsV1',
       fieldsV1: toFieldsV1(m.paths),
+      ...(m.subresource ? { subresource: m.subresource } : {}),
     }));
     return out;
   }

@@ -24,8 +24,14 @@ export interface Meta {
   [k: string]: unknown;
 }
 
+/**
+ * One entry of metadata.managedFields. The API server keys entries by manager name, operation and
+ * subresource: "mlready" applying and "mlready" merge-patching are two owners that can conflict.
+ */
 export interface Manager {
+  manager: string;
   operation: 'Apply' | 'Update';
+  subresource?: string;
   apiVersion: string;
   time: string;
   paths: Set<string>;
@@ -115,4 +121,8 @@ export class Store {
     if (this.history.length > HISTORY) this.history.shift();
     for (const listener of this.listeners) listener(event);
   }
+}
+
+export function managerId(manager: string, operation: 'Apply' | 'Update', subresource?: string): string {
+  return `${manager}\u0000${operation}\u0000${subresource ?? ''}`;
 }

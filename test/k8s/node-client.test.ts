@@ -229,3 +229,118 @@ describe('ClusterClient over @kubernetes/client-node against the loopback API se
     );
   });
 });
+
+describe('the loopback API server agrees with a real v1.32 one (checked on the control plane of test/e2e)', () => {
+  async function withIstio(): Promise<ClusterClient> {
+    await cluster.close();
+    cluster = await startFakeCluster({ namespaces: ['ml'], crds: ['istio'] });
+    const { config, target } = loadKubeConfig({ kubeconfig: cluster.kubeconfig, env: {}, homeDir: '/x' });
+    return createNodeClusterClient(config, target, {
+      sleep: (ms) => sleep(ms),
+      retry: { baseMs: 5, maxMs: 20 },
+    });
+  }
+  const vs = (canary: number): KubeObject => ({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'VirtualService',
+    metadata: { name: 't1', namespace: 'ml' },
+    spec: {
+      hosts: ['t1'],
+      http: [
+        {
+          name: 'primary',
+          route: [
+            { destination: { host: 't1', subset: 'stable' }, weight: 100 - canary },
+            { destination: { host: 't1', subset: 'canary' }, weight: canary },
+          ],
+        },
+      ],
+    },
+  });
+  const ref = {
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'VirtualService',
+    name: 't1',
+    namespace: 'ml',
+  };
+
+  it('a merge patch and an apply by the same manager name are two owners: the apply conflicts on an atomic CRD list', async () => {
+    const istio = await withIstio();
+    await istio.apply(vs(0));
+    await istio.patch(ref, { spec: { http: (vs(50).spec as { http: unknown }).http } });
+    expect(cluster.api.managers('VirtualService', 'ml', 't1').sort()).toEqual([
+      'mlready:Apply',
+      'mlready:Update',
+    ]);
+    const error = (await istio.apply(vs(0)).catch((e: unknown) => e)) as ClusterError;
+    expect(error.status).toBe(409);
+    expect(error.message).toContain(
+      'Apply failed with 1 conflict: conflict with "mlready" using networking.istio.io/v1beta1: .spec.http',
+    );
+    // Once the weights are only ever applied, one owner is left and no step conflicts.
+    await istio.apply(vs(25), { force: true });
+    await istio.apply(vs(50));
+    await istio.apply(vs(0));
+    expect(cluster.api.managers('VirtualService', 'ml', 't1')).toEqual(['mlready:Apply']);
+  });
+
+  it('the scale subresource takes spec.replicas from its owner, and gives it to nobody when nobody owned it', async () => {
+    await client.apply(deployment('model:v1'));
+    cluster.api.scale('kube-controller-manager', 'ml', 'model', 3);
+    expect(cluster.api.ownedBy('Deployment', 'ml', 'model', 'mlready')).not.toContain('spec.replicas');
+    expect(cluster.api.managers('Deployment', 'ml', 'model')).toContain(
+      'kube-controller-manager:Update:scale',
+    );
+    const { replicas: _r, ...spec } = deployment('model:v1').spec as Record<string, unknown>;
+    await client.apply({
+      ...deployment('model:v1'),
+      metadata: { name: 'other', namespace: 'ml' },
+      spec: {
+        ...spec,
+        selector: { matchLabels: { app: 'o' } },
+        template: { metadata: { labels: { app: 'o' } }, spec: { containers: [{ name: 's', image: 'o:1' }] } },
+      },
+    });
+    cluster.api.scale('kube-controller-manager', 'ml', 'other', 3);
+    expect(cluster.api.managers('Deployment', 'ml', 'other')).toEqual(['mlready:Apply']);
+  });
+
+  it('a handover manager keeps spec.replicas when mlready stops applying it', async () => {
+    await client.apply(deployment('model:v1'));
+    await client.apply(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'model', namespace: 'ml' },
+        spec: { replicas: 2 },
+      },
+      { fieldManager: 'mlready-handover' },
+    );
+    const { replicas: _r, ...spec } = deployment('model:v1').spec as Record<string, unknown>;
+    const after = await client.apply({ ...deployment('model:v1'), spec });
+    expect((after.spec as { replicas: number }).replicas).toBe(2);
+    expect(cluster.api.ownedBy('Deployment', 'ml', 'model', 'mlready-handover')).toEqual(['spec.replicas']);
+  });
+
+  it('renumbers a revision a rollback returns to, keeping the old number in revision-history', async () => {
+    await client.apply(deployment('model:v1'));
+    await until(
+      () => client.list('apps/v1', 'ReplicaSet', 'ml'),
+      (s) => s.length === 1,
+    );
+    await client.apply(deployment('model:v2'));
+    await until(
+      () => client.list('apps/v1', 'ReplicaSet', 'ml'),
+      (s) => s.length === 2,
+    );
+    await client.apply(deployment('model:v1'));
+    const back = await until(
+      () => client.list('apps/v1', 'ReplicaSet', 'ml'),
+      (s) => s.some((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === '3'),
+    );
+    const renumbered = back.find(
+      (rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === '3',
+    )!;
+    expect(renumbered.metadata.annotations?.['deployment.kubernetes.io/revision-history']).toBe('1');
+  });
+});

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError, UsageError } from '../../errors.js';
@@ -8,6 +10,7 @@ import {
   formatRollbackText,
   formatStatusText,
 } from '../../deploy/format.js';
+import { saveDeployRecord } from '../../deploy/record-file.js';
 import { loadRelease, type LoadedRelease } from '../../deploy/release.js';
 import { rollbackDeployment } from '../../deploy/rollback.js';
 import { deploymentHistory, serviceStatus } from '../../deploy/status.js';
@@ -39,6 +42,8 @@ export interface DeployFlags extends ClusterFlags {
   prometheusUrl?: string;
   stepDuration?: string;
   analysisInterval?: string;
+  pendingGrace?: string;
+  save?: string | boolean;
 }
 
 export interface RollbackFlags extends ClusterFlags {
@@ -46,13 +51,19 @@ export interface RollbackFlags extends ClusterFlags {
   deployment?: string;
   timeout: string;
   budget?: string;
+  forceConflicts?: boolean;
+  pendingGrace?: string;
 }
 
 export interface StatusFlags extends ClusterFlags {
   deployment?: string;
 }
 
-const realClock: WatchClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+/** The wall clock; an aborted sleep resolves at once and its timer is gone (nothing keeps the process up). */
+const realClock: WatchClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+};
 
 function durationMs(text: string, flag: string): number {
   const s = parseDurationSeconds(text);
@@ -136,6 +147,7 @@ export async function deployCommand(
     stepMs: flags.stepDuration ? durationMs(flags.stepDuration, '--step-duration') : undefined,
     sampleMs: flags.analysisInterval ? durationMs(flags.analysisInterval, '--analysis-interval') : undefined,
   };
+  const grace = graceOf(flags);
   const cluster = connect(io, flags, debug);
   const signal = interruptSignal(
     io,
@@ -157,10 +169,23 @@ export async function deployCommand(
         changeCause: flags.changeCause,
         prometheusUrl: flags.prometheusUrl,
         canary,
+        grace,
       },
       { cluster, clock: realClock, signal, onEvent: progress.onEvent },
     );
     progress.stop();
+    if (flags.save !== undefined && flags.save !== false) {
+      if (result.record) {
+        const file = saveDeployRecord(
+          io.cwd,
+          result.manifestFile,
+          result.record,
+          typeof flags.save === 'string' ? flags.save : undefined,
+        );
+        io.stderr(`mlready: saved the deploy record to ${file}\n`);
+      } else
+        io.stderr(`mlready: --save: no release was recorded (${result.outcome}), so nothing was saved\n`);
+    }
     if (flags.skipCheck && result.check.errors > 0)
       io.stderr(
         `mlready: WARNING: --skip-check: deployed with ${result.check.errors} error(s) from mlready check\n`,
@@ -176,28 +201,68 @@ export async function deployCommand(
   }
 }
 
-/** The Deployment a command acts on: --deployment, else the first Deployment in the service's files. */
+/** `deployment/NAME`, `deploy/NAME`, `deployments.apps/NAME` (and, for status, an InferenceService). */
+const KIND_PREFIX = /^(?:deployments?|deploy|deployments?\.apps|inferenceservices?|isvc)\/(.+)$/i;
+const DNS_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+const MANIFEST_NAMES = ['mlready.yaml', 'mlready.yml'];
+
+interface Target {
+  name: string;
+  namespace: string;
+  release: LoadedRelease | undefined;
+}
+
+/**
+ * What `rollback`, `status` and `history` act on, as kubectl names it: `NAME`, `deployment/NAME`,
+ * or the service's files (the first Deployment in them). With no argument, ./mlready.yaml alone
+ * is read (its metadata.name and namespace); the working directory is never scanned.
+ */
 function target(
   io: CliIO,
-  paths: string[],
+  args: string[],
   flags: ClusterFlags & { deployment?: string },
   cluster: ClusterClient,
-): { name: string; namespace: string; release: LoadedRelease | undefined } {
+  command: string,
+): Target {
+  const names: string[] = flags.deployment ? [flags.deployment] : [];
+  const paths: string[] = [];
+  for (const arg of args) {
+    const prefixed = KIND_PREFIX.exec(arg);
+    if (prefixed) names.push(prefixed[1]!);
+    else if (existsSync(resolve(io.cwd, arg))) paths.push(arg);
+    else if (DNS_NAME.test(arg)) names.push(arg);
+    else
+      throw new UsageError(`"${arg}" is neither a file nor the name of a Deployment`, {
+        hint: `mlready ${command} NAME, mlready ${command} deployment/NAME, or mlready ${command} <the service's files>`,
+      });
+  }
+  if (names.length > 1) throw new UsageError(`one Deployment at a time: got ${names.join(', ')}`);
+  const manifestOnly =
+    names.length === 0 && paths.length === 0
+      ? MANIFEST_NAMES.find((f) => existsSync(resolve(io.cwd, f)))
+      : undefined;
   const release =
-    flags.deployment && paths.length === 0
-      ? undefined
-      : loadRelease(io.cwd, paths.length > 0 ? paths : ['.']);
+    paths.length > 0
+      ? loadRelease(io.cwd, paths)
+      : manifestOnly
+        ? loadRelease(io.cwd, [manifestOnly])
+        : undefined;
   const problem = release?.problems[0];
-  if (problem && !flags.deployment)
+  if (problem && names.length === 0)
     throw new UsageError(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
   const workload = release?.objects.find(
     (o) => o.object.kind === 'Deployment' || o.object.kind === 'InferenceService',
   )?.object;
-  const name = flags.deployment ?? workload?.metadata.name;
+  const name = names[0] ?? workload?.metadata.name ?? release?.manifest?.metadata.name;
   if (!name)
-    throw new UsageError('no Deployment found in the given files', {
-      hint: 'pass the service directory, or --deployment <name>',
-    });
+    throw new UsageError(
+      paths.length > 0
+        ? 'no Deployment found in the given files'
+        : "which Deployment? name it, or pass the service's files",
+      {
+        hint: `mlready ${command} NAME -n NAMESPACE, mlready ${command} deployment/NAME, or run it where mlready.yaml is`,
+      },
+    );
   const namespace =
     flags.namespace ??
     release?.manifest?.metadata.namespace ??
@@ -205,6 +270,15 @@ function target(
     cluster.target.namespace;
   return { name, namespace, release };
 }
+
+function graceOf(flags: { pendingGrace?: string }) {
+  return flags.pendingGrace
+    ? { unschedulable: durationMs(flags.pendingGrace, '--pending-grace') / 1000 }
+    : undefined;
+}
+
+const contextNote = (cluster: ClusterClient) =>
+  cluster.target.context ? `context ${cluster.target.context}` : 'no kubeconfig context';
 
 export async function rollbackCommand(
   io: CliIO,
@@ -214,7 +288,7 @@ export async function rollbackCommand(
 ): Promise<number> {
   const timeoutMs = durationMs(flags.timeout, '--timeout');
   const cluster = connect(io, flags, debug);
-  const { name, namespace, release } = target(io, paths, flags, cluster);
+  const { name, namespace, release } = target(io, paths, flags, cluster, 'rollback');
   const budgetMs = flags.budget
     ? durationMs(flags.budget, '--budget')
     : (parseDurationSeconds(release?.manifest?.spec.rollout?.rollbackBudget ?? '') ??
@@ -226,12 +300,12 @@ export async function rollbackCommand(
   const progress = await progressReporter(io, flags);
   const started = Date.now();
   try {
-    // The current release's objects, so what only it added can be removed with it.
     const current = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
     if (!current)
       throw new ClusterError(
-        `Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`,
+        `Deployment ${name} does not exist in namespace ${namespace} (${contextNote(cluster)})`,
       );
+    // What the undone release added comes from its release record in the cluster, not from files.
     const result = await rollbackDeployment({
       cluster,
       namespace,
@@ -240,10 +314,8 @@ export async function rollbackCommand(
       clock: realClock,
       timeoutMs,
       signal,
-      currentObjects: (release?.objects ?? []).map((o) => ({
-        ...o.object,
-        metadata: { ...o.object.metadata, namespace: o.object.metadata.namespace ?? namespace },
-      })),
+      force: flags.forceConflicts === true,
+      grace: graceOf(flags),
       onEvent: (message) => progress.onEvent({ kind: 'info', message, atMs: Date.now() - started }),
       onChange: (v, at) => progress.onEvent({ kind: 'progress', message: v.message, atMs: at }),
     });
@@ -268,11 +340,11 @@ export async function statusCommand(
   debug: boolean,
 ): Promise<number> {
   const cluster = connect(io, flags, debug);
-  const { name, namespace } = target(io, paths, flags, cluster);
+  const { name, namespace } = target(io, paths, flags, cluster, 'status');
   const result = await serviceStatus(cluster, namespace, name);
   if (result.versions.length === 0)
     throw new ClusterError(
-      `nothing named ${name} is deployed in namespace ${namespace} (context ${cluster.target.context})`,
+      `nothing named ${name} is deployed in namespace ${namespace} (${contextNote(cluster)})`,
     );
   io.stdout(
     flags.format === 'json'
@@ -289,11 +361,11 @@ export async function historyCommand(
   debug: boolean,
 ): Promise<number> {
   const cluster = connect(io, flags, debug);
-  const { name, namespace } = target(io, paths, flags, cluster);
+  const { name, namespace } = target(io, paths, flags, cluster, 'history');
   const entries = await deploymentHistory(cluster, namespace, name);
   if (!entries)
     throw new ClusterError(
-      `Deployment ${name} does not exist in namespace ${namespace} (context ${cluster.target.context})`,
+      `Deployment ${name} does not exist in namespace ${namespace} (${contextNote(cluster)})`,
     );
   io.stdout(
     flags.format === 'json'

@@ -4,8 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { validateKubernetesObject } from '../src/manifest/kubernetes-schema.js';
-import { REPO_ROOT } from './helpers/cli.js';
+import { validateKubernetesObject } from '../../src/manifest/kubernetes-schema.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 
 /**
  * The reference for `valid-kubernetes-object` is the API server itself: every case here goes to a

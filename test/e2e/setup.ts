@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    kubectl: string;
+  }
+}
+
+/**
+ * Starts the real control plane once for the suite: two simulated GPU nodes with 4 GPUs each (the
+ * nvidia-l4 label the example's node affinity asks for; CPU and memory large enough that GPUs are
+ * what runs out), old pods taking 3 s to terminate as a model server's graceful shutdown does,
+ * and the CRDs of the example (Prometheus Operator, Istio). Stops it afterwards.
+ */
+export default function setup(project: TestProject): () => void {
+  const up = process.env.MLREADY_K8S_UP ?? resolve(REPO, '../shared/k8s/up');
+  if (!existsSync(up)) throw new Error(`e2e: the control-plane kit is not at ${up}; run npm run test:e2e`);
+  const down = join(dirname(up), 'down');
+  const env = {
+    ...process.env,
+    K8S_NODES: 'gpu-node-1,gpu-node-2',
+    SIM_NODE_GPUS: '4',
+    SIM_NODE_CPU: '64',
+    SIM_NODE_MEMORY: '512Gi',
+    SIM_NODE_LABELS: 'nvidia.com/gpu.product=nvidia-l4',
+    SIM_TERMINATE_MS: '3000',
+    K8S_UP_TIMEOUT: '150',
+  };
+  // A previous run that was killed may have left it running: stop exactly what `up` recorded.
+  execFileSync('bash', [down], { env, stdio: 'ignore' });
+  const kubeconfig = execFileSync('bash', [up], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
+  const kubectl = join(dirname(dirname(kubeconfig)), 'bin', 'kubectl');
+  const kubectlPath = existsSync(kubectl)
+    ? kubectl
+    : join(process.env.HOME ?? '/root', 'k8s-real', 'bin', 'kubectl');
+  execFileSync(kubectlPath, ['apply', '--server-side', '-f', join(REPO, 'test/e2e/fixtures/crds.yaml')], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: 'ignore',
+  });
+  execFileSync(kubectlPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: 'ignore',
+  });
+  project.provide('kubeconfig', kubeconfig);
+  project.provide('kubectl', kubectlPath);
+  return () => {
+    execFileSync('bash', [down], { env, stdio: 'ignore' });
+  };
+}
