@@ -44,7 +44,9 @@ async function measure(): Promise<Map<string, Feature>> {
   const dir = tmpTree();
   cpSync(new URL('reference.csv', FIXTURES), join(dir, 'reference.csv'));
   cpSync(new URL('current.csv', FIXTURES), join(dir, 'current.csv'));
-  const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--format', 'json'], { cwd: dir });
+  const run = await cli(['drift', '-r', 'reference.csv', '-c', 'current.csv', '--format', 'json'], {
+    cwd: dir,
+  });
   expect(run.stderr).toBe('');
   const report = JSON.parse(run.stdout) as { features: Feature[] };
   return new Map(report.features.map((f) => [f.feature, f]));

@@ -12,20 +12,8 @@ import {
 } from '../src/drift/ecdf.js';
 import { mergeProfiles } from '../src/drift/merge.js';
 import { POLICY_DEFAULTS, type DriftPolicy } from '../src/drift/policy.js';
-import type {
-  CurrentSummary,
-  DriftProfile,
-  FeatureProfile,
-  NumericProfile,
-} from '../src/drift/profile.js';
-import {
-  chiSquaredTest,
-  jsDistance,
-  ksExact,
-  ksFromHistograms,
-  ksPValue,
-  psi,
-} from '../src/drift/stats.js';
+import type { CurrentSummary, DriftProfile, FeatureProfile, NumericProfile } from '../src/drift/profile.js';
+import { chiSquaredTest, jsDistance, ksExact, ksFromHistograms, ksPValue, psi } from '../src/drift/stats.js';
 
 describe('drift statistics against hand-computed values', () => {
   it('PSI: 50/50 → 60/40 is 0.1·ln 1.2 + 0.1·ln 1.25 = 0.0405465', () => {
@@ -137,17 +125,21 @@ describe('the knot ECDF, properties (fast-check)', () => {
 
   it('with an edge at every distinct value, KS is exact (discrete features)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 5, maxLength: 200 }), fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 5, maxLength: 200 }), (a, b) => {
-        const { ecdf } = ecdfOf(a, 1000, 10, true);
-        const ks = ksBetween(ecdf, countsOf(ecdf.knots, b));
-        expect(ks.statistic).toBeCloseTo(ksExact(a, b), 12);
-        // Values the reference never had (6, 7) lie above the last knot: still exact.
-        expect(ks.statistic + ks.maxError).toBeCloseTo(ksExact(a, b), 12);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 5, maxLength: 200 }),
+        fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 5, maxLength: 200 }),
+        (a, b) => {
+          const { ecdf } = ecdfOf(a, 1000, 10, true);
+          const ks = ksBetween(ecdf, countsOf(ecdf.knots, b));
+          expect(ks.statistic).toBeCloseTo(ksExact(a, b), 12);
+          // Values the reference never had (6, 7) lie above the last knot: still exact.
+          expect(ks.statistic + ks.maxError).toBeCloseTo(ksExact(a, b), 12);
+        },
+      ),
     );
   });
 
-  it('PSI bins are numpy\'s: exact deciles (inverted CDF), bins (e₀, e₁], counted by searchsorted left', () => {
+  it("PSI bins are numpy's: exact deciles (inverted CDF), bins (e₀, e₁], counted by searchsorted left", () => {
     // 0..9 ten times each plus 100 ones: ties at 1 must not split across bins.
     const values = [...Array.from({ length: 100 }, (_, i) => i % 10), ...new Array<number>(100).fill(1)];
     const { ecdf, psiEdges } = ecdfOf(values, 1000);
@@ -203,38 +195,54 @@ function profileOf(features: Record<string, FeatureProfile>, rows = 1000): Drift
 describe('mergeable profiles (fast-check)', () => {
   it('a merge of shard profiles gives the one-pass ECDF within the rank error it records (≤ 1/2K + rounding)', () => {
     fc.assert(
-      fc.property(sample, fc.integer({ min: 2, max: 6 }), fc.constantFrom(10, 100), (values, shards, fine) => {
-        fc.pre(values.length >= shards * 5);
-        const size = Math.ceil(values.length / shards);
-        const parts = Array.from({ length: shards }, (_, i) => values.slice(i * size, (i + 1) * size)).filter(
-          (p) => p.length > 0,
-        );
-        const merged = mergeProfiles(
-          parts.map((p, i) => ({ profile: profileOf({ x: numericProfile(p, fine) }, p.length), file: `s${i}` })),
-        ).features.x as NumericProfile;
-        const whole = numericProfile(values, fine);
-        expect(merged.count).toBe(values.length);
-        expect(merged.mean).toBeCloseTo(whole.mean, 6);
-        const scale = Math.max(whole.variance, 1e-12 * whole.mean ** 2, 1e-300);
-        expect(Math.abs(merged.variance - whole.variance) / scale).toBeLessThan(1e-6);
-        expect(merged.rankError).toBeLessThanOrEqual(1 / (2 * fine) + 1 / values.length + 1e-12);
-        const slack = merged.rankError * values.length + 1e-9;
-        const sorted = [...values].sort((a, b) => a - b);
-        for (const x of new Set([...whole.knots, ...merged.knots])) {
-          const truth = sorted.filter((v) => v <= x).length;
-          const { atMost } = cumulativeAt(merged, x);
-          expect(truth).toBeGreaterThanOrEqual(atMost[0] - slack);
-          expect(truth).toBeLessThanOrEqual(atMost[1] + slack);
-        }
-      }),
+      fc.property(
+        sample,
+        fc.integer({ min: 2, max: 6 }),
+        fc.constantFrom(10, 100),
+        (values, shards, fine) => {
+          fc.pre(values.length >= shards * 5);
+          const size = Math.ceil(values.length / shards);
+          const parts = Array.from({ length: shards }, (_, i) =>
+            values.slice(i * size, (i + 1) * size),
+          ).filter((p) => p.length > 0);
+          const merged = mergeProfiles(
+            parts.map((p, i) => ({
+              profile: profileOf({ x: numericProfile(p, fine) }, p.length),
+              file: `s${i}`,
+            })),
+          ).features.x as NumericProfile;
+          const whole = numericProfile(values, fine);
+          expect(merged.count).toBe(values.length);
+          expect(merged.mean).toBeCloseTo(whole.mean, 6);
+          const scale = Math.max(whole.variance, 1e-12 * whole.mean ** 2, 1e-300);
+          expect(Math.abs(merged.variance - whole.variance) / scale).toBeLessThan(1e-6);
+          expect(merged.rankError).toBeLessThanOrEqual(1 / (2 * fine) + 1 / values.length + 1e-12);
+          const slack = merged.rankError * values.length + 1e-9;
+          const sorted = [...values].sort((a, b) => a - b);
+          for (const x of new Set([...whole.knots, ...merged.knots])) {
+            const truth = sorted.filter((v) => v <= x).length;
+            const { atMost } = cumulativeAt(merged, x);
+            expect(truth).toBeGreaterThanOrEqual(atMost[0] - slack);
+            expect(truth).toBeLessThanOrEqual(atMost[1] + slack);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
-  it('shards that disagree on a feature\'s type are refused with both file names', () => {
+  it("shards that disagree on a feature's type are refused with both file names", () => {
     const numeric = profileOf({ x: numericProfile([1, 2, 3, 4, 5]) });
     const categorical = profileOf({
-      x: { type: 'categorical', rows: 3, missing: 0, count: 3, categories: { a: 3 }, other: 0, otherDistinct: 0 },
+      x: {
+        type: 'categorical',
+        rows: 3,
+        missing: 0,
+        count: 3,
+        categories: { a: 3 },
+        other: 0,
+        otherDistinct: 0,
+      },
     });
     expect(() =>
       mergeProfiles([
@@ -254,7 +262,11 @@ const POLICY: DriftPolicy = {
   perFeature: {},
 };
 
-function currentOf(profile: NumericProfile, values: readonly number[], extra: Partial<{ missing: number; invalid: number; nonFinite: number }> = {}): CurrentSummary['features'][string] {
+function currentOf(
+  profile: NumericProfile,
+  values: readonly number[],
+  extra: Partial<{ missing: number; invalid: number; nonFinite: number }> = {},
+): CurrentSummary['features'][string] {
   const counts = countsOf(profile.knots, values);
   const missing = extra.missing ?? 0;
   const invalid = extra.invalid ?? 0;
@@ -284,7 +296,20 @@ const uniform = (n: number, seed: number) => {
 describe('verdicts', () => {
   it('too few rows: insufficient data, never critical, saying how many rows are needed', () => {
     const ref = numericProfile(uniform(2000, 1));
-    const report = compare(profileOf({ x: ref }), { file: 'cur', rows: 30, features: { x: currentOf(ref, uniform(30, 2).map((v) => v + 50)) } }, POLICY);
+    const report = compare(
+      profileOf({ x: ref }),
+      {
+        file: 'cur',
+        rows: 30,
+        features: {
+          x: currentOf(
+            ref,
+            uniform(30, 2).map((v) => v + 50),
+          ),
+        },
+      },
+      POLICY,
+    );
     const [x] = report.features;
     expect(x!.status).toBe('insufficient');
     expect(x!.distribution.message).toBe(
@@ -295,17 +320,39 @@ describe('verdicts', () => {
 
   it('small samples are judged by a KS test at α, large ones by the distance', () => {
     const ref = numericProfile(uniform(5000, 1));
-    const small = compare(profileOf({ x: ref }), { file: 'cur', rows: 150, features: { x: currentOf(ref, uniform(150, 3)) } }, POLICY);
-    expect(small.features[0]!.distribution).toMatchObject({ regime: 'small sample', method: 'ks', kind: 'p-value', status: 'ok' });
-    const large = compare(profileOf({ x: ref }), { file: 'cur', rows: 3000, features: { x: currentOf(ref, uniform(3000, 3)) } }, POLICY);
-    expect(large.features[0]!.distribution).toMatchObject({ regime: 'large sample', method: 'psi', kind: 'distance', status: 'ok' });
+    const small = compare(
+      profileOf({ x: ref }),
+      { file: 'cur', rows: 150, features: { x: currentOf(ref, uniform(150, 3)) } },
+      POLICY,
+    );
+    expect(small.features[0]!.distribution).toMatchObject({
+      regime: 'small sample',
+      method: 'ks',
+      kind: 'p-value',
+      status: 'ok',
+    });
+    const large = compare(
+      profileOf({ x: ref }),
+      { file: 'cur', rows: 3000, features: { x: currentOf(ref, uniform(3000, 3)) } },
+      POLICY,
+    );
+    expect(large.features[0]!.distribution).toMatchObject({
+      regime: 'large sample',
+      method: 'psi',
+      kind: 'distance',
+      status: 'ok',
+    });
   });
 
   it('a missing rate going from 2 % to 30 % is critical; the exit-code status follows', () => {
     const values = uniform(1000, 1);
     const ref = { ...numericProfile(values), rows: 1020, missing: 20 };
     const current = currentOf(ref, uniform(700, 5), { missing: 300 });
-    const report = compare(profileOf({ x: ref }), { file: 'cur', rows: 1000, features: { x: current } }, POLICY);
+    const report = compare(
+      profileOf({ x: ref }),
+      { file: 'cur', rows: 1000, features: { x: current } },
+      POLICY,
+    );
     expect(report.features[0]!.completeness).toMatchObject({ status: 'critical', current: 0.3 });
     expect(report.features[0]!.completeness.reference).toBeCloseTo(20 / 1020, 12);
     expect(report.features[0]!.distribution.status).toBe('ok');
@@ -327,7 +374,13 @@ describe('verdicts', () => {
       ['a', 'warn'],
       ['b', 'warn'],
     ]);
-    expect(report.dataset).toMatchObject({ drifted: ['a', 'b'], total: 4, share: 0.5, datasetDrift: true, critical: [] });
+    expect(report.dataset).toMatchObject({
+      drifted: ['a', 'b'],
+      total: 4,
+      share: 0.5,
+      datasetDrift: true,
+      critical: [],
+    });
     expect(report.status).toBe('critical');
   });
 });

@@ -283,9 +283,11 @@ export async function runCli(io: CliIO): Promise<number> {
     .option('--bins <n>', 'quantile bins for numeric PSI, 2–100 (default 10)', parseCount)
     .option('--max-categories <n>', 'categories kept per feature (default 1000)', parseCount)
     .option('--memory-limit <size>', 'memory limit of the drift engine, e.g. 512MB (default 512MB)')
-    .action(async (data: string[], options: ProfileFlags) => {
+    .action(async (data: string[], _options: ProfileFlags, command: Command) => {
       const { driftProfileCommand } = await import('./commands/drift.js');
-      setExit(await driftProfileCommand(io, data, options));
+      // Commander hands options that drift also declares (--bins, --features, …) to drift, even after
+      // `profile`: read them from both.
+      setExit(await driftProfileCommand(io, data, command.optsWithGlobals<ProfileFlags>()));
     });
   drift
     .command('merge')

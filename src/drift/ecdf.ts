@@ -75,6 +75,42 @@ export function emptyCounts(knots: readonly number[]): Ecdf {
   };
 }
 
+/** The largest double below x. */
+export function nextDown(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const value = new Float64Array([x]);
+  const bits = new BigInt64Array(value.buffer);
+  bits[0]! += x > 0 ? -1n : 1n;
+  return value[0]!;
+}
+
+/**
+ * Histogram boundaries that separate each knot's atom from the gap below it: bucket (b_{i−1}, b_i]
+ * with b = …, nextDown(k), k, … holds exactly the values equal to k, and the bucket before it the
+ * values strictly between the previous knot and k. (DuckDB's histogram(x, boundaries) counts this way.)
+ */
+export function atomBoundaries(knots: readonly number[]): number[] {
+  const out: number[] = [];
+  knots.forEach((knot, i) => {
+    const below = nextDown(knot);
+    if (i === 0 || below > knots[i - 1]!) out.push(below);
+    out.push(knot);
+  });
+  return out;
+}
+
+/** Rows at and between the knots, from a histogram over atomBoundaries (a Map boundary → rows; ∞ above). */
+export function countsFromHistogram(knots: readonly number[], histogram: ReadonlyMap<number, number>): Ecdf {
+  const counts = emptyCounts(knots);
+  knots.forEach((knot, i) => {
+    counts.atoms[i] = histogram.get(knot) ?? 0;
+    const below = nextDown(knot);
+    if (i === 0 || below > knots[i - 1]!) counts.gaps[i] = histogram.get(below) ?? 0;
+  });
+  counts.gaps[knots.length] = histogram.get(Infinity) ?? 0;
+  return counts;
+}
+
 /** Counts one value into the knots: its atom when it equals a knot, else the gap holding it. */
 export function countValue(counts: Ecdf, value: number): void {
   const knots = counts.knots;

@@ -58,7 +58,8 @@ export class Engine {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const dir = mkdtempSync(join(tmpdir(), 'mlready-drift-'));
     try {
-      const instance = await DuckDBInstance.create(join(dir, 'drift.duckdb'), {
+      // In memory, spilling to `dir` beyond the limit: faster than a database file, equally bounded.
+      const instance = await DuckDBInstance.create(':memory:', {
         memory_limit: memoryLimit,
         threads: String(options.threads ?? availableParallelism()),
         temp_directory: join(dir, 'spill'),
@@ -79,22 +80,23 @@ export class Engine {
     return (await this.connection.runAndReadAll(sql)).getRowsJS();
   }
 
-  async run(sql: string): Promise<void> {
-    await this.connection.run(sql);
-  }
-
-  /** Streams a one-column DOUBLE query chunk by chunk, so memory holds one chunk (2 048 values). */
-  async forEachNumber(sql: string, visit: (value: number) => void): Promise<void> {
+  /**
+   * Streams a query of two DOUBLE columns chunk by chunk (2 048 rows each), so memory holds one chunk
+   * however many rows the query returns.
+   */
+  async forEachPair(sql: string, visit: (a: number, b: number) => void): Promise<void> {
     const result = await this.connection.stream(sql);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const vector = chunk.getColumnVector(0);
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const value = vector.getItem(i);
-        if (typeof value === 'number') visit(value);
-      }
+      const first = chunk.getColumnVector(0);
+      const second = chunk.getColumnVector(1);
+      for (let i = 0; i < chunk.rowCount; i++) visit(first.getItem(i) as number, second.getItem(i) as number);
     }
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
   }
 
   /** Loads data files (all of one format) into a new table; errors name the file and line. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { countValue, crossesPsiLevel, emptyCounts, type Ecdf } from './ecdf.js';
+import { atomBoundaries, countsFromHistogram, crossesPsiLevel, type Ecdf } from './ecdf.js';
 import { ident, MISSING_TOKENS, sqlString, type Column, type Engine, type Table } from './engine.js';
 
 /** Knots per continuous feature: each gap between two holds less than 1/FINE_BINS of the reference. */
@@ -12,7 +12,7 @@ export const DISCRETE_MAX = 20;
 /** Categories kept per feature (reference: the most frequent; current: the most frequent unseen). */
 export const DEFAULT_MAX_CATEGORIES = 1000;
 /** Current rows sampled for the quantile table of the report (exact below this many rows). */
-export const QUANTILE_SAMPLE = 100_000;
+export const QUANTILE_SAMPLE = 20_000;
 export const REPORT_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 /** Bins of the report's distribution plots (equal width, or equal in log scale). */
 export const PLOT_BINS = 40;
@@ -133,8 +133,25 @@ function numberOf(column: Column): string {
   const c = ident(column.name);
   if (NUMERIC_TYPE.test(column.type)) return `CAST(${c} AS DOUBLE)`;
   if (TIME_TYPE.test(column.type)) return `CAST(epoch(${c}) AS DOUBLE)`;
-  if (column.type === 'VARCHAR') return `TRY_CAST(${textOf(column)} AS DOUBLE)`;
+  if (column.type === 'VARCHAR') return tryNumber(textOf(column));
   return 'CAST(NULL AS DOUBLE)';
+}
+
+/** numberOf, applied to `present` (the column's value, already normalised by textOf when text). */
+function numberFrom(column: Column, present: string): string {
+  if (NUMERIC_TYPE.test(column.type)) return `CAST(${present} AS DOUBLE)`;
+  if (TIME_TYPE.test(column.type)) return `CAST(epoch(${present}) AS DOUBLE)`;
+  if (column.type === 'VARCHAR') return tryNumber(present);
+  return 'CAST(NULL AS DOUBLE)';
+}
+
+/**
+ * TRY_CAST of text to DOUBLE, skipped for text that cannot start a number (TRY_CAST is slow on the
+ * labels of categorical columns: 2 s per 5 million here). Numbers start with a digit, a sign, a point,
+ * or i/n (inf, infinity, nan); the text is already trimmed.
+ */
+function tryNumber(text: string): string {
+  return `CASE WHEN strpos('0123456789+-.iInN', left(${text}, 1)) > 0 THEN TRY_CAST(${text} AS DOUBLE) END`;
 }
 
 /** What one scan of a table says about each column: presence, numbers, finite numbers and moments. */
@@ -150,20 +167,21 @@ interface ColumnScan {
 
 async function scanColumns(engine: Engine, table: Table, columns: readonly Column[]): Promise<ColumnScan[]> {
   if (columns.length === 0) return [];
-  const parts = columns.flatMap((column) => {
-    const x = numberOf(column);
-    const finite = `${x}) FILTER (WHERE isfinite(${x}))`;
-    return [
-      `count(${textOf(column)})::DOUBLE`,
-      `count(${x})::DOUBLE`,
-      `count(${finite}::DOUBLE`,
-      `min(${finite}`,
-      `max(${finite}`,
-      `avg(${finite}`,
-      `var_pop(${finite}`,
-    ];
-  });
-  const row = (await engine.query(`SELECT ${parts.join(', ')} FROM ${table.sql}`))[0]!;
+  // Each expression once, in layers: present value, its number, the number when finite.
+  const present = columns.map((c, i) => `${c.type === 'VARCHAR' ? textOf(c) : ident(c.name)} AS p${i}`);
+  const numbers = columns.map((c, i) => `p${i}, ${numberFrom(c, `p${i}`)} AS x${i}`);
+  const finite = columns.map((_, i) => `p${i}, x${i}, CASE WHEN isfinite(x${i}) THEN x${i} END AS f${i}`);
+  const aggregates = columns.flatMap((_, i) => [
+    `count(p${i})::DOUBLE`,
+    `count(x${i})::DOUBLE`,
+    `count(f${i})::DOUBLE`,
+    `min(f${i})`,
+    `max(f${i})`,
+    `avg(f${i})`,
+    `var_pop(f${i})`,
+  ]);
+  const sql = `SELECT ${aggregates.join(', ')} FROM (SELECT ${finite.join(', ')} FROM (SELECT ${numbers.join(', ')} FROM (SELECT ${present.join(', ')} FROM ${table.sql})))`;
+  const row = (await engine.query(sql))[0]!;
   return columns.map((_, i) => {
     const at = (j: number) => row[i * 7 + j] as number | null;
     return {
@@ -203,11 +221,27 @@ export async function buildProfile(
   const columns = options.features.map((name) => table.columns.find((c) => c.name === name)!);
   const scans = await scanColumns(engine, table, columns);
   const features: Record<string, FeatureProfile> = {};
+  const categorical = columns.filter((_, i) => !isNumeric(scans[i]!));
+  const groups = await countCategories(engine, table, categorical, options.maxCategories);
   for (const [i, column] of columns.entries()) {
     const scan = scans[i]!;
-    features[column.name] = isNumeric(scan)
-      ? await numericProfile(engine, table, column, scan, options.bins)
-      : await categoricalProfile(engine, table, column, scan, options.maxCategories);
+    if (isNumeric(scan)) {
+      features[column.name] = await numericProfile(engine, table, column, scan, options.bins);
+      continue;
+    }
+    // Without known categories every value counts as unseen: the most frequent are kept.
+    const { top, distinct } = groups.get(column.name)!.unseen;
+    let kept = 0;
+    for (const c of top.values()) kept += c;
+    features[column.name] = {
+      type: 'categorical',
+      rows: table.rows,
+      missing: table.rows - scan.present,
+      count: scan.present,
+      categories: Object.fromEntries([...top].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      other: scan.present - kept,
+      otherDistinct: distinct - top.size,
+    };
   }
   return {
     kind: 'DriftProfile',
@@ -229,36 +263,46 @@ async function numericProfile(
   scan: ColumnScan,
   bins: number,
 ): Promise<NumericProfile> {
-  const x = numberOf(column);
-  // Integer arithmetic (HUGEINT) so the level crossings are exact for any row count.
-  const rows = await engine.query(`
-    WITH g AS (
-      SELECT x AS v, count(*)::HUGEINT AS c FROM (SELECT ${x} AS x FROM ${table.sql}) WHERE isfinite(x) GROUP BY x
-    ), s AS (
-      SELECT v, c, sum(c) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum, sum(c) OVER () AS n,
-             count(*) OVER () AS d
-      FROM g
-    )
-    SELECT v, c::DOUBLE, cum::DOUBLE, d::DOUBLE FROM s
-    WHERE d <= ${DISCRETE_MAX}
-       OR (cum * ${FINE_BINS}) // n > ((cum - c) * ${FINE_BINS}) // n
-       OR (cum * ${bins}) // n > ((cum - c) * ${bins}) // n
-    ORDER BY v`);
-  const discrete = rows.length > 0 && Number(rows[0]![3]) <= DISCRETE_MAX;
   const n = scan.finite;
   const knots: number[] = [];
   const atoms: number[] = [];
   const gaps: number[] = [];
   const psiEdges: number[] = [];
+  // The first DISCRETE_MAX + 1 distinct values, in case the feature turns out to be discrete.
+  const firstValues: [number, number][] = [];
+  let distinct = 0;
+  let cum = 0;
   let last = 0;
-  for (const [v, c, cum] of rows as [number, number, number][]) {
-    gaps.push(cum - c - last);
-    knots.push(v);
-    atoms.push(c);
-    if (!discrete && crossesPsiLevel(cum - c, cum, n, bins)) psiEdges.push(v);
-    last = cum;
-  }
+  // Distinct values in order with their counts, streamed (GROUP BY + ORDER BY is 3× faster than
+  // window functions here); the knots are picked on the way, so memory holds only them.
+  await engine.forEachPair(
+    `SELECT x, count(*)::DOUBLE FROM (SELECT ${numberOf(column)} AS x FROM ${table.sql}) WHERE isfinite(x) GROUP BY x ORDER BY x`,
+    (v, c) => {
+      distinct++;
+      if (firstValues.length <= DISCRETE_MAX) firstValues.push([v, c]);
+      const previous = cum;
+      cum += c;
+      const crossesFine = Math.floor((cum * FINE_BINS) / n) > Math.floor((previous * FINE_BINS) / n);
+      const psiEdge = crossesPsiLevel(previous, cum, n, bins);
+      if (crossesFine || psiEdge) {
+        gaps.push(previous - last);
+        knots.push(v);
+        atoms.push(c);
+        if (psiEdge) psiEdges.push(v);
+        last = cum;
+      }
+    },
+  );
   gaps.push(n - last);
+  const discrete = distinct > 0 && distinct <= DISCRETE_MAX;
+  const ecdf = discrete
+    ? {
+        knots: firstValues.map(([v]) => v),
+        atoms: firstValues.map(([, c]) => c),
+        gaps: new Array<number>(firstValues.length + 1).fill(0),
+        psiEdges: [],
+      }
+    : { knots, atoms, gaps, psiEdges };
   return {
     type: 'numeric',
     discrete,
@@ -271,42 +315,79 @@ async function numericProfile(
     max: scan.max ?? 0,
     mean: scan.mean ?? 0,
     variance: scan.variance ?? 0,
-    knots,
-    atoms,
-    gaps,
-    psiEdges,
+    ...ecdf,
     rankError: 0,
   };
 }
 
-async function categoricalProfile(
+interface CategoryCounts {
+  /** The most frequent values (at most the cap); with `known`, every known value that occurs. */
+  top: Map<string, number>;
+  /** Distinct values and their rows in this part. */
+  distinct: number;
+  rows: number;
+}
+
+/**
+ * Category counts of several columns in one scan (GROUP BY GROUPING SETS, which DuckDB spills beyond
+ * its memory limit): per column the `cap` most frequent values and how many distinct there were. With
+ * `known` (the reference's categories per column), `seen` holds every known value that occurs and
+ * `unseen` the most frequent of the others, so an identifier column with millions of values costs
+ * the cap, not millions of entries.
+ */
+async function countCategories(
   engine: Engine,
   table: Table,
-  column: Column,
-  scan: ColumnScan,
-  maxCategories: number,
-): Promise<CategoricalProfile> {
-  const rows = await engine.query(`
-    WITH g AS (SELECT v, count(*) AS c FROM (SELECT ${textOf(column)} AS v FROM ${table.sql}) WHERE v IS NOT NULL GROUP BY v)
-    SELECT v, c::DOUBLE, (count(*) OVER ())::DOUBLE FROM g ORDER BY c DESC, v LIMIT ${maxCategories}`);
-  const categories: Record<string, number> = {};
-  let kept = 0;
-  for (const [v, c] of rows as [string, number][]) {
-    categories[v] = c;
-    kept += c;
+  columns: readonly Column[],
+  cap: number,
+  known?: ReadonlyMap<string, readonly string[]>,
+): Promise<Map<string, { seen: CategoryCounts; unseen: CategoryCounts }>> {
+  const out = new Map<string, { seen: CategoryCounts; unseen: CategoryCounts }>();
+  const empty = (): CategoryCounts => ({ top: new Map(), distinct: 0, rows: 0 });
+  for (const column of columns) out.set(column.name, { seen: empty(), unseen: empty() });
+  // GROUPING() is a bitmask of at most 64 columns: ask in batches of 32.
+  for (let start = 0; start < columns.length; start += 32) {
+    const batch = columns.slice(start, start + 32);
+    const n = batch.length;
+    const values = batch.map((c, i) => `${textOf(c)} AS v${i}`).join(', ');
+    const names = batch.map((_, i) => `v${i}`).join(', ');
+    const sets = batch.map((_, i) => `(v${i})`).join(', ');
+    const pairs = batch.flatMap((c, i) =>
+      (known?.get(c.name) ?? []).map((v) => `(${2 ** n - 1 - 2 ** (n - 1 - i)}, ${sqlString(v)})`),
+    );
+    const knownTable =
+      pairs.length > 0
+        ? `(VALUES ${pairs.join(', ')}) AS k(gid, v)`
+        : '(SELECT CAST(NULL AS BIGINT) AS gid, CAST(NULL AS VARCHAR) AS v WHERE false) AS k';
+    const rows = await engine.query(`
+      WITH g AS (
+        SELECT GROUPING(${names}) AS gid, coalesce(${names}) AS v, count(*) AS c
+        FROM (SELECT ${values} FROM ${table.sql}) GROUP BY GROUPING SETS (${sets})
+      ), m AS (
+        SELECT g.gid, g.v, g.c, k.v IS NOT NULL AS seen FROM g LEFT JOIN ${knownTable} ON g.gid = k.gid AND g.v = k.v
+        WHERE g.v IS NOT NULL
+      ), r AS (
+        SELECT gid, v, c, seen, row_number() OVER (PARTITION BY gid, seen ORDER BY c DESC, v) AS rank,
+               count(*) OVER (PARTITION BY gid, seen) AS d, sum(c) OVER (PARTITION BY gid, seen) AS total
+        FROM m
+      )
+      SELECT gid::DOUBLE, v, c::DOUBLE, seen, d::DOUBLE, total::DOUBLE FROM r WHERE seen OR rank <= ${cap}`);
+    for (const [gid, v, c, seen, d, totalRows] of rows as [
+      number,
+      string,
+      number,
+      boolean,
+      number,
+      number,
+    ][]) {
+      const i = n - 1 - Math.log2(2 ** n - 1 - gid);
+      const counts = out.get(batch[i]!.name)![seen ? 'seen' : 'unseen'];
+      counts.top.set(v, c);
+      counts.distinct = d;
+      counts.rows = totalRows;
+    }
   }
-  const distinct = rows.length > 0 ? Number(rows[0]![2]) : 0;
-  return {
-    type: 'categorical',
-    rows: table.rows,
-    missing: table.rows - scan.present,
-    count: scan.present,
-    categories: Object.fromEntries(
-      Object.entries(categories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ),
-    other: scan.present - kept,
-    otherDistinct: distinct - rows.length,
-  };
+  return out;
 }
 
 /** Counts the current table into the reference's knots and categories. */
@@ -321,16 +402,100 @@ export async function summarise(
   const scans = await scanColumns(engine, table, columns);
   const numeric = columns.filter((_, i) => profile.features[names[i]!]!.type === 'numeric');
   const quantiles = await sampleQuantiles(engine, table, numeric);
+  const plots = new Map(
+    numeric.map((column) => {
+      const i = names.indexOf(column.name);
+      const reference = profile.features[column.name] as NumericProfile;
+      return [column.name, plotEdges(reference, quantiles.get(column.name)!.values, scans[i]!)];
+    }),
+  );
+  const histograms = await countNumeric(engine, table, numeric, profile, plots);
+  const categorical = columns.filter((c) => profile.features[c.name]!.type === 'categorical');
+  const known = new Map(
+    categorical.map((c) => [
+      c.name,
+      Object.keys((profile.features[c.name] as CategoricalProfile).categories),
+    ]),
+  );
+  const groups = await countCategories(engine, table, categorical, options.maxCategories, known);
   const features: Record<string, CurrentFeature> = {};
   for (const [i, column] of columns.entries()) {
     const reference = profile.features[column.name]!;
     const scan = scans[i]!;
-    features[column.name] =
-      reference.type === 'numeric'
-        ? await currentNumeric(engine, table, column, scan, reference, quantiles.get(column.name)!)
-        : await currentCategorical(engine, table, column, scan, reference, options.maxCategories);
+    if (reference.type === 'categorical') {
+      const { seen, unseen } = groups.get(column.name)!;
+      features[column.name] = {
+        type: 'categorical',
+        rows: table.rows,
+        missing: table.rows - scan.present,
+        count: scan.present,
+        categories: Object.fromEntries([...seen.top].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        unseen: { rows: unseen.rows, distinct: unseen.distinct, top: Object.fromEntries(unseen.top) },
+      };
+      continue;
+    }
+    const { counts, plotCounts } = histograms.get(column.name)!;
+    const q = quantiles.get(column.name)!;
+    features[column.name] = {
+      type: 'numeric',
+      rows: table.rows,
+      missing: table.rows - scan.present,
+      nonFinite: scan.numbers - scan.finite,
+      invalid: scan.present - scan.numbers,
+      count: scan.finite,
+      counts,
+      min: scan.min ?? undefined,
+      max: scan.max ?? undefined,
+      quantiles: q.values,
+      quantileSample: q.sample,
+      plot: { ...plots.get(column.name)!, counts: plotCounts },
+    };
   }
   return { file: table.file, rows: table.rows, features };
+}
+
+/**
+ * One scan for every numeric feature: DuckDB's histogram(x, boundaries) counts the rows at and between
+ * the reference's knots (see atomBoundaries) and per plotting bin, in parallel, in C++.
+ */
+async function countNumeric(
+  engine: Engine,
+  table: Table,
+  columns: readonly Column[],
+  profile: DriftProfile,
+  plots: ReadonlyMap<string, { edges: number[]; log: boolean }>,
+): Promise<Map<string, { counts: Ecdf; plotCounts: number[] }>> {
+  const out = new Map<string, { counts: Ecdf; plotCounts: number[] }>();
+  if (columns.length === 0) return out;
+  // Exponent notation makes each literal a DOUBLE, parsed to the same bits (a plain 1.5 would be a DECIMAL).
+  const list = (values: readonly number[]) =>
+    values.length === 0
+      ? 'CAST([] AS DOUBLE[])'
+      : `CAST([${values.map((v) => v.toExponential()).join(', ')}] AS DOUBLE[])`;
+  const parts = columns.flatMap((column, i) => {
+    const knots = (profile.features[column.name] as NumericProfile).knots;
+    const edges = plots.get(column.name)!.edges;
+    return [
+      `histogram(x${i}, ${list(atomBoundaries(knots))})`,
+      `histogram(x${i}, ${list(edges.slice(1, -1))})`,
+    ];
+  });
+  const inner = columns
+    .map((column, i) => `CASE WHEN isfinite(${numberOf(column)}) THEN ${numberOf(column)} END AS x${i}`)
+    .join(', ');
+  const row = (await engine.query(`SELECT ${parts.join(', ')} FROM (SELECT ${inner} FROM ${table.sql})`))[0]!;
+  const asMap = (value: unknown) =>
+    new Map(((value as { key: number; value: bigint }[] | null) ?? []).map((e) => [e.key, Number(e.value)]));
+  columns.forEach((column, i) => {
+    const knots = (profile.features[column.name] as NumericProfile).knots;
+    const edges = plots.get(column.name)!.edges;
+    const plot = asMap(row[2 * i + 1]);
+    const inner = edges.slice(1, -1);
+    const plotCounts =
+      edges.length < 2 ? [] : [...inner.map((e) => plot.get(e) ?? 0), plot.get(Infinity) ?? 0];
+    out.set(column.name, { counts: countsFromHistogram(knots, asMap(row[2 * i])), plotCounts });
+  });
+  return out;
 }
 
 async function sampleQuantiles(
@@ -358,50 +523,6 @@ async function sampleQuantiles(
     });
   });
   return out;
-}
-
-async function currentNumeric(
-  engine: Engine,
-  table: Table,
-  column: Column,
-  scan: ColumnScan,
-  reference: NumericProfile,
-  quantiles: { values: number[]; sample: number },
-): Promise<CurrentNumeric> {
-  const counts = emptyCounts(reference.knots);
-  const plot = plotEdges(reference, quantiles.values, scan);
-  const plotCounts = new Array<number>(Math.max(plot.edges.length - 1, 0)).fill(0);
-  const toAxis = plot.log ? Math.log : (v: number) => v;
-  const axis = plot.edges.map(toAxis);
-  const lo = axis[0]!;
-  const width = plot.edges.length > 1 ? (axis[axis.length - 1]! - lo) / plotCounts.length : 0;
-  const x = numberOf(column);
-  await engine.forEachNumber(
-    `SELECT x FROM (SELECT ${x} AS x FROM ${table.sql}) WHERE isfinite(x)`,
-    (value) => {
-      countValue(counts, value);
-      if (plotCounts.length > 0) {
-        const position = width > 0 ? (toAxis(value) - lo) / width : 0;
-        // Bins are (e_i, e_i+1]: a value on an inner edge belongs to the bin below it.
-        const bin = Math.ceil(position) - 1;
-        plotCounts[Math.min(Math.max(Number.isFinite(bin) ? bin : 0, 0), plotCounts.length - 1)]!++;
-      }
-    },
-  );
-  return {
-    type: 'numeric',
-    rows: table.rows,
-    missing: table.rows - scan.present,
-    nonFinite: scan.numbers - scan.finite,
-    invalid: scan.present - scan.numbers,
-    count: scan.finite,
-    counts,
-    min: scan.min ?? undefined,
-    max: scan.max ?? undefined,
-    quantiles: quantiles.values,
-    quantileSample: quantiles.sample,
-    plot: { ...plot, counts: plotCounts },
-  };
 }
 
 /**
@@ -449,41 +570,6 @@ export function percentileOfProfile(feature: NumericProfile, q: number): number 
     if (cum >= target) return feature.knots[k]!;
   }
   return feature.max;
-}
-
-async function currentCategorical(
-  engine: Engine,
-  table: Table,
-  column: Column,
-  scan: ColumnScan,
-  reference: CategoricalProfile,
-  maxCategories: number,
-): Promise<CurrentCategorical> {
-  const known = Object.keys(reference.categories);
-  const list = known.length > 0 ? `[${known.map(sqlString).join(', ')}]` : `CAST([] AS VARCHAR[])`;
-  const grouped = `WITH g AS (SELECT v, count(*) AS c FROM (SELECT ${textOf(column)} AS v FROM ${table.sql}) WHERE v IS NOT NULL GROUP BY v),
-    k AS (SELECT unnest(${list}) AS v)`;
-  const categories: Record<string, number> = {};
-  for (const [v, c] of (await engine.query(
-    `${grouped} SELECT g.v, g.c::DOUBLE FROM g SEMI JOIN k USING (v)`,
-  )) as [string, number][])
-    categories[v] = c;
-  const unseenRows = await engine.query(`${grouped}
-    SELECT v, c::DOUBLE, (count(*) OVER ())::DOUBLE, (sum(c) OVER ())::DOUBLE FROM g ANTI JOIN k USING (v)
-    ORDER BY c DESC, v LIMIT ${maxCategories}`);
-  const top: Record<string, number> = {};
-  for (const [v, c] of unseenRows as [string, number][]) top[v] = c;
-  const first = unseenRows[0];
-  return {
-    type: 'categorical',
-    rows: table.rows,
-    missing: table.rows - scan.present,
-    count: scan.present,
-    categories: Object.fromEntries(
-      Object.entries(categories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ),
-    unseen: { rows: first ? Number(first[3]) : 0, distinct: first ? Number(first[2]) : 0, top },
-  };
 }
 
 export async function sha256Files(files: readonly string[]): Promise<string> {

@@ -46,6 +46,9 @@ async function profileWith(
   const files = options.data.map((d) => resolve(options.cwd, d));
   const shown =
     options.data.length === 1 ? shownPath(options.cwd, options.data[0]!) : `${options.data.length} files`;
+  // Hash on this thread while DuckDB reads on its own.
+  const hashing = sha256Files(files);
+  hashing.catch(() => undefined);
   const table = await engine.load(files, shown);
   const drift = options.manifest?.spec.monitoring?.drift;
   const prediction = options.prediction ?? drift?.prediction;
@@ -61,7 +64,7 @@ async function profileWith(
     bins: checked.bins,
     maxCategories: checked.maxCategories,
     model: modelOf(options.manifest),
-    sha256: await sha256Files(files),
+    sha256: await hashing,
   });
   await engine.drop(table);
   return profile;
