@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// page.evaluate bodies run in the browser: they need the DOM types.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,7 +105,7 @@ describe('the HTML drift report in a browser', () => {
       summaryTop: document.querySelector('#summary')!.getBoundingClientRect().top,
       firstSectionTop: document.querySelector('section.feature')!.getBoundingClientRect().top,
       rows: [...document.querySelectorAll('#features tbody tr')].map((tr) => ({
-        feature: tr.querySelector('td')!.textContent!.trim(),
+        feature: tr.querySelector('td')!.textContent.trim(),
         status: tr.className,
       })),
       sections: [...document.querySelectorAll('section.feature h2')].map((h) =>
@@ -166,7 +169,7 @@ describe('the HTML drift report in a browser', () => {
       [...document.querySelectorAll('section.feature')].map((section) => ({
         feature: section.id,
         ticks: [...section.querySelectorAll('text.xlabel')].map((t) => ({
-          value: Number(t.textContent!.replace(/,/g, '')),
+          value: Number(t.textContent.replace(/,/g, '')),
           x: Number(t.getAttribute('x')),
         })),
         name: section.querySelector('text.axisname')?.textContent ?? '',
@@ -189,7 +192,7 @@ describe('the HTML drift report in a browser', () => {
   it('sorts the summary table by a clicked column', async () => {
     const { page } = await open();
     const names = () =>
-      page.$$eval('#features tbody tr td:first-child', (cells) => cells.map((c) => c.textContent!.trim()));
+      page.$$eval('#features tbody tr td:first-child', (cells) => cells.map((c) => c.textContent.trim()));
     await page.click('#features th:first-child');
     const ascending = await names();
     expect(ascending).toEqual([...ascending].sort());
