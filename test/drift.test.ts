@@ -16,7 +16,7 @@ interface JsonReport {
     feature: string;
     status: string;
     psi: number;
-    ks?: { statistic: number };
+    ks?: { statistic: number; maxError: number };
     js?: number;
     counts: { current: { invalid: number } };
     completeness: { current: number };
@@ -396,3 +396,57 @@ async function recorder(servers: { close(): void }[]) {
   servers.push(server);
   return { requests, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+describe('mlready drift profile over shards, then merge', () => {
+  it('gives the numbers of one pass over all the data, within the bound the merge prints', async () => {
+    const dir = tmpTree();
+    const all = generateRows(6000, 11) as unknown as Record<string, unknown>[];
+    writeCsv(join(dir, 'reference.csv'), all);
+    for (let i = 0; i < 3; i++) writeCsv(join(dir, `part-${i}.csv`), all.slice(i * 2000, (i + 1) * 2000));
+    writeCsv(join(dir, 'current.csv'), generateRows(3000, 12, true) as unknown as Record<string, unknown>[]);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await cli(['drift', 'profile', `part-${i}.csv`, '-o', `part-${i}.json`], { cwd: dir })).code,
+      ).toBe(0);
+    const merge = await cli(
+      ['drift', 'merge', 'part-0.json', 'part-1.json', 'part-2.json', '-o', 'merged.json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(merge.code).toBe(0);
+    const bound = Number(/ECDF within ±([\d.]+)% of one pass/.exec(merge.stdout)?.[1]) / 100;
+    expect(bound).toBeGreaterThan(0);
+    expect(bound).toBeLessThanOrEqual(1 / 2000 + 1 / 2000);
+    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as {
+      source: { rows: number; shards: unknown[] };
+    };
+    expect(merged.source.rows).toBe(6000);
+    expect(merged.source.shards).toHaveLength(3);
+    const viaMerge = (await driftJson(dir, ['-r', 'merged.json', '-c', 'current.csv'])).report!;
+    const onePass = (await driftJson(dir, ['-r', 'reference.csv', '-c', 'current.csv'])).report!;
+    expect(viaMerge.status).toBe(onePass.status);
+    for (const f of onePass.features) {
+      const g = viaMerge.features.find((x) => x.feature === f.feature)!;
+      expect(g.status, f.feature).toBe(f.status);
+      // Both bracket the exact KS statistic: [statistic, statistic + maxError] (maxError includes the rank error).
+      if (f.ks) {
+        expect(g.ks!.statistic, f.feature).toBeLessThanOrEqual(f.ks.statistic + f.ks.maxError + bound + 1e-9);
+        expect(f.ks.statistic, f.feature).toBeLessThanOrEqual(g.ks!.statistic + g.ks!.maxError + 1e-9);
+      }
+      expect(Math.abs(g.psi - f.psi), f.feature).toBeLessThan(0.01);
+    }
+  });
+
+  it('refuses shard profiles made with different options', async () => {
+    const dir = tmpTree();
+    writeCsv(join(dir, 'a.csv'), generateRows(300, 1) as unknown as Record<string, unknown>[]);
+    await cli(['drift', 'profile', 'a.csv', '-o', 'a.json'], { cwd: dir });
+    await cli(['drift', 'profile', 'a.csv', '-o', 'b.json', '--bins', '5'], { cwd: dir });
+    const run = await cli(['drift', 'merge', 'a.json', 'b.json', '-o', 'm.json'], { cwd: dir });
+    expect(run.stderr).toContain(
+      'error: b.json differs from a.json in --bins: profiles of one dataset must agree',
+    );
+    expect(run.code).toBe(2);
+  });
+});

@@ -19,6 +19,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_MEMORY_LIMIT = '512MB';
+const MIN_MEMORY_MB = 128;
 
 export interface Column {
   name: string;
@@ -48,12 +49,18 @@ export class Engine {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly dir: string,
+    private readonly memoryLimit: string,
   ) {}
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit))
-      throw new UsageError(`--memory-limit must be a size like 512MB or 2GB, got "${memoryLimit}"`);
+    const size = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(memoryLimit);
+    if (!size) throw new UsageError(`--memory-limit must be a size like 512MB or 2GB, got "${memoryLimit}"`);
+    const unit = size[2]!.toUpperCase().replace('I', '');
+    const megabytes = Number(size[1]) * { KB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 }[unit]!;
+    // Below this DuckDB cannot hold the CSV reader's buffers of two threads.
+    if (megabytes < MIN_MEMORY_MB)
+      throw new UsageError(`--memory-limit must be at least ${MIN_MEMORY_MB}MB, got ${memoryLimit}`);
     // Lazy: only drift loads the native engine.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const dir = mkdtempSync(join(tmpdir(), 'mlready-drift-'));
@@ -68,7 +75,7 @@ export class Engine {
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
       });
-      return new Engine(instance, await instance.connect(), dir);
+      return new Engine(instance, await instance.connect(), dir, memoryLimit);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw new UsageError(`cannot start the drift engine: ${messageOf(error)}`, { cause: error });
@@ -77,7 +84,20 @@ export class Engine {
 
   /** Rows of a query as plain JS values (cast counts to DOUBLE in SQL to get numbers). */
   async query(sql: string): Promise<unknown[][]> {
-    return (await this.connection.runAndReadAll(sql)).getRowsJS();
+    try {
+      return (await this.connection.runAndReadAll(sql)).getRowsJS();
+    } catch (error) {
+      throw this.limitError(error);
+    }
+  }
+
+  /** DuckDB out of its memory limit is a limit the user can raise, not a bug. */
+  private limitError(error: unknown): unknown {
+    if (!/Out of Memory/i.test(messageOf(error))) return error;
+    return new UsageError(`the drift engine needs more than its memory limit (${this.memoryLimit})`, {
+      hint: 'raise --memory-limit, or leave identifier-like columns out with --features',
+      cause: error,
+    });
   }
 
   /**
@@ -85,13 +105,18 @@ export class Engine {
    * however many rows the query returns.
    */
   async forEachPair(sql: string, visit: (a: number, b: number) => void): Promise<void> {
-    const result = await this.connection.stream(sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const first = chunk.getColumnVector(0);
-      const second = chunk.getColumnVector(1);
-      for (let i = 0; i < chunk.rowCount; i++) visit(first.getItem(i) as number, second.getItem(i) as number);
+    try {
+      const result = await this.connection.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const first = chunk.getColumnVector(0);
+        const second = chunk.getColumnVector(1);
+        for (let i = 0; i < chunk.rowCount; i++)
+          visit(first.getItem(i) as number, second.getItem(i) as number);
+      }
+    } catch (error) {
+      throw this.limitError(error);
     }
   }
 
@@ -118,6 +143,8 @@ export class Engine {
       else if (ext === '.parquet') await this.run(create(`read_parquet(${list}, union_by_name = true)`));
       else await this.loadJson(create, list, ext === '.json' ? 'array' : 'newline_delimited');
     } catch (error) {
+      const limit = this.limitError(error);
+      if (limit !== error) throw limit;
       if (ext !== '.json' && ext.endsWith('json') && files.length === 1) {
         const bad = await firstBadJsonLine(files[0]!);
         if (bad) throw new InputError(bad.reason, { file: shown, line: bad.line, cause: error });

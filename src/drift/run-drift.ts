@@ -169,7 +169,26 @@ function parseProfile(file: string, shown: string): DriftProfile | undefined {
     });
   const problem = validateAgainst('drift-profile.schema.json', value)[0];
   if (problem) throw new InputError(`${shown} is not a valid drift profile: ${problem.message}`);
-  return value as DriftProfile;
+  const profile = value as DriftProfile;
+  for (const [name, feature] of Object.entries(profile.features)) {
+    if (feature.type !== 'numeric') continue;
+    const { knots, atoms, gaps, psiEdges } = feature;
+    const sorted = knots.every((k, i) => i === 0 || k > knots[i - 1]!);
+    const known = new Set(knots);
+    if (
+      !sorted ||
+      atoms.length !== knots.length ||
+      gaps.length !== knots.length + 1 ||
+      !psiEdges.every((e) => known.has(e))
+    )
+      throw new InputError(
+        `${shown} is not a valid drift profile: the knots of feature ${name} are inconsistent`,
+        {
+          hint: `make it again: mlready drift profile <reference data> -o ${shown}`,
+        },
+      );
+  }
+  return profile;
 }
 
 function shownPath(cwd: string, file: string): string {
