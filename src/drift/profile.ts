@@ -165,33 +165,47 @@ interface ColumnScan {
   variance: number | null;
 }
 
-async function scanColumns(engine: Engine, table: Table, columns: readonly Column[]): Promise<ColumnScan[]> {
+async function scanColumns(
+  engine: Engine,
+  table: Table,
+  columns: readonly Column[],
+  options: { numeric: (column: Column) => boolean; moments: boolean },
+): Promise<ColumnScan[]> {
   if (columns.length === 0) return [];
-  // Each expression once, in layers: present value, its number, the number when finite.
+  // Each expression once, in layers: present value, its number, the number when finite; only what
+  // each column needs (a categorical feature of the current data needs no numbers).
+  const wanted = columns.map(options.numeric);
   const present = columns.map((c, i) => `${c.type === 'VARCHAR' ? textOf(c) : ident(c.name)} AS p${i}`);
-  const numbers = columns.map((c, i) => `p${i}, ${numberFrom(c, `p${i}`)} AS x${i}`);
-  const finite = columns.map((_, i) => `p${i}, x${i}, CASE WHEN isfinite(x${i}) THEN x${i} END AS f${i}`);
-  const aggregates = columns.flatMap((_, i) => [
-    `count(p${i})::DOUBLE`,
-    `count(x${i})::DOUBLE`,
-    `count(f${i})::DOUBLE`,
-    `min(f${i})`,
-    `max(f${i})`,
-    `avg(f${i})`,
-    `var_pop(f${i})`,
-  ]);
-  const sql = `SELECT ${aggregates.join(', ')} FROM (SELECT ${finite.join(', ')} FROM (SELECT ${numbers.join(', ')} FROM (SELECT ${present.join(', ')} FROM ${table.sql})))`;
+  const numbers = columns.map((c, i) => (wanted[i] ? `p${i}, ${numberFrom(c, `p${i}`)} AS x${i}` : `p${i}`));
+  const finite = columns.map((_, i) =>
+    wanted[i] ? `p${i}, x${i}, CASE WHEN isfinite(x${i}) THEN x${i} END AS f${i}` : `p${i}`,
+  );
+  const perColumn = columns.map((_, i) =>
+    wanted[i]
+      ? [
+          `count(p${i})::DOUBLE`,
+          `count(x${i})::DOUBLE`,
+          `count(f${i})::DOUBLE`,
+          `min(f${i})`,
+          `max(f${i})`,
+          ...(options.moments ? [`avg(f${i})`, `var_pop(f${i})`] : []),
+        ]
+      : [`count(p${i})::DOUBLE`],
+  );
+  const sql = `SELECT ${perColumn.flat().join(', ')} FROM (SELECT ${finite.join(', ')} FROM (SELECT ${numbers.join(', ')} FROM (SELECT ${present.join(', ')} FROM ${table.sql})))`;
   const row = (await engine.query(sql))[0]!;
-  return columns.map((_, i) => {
-    const at = (j: number) => row[i * 7 + j] as number | null;
+  let at = 0;
+  return perColumn.map((parts) => {
+    const values = row.slice(at, at + parts.length) as (number | null)[];
+    at += parts.length;
     return {
-      present: at(0) ?? 0,
-      numbers: at(1) ?? 0,
-      finite: at(2) ?? 0,
-      min: at(3),
-      max: at(4),
-      mean: at(5),
-      variance: at(6),
+      present: values[0] ?? 0,
+      numbers: values[1] ?? 0,
+      finite: values[2] ?? 0,
+      min: values[3] ?? null,
+      max: values[4] ?? null,
+      mean: values[5] ?? null,
+      variance: values[6] ?? null,
     };
   });
 }
@@ -219,7 +233,11 @@ export async function buildProfile(
   },
 ): Promise<DriftProfile> {
   const columns = options.features.map((name) => table.columns.find((c) => c.name === name)!);
-  const scans = await scanColumns(engine, table, columns);
+  // Text columns may be numeric too: count their numbers (the 95 % rule decides).
+  const scans = await scanColumns(engine, table, columns, {
+    numeric: (c) => c.type === 'VARCHAR' || NUMERIC_TYPE.test(c.type) || TIME_TYPE.test(c.type),
+    moments: true,
+  });
   const features: Record<string, FeatureProfile> = {};
   const categorical = columns.filter((_, i) => !isNumeric(scans[i]!));
   const groups = await countCategories(engine, table, categorical, options.maxCategories);
@@ -399,7 +417,10 @@ export async function summarise(
 ): Promise<CurrentSummary> {
   const names = Object.keys(profile.features);
   const columns = names.map((name) => table.columns.find((c) => c.name === name)!);
-  const scans = await scanColumns(engine, table, columns);
+  const scans = await scanColumns(engine, table, columns, {
+    numeric: (c) => profile.features[c.name]!.type === 'numeric',
+    moments: false,
+  });
   const numeric = columns.filter((_, i) => profile.features[names[i]!]!.type === 'numeric');
   const quantiles = await sampleQuantiles(engine, table, numeric);
   const plots = new Map(
