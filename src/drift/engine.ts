@@ -44,13 +44,33 @@ export const MISSING_TOKENS = ['', 'na', 'n/a', 'nan', 'null', 'none', 'nil'] as
 
 export class Engine {
   private tables = 0;
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: ((connection: DuckDBConnection) => void)[] = [];
 
+  /**
+   * Two connections: queries issued together run side by side, so a query whose rows stream into
+   * JavaScript (one core) overlaps with DuckDB's parallel work on another (loading, scanning).
+   */
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly connections: DuckDBConnection[],
     private readonly dir: string,
     private readonly memoryLimit: string,
-  ) {}
+  ) {
+    this.idle = [...connections];
+  }
+
+  private async withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection =
+      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await use(connection);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
 
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
@@ -75,7 +95,8 @@ export class Engine {
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
       });
-      return new Engine(instance, await instance.connect(), dir, memoryLimit);
+      const connections = [await instance.connect(), await instance.connect()];
+      return new Engine(instance, connections, dir, memoryLimit);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw new UsageError(`cannot start the drift engine: ${messageOf(error)}`, { cause: error });
@@ -85,7 +106,7 @@ export class Engine {
   /** Rows of a query as plain JS values (cast counts to DOUBLE in SQL to get numbers). */
   async query(sql: string): Promise<unknown[][]> {
     try {
-      return (await this.connection.runAndReadAll(sql)).getRowsJS();
+      return await this.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowsJS());
     } catch (error) {
       throw this.limitError(error);
     }
@@ -106,22 +127,24 @@ export class Engine {
    */
   async forEachPair(sql: string, visit: (a: number, b: number) => void): Promise<void> {
     try {
-      const result = await this.connection.stream(sql);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const first = chunk.getColumnVector(0);
-        const second = chunk.getColumnVector(1);
-        for (let i = 0; i < chunk.rowCount; i++)
-          visit(first.getItem(i) as number, second.getItem(i) as number);
-      }
+      await this.withConnection(async (connection) => {
+        const result = await connection.stream(sql);
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          const first = chunk.getColumnVector(0);
+          const second = chunk.getColumnVector(1);
+          for (let i = 0; i < chunk.rowCount; i++)
+            visit(first.getItem(i) as number, second.getItem(i) as number);
+        }
+      });
     } catch (error) {
       throw this.limitError(error);
     }
   }
 
   async run(sql: string): Promise<void> {
-    await this.connection.run(sql);
+    await this.withConnection((c) => c.run(sql));
   }
 
   /** Loads data files (all of one format) into a new table; errors name the file and line. */
@@ -166,7 +189,7 @@ export class Engine {
 
   close(): void {
     try {
-      this.connection.closeSync();
+      for (const connection of this.connections) connection.closeSync();
       this.instance.closeSync();
     } finally {
       rmSync(this.dir, { recursive: true, force: true });

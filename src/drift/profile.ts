@@ -239,12 +239,23 @@ export async function buildProfile(
     moments: true,
   });
   const features: Record<string, FeatureProfile> = {};
+  // Everything side by side: the engine runs two queries at a time.
   const categorical = columns.filter((_, i) => !isNumeric(scans[i]!));
-  const groups = await countCategories(engine, table, categorical, options.maxCategories);
+  const grouping = countCategories(engine, table, categorical, options.maxCategories);
+  grouping.catch(() => undefined);
+  const numeric = await Promise.all(
+    columns.map((column, i) =>
+      isNumeric(scans[i]!)
+        ? numericProfile(engine, table, column, scans[i]!, options.bins)
+        : Promise.resolve(undefined),
+    ),
+  );
+  const groups = await grouping;
   for (const [i, column] of columns.entries()) {
     const scan = scans[i]!;
-    if (isNumeric(scan)) {
-      features[column.name] = await numericProfile(engine, table, column, scan, options.bins);
+    const profiled = numeric[i];
+    if (profiled) {
+      features[column.name] = profiled;
       continue;
     }
     // Without known categories every value counts as unseen: the most frequent are kept.
@@ -422,6 +433,16 @@ export async function summarise(
     moments: false,
   });
   const numeric = columns.filter((_, i) => profile.features[names[i]!]!.type === 'numeric');
+  // Categories are counted on one connection while the numbers are counted on the other.
+  const categorical = columns.filter((c) => profile.features[c.name]!.type === 'categorical');
+  const known = new Map(
+    categorical.map((c) => [
+      c.name,
+      Object.keys((profile.features[c.name] as CategoricalProfile).categories),
+    ]),
+  );
+  const grouping = countCategories(engine, table, categorical, options.maxCategories, known);
+  grouping.catch(() => undefined);
   const quantiles = await sampleQuantiles(engine, table, numeric);
   const plots = new Map(
     numeric.map((column) => {
@@ -431,14 +452,7 @@ export async function summarise(
     }),
   );
   const histograms = await countNumeric(engine, table, numeric, profile, plots);
-  const categorical = columns.filter((c) => profile.features[c.name]!.type === 'categorical');
-  const known = new Map(
-    categorical.map((c) => [
-      c.name,
-      Object.keys((profile.features[c.name] as CategoricalProfile).categories),
-    ]),
-  );
-  const groups = await countCategories(engine, table, categorical, options.maxCategories, known);
+  const groups = await grouping;
   const features: Record<string, CurrentFeature> = {};
   for (const [i, column] of columns.entries()) {
     const reference = profile.features[column.name]!;

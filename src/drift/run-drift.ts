@@ -77,9 +77,12 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const saved = readProfile(options);
   const engine = await Engine.open(options);
   try {
-    const profile = saved ?? (await profileWith(engine, { ...options, data: [options.reference] }, checked));
     const file = resolve(options.cwd, options.current);
-    const table = await engine.load([file], shownPath(options.cwd, options.current));
+    // The current data loads while the reference is profiled (the engine runs two queries at a time).
+    const loading = engine.load([file], shownPath(options.cwd, options.current));
+    loading.catch(() => undefined);
+    const profile = saved ?? (await profileWith(engine, { ...options, data: [options.reference] }, checked));
+    const table = await loading;
     requireColumns(table, Object.keys(profile.features), `${table.file} lacks`, 'that the reference has');
     if (table.rows === 0) throw new InputError(`${table.file} has no rows`);
     const current = await summarise(engine, table, profile, checked);
