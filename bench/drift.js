@@ -115,6 +115,10 @@ export async function benchDrift() {
       driftOverPandasWallTime: Number(median(rounds.map((r) => r.drift.seconds / r.peer.seconds)).toFixed(2)),
       driftOverPandasPeakMemory: Number(median(rounds.map((r) => r.drift.peakMB / r.peer.peakMB)).toFixed(2)),
       largestPsiDifference: psiGap,
+      perRound: rounds.map((r) => ({
+        drift: Number(r.drift.seconds.toFixed(1)),
+        pandas: Number(r.peer.seconds.toFixed(1)),
+      })),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
