@@ -1,17 +1,21 @@
-// Benchmarks `mlready drift` on 1 000 000 rows × 20 features (15 numeric, 5 categorical), reference
-// and current as CSV: wall time and peak memory of the CLI, against one bare csv-parse pass over the
-// current file measured in the same run (the floor any CSV-based drift job pays).
+// Benchmarks `mlready drift` against its peer, a pandas + numpy + scipy script (bench/drift_pandas.py),
+// on the same generated data in the same run: 1 000 000 rows × 20 features (15 numeric, 5
+// categorical), reference and current as CSV (~125 MB each). Wall time and peak memory (the child's
+// peak resident set from /usr/bin/time) of both, and the ratio. Without Python, pandas and scipy the
+// peer is skipped with a message. MLREADY_BENCH_ROWS changes the size, MLREADY_BENCH_ROUNDS the
+// number of interleaved rounds (the median ratio is reported).
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse';
 import { seeded as rng } from '../dist/loadtest/payloads.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/mlready.js');
+const PEER = join(ROOT, 'bench/drift_pandas.py');
 const ROWS = Number(process.env.MLREADY_BENCH_ROWS ?? 1_000_000);
+const ROUNDS = Number(process.env.MLREADY_BENCH_ROUNDS ?? 1);
 
 async function writeData(file, seed, shift) {
   const random = rng(seed);
@@ -34,12 +38,31 @@ async function writeData(file, seed, shift) {
   await new Promise((done) => out.end(done));
 }
 
-async function parseOnly(file) {
-  const start = performance.now();
-  let rows = 0;
-  for await (const _ of createReadStream(file).pipe(parse({ columns: true }))) rows++;
-  return { ms: performance.now() - start, rows };
+/** The first python3 that has pandas and scipy (Debian's /usr/bin/python3 with python3-pandas, python3-scipy). */
+function findPython() {
+  const candidates = [process.env.MLREADY_BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import pandas, numpy, scipy'], { encoding: 'utf8' });
+    if (probe.status === 0) return python;
+  }
+  return undefined;
 }
+
+/** Runs a command under /usr/bin/time -f %M: wall seconds, peak resident set (MB), stdout. */
+function measure(command, args) {
+  const start = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (run.status !== 0 && run.status !== 1)
+    throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+  const peakKiB = Number(run.stderr.trim().split('\n').pop());
+  return { seconds, peakMB: Math.round(peakKiB / 1024), stdout: run.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchDrift() {
   const dir = mkdtempSync(join(tmpdir(), 'mlready-drift-bench-'));
@@ -48,40 +71,54 @@ export async function benchDrift() {
     const current = join(dir, 'current.csv');
     await writeData(reference, 1, false);
     await writeData(current, 2, true);
-    const baseline = await parseOnly(current);
-    // /usr/bin/time -f %M reports the child's peak resident set in KiB.
-    const start = performance.now();
-    const run = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M',
-        process.execPath,
+    const python = findPython();
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const drift = measure(process.execPath, [
         BIN,
         'drift',
-        '--reference',
+        '-r',
         reference,
-        '--current',
+        '-c',
         current,
         '--format',
         'json',
-      ],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    const ms = performance.now() - start;
-    if (run.status !== 0 && run.status !== 1) throw new Error(`drift exited ${run.status}: ${run.stderr}`);
-    const peakKiB = Number(run.stderr.trim().split('\n').pop());
-    const report = JSON.parse(run.stdout);
-    return {
+      ]);
+      const peer = python ? measure(python, [PEER, reference, current]) : undefined;
+      rounds.push({ drift, peer });
+    }
+    const report = JSON.parse(rounds[0].drift.stdout);
+    const result = {
       name: 'drift',
       rows: ROWS,
       features: report.features.length,
       fileMB: Math.round(statSync(current).size / 1e6),
+      rounds: ROUNDS,
+      driftSeconds: Number(median(rounds.map((r) => r.drift.seconds)).toFixed(1)),
+      driftPeakMemoryMB: median(rounds.map((r) => r.drift.peakMB)),
       criticalFeatures: report.dataset.critical.length,
-      driftSeconds: Number((ms / 1000).toFixed(1)),
-      peakMemoryMB: Math.round(peakKiB / 1024),
-      csvParsePassSeconds: Number((baseline.ms / 1000).toFixed(1)),
-      driftOverOneParsePass: Number((ms / baseline.ms).toFixed(2)),
+    };
+    if (!python) {
+      console.error('bench drift: no python3 with pandas, numpy and scipy: the pandas peer is skipped');
+      console.error('  (Debian: apt-get install python3-pandas python3-scipy; or set MLREADY_BENCH_PYTHON)');
+      return { ...result, pandas: 'skipped: no python3 with pandas, numpy and scipy' };
+    }
+    const peer = JSON.parse(rounds[0].peer.stdout);
+    // Same bins, same data: the two must agree, or the comparison is of different work.
+    const psiGap = Math.max(
+      ...report.features.map((f) => Math.abs(f.psi - (peer.features[f.feature]?.psi ?? Infinity))),
+    );
+    return {
+      ...result,
+      pandasSeconds: Number(median(rounds.map((r) => r.peer.seconds)).toFixed(1)),
+      pandasPeakMemoryMB: median(rounds.map((r) => r.peer.peakMB)),
+      driftOverPandasWallTime: Number(median(rounds.map((r) => r.drift.seconds / r.peer.seconds)).toFixed(2)),
+      driftOverPandasPeakMemory: Number(median(rounds.map((r) => r.drift.peakMB / r.peer.peakMB)).toFixed(2)),
+      largestPsiDifference: psiGap,
+      perRound: rounds.map((r) => ({
+        drift: Number(r.drift.seconds.toFixed(1)),
+        pandas: Number(r.peer.seconds.toFixed(1)),
+      })),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system components the test suite runs for real, when they are missing:
 #   pre-commit (the hook test), prometheus + promtool (canary analysis, metrics format),
-#   tmux (a real terminal for interactive init), openssl (the fake API server's certificate).
+#   tmux (a real terminal for interactive init), openssl (the fake API server's certificate),
+#   chromium (the drift HTML report, rendered in a real headless browser).
 # Debian's packages, through apt-get as root or through sudo; otherwise it names what to install.
 # `npm test` runs it first, so one command sets a fresh machine up and runs the whole suite.
 set -euo pipefail
@@ -12,6 +13,7 @@ declare -A package_of=(
   [promtool]=prometheus
   [tmux]=tmux
   [openssl]=openssl
+  [chromium]=chromium
 )
 need=()
 for tool in "${!package_of[@]}"; do

@@ -264,7 +264,7 @@ export async function runCli(ungated: CliIO): Promise<number> {
   const drift = program
     .command('drift')
     .description(
-      'measure per-feature data drift (PSI, KS, JS) between reference and current data; exit 1 on critical drift',
+      'measure per-feature data drift between reference and current data, judged by sample size; exit 1 on critical drift',
     )
     .option(
       '-r, --reference <file>',
@@ -279,27 +279,51 @@ export async function runCli(ungated: CliIO): Promise<number> {
     )
     .option('--prediction <column>', 'the prediction column, for prediction drift')
     .addOption(
-      new Option('--method <method>', 'the statistic judged against the thresholds').choices([
-        'psi',
-        'ks',
-        'js',
-      ]),
+      new Option(
+        '--method <method>',
+        'the distance judged on large samples (default: manifest, else psi)',
+      ).choices(['psi', 'ks', 'js']),
     )
-    .option('--warn <value>', 'warning threshold (default: manifest, else PSI 0.1)', parseNumber)
-    .option('--critical <value>', 'critical threshold (default: manifest, else PSI 0.25)', parseNumber)
+    .option(
+      '--warn <value>',
+      'warning threshold of the distance (default: manifest, else PSI 0.1)',
+      parseNumber,
+    )
+    .option(
+      '--critical <value>',
+      'critical threshold of the distance (default: manifest, else PSI 0.25)',
+      parseNumber,
+    )
     .option(
       '--dataset-share <fraction>',
       'share of drifted features that makes the dataset drifted (default 0.5)',
       parseNumber,
     )
-    .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
+    .option(
+      '--min-rows <n>',
+      'fewer rows with a value: insufficient data, no verdict (default 100)',
+      parseCount,
+    )
+    .option(
+      '--significance <alpha>',
+      'significance level of the small-sample tests (default 0.05)',
+      parseNumber,
+    )
+    .option('--missing-warn <share>', 'missing-rate increase that warns (default 0.05)', parseNumber)
+    .option('--missing-critical <share>', 'missing-rate increase that is critical (default 0.2)', parseNumber)
+    .option('--bins <n>', 'quantile bins for numeric PSI, 2–100 (default 10)', parseCount)
+    .option('--max-categories <n>', 'categories kept per feature (default 1000)', parseCount)
+    .option('--memory-limit <size>', 'memory limit of the drift engine, e.g. 512MB (default 512MB)')
     .addOption(
       new Option('-f, --format <format>', 'output format')
         .choices(['text', 'json', 'html', 'prometheus'])
         .default('text'),
     )
     .option('--output-file <file>', 'write the report to a file')
-    .option('--push <url>', 'push the metrics to a Prometheus Pushgateway')
+    .option(
+      '--push <url>',
+      'push the metrics to a Prometheus Pushgateway (user:password@ becomes Basic auth)',
+    )
     .option(
       '--on-critical <url>',
       'call this retraining webhook on critical drift (or env:NAME to read the URL from the environment)',
@@ -312,17 +336,33 @@ export async function runCli(ungated: CliIO): Promise<number> {
   drift
     .command('profile')
     .description(
-      'save a reference profile (bin edges, counts, categories, missing rates, row count, data hash)',
+      'save a reference profile (exact quantile knots, categories, missing rates, row count, data hash); several files are read as one dataset',
     )
-    .argument('<data>', 'reference data (CSV, JSONL, JSON array, Parquet)')
+    .argument(
+      '<data...>',
+      'reference data (CSV, JSONL, JSON array, Parquet), one or more files of one format',
+    )
     .option('-o, --output <file>', 'where to write the profile (JSON)')
     .option('-m, --manifest <file>', 'the model manifest (default: ./mlready.yaml when present)')
     .option('--features <list>', 'comma-separated feature columns')
     .option('--prediction <column>', 'the prediction column')
-    .option('--bins <n>', 'quantile bins for numeric PSI (default 10)', parseCount)
-    .action(async (data: string, options: ProfileFlags) => {
+    .option('--bins <n>', 'quantile bins for numeric PSI, 2–100 (default 10)', parseCount)
+    .option('--max-categories <n>', 'categories kept per feature (default 1000)', parseCount)
+    .option('--memory-limit <size>', 'memory limit of the drift engine, e.g. 512MB (default 512MB)')
+    .action(async (data: string[], _options: ProfileFlags, command: Command) => {
       const { driftProfileCommand } = await import('./commands/drift.js');
-      setExit(await driftProfileCommand(io, data, options));
+      // Commander hands options that drift also declares (--bins, --features, …) to drift, even after
+      // `profile`: read them from both.
+      setExit(await driftProfileCommand(io, data, command.optsWithGlobals<ProfileFlags>()));
+    });
+  drift
+    .command('merge')
+    .description('merge profiles of shards of one dataset (from parallel `drift profile` runs) into one')
+    .argument('<profiles...>', 'profiles written by `mlready drift profile`')
+    .option('-o, --output <file>', 'where to write the merged profile (JSON)')
+    .action(async (profiles: string[], options: { output?: string }) => {
+      const { driftMergeCommand } = await import('./commands/drift.js');
+      setExit(driftMergeCommand(io, profiles, options));
     });
 
   const clusterOptions = (command: Command) =>

@@ -78,6 +78,17 @@ export interface ManifestSpec {
       warn?: number;
       critical?: number;
       datasetShare?: number;
+      /** Fewer current rows with a value than this: "insufficient data" (default 100). */
+      minRows?: number;
+      /** α of the small-sample tests (default 0.05). */
+      significance?: number;
+      /** Thresholds on the increase of the missing rate, a share of rows (default 0.05 / 0.2). */
+      missing?: { warn?: number; critical?: number };
+      /** Per-feature test and thresholds, overriding the choice by sample size. */
+      perFeature?: Record<
+        string,
+        { method?: 'psi' | 'ks' | 'js' | 'chi2'; warn?: number; critical?: number }
+      >;
       schedule?: string;
       reference?: string;
       current?: string;

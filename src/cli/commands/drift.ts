@@ -1,15 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
-import type { DriftMethod } from '../../drift/compare.js';
-import {
-  formatDriftHtml,
-  formatDriftJson,
-  formatDriftPrometheus,
-  formatDriftText,
-} from '../../drift/format.js';
-import { callRetrainingWebhook, pushMetrics } from '../../drift/notify.js';
-import { createProfile, runDrift } from '../../drift/run-drift.js';
+import { isMlreadyError, UsageError } from '../../errors.js';
+import type { DriftReport } from '../../drift/compare.js';
+import { formatDriftJson, formatDriftPrometheus, formatDriftText } from '../../drift/format.js';
+import { formatDriftHtml } from '../../drift/html.js';
+import { callRetrainingWebhook, endpointOf, pushMetrics } from '../../drift/notify.js';
+import type { DriftMethod } from '../../drift/policy.js';
+import { createProfile, mergeProfileFiles, runDrift } from '../../drift/run-drift.js';
 import { loadManifest } from '../../manifest/load.js';
 import type { ModelManifest } from '../../manifest/types.js';
 import { VERSION } from '../../version.js';
@@ -27,7 +24,13 @@ export interface DriftFlags {
   warn?: number;
   critical?: number;
   datasetShare?: number;
+  minRows?: number;
+  significance?: number;
+  missingWarn?: number;
+  missingCritical?: number;
   bins?: number;
+  maxCategories?: number;
+  memoryLimit?: string;
   format: 'text' | 'json' | 'html' | 'prometheus';
   outputFile?: string;
   push?: string;
@@ -35,11 +38,22 @@ export interface DriftFlags {
   webhookTokenFile?: string;
 }
 
+/**
+ * Exit code: 1 when the verdict is critical, whatever the notifications did (a failed push or webhook
+ * is reported as an error but never hides the verdict); otherwise 2 when a notification failed, else 0.
+ */
 export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number> {
   if (!flags.reference || !flags.current)
     throw new UsageError('mlready drift needs --reference <data|profile.json> and --current <data>');
   const manifest = manifestOf(io, flags.manifest);
-  const webhook = flags.onCritical ? resolveSecretUrl(io, flags.onCritical) : undefined;
+  // Check the endpoints before measuring anything: a typo should not cost a run.
+  const gateway = flags.push ? endpointOf(flags.push, '--push') : undefined;
+  const webhook = flags.onCritical
+    ? endpointOf(resolveSecretUrl(io, flags.onCritical), '--on-critical')
+    : undefined;
+  const token = webhook ? tokenOf(io, flags.webhookTokenFile) : undefined;
+  if (token && webhook?.authorization)
+    throw new UsageError('the webhook URL carries user:password and a bearer token is set: use one of them');
   const report = await runDrift({
     cwd: io.cwd,
     reference: flags.reference,
@@ -48,10 +62,16 @@ export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number
     features: listOf(flags.features),
     prediction: flags.prediction,
     bins: flags.bins,
+    maxCategories: flags.maxCategories,
+    memoryLimit: flags.memoryLimit,
     method: flags.method,
     warn: flags.warn,
     critical: flags.critical,
     datasetShare: flags.datasetShare,
+    minRows: flags.minRows,
+    significance: flags.significance,
+    missingWarn: flags.missingWarn,
+    missingCritical: flags.missingCritical,
   });
   const service = manifest?.metadata.name ?? flags.model ?? 'model';
   const output =
@@ -66,16 +86,43 @@ export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number
     writeOutput(io, flags.outputFile, output);
     io.stderr(`mlready: wrote ${flags.format} drift report to ${flags.outputFile}\n`);
   } else io.stdout(output);
-  if (flags.push) {
-    const status = await pushMetrics(flags.push, service, formatDriftPrometheus(report, service));
-    io.stderr(`mlready: pushed drift metrics for ${service} to the Pushgateway (HTTP ${status})\n`);
+  if (flags.format !== 'text' || flags.outputFile) warnInsufficient(io, report);
+  let notificationFailed = false;
+  const notify = async (what: () => Promise<string>) => {
+    try {
+      io.stderr(`mlready: ${await what()}\n`);
+    } catch (error) {
+      if (!isMlreadyError(error) || error.code !== 'NETWORK') throw error;
+      notificationFailed = true;
+      io.stderr(`error: ${error.message}\n`);
+    }
+  };
+  if (gateway)
+    await notify(async () => {
+      const status = await pushMetrics(gateway, service, formatDriftPrometheus(report, service));
+      return `pushed drift metrics for ${service} to the Pushgateway at ${gateway.shown} (HTTP ${status})`;
+    });
+  if (webhook && report.status === 'critical')
+    await notify(async () => {
+      const status = await callRetrainingWebhook(webhook, token, report);
+      return `critical drift: triggered the retraining webhook at ${webhook.shown} (HTTP ${status})`;
+    });
+  if (report.status === 'critical') {
+    if (notificationFailed)
+      io.stderr('mlready: exit 1 for the critical verdict; the notification above failed\n');
+    return ExitCode.Failed;
   }
-  if (webhook && report.status === 'critical') {
-    const token = tokenOf(io, flags.webhookTokenFile);
-    const status = await callRetrainingWebhook(webhook, token, report);
-    io.stderr(`mlready: critical drift: triggered the retraining webhook (HTTP ${status})\n`);
-  }
-  return report.status === 'critical' ? ExitCode.Failed : ExitCode.Ok;
+  return notificationFailed ? ExitCode.CouldNotRun : ExitCode.Ok;
+}
+
+/** With machine-readable output on stdout, the insufficient-data warning goes to stderr. */
+function warnInsufficient(io: CliIO, report: DriftReport): void {
+  const features = report.features.filter((f) => f.distribution.status === 'insufficient');
+  if (features.length === 0) return;
+  const needed = Math.max(...features.map((f) => f.distribution.rowsNeeded));
+  io.stderr(
+    `warning: insufficient data: ${features.map((f) => f.feature).join(', ')} not judged; a verdict needs at least ${needed} rows with a value\n`,
+  );
 }
 
 export interface ProfileFlags {
@@ -84,9 +131,11 @@ export interface ProfileFlags {
   features?: string;
   prediction?: string;
   bins?: number;
+  maxCategories?: number;
+  memoryLimit?: string;
 }
 
-export async function driftProfileCommand(io: CliIO, data: string, flags: ProfileFlags): Promise<number> {
+export async function driftProfileCommand(io: CliIO, data: string[], flags: ProfileFlags): Promise<number> {
   if (!flags.output) throw new UsageError('mlready drift profile needs -o <profile.json>');
   const manifest = manifestOf(io, flags.manifest);
   const profile = await createProfile({
@@ -96,16 +145,33 @@ export async function driftProfileCommand(io: CliIO, data: string, flags: Profil
     features: listOf(flags.features),
     prediction: flags.prediction,
     bins: flags.bins,
+    maxCategories: flags.maxCategories,
+    memoryLimit: flags.memoryLimit,
   });
-  writeOutput(io, flags.output, `${JSON.stringify(profile, null, 2)}\n`);
+  writeOutput(io, flags.output, `${JSON.stringify(profile)}\n`);
+  io.stdout(`wrote ${flags.output}: ${describe(profile)}\n`);
+  return ExitCode.Ok;
+}
+
+export function driftMergeCommand(io: CliIO, profiles: string[], flags: { output?: string }): number {
+  if (!flags.output) throw new UsageError('mlready drift merge needs -o <profile.json>');
+  const merged = mergeProfileFiles(io.cwd, profiles);
+  writeOutput(io, flags.output, `${JSON.stringify(merged)}\n`);
+  const error = Math.max(
+    0,
+    ...Object.values(merged.features).map((f) => (f.type === 'numeric' ? f.rankError : 0)),
+  );
+  io.stdout(
+    `wrote ${flags.output}: ${describe(merged)}, merged from ${profiles.length} profiles; ECDF within ±${(error * 100).toPrecision(2)}% of one pass\n`,
+  );
+  return ExitCode.Ok;
+}
+
+function describe(profile: Awaited<ReturnType<typeof createProfile>>): string {
   const kinds = Object.values(profile.features);
   const numeric = kinds.filter((f) => f.type === 'numeric').length;
   const { rows, sha256 } = profile.source;
-  const digest = sha256.slice(0, 12);
-  io.stdout(
-    `wrote ${flags.output}: ${kinds.length} features (${numeric} numeric), ${rows} rows, sha256 ${digest}…\n`,
-  );
-  return ExitCode.Ok;
+  return `${kinds.length} features (${numeric} numeric), ${rows} rows, sha256 ${sha256.slice(0, 12)}…`;
 }
 
 function manifestOf(io: CliIO, flag: string | undefined): ModelManifest | undefined {
