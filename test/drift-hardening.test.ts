@@ -258,7 +258,8 @@ describe('bounded categories', () => {
 describe('strict options', () => {
   it.each([
     [['--bins', '0'], '--bins must be a whole number from 2 to 100, got 0'],
-    [['--bins', '1e9'], '--bins must be a whole number from 2 to 100, got 1000000000'],
+    [['--bins', '1e9'], "option '--bins <n>' argument '1e9' is invalid. expected a whole number"],
+    [['--bins', '1000000000'], '--bins must be a whole number from 2 to 100, got 1000000000'],
     [['--warn', '0.3', '--critical', '0.2'], '--warn (0.3) is above --critical (0.2)'],
     [['--warn=-1'], '--warn must be a number ≥ 0, got -1'],
     [['--critical=-0.5', '--warn', '0'], '--critical must be a number ≥ 0, got -0.5'],

@@ -8,11 +8,11 @@ const BASE = ['init', '--yes', '--runtime', 'vllm', '--model', 'm', '--model-ver
 
 describe('mlready init refuses bad answers before writing, naming the flag (exit 2)', () => {
   it.each([
-    [['--gpus', ''], 'error: expected a whole number ≥ 0, got ""'],
-    [['--gpus', '0x2'], 'error: expected a whole number ≥ 0, got "0x2"'],
-    [['--min-replicas', '1e1'], 'error: expected a whole number ≥ 0, got "1e1"'],
-    [['--p95-ms', '0x10'], 'error: expected a number, got "0x10"'],
-    [['--p95-ms', ' '], 'error: expected a number, got " "'],
+    [['--gpus', ''], "error: option '--gpus <n>' argument '' is invalid. expected a whole number ≥ 0"],
+    [['--gpus', '0x2'], "error: option '--gpus <n>' argument '0x2' is invalid. expected a whole number"],
+    [['--min-replicas', '1e1'], "error: option '--min-replicas <n>' argument '1e1' is invalid. expected a"],
+    [['--p95-ms', '0x10'], "error: option '--p95-ms <ms>' argument '0x10' is invalid. expected a number"],
+    [['--p95-ms', ' '], "error: option '--p95-ms <ms>' argument ' ' is invalid. expected a number"],
     [['--p95-ms', '0'], 'error: --p95-ms must be a number > 0, got 0'],
     [['--error-rate', '5'], 'error: --error-rate must be a number between 0 and 1, got 5'],
     [['--min-replicas', '5', '--max-replicas', '2'], 'error: --max-replicas (2) is below --min-replicas (5)'],

@@ -154,7 +154,7 @@ describe('the scaffolded drift CronJob', () => {
       env: { RETRAINING_WEBHOOK_URL: `${hook.base}/retrain`, NO_COLOR: '1' },
       reject: false,
     });
-    expect(run.stdout).toContain('✖ critical drift: amount, country');
+    expect(run.stdout).toContain('✖ critical drift: country, amount');
     expect(run.exitCode).toBe(1);
     expect(gateway.requests[0]?.url).toBe('/metrics/job/mlready_drift/model/custom-model');
     expect(hook.requests).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ClusterError, isMlreadyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
@@ -518,22 +518,14 @@ function parseNumber(value: string): number {
   const n = Number(value);
   // Decimal notation only: Number() also takes "", " ", "0x10" and "0b1".
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n))
-    throw new CommanderError(
-      ExitCode.CouldNotRun,
-      'mlready.invalidArgument',
-      `error: expected a number, got "${value}"`,
-    );
+    throw new InvalidArgumentError('expected a number in decimal notation.');
   return n;
 }
 
 function parseCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
-    throw new CommanderError(
-      ExitCode.CouldNotRun,
-      'mlready.invalidArgument',
-      `error: expected a whole number ≥ 0, got "${value}"`,
-    );
+    throw new InvalidArgumentError('expected a whole number ≥ 0 in decimal digits.');
   return n;
 }
 
@@ -546,7 +538,6 @@ function handleError(error: unknown, io: CliIO, debug: boolean): number {
       error.code === 'commander.help'
     )
       return ExitCode.Ok;
-    if (error.code === 'mlready.invalidArgument') io.stderr(`${error.message}\n`);
     return ExitCode.CouldNotRun;
   }
   if (isMlreadyError(error)) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { InputError } from '../errors.js';
@@ -48,13 +48,15 @@ export function loadDeployRecords(
 /**
  * Writes a record as JSON beside the manifest
  * (.mlready/deploy/<time>-<deployment>-<model version>-<pod-template-hash>.json)
- * or to `target`; returns the path written, relative to cwd. Free text passes the redaction gate.
+ * or to `target`, through `write` (the CLI's io.writeFile, behind the redaction gate); returns the
+ * path written, relative to cwd.
  */
 export function saveDeployRecord(
   cwd: string,
   manifestFile: string | undefined,
   record: DeployRecord,
-  target?: string,
+  target: string | undefined,
+  write: (path: string, text: string) => void,
 ): string {
   const base = manifestFile ? dirname(resolve(cwd, manifestFile)) : cwd;
   const stamp = record.appliedAt.slice(0, 19).replace(/[:T]/g, '-');
@@ -68,7 +70,7 @@ export function saveDeployRecord(
     : join(base, '.mlready', 'deploy', `${stamp}-${record.deployment}-${version}.json`);
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(redactRecord(record), null, 2)}\n`);
+    write(file, `${JSON.stringify(redactRecord(record), null, 2)}\n`);
   } catch (error) {
     throw new InputError(
       `cannot save the deploy record to ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,

@@ -312,7 +312,9 @@ describe('release records', () => {
 
   it('are saved beside the manifest, validated and read back by loadDeployRecords, without secrets', () => {
     const dir = tmpTree({ 'svc/mlready.yaml': 'kind: ModelService\n' });
-    const file = saveDeployRecord(dir, 'svc/mlready.yaml', record);
+    const file = saveDeployRecord(dir, 'svc/mlready.yaml', record, undefined, (path, text) =>
+      writeFileSync(path, text),
+    );
     expect(file).toBe('svc/.mlready/deploy/2026-11-27-10-00-00-llm-chat-1.2.0-7d9f8b6c5.json');
     expect(readFileSync(join(dir, file), 'utf8')).not.toContain('AbCdEfGhIjKlMnOp');
     writeFileSync(join(dir, 'svc/.mlready/deploy/broken.json'), '{"kind":"DeployRecord"}');

@@ -181,6 +181,7 @@ export async function deployCommand(
           result.manifestFile,
           result.record,
           typeof flags.save === 'string' ? flags.save : undefined,
+          io.writeFile,
         );
         io.stderr(`mlready: saved the deploy record to ${file}\n`);
       } else
