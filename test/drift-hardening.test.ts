@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli } from './helpers/cli.js';
+import { bin, cli } from './helpers/cli.js';
 import { generateRows, normal, rng, writeCsv } from './helpers/data.js';
 import { tmpTree } from './helpers/tmp.js';
 
@@ -315,4 +315,25 @@ describe('ragged CSV rows', () => {
     expect(run.stderr).toContain('error: current.csv:4:1: ragged row: expected 3 columns, found 2');
     expect(run.code).toBe(2);
   });
+});
+
+describe('the engine closes only when nothing runs', () => {
+  it('a reference that fails while the current data is still loading is a clear error (exit 2), never a crash', async () => {
+    // The reference loads fast and lacks a feature; the large current file is still loading when
+    // that error closes the engine. Closing DuckDB under a running query crashed the process
+    // (SIGSEGV): the subprocess shows it as a signal instead of exit 2.
+    const dir = tmpTree();
+    writeCsv(join(dir, 'reference.csv'), generateRows(50, 1) as unknown as Record<string, unknown>[]);
+    writeCsv(join(dir, 'current.csv'), generateRows(400_000, 2) as unknown as Record<string, unknown>[]);
+    for (let i = 0; i < 3; i++) {
+      const run = await bin(
+        ['drift', '-r', 'reference.csv', '-c', 'current.csv', '--features', 'amount,income'],
+        {
+          cwd: dir,
+        },
+      );
+      expect(run.stderr).toContain('reference.csv has no column income');
+      expect(run.code).toBe(2);
+    }
+  }, 120_000);
 });

@@ -34,7 +34,7 @@ export async function createProfile(options: ProfileOptions): Promise<DriftProfi
   try {
     return await profileWith(engine, options, checked);
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 
@@ -88,7 +88,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
     const current = await summarise(engine, table, profile, checked);
     return compare(profile, current, policy);
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 

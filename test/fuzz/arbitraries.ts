@@ -55,8 +55,27 @@ export const FRAGMENTS = [
   'kind: ModelService\n',
   'containers:\n- name: x\n',
   'hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123Wx3q',
+  'ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  'postgres://u:p@h/d',
   '😀',
   'ß',
+  // Helm, shell and placeholder syntax that Helm detection and no-unrendered-placeholder read.
+  '{{ .Values.x }}',
+  '{{- include "x" . }}',
+  '${VAR}',
+  '$VAR',
+  '<your-x>',
+  // Markdown fences: a guide's YAML blocks are read as manifests.
+  '```yaml\n',
+  '```\n',
+  '%TAG ! tag:x,2000:\n',
+  '!custom ',
+  '1e400',
+  '0o17',
+  'true',
+  '2001-12-14t21:59:43.10-05:00',
+  'nvidia.com/gpu: ',
+  'x'.repeat(300),
 ];
 
 const KEYS = [
@@ -201,13 +220,29 @@ export const mutatedSeed = fc
     return out;
   });
 
-/** YAML text `check` may be given: generated objects, mutated real files, or soup. */
+/** Deep nesting of flow and block collections: the parser's and the rules' recursion limits. */
+export const deepNesting = fc
+  .tuple(fc.integer({ min: 1, max: 1_500 }), fc.constantFrom('[', '{"a":', '- ', 'a:\n '))
+  .map(([depth, open]) => `k: ${open.repeat(depth)}x`);
+
+/** Token soup: fragments that mean something to YAML, templates, Markdown or the rules. */
+export const soup = fc
+  .array(fc.oneof(fc.constantFrom(...FRAGMENTS), text), { maxLength: 30 })
+  .map((parts) => parts.join(''));
+
+/** A Markdown guide whose fenced YAML blocks hold generated input. */
+export const markdownInput = fc
+  .array(fc.oneof(soup, mutatedSeed), { minLength: 1, maxLength: 3 })
+  .map((blocks) => `# Guide\n\n${blocks.map((b) => `\`\`\`yaml\n${b}\n\`\`\`\n`).join('\ntext\n\n')}`);
+
+/** YAML text `check` may be given: generated objects, mutated real files, soup, or deep nesting. */
 export const yamlInput = fc.oneof(
   fc
     .array(k8sObject, { minLength: 1, maxLength: 3 })
     .map((docs) => docs.map((d) => stringify(d)).join('---\n')),
   mutatedSeed,
-  fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), text), { maxLength: 30 }).map((parts) => parts.join('')),
+  soup,
+  deepNesting,
 );
 
 const MANIFEST_TEXT = completeManifest('vllm');
