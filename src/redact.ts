@@ -93,7 +93,10 @@ export function redactLine(text: string): string {
   );
 }
 
-/** `NAME=value`, `name: value` and `"name": "value"` pairs. Not a path's last segment: "/etc/passwd: ENOTDIR". */
+/**
+ * `NAME=value`, `name: value` and `"name": "value"` pairs. Not a path's last segment: "/etc/passwd:
+ * ENOTDIR".
+ */
 const PAIR = /(?<![\w./\\-])(["']?)([A-Za-z_][\w.-]*)\1([ \t]*[=:][ \t]*)(["']?)([^\s"'<>`,\\]+)/g;
 
 /** Masks the values of pairs whose name says secret; a value that is not one is scanned again for pairs. */

@@ -32,7 +32,10 @@ export interface DistributionVerdict {
   value: number;
   warn: number;
   critical: number;
-  /** Why this test: enough rows for the distance, too few (a test instead), the manifest, or too few for anything. */
+  /**
+   * Why this test: enough rows for the distance, too few (a test instead), the manifest, or too few for
+   * anything.
+   */
   regime: 'large sample' | 'small sample' | 'manifest' | 'insufficient data';
   /** Rows with a value the verdict needs: minRows, or the distance's own need in the small-sample regime. */
   rowsNeeded: number;

@@ -39,7 +39,9 @@ export interface Table {
 /** The data formats DuckDB reads, by file extension. */
 export const DATA_FORMATS = ['.csv', '.tsv', '.jsonl', '.ndjson', '.json', '.parquet'] as const;
 
-/** Cells that mean "no value", compared case-insensitively after trimming (also for JSON and Parquet text). */
+/**
+ * Cells that mean "no value", compared case-insensitively after trimming (also for JSON and Parquet text).
+ */
 export const MISSING_TOKENS = ['', 'na', 'n/a', 'nan', 'null', 'none', 'nil'] as const;
 
 export class Engine {
@@ -344,7 +346,9 @@ function checkReadable(file: string, shown: string): void {
     });
 }
 
-/** A NUL byte in the first 4 KiB of a text format means binary data (or UTF-16, which DuckDB does not read). */
+/**
+ * A NUL byte in the first 4 KiB of a text format means binary data (or UTF-16, which DuckDB does not read).
+ */
 function looksBinary(file: string, ext: string): boolean {
   if (ext === '.parquet') return false;
   const fd = openSync(file, 'r');

@@ -139,7 +139,10 @@ function checkThreshold(method: DriftMethod, value: number, name: string): void 
     );
 }
 
-/** The warn/critical thresholds of a distance for one feature: its rule, the policy, or the method's defaults. */
+/**
+ * The warn/critical thresholds of a distance for one feature: its rule, the policy, or the method's
+ * defaults.
+ */
 export function thresholdsFor(
   policy: DriftPolicy,
   feature: string,

@@ -562,7 +562,8 @@ async function sampleQuantiles(
 
 /**
  * The report's value axis: the common range of both distributions between their 0.5th and 99.5th
- * percentiles (the current's 1st and 99th; the tails go to the end bins), in log scale when the data is positive and spans more
+ * percentiles (the current's 1st and 99th; the tails go to the end bins), in log scale when the data is
+ * positive and spans more
  * than two orders of magnitude. Discrete features plot one bar per value instead.
  */
 function plotEdges(

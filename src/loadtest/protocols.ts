@@ -161,7 +161,10 @@ export function validateResponse(protocol: LoadProtocol, body: unknown): string 
   }
 }
 
-/** A rough token count for text when the server gives none and no tokenizer is given: about four characters per token. */
+/**
+ * A rough token count for text when the server gives none and no tokenizer is given: about four characters
+ * per token.
+ */
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.max(1, Math.round(text.length / 4));
 }

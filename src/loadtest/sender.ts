@@ -283,7 +283,9 @@ class SseReader {
   }
 }
 
-/** Report categories for client-side failures: a limit that was hit is named, not folded into "connection". */
+/**
+ * Report categories for client-side failures: a limit that was hit is named, not folded into "connection".
+ */
 const ERROR_KINDS: Record<string, string> = {
   HEADER_TOO_LARGE: 'header_too_large',
   BODY_TOO_LARGE: 'body_too_large',
