@@ -144,6 +144,25 @@ describe('planted credentials never leave mlready', () => {
     expectNoPlants('check (warning)', run.stdout + run.stderr);
   });
 
+  it('no library warning reaches stderr around the gate, wherever YAML is parsed (a RayService serve config)', async () => {
+    // The embedded serve config is parsed by the KubeRay reader, not by check's own YAML reader:
+    // an unknown tag there made the yaml package print the line, token included, through Node.
+    const serveConfig = `applications:\n  - name: llm\n    !!unknowntag ${PLANTED.hf}: 2\n`;
+    const rayService = {
+      apiVersion: 'ray.io/v1',
+      kind: 'RayService',
+      metadata: { name: 'llm' },
+      spec: { serveConfigV2: serveConfig, rayClusterConfig: { headGroupSpec: {}, workerGroupSpecs: [] } },
+    };
+    const input = JSON.stringify(rayService);
+    const run = await bin(['check', '-'], { input });
+    expect(run.stderr).not.toMatch(/Warning/);
+    expectNoPlants('check (RayService warning)', run.stdout + run.stderr);
+    const debug = await bin(['check', '-', '--debug'], { input });
+    expect(debug.stderr).toMatch(/debug: YAMLWarning: .*unknowntag/);
+    expectNoPlants('check --debug (RayService warning)', debug.stdout + debug.stderr);
+  });
+
   it('init with credentials in its flags writes and prints them masked', async () => {
     const dir = tmpTree();
     const run = await cli(

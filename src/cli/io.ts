@@ -13,6 +13,12 @@ export interface CliIO {
   readStdin: (maxBytes: number) => Promise<string>;
   /** CPU time this process used so far, in microseconds (load-generator saturation). */
   cpuMicros?: () => number;
+  /**
+   * Called once with the function that prints the process's warnings. Node prints them straight to
+   * stderr, around the redaction gate, and a library's warning may quote the input (the yaml
+   * package quotes the offending line): main.ts replaces Node's printer with this one.
+   */
+  onWarning?: (print: (warning: Error) => void) => void;
   /** Called once with a function that stops the running command cleanly (SIGINT). */
   onInterrupt?: (handler: () => void) => void;
   /** Writes a text file (reports, saved records, scaffolded files); runCli routes it through gate.ts. */

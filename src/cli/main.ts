@@ -21,6 +21,9 @@ process.once('SIGINT', () => {
   for (const handler of interruptHandlers) handler();
 });
 
+// Node's own warning printer writes around the redaction gate (see CliIO.onWarning).
+process.removeAllListeners('warning');
+
 process.exitCode = await runCli({
   argv: process.argv.slice(2),
   env: process.env,
@@ -32,6 +35,7 @@ process.exitCode = await runCli({
   stdinIsTTY: process.stdin.isTTY === true,
   readStdin,
   onInterrupt: (handler) => interruptHandlers.push(handler),
+  onWarning: (print) => process.on('warning', print),
   cpuMicros: () => {
     const usage = process.cpuUsage();
     return usage.user + usage.system;

@@ -38,6 +38,11 @@ export async function runCli(ungated: CliIO): Promise<number> {
       writeErr: (s) => io.stderr(s),
       outputError: (s, write) => write(s),
     });
+  // A library's warning is detail for --debug, and leaves through the gate like everything else.
+  io.onWarning?.((warning) => {
+    if (program.opts<{ debug?: boolean }>().debug === true)
+      io.stderr(`debug: ${warning.name}: ${warning.message}\n`);
+  });
 
   program
     .command('check')
