@@ -37,7 +37,6 @@ const CASES: Record<string, Case> = {
       'deploy.yaml:7 require-pdb',
       'deploy.yaml:7 require-retraining-trigger',
       'deploy.yaml:7 require-slo-alerts',
-      'deploy.yaml:9 progress-deadline-within-budget',
       'deploy.yaml:10 replica-bounds',
       'deploy.yaml:14 rollback-within-budget',
       'deploy.yaml:17 model-version-label',
@@ -68,10 +67,6 @@ const CASES: Record<string, Case> = {
       ],
       ['gap: no NetworkPolicy', 'deploy.yaml:7 require-network-policy'],
       ['gap: no PodDisruptionBudget', 'deploy.yaml:7 require-pdb'],
-      [
-        'gap: progress deadline longer than the rollback budget',
-        'deploy.yaml:9 progress-deadline-within-budget',
-      ],
       [
         'a single replica (or scale to zero) for a served endpoint',
         'deploy.yaml:10 replica-bounds',
@@ -167,7 +162,6 @@ const CASES: Record<string, Case> = {
       '7 require-model-metrics',
       '7 require-retraining-trigger',
       '7 require-slo-alerts',
-      '8 rollback-within-budget',
       '10 model-version-label',
       '21 replica-bounds',
       '22 require-cpu-memory-limits',
@@ -191,9 +185,6 @@ const CASES: Record<string, Case> = {
       ['model reference not pinned to a revision', '35 versioned-model-uri'],
       ['image tag "my-tag" is a placeholder'],
     ],
-    falsePositives: {
-      '8 rollback-within-budget': 'estimate from the vLLM default load time; Qwen3-0.6B loads in seconds',
-    },
   },
   'dynamo/vllm-disagg.yaml': {
     services: ['vllm-disagg: model 0'],
@@ -204,7 +195,6 @@ const CASES: Record<string, Case> = {
       '7 require-model-metrics',
       '7 require-retraining-trigger',
       '7 require-slo-alerts',
-      '8 rollback-within-budget',
       '10 model-version-label',
       '22 replica-bounds',
       '23 require-cpu-memory-limits',
@@ -233,9 +223,6 @@ const CASES: Record<string, Case> = {
       ],
       ['model reference not pinned to a revision', '36 versioned-model-uri', '56 versioned-model-uri'],
     ],
-    falsePositives: {
-      '8 rollback-within-budget': 'estimate from the vLLM default load time; Qwen3-0.6B loads in seconds',
-    },
   },
   'gateway-api-inference-extension/inferencepool.yaml': {
     services: ['my-pool-epp-ext-proc: supporting'],
@@ -410,7 +397,6 @@ const CASES: Record<string, Case> = {
       'model-deployment-l4.yaml:18 require-pdb',
       'model-deployment-l4.yaml:18 require-retraining-trigger',
       'model-deployment-l4.yaml:18 require-slo-alerts',
-      'model-deployment-l4.yaml:19 progress-deadline-within-budget',
       'model-deployment-l4.yaml:19 rollback-within-budget',
       'model-deployment-l4.yaml:20 replica-bounds',
       'model-deployment-l4.yaml:25 model-version-label',
@@ -462,10 +448,6 @@ const CASES: Record<string, Case> = {
         'model-deployment-l4.yaml:18 require-slo-alerts',
       ],
       [
-        'gap: progress deadline longer than the rollback budget',
-        'model-deployment-l4.yaml:19 progress-deadline-within-budget',
-      ],
-      [
         'rollback of a large model cannot finish in 5 minutes',
         'model-deployment-l4.yaml:19 rollback-within-budget',
       ],
@@ -487,7 +469,6 @@ const CASES: Record<string, Case> = {
       '19 require-retraining-trigger',
       '19 require-slo-alerts',
       '20 progress-deadline-within-budget',
-      '20 rollback-within-budget',
       '21 replica-bounds',
       '26 model-version-label',
       '32 graceful-shutdown',
@@ -524,10 +505,6 @@ const CASES: Record<string, Case> = {
       ['model reference not pinned to a revision', '55 versioned-model-uri'],
       ['nodeSelector pins the GPU driver version to "latest"'],
     ],
-    falsePositives: {
-      '20 rollback-within-budget':
-        'estimate from the vLLM default load time; a 1B model loads in well under a minute',
-    },
   },
   'kaito/workspace-llama-3.1-8b-instruct.yaml': {
     services: ['workspace-llama-3-1-8b-instruct: model 0'],
@@ -748,7 +725,6 @@ const CASES: Record<string, Case> = {
       'isvc.yaml:4 require-retraining-trigger',
       'isvc.yaml:4 require-slo-alerts',
       'isvc.yaml:6 replica-bounds',
-      'isvc.yaml:6 rollback-within-budget',
       'isvc.yaml:23 versioned-model-uri',
       'vllm-servingruntime.yaml:52 pod-security-context',
     ],
@@ -772,10 +748,6 @@ const CASES: Record<string, Case> = {
       ['model reference not pinned to a revision', 'isvc.yaml:23 versioned-model-uri'],
       ['runs as root or allows privilege escalation', 'vllm-servingruntime.yaml:52 pod-security-context'],
     ],
-    falsePositives: {
-      'isvc.yaml:6 rollback-within-budget':
-        'estimate from the vLLM default load time; opt-125m loads in seconds',
-    },
   },
   'kserve/rollout-canary.yaml': {
     services: ['my-model: model 0'],
@@ -915,7 +887,6 @@ const CASES: Record<string, Case> = {
       '5 require-retraining-trigger',
       '5 require-slo-alerts',
       '6 replica-bounds',
-      '6 rollback-within-budget',
       '9 versioned-model-uri',
     ],
     defects: [
@@ -932,7 +903,6 @@ const CASES: Record<string, Case> = {
         '5 require-slo-alerts',
       ],
       ['a single replica (or scale to zero) for a served endpoint', '6 replica-bounds'],
-      ['rollback of a large model cannot finish in 5 minutes', '6 rollback-within-budget'],
       ['model reference not pinned to a revision', '9 versioned-model-uri'],
     ],
   },
@@ -1192,7 +1162,6 @@ const CASES: Record<string, Case> = {
       '4 require-model-metrics',
       '4 require-retraining-trigger',
       '4 require-slo-alerts',
-      '5 rollback-within-budget',
       '17 replica-bounds',
       '18 require-cpu-memory-limits',
     ],
@@ -1210,7 +1179,6 @@ const CASES: Record<string, Case> = {
         '4 require-model-metrics',
         '4 require-slo-alerts',
       ],
-      ['rollback of a large model cannot finish in 5 minutes', '5 rollback-within-budget'],
       ['a single replica (or scale to zero) for a served endpoint', '17 replica-bounds'],
       ['missing CPU or memory requests/limits', '18 require-cpu-memory-limits'],
     ],
@@ -1542,4 +1510,4 @@ describe('upstream ML-serving examples', () => {
 });
 
 /** Totals of the review above (recall = found / defects). */
-const STATS = { defects: 282, found: 263, hard: 143, hardFound: 124, fp: 12, findings: 423 };
+const STATS = { defects: 278, found: 259, hard: 141, hardFound: 122, fp: 8, findings: 415 };
