@@ -8,6 +8,7 @@ import livenessNotReadiness from './liveness-not-readiness.js';
 import loadTestEvidence from './load-test-evidence.js';
 import modelAwareReadinessProbe from './model-aware-readiness-probe.js';
 import modelVersionLabel from './model-version-label.js';
+import noCodeExecutionRisk from './no-code-execution-risk.js';
 import noCommittedSecretData from './no-committed-secret-data.js';
 import noFloatingImageTag from './no-floating-image-tag.js';
 import noInstallAtStart from './no-install-at-start.js';
@@ -19,6 +20,7 @@ import podSecurityContext from './pod-security-context.js';
 import probePortExists from './probe-port-exists.js';
 import progressDeadlineWithinBudget from './progress-deadline-within-budget.js';
 import prometheusRuleShape from './prometheus-rule-shape.js';
+import readOnlyModelStorage from './read-only-model-storage.js';
 import replicaBounds from './replica-bounds.js';
 import requireAutoscaler from './require-autoscaler.js';
 import requireCpuMemoryLimits from './require-cpu-memory-limits.js';
@@ -56,6 +58,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     loadTestEvidence,
     modelAwareReadinessProbe,
     modelVersionLabel,
+    noCodeExecutionRisk,
     noCommittedSecretData,
     noFloatingImageTag,
     noInstallAtStart,
@@ -67,6 +70,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     probePortExists,
     progressDeadlineWithinBudget,
     prometheusRuleShape,
+    readOnlyModelStorage,
     replicaBounds,
     requireAutoscaler,
     requireCpuMemoryLimits,
