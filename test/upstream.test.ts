@@ -918,6 +918,7 @@ const CASES: Record<string, Case> = {
       '124 require-network-policy',
       '127 pod-security-context',
       '127 require-cpu-memory-limits',
+      '149 no-literal-secrets',
       '175 require-network-policy',
       '175 require-pdb',
       '179 replica-bounds',
@@ -961,7 +962,7 @@ const CASES: Record<string, Case> = {
       [
         'Redis for GCS fault tolerance keeps its append-only file on the container filesystem (lost on restart)',
       ],
-      ['Redis password in plain text in the redis-config ConfigMap'],
+      ['Redis password in plain text in the redis-config ConfigMap', '149 no-literal-secrets'],
     ],
   },
   'kuberay/ray-service.vllm.yaml': {
@@ -1511,4 +1512,4 @@ describe('upstream ML-serving examples', () => {
 });
 
 /** Totals of the review above (recall = found / defects). */
-const STATS = { defects: 279, found: 264, hard: 142, hardFound: 127, fp: 5, findings: 418 };
+const STATS = { defects: 279, found: 265, hard: 142, hardFound: 128, fp: 5, findings: 419 };
