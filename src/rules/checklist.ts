@@ -179,6 +179,16 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     rules: ['read-only-model-storage'],
   },
   {
+    section: 'Access control',
+    item: 'Payload logging (KServe logger, Seldon request logging) goes over https',
+    rules: ['payload-logging-over-https'],
+  },
+  {
+    section: 'Scaling and availability',
+    item: 'KEDA Prometheus triggers fail safe (ignoreNullValues: "false") and use no deprecated metricName',
+    rules: ['keda-prometheus-trigger'],
+  },
+  {
     section: 'Lineage',
     item: 'Model version, dataset and version, training run, code commit and hyperparameters recorded',
     rules: ['require-lineage'],

@@ -3,6 +3,7 @@ import autoscaleOnMlMetric from './autoscale-on-ml-metric.js';
 import gracefulShutdown from './graceful-shutdown.js';
 import ignoreWithoutReason from './ignore-without-reason.js';
 import immutableModelConfig from './immutable-model-config.js';
+import kedaPrometheusTrigger from './keda-prometheus-trigger.js';
 import keepRevisionHistory from './keep-revision-history.js';
 import livenessNotReadiness from './liveness-not-readiness.js';
 import loadTestEvidence from './load-test-evidence.js';
@@ -16,6 +17,7 @@ import noLiteralSecrets from './no-literal-secrets.js';
 import noRemovedApiVersion from './no-removed-api-version.js';
 import noSecretReuseAcrossEnvs from './no-secret-reuse-across-envs.js';
 import noUnrenderedPlaceholder from './no-unrendered-placeholder.js';
+import payloadLoggingOverHttps from './payload-logging-over-https.js';
 import podSecurityContext from './pod-security-context.js';
 import probePortExists from './probe-port-exists.js';
 import progressDeadlineWithinBudget from './progress-deadline-within-budget.js';
@@ -53,6 +55,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     gracefulShutdown,
     ignoreWithoutReason,
     immutableModelConfig,
+    kedaPrometheusTrigger,
     keepRevisionHistory,
     livenessNotReadiness,
     loadTestEvidence,
@@ -66,6 +69,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     noRemovedApiVersion,
     noSecretReuseAcrossEnvs,
     noUnrenderedPlaceholder,
+    payloadLoggingOverHttps,
     podSecurityContext,
     probePortExists,
     progressDeadlineWithinBudget,
