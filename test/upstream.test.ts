@@ -1432,8 +1432,8 @@ const CASES: Record<string, Case> = {
   },
   'triton/triton-metrics-prometheus-rule.yaml': {
     services: ['(no workload): no-workload'],
-    findings: [],
-    defects: [['recording rules only: nothing alerts']],
+    findings: ['23 prometheus-rule-shape'],
+    defects: [['recording rules only: nothing alerts', '23 prometheus-rule-shape']],
   },
   'vllm-production-stack/hpa-10.yaml': {
     services: ['(no workload): no-workload'],
@@ -1512,4 +1512,4 @@ describe('upstream ML-serving examples', () => {
 });
 
 /** Totals of the review above (recall = found / defects). */
-const STATS = { defects: 279, found: 265, hard: 142, hardFound: 128, fp: 5, findings: 419 };
+const STATS = { defects: 279, found: 266, hard: 142, hardFound: 129, fp: 5, findings: 420 };
