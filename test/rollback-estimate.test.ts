@@ -89,11 +89,11 @@ describe('estimateRollbackTime', () => {
       165,
     ],
     [
-      'runtime defaults without a manifest (custom: 30 s pull, 60 s load)',
+      'runtime defaults without a manifest (custom: 60 s load; the previous image is cached, 0 s pull)',
       workload('Deployment', '  replicas: 1'),
       1,
-      115,
-      115,
+      85,
+      85,
     ],
     [
       'replicas from the HPA minimum when the Deployment leaves them out',

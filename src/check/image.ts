@@ -60,7 +60,21 @@ export function floatingReason(image: string): string | undefined {
   if (ref.digest) return undefined;
   if (ref.tag === undefined || ref.tag === '') return 'has no tag, so it means "latest"';
   if (FLOATING_TAGS.has(ref.tag.toLowerCase())) return `uses the floating tag "${ref.tag}"`;
+  if (isFloatingVariant(ref.tag)) return `uses the floating tag "${ref.tag}"`;
   return undefined;
+}
+
+/** Words that keep a tag moving when they are part of it: latest-gpu, cpu-latest, nightly-2.5, main-cuda. */
+const FLOATING_WORDS = new Set(['latest', 'nightly', 'main', 'master', 'edge', 'stable', 'head', 'trunk']);
+
+/**
+ * A tag built on a floating word (`latest-gpu`, `latest-cpu`, `2.5-latest`, `nightly`, `main-cu121`),
+ * or `dev` without a version in it. Floating by pattern, not a list of whole tags.
+ */
+export function isFloatingVariant(tag: string): boolean {
+  const words = tag.toLowerCase().split(/[-_.+]/);
+  if (words.some((w) => FLOATING_WORDS.has(w))) return true;
+  return words.includes('dev') && !/\d/.test(tag);
 }
 
 /**

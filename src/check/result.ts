@@ -59,6 +59,18 @@ export interface ServiceSummary {
   missing?: string;
   /** Which model version serves which share of traffic, as declared. */
   traffic: TrafficShare[];
+  /**
+   * How long the model server takes from container start to ready, as every budget rule used it:
+   * measured (a deploy record), declared, estimated from the model's size, or a runtime default.
+   */
+  loadTime?: {
+    seconds: number;
+    confidence: 'runtime-default' | 'model-size' | 'declared' | 'measured';
+    source: string;
+    arithmetic: string;
+    /** Deploy records passed over, and why (stale, another image or model version). */
+    notes: string[];
+  };
 }
 
 export interface CheckSummary {

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { validateAgainst } from '../manifest/schemas.js';
 import { displayPath } from '../manifest/schema-errors.js';
 import type { ModelManifest } from '../manifest/types.js';
@@ -7,6 +7,8 @@ import type { SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
 import { ANY_WORKLOAD, type Rule, type RuleContext, type Severity } from '../rules/rule.js';
 import { loadReports } from './evidence.js';
+import { estimateLoadTime } from '../estimate/load-time.js';
+import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
 import { computeReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
 import { defaultConfig, type Config } from './config.js';
@@ -115,6 +117,7 @@ export function runCheck(options: CheckOptions): CheckResult {
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
   const counted = new Map<ModelService, Set<string>>();
+  const loadTimes = new Map<ModelService, NonNullable<ServiceSummary['loadTime']>>();
   const now = options.now ?? new Date();
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
@@ -123,9 +126,23 @@ export function runCheck(options: CheckOptions): CheckResult {
         manifestFile && manifestFile !== '<stdin>' && rules.some((r) => r.rule.id === 'load-test-evidence')
           ? loadReports(options.cwd, manifestFile, config.loadtest.reports)
           : [],
+      deploys: deployRecordsFor(options.cwd, service),
       maxAgeDays: config.loadtest.maxAgeDays,
     };
     const modelView = modelServersView(service);
+    if (modelView) {
+      const serving = modelView.servingContainers().find((c) => !modelView.workloadOf(c.workload)?.batch);
+      if (serving) {
+        const load = estimateLoadTime({ service: modelView, evidence, now }, serving);
+        loadTimes.set(service, {
+          seconds: Math.round((load.seconds + load.beforeStartSeconds) * 10) / 10,
+          confidence: load.confidence,
+          source: load.source,
+          arithmetic: load.arithmetic,
+          notes: [...load.notes],
+        });
+      }
+    }
     const ran = new Set<string>();
     counted.set(service, ran);
     for (const enabled of rules) {
@@ -162,9 +179,16 @@ export function runCheck(options: CheckOptions): CheckResult {
     if (list) list.push(finding);
     else findingsByService.set(finding.service, [finding]);
   }
-  const summaries = services.map((s) =>
-    summarizeService(s, findingsByService.get(s.name) ?? [], ruleMetas, counted.get(s) ?? new Set()),
-  );
+  const summaries = services.map((s) => {
+    const summary = summarizeService(
+      s,
+      findingsByService.get(s.name) ?? [],
+      ruleMetas,
+      counted.get(s) ?? new Set(),
+    );
+    const loadTime = loadTimes.get(s);
+    return summary.role === 'model' && loadTime ? { ...summary, loadTime } : summary;
+  });
   return {
     findings,
     suppressed,
@@ -186,6 +210,19 @@ export function runCheck(options: CheckOptions): CheckResult {
       problems: problems.length,
     },
   };
+}
+
+/**
+ * Deploy records (`mlready deploy --save`) beside the service's manifest, or beside its workloads'
+ * files when it has none: measured start-up times that replace estimates.
+ */
+function deployRecordsFor(cwd: string, service: ModelService): LoadedDeployRecord[] {
+  const files = service.manifest
+    ? [service.manifest.source.file]
+    : service.workloads.map((w) => w.object.source.file);
+  const dirs = new Map<string, string>();
+  for (const file of files) if (file !== '<stdin>' && !dirs.has(dirname(file))) dirs.set(dirname(file), file);
+  return [...dirs.values()].flatMap((file) => loadDeployRecords(cwd, file));
 }
 
 /**

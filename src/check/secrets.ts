@@ -14,6 +14,7 @@ const KNOWN_FORMATS: [RegExp, string][] = [
   [/\bglpat-[A-Za-z0-9_-]{20,}\b/, 'a GitLab token'],
   [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
   [/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/, 'a PEM private key'],
+  [/\bAccountKey=[A-Za-z0-9+/]{40,}={0,2}/, 'an Azure storage account key'],
 ];
 
 /** Names that say "this holds a credential". */
@@ -154,4 +155,47 @@ export function shannonEntropy(value: string): number {
     entropy -= p * Math.log2(p);
   }
   return entropy;
+}
+
+/**
+ * Settings in a config file that hold a credential: `requirepass x`, `password: x`,
+ * `"api_key": "x"`, `secret_key = x` (Redis, YAML, JSON, INI, .properties).
+ */
+const CONFIG_SETTING =
+  /^\s*["']?([A-Za-z][\w.-]*)["']?\s*(?:[:=]\s*|\s+)["']?([^"'\s#;,]+)["']?\s*[,;]?\s*(?:#.*)?$/;
+const CONFIG_SECRET_NAME =
+  /^(requirepass|masterauth|password|passwd|pass|secret|secret_?key|api_?key|access_?key|auth_?token|token|client_?secret|aws_secret_access_key|private_?key)$/i;
+
+/**
+ * A credential inside a config file held as one value (a ConfigMap key holding redis.conf or an
+ * application.yaml): a setting named like a password with a literal value, or any line that holds a
+ * known format or a URL with a password. The 1-based line inside the value, with the match.
+ */
+export function detectSecretInConfigText(
+  text: string,
+): (SecretMatch & { line: number; name?: string }) | undefined {
+  if (!text.includes('\n')) return undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\s*(#|\/\/|;)/.test(line)) continue;
+    const setting = CONFIG_SETTING.exec(line);
+    if (setting && CONFIG_SECRET_NAME.test(setting[1]!.split('.').pop()!)) {
+      const value = setting[2]!;
+      if (value.length >= 4 && !isReference(value) && !/^(true|false|yes|no|none|null|""|'')$/i.test(value))
+        return {
+          kind: `a literal value for ${setting[1]!}`,
+          redacted: redact(value),
+          line: i + 1,
+          name: setting[1],
+        };
+    }
+    for (const token of line.split(/[\s"',]+/).filter(Boolean)) {
+      const match = KNOWN_FORMATS.find(([pattern]) => pattern.test(token))
+        ? detectSecret(token)
+        : secretInUrl(token);
+      if (match) return { ...match, line: i + 1 };
+    }
+  }
+  return undefined;
 }

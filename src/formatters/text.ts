@@ -95,6 +95,12 @@ function serviceLines(service: ServiceSummary, c: Paint): string[] {
   lines.push(c.dim(`  ${parts.join(', ')}: ${refs.join(', ')}`));
   if (service.traffic.length > 0)
     lines.push(c.dim(`  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`));
+  if (service.loadTime) {
+    const load = service.loadTime;
+    const text = load.confidence === 'measured' ? load.source : load.arithmetic;
+    lines.push(c.dim(`  model load: ${text}`));
+    for (const note of load.notes) lines.push(c.dim(`  model load: ${note}`));
+  }
   return lines;
 }
 

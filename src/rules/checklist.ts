@@ -21,7 +21,7 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   },
   {
     section: 'Resources',
-    item: 'Multi-process GPU servers mount /dev/shm as an in-memory emptyDir',
+    item: 'Multi-process GPU servers mount /dev/shm as an in-memory emptyDir (CPU servers are not asked to)',
     rules: ['require-dev-shm'],
   },
   {
@@ -52,7 +52,7 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   },
   {
     section: 'Rollback under five minutes',
-    item: 'A worst-case rollback fits the rollback budget (estimateRollbackTime)',
+    item: 'A rollback fits the rollback budget (estimateRollbackTime, with the measured or estimated load time)',
     rules: ['rollback-within-budget'],
   },
   {
@@ -167,6 +167,26 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     section: 'Access control',
     item: 'Pods run as non-root, without privilege escalation, read-only root where possible',
     rules: ['pod-security-context'],
+  },
+  {
+    section: 'Access control',
+    item: 'No host access or code from the model repository: no privileged or host-namespace pods, --trust-remote-code only at a pinned commit, runtime adapter loading behind an API key',
+    rules: ['no-code-execution-risk'],
+  },
+  {
+    section: 'Access control',
+    item: 'Shared model stores are mounted read-only, never from a hostPath',
+    rules: ['read-only-model-storage'],
+  },
+  {
+    section: 'Access control',
+    item: 'Payload logging (KServe logger, Seldon request logging) goes over https',
+    rules: ['payload-logging-over-https'],
+  },
+  {
+    section: 'Scaling and availability',
+    item: 'KEDA Prometheus triggers fail safe (ignoreNullValues: "false") and use no deprecated metricName',
+    rules: ['keda-prometheus-trigger'],
   },
   {
     section: 'Lineage',

@@ -3,11 +3,13 @@ import autoscaleOnMlMetric from './autoscale-on-ml-metric.js';
 import gracefulShutdown from './graceful-shutdown.js';
 import ignoreWithoutReason from './ignore-without-reason.js';
 import immutableModelConfig from './immutable-model-config.js';
+import kedaPrometheusTrigger from './keda-prometheus-trigger.js';
 import keepRevisionHistory from './keep-revision-history.js';
 import livenessNotReadiness from './liveness-not-readiness.js';
 import loadTestEvidence from './load-test-evidence.js';
 import modelAwareReadinessProbe from './model-aware-readiness-probe.js';
 import modelVersionLabel from './model-version-label.js';
+import noCodeExecutionRisk from './no-code-execution-risk.js';
 import noCommittedSecretData from './no-committed-secret-data.js';
 import noFloatingImageTag from './no-floating-image-tag.js';
 import noInstallAtStart from './no-install-at-start.js';
@@ -15,10 +17,12 @@ import noLiteralSecrets from './no-literal-secrets.js';
 import noRemovedApiVersion from './no-removed-api-version.js';
 import noSecretReuseAcrossEnvs from './no-secret-reuse-across-envs.js';
 import noUnrenderedPlaceholder from './no-unrendered-placeholder.js';
+import payloadLoggingOverHttps from './payload-logging-over-https.js';
 import podSecurityContext from './pod-security-context.js';
 import probePortExists from './probe-port-exists.js';
 import progressDeadlineWithinBudget from './progress-deadline-within-budget.js';
 import prometheusRuleShape from './prometheus-rule-shape.js';
+import readOnlyModelStorage from './read-only-model-storage.js';
 import replicaBounds from './replica-bounds.js';
 import requireAutoscaler from './require-autoscaler.js';
 import requireCpuMemoryLimits from './require-cpu-memory-limits.js';
@@ -51,11 +55,13 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     gracefulShutdown,
     ignoreWithoutReason,
     immutableModelConfig,
+    kedaPrometheusTrigger,
     keepRevisionHistory,
     livenessNotReadiness,
     loadTestEvidence,
     modelAwareReadinessProbe,
     modelVersionLabel,
+    noCodeExecutionRisk,
     noCommittedSecretData,
     noFloatingImageTag,
     noInstallAtStart,
@@ -63,10 +69,12 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     noRemovedApiVersion,
     noSecretReuseAcrossEnvs,
     noUnrenderedPlaceholder,
+    payloadLoggingOverHttps,
     podSecurityContext,
     probePortExists,
     progressDeadlineWithinBudget,
     prometheusRuleShape,
+    readOnlyModelStorage,
     replicaBounds,
     requireAutoscaler,
     requireCpuMemoryLimits,

@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString, isRecord, stringMap, type K8sObject } from '../check/objects.js';
-import { detectSecret, redact, type SecretMatch } from '../check/secrets.js';
+import { detectSecret, detectSecretInConfigText, redact, type SecretMatch } from '../check/secrets.js';
 import { redactText } from '../redact.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { defineRule, type Report } from './rule.js';
@@ -20,7 +20,9 @@ export default defineRule({
       'Detected: names containing TOKEN, KEY, PASSWORD, SECRET or CREDENTIAL with a literal value; known formats ' +
       '(hf_…, sk-…, AKIA…, ghp_…, PEM private keys); passwords in connection URLs (postgres://user:pass@…) and ' +
       'credential query parameters (?api_key=…); bearer tokens in probe headers, paths and exec commands; ' +
-      'annotations; literal ServiceMonitor/PodMonitor bearerToken and basicAuth; long high-entropy strings. ' +
+      'annotations; literal ServiceMonitor/PodMonitor bearerToken and basicAuth; long high-entropy strings; cloud keys ' +
+      '(AWS, GCP service-account private keys, Azure AccountKey); settings inside config files held by ConfigMaps ' +
+      '(requirepass, password:, api_key = …, user:pass@ URLs). ' +
       'Values are always shown redacted.',
     fix: 'Move the value into a Secret (created by your secret manager, not committed) and reference it with valueFrom.secretKeyRef, envFrom.secretRef or a mounted volume.',
   },
@@ -143,8 +145,26 @@ export default defineRule({
     }
     for (const configMap of service.ofKind('ConfigMap')) {
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
-        if (typeof value === 'string')
+        if (typeof value !== 'string') continue;
+        const inFile = detectSecretInConfigText(value);
+        if (inFile)
+          report({
+            object: configMap,
+            path: ['data', key],
+            message: `${configMap.ref} key ${key} (a config file) holds ${inFile.kind} on its line ${inFile.line} (${inFile.redacted})`,
+          });
+        else if (!value.includes('\n'))
           found({ object: configMap, path: ['data', key] }, `${configMap.ref} key ${key}`, value, key);
+        else {
+          // A multi-line value is a config file, read line by line above; a PEM key spans lines.
+          const whole = detectSecret(value, key);
+          if (whole)
+            report({
+              object: configMap,
+              path: ['data', key],
+              message: `${configMap.ref} key ${key} holds ${whole.kind} (${whole.redacted})`,
+            });
+        }
       }
     }
     const walk = (object: K8sObject, value: unknown, path: (string | number)[], label: string) => {

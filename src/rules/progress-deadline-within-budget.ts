@@ -1,7 +1,9 @@
 import { getPath } from '../check/objects.js';
+import { estimateLoadTime, estimatePullTime, severityFor } from '../estimate/load-time.js';
 import { defineRule } from './rule.js';
-import { formatDuration } from './support/probes.js';
+import { formatDuration, probeOf } from './support/probes.js';
 import { rollbackBudgetSeconds } from './support/scaling.js';
+import { servingContainersOf } from './support/serving.js';
 
 export default defineRule({
   id: 'progress-deadline-within-budget',
@@ -11,25 +13,47 @@ export default defineRule({
   kinds: ['Deployment'],
   docs: {
     summary:
-      'progressDeadlineSeconds is not longer than the rollback budget, so a stuck rollout is declared failed in time.',
+      'progressDeadlineSeconds outlasts one wave of new pods (pull + model load + readiness) and, where one wave fits, is not longer than the rollback budget.',
     why:
-      'Tools that wait for a rollout (kubectl rollout status, Argo CD, mlready deploy without its fast checks) only ' +
-      'give up at the progress deadline, 600 s by default. A deadline longer than the rollback budget means the ' +
-      'rollback cannot even start before the budget is spent.',
-    fix: 'Set progressDeadlineSeconds to the rollback budget or less (and startup probes that fit inside it).',
+      'The Deployment controller declares a rollout failed when no new pod becomes ready within the deadline. ' +
+      'Shorter than one wave (a cold image pull plus the model load, the same load time startup-budget uses), it ' +
+      'fails healthy rollouts of a slow-loading model. Longer than the rollback budget, tools that wait for a ' +
+      'rollout (kubectl rollout status, Argo CD) only give up on a stuck one after the budget is spent. When one ' +
+      'wave alone outlasts the budget, rollback-within-budget reports that and this rule does not ask for the ' +
+      'impossible.',
+    fix: 'Set progressDeadlineSeconds between one wave and the rollback budget (and startup probes that fit inside it).',
   },
-  check({ service, report }) {
+  check({ service, report, evidence, now }) {
     const budget = rollbackBudgetSeconds(service);
     for (const workload of service.ofKind('Deployment')) {
       const value = getPath(workload.raw, ['spec', 'progressDeadlineSeconds']);
       const deadline = typeof value === 'number' ? value : 600;
-      if (deadline > budget.seconds) {
-        const after = formatDuration(deadline);
-        const defaultNote = typeof value === 'number' ? '' : ' (the default)';
+      const after = formatDuration(deadline);
+      const defaultNote = typeof value === 'number' ? '' : ' (the default)';
+      const path = typeof value === 'number' ? ['spec', 'progressDeadlineSeconds'] : ['spec'];
+      const read = service.workloadOf(workload);
+      const serving = read ? servingContainersOf(service, read)[0] : undefined;
+      const load = estimateLoadTime({ service, evidence, now }, serving);
+      const pull = estimatePullTime(service, serving);
+      const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
+      const ready =
+        readiness && load.confidence !== 'measured'
+          ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
+          : 0;
+      const wave = Math.round(pull.seconds + load.seconds + load.beforeStartSeconds + ready);
+      const waveText = `${pull.text} + ${Math.round(load.seconds + load.beforeStartSeconds)} s load + ${ready} s ready = ${formatDuration(wave)}`;
+      if (deadline < wave) {
         report({
           object: workload,
-          path: typeof value === 'number' ? ['spec', 'progressDeadlineSeconds'] : ['spec'],
-          message: `${workload.ref} declares a stuck rollout failed after ${after}${defaultNote}, longer than the ${budget.text} rollback budget`,
+          path,
+          message: `${workload.ref} declares a rollout failed after ${after}${defaultNote}, before one new pod can be ready (${waveText}; load ${load.arithmetic})`,
+          severity: severityFor(load),
+        });
+      } else if (deadline > budget.seconds && wave <= budget.seconds) {
+        report({
+          object: workload,
+          path,
+          message: `${workload.ref} declares a stuck rollout failed after ${after}${defaultNote}, longer than the ${budget.text} rollback budget; one wave takes ${waveText}, so a deadline between ${formatDuration(wave)} and ${budget.text} fits`,
         });
       }
     }

@@ -2,7 +2,8 @@ import { getPath, type K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { FieldSource, Workload } from '../workloads/model.js';
 import { defineRule, type Report } from './rule.js';
-import { expectedLoadSeconds, runtimeOf } from './support/runtimes.js';
+import { estimateLoadTime, estimatePullTime } from '../estimate/load-time.js';
+import { servingContainers } from './support/serving.js';
 import { formatDuration } from './support/probes.js';
 import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
 
@@ -33,10 +34,13 @@ export default defineRule({
     fix: 'Set minReplicas ≥ 2 (option minReplicas in .mlready.yaml), maxReplicas above it, and remove spec.replicas from Deployments an HPA manages.',
   },
   defaultOptions: { minReplicas: 2 },
-  check({ service, report, options }) {
+  check({ service, report, options, evidence, now }) {
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
-    const load = expectedLoadSeconds(service, runtimeOf(service));
-    const modelLoad = `~${formatDuration(load.seconds)} model load, ${load.source}`;
+    const serving = servingContainers(service)[0];
+    const load = estimateLoadTime({ service, evidence, now }, serving);
+    const pull = estimatePullTime(service, serving);
+    const coldSeconds = pull.seconds + load.seconds + load.beforeStartSeconds;
+    const modelLoad = `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
     const bounds = (
       ref: string,
       keeps: string,

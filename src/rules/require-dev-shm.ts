@@ -1,5 +1,6 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
 import type { ContainerRef } from '../workloads/model.js';
+import { acceleratorsOf } from '../workloads/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
@@ -12,7 +13,7 @@ export default defineRule({
   kinds: ['workload'],
   docs: {
     summary:
-      'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton, multi-worker TorchServe) mount /dev/shm as an in-memory emptyDir.',
+      'Multi-process GPU servers (vLLM or TGI sharded over several GPUs, Triton or multi-worker TorchServe on a GPU) mount /dev/shm as an in-memory emptyDir; CPU servers are not asked to.',
     why:
       "Containers get a 64 MB /dev/shm. NCCL (tensor parallelism), Triton's Python backend and TorchServe workers pass " +
       'tensors through shared memory, so the server dies with "Bus error" or NCCL errors under the first real batch, ' +
@@ -70,11 +71,13 @@ function multiProcessReason(
       flag(['--num-shard']) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
     if (shards > 1) return `shards TGI over ${shards} GPUs`;
   }
-  if (runtime === 'triton')
-    return 'runs Triton (Python backend and ensembles exchange tensors through shared memory)';
-  if (runtime === 'torchserve') {
+  // On CPU, Triton and TorchServe run with the default /dev/shm: the demand is for GPU servers.
+  const gpu = acceleratorsOf(ref).length > 0;
+  if (runtime === 'triton' && gpu)
+    return 'runs Triton on a GPU (Python backend and ensembles exchange tensors through shared memory)';
+  if (runtime === 'torchserve' && gpu) {
     const workers = env.TS_DEFAULT_WORKERS_PER_MODEL ? Number(env.TS_DEFAULT_WORKERS_PER_MODEL) : undefined;
-    if (workers === undefined || workers > 1) return 'runs TorchServe with several worker processes';
+    if (workers === undefined || workers > 1) return 'runs TorchServe with several worker processes on a GPU';
   }
   return undefined;
 }

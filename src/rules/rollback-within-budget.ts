@@ -1,3 +1,4 @@
+import { severityFor } from '../estimate/load-time.js';
 import { defineRule } from './rule.js';
 import { formatDuration } from './support/probes.js';
 import { estimateRollbackTime } from './support/rollback.js';
@@ -11,32 +12,35 @@ export default defineRule({
   kinds: ['ModelService', 'workload'],
   docs: {
     summary:
-      'A worst-case rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
+      'A rollback to the previous revision finishes within the rollback budget (rollout.rollbackBudget, default 5m).',
     why:
       'A bad model is found in production, and every minute of rollback is a minute of wrong predictions. Rolling ' +
-      'back a GPU model server is a full rollout: pull a 10 GB image, load the weights, pass readiness, wave after ' +
-      'wave. Estimate (worst case, image not cached): waves = ceil(replicas / (maxSurge + maxUnavailable)); ' +
+      'back a GPU model server is a full rollout: load the weights, pass readiness, wave after ' +
+      'wave. Estimate: waves = ceil(replicas / (maxSurge + maxUnavailable)); ' +
       'per wave = image pull + model load + readiness (initialDelaySeconds + periodSeconds × successThreshold) + ' +
       'minReadySeconds; StatefulSets replace one pod a wave, Recreate and blue-green one wave; an Argo blue-green ' +
       'whose scaleDownDelaySeconds outlasts the budget keeps the old pods warm and rolls back by switching traffic. ' +
-      'Pull and load come from serving.imagePullSeconds and serving.expectedLoadSeconds, else runtime defaults ' +
-      '(pull: vLLM, TGI, Triton 120 s, NIM 180 s, TorchServe, KServe 60 s, others 30 s).',
+      'The load time is the one startup-budget uses (a deploy record, serving.expectedLoadSeconds, the model size, ' +
+      'else the runtime default: docs/estimates.md); the pull is serving.imagePullSeconds, else 0 because the ' +
+      'previous image is still on the nodes. Resting on a runtime default only, a finding is a warning.',
     fix:
       'Replace more pods per wave (maxSurge: 100% if the GPUs exist), keep weights on a volume or baked into a ' +
       'pre-pulled image, measure and shorten the load (serving.expectedLoadSeconds), or keep the previous version ' +
       'warm with a blue-green rollout.',
   },
-  check({ service, report }) {
+  check({ service, report, evidence, now }) {
     for (const workload of service.workloads) {
       // Batch jobs do not roll back; kinds without a strategy (a Seldon Model) follow their server.
       if (workload.batch || !workload.strategy || workload.templates.length === 0) continue;
-      const estimate = estimateRollbackTime(service, workload, servingContainersOf(service, workload)[0]);
+      const serving = servingContainersOf(service, workload)[0];
+      const estimate = estimateRollbackTime(service, workload, serving, evidence, now);
       if (estimate.seconds > estimate.budgetSeconds) {
         const budget = formatDuration(estimate.budgetSeconds);
         const replicas = `${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}`;
         report({
           ...workload.strategy.at,
-          message: `rolling ${workload.object.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave)`,
+          message: `rolling ${workload.object.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave; load ${estimate.load.arithmetic})`,
+          severity: severityFor(estimate.load),
         });
       }
     }

@@ -1,4 +1,5 @@
 import type { LoadedReport } from '../check/evidence.js';
+import type { LoadedDeployRecord } from '../deploy/record-file.js';
 import type { K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { YamlPath } from '../manifest/yaml.js';
@@ -57,8 +58,15 @@ export interface RuleContext {
   readonly services: readonly ModelService[];
   /** Options from config, merged over the rule's defaults. */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Evidence found beside the service's manifest: load-test reports. */
-  readonly evidence: { readonly loadtests: readonly LoadedReport[]; readonly maxAgeDays: number };
+  /**
+   * Evidence found beside the service's manifest (or its workloads' files): load-test reports and
+   * deploy records with measured start-up times.
+   */
+  readonly evidence: {
+    readonly loadtests: readonly LoadedReport[];
+    readonly deploys: readonly LoadedDeployRecord[];
+    readonly maxAgeDays: number;
+  };
   /** The time of the check (reports older than maxAgeDays are stale). */
   readonly now: Date;
   readonly report: (report: Report) => void;

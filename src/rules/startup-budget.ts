@@ -1,6 +1,6 @@
+import { estimateLoadTime, severityFor } from '../estimate/load-time.js';
 import { defineRule } from './rule.js';
 import { formatDuration, probeBudgetSeconds, probeOf } from './support/probes.js';
-import { expectedLoadSeconds, runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
 
 export default defineRule({
@@ -15,25 +15,26 @@ export default defineRule({
     why:
       'Liveness starts counting when the container starts. If it gives up before the model is on the GPU, the ' +
       'kubelet restarts the pod mid-load, forever: CrashLoopBackOff that only happens with the real weights. ' +
-      'Budget = initialDelaySeconds + failureThreshold × periodSeconds; the expected load time is ' +
-      'serving.expectedLoadSeconds, else the runtime default (vLLM, TGI, NIM 300 s; Triton, TorchServe 120 s; ' +
-      'TF Serving, KServe, custom 60 s).',
+      'Budget = initialDelaySeconds + failureThreshold × periodSeconds. The load time is, in order of trust: the ' +
+      'newest matching deploy record (mlready deploy --save), serving.expectedLoadSeconds, an estimate from the ' +
+      "model's size (weights download + GPU load + runtime start-up, docs/estimates.md), else the runtime default. " +
+      'A finding that rests only on a runtime default is a warning; otherwise an error.',
     fix: 'Add a startupProbe on the ready endpoint with failureThreshold × periodSeconds above the load time (e.g. periodSeconds: 10, failureThreshold: 40 for 400 s), and keep liveness short.',
   },
-  check({ service, report }) {
+  check({ service, report, evidence, now }) {
     for (const ref of servingContainers(service)) {
-      const runtime = runtimeOf(service, ref);
-      const load = expectedLoadSeconds(service, runtime);
+      const load = estimateLoadTime({ service, evidence, now }, ref);
+      const severity = severityFor(load);
       const startup = probeOf(ref, 'startupProbe');
       if (startup) {
         const budget = probeBudgetSeconds(startup);
         if (budget < load.seconds) {
           const givesUpAfter = formatDuration(budget);
           const probeWindow = `${startup.initialDelaySeconds} + ${startup.failureThreshold} × ${startup.periodSeconds} s`;
-          const loadTime = formatDuration(load.seconds);
           report({
             ...ref.at('startupProbe'),
-            message: `${ref.label} startupProbe gives up after ${givesUpAfter} (${probeWindow}); model load takes ~${loadTime} (${load.source}): crash loop`,
+            message: `${ref.label} startupProbe gives up after ${givesUpAfter} (${probeWindow}); model load takes ${load.arithmetic}: crash loop`,
+            severity,
           });
         }
         continue;
@@ -43,11 +44,11 @@ export default defineRule({
       const budget = probeBudgetSeconds(liveness);
       if (budget < load.seconds) {
         const restartsAfter = formatDuration(budget);
-        const loadTime = formatDuration(load.seconds);
         report({
           ...ref.at('livenessProbe'),
-          message: `${ref.label} liveness restarts the pod after ${restartsAfter}; model load takes ~${loadTime} (${load.source}): crash loop`,
-          fix: `Add a startupProbe allowing at least ${load.seconds} s (liveness only starts after it succeeds).`,
+          message: `${ref.label} liveness restarts the pod after ${restartsAfter}; model load takes ${load.arithmetic}: crash loop`,
+          fix: `Add a startupProbe allowing at least ${Math.ceil(load.seconds)} s (liveness only starts after it succeeds).`,
+          severity,
         });
       }
     }

@@ -2,7 +2,7 @@ import { asRecord } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
 import type { ContainerRef, Workload } from '../../workloads/model.js';
 import { formatDuration, probeOf } from './probes.js';
-import { runtimeOf, expectedLoadSeconds } from './runtimes.js';
+import { estimateLoadTime, type EstimateEvidence, type LoadTime } from '../../estimate/load-time.js';
 import { replicasOf, resolveIntOrPercent, rollbackBudgetSeconds } from './scaling.js';
 
 export interface RollbackEstimate {
@@ -24,10 +24,12 @@ export interface RollbackEstimate {
   warm: boolean;
   /** "4 waves × (60 s pull + 300 s load + 10 s ready) = 24m40s" */
   arithmetic: string;
+  /** The load time used, with its provenance. */
+  load: LoadTime;
 }
 
 /**
- * Worst-case time to roll a workload back to its previous revision:
+ * Time to roll a workload back to its previous revision:
  *
  *   waves    = ceil(replicas / max(1, maxSurge + maxUnavailable))
  *              (StatefulSet: 1 pod a wave; Recreate, blue-green: 1 wave)
@@ -36,13 +38,18 @@ export interface RollbackEstimate {
  *   total    = waves × per wave, or 0 when the previous pods are still warm (Argo blue-green whose
  *              scaleDownDelaySeconds outlasts the budget: rollback only switches traffic back)
  *
- * Pull and load come from the manifest (serving.imagePullSeconds, serving.expectedLoadSeconds),
- * else from the runtime's documented defaults. Worst case: the image is not cached on the nodes.
+ * The load time is estimateLoadTime's (measured, declared, from the model's size, or the runtime
+ * default), so this estimate never contradicts startup-budget. The pull is serving.imagePullSeconds
+ * when declared, else 0: a rollback returns to the image the nodes ran minutes ago, and the kubelet
+ * only garbage-collects unused images under disk pressure (imageGCHighThresholdPercent, 85 %).
+ * A measured load already includes readiness, so readiness is not added again.
  */
 export function estimateRollbackTime(
   service: ModelService,
   workload: Workload,
   serving: ContainerRef | undefined,
+  evidence: EstimateEvidence = { deploys: [], maxAgeDays: 30 },
+  now: Date = new Date(),
 ): RollbackEstimate {
   const replicas = Math.max(1, replicasOf(service, workload));
   const budget = rollbackBudgetSeconds(service);
@@ -67,18 +74,21 @@ export function estimateRollbackTime(
       perWave = surgePlusUnavailable(undefined, undefined, replicas);
   }
   const waves = Math.ceil(replicas / perWave);
-  const runtime = runtimeOf(service, serving);
-  const pullSeconds = service.manifest?.manifest.spec.serving.imagePullSeconds ?? runtime.defaultPullSeconds;
-  const loadSeconds = expectedLoadSeconds(service, runtime).seconds;
+  const declaredPull = service.manifest?.manifest.spec.serving.imagePullSeconds;
+  const pullSeconds = declaredPull ?? 0;
+  const load = estimateLoadTime({ service, evidence, now }, serving);
+  const loadSeconds = Math.round(load.seconds + load.beforeStartSeconds);
   const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
-  const readySeconds = readiness
-    ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
-    : 0;
+  const readySeconds =
+    readiness && load.confidence !== 'measured'
+      ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
+      : 0;
   const minReady = asRecord(workload.object.raw.spec).minReadySeconds;
   const minReadySeconds = typeof minReady === 'number' ? minReady : 0;
   const perWaveSeconds = pullSeconds + loadSeconds + readySeconds + minReadySeconds;
   const seconds = warm ? 0 : waves * perWaveSeconds;
-  const terms = [`${pullSeconds} s pull`, `${loadSeconds} s load`, `${readySeconds} s ready`];
+  const pull = declaredPull !== undefined ? `${pullSeconds} s pull` : '0 s pull (previous image cached)';
+  const terms = [pull, `${loadSeconds} s load`, `${readySeconds} s ready`];
   if (minReadySeconds > 0) terms.push(`${minReadySeconds} s minReady`);
   const arithmetic = warm
     ? 'previous pods still warm (blue-green scale-down delay): rollback is a traffic switch = 0s'
@@ -96,6 +106,7 @@ export function estimateRollbackTime(
     minReadySeconds,
     warm,
     arithmetic,
+    load,
   };
 }
 

@@ -228,16 +228,6 @@ export function runtimesOf(service: ModelService): RuntimeProfile[] {
   return ids.size === 0 ? [RUNTIMES.custom] : [...ids].map((id) => RUNTIMES[id]);
 }
 
-/** Seconds the model takes to load: the manifest's expectedLoadSeconds, else the runtime default. */
-export function expectedLoadSeconds(
-  service: ModelService,
-  runtime: RuntimeProfile,
-): { seconds: number; source: string } {
-  const declared = service.manifest?.manifest.spec.serving.expectedLoadSeconds;
-  if (declared !== undefined) return { seconds: declared, source: 'serving.expectedLoadSeconds' };
-  return { seconds: runtime.defaultLoadSeconds, source: `the ${runtime.title} default` };
-}
-
 /** Does an HTTP path match one of the runtime's ready paths ("*" = one segment)? */
 export function matchesPath(path: string, patterns: readonly string[]): boolean {
   const clean = path.split('?')[0]!.replace(/\/+$/, '') || '/';
