@@ -89,6 +89,9 @@ describe('the fast YAML path', () => {
     ['a BOM', '\uFEFFa: 1\n'],
     ['content on the separator line', '--- {a: 1}\n'],
     ['document-like lines in a block scalar', 'a: |\n  ---\n  x\n'],
+    ['an implicit key over 1 024 characters', `${'k'.repeat(1100)}: 1\n`],
+    ['a comment right after a quoted value', 'a: "b"#c\n'],
+    ['bare carriage returns as line breaks', 'a: 1\r\rb: 2\n'],
   ])('reads %s as the yaml package does', (_name, text) => {
     expectSameAsComposed(text);
   });

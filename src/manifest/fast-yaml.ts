@@ -65,11 +65,13 @@ const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intT
 
 /**
  * What sends a text to the reference reader: a BOM or directive, a `...` end marker, content on a
- * `---` line, a tag, an explicit (`?`) key, a null or empty key, a flow collection as a key. Each
- * is rare in manifests; a false alarm costs only time.
+ * `---` line, a tag, an explicit (`?`) key, a null or empty key, a flow collection as a key; and
+ * what js-yaml accepts but the yaml package refuses: a line of 1 024 characters or more (an
+ * implicit key that long), a `#` right after a quote or bracket, a bare carriage return as a line
+ * break. Each is rare in manifests; a false alarm costs only time.
  */
 const UNSAFE =
-  /^\uFEFF|^%|^\.\.\.(?:\s|$)|^---[ \t]+[^\s#]|(?:^|[\s[{,])!|(?:^|\s)\?(?:\s|$)|(?:^|[\s{,?-])(?:~|null|Null|NULL)?[ \t]*:(?:[\s,}\]]|$)|[\]}][ \t]*:(?:\s|$)/m;
+  /["'\]}]#|\r(?!\n)|^\uFEFF|^%|^\.\.\.(?:\s|$)|^---[ \t]+[^\s#]|(?:^|[\s[{,])!|(?:^|\s)\?(?:\s|$)|(?:^|[\s{,?-])(?:~|null|Null|NULL)?[ \t]*:(?:[\s,}\]]|$)|[\]}][ \t]*:(?:\s|$)/m;
 const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
 const CONTENT_LINE = /^[ \t]*[^\s#]/m;
 
@@ -79,7 +81,7 @@ export function parseFast(
   maxDocuments: number | undefined,
   maxDepth: number,
 ): FastParse | undefined {
-  if (UNSAFE.test(text)) return undefined;
+  if (UNSAFE.test(text) || hasLineOf(1024, text)) return undefined;
   const starts: number[] = [];
   for (const match of text.matchAll(DOCUMENT_START)) starts.push(match.index);
   // The slice before the first `---` is a document when it holds content; a stream with none at all
@@ -115,6 +117,16 @@ export function parseFast(
     documents.push({ index, value, start: slice.start, end: slice.end, lineOffset: line });
   }
   return { documents, documentCount };
+}
+
+function hasLineOf(length: number, text: string): boolean {
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf('\n', start);
+    if ((end === -1 ? text.length : end) - start >= length) return true;
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return false;
 }
 
 function countLines(text: string, from: number, to: number): number {
