@@ -1,51 +1,146 @@
-// Benchmarks `mlready check`: throughput on 10 000 generated resources (in-process), the cold
-// start of the CLI on a 10-file service against bare `node -e 0`, and reading one ConfigMap of
-// 40 000 keys against the yaml package's own parse without its (quadratic) duplicate-key check,
-// measured in the same run.
+// Benchmarks `mlready check` (issue 18), measured in the same run:
+// - cold start: `mlready check examples/llm-chat` (the bundled example) against bare `node -e 0`,
+//   the median of 11 interleaved runs of each, and the CLI's peak memory (maxRSS);
+// - throughput: 10 000 generated resources of mixed kinds (Deployment, StatefulSet, KServe
+//   InferenceService, KubeRay RayService and Knative Service workloads, with their Services, HPAs,
+//   PodDisruptionBudgets and ServiceMonitors) checked in one fresh process on one thread, with its
+//   peak memory (maxRSS);
+// - reading one ConfigMap of 40 000 keys against the yaml package's own parse without its
+//   (quadratic) duplicate-key check.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { runCheck } from '../dist/check/run-check.js';
 import { parseYaml } from '../dist/manifest/yaml.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// MLREADY_BENCH_ROOT: another built checkout (an earlier commit) to measure on the same inputs.
+const ROOT = process.env.MLREADY_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/mlready.js');
+const EXAMPLE = join(ROOT, 'examples/llm-chat');
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-export function service(i) {
-  const name = `model-${i}`;
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name}, labels: { app.kubernetes.io/name: ${name} } }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app.kubernetes.io/name: ${name} } }
-  template:
-    metadata: { labels: { app.kubernetes.io/name: ${name}, app.kubernetes.io/version: "1.0.${i}", mlready.dev/model: ${name} } }
-    spec:
-      containers:
-        - name: server
+/** The serving workload of service i: five kinds in turn, each as its project's examples write it. */
+function workload(i, name) {
+  const labels = `{ app.kubernetes.io/name: ${name}, app.kubernetes.io/version: "1.0.${i}", mlready.dev/model: ${name} }`;
+  const limits = `{ requests: { cpu: "1", memory: 2Gi }, limits: { cpu: "1", memory: ${i % 7 === 0 ? '1Gi' : '2Gi'} } }`;
+  const container = `name: server
           image: registry.example.com/${name}:1.0.${i}
           ports: [{ name: http, containerPort: 8080 }]
           readinessProbe: { httpGet: { path: /ready, port: http } }
-          resources: { requests: { cpu: "1", memory: 2Gi }, limits: { cpu: "1", memory: ${i % 7 === 0 ? '1Gi' : '2Gi'} } }
----
+          resources: ${limits}`;
+  switch (i % 5) {
+    case 0:
+    case 1: {
+      const kind = i % 5 === 0 ? 'Deployment' : 'StatefulSet';
+      return {
+        apiVersion: 'apps/v1',
+        kind,
+        text: `apiVersion: apps/v1
+kind: ${kind}
+metadata: { name: ${name}, labels: { app.kubernetes.io/name: ${name} } }
+spec:
+  replicas: 2${kind === 'StatefulSet' ? `\n  serviceName: ${name}` : ''}
+  selector: { matchLabels: { app.kubernetes.io/name: ${name} } }
+  template:
+    metadata: { labels: ${labels} }
+    spec:
+      containers:
+        - ${container}
+`,
+      };
+    }
+    case 2:
+      return {
+        apiVersion: 'serving.kserve.io/v1beta1',
+        kind: 'InferenceService',
+        text: `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: ${name}, labels: ${labels} }
+spec:
+  predictor:
+    minReplicas: 2
+    maxReplicas: 4
+    model:
+      modelFormat: { name: sklearn }
+      storageUri: gs://models/${name}/1.0.${i}
+      resources: ${limits}
+`,
+      };
+    case 3:
+      return {
+        apiVersion: 'ray.io/v1',
+        kind: 'RayService',
+        text: `apiVersion: ray.io/v1
+kind: RayService
+metadata: { name: ${name}, labels: ${labels} }
+spec:
+  serveConfigV2: |
+    applications:
+      - name: ${name}
+        import_path: serve_app:app
+  rayClusterConfig:
+    headGroupSpec:
+      rayStartParams: {}
+      template:
+        metadata: { labels: ${labels} }
+        spec:
+          containers:
+            - name: ray-head
+              image: rayproject/ray:2.9.0
+              resources: ${limits}
+    workerGroupSpecs:
+      - groupName: gpu
+        replicas: 2
+        minReplicas: 2
+        maxReplicas: 4
+        rayStartParams: {}
+        template:
+          metadata: { labels: ${labels} }
+          spec:
+            containers:
+              - name: ray-worker
+                image: rayproject/ray:2.9.0
+                resources: { requests: { cpu: "1", memory: 2Gi, nvidia.com/gpu: 1 }, limits: { cpu: "1", memory: 2Gi, nvidia.com/gpu: 1 } }
+`,
+      };
+    default:
+      return {
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        text: `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: ${name}, labels: ${labels} }
+spec:
+  template:
+    metadata: { labels: ${labels}, annotations: { autoscaling.knative.dev/min-scale: "2" } }
+    spec:
+      containers:
+        - ${container}
+`,
+      };
+  }
+}
+
+/** One model service of five resources: its workload, a Service, an HPA, a PDB and a ServiceMonitor. */
+export function service(i) {
+  const name = `model-${i}`;
+  const w = workload(i, name);
+  return `${w.text}---
 apiVersion: v1
 kind: Service
-metadata: { name: ${name} }
+metadata: { name: ${name}, labels: { app.kubernetes.io/name: ${name} } }
 spec: { selector: { app.kubernetes.io/name: ${name} }, ports: [{ name: http, port: 80, targetPort: http }] }
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: { name: ${name} }
-spec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }, minReplicas: 2, maxReplicas: 4 }
+spec: { scaleTargetRef: { apiVersion: ${w.apiVersion}, kind: ${w.kind}, name: ${name} }, minReplicas: 2, maxReplicas: 4 }
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -82,6 +177,28 @@ function benchKeys() {
   };
 }
 
+/** Checks the generated tree in a fresh process, on one thread; its time, result counts and maxRSS. */
+const THROUGHPUT_CHILD = `
+import { runCheck } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/check/run-check.js')).href)};
+const [cwd] = process.argv.slice(-1);
+const times = [];
+let result;
+for (let i = 0; i < 3; i++) {
+  const start = performance.now();
+  result = runCheck({ cwd, paths: ['big'] });
+  times.push(performance.now() - start);
+}
+times.sort((a, b) => a - b);
+const kinds = {};
+for (const s of result.services) for (const o of s.objects) { const k = o.split('/')[0]; kinds[k] = (kinds[k] ?? 0) + 1; }
+console.log(JSON.stringify({ ms: times[1], objects: result.summary.objects, files: result.summary.files,
+  findings: result.findings.length, notChecked: result.summary.notChecked, kinds, maxRssKb: process.resourceUsage().maxRSS }));
+`;
+
+/** Prints the process's peak memory on exit, for the CLI's cold start. */
+const MAX_RSS_HOOK =
+  "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(2,'maxRSS='+process.resourceUsage().maxRSS+'\\n'))";
+
 export function benchCheck() {
   const dir = mkdtempSync(join(tmpdir(), 'mlready-bench-'));
   try {
@@ -93,34 +210,17 @@ export function benchCheck() {
       for (let s = 0; s < 20; s++) docs.push(service(f * 20 + s));
       writeFileSync(join(big, `services-${String(f).padStart(3, '0')}.yaml`), docs.join('---\n'));
     }
-    const times = [];
-    let result;
-    for (let i = 0; i < 3; i++) {
-      const start = performance.now();
-      result = runCheck({ cwd: dir, paths: ['big'] });
-      times.push(performance.now() - start);
-    }
-    const checkMs = median(times);
-
-    // A 10-file model service: the llm-chat example split one object per file.
-    const small = join(dir, 'small');
-    mkdirSync(small);
-    const example = join(ROOT, 'examples/llm-chat');
-    const docs = [readFileSync(join(example, 'mlready.yaml'), 'utf8')];
-    for (const file of readdirSync(join(example, 'k8s')).sort())
-      docs.push(...readFileSync(join(example, 'k8s', file), 'utf8').split(/^---\n/m));
-    while (docs.length < 10)
-      docs.push(
-        `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra-${docs.length} }\ndata: { a: b }\n`,
-      );
-    docs
-      .slice(0, 10)
-      .forEach((doc, i) => writeFileSync(join(small, i === 0 ? 'mlready.yaml' : `object-${i}.yaml`), doc));
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', THROUGHPUT_CHILD, dir], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    if (child.status !== 0) throw new Error(`throughput run failed: ${child.stderr}`);
+    const throughput = JSON.parse(child.stdout);
 
     const run = (args) => {
       const start = performance.now();
       const r = spawnSync(process.execPath, args, {
-        cwd: dir,
+        cwd: EXAMPLE,
         stdio: 'ignore',
         env: { ...process.env, NO_COLOR: '1' },
       });
@@ -131,20 +231,30 @@ export function benchCheck() {
     const cliTimes = [];
     for (let i = 0; i < 11; i++) {
       nodeTimes.push(run(['-e', '0']));
-      cliTimes.push(run([BIN, 'check', 'small']));
+      cliTimes.push(run([BIN, 'check', '.']));
     }
     const nodeMs = median(nodeTimes);
     const cliMs = median(cliTimes);
+    const memory = spawnSync(process.execPath, ['--import', MAX_RSS_HOOK, BIN, 'check', '.'], {
+      cwd: EXAMPLE,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const coldMaxRssKb = Number(/maxRSS=(\d+)/.exec(memory.stderr)?.[1]);
     return {
       name: 'check',
-      resources: result.summary.objects,
-      files: result.summary.files,
-      findings: result.findings.length,
-      checkMs: Math.round(checkMs),
-      resourcesPerSecond: Math.round((result.summary.objects / checkMs) * 1000),
+      resources: throughput.objects,
+      files: throughput.files,
+      kinds: throughput.kinds,
+      notChecked: throughput.notChecked,
+      findings: throughput.findings,
+      checkMs: Math.round(throughput.ms),
+      resourcesPerSecond: Math.round((throughput.objects / throughput.ms) * 1000),
+      throughputPeakMb: Math.round(throughput.maxRssKb / 1024),
       coldStartMs: Math.round(cliMs),
       bareNodeMs: Math.round(nodeMs),
       coldStartOverNode: Number((cliMs / nodeMs).toFixed(2)),
+      coldStartPeakMb: Math.round(coldMaxRssKb / 1024),
       ...benchKeys(),
     };
   } finally {

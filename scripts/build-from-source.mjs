@@ -28,4 +28,10 @@ const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
   cwd: root,
   stdio: 'inherit',
 });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+// bin/mlready.js runs the esbuild bundle of dist/ (issue 18: start-up).
+const bundled = spawnSync(process.execPath, [new URL('scripts/bundle.mjs', root).pathname], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(bundled.status ?? 1);

@@ -67,7 +67,7 @@ describe('mlready (end to end, built binary)', () => {
       const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
       expect(run.code).toBe(0);
       const loaded = readFileSync(log, 'utf8');
-      expect(loaded).toContain('/dist/cli/program.js'); // the trace works
+      expect(loaded).toContain('/dist/bundle/mlready.js'); // the trace works
       expect(loaded).not.toContain('@kubernetes/client-node');
       expect(loaded).not.toContain('@inquirer');
     },

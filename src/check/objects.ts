@@ -43,11 +43,12 @@ export interface SkippedDocument {
 
 export function toObject(source: SourceDocument): K8sObject | SkippedDocument {
   const value = source.value;
-  const line = source.positionOf([]).line;
+  // Only a skipped document reports its line: reading positions costs a parse of the document's text.
+  const line = () => source.positionOf([]).line;
   if (!isRecord(value)) {
     return {
       file: source.file,
-      line,
+      line: line(),
       kind: '(none)',
       name: '',
       reason: 'not a mapping: not a Kubernetes object',
@@ -57,13 +58,19 @@ export function toObject(source: SourceDocument): K8sObject | SkippedDocument {
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (typeof kind !== 'string') {
-    return { file: source.file, line, kind: '(no kind)', name, reason: 'no kind: not a Kubernetes object' };
+    return {
+      file: source.file,
+      line: line(),
+      kind: '(no kind)',
+      name,
+      reason: 'no kind: not a Kubernetes object',
+    };
   }
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const info = lookupKind(apiVersion, kind) ?? replacedKind(apiVersion, kind);
   const podSpecAt = info ? undefined : findPodSpec(value);
   if (!info && !podSpecAt) {
-    return { file: source.file, line, kind, name, reason: 'kind not checked by mlready' };
+    return { file: source.file, line: line(), kind, name, reason: 'kind not checked by mlready' };
   }
   const known = info ?? UNREAD;
   const shown = qualifiesRef(known) ? `${kind}.${known.group}` : kind;

@@ -1,4 +1,4 @@
-import { execaSync } from 'execa';
+import { spawnSync } from 'node:child_process';
 import { redactText } from '../redact.js';
 
 /** Output of `helm template` or `kustomize build`, split into the texts mlready checks. */
@@ -27,29 +27,36 @@ interface ToolRun {
   failure?: string;
 }
 
-/** Runs a tool with exec-form arguments (never a shell), bounded in time and output. */
+/**
+ * Runs a tool with exec-form arguments (never a shell), bounded in time and output. Node's
+ * spawnSync, not execa: execa's ~260 modules cost every `check` start-up tens of milliseconds,
+ * charts or not (issue 18), and spawnSync has the few options this needs.
+ */
 function runTool(command: string, args: readonly string[], options: RenderOptions): ToolRun {
-  const result = execaSync(command, args, {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const result = spawnSync(command, args, {
     cwd: options.cwd,
+    // undefined inherits the process environment.
     env: options.env,
-    extendEnv: options.env === undefined,
-    reject: false,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeout: timeoutMs,
     maxBuffer: options.maxBytes,
-    stripFinalNewline: false,
-    stdin: 'ignore',
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
   });
-  if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(result.message ?? ''))
-    return { stdout: '', missing: true };
-  if (result.failed) {
-    const why = result.timedOut
-      ? `timed out after ${(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s`
-      : result.isMaxBuffer
-        ? `its output is over the ${Math.round(options.maxBytes / (1024 * 1024))} MB left of the total input limit (maxTotalSizeMb)`
-        : `exit code ${result.exitCode ?? '?'}: ${firstLines(String(result.stderr ?? ''))}`;
+  const error: Error | undefined = result.error;
+  const code = error && 'code' in error ? String(error.code) : undefined;
+  if (code === 'ENOENT') return { stdout: '', missing: true };
+  if (error || result.status !== 0) {
+    const why =
+      code === 'ETIMEDOUT'
+        ? `timed out after ${timeoutMs / 1000} s`
+        : code === 'ENOBUFS'
+          ? `its output is over the ${Math.round(options.maxBytes / (1024 * 1024))} MB left of the total input limit (maxTotalSizeMb)`
+          : `exit code ${result.status ?? '?'}: ${firstLines(String(result.stderr ?? error?.message ?? ''))}`;
     return { stdout: '', missing: false, failure: redactText(why) };
   }
-  return { stdout: String(result.stdout), missing: false };
+  return { stdout: result.stdout, missing: false };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
+import { dirname } from 'node:path';
 import { redactText } from '../redact.js';
 import { displayPath } from './schema-errors.js';
 import type { YamlPath } from './yaml.js';
@@ -96,6 +97,7 @@ function crdModelFor(apiVersion: string, kind: string): ModelClass | undefined {
   // Only names Kubernetes allows reach require(): no path can be built from input.
   if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
     try {
+      deferRe2(pkg);
       const module = require(`${pkg}/${group}/${version}/${kind}`) as Record<string, unknown>;
       model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
     } catch (error) {
@@ -106,6 +108,49 @@ function crdModelFor(apiVersion: string, kind: string): ModelClass | undefined {
   }
   models.set(key, model);
   return model;
+}
+
+interface Re2 {
+  test(text: string): boolean;
+}
+
+/**
+ * kubernetes-models' validators build their Go-syntax patterns (PrometheusRule's `(?i)…`) with
+ * re2-wasm when their module loads, and compiling its WebAssembly cost ~100 ms of every `check`
+ * that reads a PrometheusRule (issue 18). Its copy of `@kubernetes-models/validate/runtime/re2`
+ * is put in the require cache as a class that loads re2-wasm on the first test, so the cost is
+ * paid only when such a field is there to check.
+ */
+function deferRe2(pkg: string): void {
+  let id: string;
+  try {
+    const pkgRequire = createRequire(require.resolve(`${pkg}/package.json`));
+    id = createRequire(pkgRequire.resolve('@kubernetes-models/validate')).resolve(
+      '@kubernetes-models/validate/runtime/re2',
+    );
+  } catch {
+    return; // a layout this does not know: the package loads its own re2 as it always did
+  }
+  if (require.cache[id]) return;
+  const load = (): new (source: string, flags: string) => Re2 =>
+    (createRequire(id)('re2-wasm') as { RE2: new (source: string, flags: string) => Re2 }).RE2;
+  class LazyRe2 implements Re2 {
+    #compiled: Re2 | undefined;
+    constructor(
+      readonly source: string,
+      readonly flags: string,
+    ) {}
+    test(text: string): boolean {
+      this.#compiled ??= new (load())(this.source, this.flags);
+      return this.#compiled.test(text);
+    }
+  }
+  const module = new Module(id);
+  module.filename = id;
+  module.paths = [dirname(id)];
+  module.loaded = true;
+  module.exports = { __esModule: true, default: LazyRe2 };
+  require.cache[id] = module;
 }
 
 const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseFast } from '../src/manifest/fast-yaml.js';
+import { MAX_NESTING_DEPTH, parseComposed, parseYaml, type YamlPath } from '../src/manifest/yaml.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
+
+/** Every path to a value in a plain YAML value (keys of maps, indexes of lists). */
+function paths(value: unknown, at: YamlPath = []): YamlPath[] {
+  const out: YamlPath[] = [at];
+  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...at, i])));
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...at, key]));
+  return out;
+}
+
+/** The fast path must read a text exactly as the yaml package does: values, counts, problems, positions. */
+function expectSameAsComposed(text: string, file = 'f.yaml'): void {
+  const fast = parseYaml(text, file);
+  const composed = parseComposed(text, file);
+  expect(fast.documentCount).toBe(composed.documentCount);
+  expect(fast.problems).toEqual(composed.problems);
+  expect(fast.documents.map((d) => [d.index, d.value])).toStrictEqual(
+    composed.documents.map((d) => [d.index, d.value]),
+  );
+  fast.documents.forEach((document, i) => {
+    const reference = composed.documents[i]!;
+    for (const path of paths(document.value).slice(0, 400)) {
+      expect(document.positionOf(path), `${file} ${path.join('.')}`).toEqual(reference.positionOf(path));
+      expect(document.positionOf(path, { key: true })).toEqual(reference.positionOf(path, { key: true }));
+    }
+  });
+}
+
+describe('the fast YAML path', () => {
+  const files = [
+    ...yamlFiles(join(ROOT, 'test/fixtures')),
+    ...yamlFiles(join(ROOT, 'examples')),
+    ...yamlFiles(join(ROOT, 'test/golden')),
+  ];
+
+  it('reads every fixture and example exactly as the yaml package does', () => {
+    expect(files.length).toBeGreaterThan(150);
+    for (const file of files) expectSameAsComposed(readFileSync(file, 'utf8'), file);
+  });
+
+  it('takes the fast path for most real manifests (else it buys nothing)', () => {
+    const fast = files.filter((file) => parseFast(readFileSync(file, 'utf8'), undefined, MAX_NESTING_DEPTH));
+    expect(fast.length / files.length).toBeGreaterThan(0.6);
+  });
+
+  it.each([
+    ['an empty stream', ''],
+    ['a comment only', '# c\n'],
+    ['a comment before the first separator', '# c\n---\na: 1\n'],
+    ['a trailing separator', 'a: 1\n---\n'],
+    ['an empty document between separators', 'a: 1\n---\n---\nb: 2\n'],
+    ['a separator with a comment', 'a: 1\n--- # c\nb: 1\n'],
+    ['null documents', 'null\n---\n~\n'],
+    ['a null key', '~: 1\n'],
+    ['an empty key', ': 1\n'],
+    ['underscored numbers', 'a: 1_000\nb: 1_0.5\n'],
+    ['numbers of every core form', 'a: [-0, 014, 0o14, 0x1F, +12, 1e3, .5, -.inf, .NaN, 1., 0b1, 12:30]\n'],
+    ['booleans and nulls of every case', 'a: [true, True, TRUE, yes, on, null, Null, NULL, ~, tRUE]\n'],
+    ['a __proto__ key', '__proto__: {a: 1}\n'],
+    ['CRLF line ends', 'a: 1\r\n---\r\nb:\r\n  - c\r\n'],
+    ['block scalars', 'a: |\n  x\n  y\nb: >-\n  folded\n  text\n\nc: |+\n  keep\n\n'],
+    ['quoted escapes', 'a: "\\u00e9\\t\\x41"\nb: \'it\'\'s\'\nc: "multi\n  line"\n'],
+    ['a duplicate key', 'a: 1\na: 2\n'],
+    ['keys equal as strings only', '1: a\n"1": b\n'],
+    ['an anchor and alias', 'a: &x {b: 1}\nc: *x\n'],
+    ['a merge key', 'a: &x {b: 1}\nc: {<<: *x}\n'],
+    ['a tag', 'a: !!str 1\nb: !custom x\n'],
+    ['a directive', '%YAML 1.1\n---\na: yes\n'],
+    ['an end marker', 'a: 1\n...\n---\nb: 2\n'],
+    ['a flow collection as a key', '[a, b]: 1\n'],
+    ['an explicit key', '? a\n: 1\n'],
+    ['invalid YAML', 'a: [1, 2\nb: 3\n'],
+    ['a tab as indentation', 'a:\n\tb: 1\n'],
+    ['a BOM', '\uFEFFa: 1\n'],
+    ['content on the separator line', '--- {a: 1}\n'],
+    ['document-like lines in a block scalar', 'a: |\n  ---\n  x\n'],
+    ['an implicit key over 1 024 characters', `${'k'.repeat(1100)}: 1\n`],
+    ['a comment right after a quoted value', 'a: "b"#c\n'],
+    ['bare carriage returns as line breaks', 'a: 1\r\rb: 2\n'],
+  ])('reads %s as the yaml package does', (_name, text) => {
+    expectSameAsComposed(text);
+  });
+
+  it('refuses what is too deep as the yaml package does', () => {
+    const deep = `${'['.repeat(MAX_NESTING_DEPTH + 5)}${']'.repeat(MAX_NESTING_DEPTH + 5)}\n`;
+    expectSameAsComposed(deep);
+    expect(parseYaml(deep, 'f.yaml').problems[0]?.message).toMatch(/nests more than/);
+  });
+
+  it('keeps positions in the file for later documents and in Markdown blocks', () => {
+    const text = 'a: 1\n---\nkind: Deployment\nspec:\n  replicas: 3\n';
+    const doc = parseYaml(text, 'f.yaml').documents[1]!;
+    expect(doc.positionOf(['spec', 'replicas'])).toEqual({ line: 5, column: 13, endLine: 5, endColumn: 14 });
+    const mapped = parseYaml(text, 'f.md', {
+      mapPosition: (line, column) => ({ line: line + 10, column: column + 2 }),
+    }).documents[1]!;
+    expect(mapped.positionOf(['spec', 'replicas'])).toEqual({
+      line: 15,
+      column: 15,
+      endLine: 15,
+      endColumn: 16,
+    });
+  });
+
+  it('leaves the document limit to the yaml package', () => {
+    const text = 'a: 1\n---\nb: 2\n---\nc: 3\n';
+    expect(parseFast(text, 2, MAX_NESTING_DEPTH)).toBeUndefined();
+    const limited = parseYaml(text, 'f.yaml', { maxDocuments: 2 });
+    expect(limited.problems[0]?.message).toMatch(/more than 2 YAML documents/);
+  });
+});
