@@ -14,6 +14,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
 /** Pure-JavaScript dependencies of the start-up path, linked into the bundle. */
 const BUNDLED = new Set([
+  // deploy, rollback, status, history: ~2 500 generated modules, import 0.72 s resolved one by one,
+  // 0.23 s linked (measured on the 2-core machine); only those commands load its chunk.
+  '@kubernetes/client-node',
   'chalk',
   'commander',
   'js-yaml',
