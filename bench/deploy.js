@@ -6,8 +6,8 @@
 // crash-looping image (kubectl rollout status would wait for the progress deadline, 300 s here).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -83,7 +83,11 @@ export function benchDeploy() {
     .trim()
     .split('\n')
     .pop();
-  const kubectl = join(dirname(dirname(kubeconfig)), 'bin', 'kubectl');
+  // The kit's kubectl, where `up` finds its binaries (K8S_RUN_DIR may be elsewhere).
+  const kubectl = join(
+    process.env.K8S_BIN ?? join(process.env.K8S_HOME ?? join(homedir(), 'k8s-real'), 'bin'),
+    'kubectl',
+  );
   const kenv = { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' };
   const k = (args, options = {}) => timed(kubectl, args, { env: kenv, ...options });
   const dirs = [];
