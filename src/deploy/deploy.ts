@@ -31,6 +31,7 @@ import {
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
 import { runCanary, type CanaryResult, type MetricsSource } from './canary.js';
+import { runShadow, type ShadowResult } from './shadow.js';
 
 type Any = Record<string, any>;
 
@@ -113,6 +114,7 @@ export interface DeployResult {
   rollback?: RollbackResult;
   rollbackBudgetMs: number;
   canary?: CanaryResult;
+  shadow?: ShadowResult;
   /** The release record (also kept in the cluster), with the measured pod start-up times. */
   record?: DeployRecord;
   /** The manifest the release came with, for `--save`. */
@@ -389,6 +391,66 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     }
     return record;
   };
+
+  if (
+    main &&
+    plannedMain &&
+    live &&
+    manifest?.spec.rollout?.strategy === 'shadow' &&
+    templateChanged(live, main)
+  ) {
+    emit('step', `shadow release of Deployment/${main.metadata.name}`);
+    const shadow = await runShadow({
+      cluster,
+      clock,
+      signal: deps.signal,
+      manifest,
+      namespace,
+      stable: live,
+      desired: main,
+      planned: plannedMain,
+      others: planned.filter((p) => p !== plannedMain),
+      metrics: deps.metrics,
+      prometheusUrl: options.prometheusUrl,
+      forceConflicts: force,
+      timeoutMs: options.timeoutMs,
+      sampleMs: options.canary?.sampleMs,
+      stepMs: options.canary?.stepMs,
+      grace: options.grace,
+      emit: (m) => emit('progress', m),
+    });
+    for (const w of shadow.warnings) warn(w);
+    const outcome: DeployOutcome =
+      shadow.outcome === 'promoted'
+        ? 'deployed'
+        : shadow.outcome === 'interrupted'
+          ? 'interrupted'
+          : shadow.outcome === 'refused'
+            ? 'refused'
+            : 'rolled-back';
+    let record: DeployRecord | undefined;
+    if (shadow.outcome === 'promoted') {
+      const promoted = await cluster.get(refOf(main));
+      const hash = await templateHashOf(cluster, promoted);
+      if (hash)
+        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: shadow.revision }));
+    }
+    emit(shadow.outcome === 'promoted' ? 'done' : 'failure', shadow.message);
+    return {
+      ...base,
+      outcome,
+      message: shadow.message,
+      deployment: main.metadata.name,
+      previousRevision,
+      revision: shadow.revision,
+      applied: shadow.applied.map((c) => ({ ref: c.ref, action: c.action })),
+      check: checkSummary,
+      shadow,
+      ...(shadow.canary ? { canary: shadow.canary, rollback: shadow.canary.rollback } : {}),
+      record,
+      next: shadow.next,
+    };
+  }
 
   if (
     main &&

@@ -60,6 +60,24 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
       `  canary (${result.canary.mode}): steps ${steps.join(', ')}; ${judged.length} sample(s), ${bad} bad`,
     );
   }
+  if (result.shadow && result.shadow.outcome !== 'refused') {
+    const { mirror, samples } = result.shadow;
+    const judged = samples.filter((s) => s.verdict !== 'no-data');
+    const bad = judged.filter((s) => s.verdict === 'bad').length;
+    if (mirror)
+      lines.push(
+        `  shadow: ${mirror.percent} % mirrored via ${mirror.kind}/${mirror.name} to ${mirror.target}; ${judged.length} sample(s), ${bad} bad`,
+      );
+    const prediction = samples.at(-1)?.prediction;
+    if (prediction) lines.push(`  predictions: ${prediction.verdict} (${prediction.reasons.join('; ')})`);
+    if (result.shadow.teardown)
+      lines.push(
+        `  shadow removed: ${result.shadow.teardown.removed.join(', ')} (${seconds(result.shadow.teardown.elapsedMs)})`,
+      );
+  }
+  const canaryPrediction = result.canary?.samples.at(-1)?.prediction;
+  if (canaryPrediction)
+    lines.push(`  canary predictions: ${canaryPrediction.verdict} (${canaryPrediction.reasons.join('; ')})`);
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
 }
