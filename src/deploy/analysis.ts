@@ -36,6 +36,7 @@ export class ReleaseAnalysis {
   private readonly latency: string;
   private readonly errors: string;
   private readonly window: string;
+  private readonly windowSeconds: number;
 
   constructor(
     private readonly metrics: MetricsSource,
@@ -45,7 +46,8 @@ export class ReleaseAnalysis {
   ) {
     this.latency = manifest.spec.monitoring?.metrics?.latency ?? DEFAULT_METRICS.latency;
     this.errors = manifest.spec.monitoring?.metrics?.errors ?? DEFAULT_METRICS.errors;
-    this.window = `${Math.max(10, Math.round((2 * sampleMs) / 1000))}s`;
+    this.windowSeconds = Math.max(10, Math.round((2 * sampleMs) / 1000));
+    this.window = `${this.windowSeconds}s`;
     this.policy = predictionPolicy(manifest);
   }
 
@@ -75,7 +77,8 @@ export class ReleaseAnalysis {
   }
 
   /**
-   * The prediction comparison over the last `windowSeconds`, or undefined when this source cannot
+   * The prediction comparison over the last `windowSeconds` (at least the latency window, so that
+   * the range holds two scrapes even at the first sample), or undefined when this source cannot
    * answer vector queries.
    */
   async predictions(
@@ -85,7 +88,7 @@ export class ReleaseAnalysis {
   ): Promise<PredictionComparison | undefined> {
     const vector = this.metrics.queryVector;
     if (!vector) return undefined;
-    const w = `${Math.max(1, Math.ceil(windowSeconds))}s`;
+    const w = `${Math.max(this.windowSeconds, Math.ceil(windowSeconds))}s`;
     const ask = (q: string) => vector.call(this.metrics, q);
     const [stable, candidate, stableMissing, candidateMissing] = await Promise.all([
       ask(bucketQuery(this.policy.metric, this.selector(stableRe), w)),

@@ -197,6 +197,7 @@ export function finalPredictionVerdict(
     return undefined;
   }
   if (last.verdict === 'inconclusive') return `prediction analysis inconclusive: ${last.reasons.join('; ')}`;
+  if (last.verdict === 'bad') return last.reasons.join('; ');
   if (last.verdict === 'warn') warnings.push(last.reasons.join('; '));
   return undefined;
 }
