@@ -109,6 +109,8 @@ export interface ManifestSpec {
     canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
     /** A `<name>-shadow` Deployment that receives a mirrored share of live traffic (responses discarded). */
     shadow?: { mirrorPercent?: number; duration?: string; replicas?: number; promote?: 'full' | 'canary' };
+    /** How long blue stays warm after the switch to green (`rollback` switches back within it). */
+    blueGreen?: { warmWindow?: string };
     analysis?: {
       prometheusUrl?: string;
       maxLatencyIncreasePct?: number;
