@@ -128,6 +128,18 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
   const fmt = (r: string[]) =>
     `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`;
   if (rows.length > 0) lines.push(fmt(header), ...rows.map(fmt));
+  if (result.shadow)
+    lines.push(
+      `  shadow: ${result.shadow.mirrorPct} % of live requests mirrored (${result.shadow.via}); its responses are discarded`,
+    );
+  if (result.blueGreen) {
+    const warm = result.blueGreen.warmUntil ? ` until ${result.blueGreen.warmUntil}` : '';
+    lines.push(
+      result.blueGreen.active === 'green'
+        ? `  blue-green: green serves (Service/${result.blueGreen.service ?? '?'}); blue is warm${warm}: mlready rollback ${result.name} switches back`
+        : `  blue-green: green is up without traffic; blue serves`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

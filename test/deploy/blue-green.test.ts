@@ -121,6 +121,10 @@ describe('blue-green release (loopback API server)', () => {
       if (Date.now() > deadline) throw new Error('never switched to green');
       await sleep(50);
     }
+    const during = await run(['status', 'llm-chat', '-n', 'ml-serving']);
+    expect(during.stdout).toMatch(/Deployment\/llm-chat-green +green .* 100 % /);
+    expect(during.stdout).toMatch(/Deployment\/llm-chat +stable .* 0 % /);
+    expect(during.stdout).toContain('blue-green: green serves (Service/llm-chat); blue is warm');
     const back = await run(['rollback', 'llm-chat', '-n', 'ml-serving']);
     expect(back.stderr).not.toContain('error:');
     expect(back.code).toBe(0);
@@ -141,4 +145,44 @@ describe('blue-green release (loopback API server)', () => {
       /warning: Deployment\/llm-chat needs 2 free nvidia.com\/gpu for its blue-green release \(green at full size beside blue, plus the surge of the final rollout: 2 pods × 1\), but the matching nodes have room for 1 such pod .*blue-green runs both versions at once/,
     );
   }, 40_000);
+
+  it('status shows the share of live traffic a shadow gets mirrored', async () => {
+    await setup();
+    await cluster.close();
+    cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
+    writeFileSync(
+      join(dir, 'k8s/virtualservice.yaml'),
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: { name: llm-chat, namespace: ml-serving }',
+        'spec:',
+        '  hosts: [llm-chat]',
+        '  http: [{ route: [{ destination: { host: llm-chat } }] }]',
+        '',
+      ].join('\n'),
+    );
+    const manifest = join(dir, 'mlready.yaml');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(
+        'strategy: blue-green',
+        'strategy: shadow\n    shadow: { mirrorPercent: 20 }',
+      ),
+    );
+    expect((await run(['deploy', '.'])).code).toBe(0);
+    const deploying = deployV2('4s');
+    const deadline = Date.now() + 20_000;
+    while (!cluster.api.object('VirtualService', 'ml-serving', 'llm-chat')?.spec.http[0].mirror) {
+      if (Date.now() > deadline) throw new Error('never mirrored');
+      await sleep(50);
+    }
+    const during = await run(['status', 'llm-chat', '-n', 'ml-serving']);
+    expect(during.stdout).toMatch(/Deployment\/llm-chat-shadow +shadow .* 0 % /);
+    expect(during.stdout).toMatch(/Deployment\/llm-chat +stable .* 100 % /);
+    expect(during.stdout).toContain(
+      'shadow: 20 % of live requests mirrored (VirtualService/llm-chat); its responses are discarded',
+    );
+    await deploying;
+  }, 60_000);
 });

@@ -141,9 +141,10 @@ describe('canary rollout gated on a real Prometheus', () => {
     stable.predict({ center: 0.3 });
     canary.predict({ center: 0.75 });
     try {
+      // The exporters outlive the tests: wait until the last test's slow canary is out of the window.
       await waitForSamples(
         prometheus.url,
-        'count(increase(model_prediction_value_count[10s]) > 0) == 2',
+        'count(increase(model_prediction_value_count[10s]) > 0) == 2 and on() histogram_quantile(0.95, sum by (le) (rate(model_inference_duration_seconds_bucket{pod=~"llm-chat-canary.*"}[10s]))) < 0.15',
         30_000,
       );
       const r = await deployV2();
