@@ -96,7 +96,7 @@ export function formatRollbackText(
   const lines = [`${mark} Deployment/${result.name}: ${result.message}${modelNote}`];
   if (result.skipped && result.skipped.length > 0)
     lines.push(`  passed over revision(s) ${result.skipped.join(', ')}: mlready recorded them as failed`);
-  if (!result.usedRecord)
+  if (!result.usedRecord && !result.reverseSwitch)
     lines.push('  no release record for that revision: only the pod template was restored');
   const elapsed = seconds(result.elapsedMs);
   const budget = seconds(result.budgetMs);

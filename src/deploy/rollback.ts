@@ -54,6 +54,8 @@ export interface RollbackResult {
   usedRecord: boolean;
   /** Revisions passed over because mlready recorded them as failed. */
   skipped?: number[];
+  /** A blue-green release's reverse switch: the Service went back to the warm old version. */
+  reverseSwitch?: boolean;
 }
 
 const KEEP_ON_ROLLBACK = new Set(['Secret', 'Namespace']);
@@ -93,6 +95,7 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
         deleted: [`Deployment/${back.green}`],
         elapsedMs: back.elapsedMs,
         usedRecord: false,
+        reverseSwitch: true,
       };
   }
   const sets = await ownedReplicaSets(cluster, deployment);
