@@ -15,6 +15,7 @@ import {
 import { revisionOf, startupBudgetSeconds } from './observe.js';
 import type { PredictionComparison } from './prediction.js';
 import { LABELS } from './release.js';
+import { hostMatches, routesTo, TRAFFIC_KINDS } from './shadow.js';
 import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
 import { waitForRollout } from './wait.js';
 
@@ -29,6 +30,8 @@ export const BLUE_GREEN = {
   /** `apply` (the Service is part of the release) or `patch` (it is not). */
   via: 'mlready.dev/blue-green-via',
   switchedAt: 'mlready.dev/blue-green-switched-at',
+  /** With a route switch: the Service mlready created in front of green's pods. */
+  greenService: 'mlready.dev/blue-green-green-service',
   warmUntil: 'mlready.dev/blue-green-warm-until',
 } as const;
 
@@ -141,7 +144,12 @@ export async function reverseSwitch(
   const via = annotations[BLUE_GREEN.via] === 'apply' ? 'apply' : 'patch';
   // Before the switch this puts back what is already there (a no-op write): it never needs to know.
   if (before.kind === 'Service') await switchTo(cluster, before, selectorOf(before), via, now);
+  else if (before.kind === 'VirtualService' || before.kind === 'HTTPRoute')
+    await putRoute(cluster, before, via);
   await cluster.delete(refOf(green));
+  const greenService = annotations[BLUE_GREEN.greenService];
+  if (greenService)
+    await cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace, name: greenService });
   return { service: annotations[BLUE_GREEN.service] ?? '', green: greenName, elapsedMs: now() - t0 };
 }
 
@@ -210,21 +218,48 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   const service = declared?.object ?? live;
   if (!service)
     return refused(`no Service selects the pods of Deployment/${name}: there is no traffic to switch`);
-  const via: 'apply' | 'patch' = declared ? 'apply' : 'patch';
+  const svcName = service.metadata.name;
+  // A mesh or gateway route in front of the Service: the switch is its weights, 0 → 100.
+  const declaredRoute = options.others.find(
+    (o) =>
+      (o.object.kind === 'VirtualService' || o.object.kind === 'HTTPRoute') && routesTo(o.object, svcName),
+  );
+  let route: KubeObject | undefined = declaredRoute?.object;
+  if (!route)
+    for (const [apiVersion, kind] of TRAFFIC_KINDS) {
+      if (!(await cluster.servesKind(apiVersion, kind))) continue;
+      route = (await cluster.list(apiVersion, kind, namespace)).find((o) => routesTo(o, svcName));
+      if (route) break;
+    }
+  const via: 'apply' | 'patch' = (route ? declaredRoute : declared) ? 'apply' : 'patch';
   const before = declared?.before ?? live;
   const replicas = Number((stable.spec as Any)?.replicas ?? 1);
+  const greenSvcName = `${svcName}-green`.slice(0, 63);
+  const routeBefore = route && (declaredRoute ? route : liveForPatch(route));
   const green = greenDeployment(desired, replicas, {
     [BLUE_GREEN.of]: name,
-    [BLUE_GREEN.service]: service.metadata.name,
+    [BLUE_GREEN.service]: route ? `${route.kind}/${route.metadata.name}` : svcName,
     [BLUE_GREEN.via]: via,
-    [BLUE_GREEN.before]: JSON.stringify(before ? stripForApply(before, declared?.object) : service),
+    [BLUE_GREEN.before]: JSON.stringify(
+      routeBefore ?? (before ? stripForApply(before, declared?.object) : service),
+    ),
+    ...(route ? { [BLUE_GREEN.greenService]: greenSvcName } : {}),
   });
   const greenSelector = (green.spec as Any).selector.matchLabels as Record<string, string>;
   const blueSelector = selectorOf(before ?? service);
+  const greenSvc: KubeObject | undefined = route
+    ? {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: greenSvcName, namespace, labels: { [LABELS.track]: 'green' } },
+        spec: { type: 'ClusterIP', selector: greenSelector, ports: (service.spec as Any)?.ports ?? [] },
+      }
+    : undefined;
 
   // 1. Green at full size, no traffic, ready.
   options.emit(`green ${greenName} at ${replicas} replica(s) beside blue (revision ${stableRevision})`);
   await cluster.apply(green, { force: true });
+  if (greenSvc) await cluster.apply(greenSvc, { force: true });
   const ready = await waitForRollout({
     cluster,
     namespace,
@@ -249,6 +284,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     };
   if (ready.verdict.state === 'failed') {
     await cluster.delete(refOf(green));
+    if (greenSvc) await cluster.delete(refOf(greenSvc));
     return {
       ...base,
       outcome: 'failed',
@@ -257,7 +293,11 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   }
 
   // 2. The switch.
-  const switchMs = await switchTo(cluster, service, greenSelector, via, () => clock.now());
+  const t0 = clock.now();
+  if (route) await putRoute(cluster, toGreen(route, svcName, greenSvcName), via);
+  else await switchTo(cluster, service, greenSelector, via, () => clock.now());
+  const switchMs = clock.now() - t0;
+  const switched = route ? `${route.kind}/${route.metadata.name} (weights 0 → 100)` : `Service/${svcName}`;
   const warmUntil = new Date(Date.now() + warmWindowMs).toISOString();
   await cluster.patch(refOf(green), {
     metadata: {
@@ -265,7 +305,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     },
   });
   options.emit(
-    `switched Service/${service.metadata.name} to green in ${(switchMs / 1000).toFixed(2)} s; blue stays warm until ${warmUntil} (mlready rollback ${name} switches back)`,
+    `switched ${switched} to green in ${(switchMs / 1000).toFixed(2)} s; blue stays warm until ${warmUntil} (mlready rollback ${name} switches back)`,
   );
   const switchBack = async (why: string): Promise<BlueGreenResult> => {
     options.emit(`switching back to blue: ${why}`);
@@ -276,7 +316,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
       service: service.metadata.name,
       switchMs,
       switchBackMs: back?.elapsedMs,
-      message: `green failed (${why}); switched Service/${service.metadata.name} back to blue revision ${stableRevision} in ${((back?.elapsedMs ?? 0) / 1000).toFixed(2)} s`,
+      message: `green failed (${why}); switched ${switched} back to blue revision ${stableRevision} in ${((back?.elapsedMs ?? 0) / 1000).toFixed(2)} s`,
     };
   };
 
@@ -375,7 +415,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   if (promoted.verdict.state !== 'complete')
     return {
       ...base,
-      outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'switched-back',
+      outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'failed',
       service: service.metadata.name,
       switchMs,
       applied: first.applied,
@@ -386,8 +426,10 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   const applied = [...first.applied, ...rest.applied];
   if (rest.failure)
     return failed(`applying ${rest.failure.ref} failed (${rest.failure.error.message})`, applied);
-  if (!declared) await switchTo(cluster, service, blueSelector, via, () => clock.now());
+  if (route && routeBefore && !declaredRoute) await putRoute(cluster, routeBefore, 'patch');
+  else if (!route && !declared) await switchTo(cluster, service, blueSelector, via, () => clock.now());
   await cluster.delete(refOf(green));
+  if (greenSvc) await cluster.delete(refOf(greenSvc));
   const revision = revisionOf(promoted.last?.raw);
   return {
     ...base,
@@ -398,6 +440,57 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     applied,
     message: `switched to green in ${(switchMs / 1000).toFixed(2)} s; green passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) in the warm window; promoted to Deployment/${name} revision ${revision}`,
   };
+}
+
+/** A route as it should be: applied with the release's field manager, or merge patched (`spec`). */
+async function putRoute(cluster: ClusterClient, route: KubeObject, via: 'apply' | 'patch'): Promise<void> {
+  if (via === 'apply') await cluster.apply(route, { force: false });
+  else await cluster.patch(refOf(route), { spec: route.spec });
+}
+
+/** A live object reduced to what a merge patch puts back. */
+function liveForPatch(object: KubeObject): KubeObject {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+    spec: object.spec,
+  };
+}
+
+/**
+ * The route with every destination of `service` at weight 0 and `green` at 100: Istio
+ * `route[].weight` on HTTP routes, Gateway API `backendRefs[].weight` on HTTPRoute rules.
+ */
+export function toGreen(route: KubeObject, service: string, green: string): KubeObject {
+  const copy = structuredClone(route);
+  const spec = copy.spec as Any;
+  const ns = route.metadata.namespace ?? '';
+  if (route.kind === 'VirtualService') {
+    for (const r of (spec?.http ?? []) as Any[]) {
+      const destinations = (r.route ?? []) as Any[];
+      const main = destinations.find((d) => hostMatches(d.destination?.host, service, ns));
+      if (!main) continue;
+      r.route = [
+        ...destinations.map((d) => ({ ...d, weight: 0 })),
+        {
+          destination: { host: green, ...(main.destination?.port ? { port: main.destination.port } : {}) },
+          weight: 100,
+        },
+      ];
+    }
+  } else {
+    for (const rule of (spec?.rules ?? []) as Any[]) {
+      const refs = (rule.backendRefs ?? []) as Any[];
+      const main = refs.find((b) => b.name === service);
+      if (!main) continue;
+      rule.backendRefs = [
+        ...refs.map((b) => ({ ...b, weight: 0 })),
+        { name: green, ...(main.port !== undefined ? { port: main.port } : {}), weight: 100 },
+      ];
+    }
+  }
+  return copy;
 }
 
 /** The Service as mlready last applied it (its declared form), else the live one without server fields. */

@@ -85,13 +85,14 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
   if (options.toRevision === undefined) {
     // A blue-green release in its warm window: rolling back is the reverse switch to blue.
     const back = await reverseSwitch(cluster, namespace, name, () => options.clock.now());
+    const switched = back && (back.service.includes('/') ? back.service : `Service/${back.service}`);
     if (back)
       return {
         outcome: 'rolled-back',
-        message: `switched Service/${back.service} back to blue (Deployment/${name} revision ${revisionOf(deployment)}, still warm) and removed ${back.green}`,
+        message: `switched ${switched} back to blue (Deployment/${name} revision ${revisionOf(deployment)}, still warm) and removed ${back.green}`,
         fromRevision: revisionOf(deployment),
         toRevision: revisionOf(deployment),
-        restored: [`Service/${back.service}`],
+        restored: [switched!],
         deleted: [`Deployment/${back.green}`],
         elapsedMs: back.elapsedMs,
         usedRecord: false,

@@ -118,7 +118,7 @@ const selects = (service: KubeObject, labels: Record<string, string>) => {
   );
 };
 
-const hostMatches = (host: unknown, service: string, namespace: string) =>
+export const hostMatches = (host: unknown, service: string, namespace: string) =>
   typeof host === 'string' &&
   (host === service || host === `${service}.${namespace}` || host.startsWith(`${service}.${namespace}.svc`));
 
@@ -185,7 +185,8 @@ export function withRequestMirror(
   return copy;
 }
 
-const routesTo = (object: KubeObject, service: string) => {
+/** Whether a VirtualService or HTTPRoute sends traffic to `service`. */
+export const routesTo = (object: KubeObject, service: string) => {
   const ns = object.metadata.namespace ?? '';
   if (object.kind === 'VirtualService')
     return (((object.spec as Any)?.http ?? []) as Any[]).some((r) =>
@@ -196,7 +197,7 @@ const routesTo = (object: KubeObject, service: string) => {
   );
 };
 
-const TRAFFIC_KINDS = [
+export const TRAFFIC_KINDS = [
   ['networking.istio.io/v1', 'VirtualService'],
   ['networking.istio.io/v1beta1', 'VirtualService'],
   ['gateway.networking.k8s.io/v1', 'HTTPRoute'],

@@ -186,4 +186,44 @@ describe('blue-green release (loopback API server)', () => {
     );
     await deploying;
   }, 60_000);
+
+  it('with a VirtualService in front, the switch is its weights 0 → 100, and rollback puts them back', async () => {
+    await setup();
+    await cluster.close();
+    cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
+    writeFileSync(
+      join(dir, 'k8s/virtualservice.yaml'),
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: { name: llm-chat, namespace: ml-serving }',
+        'spec:',
+        '  hosts: [llm-chat]',
+        '  http: [{ route: [{ destination: { host: llm-chat, port: { number: 80 } } }] }]',
+        '',
+      ].join('\n'),
+    );
+    expect((await run(['deploy', '.'])).code).toBe(0);
+    const routes = () => cluster.api.object('VirtualService', 'ml-serving', 'llm-chat')!.spec.http[0].route;
+    const deploying = deployV2('30s');
+    const deadline = Date.now() + 20_000;
+    while (routes().length < 2) {
+      if (Date.now() > deadline) throw new Error('never switched to green');
+      await sleep(50);
+    }
+    expect(routes()).toEqual([
+      { destination: { host: 'llm-chat', port: { number: 80 } }, weight: 0 },
+      { destination: { host: 'llm-chat-green', port: { number: 80 } }, weight: 100 },
+    ]);
+    // The Service itself is untouched; green is reached through its own Service.
+    expect(selector()).toEqual(BLUE);
+    expect(cluster.api.object('Service', 'ml-serving', 'llm-chat-green')!.spec.selector).toEqual(GREEN);
+    const back = await run(['rollback', 'llm-chat', '-n', 'ml-serving']);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain('switched VirtualService/llm-chat back to blue');
+    expect(routes()).toEqual([{ destination: { host: 'llm-chat', port: { number: 80 } } }]);
+    expect(cluster.api.object('Service', 'ml-serving', 'llm-chat-green')).toBeUndefined();
+    expect((await deploying).code).toBe(1);
+    expect(image()).toBe(V1);
+  }, 60_000);
 });
