@@ -136,7 +136,7 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
     const warm = result.blueGreen.warmUntil ? ` until ${result.blueGreen.warmUntil}` : '';
     lines.push(
       result.blueGreen.active === 'green'
-        ? `  blue-green: green serves (Service/${result.blueGreen.service ?? '?'}); blue is warm${warm}: mlready rollback ${result.name} switches back`
+        ? `  blue-green: green serves (${result.blueGreen.service?.includes('/') ? result.blueGreen.service : `Service/${result.blueGreen.service ?? '?'}`}); blue is warm${warm}: mlready rollback ${result.name} switches back`
         : `  blue-green: green is up without traffic; blue serves`,
     );
   }

@@ -147,10 +147,24 @@ export async function serviceStatus(
   let blueGreen: StatusResult['blueGreen'];
   if (green) {
     const labels = ((green.spec as Any)?.template?.metadata?.labels ?? {}) as Record<string, string>;
-    const service = (await cluster.list('v1', 'Service', namespace)).find((s) => {
+    const annotations = green.metadata.annotations ?? {};
+    const greenService = annotations['mlready.dev/blue-green-green-service'];
+    const switchedBy = annotations['mlready.dev/blue-green-service'] ?? '';
+    // A Service that selects green's pods serves it, unless it is green's own Service behind a
+    // route (then the route's weight on it says whether green serves).
+    const selecting = (await cluster.list('v1', 'Service', namespace)).find((s) => {
       const selector = ((s.spec as Any)?.selector ?? {}) as Record<string, string>;
-      return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+      return (
+        s.metadata.name !== greenService &&
+        Object.keys(selector).length > 0 &&
+        Object.entries(selector).every(([k, v]) => labels[k] === v)
+      );
     });
+    const viaRoute =
+      greenService && switchedBy.includes('/')
+        ? await routeWeightTo(cluster, namespace, switchedBy, greenService)
+        : 0;
+    const service = selecting?.metadata.name ?? (viaRoute > 0 ? switchedBy : undefined);
     const active = service ? 'green' : 'blue';
     const group = versions.filter((v) => (active === 'green' ? v.track === 'green' : v.track === 'stable'));
     const readyTotal = group.reduce((n, v) => n + v.ready, 0);
@@ -158,7 +172,7 @@ export async function serviceStatus(
     for (const v of group) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
     blueGreen = {
       active,
-      service: service?.metadata.name,
+      service,
       warmUntil: green.metadata.annotations?.['mlready.dev/blue-green-warm-until'],
     };
   }
@@ -172,6 +186,38 @@ export async function serviceStatus(
       ({ d }) => Number((d.status as Any)?.availableReplicas ?? 0) >= Number((d.spec as Any)?.replicas ?? 1),
     );
   return { namespace, name, versions, rolloutInProgress: inProgress, ready, shadow, blueGreen };
+}
+
+/** The weight a blue-green route ("VirtualService/x" or "HTTPRoute/x") gives green's Service. */
+async function routeWeightTo(
+  cluster: ClusterClient,
+  namespace: string,
+  route: string,
+  greenService: string,
+): Promise<number> {
+  const [kind, name] = route.split('/') as [string, string];
+  const apiVersions =
+    kind === 'HTTPRoute'
+      ? ['gateway.networking.k8s.io/v1']
+      : ['networking.istio.io/v1', 'networking.istio.io/v1beta1'];
+  for (const apiVersion of apiVersions) {
+    if (!(await cluster.servesKind(apiVersion, kind))) continue;
+    const object = await cluster.get({ apiVersion, kind, namespace, name });
+    if (!object) continue;
+    const spec = (object.spec ?? {}) as Any;
+    const weights =
+      kind === 'HTTPRoute'
+        ? ((spec.rules ?? []) as Any[]).flatMap((r) =>
+            ((r.backendRefs ?? []) as Any[]).filter((b) => b.name === greenService).map((b) => b.weight ?? 1),
+          )
+        : ((spec.http ?? []) as Any[]).flatMap((r) =>
+            ((r.route ?? []) as Any[])
+              .filter((d) => String(d.destination?.host ?? '').split('.')[0] === greenService)
+              .map((d) => d.weight ?? 100),
+          );
+    return Math.max(0, ...weights.map(Number));
+  }
+  return 0;
 }
 
 /**

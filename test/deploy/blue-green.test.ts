@@ -218,6 +218,8 @@ describe('blue-green release (loopback API server)', () => {
     // The Service itself is untouched; green is reached through its own Service.
     expect(selector()).toEqual(BLUE);
     expect(cluster.api.object('Service', 'ml-serving', 'llm-chat-green')!.spec.selector).toEqual(GREEN);
+    const status = await run(['status', 'llm-chat', '-n', 'ml-serving']);
+    expect(status.stdout).toContain('blue-green: green serves (VirtualService/llm-chat); blue is warm');
     const back = await run(['rollback', 'llm-chat', '-n', 'ml-serving']);
     expect(back.code).toBe(0);
     expect(back.stdout).toContain('switched VirtualService/llm-chat back to blue');
