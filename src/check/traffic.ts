@@ -8,6 +8,11 @@ export interface TrafficShare {
   share: number;
   /** Where the split comes from: VirtualService/x, HTTPRoute/y, InferenceService/z, replicas. */
   source: string;
+  /**
+   * A shadow's share: copies of that percentage of requests are mirrored to it (Istio `mirror`,
+   * Gateway API `RequestMirror`) and its responses discarded. Not part of the served 100 %.
+   */
+  mirror?: true;
 }
 
 const VERSION_KEYS = ['mlready.dev/model-version', 'app.kubernetes.io/version', 'version'];
@@ -24,13 +29,75 @@ function versionOf(labels: Record<string, string>): string | undefined {
  * Seldon predictors, Knative traffic), else replica counts of the serving workloads.
  */
 export function trafficShares(service: ModelService): TrafficShare[] {
-  return (
+  const served =
     istioShares(service) ??
     httpRouteShares(service) ??
     experimentShares(service) ??
     declaredShares(service) ??
-    replicaShares(service)
-  );
+    replicaShares(service);
+  return [...served, ...mirrorShares(service)];
+}
+
+/** A mirror in the service's routes: where it sends copies, what share, and from which object. */
+export interface Mirror {
+  from: K8sObject;
+  path: (string | number)[];
+  /** The Service (host's first label, or backendRef name) the copies go to. */
+  target: string;
+  percent: number;
+}
+
+/**
+ * Mirrors declared in the service's routes: Istio `mirror` + `mirrorPercentage` (100 % without
+ * it, as Istio defaults), Gateway API `RequestMirror` filters (`percent`, else `fraction`, else 100).
+ */
+export function mirrorsOf(service: ModelService): Mirror[] {
+  const mirrors: Mirror[] = [];
+  for (const vs of service.ofKind('VirtualService'))
+    asArray(getPath(vs.raw, ['spec', 'http'])).forEach((route, ri) => {
+      const r = asRecord(route);
+      const host = asString(asRecord(r.mirror).host);
+      if (!host) return;
+      const pct = asRecord(r.mirrorPercentage).value;
+      mirrors.push({
+        from: vs,
+        path: ['spec', 'http', ri, 'mirror'],
+        target: host.split('.')[0]!,
+        percent: typeof pct === 'number' ? pct : 100,
+      });
+    });
+  for (const route of service.ofKind('HTTPRoute'))
+    asArray(getPath(route.raw, ['spec', 'rules'])).forEach((rule, ri) => {
+      asArray(asRecord(rule).filters).forEach((filter, fi) => {
+        const f = asRecord(filter);
+        if (f.type !== 'RequestMirror') return;
+        const m = asRecord(f.requestMirror);
+        const fraction = asRecord(m.fraction);
+        const percent =
+          typeof m.percent === 'number'
+            ? m.percent
+            : typeof fraction.numerator === 'number'
+              ? (100 * fraction.numerator) /
+                (typeof fraction.denominator === 'number' ? fraction.denominator : 100)
+              : 100;
+        mirrors.push({
+          from: route,
+          path: ['spec', 'rules', ri, 'filters', fi],
+          target: asString(asRecord(m.backendRef).name) ?? '?',
+          percent,
+        });
+      });
+    });
+  return mirrors;
+}
+
+function mirrorShares(service: ModelService): TrafficShare[] {
+  return mirrorsOf(service).map((m) => ({
+    version: backendVersion(service, { name: m.target }),
+    share: round(m.percent),
+    source: `${m.from.ref} (mirror)`,
+    mirror: true,
+  }));
 }
 
 function istioShares(service: ModelService): TrafficShare[] | undefined {

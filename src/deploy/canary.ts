@@ -1,8 +1,10 @@
 import { ClusterError, NetworkError } from '../errors.js';
 import type { ClusterClient, KubeObject } from '../k8s/types.js';
-import { DEFAULT_METRICS, type ModelManifest } from '../manifest/types.js';
+import type { ModelManifest } from '../manifest/types.js';
 import { redactUrl } from '../redact.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
+import { ReleaseAnalysis, type MetricsSource } from './analysis.js';
+import type { PredictionComparison, VectorSample } from './prediction.js';
 import { LABELS } from './release.js';
 import { ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
 import type { RollbackResult } from './rollback.js';
@@ -13,13 +15,7 @@ import type { WatchClock } from './watch-rollout.js';
 
 type Any = Record<string, any>;
 
-/**
- * Answers an instant PromQL query with one number; undefined when the query matches no data.
- * Throws when it cannot ask.
- */
-export interface MetricsSource {
-  query: (promql: string) => Promise<number | undefined>;
-}
+export type { MetricsSource } from './analysis.js';
 
 /** The Prometheus HTTP API (GET /api/v1/query). https://prometheus.io/docs/prometheus/latest/querying/api/ */
 export function prometheusSource(
@@ -29,35 +25,49 @@ export function prometheusSource(
 ): MetricsSource {
   const url = baseUrl.replace(/\/+$/, '');
   const shown = redactUrl(new URL(url).origin);
+  const ask = async (promql: string): Promise<{ resultType?: string; result?: unknown } | undefined> => {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
+      throw new NetworkError(`cannot query Prometheus at ${shown}: ${reason}`);
+    }
+    const body = (await response.json().catch(() => undefined)) as
+      { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+    if (!response.ok || body?.status !== 'success') {
+      const detail = body?.error ? `: ${body.error}` : '';
+      throw new NetworkError(`Prometheus at ${shown} refused the query (HTTP ${response.status}${detail})`);
+    }
+    return body.data;
+  };
   return {
     async query(promql) {
-      let response: Response;
-      try {
-        response = await fetchImpl(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        const reason =
-          error instanceof Error
-            ? error.cause instanceof Error
-              ? error.cause.message
-              : error.message
-            : String(error);
-        throw new NetworkError(`cannot query Prometheus at ${shown}: ${reason}`);
-      }
-      const body = (await response.json().catch(() => undefined)) as
-        { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-      if (!response.ok || body?.status !== 'success') {
-        const detail = body?.error ? `: ${body.error}` : '';
-        throw new NetworkError(`Prometheus at ${shown} refused the query (HTTP ${response.status}${detail})`);
-      }
-      const result = body.data?.result;
+      const data = await ask(promql);
+      const result = data?.result;
       const raw =
-        body.data?.resultType === 'scalar'
+        data?.resultType === 'scalar'
           ? (result as [number, string])[1]
           : (result as { value: [number, string] }[] | undefined)?.[0]?.value[1];
       const value = raw === undefined ? undefined : Number(raw);
       return value === undefined || !Number.isFinite(value) ? undefined : value;
+    },
+    async queryVector(promql) {
+      const data = await ask(promql);
+      if (data?.resultType !== 'vector' || !Array.isArray(data.result)) return [];
+      return (data.result as { metric?: Record<string, string>; value?: [number, string] }[]).flatMap(
+        (r): VectorSample[] => {
+          const value = Number(r.value?.[1]);
+          return Number.isFinite(value) ? [{ labels: r.metric ?? {}, value }] : [];
+        },
+      );
     },
   };
 }
@@ -69,6 +79,8 @@ export interface CanarySample {
   stable: { p95?: number | undefined; errorRate?: number | undefined };
   verdict: 'good' | 'bad' | 'no-data';
   reasons: string[];
+  /** Prediction distributions, new vs stable, over the analysis so far. */
+  prediction?: PredictionComparison | undefined;
 }
 
 export interface CanaryStep {
@@ -80,8 +92,11 @@ export interface CanaryStep {
 }
 
 export interface CanaryResult {
-  /** `refused`: nothing was changed (no Prometheus to judge with, no VirtualService to steer). */
-  outcome: 'promoted' | 'aborted' | 'interrupted' | 'refused';
+  /**
+   * `refused`: nothing was changed (no Prometheus to judge with, no VirtualService to steer);
+   * `inconclusive`: latency and errors passed but too few predictions were compared (never a pass).
+   */
+  outcome: 'promoted' | 'aborted' | 'interrupted' | 'refused' | 'inconclusive';
   message: string;
   mode: 'istio' | 'replicas';
   samples: CanarySample[];
@@ -151,6 +166,42 @@ export function judgeSample(
   return { verdict: reasons.length > 0 ? 'bad' : 'good', reasons };
 }
 
+/** A sample's verdict with the prediction comparison folded in: a critical divergence is bad. Pure. */
+export function withPrediction(
+  judgement: Pick<CanarySample, 'verdict' | 'reasons'>,
+  prediction: PredictionComparison | undefined,
+): Pick<CanarySample, 'verdict' | 'reasons'> {
+  if (prediction?.verdict !== 'bad') return judgement;
+  return { verdict: 'bad', reasons: [...judgement.reasons, ...prediction.reasons] };
+}
+
+/**
+ * What the prediction comparison at the end of an analysis means for the release: `undefined`
+ * when it may go on, else why it must not (too few predictions is never a pass). An `absent`
+ * histogram (stable exports none) is a warning, pushed to `warnings`.
+ */
+export function finalPredictionVerdict(
+  last: PredictionComparison | undefined,
+  canQuery: boolean,
+  warnings: string[],
+): string | undefined {
+  if (!canQuery) {
+    warnings.push(
+      'prediction distributions were not compared: the metrics source cannot answer vector queries',
+    );
+    return undefined;
+  }
+  if (!last) return 'no prediction comparison was made';
+  if (last.verdict === 'absent') {
+    warnings.push(`${last.reasons.join('; ')}; judged on latency and errors only`);
+    return undefined;
+  }
+  if (last.verdict === 'inconclusive') return `prediction analysis inconclusive: ${last.reasons.join('; ')}`;
+  if (last.verdict === 'bad') return last.reasons.join('; ');
+  if (last.verdict === 'warn') warnings.push(last.reasons.join('; '));
+  return undefined;
+}
+
 const ms = (s: number) => `${Math.round(s * 1000)} ms`;
 const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -191,6 +242,15 @@ export function canaryStep(mode: 'istio' | 'replicas', weight: number, stableRep
   const canaryReplicas = Math.max(1, Math.round((stableReplicas * weight) / (100 - weight)));
   const actualPct = Math.round((100 * canaryReplicas) / (stableReplicas + canaryReplicas));
   return { weight, canaryReplicas, actualPct };
+}
+
+/** A regular expression for the names of stable's pods: its current ReplicaSet's, by template hash. */
+export async function stablePodPattern(cluster: ClusterClient, stable: KubeObject): Promise<string> {
+  const name = stable.metadata.name;
+  const revision = revisionOf(stable);
+  const hash = (await ownedReplicaSets(cluster, stable)).find((rs) => revisionOf(rs) === revision)?.metadata
+    .labels?.['pod-template-hash'];
+  return hash ? `${escapeRe(name)}-${hash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+`;
 }
 
 /**
@@ -242,31 +302,12 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       ['pass --prometheus-url or set spec.rollout.analysis.prometheusUrl'],
     );
   }
-  const stableSets = await ownedReplicaSets(cluster, stable);
-  const stableHash = stableSets.find((rs) => revisionOf(rs) === stableRevision)?.metadata.labels?.[
-    'pod-template-hash'
-  ];
-  const metricNames = {
-    latency: manifest.spec.monitoring?.metrics?.latency ?? DEFAULT_METRICS.latency,
-    errors: manifest.spec.monitoring?.metrics?.errors ?? DEFAULT_METRICS.errors,
-  };
-  const window = `${Math.max(10, Math.round((2 * sampleMs) / 1000))}s`;
-  const podRe = {
-    canary: `${escapeRe(canaryName)}-.*`,
-    stable: stableHash ? `${escapeRe(name)}-${stableHash}-.*` : `${escapeRe(name)}-[a-z0-9]+-[a-z0-9]+`,
-  };
-  const selector = (re: string) => `{namespace="${namespace}",pod=~"${re}"}`;
-  const p95Query = (re: string) =>
-    `histogram_quantile(0.95, sum by (le) (rate(${metricNames.latency}_bucket${selector(re)}[${window}])))`;
-  const errorQuery = (re: string) => {
-    const errors = `sum(rate(${metricNames.errors}${selector(re)}[${window}]))`;
-    const requests = `sum(rate(${metricNames.latency}_count${selector(re)}[${window}]))`;
-    return `(${errors} or vector(0)) / ${requests}`;
-  };
+  const analysis = new ReleaseAnalysis(metrics, manifest, namespace, sampleMs);
+  const podRe = { canary: `${escapeRe(canaryName)}-.*`, stable: await stablePodPattern(cluster, stable) };
 
   // 1. Prometheus answers before any pod takes canary traffic (fail safe means: fail before).
   try {
-    await Promise.all([metrics.query(p95Query(podRe.stable)), metrics.query(errorQuery(podRe.stable))]);
+    await analysis.side(podRe.stable);
   } catch (error) {
     if (error instanceof NetworkError || error instanceof ClusterError)
       return refused(`canary refused: ${error.message}; nothing was changed`, [
@@ -327,6 +368,8 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   }
 
   const started = clock.now();
+  let trafficSince: number | undefined;
+  let lastPrediction: PredictionComparison | undefined;
   let bad = 0;
   const canaryObject = canaryDeployment(desired, canaryName);
   const abort = async (why: string): Promise<CanaryResult> => {
@@ -405,6 +448,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
     if (ready.verdict.state === 'failed') return abort(`the canary pods failed: ${ready.verdict.message}`);
     await setWeight(weight);
+    trafficSince ??= clock.now();
     const stepStart = clock.now();
     let judged = 0;
     while (clock.now() - stepStart < stepMs) {
@@ -413,22 +457,28 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
         return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
       let canary: CanarySample['canary'];
       let stableValues: CanarySample['stable'];
+      let prediction: PredictionComparison | undefined;
       try {
-        [canary, stableValues] = await Promise.all([
-          Promise.all([metrics.query(p95Query(podRe.canary)), metrics.query(errorQuery(podRe.canary))]).then(
-            ([p95, errorRate]) => ({ p95, errorRate }),
-          ),
-          Promise.all([metrics.query(p95Query(podRe.stable)), metrics.query(errorQuery(podRe.stable))]).then(
-            ([p95, errorRate]) => ({ p95, errorRate }),
-          ),
+        [canary, stableValues, prediction] = await Promise.all([
+          analysis.side(podRe.canary),
+          analysis.side(podRe.stable),
+          analysis.predictions(podRe.stable, podRe.canary, (clock.now() - trafficSince) / 1000),
         ]);
       } catch (error) {
         if (error instanceof NetworkError || error instanceof ClusterError)
           return abort(`fail safe: ${error.message}`);
         throw error;
       }
-      const judgement = judgeSample(canary, stableValues, thresholds);
-      samples.push({ atMs: clock.now() - started, weight, canary, stable: stableValues, ...judgement });
+      lastPrediction = prediction;
+      const judgement = withPrediction(judgeSample(canary, stableValues, thresholds), prediction);
+      samples.push({
+        atMs: clock.now() - started,
+        weight,
+        canary,
+        stable: stableValues,
+        ...judgement,
+        prediction,
+      });
       const stableP95 = stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a';
       const detail =
         judgement.reasons.length > 0
@@ -444,6 +494,15 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
         return abort(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
     }
     if (judged === 0) return abort(`fail safe: no canary metrics in Prometheus during the ${weight} % step`);
+  }
+  const notPassed = finalPredictionVerdict(lastPrediction, metrics.queryVector !== undefined, warnings);
+  if (notPassed) {
+    const result = await abort(notPassed);
+    return {
+      ...result,
+      outcome: 'inconclusive',
+      message: result.message.replace('canary aborted', 'canary not promoted'),
+    };
   }
 
   // 3. Promote: the new template becomes the stable Deployment, the rest of the release follows;

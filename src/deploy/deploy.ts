@@ -31,6 +31,8 @@ import {
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
 import { runCanary, type CanaryResult, type MetricsSource } from './canary.js';
+import { runShadow, type ShadowResult } from './shadow.js';
+import { runBlueGreen, type BlueGreenResult } from './blue-green.js';
 
 type Any = Record<string, any>;
 
@@ -113,6 +115,8 @@ export interface DeployResult {
   rollback?: RollbackResult;
   rollbackBudgetMs: number;
   canary?: CanaryResult;
+  shadow?: ShadowResult;
+  blueGreen?: BlueGreenResult;
   /** The release record (also kept in the cluster), with the measured pod start-up times. */
   record?: DeployRecord;
   /** The manifest the release came with, for `--save`. */
@@ -227,6 +231,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       manifest?.spec.rollout?.strategy === 'canary'
         ? (manifest.spec.rollout.canary?.mode ?? 'replicas')
         : undefined,
+    blueGreen: manifest?.spec.rollout?.strategy === 'blue-green',
   }).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
@@ -285,10 +290,6 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   }
   // Not paused: the pre-flight ran.
   const pre = read.value.pre!;
-  if (manifest?.spec.rollout?.strategy === 'blue-green')
-    pre.warnings.push(
-      "spec.rollout.strategy blue-green is not driven by mlready deploy yet: rolling out with the Deployment's own strategy",
-    );
   for (const w of pre.warnings) warn(w);
   if (pre.refusal) return { ...base, ...notApplied, outcome: 'refused', message: pre.refusal };
 
@@ -389,6 +390,127 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     }
     return record;
   };
+
+  if (
+    main &&
+    plannedMain &&
+    live &&
+    manifest?.spec.rollout?.strategy === 'blue-green' &&
+    templateChanged(live, main)
+  ) {
+    emit('step', `blue-green release of Deployment/${main.metadata.name}`);
+    const blueGreen = await runBlueGreen({
+      cluster,
+      clock,
+      signal: deps.signal,
+      manifest,
+      namespace,
+      stable: live,
+      desired: main,
+      planned: plannedMain,
+      others: planned.filter((p) => p !== plannedMain),
+      metrics: deps.metrics,
+      prometheusUrl: options.prometheusUrl,
+      forceConflicts: force,
+      timeoutMs: options.timeoutMs,
+      sampleMs: options.canary?.sampleMs,
+      stepMs: options.canary?.stepMs,
+      grace: options.grace,
+      emit: (m) => emit('progress', m),
+    });
+    for (const w of blueGreen.warnings) warn(w);
+    const outcome: DeployOutcome =
+      blueGreen.outcome === 'promoted'
+        ? 'deployed'
+        : blueGreen.outcome === 'interrupted'
+          ? 'interrupted'
+          : blueGreen.outcome === 'refused'
+            ? 'refused'
+            : blueGreen.outcome === 'failed'
+              ? 'failed'
+              : 'rolled-back';
+    let record: DeployRecord | undefined;
+    if (blueGreen.outcome === 'promoted') {
+      const promoted = await cluster.get(refOf(main));
+      const hash = await templateHashOf(cluster, promoted);
+      if (hash)
+        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: blueGreen.revision }));
+    }
+    emit(blueGreen.outcome === 'promoted' ? 'done' : 'failure', blueGreen.message);
+    return {
+      ...base,
+      outcome,
+      message: blueGreen.message,
+      deployment: main.metadata.name,
+      previousRevision,
+      revision: blueGreen.revision,
+      applied: blueGreen.applied.map((c) => ({ ref: c.ref, action: c.action })),
+      check: checkSummary,
+      blueGreen,
+      record,
+      next: blueGreen.next,
+    };
+  }
+
+  if (
+    main &&
+    plannedMain &&
+    live &&
+    manifest?.spec.rollout?.strategy === 'shadow' &&
+    templateChanged(live, main)
+  ) {
+    emit('step', `shadow release of Deployment/${main.metadata.name}`);
+    const shadow = await runShadow({
+      cluster,
+      clock,
+      signal: deps.signal,
+      manifest,
+      namespace,
+      stable: live,
+      desired: main,
+      planned: plannedMain,
+      others: planned.filter((p) => p !== plannedMain),
+      metrics: deps.metrics,
+      prometheusUrl: options.prometheusUrl,
+      forceConflicts: force,
+      timeoutMs: options.timeoutMs,
+      sampleMs: options.canary?.sampleMs,
+      stepMs: options.canary?.stepMs,
+      grace: options.grace,
+      emit: (m) => emit('progress', m),
+    });
+    for (const w of shadow.warnings) warn(w);
+    const outcome: DeployOutcome =
+      shadow.outcome === 'promoted'
+        ? 'deployed'
+        : shadow.outcome === 'interrupted'
+          ? 'interrupted'
+          : shadow.outcome === 'refused'
+            ? 'refused'
+            : 'rolled-back';
+    let record: DeployRecord | undefined;
+    if (shadow.outcome === 'promoted') {
+      const promoted = await cluster.get(refOf(main));
+      const hash = await templateHashOf(cluster, promoted);
+      if (hash)
+        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: shadow.revision }));
+    }
+    emit(shadow.outcome === 'promoted' ? 'done' : 'failure', shadow.message);
+    return {
+      ...base,
+      outcome,
+      message: shadow.message,
+      deployment: main.metadata.name,
+      previousRevision,
+      revision: shadow.revision,
+      applied: shadow.applied.map((c) => ({ ref: c.ref, action: c.action })),
+      check: checkSummary,
+      shadow,
+      ...(shadow.canary ? { canary: shadow.canary, rollback: shadow.canary.rollback } : {}),
+      record,
+      next: shadow.next,
+    };
+  }
 
   if (
     main &&
@@ -786,12 +908,15 @@ async function readCluster(
   cluster: ClusterClient,
   objects: readonly KubeObject[],
   main: KubeObject | undefined,
-  options: { force: boolean; canaryMode: 'istio' | 'replicas' | undefined },
+  options: { force: boolean; canaryMode: 'istio' | 'replicas' | undefined; blueGreen: boolean },
 ) {
   const live = main ? await cluster.get(refOf(main)) : undefined;
   if (main && (live?.spec as Any)?.paused === true)
     return { live, pre: undefined, toApply: [] as KubeObject[], handover: undefined, dry: undefined };
-  const pre = await preflight(cluster, objects, { canaryMode: options.canaryMode });
+  const pre = await preflight(cluster, objects, {
+    canaryMode: options.canaryMode,
+    blueGreen: options.blueGreen,
+  });
   const toApply = objects.filter((o) => !pre.skip.has(`${o.kind}/${o.metadata.name}`));
   // spec.replicas owned by mlready (an older release set it, or an older mlready's rollback took
   // it) while this release leaves it out: applying would reset it to 1. Hand it over first.

@@ -60,6 +60,24 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
       `  canary (${result.canary.mode}): steps ${steps.join(', ')}; ${judged.length} sample(s), ${bad} bad`,
     );
   }
+  if (result.shadow && result.shadow.outcome !== 'refused') {
+    const { mirror, samples } = result.shadow;
+    const judged = samples.filter((s) => s.verdict !== 'no-data');
+    const bad = judged.filter((s) => s.verdict === 'bad').length;
+    if (mirror)
+      lines.push(
+        `  shadow: ${mirror.percent} % mirrored via ${mirror.kind}/${mirror.name} to ${mirror.target}; ${judged.length} sample(s), ${bad} bad`,
+      );
+    const prediction = samples.at(-1)?.prediction;
+    if (prediction) lines.push(`  predictions: ${prediction.verdict} (${prediction.reasons.join('; ')})`);
+    if (result.shadow.teardown)
+      lines.push(
+        `  shadow removed: ${result.shadow.teardown.removed.join(', ')} (${seconds(result.shadow.teardown.elapsedMs)})`,
+      );
+  }
+  const canaryPrediction = result.canary?.samples.at(-1)?.prediction;
+  if (canaryPrediction)
+    lines.push(`  canary predictions: ${canaryPrediction.verdict} (${canaryPrediction.reasons.join('; ')})`);
   for (const n of result.next) lines.push(`  next: ${n}`);
   return `${lines.join('\n')}\n`;
 }
@@ -78,7 +96,7 @@ export function formatRollbackText(
   const lines = [`${mark} Deployment/${result.name}: ${result.message}${modelNote}`];
   if (result.skipped && result.skipped.length > 0)
     lines.push(`  passed over revision(s) ${result.skipped.join(', ')}: mlready recorded them as failed`);
-  if (!result.usedRecord)
+  if (!result.usedRecord && !result.reverseSwitch)
     lines.push('  no release record for that revision: only the pod template was restored');
   const elapsed = seconds(result.elapsedMs);
   const budget = seconds(result.budgetMs);
@@ -110,6 +128,18 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
   const fmt = (r: string[]) =>
     `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`;
   if (rows.length > 0) lines.push(fmt(header), ...rows.map(fmt));
+  if (result.shadow)
+    lines.push(
+      `  shadow: ${result.shadow.mirrorPct} % of live requests mirrored (${result.shadow.via}); its responses are discarded`,
+    );
+  if (result.blueGreen) {
+    const warm = result.blueGreen.warmUntil ? ` until ${result.blueGreen.warmUntil}` : '';
+    lines.push(
+      result.blueGreen.active === 'green'
+        ? `  blue-green: green serves (${result.blueGreen.service?.includes('/') ? result.blueGreen.service : `Service/${result.blueGreen.service ?? '?'}`}); blue is warm${warm}: mlready rollback ${result.name} switches back`
+        : `  blue-green: green is up without traffic; blue serves`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -22,7 +22,8 @@ const CRD_HINTS: Record<string, string> = {
 export async function preflight(
   cluster: ClusterClient,
   objects: readonly KubeObject[],
-  options: { canaryMode?: 'istio' | 'replicas' | undefined },
+  /** `blueGreen`: the new version comes up at full size beside the old one (both hold GPUs at once). */
+  options: { canaryMode?: 'istio' | 'replicas' | undefined; blueGreen?: boolean | undefined },
 ): Promise<PreflightResult> {
   const result: PreflightResult = { warnings: [], skip: new Set() };
   const kinds = new Map<string, KubeObject[]>();
@@ -55,6 +56,7 @@ export async function preflight(
   const gpu = await gpuWarnings(
     cluster,
     objects.filter((o) => o.kind === 'Deployment' && !result.skip.has(`Deployment/${o.metadata.name}`)),
+    options.blueGreen === true,
   );
   result.warnings.push(...gpu);
   return result;
@@ -121,7 +123,11 @@ function nodeFits(podSpec: Any, labels: Record<string, string>): boolean {
  * (they hold their GPUs until they are gone), and only nodes the pod's nodeSelector and required
  * node affinity allow.
  */
-async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObject[]): Promise<string[]> {
+async function gpuWarnings(
+  cluster: ClusterClient,
+  deployments: readonly KubeObject[],
+  blueGreen: boolean,
+): Promise<string[]> {
   const needs = deployments.map((d) => ({ d, gpu: gpusPerPod(d) })).filter((x) => x.gpu);
   if (needs.length === 0) return [];
   let nodes: KubeObject[];
@@ -163,7 +169,14 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
       name: d.metadata.name,
     });
     const replicas = Number((d.spec as Any)?.replicas ?? (live?.spec as Any)?.replicas ?? 1);
-    const extraPods = live ? surgePods(d.spec as Any, replicas) : replicas;
+    // Blue-green: green at full size beside blue, then the stable Deployment's own rollout while
+    // green still serves (its surge on top).
+    const both = blueGreen && live !== undefined;
+    const extraPods = both
+      ? replicas + surgePods(d.spec as Any, replicas)
+      : live
+        ? surgePods(d.spec as Any, replicas)
+        : replicas;
     const name = `Deployment/${d.metadata.name}`;
     const largest = Math.max(0, ...freeOn.map((n) => n.allocatable));
     if (candidates.length === 0) {
@@ -181,12 +194,19 @@ async function gpuWarnings(cluster: ClusterClient, deployments: readonly KubeObj
     const fit = freeOn.reduce((n, x) => n + Math.floor(x.free / perPod), 0);
     if (extraPods > fit) {
       const totalFree = freeOn.reduce((n, x) => n + x.free, 0);
-      const surgeWord = live ? 'surge ' : '';
+      const surgeWord = both ? '' : live ? 'surge ' : '';
       const plural = extraPods === 1 ? '' : 's';
       const perNode = freeOn.map((x) => `${x.node} ${x.free}`).join(', ');
-      const advice = live ? ' (or lower maxSurge and raise maxUnavailable)' : '';
+      const advice = both
+        ? ': blue-green runs both versions at once; use strategy canary or rolling on a cluster this size'
+        : live
+          ? ' (or lower maxSurge and raise maxUnavailable)'
+          : '';
+      const what = both
+        ? 'blue-green release (green at full size beside blue, plus the surge of the final rollout: '
+        : 'rollout (';
       warnings.push(
-        `${name} needs ${extraPods * perPod} free ${resource} for its rollout (${extraPods} ${surgeWord}pod${plural} × ${perPod}), but the matching nodes have room for ${fit} such pod${fit === 1 ? '' : 's'} (${totalFree} free: ${perNode}): new pods will stay Pending unless a cluster autoscaler adds GPU nodes${advice}`,
+        `${name} needs ${extraPods * perPod} free ${resource} for its ${what}${extraPods} ${surgeWord}pod${plural} × ${perPod}), but the matching nodes have room for ${fit} such pod${fit === 1 ? '' : 's'} (${totalFree} free: ${perNode}): new pods will stay Pending unless a cluster autoscaler adds GPU nodes${advice}`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import { ClusterError } from '../errors.js';
 import { extractOwned, ownsField } from '../k8s/managed-fields.js';
 import { FIELD_MANAGER, type ClusterClient, type KubeObject } from '../k8s/types.js';
+import { reverseSwitch } from './blue-green.js';
 import { ANNOTATIONS } from './release.js';
 import { newReplicaSet, ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
 import { readRecords, type StoredRelease } from './record.js';
@@ -53,6 +54,8 @@ export interface RollbackResult {
   usedRecord: boolean;
   /** Revisions passed over because mlready recorded them as failed. */
   skipped?: number[];
+  /** A blue-green release's reverse switch: the Service went back to the warm old version. */
+  reverseSwitch?: boolean;
 }
 
 const KEEP_ON_ROLLBACK = new Set(['Secret', 'Namespace']);
@@ -79,6 +82,23 @@ export async function rollbackDeployment(options: RollbackOptions): Promise<Roll
   });
   const deployment = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!deployment) return refused(`Deployment ${name} does not exist in namespace ${namespace}`);
+  if (options.toRevision === undefined) {
+    // A blue-green release in its warm window: rolling back is the reverse switch to blue.
+    const back = await reverseSwitch(cluster, namespace, name, () => options.clock.now());
+    const switched = back && (back.service.includes('/') ? back.service : `Service/${back.service}`);
+    if (back)
+      return {
+        outcome: 'rolled-back',
+        message: `switched ${switched} back to blue (Deployment/${name} revision ${revisionOf(deployment)}, still warm) and removed ${back.green}`,
+        fromRevision: revisionOf(deployment),
+        toRevision: revisionOf(deployment),
+        restored: [switched!],
+        deleted: [`Deployment/${back.green}`],
+        elapsedMs: back.elapsedMs,
+        usedRecord: false,
+        reverseSwitch: true,
+      };
+  }
   const sets = await ownedReplicaSets(cluster, deployment);
   let records: Awaited<ReturnType<typeof readRecords>>;
   try {

@@ -8,7 +8,8 @@ type Any = Record<string, any>;
 export interface ServingVersion {
   /** "Deployment/llm-chat" or "Deployment/llm-chat-canary" or "InferenceService/x (canary)" */
   workload: string;
-  track: 'stable' | 'canary';
+  /** `shadow` gets mirrored copies only (its trafficPct is 0); `green` is a blue-green release's new version. */
+  track: 'stable' | 'canary' | 'shadow' | 'green';
   revision: number | undefined;
   modelVersion: string | undefined;
   image: string | undefined;
@@ -26,6 +27,11 @@ export interface StatusResult {
   versions: ServingVersion[];
   rolloutInProgress: boolean;
   ready: boolean;
+  /** A shadow release: the share of live requests mirrored to it, and by which object. */
+  shadow?: { mirrorPct: number; via: string } | undefined;
+  /** A blue-green release in progress: which side the Service sends traffic to. */
+  blueGreen?:
+    { active: 'blue' | 'green'; service: string | undefined; warmUntil: string | undefined } | undefined;
 }
 
 const imageOf = (template: Any) =>
@@ -82,10 +88,12 @@ export async function serviceStatus(
     return { namespace, name, versions, rolloutInProgress: canaryPct < 100, ready };
   }
 
-  const workloads: { d: KubeObject; track: 'stable' | 'canary' }[] = [];
+  const workloads: { d: KubeObject; track: ServingVersion['track'] }[] = [];
   for (const [n, track] of [
     [name, 'stable'],
     [`${name}-canary`, 'canary'],
+    [`${name}-shadow`, 'shadow'],
+    [`${name}-green`, 'green'],
   ] as const) {
     const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: n });
     if (d) workloads.push({ d, track });
@@ -130,16 +138,122 @@ export async function serviceStatus(
       }
     }
   } else {
-    const readyTotal = versions.reduce((n, v) => n + v.ready, 0);
-    for (const v of versions) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
+    // A shadow never serves (it gets copies); blue and green are not behind the Service together.
+    const served = versions.filter((v) => v.track === 'stable' || v.track === 'canary');
+    const readyTotal = served.reduce((n, v) => n + v.ready, 0);
+    for (const v of served) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
+  }
+  const green = workloads.find((w) => w.track === 'green')?.d;
+  let blueGreen: StatusResult['blueGreen'];
+  if (green) {
+    const labels = ((green.spec as Any)?.template?.metadata?.labels ?? {}) as Record<string, string>;
+    const annotations = green.metadata.annotations ?? {};
+    const greenService = annotations['mlready.dev/blue-green-green-service'];
+    const switchedBy = annotations['mlready.dev/blue-green-service'] ?? '';
+    // A Service that selects green's pods serves it, unless it is green's own Service behind a
+    // route (then the route's weight on it says whether green serves).
+    const selecting = (await cluster.list('v1', 'Service', namespace)).find((s) => {
+      const selector = ((s.spec as Any)?.selector ?? {}) as Record<string, string>;
+      return (
+        s.metadata.name !== greenService &&
+        Object.keys(selector).length > 0 &&
+        Object.entries(selector).every(([k, v]) => labels[k] === v)
+      );
+    });
+    const viaRoute =
+      greenService && switchedBy.includes('/')
+        ? await routeWeightTo(cluster, namespace, switchedBy, greenService)
+        : 0;
+    const service = selecting?.metadata.name ?? (viaRoute > 0 ? switchedBy : undefined);
+    const active = service ? 'green' : 'blue';
+    const group = versions.filter((v) => (active === 'green' ? v.track === 'green' : v.track === 'stable'));
+    const readyTotal = group.reduce((n, v) => n + v.ready, 0);
+    for (const v of versions) v.trafficPct = 0;
+    for (const v of group) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
+    blueGreen = {
+      active,
+      service,
+      warmUntil: green.metadata.annotations?.['mlready.dev/blue-green-warm-until'],
+    };
   }
   for (const v of versions) v.trafficPct = Math.round(v.trafficPct * 10) / 10;
+  const shadow = workloads.some((w) => w.track === 'shadow')
+    ? await mirrorShare(cluster, namespace, `${name}-shadow`)
+    : undefined;
   const ready =
     workloads.length > 0 &&
     workloads.every(
       ({ d }) => Number((d.status as Any)?.availableReplicas ?? 0) >= Number((d.spec as Any)?.replicas ?? 1),
     );
-  return { namespace, name, versions, rolloutInProgress: inProgress, ready };
+  return { namespace, name, versions, rolloutInProgress: inProgress, ready, shadow, blueGreen };
+}
+
+/** The weight a blue-green route ("VirtualService/x" or "HTTPRoute/x") gives green's Service. */
+async function routeWeightTo(
+  cluster: ClusterClient,
+  namespace: string,
+  route: string,
+  greenService: string,
+): Promise<number> {
+  const [kind, name] = route.split('/') as [string, string];
+  const apiVersions =
+    kind === 'HTTPRoute'
+      ? ['gateway.networking.k8s.io/v1']
+      : ['networking.istio.io/v1', 'networking.istio.io/v1beta1'];
+  for (const apiVersion of apiVersions) {
+    if (!(await cluster.servesKind(apiVersion, kind))) continue;
+    const object = await cluster.get({ apiVersion, kind, namespace, name });
+    if (!object) continue;
+    const spec = (object.spec ?? {}) as Any;
+    const weights =
+      kind === 'HTTPRoute'
+        ? ((spec.rules ?? []) as Any[]).flatMap((r) =>
+            ((r.backendRefs ?? []) as Any[]).filter((b) => b.name === greenService).map((b) => b.weight ?? 1),
+          )
+        : ((spec.http ?? []) as Any[]).flatMap((r) =>
+            ((r.route ?? []) as Any[])
+              .filter((d) => String(d.destination?.host ?? '').split('.')[0] === greenService)
+              .map((d) => d.weight ?? 100),
+          );
+    return Math.max(0, ...weights.map(Number));
+  }
+  return 0;
+}
+
+/**
+ * The share of live requests mirrored to a shadow: Istio `mirrorPercentage` (100 when absent, as
+ * Istio defaults it) or the Gateway API `RequestMirror` filter's `percent`; 0 when nothing mirrors.
+ */
+async function mirrorShare(
+  cluster: ClusterClient,
+  namespace: string,
+  shadowService: string,
+): Promise<{ mirrorPct: number; via: string }> {
+  const kinds = [
+    ['networking.istio.io/v1', 'VirtualService'],
+    ['networking.istio.io/v1beta1', 'VirtualService'],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+  ] as const;
+  for (const [apiVersion, kind] of kinds) {
+    if (!(await cluster.servesKind(apiVersion, kind))) continue;
+    for (const o of await cluster.list(apiVersion, kind, namespace)) {
+      const spec = (o.spec ?? {}) as Any;
+      const routes = (kind === 'VirtualService' ? spec.http : spec.rules) ?? [];
+      for (const r of routes as Any[]) {
+        if (kind === 'VirtualService' && String(r.mirror?.host ?? '').split('.')[0] === shadowService)
+          return { mirrorPct: Number(r.mirrorPercentage?.value ?? 100), via: `${kind}/${o.metadata.name}` };
+        const filter = ((r.filters ?? []) as Any[]).find(
+          (f) => f.type === 'RequestMirror' && f.requestMirror?.backendRef?.name === shadowService,
+        );
+        if (filter)
+          return {
+            mirrorPct: Number(filter.requestMirror.percent ?? 100),
+            via: `${kind}/${o.metadata.name}`,
+          };
+      }
+    }
+  }
+  return { mirrorPct: 0, via: 'nothing mirrors to it' };
 }
 
 async function istioWeights(

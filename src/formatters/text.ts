@@ -94,7 +94,11 @@ function serviceLines(service: ServiceSummary, c: Paint): string[] {
   ];
   lines.push(c.dim(`  ${parts.join(', ')}: ${refs.join(', ')}`));
   if (service.traffic.length > 0)
-    lines.push(c.dim(`  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%`).join(', ')}`));
+    lines.push(
+      c.dim(
+        `  traffic: ${service.traffic.map((t) => `${t.version} ${t.share}%${t.mirror ? ' mirrored' : ''}`).join(', ')}`,
+      ),
+    );
   if (service.loadTime) {
     const load = service.loadTime;
     const text = load.confidence === 'measured' ? load.source : load.arithmetic;

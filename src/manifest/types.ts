@@ -104,15 +104,21 @@ export interface ManifestSpec {
     };
   };
   rollout?: {
-    strategy?: 'rolling' | 'canary' | 'blue-green';
+    strategy?: 'rolling' | 'canary' | 'shadow' | 'blue-green';
     rollbackBudget?: string;
     canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
+    /** A `<name>-shadow` Deployment that receives a mirrored share of live traffic (responses discarded). */
+    shadow?: { mirrorPercent?: number; duration?: string; replicas?: number; promote?: 'full' | 'canary' };
+    /** How long blue stays warm after the switch to green (`rollback` switches back within it). */
+    blueGreen?: { warmWindow?: string };
     analysis?: {
       prometheusUrl?: string;
       maxLatencyIncreasePct?: number;
       maxErrorRate?: number;
       consecutiveFailures?: number;
       interval?: string;
+      /** Prediction-distribution divergence between the new version and stable (src/deploy/prediction.ts). */
+      prediction?: { method?: 'psi' | 'js'; warn?: number; critical?: number; minSamples?: number };
     };
   };
   security?: {

@@ -149,6 +149,11 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     rules: ['valid-traffic-split'],
   },
   {
+    section: 'Versioning and traffic',
+    item: 'A shadow that gets mirrored traffic is compared on what it predicts, not only on latency and errors',
+    rules: ['shadow-prediction-metrics'],
+  },
+  {
     section: 'Secrets',
     item: 'No literal secrets anywhere; values always redacted',
     rules: ['no-literal-secrets'],

@@ -41,6 +41,7 @@ import requireRetrainingTrigger from './require-retraining-trigger.js';
 import requireSloAlerts from './require-slo-alerts.js';
 import resourcesMatchManifest from './resources-match-manifest.js';
 import rollbackWithinBudget from './rollback-within-budget.js';
+import shadowPredictionMetrics from './shadow-prediction-metrics.js';
 import spreadReplicas from './spread-replicas.js';
 import startupBudget from './startup-budget.js';
 import unknownWorkloadKind from './unknown-workload-kind.js';
@@ -93,6 +94,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     requireSloAlerts,
     resourcesMatchManifest,
     rollbackWithinBudget,
+    shadowPredictionMetrics,
     spreadReplicas,
     startupBudget,
     unknownWorkloadKind,

@@ -135,6 +135,32 @@ describe('canary rollout gated on a real Prometheus', () => {
     ).not.toBe(V2);
   }, 40_000);
 
+  it('aborts a canary whose predictions moved, though it is as fast and as error-free as stable', async () => {
+    stable.set(0.1, 0);
+    canary.set(0.1, 0);
+    stable.predict({ center: 0.3 });
+    canary.predict({ center: 0.75 });
+    try {
+      // The exporters outlive the tests: wait until the last test's slow canary is out of the window.
+      await waitForSamples(
+        prometheus.url,
+        'count(increase(model_prediction_value_count[10s]) > 0) == 2 and on() histogram_quantile(0.95, sum by (le) (rate(model_inference_duration_seconds_bucket{pod=~"llm-chat-canary.*"}[10s]))) < 0.15',
+        30_000,
+      );
+      const r = await deployV2();
+      expect(r.code).toBe(1);
+      const json = JSON.parse(r.stdout);
+      expect(json.canary.outcome).toBe('aborted');
+      expect(json.message).toMatch(
+        /canary aborted \(2 bad samples in a row: prediction PSI \d+\.\d+ above critical 0\.25\)/,
+      );
+      expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat-canary')).toBeUndefined();
+    } finally {
+      stable.predict(undefined);
+      canary.predict(undefined);
+    }
+  }, 60_000);
+
   it('aborts on a canary error rate above the limit', async () => {
     stable.set(0.1, 0);
     canary.set(0.1, 0.2);

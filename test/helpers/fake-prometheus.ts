@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 /**
  * A loopback stand-in for the Prometheus HTTP API (GET /api/v1/query) that answers the canary's
  * queries with values the test sets: p95 latency for histogram_quantile queries, an error rate
- * for the others, by whether the pod selector names the canary. It records every query and when
+ * for the others, by whether the pod selector names the canary (or a shadow or green Deployment). It records every query and when
  * it came, so a test can tell what mlready asked before it changed anything. The canary tests
  * against a real Prometheus are in canary.test.ts; this one is for the deploy logic around them.
  */
@@ -24,7 +24,7 @@ export async function startFakePrometheus(): Promise<FakePrometheus> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = url.searchParams.get('query') ?? '';
     queries.push({ at: Date.now(), query });
-    const track = /pod=~"[^"]*-canary-/.test(query) ? 'canary' : 'stable';
+    const track = /pod=~"[^"]*-(canary|shadow|green)-/.test(query) ? 'canary' : 'stable';
     const value = query.startsWith('histogram_quantile')
       ? values[track].p95
       : query.includes('pod=~')

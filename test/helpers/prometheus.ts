@@ -7,10 +7,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Histogram, Registry } from 'prom-client';
 
-/** A loopback server exporting a model's prom-client metrics, with latency and errors the test sets. */
+/** Buckets of the exporters' `model_prediction_value` histogram (a score in [0, 1]). */
+export const PREDICTION_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/**
+ * A loopback server exporting a model's prom-client metrics, with latency and errors the test sets,
+ * and optionally a `model_prediction_value` histogram: scores spread ±0.25 around `center`, one
+ * every `every` requests.
+ */
 export interface ModelExporter {
   url: string;
   set: (latencySeconds: number, errorRate: number) => void;
+  predict: (prediction: { center: number; every?: number } | undefined) => void;
+  /** Stops (or resumes) the synthetic traffic. */
+  pause: (paused: boolean) => void;
+  /** The exporter's own per-bucket prediction counts (not cumulative), `+Inf` last. */
+  predictionCounts: () => Promise<number[]>;
   close: () => Promise<void>;
 }
 
@@ -27,11 +39,20 @@ export async function startModelExporter(latencySeconds: number, errorRate = 0):
     help: 'failed inferences',
     registers: [registry],
   });
+  // Registered on the first predict(): an exporter without predictions exports no histogram at all.
+  let prediction: Histogram | undefined;
   let current = { latencySeconds, errorRate };
+  let predicting: { center: number; every?: number } | undefined;
+  let paused = false;
   let n = 0;
   // 50 requests/s of synthetic traffic, spread ±10 % around the set latency.
   const traffic = setInterval(() => {
+    if (paused) return;
     n++;
+    if (prediction && predicting && n % (predicting.every ?? 1) === 0) {
+      const score = predicting.center + 0.5 * (((n * 37) % 100) / 100 - 0.5);
+      prediction.observe(Math.min(1, Math.max(0, score)));
+    }
     latency.observe(current.latencySeconds * (0.9 + (0.2 * ((n * 37) % 100)) / 100));
     if (n % 100 < current.errorRate * 100) errors.inc();
   }, 20);
@@ -47,6 +68,23 @@ export async function startModelExporter(latencySeconds: number, errorRate = 0):
     url: `127.0.0.1:${port}`,
     set: (l, e) => {
       current = { latencySeconds: l, errorRate: e };
+    },
+    predict: (p) => {
+      prediction ??= new Histogram({
+        name: 'model_prediction_value',
+        help: 'predicted score',
+        buckets: PREDICTION_BUCKETS,
+        registers: [registry],
+      });
+      predicting = p;
+    },
+    pause: (p) => {
+      paused = p;
+    },
+    predictionCounts: async () => {
+      const values = (await prediction!.get()).values.filter((v) => v.metricName?.endsWith('_bucket'));
+      const cumulative = values.map((v) => v.value);
+      return cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]!));
     },
     close: async () => {
       clearInterval(traffic);

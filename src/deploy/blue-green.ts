@@ -1,0 +1,511 @@
+import { ClusterError, NetworkError } from '../errors.js';
+import type { ClusterClient, KubeObject } from '../k8s/types.js';
+import { parseDurationSeconds } from '../rules/support/scaling.js';
+import { ReleaseAnalysis } from './analysis.js';
+import {
+  finalPredictionVerdict,
+  judgeSample,
+  prometheusSource,
+  stablePodPattern,
+  withPrediction,
+  type CanaryOptions,
+  type CanarySample,
+  type Thresholds,
+} from './canary.js';
+import { revisionOf, startupBudgetSeconds } from './observe.js';
+import type { PredictionComparison } from './prediction.js';
+import { LABELS } from './release.js';
+import { hostMatches, routesTo, TRAFFIC_KINDS } from './shadow.js';
+import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
+import { waitForRollout } from './wait.js';
+
+type Any = Record<string, any>;
+
+/** Annotations on the green Deployment, so that `rollback` can switch back from another process. */
+export const BLUE_GREEN = {
+  of: 'mlready.dev/blue-green-of',
+  service: 'mlready.dev/blue-green-service',
+  /** The Service as it was before the switch (JSON): what the reverse switch puts back. */
+  before: 'mlready.dev/blue-green-before',
+  /** `apply` (the Service is part of the release) or `patch` (it is not). */
+  via: 'mlready.dev/blue-green-via',
+  switchedAt: 'mlready.dev/blue-green-switched-at',
+  /** With a route switch: the Service mlready created in front of green's pods. */
+  greenService: 'mlready.dev/blue-green-green-service',
+  warmUntil: 'mlready.dev/blue-green-warm-until',
+} as const;
+
+export interface BlueGreenResult {
+  /**
+   * `promoted`: green passed the warm window and the release was applied; `switched-back`: green
+   * failed after the switch and traffic went back to blue; `failed`: green never became ready
+   * (traffic never moved); `refused`: nothing was changed.
+   */
+  outcome: 'promoted' | 'switched-back' | 'failed' | 'interrupted' | 'refused';
+  message: string;
+  green: string;
+  service?: string | undefined;
+  /** Milliseconds of the switch to green (the API call that moves all traffic). */
+  switchMs?: number | undefined;
+  /** Milliseconds of the reverse switch, when there was one. */
+  switchBackMs?: number | undefined;
+  warmWindowMs: number;
+  samples: CanarySample[];
+  revision: number | undefined;
+  warnings: string[];
+  next: string[];
+  applied: AppliedChange[];
+}
+
+const greenLabel = (value: string) => `${value}-green`.slice(0, 63).replace(/[-_.]+$/, '');
+
+/** The green Deployment: the new template at full size, under labels no live Service selects. */
+export function greenDeployment(
+  desired: KubeObject,
+  replicas: number,
+  annotations: Record<string, string>,
+): KubeObject {
+  const green = structuredClone(desired);
+  const spec = green.spec as Any;
+  const matchLabels = { ...(spec.selector?.matchLabels as Record<string, string> | undefined) };
+  const relabel = (labels: Record<string, string> | undefined) => {
+    const out: Record<string, string> = { ...labels };
+    for (const key of Object.keys(matchLabels)) out[key] = greenLabel(matchLabels[key]!);
+    out[LABELS.track] = 'green';
+    return out;
+  };
+  green.metadata = {
+    ...green.metadata,
+    name: `${desired.metadata.name}-green`.slice(0, 63),
+    labels: { ...green.metadata.labels, [LABELS.track]: 'green' },
+    annotations: { ...green.metadata.annotations, ...annotations },
+  };
+  spec.replicas = replicas;
+  spec.selector = { matchLabels: relabel(matchLabels) };
+  spec.template.metadata = { ...spec.template.metadata, labels: relabel(spec.template.metadata?.labels) };
+  return green;
+}
+
+const selectorOf = (service: KubeObject) => ((service.spec as Any)?.selector ?? {}) as Record<string, string>;
+
+const selects = (service: KubeObject, labels: Record<string, string>) => {
+  const selector = selectorOf(service);
+  return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+};
+
+/** A JSON merge patch that makes a Service's selector exactly `selector` (keys not in it are removed). */
+function selectorPatch(current: Record<string, string>, selector: Record<string, string>): Any {
+  const patch: Record<string, string | null> = { ...selector };
+  for (const key of Object.keys(current)) if (!(key in selector)) patch[key] = null;
+  return { spec: { selector: patch } };
+}
+
+/**
+ * The switch: the Service's selector moves to `selector`, by server-side apply of the release's
+ * Service (same field manager as the release, so the promotion's apply cannot conflict) or, for a
+ * Service the release does not bring, by a merge patch. Returns how long the API call took.
+ */
+async function switchTo(
+  cluster: ClusterClient,
+  service: KubeObject,
+  selector: Record<string, string>,
+  via: 'apply' | 'patch',
+  now: () => number,
+): Promise<number> {
+  const t0 = now();
+  if (via === 'apply') {
+    const copy = structuredClone(service);
+    (copy.spec as Any).selector = selector;
+    await cluster.apply(copy, { force: false });
+  } else {
+    const live = await cluster.get(refOf(service));
+    await cluster.patch(refOf(service), selectorPatch(selectorOf(live ?? service), selector));
+  }
+  return now() - t0;
+}
+
+/**
+ * Switches traffic back to blue during the warm window, from another process: the green
+ * Deployment's annotations say which Service, what it was before and how it was changed. Returns
+ * undefined when `name` has no green Deployment (no blue-green release in its warm window).
+ */
+export async function reverseSwitch(
+  cluster: ClusterClient,
+  namespace: string,
+  name: string,
+  now: () => number,
+): Promise<{ service: string; green: string; elapsedMs: number } | undefined> {
+  const greenName = `${name}-green`.slice(0, 63);
+  const green = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: greenName });
+  const annotations = green?.metadata.annotations ?? {};
+  if (!green || annotations[BLUE_GREEN.of] !== name) return undefined;
+  const t0 = now();
+  const before = JSON.parse(annotations[BLUE_GREEN.before] ?? '{}') as KubeObject;
+  const via = annotations[BLUE_GREEN.via] === 'apply' ? 'apply' : 'patch';
+  // Before the switch this puts back what is already there (a no-op write): it never needs to know.
+  if (before.kind === 'Service') await switchTo(cluster, before, selectorOf(before), via, now);
+  else if (before.kind === 'VirtualService' || before.kind === 'HTTPRoute')
+    await putRoute(cluster, before, via);
+  await cluster.delete(refOf(green));
+  const greenService = annotations[BLUE_GREEN.greenService];
+  if (greenService)
+    await cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace, name: greenService });
+  return { service: annotations[BLUE_GREEN.service] ?? '', green: greenName, elapsedMs: now() - t0 };
+}
+
+/**
+ * A blue-green release: the new template comes up as `<name>-green` at stable's full size, under
+ * labels that no Service selects, and must be ready before any traffic moves. Then one switch: the
+ * Service's selector moves from blue's pods to green's. Blue (the stable Deployment) stays as it
+ * is, warm, for the window (`rollout.blueGreen.warmWindow`, default 5m); during it green is
+ * analysed on live traffic against blue's latency and predictions from before the switch, and a
+ * failure — or `mlready rollback` from another terminal — is the reverse switch. After the window
+ * the release is applied to the stable Deployment (its rollout takes no traffic: the Service
+ * still points at green), the Service goes back to the release's selector, and green is removed.
+ */
+export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenResult> {
+  const { cluster, clock, manifest, namespace, stable, desired } = options;
+  const rollout = manifest.spec.rollout ?? {};
+  const warmWindowMs =
+    options.stepMs ?? (parseDurationSeconds(rollout.blueGreen?.warmWindow ?? '') ?? 300) * 1000;
+  const sampleMs = options.sampleMs ?? (parseDurationSeconds(rollout.analysis?.interval ?? '') ?? 30) * 1000;
+  const thresholds: Thresholds = {
+    maxLatencyIncreasePct: rollout.analysis?.maxLatencyIncreasePct ?? 20,
+    maxErrorRate: rollout.analysis?.maxErrorRate ?? manifest.spec.slo?.errorRate ?? 0.01,
+    consecutiveFailures: rollout.analysis?.consecutiveFailures ?? 2,
+  };
+  const prometheusUrl = options.prometheusUrl ?? rollout.analysis?.prometheusUrl;
+  const metrics = options.metrics ?? (prometheusUrl ? prometheusSource(prometheusUrl) : undefined);
+  const name = stable.metadata.name;
+  const greenName = `${name}-green`.slice(0, 63);
+  const stableRevision = revisionOf(stable);
+  const samples: CanarySample[] = [];
+  const warnings: string[] = [];
+  const force = options.forceConflicts;
+  const base = {
+    green: greenName,
+    samples,
+    warnings,
+    warmWindowMs,
+    revision: stableRevision,
+    applied: [] as AppliedChange[],
+    next: [] as string[],
+  };
+  const refused = (message: string): BlueGreenResult => ({
+    ...base,
+    outcome: 'refused',
+    message: `blue-green refused: ${message}; nothing was changed`,
+  });
+  if (!metrics)
+    return refused(
+      'no Prometheus to analyse green (pass --prometheus-url or set spec.rollout.analysis.prometheusUrl)',
+    );
+  const analysis = new ReleaseAnalysis(metrics, manifest, namespace, sampleMs);
+  const podRe = { green: `${escapeRe(greenName)}-.*`, blue: await stablePodPattern(cluster, stable) };
+  let baseline: CanarySample['stable'];
+  try {
+    baseline = await analysis.side(podRe.blue);
+  } catch (error) {
+    if (error instanceof NetworkError || error instanceof ClusterError) return refused(error.message);
+    throw error;
+  }
+
+  const templateLabels = ((desired.spec as Any)?.template?.metadata?.labels ?? {}) as Record<string, string>;
+  const declared = options.others.find(
+    (o) => o.object.kind === 'Service' && selects(o.object, templateLabels),
+  );
+  const live = (await cluster.list('v1', 'Service', namespace)).find((s) => selects(s, templateLabels));
+  const service = declared?.object ?? live;
+  if (!service)
+    return refused(`no Service selects the pods of Deployment/${name}: there is no traffic to switch`);
+  const svcName = service.metadata.name;
+  // A mesh or gateway route in front of the Service: the switch is its weights, 0 → 100.
+  const declaredRoute = options.others.find(
+    (o) =>
+      (o.object.kind === 'VirtualService' || o.object.kind === 'HTTPRoute') && routesTo(o.object, svcName),
+  );
+  let route: KubeObject | undefined = declaredRoute?.object;
+  if (!route)
+    for (const [apiVersion, kind] of TRAFFIC_KINDS) {
+      if (!(await cluster.servesKind(apiVersion, kind))) continue;
+      route = (await cluster.list(apiVersion, kind, namespace)).find((o) => routesTo(o, svcName));
+      if (route) break;
+    }
+  const via: 'apply' | 'patch' = (route ? declaredRoute : declared) ? 'apply' : 'patch';
+  const before = declared?.before ?? live;
+  const replicas = Number((stable.spec as Any)?.replicas ?? 1);
+  const greenSvcName = `${svcName}-green`.slice(0, 63);
+  const routeBefore = route && (declaredRoute ? route : liveForPatch(route));
+  const green = greenDeployment(desired, replicas, {
+    [BLUE_GREEN.of]: name,
+    [BLUE_GREEN.service]: route ? `${route.kind}/${route.metadata.name}` : svcName,
+    [BLUE_GREEN.via]: via,
+    [BLUE_GREEN.before]: JSON.stringify(
+      routeBefore ?? (before ? stripForApply(before, declared?.object) : service),
+    ),
+    ...(route ? { [BLUE_GREEN.greenService]: greenSvcName } : {}),
+  });
+  const greenSelector = (green.spec as Any).selector.matchLabels as Record<string, string>;
+  const blueSelector = selectorOf(before ?? service);
+  const greenSvc: KubeObject | undefined = route
+    ? {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: greenSvcName, namespace, labels: { [LABELS.track]: 'green' } },
+        spec: { type: 'ClusterIP', selector: greenSelector, ports: (service.spec as Any)?.ports ?? [] },
+      }
+    : undefined;
+
+  // 1. Green at full size, no traffic, ready.
+  options.emit(`green ${greenName} at ${replicas} replica(s) beside blue (revision ${stableRevision})`);
+  await cluster.apply(green, { force: true });
+  if (greenSvc) await cluster.apply(greenSvc, { force: true });
+  const ready = await waitForRollout({
+    cluster,
+    namespace,
+    name: greenName,
+    clock,
+    timeoutMs: options.timeoutMs,
+    startupBudgetSeconds: startupBudgetSeconds(
+      green,
+      manifest.spec.serving.expectedLoadSeconds,
+      manifest.spec.serving.imagePullSeconds,
+    ),
+    signal: options.signal,
+    pollMs: 500,
+    grace: options.grace,
+  });
+  if (ready.verdict.reason === 'Interrupted')
+    return {
+      ...base,
+      outcome: 'interrupted',
+      message: `interrupted before the switch; ${greenName} runs without traffic`,
+      next: [`kubectl delete deployment ${greenName} -n ${namespace} to abandon it`],
+    };
+  if (ready.verdict.state === 'failed') {
+    await cluster.delete(refOf(green));
+    if (greenSvc) await cluster.delete(refOf(greenSvc));
+    return {
+      ...base,
+      outcome: 'failed',
+      message: `green never became ready (${ready.verdict.message}); no traffic moved, ${greenName} removed`,
+    };
+  }
+
+  // 2. The switch.
+  const t0 = clock.now();
+  if (route) await putRoute(cluster, toGreen(route, svcName, greenSvcName), via);
+  else await switchTo(cluster, service, greenSelector, via, () => clock.now());
+  const switchMs = clock.now() - t0;
+  const switched = route ? `${route.kind}/${route.metadata.name} (weights 0 → 100)` : `Service/${svcName}`;
+  const warmUntil = new Date(Date.now() + warmWindowMs).toISOString();
+  await cluster.patch(refOf(green), {
+    metadata: {
+      annotations: { [BLUE_GREEN.switchedAt]: new Date().toISOString(), [BLUE_GREEN.warmUntil]: warmUntil },
+    },
+  });
+  options.emit(
+    `switched ${switched} to green in ${(switchMs / 1000).toFixed(2)} s; blue stays warm until ${warmUntil} (mlready rollback ${name} switches back)`,
+  );
+  const switchBack = async (why: string): Promise<BlueGreenResult> => {
+    options.emit(`switching back to blue: ${why}`);
+    const back = await reverseSwitch(cluster, namespace, name, () => clock.now());
+    return {
+      ...base,
+      outcome: 'switched-back',
+      service: service.metadata.name,
+      switchMs,
+      switchBackMs: back?.elapsedMs,
+      message: `green failed (${why}); switched ${switched} back to blue revision ${stableRevision} in ${((back?.elapsedMs ?? 0) / 1000).toFixed(2)} s`,
+    };
+  };
+
+  // 3. The warm window: green on live traffic, blue ready to take it back.
+  const started = clock.now();
+  let bad = 0;
+  let lastPrediction: PredictionComparison | undefined;
+  while (clock.now() - started < warmWindowMs) {
+    await clock.sleep(Math.min(sampleMs, Math.max(0, warmWindowMs - (clock.now() - started))));
+    const stillGreen = await cluster.get(refOf(green));
+    if (!stillGreen)
+      return {
+        ...base,
+        outcome: 'switched-back',
+        service: service.metadata.name,
+        switchMs,
+        message: `${greenName} was removed during the warm window (mlready rollback switched back to blue); blue revision ${stableRevision} serves`,
+      };
+    if (options.signal?.aborted)
+      return {
+        ...base,
+        outcome: 'interrupted',
+        service: service.metadata.name,
+        switchMs,
+        message: `interrupted in the warm window; green serves, blue is warm`,
+        next: [
+          `mlready rollback ${name} -n ${namespace} to switch back`,
+          'or run the same mlready deploy again',
+        ],
+      };
+    let greenValues: CanarySample['canary'];
+    let prediction: PredictionComparison | undefined;
+    try {
+      [greenValues, prediction] = await Promise.all([
+        analysis.side(podRe.green),
+        // Blue's predictions come from before the switch: the window reaches back past it.
+        analysis.predictions(podRe.blue, podRe.green, (clock.now() - started) / 1000),
+      ]);
+    } catch (error) {
+      if (error instanceof NetworkError || error instanceof ClusterError)
+        return switchBack(`fail safe: ${error.message}`);
+      throw error;
+    }
+    lastPrediction = prediction;
+    const judgement = withPrediction(judgeSample(greenValues, baseline, thresholds), prediction);
+    samples.push({
+      atMs: clock.now() - started,
+      weight: 100,
+      canary: greenValues,
+      stable: baseline,
+      ...judgement,
+      prediction,
+    });
+    options.emit(
+      `green sample: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : ''}`,
+    );
+    if (judgement.verdict === 'no-data') continue;
+    bad = judgement.verdict === 'bad' ? bad + 1 : 0;
+    if (bad >= thresholds.consecutiveFailures)
+      return switchBack(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+  }
+  if (!samples.some((s) => s.verdict !== 'no-data'))
+    return switchBack('no green metrics in Prometheus during the warm window');
+  const notPassed = finalPredictionVerdict(lastPrediction, metrics.queryVector !== undefined, warnings);
+  if (notPassed) return switchBack(notPassed);
+
+  // 4. Promotion: the release goes to the stable Deployment while green serves; then the Service's
+  //    own selector comes back with the rest of the release, and green goes.
+  options.emit(`green passed the warm window; applying the release to Deployment/${name}`);
+  const first = await applyInOrder(cluster, [options.planned], { force });
+  const failed = async (message: string, applied: AppliedChange[]) => {
+    const undo = await undoChanges(cluster, applied);
+    const back = await switchBack(message);
+    return {
+      ...back,
+      applied,
+      message: `${back.message}; put back ${[...undo.restored, ...undo.deleted].join(', ') || 'nothing'}`,
+    };
+  };
+  if (first.failure)
+    return failed(`applying ${first.failure.ref} failed (${first.failure.error.message})`, first.applied);
+  const promoted = await waitForRollout({
+    cluster,
+    namespace,
+    name,
+    clock,
+    timeoutMs: options.timeoutMs,
+    startupBudgetSeconds: startupBudgetSeconds(
+      desired,
+      manifest.spec.serving.expectedLoadSeconds,
+      manifest.spec.serving.imagePullSeconds,
+    ),
+    signal: options.signal,
+    grace: options.grace,
+  });
+  if (promoted.verdict.state !== 'complete')
+    return {
+      ...base,
+      outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'failed',
+      service: service.metadata.name,
+      switchMs,
+      applied: first.applied,
+      next: [`mlready rollback ${name} --to-revision ${stableRevision}`],
+      message: `green passed, but Deployment/${name} did not roll out (${promoted.verdict.message}); green still serves`,
+    };
+  const rest = await applyInOrder(cluster, options.others, { force });
+  const applied = [...first.applied, ...rest.applied];
+  if (rest.failure)
+    return failed(`applying ${rest.failure.ref} failed (${rest.failure.error.message})`, applied);
+  if (route && routeBefore && !declaredRoute) await putRoute(cluster, routeBefore, 'patch');
+  else if (!route && !declared) await switchTo(cluster, service, blueSelector, via, () => clock.now());
+  await cluster.delete(refOf(green));
+  if (greenSvc) await cluster.delete(refOf(greenSvc));
+  const revision = revisionOf(promoted.last?.raw);
+  return {
+    ...base,
+    outcome: 'promoted',
+    service: service.metadata.name,
+    switchMs,
+    revision,
+    applied,
+    message: `switched to green in ${(switchMs / 1000).toFixed(2)} s; green passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) in the warm window; promoted to Deployment/${name} revision ${revision}`,
+  };
+}
+
+/** A route as it should be: applied with the release's field manager, or merge patched (`spec`). */
+async function putRoute(cluster: ClusterClient, route: KubeObject, via: 'apply' | 'patch'): Promise<void> {
+  if (via === 'apply') await cluster.apply(route, { force: false });
+  else await cluster.patch(refOf(route), { spec: route.spec });
+}
+
+/** A live object reduced to what a merge patch puts back. */
+function liveForPatch(object: KubeObject): KubeObject {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+    spec: object.spec,
+  };
+}
+
+/**
+ * The route with every destination of `service` at weight 0 and `green` at 100: Istio
+ * `route[].weight` on HTTP routes, Gateway API `backendRefs[].weight` on HTTPRoute rules.
+ */
+export function toGreen(route: KubeObject, service: string, green: string): KubeObject {
+  const copy = structuredClone(route);
+  const spec = copy.spec as Any;
+  const ns = route.metadata.namespace ?? '';
+  if (route.kind === 'VirtualService') {
+    for (const r of (spec?.http ?? []) as Any[]) {
+      const destinations = (r.route ?? []) as Any[];
+      const main = destinations.find((d) => hostMatches(d.destination?.host, service, ns));
+      if (!main) continue;
+      r.route = [
+        ...destinations.map((d) => ({ ...d, weight: 0 })),
+        {
+          destination: { host: green, ...(main.destination?.port ? { port: main.destination.port } : {}) },
+          weight: 100,
+        },
+      ];
+    }
+  } else {
+    for (const rule of (spec?.rules ?? []) as Any[]) {
+      const refs = (rule.backendRefs ?? []) as Any[];
+      const main = refs.find((b) => b.name === service);
+      if (!main) continue;
+      rule.backendRefs = [
+        ...refs.map((b) => ({ ...b, weight: 0 })),
+        { name: green, ...(main.port !== undefined ? { port: main.port } : {}), weight: 100 },
+      ];
+    }
+  }
+  return copy;
+}
+
+/** The Service as mlready last applied it (its declared form), else the live one without server fields. */
+function stripForApply(before: KubeObject, declared: KubeObject | undefined): KubeObject {
+  if (declared) {
+    const copy = structuredClone(declared);
+    (copy.spec as Any).selector = selectorOf(before);
+    return copy;
+  }
+  return {
+    apiVersion: before.apiVersion,
+    kind: before.kind,
+    metadata: { name: before.metadata.name, namespace: before.metadata.namespace },
+    spec: { selector: selectorOf(before) },
+  };
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
