@@ -57,7 +57,11 @@ function example(ns) {
 
 function setImage(dir, image) {
   const path = join(dir, 'k8s/deployment.yaml');
-  writeFileSync(path, readFileSync(path, 'utf8').replace(/image: "[^"]+"/, `image: "${image}"`));
+  const before = readFileSync(path, 'utf8');
+  const after = before.replace(/image: "?vllm\/vllm-openai[^"\s]*"?/, `image: "${image}"`);
+  // Without a change kubectl has nothing to roll out and the comparison would be meaningless.
+  if (after === before) throw new Error(`bench: no serving image to replace in ${path}`);
+  writeFileSync(path, after);
 }
 
 export function benchDeploy() {
