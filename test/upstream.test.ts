@@ -250,6 +250,7 @@ const CASES: Record<string, Case> = {
   'gateway-api-inference-extension/sim': {
     services: ['vllm-llama3-8b-instruct-epp: supporting', 'vllm-llama3-8b-instruct: model 0'],
     findings: [
+      'httproute.yaml:6 require-endpoint-auth',
       'inferencepool-resources.yaml:36 require-network-policy',
       'inferencepool-resources.yaml:36 require-pdb',
       'inferencepool-resources.yaml:41 replica-bounds',
@@ -306,6 +307,10 @@ const CASES: Record<string, Case> = {
         'sim-deployment.yaml:43 require-cpu-memory-limits',
       ],
       ['floating or missing image tag', 'inferencepool-resources.yaml:54 no-floating-image-tag'],
+      [
+        'the gateway routes outside traffic to the model with no authentication',
+        'httproute.yaml:6 require-endpoint-auth',
+      ],
       ['gap: no autoscaler', 'sim-deployment.yaml:4 require-autoscaler'],
       [
         'gap: no drift alert or retraining trigger',
@@ -1427,8 +1432,11 @@ const CASES: Record<string, Case> = {
   },
   'torchserve/virtual-service.yaml': {
     services: ['(no workload): no-workload'],
-    findings: [],
-    defects: [['routes /metrics to the world on hosts "*"'], ['public route with no authentication']],
+    findings: ['8 require-endpoint-auth', '13 require-endpoint-auth'],
+    defects: [
+      ['routes /metrics to the world on hosts "*"', '13 require-endpoint-auth'],
+      ['public route with no authentication', '8 require-endpoint-auth'],
+    ],
   },
   'triton/triton-metrics-prometheus-rule.yaml': {
     services: ['(no workload): no-workload'],
