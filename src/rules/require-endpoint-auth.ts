@@ -107,7 +107,7 @@ export default defineRule({
           report({
             object: route.object,
             path: match.path,
-            message: `${route.object.ref} routes "${match.value}" from a gateway on every host (${route.hostField}), so anyone who reaches the gateway reads it`,
+            message: `${route.object.ref} routes "${match.value}" from a gateway on every host (${route.hostField}), open to anyone who reaches the gateway`,
           });
         }
       const annotated = Object.keys(annotationsOf(route.object)).some((k) => INGRESS_AUTH.test(k));
