@@ -19,7 +19,7 @@ const MOVING = /^(latest|current|main|master|prod|production|stable|head)$/i;
  * name a model, not a version.
  */
 const VERSION_SEGMENT =
-  /^(v?\d+([._-]\d+)*([-+][\w.]+)?|(?=[a-f]*\d)[0-9a-f]{7,64}|.*[-_.]v?\d+([._]\d+)*([-+][\w.]+)?)$/i;
+  /^(v?\d+([._-]\d+)*([-+][\w.]+)?|(?=[a-f]*\d)[0-9a-f]{7,64}|.*[-_.]v?\d+([._]\d+)*)$/i;
 
 /**
  * Why a model reference does not pin a version, or undefined when it does. `localPath`: a bare

@@ -41,7 +41,8 @@ export function modelRefsOfContainer(ref: ContainerRef): ModelRef[] {
     const before = field === 'args' ? command.at(-1) : undefined;
     let inLora = false;
     list.forEach((arg, i) => {
-      const tokens = arg.includes(' ') ? arg.split(/\s+/).filter(Boolean) : [arg];
+      // A JSON LoRA module is one argument, spaces and all.
+      const tokens = arg.includes(' ') && !arg.startsWith('{') ? arg.split(/\s+/).filter(Boolean) : [arg];
       const inScript = tokens.length > 1;
       const next = (j: number) => (inScript ? tokens[j + 1] : list[i + 1]);
       tokens.forEach((token, j) => {
