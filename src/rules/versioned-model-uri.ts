@@ -73,12 +73,15 @@ export default defineRule({
   kinds: ['ModelService', 'ConfigMap', 'workload'],
   docs: {
     summary:
-      'Model weights are referenced at a pinned version: a versioned path, a Hugging Face revision, or a tagged OCI artifact.',
+      'Model weights and adapters are referenced at a pinned version wherever the model is named: flags, env, ConfigMaps, storageUri, OCI model images and LoRA modules.',
     why:
       'Rolling a Deployment back restores its pod template, not the bucket. If the template says ' +
       's3://models/fraud/latest or meta-llama/Llama-3.1-8B-Instruct, the "rolled back" pods load today\'s weights, ' +
-      'and two replicas started an hour apart can serve different models.',
-    fix: 'Reference an immutable version: s3://models/fraud/1.4.2/, hf://org/model@<commit>, --revision <commit> for vLLM/TGI, or oci://registry/model:1.4.2.',
+      'and two replicas started an hour apart can serve different models. The same holds for a model id kept in a ' +
+      'ConfigMap, an OCI model image by tag (a tag can be pushed again) and a LoRA adapter fetched from its ' +
+      "repository's head (--revision pins only the base model). A moving name is an error; a path without a " +
+      'version segment is a warning, since the store behind it may never overwrite what it holds.',
+    fix: 'Reference an immutable version: s3://models/fraud/1.4.2/, hf://org/model@<commit>, --revision <commit> for vLLM/TGI (REVISION beside MODEL_ID in the ConfigMap), oci://registry/model@sha256:<digest>, and LoRA adapters downloaded at a commit to a local or versioned path.',
   },
   check({ service, report }) {
     const manifest = service.manifest;
