@@ -125,7 +125,8 @@ function messageOf(workload: string, model: ModelRef, unpinned: Unpinned): strin
     case 'url':
       return `${what} ${model.source} "${reference}" ${unpinned.reason}`;
     case 'lora':
-      return `${what} loads the LoRA adapter "${reference}", which ${unpinned.reason} (--revision pins only the base model)`;
+      // A flag's --revision pins only the base model; say so where one could be mistaken for both.
+      return `${what} loads the LoRA adapter "${reference}", which ${unpinned.reason}${model.container ? ' (--revision pins only the base model)' : ''}`;
     case 'configMap':
       return `${what} loads the model "${reference}" (from ${model.at.object.ref} ${model.at.path.at(-1)}), which ${unpinned.reason}`;
     default:
