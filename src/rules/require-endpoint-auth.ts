@@ -124,6 +124,8 @@ export default defineRule({
 /** A route's target: a Service by name, and the Service port it names (number or name), if any. */
 interface Backend {
   readonly service: string;
+  /** The Service's namespace when the route names one (Istio host, backendRef namespace). */
+  readonly namespace?: string | undefined;
   readonly port: string | number | undefined;
   readonly path: YamlPath;
 }
@@ -160,9 +162,9 @@ function ingressBackends(ingress: K8sObject): Backend[] {
 }
 
 /** The Service a mesh host names: `name`, `name.namespace`, `name.namespace.svc[.cluster.local]`. */
-function serviceOfHost(host: string): string | undefined {
+function serviceOfHost(host: string): { name: string; namespace?: string | undefined } | undefined {
   const parts = host.split('.');
-  if (parts.length <= 2 || parts[2] === 'svc') return parts[0];
+  if (parts[0] && (parts.length <= 2 || parts[2] === 'svc')) return { name: parts[0], namespace: parts[1] };
   return undefined;
 }
 
@@ -185,11 +187,12 @@ function gatewayRoutes(service: ModelService): GatewayRoute[] {
       });
       asArray(asRecord(http).route).forEach((r, k) => {
         const destination = asRecord(asRecord(r).destination);
-        const name = serviceOfHost(asString(destination.host) ?? '');
+        const target = serviceOfHost(asString(destination.host) ?? '');
         const port = asRecord(destination.port).number;
-        if (name)
+        if (target)
           backends.push({
-            service: name,
+            service: target.name,
+            namespace: target.namespace,
             port: typeof port === 'number' ? port : undefined,
             path: ['spec', 'http', h, 'route', k, 'destination'],
           });
@@ -205,7 +208,9 @@ function gatewayRoutes(service: ModelService): GatewayRoute[] {
     });
   }
   for (const route of service.ofKind('HTTPRoute')) {
-    if (asArray(getPath(route.raw, ['spec', 'parentRefs'])).length === 0) continue;
+    // Attached to a Gateway (the default parent kind); a Service parent is mesh routing (GAMMA).
+    const parents = asArray(getPath(route.raw, ['spec', 'parentRefs'])).map(asRecord);
+    if (!parents.some((p) => (asString(p.kind) ?? 'Gateway') === 'Gateway')) continue;
     const hostnames = asArray(getPath(route.raw, ['spec', 'hostnames'])).map(asString);
     const paths: GatewayRoute['paths'] = [];
     const backends: Backend[] = [];
@@ -221,6 +226,7 @@ function gatewayRoutes(service: ModelService): GatewayRoute[] {
         if (kind === 'Service' && name)
           backends.push({
             service: name,
+            namespace: asString(ref.namespace),
             port: typeof ref.port === 'number' ? ref.port : undefined,
             path: ['spec', 'rules', r, 'backendRefs', k],
           });
@@ -245,9 +251,15 @@ function reportAdminBackend(
   backend: Backend,
   report: RuleContext['report'],
 ): void {
+  // Objects without a namespace land in the one they are applied to: they match any.
+  const namespace = backend.namespace ?? route.namespace;
   const svc = service
     .ofKind('Service')
-    .find((s) => s.name === backend.service && s.namespace === route.namespace);
+    .find(
+      (s) =>
+        s.name === backend.service &&
+        (namespace === undefined || s.namespace === undefined || s.namespace === namespace),
+    );
   if (!svc) return;
   const ports = asArray(getPath(svc.raw, ['spec', 'ports'])).map(asRecord);
   const port =
