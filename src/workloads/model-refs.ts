@@ -109,8 +109,14 @@ function loraPath(module: string): string | undefined {
  * at the ConfigMap's key. A revision may come from the same places or the container's own env.
  */
 export function configMapModelRefsOf(ref: ContainerRef, configMaps: readonly K8sObject[]): ModelRef[] {
+  // Objects without a namespace land in the one they are applied to: they match any.
+  const namespace = ref.workload.namespace;
   const find = (name: string | undefined) =>
-    configMaps.find((cm) => cm.name === name && cm.namespace === ref.workload.namespace);
+    configMaps.find(
+      (cm) =>
+        cm.name === name &&
+        (cm.namespace === undefined || namespace === undefined || cm.namespace === namespace),
+    );
   const found: { name: string; value: string; configMap: K8sObject; key: string }[] = [];
   for (const e of asArray(ref.container.envFrom).map(asRecord)) {
     const configMap = find(asString(asRecord(e.configMapRef).name));
@@ -134,8 +140,10 @@ export function configMapModelRefsOf(ref: ContainerRef, configMaps: readonly K8s
   );
   let revision = [...literal].find(([name, value]) => name && REVISION_ENV.test(name) && value)?.[1];
   revision ??= found.find((f) => REVISION_ENV.test(f.name))?.value;
+  const seen = new Set<string>();
   return found
     .filter((f) => MODEL_ENV.test(f.name) && !literal.get(f.name) && !f.value.includes('$'))
+    .filter((f) => !seen.has(`${f.configMap.ref}/${f.key}`) && seen.add(`${f.configMap.ref}/${f.key}`))
     .map((f) => ({
       reference: f.value,
       source: 'configMap',
