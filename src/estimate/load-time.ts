@@ -103,12 +103,15 @@ export function estimateLoadTime(context: EstimateContext, ref: ContainerRef | u
  */
 const SIZED_RUNTIMES = new Set<RuntimeId>(['vllm', 'tgi', 'sglang', 'nim', 'kserve', 'ray']);
 
-/** The models a serving container loads: its own flags and env, then its workload's fields. */
+/** The models a serving container loads: its own flags and env, then its workload's fields (no adapters). */
 function modelRefsFor(service: ModelService, ref: ContainerRef): ModelRef[] {
-  const own = modelRefsOfContainer(ref);
+  // A LoRA adapter is megabytes beside the base model: it does not size the start-up.
+  const own = modelRefsOfContainer(ref).filter((m) => m.source !== 'lora');
   const workload = service.workloadOf(ref.workload);
   const fromKind = workload
-    ? modelRefsOf(workload).filter((m) => m.container === undefined || m.container === ref)
+    ? modelRefsOf(workload).filter(
+        (m) => m.source !== 'lora' && (m.container === undefined || m.container === ref),
+      )
     : [];
   return [...own, ...fromKind.filter((m) => !own.includes(m))];
 }

@@ -89,8 +89,11 @@ export type UpdateStrategy =
 /** A reference to model weights: an id, a URI or a preset, with the revision when one is pinned. */
 export interface ModelRef {
   readonly reference: string;
-  /** How it is given: a container flag or env var, storageUri, a CRD field, a Ray Serve deployment. */
-  readonly source: 'args' | 'env' | 'storageUri' | 'url' | 'preset' | 'serveConfig';
+  /**
+   * How it is given: a container flag or env var, a ConfigMap key the container reads, a LoRA
+   * adapter (`--lora-modules`), storageUri, a CRD field, a Ray Serve deployment.
+   */
+  readonly source: 'args' | 'env' | 'configMap' | 'lora' | 'storageUri' | 'url' | 'preset' | 'serveConfig';
   /** A --revision (or TGI REVISION) pinned alongside a Hugging Face id. */
   readonly revision: string | undefined;
   readonly at: FieldSource;

@@ -142,7 +142,8 @@ export const kaitoWorkspaceReader: WorkloadReader = {
 };
 
 /**
- * KubeAI Model: weights from spec.url (hf://, s3://, ollama://, pvc://) served by spec.engine on a
+ * KubeAI Model: weights from spec.url (hf://, s3://, ollama://, pvc://) and LoRA adapters from
+ * spec.adapters[].url, served by spec.engine on a
  * resourceProfile, scaled by KubeAI between minReplicas (0 by default: scale from zero) and
  * maxReplicas on in-flight requests. https://www.kubeai.org/reference/kubernetes-api/
  */
@@ -188,17 +189,34 @@ export const kubeAIModelReader: WorkloadReader = {
         metric: 'in-flight requests',
         at: replicas.at,
       },
-      models: url
-        ? [
-            {
-              reference: url,
-              source: 'url',
-              revision: undefined,
-              at: at(object, ['spec', 'url']),
-              container: undefined,
-            },
-          ]
-        : [],
+      models: [
+        ...(url
+          ? [
+              {
+                reference: url,
+                source: 'url' as const,
+                revision: undefined,
+                at: at(object, ['spec', 'url']),
+                container: undefined,
+              },
+            ]
+          : []),
+        // LoRA adapters (spec.adapters[].url), loaded by the engine beside the base model.
+        ...asArray(spec.adapters).flatMap((a, i) => {
+          const adapter = asString(asRecord(a).url);
+          return adapter
+            ? [
+                {
+                  reference: adapter,
+                  source: 'lora' as const,
+                  revision: undefined,
+                  at: at(object, ['spec', 'adapters', i, 'url']),
+                  container: undefined,
+                },
+              ]
+            : [];
+        }),
+      ],
       servesModels: true,
       injectedProbes: 'model-ready',
     });
