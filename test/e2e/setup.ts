@@ -49,11 +49,11 @@ export default function setup(project: TestProject): () => void {
     : join(process.env.HOME ?? '/root', 'k8s-real', 'bin', 'kubectl');
   execFileSync(kubectlPath, ['apply', '--server-side', '-f', join(REPO, 'test/e2e/fixtures/crds.yaml')], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   execFileSync(kubectlPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   project.provide('kubeconfig', kubeconfig);
   project.provide('kubectl', kubectlPath);
