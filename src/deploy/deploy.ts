@@ -391,6 +391,37 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     return record;
   };
 
+  /** The end of a blue-green or shadow release: its warnings, a record when promoted, the result. */
+  const endStrategy = async (
+    deployment: Parameters<typeof refOf>[0],
+    run: StrategyRun,
+    extra: Pick<DeployResult, 'blueGreen' | 'shadow' | 'canary' | 'rollback'>,
+    failedMeans: DeployOutcome,
+  ): Promise<DeployResult> => {
+    for (const w of run.warnings) warn(w);
+    let record: DeployRecord | undefined;
+    if (run.outcome === 'promoted') {
+      const promoted = await cluster.get(refOf(deployment));
+      const hash = await templateHashOf(cluster, promoted);
+      if (hash)
+        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: run.revision }));
+    }
+    emit(run.outcome === 'promoted' ? 'done' : 'failure', run.message);
+    return {
+      ...base,
+      outcome: strategyOutcome(run.outcome, failedMeans),
+      message: run.message,
+      deployment: deployment.metadata.name,
+      previousRevision,
+      revision: run.revision,
+      applied: run.applied.map((c) => ({ ref: c.ref, action: c.action })),
+      check: checkSummary,
+      ...extra,
+      record,
+      next: run.next,
+    };
+  };
+
   if (
     main &&
     plannedMain &&
@@ -418,38 +449,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       grace: options.grace,
       emit: (m) => emit('progress', m),
     });
-    for (const w of blueGreen.warnings) warn(w);
-    const outcome: DeployOutcome =
-      blueGreen.outcome === 'promoted'
-        ? 'deployed'
-        : blueGreen.outcome === 'interrupted'
-          ? 'interrupted'
-          : blueGreen.outcome === 'refused'
-            ? 'refused'
-            : blueGreen.outcome === 'failed'
-              ? 'failed'
-              : 'rolled-back';
-    let record: DeployRecord | undefined;
-    if (blueGreen.outcome === 'promoted') {
-      const promoted = await cluster.get(refOf(main));
-      const hash = await templateHashOf(cluster, promoted);
-      if (hash)
-        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: blueGreen.revision }));
-    }
-    emit(blueGreen.outcome === 'promoted' ? 'done' : 'failure', blueGreen.message);
-    return {
-      ...base,
-      outcome,
-      message: blueGreen.message,
-      deployment: main.metadata.name,
-      previousRevision,
-      revision: blueGreen.revision,
-      applied: blueGreen.applied.map((c) => ({ ref: c.ref, action: c.action })),
-      check: checkSummary,
-      blueGreen,
-      record,
-      next: blueGreen.next,
-    };
+    // A failed blue-green release may leave green in place: failed, not rolled back.
+    return endStrategy(main, blueGreen, { blueGreen }, 'failed');
   }
 
   if (
@@ -479,37 +480,13 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       grace: options.grace,
       emit: (m) => emit('progress', m),
     });
-    for (const w of shadow.warnings) warn(w);
-    const outcome: DeployOutcome =
-      shadow.outcome === 'promoted'
-        ? 'deployed'
-        : shadow.outcome === 'interrupted'
-          ? 'interrupted'
-          : shadow.outcome === 'refused'
-            ? 'refused'
-            : 'rolled-back';
-    let record: DeployRecord | undefined;
-    if (shadow.outcome === 'promoted') {
-      const promoted = await cluster.get(refOf(main));
-      const hash = await templateHashOf(cluster, promoted);
-      if (hash)
-        record = await keepRecord(recordOf('deployed', { templateHash: hash, revision: shadow.revision }));
-    }
-    emit(shadow.outcome === 'promoted' ? 'done' : 'failure', shadow.message);
-    return {
-      ...base,
-      outcome,
-      message: shadow.message,
-      deployment: main.metadata.name,
-      previousRevision,
-      revision: shadow.revision,
-      applied: shadow.applied.map((c) => ({ ref: c.ref, action: c.action })),
-      check: checkSummary,
+    // A failed shadow (its canary aborted, or a promotion undone) leaves stable serving.
+    return endStrategy(
+      main,
       shadow,
-      ...(shadow.canary ? { canary: shadow.canary, rollback: shadow.canary.rollback } : {}),
-      record,
-      next: shadow.next,
-    };
+      { shadow, ...(shadow.canary ? { canary: shadow.canary, rollback: shadow.canary.rollback } : {}) },
+      'rolled-back',
+    );
   }
 
   if (
@@ -1114,4 +1091,30 @@ function pick(live: unknown, wanted: unknown): unknown {
 
 export function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** What blue-green and shadow releases report back to deploy. */
+interface StrategyRun {
+  outcome: BlueGreenResult['outcome'] | ShadowResult['outcome'];
+  message: string;
+  revision: number | undefined;
+  warnings: string[];
+  next: string[];
+  applied: AppliedChange[];
+}
+
+/** A strategy's outcome in deploy's words; what `failed` means differs by strategy (see the callers). */
+function strategyOutcome(outcome: StrategyRun['outcome'], failedMeans: DeployOutcome): DeployOutcome {
+  switch (outcome) {
+    case 'promoted':
+      return 'deployed';
+    case 'interrupted':
+    case 'refused':
+      return outcome;
+    case 'failed':
+      return failedMeans;
+    default:
+      // switched-back, torn-down, inconclusive: the release was undone and stable serves.
+      return 'rolled-back';
+  }
 }
