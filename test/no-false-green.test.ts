@@ -59,16 +59,19 @@ describe('no false green', () => {
     expect(json.services.map((s) => [s.name, s.role, s.readiness?.level])).toEqual([['vllm', 'model', 0]]);
   });
 
-  it('gives a VirtualService on its own no level and says what is missing, without exiting 2', async () => {
+  it('gives a VirtualService on its own no level and says what is missing, judging only what it shows', async () => {
     const run = await cli(['check', '-', '--no-config'], {
       stdin: upstream('torchserve/virtual-service.yaml'),
     });
-    expect(run.code).toBe(0);
+    // What it shows on its own is judged (an open gateway route, /metrics on every host: exit 1);
+    // the model service behind it is not, and the verdict says so instead of a level.
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('routes "/metrics" from a gateway on every host');
     expect(run.stdout).toContain(
       '(no workload): no readiness level — no workload: VirtualService/torchserve-vs needs the workload that serves the model (a Deployment, InferenceService, RayService, …) in the same input to be judged',
     );
     expect(run.stdout).toMatch(
-      /^– no findings, but no model service to judge · 1 object in 1 file, 0 model services$/m,
+      /^✖ 2 findings \(2 errors, 0 warnings, 0 info\) · 1 object in 1 file, 0 model services$/m,
     );
     expect(run.stdout).not.toContain('✔');
     expect(run.stdout).not.toMatch(/readiness level \d/);
