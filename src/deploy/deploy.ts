@@ -4,7 +4,7 @@ import { ClusterError, InputError } from '../errors.js';
 import { ownsField } from '../k8s/managed-fields.js';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, type ClusterClient, type KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
-import { DEFAULT_ROLLBACK_BUDGET_SECONDS } from '../manifest/types.js';
+import { DEFAULT_ROLLBACK_BUDGET_SECONDS, type ModelManifest } from '../manifest/types.js';
 import { preflight } from './preflight.js';
 import {
   applyOrder,
@@ -391,6 +391,29 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     return record;
   };
 
+  /** What every release strategy (canary, blue-green, shadow) is given. */
+  const strategyOptions = (release: {
+    manifest: ModelManifest;
+    stable: KubeObject;
+    desired: KubeObject;
+    planned: PlannedObject;
+  }) => ({
+    ...release,
+    cluster,
+    clock,
+    signal: deps.signal,
+    namespace,
+    others: planned.filter((p) => p !== release.planned),
+    metrics: deps.metrics,
+    prometheusUrl: options.prometheusUrl,
+    forceConflicts: force,
+    timeoutMs: options.timeoutMs,
+    sampleMs: options.canary?.sampleMs,
+    stepMs: options.canary?.stepMs,
+    grace: options.grace,
+    emit: (m: string) => emit('progress', m),
+  });
+
   /** The end of a blue-green or shadow release: its warnings, a record when promoted, the result. */
   const endStrategy = async (
     deployment: Parameters<typeof refOf>[0],
@@ -430,25 +453,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     templateChanged(live, main)
   ) {
     emit('step', `blue-green release of Deployment/${main.metadata.name}`);
-    const blueGreen = await runBlueGreen({
-      cluster,
-      clock,
-      signal: deps.signal,
-      manifest,
-      namespace,
-      stable: live,
-      desired: main,
-      planned: plannedMain,
-      others: planned.filter((p) => p !== plannedMain),
-      metrics: deps.metrics,
-      prometheusUrl: options.prometheusUrl,
-      forceConflicts: force,
-      timeoutMs: options.timeoutMs,
-      sampleMs: options.canary?.sampleMs,
-      stepMs: options.canary?.stepMs,
-      grace: options.grace,
-      emit: (m) => emit('progress', m),
-    });
+    const blueGreen = await runBlueGreen(
+      strategyOptions({ manifest, stable: live, desired: main, planned: plannedMain }),
+    );
     // A failed blue-green release may leave green in place: failed, not rolled back.
     return endStrategy(main, blueGreen, { blueGreen }, 'failed');
   }
@@ -461,25 +468,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     templateChanged(live, main)
   ) {
     emit('step', `shadow release of Deployment/${main.metadata.name}`);
-    const shadow = await runShadow({
-      cluster,
-      clock,
-      signal: deps.signal,
-      manifest,
-      namespace,
-      stable: live,
-      desired: main,
-      planned: plannedMain,
-      others: planned.filter((p) => p !== plannedMain),
-      metrics: deps.metrics,
-      prometheusUrl: options.prometheusUrl,
-      forceConflicts: force,
-      timeoutMs: options.timeoutMs,
-      sampleMs: options.canary?.sampleMs,
-      stepMs: options.canary?.stepMs,
-      grace: options.grace,
-      emit: (m) => emit('progress', m),
-    });
+    const shadow = await runShadow(
+      strategyOptions({ manifest, stable: live, desired: main, planned: plannedMain }),
+    );
     // A failed shadow (its canary aborted, or a promotion undone) leaves stable serving.
     return endStrategy(
       main,
@@ -498,25 +489,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   ) {
     const canaryMode = manifest.spec.rollout.canary?.mode ?? 'replicas';
     emit('step', `canary rollout of Deployment/${main.metadata.name} (${canaryMode})`);
-    const canary = await runCanary({
-      cluster,
-      clock,
-      signal: deps.signal,
-      manifest,
-      namespace,
-      stable: live,
-      desired: main,
-      planned: plannedMain,
-      others: planned.filter((p) => p !== plannedMain),
-      metrics: deps.metrics,
-      prometheusUrl: options.prometheusUrl,
-      forceConflicts: force,
-      timeoutMs: options.timeoutMs,
-      sampleMs: options.canary?.sampleMs,
-      stepMs: options.canary?.stepMs,
-      grace: options.grace,
-      emit: (m) => emit('progress', m),
-    });
+    const canary = await runCanary(
+      strategyOptions({ manifest, stable: live, desired: main, planned: plannedMain }),
+    );
     for (const w of canary.warnings) warn(w);
     const outcome: DeployOutcome =
       canary.outcome === 'promoted'
