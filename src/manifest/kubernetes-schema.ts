@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { redactText } from '../redact.js';
-import { displayPath } from './schema-errors.js';
+import { article, displayPath, pointerToPath } from './schema-errors.js';
 import type { YamlPath } from './yaml.js';
 
 /** Something the API server would reject, at a path inside the object. */
@@ -318,30 +318,6 @@ function describe(errors: readonly AjvError[], root: unknown): ObjectProblem[] {
     }
   }
   return problems;
-}
-
-function article(type: string): string {
-  switch (type) {
-    case 'integer':
-      return 'an integer';
-    case 'object':
-      return 'a mapping';
-    case 'array':
-      return 'a list';
-    default:
-      return `a ${type}`;
-  }
-}
-
-function pointerToPath(pointer: string): (string | number)[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => {
-      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^\d+$/.test(key) ? Number(key) : key;
-    });
 }
 
 function valueAt(root: unknown, path: YamlPath): unknown {

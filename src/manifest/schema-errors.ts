@@ -128,7 +128,8 @@ function nounPhrase(description: unknown): string | undefined {
   return typeof description === 'string' && /^an? /.test(description) ? description : undefined;
 }
 
-function article(type: string): string {
+/** "an integer", "a mapping", "a list": a JSON Schema type as the noun a message uses. */
+export function article(type: string): string {
   switch (type) {
     case 'integer':
       return 'an integer';
@@ -141,7 +142,8 @@ function article(type: string): string {
   }
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
+/** A JSON pointer (`/spec/containers/0`) as a path of keys and indexes. */
+export function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)
