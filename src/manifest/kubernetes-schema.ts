@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { redactText } from '../redact.js';
-import { article, displayPath, pointerToPath } from './schema-errors.js';
+import { article, displayPath, pointerToPath, valueAt } from './schema-errors.js';
 import type { YamlPath } from './yaml.js';
 
 /** Something the API server would reject, at a path inside the object. */
@@ -318,15 +318,6 @@ function describe(errors: readonly AjvError[], root: unknown): ObjectProblem[] {
     }
   }
   return problems;
-}
-
-function valueAt(root: unknown, path: YamlPath): unknown {
-  let node = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[key];
-  }
-  return node;
 }
 
 /** The offending value, redacted: a wrongly typed value is often a credential in the wrong place. */

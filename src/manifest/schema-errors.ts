@@ -163,7 +163,8 @@ export function displayPath(path: YamlPath): string {
   return out;
 }
 
-function valueAt(root: unknown, path: YamlPath): unknown {
+/** The value at a path in parsed YAML; undefined where the path leaves it. */
+export function valueAt(root: unknown, path: YamlPath): unknown {
   let node = root;
   for (const key of path) {
     if (node === null || typeof node !== 'object') return undefined;
