@@ -407,7 +407,15 @@ export async function runCli(ungated: CliIO): Promise<number> {
     )
     .option(
       '--step-duration <duration>',
-      'canary step length (default: spec.rollout.canary.stepDuration, else 5m)',
+      'canary step length (default: spec.rollout.canary.stepDuration, else 5m); shadow window; blue-green warm window when --warm-window is not given (deprecated there)',
+    )
+    .option(
+      '--pre-switch-window <duration>',
+      'blue-green: how long green is analysed on mirrored live traffic before the switch (default: spec.rollout.blueGreen.preSwitchWindow, else 5m)',
+    )
+    .option(
+      '--warm-window <duration>',
+      'blue-green: how long blue stays warm after the switch (default: spec.rollout.blueGreen.warmWindow, else 5m)',
     )
     .option(
       '--analysis-interval <duration>',

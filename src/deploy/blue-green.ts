@@ -2,20 +2,11 @@ import { ClusterError, NetworkError } from '../errors.js';
 import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { ReleaseAnalysis } from './analysis.js';
-import {
-  finalPredictionVerdict,
-  judgeSample,
-  prometheusSource,
-  stablePodPattern,
-  withPrediction,
-  type CanaryOptions,
-  type CanarySample,
-  type Thresholds,
-} from './canary.js';
+import { prometheusSource, stablePodPattern, type CanaryOptions } from './canary.js';
 import { revisionOf, startupBudgetSeconds } from './observe.js';
-import type { PredictionComparison } from './prediction.js';
 import { LABELS } from './release.js';
-import { hostMatches, routesTo, TRAFFIC_KINDS } from './shadow.js';
+import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
+import { findRoute, hostMatches, mirrored } from './shadow.js';
 import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
 import { waitForRollout } from './wait.js';
 
@@ -35,27 +26,56 @@ export const BLUE_GREEN = {
   warmUntil: 'mlready.dev/blue-green-warm-until',
 } as const;
 
+/**
+ * The analysis before the switch. `mirror`: a route in front of the Service mirrored live traffic
+ * to green, judged against blue before any traffic moved. `none`: only a Service selector could
+ * switch, so no live request could reach green before the switch; green was judged only after it,
+ * in the warm window, with the reverse switch as the protection.
+ */
+export type PreSwitchAnalysis =
+  | {
+      mode: 'mirror';
+      /** `VirtualService/name` or `HTTPRoute/name`. */
+      route: string;
+      /** The Service the mirrored requests went to. */
+      target: string;
+      percent: number;
+      windowMs: number;
+      verdict: 'passed' | 'failed' | 'inconclusive' | 'interrupted' | 'not-run';
+    }
+  | { mode: 'none'; reason: string };
+
 export interface BlueGreenResult {
   /**
    * `promoted`: green passed the warm window and the release was applied; `switched-back`: green
-   * failed after the switch and traffic went back to blue; `failed`: green never became ready
+   * failed after the switch and traffic went back to blue; `torn-down`: green failed the analysis
+   * before the switch, `inconclusive`: too little mirrored traffic to judge it (never a pass) —
+   * both removed green and the mirror, traffic never moved; `failed`: green never became ready
    * (traffic never moved); `refused`: nothing was changed.
    */
-  outcome: 'promoted' | 'switched-back' | 'failed' | 'interrupted' | 'refused';
+  outcome: 'promoted' | 'switched-back' | 'torn-down' | 'inconclusive' | 'failed' | 'interrupted' | 'refused';
   message: string;
   green: string;
   service?: string | undefined;
+  preSwitch?: PreSwitchAnalysis | undefined;
   /** Milliseconds of the switch to green (the API call that moves all traffic). */
   switchMs?: number | undefined;
   /** Milliseconds of the reverse switch, when there was one. */
   switchBackMs?: number | undefined;
   warmWindowMs: number;
+  /** Every sample, before the switch (`phase: 'before-switch'`) and in the warm window. */
   samples: CanarySample[];
   revision: number | undefined;
   warnings: string[];
   next: string[];
   applied: AppliedChange[];
+  /** What was removed when green failed before the switch, and how long that took. */
+  teardown?: { removed: string[]; elapsedMs: number } | undefined;
 }
+
+/** The warning (and result reason) when no route can mirror live traffic to green before the switch. */
+export const NO_PRE_SWITCH_ANALYSIS =
+  'analysis before the switch was not possible (no Istio VirtualService or Gateway API HTTPRoute in front of the Service to mirror live traffic to green): latency, errors and predictions were judged only after the switch, in the warm window, with the reverse switch as the protection';
 
 const greenLabel = (value: string) => `${value}-green`.slice(0, 63).replace(/[-_.]+$/, '');
 
@@ -155,9 +175,14 @@ export async function reverseSwitch(
 
 /**
  * A blue-green release: the new template comes up as `<name>-green` at stable's full size, under
- * labels that no Service selects, and must be ready before any traffic moves. Then one switch: the
- * Service's selector moves from blue's pods to green's. Blue (the stable Deployment) stays as it
- * is, warm, for the window (`rollout.blueGreen.warmWindow`, default 5m); during it green is
+ * labels that no Service selects, and must be ready before any traffic moves. With a route in
+ * front of the Service (Istio VirtualService or Gateway API HTTPRoute), live traffic is then
+ * mirrored to green (the shadow's mechanism) and green is judged against blue over the pre-switch
+ * window (`rollout.blueGreen.preSwitchWindow`, default 5m): a failed or inconclusive analysis
+ * removes the mirror and green, and traffic never moved. Without a route nothing can reach green
+ * before the switch, and the result says so. Then one switch — the route's weights 0 → 100 (the
+ * mirror removed in the same write), or the Service's selector. Blue (the stable Deployment) stays
+ * as it is, warm, for the window (`rollout.blueGreen.warmWindow`, default 5m); during it green is
  * analysed on live traffic against blue's latency and predictions from before the switch, and a
  * failure — or `mlready rollback` from another terminal — is the reverse switch. After the window
  * the release is applied to the stable Deployment (its rollout takes no traffic: the Service
@@ -166,21 +191,26 @@ export async function reverseSwitch(
 export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenResult> {
   const { cluster, clock, manifest, namespace, stable, desired } = options;
   const rollout = manifest.spec.rollout ?? {};
+  const config = rollout.blueGreen ?? {};
+  const warnings: string[] = [];
+  // --step-duration was the warm window before --warm-window existed; it still is, with a warning.
+  if (options.warmWindowMs === undefined && options.stepMs !== undefined)
+    warnings.push(
+      '--step-duration sets the blue-green warm window only for compatibility; use --warm-window (and --pre-switch-window for the analysis before the switch)',
+    );
   const warmWindowMs =
-    options.stepMs ?? (parseDurationSeconds(rollout.blueGreen?.warmWindow ?? '') ?? 300) * 1000;
+    options.warmWindowMs ?? options.stepMs ?? (parseDurationSeconds(config.warmWindow ?? '') ?? 300) * 1000;
+  const preSwitchMs =
+    options.preSwitchMs ?? (parseDurationSeconds(config.preSwitchWindow ?? '') ?? 300) * 1000;
+  const mirrorPercent = config.mirrorPercent ?? 100;
   const sampleMs = options.sampleMs ?? (parseDurationSeconds(rollout.analysis?.interval ?? '') ?? 30) * 1000;
-  const thresholds: Thresholds = {
-    maxLatencyIncreasePct: rollout.analysis?.maxLatencyIncreasePct ?? 20,
-    maxErrorRate: rollout.analysis?.maxErrorRate ?? manifest.spec.slo?.errorRate ?? 0.01,
-    consecutiveFailures: rollout.analysis?.consecutiveFailures ?? 2,
-  };
+  const thresholds = thresholdsOf(manifest);
   const prometheusUrl = options.prometheusUrl ?? rollout.analysis?.prometheusUrl;
   const metrics = options.metrics ?? (prometheusUrl ? prometheusSource(prometheusUrl) : undefined);
   const name = stable.metadata.name;
   const greenName = `${name}-green`.slice(0, 63);
   const stableRevision = revisionOf(stable);
   const samples: CanarySample[] = [];
-  const warnings: string[] = [];
   const force = options.forceConflicts;
   const base = {
     green: greenName,
@@ -219,26 +249,20 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   if (!service)
     return refused(`no Service selects the pods of Deployment/${name}: there is no traffic to switch`);
   const svcName = service.metadata.name;
-  // A mesh or gateway route in front of the Service: the switch is its weights, 0 → 100.
-  const declaredRoute = options.others.find(
-    (o) =>
-      (o.object.kind === 'VirtualService' || o.object.kind === 'HTTPRoute') && routesTo(o.object, svcName),
-  );
-  let route: KubeObject | undefined = declaredRoute?.object;
-  if (!route)
-    for (const [apiVersion, kind] of TRAFFIC_KINDS) {
-      if (!(await cluster.servesKind(apiVersion, kind))) continue;
-      route = (await cluster.list(apiVersion, kind, namespace)).find((o) => routesTo(o, svcName));
-      if (route) break;
-    }
+  // A mesh or gateway route in front of the Service: the mirror before the switch, and the switch
+  // itself (its weights, 0 → 100).
+  const found = await findRoute(cluster, options.others, namespace, svcName);
+  const route = found?.route;
+  const declaredRoute = found?.declared;
   const via: 'apply' | 'patch' = (route ? declaredRoute : declared) ? 'apply' : 'patch';
   const before = declared?.before ?? live;
   const replicas = Number((stable.spec as Any)?.replicas ?? 1);
   const greenSvcName = `${svcName}-green`.slice(0, 63);
   const routeBefore = route && (declaredRoute ? route : liveForPatch(route));
+  const routeName = route ? `${route.kind}/${route.metadata.name}` : undefined;
   const green = greenDeployment(desired, replicas, {
     [BLUE_GREEN.of]: name,
-    [BLUE_GREEN.service]: route ? `${route.kind}/${route.metadata.name}` : svcName,
+    [BLUE_GREEN.service]: routeName ?? svcName,
     [BLUE_GREEN.via]: via,
     [BLUE_GREEN.before]: JSON.stringify(
       routeBefore ?? (before ? stripForApply(before, declared?.object) : service),
@@ -255,6 +279,18 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
         spec: { type: 'ClusterIP', selector: greenSelector, ports: (service.spec as Any)?.ports ?? [] },
       }
     : undefined;
+  const preSwitch: PreSwitchAnalysis = routeName
+    ? {
+        mode: 'mirror',
+        route: routeName,
+        target: greenSvcName,
+        percent: mirrorPercent,
+        windowMs: preSwitchMs,
+        verdict: 'not-run',
+      }
+    : { mode: 'none', reason: NO_PRE_SWITCH_ANALYSIS };
+  if (preSwitch.mode === 'none') warnings.push(NO_PRE_SWITCH_ANALYSIS);
+  const withPreSwitch = { ...base, preSwitch, service: svcName };
 
   // 1. Green at full size, no traffic, ready.
   options.emit(`green ${greenName} at ${replicas} replica(s) beside blue (revision ${stableRevision})`);
@@ -277,7 +313,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   });
   if (ready.verdict.reason === 'Interrupted')
     return {
-      ...base,
+      ...withPreSwitch,
       outcome: 'interrupted',
       message: `interrupted before the switch; ${greenName} runs without traffic`,
       next: [`kubectl delete deployment ${greenName} -n ${namespace} to abandon it`],
@@ -286,18 +322,112 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     await cluster.delete(refOf(green));
     if (greenSvc) await cluster.delete(refOf(greenSvc));
     return {
-      ...base,
+      ...withPreSwitch,
       outcome: 'failed',
       message: `green never became ready (${ready.verdict.message}); no traffic moved, ${greenName} removed`,
     };
   }
 
-  // 2. The switch.
+  // 2. Before the switch: live traffic mirrored to green, judged against blue on the same requests.
+  const series = new SampleSeries(analysis, thresholds, samples, options.emit);
+  if (route && greenSvc && preSwitch.mode === 'mirror') {
+    const routeWith = (percent: number | undefined) => mirrored(route, svcName, greenSvcName, percent);
+    let mirrorOn = false;
+    const tearDown = async (outcome: 'torn-down' | 'inconclusive', why: string): Promise<BlueGreenResult> => {
+      const t0 = clock.now();
+      options.emit(`removing green before the switch: ${why}`);
+      const removed: string[] = [];
+      // The mirror first: nothing is sent to a Service that is going away.
+      if (mirrorOn && declaredRoute && !declaredRoute.before) {
+        // The release brought the route: before it, there was none.
+        await cluster.delete(refOf(route));
+        removed.push(`${routeName} (mirror)`);
+      } else if (mirrorOn) {
+        await putRoute(cluster, routeWith(undefined), via, force);
+        removed.push(`mirror in ${routeName}`);
+      }
+      await cluster.delete(refOf(green));
+      await cluster.delete(refOf(greenSvc));
+      removed.push(`Deployment/${greenName}`, `Service/${greenSvcName}`);
+      preSwitch.verdict = outcome === 'torn-down' ? 'failed' : 'inconclusive';
+      const teardown = { removed, elapsedMs: clock.now() - t0 };
+      const label =
+        outcome === 'torn-down' ? 'green failed the analysis before the switch' : 'green not switched to';
+      return {
+        ...withPreSwitch,
+        outcome,
+        teardown,
+        message: `${label} (${why}); traffic never moved: removed ${removed.join(', ')} in ${(teardown.elapsedMs / 1000).toFixed(1)} s; blue revision ${stableRevision} serves`,
+      };
+    };
+    options.emit(
+      `mirroring ${mirrorPercent} % of ${routeName}'s traffic to ${greenSvcName} before the switch`,
+    );
+    await putRoute(cluster, routeWith(mirrorPercent), via, force);
+    mirrorOn = true;
+    const mirroredSince = clock.now();
+    while (clock.now() - mirroredSince < preSwitchMs) {
+      await clock.sleep(Math.min(sampleMs, Math.max(0, preSwitchMs - (clock.now() - mirroredSince))));
+      if (!(await cluster.get(refOf(green)))) {
+        preSwitch.verdict = 'failed';
+        return {
+          ...withPreSwitch,
+          outcome: 'torn-down',
+          message: `${greenName} was removed before the switch (mlready rollback took the mirror out); traffic never moved, blue revision ${stableRevision} serves`,
+        };
+      }
+      if (options.signal?.aborted) {
+        preSwitch.verdict = 'interrupted';
+        return {
+          ...withPreSwitch,
+          outcome: 'interrupted',
+          message: `interrupted before the switch; ${greenName} runs and receives mirrored traffic, blue serves`,
+          next: [
+            `mlready rollback ${name} -n ${namespace} to remove the mirror and green`,
+            'or run the same mlready deploy again',
+          ],
+        };
+      }
+      const sample = await series.take(
+        {
+          candidate: podRe.green,
+          stable: podRe.blue,
+          sinceSeconds: (clock.now() - mirroredSince) / 1000,
+          atMs: clock.now() - mirroredSince,
+          weight: 0,
+          phase: 'before-switch',
+        },
+        'green sample before the switch (mirrored)',
+      );
+      if (sample.next !== 'continue') return tearDown('torn-down', sample.why);
+    }
+    if (series.judged === 0)
+      return tearDown('inconclusive', 'no green metrics in Prometheus from the mirrored traffic');
+    const notPassed = finalPredictionVerdict(
+      series.lastPrediction,
+      metrics.queryVector !== undefined,
+      warnings,
+    );
+    if (notPassed) return tearDown('inconclusive', notPassed);
+    preSwitch.verdict = 'passed';
+    series.resetStreak();
+    options.emit(
+      `green passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) on mirrored traffic before the switch`,
+    );
+  }
+
+  // 3. The switch (with a route: its weights, the mirror taken out in the same write).
   const t0 = clock.now();
-  if (route) await putRoute(cluster, toGreen(route, svcName, greenSvcName), via);
+  if (route)
+    await putRoute(
+      cluster,
+      toGreen(mirrored(route, svcName, greenSvcName, undefined), svcName, greenSvcName),
+      via,
+      force,
+    );
   else await switchTo(cluster, service, greenSelector, via, () => clock.now());
   const switchMs = clock.now() - t0;
-  const switched = route ? `${route.kind}/${route.metadata.name} (weights 0 → 100)` : `Service/${svcName}`;
+  const switched = route ? `${routeName} (weights 0 → 100)` : `Service/${svcName}`;
   const warmUntil = new Date(Date.now() + warmWindowMs).toISOString();
   await cluster.patch(refOf(green), {
     metadata: {
@@ -307,83 +437,66 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   options.emit(
     `switched ${switched} to green in ${(switchMs / 1000).toFixed(2)} s; blue stays warm until ${warmUntil} (mlready rollback ${name} switches back)`,
   );
+  const afterSwitch = { ...withPreSwitch, switchMs };
   const switchBack = async (why: string): Promise<BlueGreenResult> => {
     options.emit(`switching back to blue: ${why}`);
     const back = await reverseSwitch(cluster, namespace, name, () => clock.now());
     return {
-      ...base,
+      ...afterSwitch,
       outcome: 'switched-back',
-      service: service.metadata.name,
-      switchMs,
       switchBackMs: back?.elapsedMs,
       message: `green failed (${why}); switched ${switched} back to blue revision ${stableRevision} in ${((back?.elapsedMs ?? 0) / 1000).toFixed(2)} s`,
     };
   };
 
-  // 3. The warm window: green on live traffic, blue ready to take it back.
+  // 4. The warm window: green on live traffic, blue ready to take it back.
   const started = clock.now();
-  let bad = 0;
-  let lastPrediction: PredictionComparison | undefined;
+  const judgedBefore = series.judged;
   while (clock.now() - started < warmWindowMs) {
     await clock.sleep(Math.min(sampleMs, Math.max(0, warmWindowMs - (clock.now() - started))));
     const stillGreen = await cluster.get(refOf(green));
     if (!stillGreen)
       return {
-        ...base,
+        ...afterSwitch,
         outcome: 'switched-back',
-        service: service.metadata.name,
-        switchMs,
         message: `${greenName} was removed during the warm window (mlready rollback switched back to blue); blue revision ${stableRevision} serves`,
       };
     if (options.signal?.aborted)
       return {
-        ...base,
+        ...afterSwitch,
         outcome: 'interrupted',
-        service: service.metadata.name,
-        switchMs,
         message: `interrupted in the warm window; green serves, blue is warm`,
         next: [
           `mlready rollback ${name} -n ${namespace} to switch back`,
           'or run the same mlready deploy again',
         ],
       };
-    let greenValues: CanarySample['canary'];
-    let prediction: PredictionComparison | undefined;
-    try {
-      [greenValues, prediction] = await Promise.all([
-        analysis.side(podRe.green),
-        // Blue's predictions come from before the switch: the window reaches back past it.
-        analysis.predictions(podRe.blue, podRe.green, (clock.now() - started) / 1000),
-      ]);
-    } catch (error) {
-      if (error instanceof NetworkError || error instanceof ClusterError)
-        return switchBack(`fail safe: ${error.message}`);
-      throw error;
-    }
-    lastPrediction = prediction;
-    const judgement = withPrediction(judgeSample(greenValues, baseline, thresholds), prediction);
-    samples.push({
-      atMs: clock.now() - started,
-      weight: 100,
-      canary: greenValues,
-      stable: baseline,
-      ...judgement,
-      prediction,
-    });
-    options.emit(
-      `green sample: ${judgement.verdict}${judgement.reasons.length > 0 ? ` (${judgement.reasons.join('; ')})` : ''}`,
+    // Blue's latency is the baseline from before the switch (it has no traffic now); its
+    // predictions too: the prediction window reaches back past the switch.
+    const sample = await series.take(
+      {
+        candidate: podRe.green,
+        stable: podRe.blue,
+        stableBaseline: baseline,
+        sinceSeconds: (clock.now() - started) / 1000,
+        atMs: clock.now() - started,
+        weight: 100,
+        phase: 'after-switch',
+      },
+      'green sample',
     );
-    if (judgement.verdict === 'no-data') continue;
-    bad = judgement.verdict === 'bad' ? bad + 1 : 0;
-    if (bad >= thresholds.consecutiveFailures)
-      return switchBack(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+    if (sample.next !== 'continue') return switchBack(sample.why);
   }
-  if (!samples.some((s) => s.verdict !== 'no-data'))
+  if (series.judged === judgedBefore)
     return switchBack('no green metrics in Prometheus during the warm window');
-  const notPassed = finalPredictionVerdict(lastPrediction, metrics.queryVector !== undefined, warnings);
+  const notPassed = finalPredictionVerdict(
+    series.lastPrediction,
+    metrics.queryVector !== undefined,
+    warnings,
+  );
   if (notPassed) return switchBack(notPassed);
 
-  // 4. Promotion: the release goes to the stable Deployment while green serves; then the Service's
+  // 5. Promotion: the release goes to the stable Deployment while green serves; then the Service's
   //    own selector comes back with the rest of the release, and green goes.
   options.emit(`green passed the warm window; applying the release to Deployment/${name}`);
   const first = await applyInOrder(cluster, [options.planned], { force });
@@ -414,10 +527,8 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   });
   if (promoted.verdict.state !== 'complete')
     return {
-      ...base,
+      ...afterSwitch,
       outcome: promoted.verdict.reason === 'Interrupted' ? 'interrupted' : 'failed',
-      service: service.metadata.name,
-      switchMs,
       applied: first.applied,
       next: [`mlready rollback ${name} --to-revision ${stableRevision}`],
       message: `green passed, but Deployment/${name} did not roll out (${promoted.verdict.message}); green still serves`,
@@ -431,20 +542,27 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
   await cluster.delete(refOf(green));
   if (greenSvc) await cluster.delete(refOf(greenSvc));
   const revision = revisionOf(promoted.last?.raw);
+  const preSwitchNote =
+    preSwitch.mode === 'mirror'
+      ? `green passed the analysis on mirrored traffic before the switch; `
+      : 'no analysis before the switch (no route to mirror to green); ';
   return {
-    ...base,
+    ...afterSwitch,
     outcome: 'promoted',
-    service: service.metadata.name,
-    switchMs,
     revision,
     applied,
-    message: `switched to green in ${(switchMs / 1000).toFixed(2)} s; green passed ${samples.filter((s) => s.verdict === 'good').length} sample(s) in the warm window; promoted to Deployment/${name} revision ${revision}`,
+    message: `${preSwitchNote}switched to green in ${(switchMs / 1000).toFixed(2)} s; green passed ${samples.filter((s) => s.verdict === 'good' && s.phase !== 'before-switch').length} sample(s) in the warm window; promoted to Deployment/${name} revision ${revision}`,
   };
 }
 
 /** A route as it should be: applied with the release's field manager, or merge patched (`spec`). */
-async function putRoute(cluster: ClusterClient, route: KubeObject, via: 'apply' | 'patch'): Promise<void> {
-  if (via === 'apply') await cluster.apply(route, { force: false });
+async function putRoute(
+  cluster: ClusterClient,
+  route: KubeObject,
+  via: 'apply' | 'patch',
+  force = false,
+): Promise<void> {
+  if (via === 'apply') await cluster.apply(route, { force });
   else await cluster.patch(refOf(route), { spec: route.spec });
 }
 

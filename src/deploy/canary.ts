@@ -4,11 +4,12 @@ import type { ModelManifest } from '../manifest/types.js';
 import { redactUrl } from '../redact.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { ReleaseAnalysis, type MetricsSource } from './analysis.js';
-import type { PredictionComparison, VectorSample } from './prediction.js';
+import type { VectorSample } from './prediction.js';
 import { LABELS } from './release.js';
 import { ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js';
 import type { RollbackResult } from './rollback.js';
 import type { GraceSeconds } from './rollout-status.js';
+import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
 import { applyInOrder, refOf, undoChanges, type AppliedChange, type PlannedObject } from './transaction.js';
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
@@ -16,6 +17,13 @@ import type { WatchClock } from './watch-rollout.js';
 type Any = Record<string, any>;
 
 export type { MetricsSource } from './analysis.js';
+export {
+  finalPredictionVerdict,
+  judgeSample,
+  withPrediction,
+  type CanarySample,
+  type Thresholds,
+} from './sample.js';
 
 /** The Prometheus HTTP API (GET /api/v1/query). https://prometheus.io/docs/prometheus/latest/querying/api/ */
 export function prometheusSource(
@@ -72,17 +80,6 @@ export function prometheusSource(
   };
 }
 
-export interface CanarySample {
-  atMs: number;
-  weight: number;
-  canary: { p95?: number | undefined; errorRate?: number | undefined };
-  stable: { p95?: number | undefined; errorRate?: number | undefined };
-  verdict: 'good' | 'bad' | 'no-data';
-  reasons: string[];
-  /** Prediction distributions, new vs stable, over the analysis so far. */
-  prediction?: PredictionComparison | undefined;
-}
-
 export interface CanaryStep {
   /** The step's weight as configured (percent). */
   weight: number;
@@ -129,81 +126,14 @@ export interface CanaryOptions {
   timeoutMs: number;
   sampleMs?: number | undefined;
   stepMs?: number | undefined;
+  /** Blue-green: how long blue stays warm after the switch (before `stepMs`, which it replaces). */
+  warmWindowMs?: number | undefined;
+  /** Blue-green: how long green is judged on mirrored traffic before the switch. */
+  preSwitchMs?: number | undefined;
   grace?: Partial<GraceSeconds> | undefined;
   emit: (message: string) => void;
 }
 
-export interface Thresholds {
-  maxLatencyIncreasePct: number;
-  maxErrorRate: number;
-  consecutiveFailures: number;
-}
-
-/** One comparison of canary and stable against the manifest's thresholds. Pure. */
-export function judgeSample(
-  canary: CanarySample['canary'],
-  stable: CanarySample['stable'],
-  t: Thresholds,
-): Pick<CanarySample, 'verdict' | 'reasons'> {
-  if (canary.p95 === undefined && canary.errorRate === undefined)
-    return { verdict: 'no-data', reasons: ['no canary traffic in the window'] };
-  const reasons: string[] = [];
-  if (
-    canary.p95 !== undefined &&
-    stable.p95 !== undefined &&
-    stable.p95 > 0 &&
-    canary.p95 > stable.p95 * (1 + t.maxLatencyIncreasePct / 100)
-  ) {
-    const increasePct = Math.round((canary.p95 / stable.p95 - 1) * 100);
-    const limitPct = t.maxLatencyIncreasePct;
-    reasons.push(
-      `p95 ${ms(canary.p95)} vs stable ${ms(stable.p95)} (+${increasePct} %, limit +${limitPct} %)`,
-    );
-  }
-  if (canary.errorRate !== undefined && canary.errorRate > t.maxErrorRate) {
-    reasons.push(`error rate ${pct(canary.errorRate)} above ${pct(t.maxErrorRate)}`);
-  }
-  return { verdict: reasons.length > 0 ? 'bad' : 'good', reasons };
-}
-
-/** A sample's verdict with the prediction comparison folded in: a critical divergence is bad. Pure. */
-export function withPrediction(
-  judgement: Pick<CanarySample, 'verdict' | 'reasons'>,
-  prediction: PredictionComparison | undefined,
-): Pick<CanarySample, 'verdict' | 'reasons'> {
-  if (prediction?.verdict !== 'bad') return judgement;
-  return { verdict: 'bad', reasons: [...judgement.reasons, ...prediction.reasons] };
-}
-
-/**
- * What the prediction comparison at the end of an analysis means for the release: `undefined`
- * when it may go on, else why it must not (too few predictions is never a pass). An `absent`
- * histogram (stable exports none) is a warning, pushed to `warnings`.
- */
-export function finalPredictionVerdict(
-  last: PredictionComparison | undefined,
-  canQuery: boolean,
-  warnings: string[],
-): string | undefined {
-  if (!canQuery) {
-    warnings.push(
-      'prediction distributions were not compared: the metrics source cannot answer vector queries',
-    );
-    return undefined;
-  }
-  if (!last) return 'no prediction comparison was made';
-  if (last.verdict === 'absent') {
-    warnings.push(`${last.reasons.join('; ')}; judged on latency and errors only`);
-    return undefined;
-  }
-  if (last.verdict === 'inconclusive') return `prediction analysis inconclusive: ${last.reasons.join('; ')}`;
-  if (last.verdict === 'bad') return last.reasons.join('; ');
-  if (last.verdict === 'warn') warnings.push(last.reasons.join('; '));
-  return undefined;
-}
-
-const ms = (s: number) => `${Math.round(s * 1000)} ms`;
-const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const hasSubsets = (vs: KubeObject) => {
@@ -272,11 +202,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   const weights = (rollout.canary?.steps ?? [10, 25, 50]).filter((w) => w < 100);
   const stepMs = options.stepMs ?? (parseDurationSeconds(rollout.canary?.stepDuration ?? '') ?? 300) * 1000;
   const sampleMs = options.sampleMs ?? (parseDurationSeconds(rollout.analysis?.interval ?? '') ?? 30) * 1000;
-  const thresholds: Thresholds = {
-    maxLatencyIncreasePct: rollout.analysis?.maxLatencyIncreasePct ?? 20,
-    maxErrorRate: rollout.analysis?.maxErrorRate ?? manifest.spec.slo?.errorRate ?? 0.01,
-    consecutiveFailures: rollout.analysis?.consecutiveFailures ?? 2,
-  };
+  const thresholds = thresholdsOf(manifest);
   const prometheusUrl = options.prometheusUrl ?? rollout.analysis?.prometheusUrl;
   const metrics = options.metrics ?? (prometheusUrl ? prometheusSource(prometheusUrl) : undefined);
   const samples: CanarySample[] = [];
@@ -369,8 +295,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
 
   const started = clock.now();
   let trafficSince: number | undefined;
-  let lastPrediction: PredictionComparison | undefined;
-  let bad = 0;
+  const series = new SampleSeries(analysis, thresholds, samples, options.emit);
   const canaryObject = canaryDeployment(desired, canaryName);
   const abort = async (why: string): Promise<CanaryResult> => {
     const t0 = clock.now();
@@ -450,52 +375,31 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     await setWeight(weight);
     trafficSince ??= clock.now();
     const stepStart = clock.now();
-    let judged = 0;
+    const judgedBefore = series.judged;
     while (clock.now() - stepStart < stepMs) {
       await clock.sleep(Math.min(sampleMs, Math.max(0, stepMs - (clock.now() - stepStart))));
       if (options.signal?.aborted)
         return interrupted(samples, steps, mode, stableRevision, canaryName, warnings, traffic);
-      let canary: CanarySample['canary'];
-      let stableValues: CanarySample['stable'];
-      let prediction: PredictionComparison | undefined;
-      try {
-        [canary, stableValues, prediction] = await Promise.all([
-          analysis.side(podRe.canary),
-          analysis.side(podRe.stable),
-          analysis.predictions(podRe.stable, podRe.canary, (clock.now() - trafficSince) / 1000),
-        ]);
-      } catch (error) {
-        if (error instanceof NetworkError || error instanceof ClusterError)
-          return abort(`fail safe: ${error.message}`);
-        throw error;
-      }
-      lastPrediction = prediction;
-      const judgement = withPrediction(judgeSample(canary, stableValues, thresholds), prediction);
-      samples.push({
-        atMs: clock.now() - started,
-        weight,
-        canary,
-        stable: stableValues,
-        ...judgement,
-        prediction,
-      });
-      const stableP95 = stableValues.p95 !== undefined ? ms(stableValues.p95) : 'n/a';
-      const detail =
-        judgement.reasons.length > 0
-          ? ` (${judgement.reasons.join('; ')})`
-          : canary.p95 !== undefined
-            ? ` (p95 ${ms(canary.p95)} vs stable ${stableP95})`
-            : '';
-      options.emit(`sample at ${weight} %: ${judgement.verdict}${detail}`);
-      if (judgement.verdict === 'no-data') continue;
-      judged++;
-      bad = judgement.verdict === 'bad' ? bad + 1 : 0;
-      if (bad >= thresholds.consecutiveFailures)
-        return abort(`${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+      const sample = await series.take(
+        {
+          candidate: podRe.canary,
+          stable: podRe.stable,
+          sinceSeconds: (clock.now() - trafficSince) / 1000,
+          atMs: clock.now() - started,
+          weight,
+        },
+        `sample at ${weight} %`,
+      );
+      if (sample.next !== 'continue') return abort(sample.why);
     }
-    if (judged === 0) return abort(`fail safe: no canary metrics in Prometheus during the ${weight} % step`);
+    if (series.judged === judgedBefore)
+      return abort(`fail safe: no canary metrics in Prometheus during the ${weight} % step`);
   }
-  const notPassed = finalPredictionVerdict(lastPrediction, metrics.queryVector !== undefined, warnings);
+  const notPassed = finalPredictionVerdict(
+    series.lastPrediction,
+    metrics.queryVector !== undefined,
+    warnings,
+  );
   if (notPassed) {
     const result = await abort(notPassed);
     return {

@@ -52,6 +52,8 @@ export interface DeployOptions {
   prometheusUrl?: string | undefined;
   /** Canary analysis cadence; defaults come from the manifest. */
   canary?: { sampleMs?: number | undefined; stepMs?: number | undefined } | undefined;
+  /** Blue-green windows: analysis on mirrored traffic before the switch, warm window after it. */
+  blueGreen?: { preSwitchMs?: number | undefined; warmWindowMs?: number | undefined } | undefined;
   /** How long states that can resolve themselves get (docs/deploy.md). */
   grace?: Partial<GraceSeconds> | undefined;
 }
@@ -410,6 +412,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     timeoutMs: options.timeoutMs,
     sampleMs: options.canary?.sampleMs,
     stepMs: options.canary?.stepMs,
+    preSwitchMs: options.blueGreen?.preSwitchMs,
+    warmWindowMs: options.blueGreen?.warmWindowMs,
     grace: options.grace,
     emit: (m: string) => emit('progress', m),
   });

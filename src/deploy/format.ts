@@ -75,6 +75,33 @@ export function formatDeployText(result: DeployResult, options: { color: boolean
         `  shadow removed: ${result.shadow.teardown.removed.join(', ')} (${seconds(result.shadow.teardown.elapsedMs)})`,
       );
   }
+  if (result.blueGreen && result.blueGreen.outcome !== 'refused') {
+    const { preSwitch, samples } = result.blueGreen;
+    const count = (phase: 'before-switch' | 'after-switch') => {
+      const judged = samples.filter((s) => s.verdict !== 'no-data' && (s.phase ?? 'after-switch') === phase);
+      return `${judged.length} sample(s), ${judged.filter((s) => s.verdict === 'bad').length} bad`;
+    };
+    if (preSwitch?.mode === 'mirror')
+      lines.push(
+        `  before the switch: ${preSwitch.percent} % of live traffic mirrored via ${preSwitch.route} to ${preSwitch.target}; ${count('before-switch')} (${preSwitch.verdict})`,
+      );
+    else if (preSwitch?.mode === 'none')
+      lines.push(
+        '  before the switch: not analysed (no route to mirror to green); judged only after the switch, in the warm window',
+      );
+    if (result.blueGreen.switchMs !== undefined)
+      lines.push(
+        `  switch: ${(result.blueGreen.switchMs / 1000).toFixed(2)} s; warm window: ${count('after-switch')}`,
+      );
+    if (result.blueGreen.switchBackMs !== undefined)
+      lines.push(`  reverse switch: ${(result.blueGreen.switchBackMs / 1000).toFixed(2)} s`);
+    if (result.blueGreen.teardown)
+      lines.push(
+        `  green removed: ${result.blueGreen.teardown.removed.join(', ')} (${seconds(result.blueGreen.teardown.elapsedMs)})`,
+      );
+    const prediction = samples.at(-1)?.prediction;
+    if (prediction) lines.push(`  predictions: ${prediction.verdict} (${prediction.reasons.join('; ')})`);
+  }
   const canaryPrediction = result.canary?.samples.at(-1)?.prediction;
   if (canaryPrediction)
     lines.push(`  canary predictions: ${canaryPrediction.verdict} (${canaryPrediction.reasons.join('; ')})`);

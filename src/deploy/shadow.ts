@@ -1,22 +1,17 @@
 import { ClusterError, NetworkError } from '../errors.js';
-import type { KubeObject } from '../k8s/types.js';
+import type { ClusterClient, KubeObject } from '../k8s/types.js';
 import { parseDurationSeconds } from '../rules/support/scaling.js';
 import { ReleaseAnalysis } from './analysis.js';
 import {
-  finalPredictionVerdict,
-  judgeSample,
   prometheusSource,
   runCanary,
   stablePodPattern,
-  withPrediction,
   type CanaryOptions,
   type CanaryResult,
-  type CanarySample,
-  type Thresholds,
 } from './canary.js';
 import { revisionOf, startupBudgetSeconds } from './observe.js';
-import type { PredictionComparison } from './prediction.js';
 import { LABELS } from './release.js';
+import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
 import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
 import { waitForRollout } from './wait.js';
 
@@ -204,6 +199,44 @@ export const TRAFFIC_KINDS = [
 ] as const;
 
 /**
+ * The route in front of Service `service`: the release's own VirtualService or HTTPRoute that sends
+ * to it (`declared`), else a live one; undefined when neither exists.
+ */
+export async function findRoute(
+  cluster: ClusterClient,
+  others: CanaryOptions['others'],
+  namespace: string,
+  service: string,
+): Promise<{ route: KubeObject; declared: CanaryOptions['others'][number] | undefined } | undefined> {
+  const declared = others.find(
+    (o) =>
+      (o.object.kind === 'VirtualService' || o.object.kind === 'HTTPRoute') && routesTo(o.object, service),
+  );
+  if (declared) return { route: declared.object, declared };
+  for (const [apiVersion, kind] of TRAFFIC_KINDS) {
+    if (!(await cluster.servesKind(apiVersion, kind))) continue;
+    const route = (await cluster.list(apiVersion, kind, namespace)).find((o) => routesTo(o, service));
+    if (route) return { route, declared: undefined };
+  }
+  return undefined;
+}
+
+/**
+ * The route with `percent` % of the traffic it sends to `service` mirrored to `target` (Istio
+ * `mirror`, Gateway API `RequestMirror`), or with that mirror taken out (`percent` undefined).
+ */
+export function mirrored(
+  route: KubeObject,
+  service: string,
+  target: string,
+  percent: number | undefined,
+): KubeObject {
+  return route.kind === 'VirtualService'
+    ? withMirror(route, service, target, percent)
+    : withRequestMirror(route, service, target, percent);
+}
+
+/**
  * A shadow release: the new template runs as `<name>-shadow` beside stable and gets a mirrored
  * share of live traffic (Istio `mirror`, or the Gateway API `RequestMirror` filter, whichever
  * routes to the service); its responses are discarded by the mesh or gateway. Over the window it
@@ -219,11 +252,7 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
   const percent = config.mirrorPercent ?? 100;
   const durationMs = options.stepMs ?? (parseDurationSeconds(config.duration ?? '') ?? 300) * 1000;
   const sampleMs = options.sampleMs ?? (parseDurationSeconds(rollout.analysis?.interval ?? '') ?? 30) * 1000;
-  const thresholds: Thresholds = {
-    maxLatencyIncreasePct: rollout.analysis?.maxLatencyIncreasePct ?? 20,
-    maxErrorRate: rollout.analysis?.maxErrorRate ?? manifest.spec.slo?.errorRate ?? 0.01,
-    consecutiveFailures: rollout.analysis?.consecutiveFailures ?? 2,
-  };
+  const thresholds = thresholdsOf(manifest);
   const prometheusUrl = options.prometheusUrl ?? rollout.analysis?.prometheusUrl;
   const metrics = options.metrics ?? (prometheusUrl ? prometheusSource(prometheusUrl) : undefined);
   const name = stable.metadata.name;
@@ -273,22 +302,12 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
     return refused(
       `Service/${leaking.metadata.name} would also select the shadow's pods (labels ${JSON.stringify(shadowLabels)}), so the shadow would answer live requests`,
     );
-  const declared = options.others.find(
-    (o) =>
-      (o.object.kind === 'VirtualService' || o.object.kind === 'HTTPRoute') && routesTo(o.object, svcName),
-  );
-  let route: KubeObject | undefined = declared?.object;
-  if (!route) {
-    for (const [apiVersion, kind] of TRAFFIC_KINDS) {
-      if (!(await cluster.servesKind(apiVersion, kind))) continue;
-      route = (await cluster.list(apiVersion, kind, namespace)).find((o) => routesTo(o, svcName));
-      if (route) break;
-    }
-  }
-  if (!route)
+  const found = await findRoute(cluster, options.others, namespace, svcName);
+  if (!found)
     return refused(
       `no Istio VirtualService or Gateway API HTTPRoute routes to Service/${svcName}: a shadow needs one to mirror traffic`,
     );
+  const { route, declared } = found;
   const target = `${svcName}-shadow`.slice(0, 63);
   const mirror: MirrorInfo = {
     kind: route.kind as MirrorInfo['kind'],
@@ -297,13 +316,10 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
     target,
     via: declared ? 'apply' : 'patch',
   };
-  const mirrored = (p: number | undefined) =>
-    route.kind === 'VirtualService'
-      ? withMirror(route, svcName, target, p)
-      : withRequestMirror(route, svcName, target, p);
   const setMirror = async (p: number | undefined) => {
-    if (declared) await cluster.apply(mirrored(p), { force });
-    else await cluster.patch(refOf(route), { spec: mirrored(p).spec });
+    const object = mirrored(route, svcName, target, p);
+    if (declared) await cluster.apply(object, { force });
+    else await cluster.patch(refOf(route), { spec: object.spec });
   };
   const shadowSvc = shadowService(service, shadowObject);
   const shadowName = shadowObject.metadata.name;
@@ -370,49 +386,29 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
 
   // 3. Analysis over the window.
   const started = clock.now();
-  let bad = 0;
-  let judged = 0;
-  let lastPrediction: PredictionComparison | undefined;
+  const series = new SampleSeries(analysis, thresholds, samples, options.emit);
   while (clock.now() - started < durationMs) {
     await clock.sleep(Math.min(sampleMs, Math.max(0, durationMs - (clock.now() - started))));
     if (options.signal?.aborted) return interrupted(base, mirror, shadowName);
-    let shadowValues: CanarySample['canary'];
-    let stableValues: CanarySample['stable'];
-    let prediction: PredictionComparison | undefined;
-    try {
-      [shadowValues, stableValues, prediction] = await Promise.all([
-        analysis.side(podRe.shadow),
-        analysis.side(podRe.stable),
-        analysis.predictions(podRe.stable, podRe.shadow, (clock.now() - started) / 1000),
-      ]);
-    } catch (error) {
-      if (error instanceof NetworkError || error instanceof ClusterError)
-        return tornDown('torn-down', `fail safe: ${error.message}`);
-      throw error;
-    }
-    lastPrediction = prediction;
-    const judgement = withPrediction(judgeSample(shadowValues, stableValues, thresholds), prediction);
-    samples.push({
-      atMs: clock.now() - started,
-      weight: percent,
-      canary: shadowValues,
-      stable: stableValues,
-      ...judgement,
-      prediction,
-    });
-    const detail = [
-      ...judgement.reasons,
-      ...(judgement.verdict === 'bad' ? [] : (prediction?.reasons ?? [])),
-    ];
-    options.emit(`shadow sample: ${judgement.verdict}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`);
-    if (judgement.verdict === 'no-data') continue;
-    judged++;
-    bad = judgement.verdict === 'bad' ? bad + 1 : 0;
-    if (bad >= thresholds.consecutiveFailures)
-      return tornDown('torn-down', `${bad} bad samples in a row: ${judgement.reasons.join('; ')}`);
+    const sample = await series.take(
+      {
+        candidate: podRe.shadow,
+        stable: podRe.stable,
+        sinceSeconds: (clock.now() - started) / 1000,
+        atMs: clock.now() - started,
+        weight: percent,
+      },
+      'shadow sample',
+    );
+    if (sample.next !== 'continue') return tornDown('torn-down', sample.why);
   }
-  if (judged === 0) return tornDown('inconclusive', 'no shadow metrics in Prometheus during the window');
-  const notPassed = finalPredictionVerdict(lastPrediction, metrics.queryVector !== undefined, warnings);
+  if (series.judged === 0)
+    return tornDown('inconclusive', 'no shadow metrics in Prometheus during the window');
+  const notPassed = finalPredictionVerdict(
+    series.lastPrediction,
+    metrics.queryVector !== undefined,
+    warnings,
+  );
   if (notPassed) return tornDown('inconclusive', notPassed);
 
   // 4. Promote: the shadow goes away, then the release goes on as configured.

@@ -131,10 +131,20 @@ export function createNodeClusterClient(
       return (await listWithVersion(apiVersion, kind, namespace, listOptions)).items;
     },
     async patch(ref, patch) {
-      const body = { ...(patch as object), ...header(ref) } as KubernetesObject;
+      // The patch's own metadata (annotations, labels) stays beside the name the request needs.
+      const own = (patch as { metadata?: object }).metadata;
+      const target = header(ref);
+      const body = { ...(patch as object), ...target, metadata: { ...own, ...target.metadata } };
       return plain(
         await call(`patch ${describe(ref)}`, () =>
-          objects.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
+          objects.patch(
+            body as KubernetesObject,
+            undefined,
+            undefined,
+            FIELD_MANAGER,
+            undefined,
+            PatchStrategy.MergePatch,
+          ),
         ),
       );
     },

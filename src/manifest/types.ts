@@ -109,8 +109,8 @@ export interface ManifestSpec {
     canary?: { steps?: number[]; stepDuration?: string; mode?: 'istio' | 'replicas' };
     /** A `<name>-shadow` Deployment that receives a mirrored share of live traffic (responses discarded). */
     shadow?: { mirrorPercent?: number; duration?: string; replicas?: number; promote?: 'full' | 'canary' };
-    /** How long blue stays warm after the switch to green (`rollback` switches back within it). */
-    blueGreen?: { warmWindow?: string };
+    /** Blue-green: the analysis on mirrored traffic before the switch, and how long blue stays warm after it. */
+    blueGreen?: { warmWindow?: string; preSwitchWindow?: string; mirrorPercent?: number };
     analysis?: {
       prometheusUrl?: string;
       maxLatencyIncreasePct?: number;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NO_PRE_SWITCH_ANALYSIS } from '../../src/deploy/blue-green.js';
 import { cli, REPO_ROOT } from '../helpers/cli.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import { startFakePrometheus, type FakePrometheus } from '../helpers/fake-prometheus.js';
@@ -48,7 +49,7 @@ describe('blue-green release (loopback API server)', () => {
   const selector = () => cluster.api.object('Service', 'ml-serving', 'llm-chat')!.spec.selector;
   const image = () =>
     cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!.spec.template.spec.containers[0].image;
-  const deployV2 = (window: string) =>
+  const deployV2 = (window: string, preSwitch = '1s', windowFlag = '--warm-window') =>
     run([
       'deploy',
       '.',
@@ -56,8 +57,10 @@ describe('blue-green release (loopback API server)', () => {
       V2,
       '--prometheus-url',
       prometheus.url,
-      '--step-duration',
+      windowFlag,
       window,
+      '--pre-switch-window',
+      preSwitch,
       '--analysis-interval',
       '500ms',
       '--format',
@@ -86,6 +89,9 @@ describe('blue-green release (loopback API server)', () => {
     expect(json.blueGreen.outcome).toBe('promoted');
     expect(json.blueGreen.switchMs).toBeGreaterThan(0);
     expect(json.blueGreen.samples.length).toBeGreaterThanOrEqual(2);
+    // No route in front of the Service: nothing could reach green before the switch, and it says so.
+    expect(json.blueGreen.preSwitch).toEqual({ mode: 'none', reason: NO_PRE_SWITCH_ANALYSIS });
+    expect(json.warnings).toContain(NO_PRE_SWITCH_ANALYSIS);
     // Blue → green while blue still ran V1 (warm), then back to the release's own selector.
     expect(watch.seen).toEqual([
       { selector: BLUE, blueImage: V1 },
@@ -124,7 +130,10 @@ describe('blue-green release (loopback API server)', () => {
     const during = await run(['status', 'llm-chat', '-n', 'ml-serving']);
     expect(during.stdout).toMatch(/Deployment\/llm-chat-green +green .* 100 % /);
     expect(during.stdout).toMatch(/Deployment\/llm-chat +stable .* 0 % /);
-    expect(during.stdout).toContain('blue-green: green serves (Service/llm-chat); blue is warm');
+    // The warm-until annotation is stored on green (a merge patch of its metadata), so status shows it.
+    expect(during.stdout).toMatch(
+      /blue-green: green serves \(Service\/llm-chat\); blue is warm until \d{4}-\d\d-\d\dT[\d:.]+Z: mlready rollback llm-chat switches back/,
+    );
     const back = await run(['rollback', 'llm-chat', '-n', 'ml-serving']);
     expect(back.stderr).not.toContain('error:');
     expect(back.code).toBe(0);
@@ -172,7 +181,7 @@ describe('blue-green release (loopback API server)', () => {
       ),
     );
     expect((await run(['deploy', '.'])).code).toBe(0);
-    const deploying = deployV2('4s');
+    const deploying = deployV2('4s', '1s', '--step-duration');
     const deadline = Date.now() + 20_000;
     while (!cluster.api.object('VirtualService', 'ml-serving', 'llm-chat')?.spec.http[0].mirror) {
       if (Date.now() > deadline) throw new Error('never mirrored');

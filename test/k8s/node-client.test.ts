@@ -284,6 +284,25 @@ describe('the loopback API server agrees with a real v1.32 one (checked on the c
     expect(cluster.api.managers('VirtualService', 'ml', 't1')).toEqual(['mlready:Apply']);
   });
 
+  it('a merge patch of metadata.annotations adds them, as on the real API server (blue-green warm-until)', async () => {
+    // On a v1.32 kube-apiserver the same requests give the same annotations and owners (checked
+    // against the real control plane: test/e2e/strategies.e2e.test.ts reads warm-until back).
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'model', namespace: 'ml' };
+    await client.apply({ ...deployment('model:v1'), metadata: { ...ref, annotations: { a: '1' } } });
+    await client.patch(ref, { metadata: { annotations: { 'mlready.dev/blue-green-warm-until': 'soon' } } });
+    const patched = await client.get(ref);
+    expect(patched?.metadata.annotations).toMatchObject({
+      a: '1',
+      'mlready.dev/blue-green-warm-until': 'soon',
+    });
+    expect(cluster.api.managers('Deployment', 'ml', 'model')).toContain('mlready:Update');
+    expect(cluster.api.ownedBy('Deployment', 'ml', 'model', 'mlready')).toContain(
+      'metadata.annotations.mlready.dev/blue-green-warm-until',
+    );
+    await client.patch(ref, { metadata: { annotations: { a: null } } });
+    expect((await client.get(ref))?.metadata.annotations).not.toHaveProperty('a');
+  });
+
   it('the scale subresource takes spec.replicas from its owner, and gives it to nobody when nobody owned it', async () => {
     await client.apply(deployment('model:v1'));
     cluster.api.scale('kube-controller-manager', 'ml', 'model', 3);

@@ -41,6 +41,8 @@ export interface DeployFlags extends ClusterFlags {
   changeCause?: string;
   prometheusUrl?: string;
   stepDuration?: string;
+  preSwitchWindow?: string;
+  warmWindow?: string;
   analysisInterval?: string;
   pendingGrace?: string;
   save?: string | boolean;
@@ -147,6 +149,10 @@ export async function deployCommand(
     stepMs: flags.stepDuration ? durationMs(flags.stepDuration, '--step-duration') : undefined,
     sampleMs: flags.analysisInterval ? durationMs(flags.analysisInterval, '--analysis-interval') : undefined,
   };
+  const blueGreen = {
+    preSwitchMs: flags.preSwitchWindow ? durationMs(flags.preSwitchWindow, '--pre-switch-window') : undefined,
+    warmWindowMs: flags.warmWindow ? durationMs(flags.warmWindow, '--warm-window') : undefined,
+  };
   const grace = graceOf(flags);
   const cluster = connect(io, flags, debug);
   const signal = interruptSignal(
@@ -169,6 +175,7 @@ export async function deployCommand(
         changeCause: flags.changeCause,
         prometheusUrl: flags.prometheusUrl,
         canary,
+        blueGreen,
         grace,
       },
       { cluster, clock: realClock, signal, onEvent: progress.onEvent },

@@ -1,0 +1,240 @@
+/**
+ * Blue-green analysis before the switch, against the real Debian Prometheus scraping prom-client
+ * exporters that emit prediction histograms (blue's and green's): with a VirtualService in front
+ * of the Service, live traffic is mirrored to green and judged before any traffic moves; without
+ * one, the release says that no analysis before the switch was possible.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli, REPO_ROOT } from '../helpers/cli.js';
+import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
+import {
+  startModelExporter,
+  startPrometheus,
+  waitForSamples,
+  type ModelExporter,
+  type PrometheusServer,
+} from '../helpers/prometheus.js';
+
+const V1 = 'vllm/vllm-openai:v0.6.3@sha256:4f1a8e8b5c2d7a9e0b3c6d5f8a1e4b7c0d3f6a9e2b5c8d1f4a7e0b3c6d9f2a5e';
+const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
+const BLUE = { 'app.kubernetes.io/name': 'llm-chat' };
+
+const VIRTUAL_SERVICE = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: llm-chat
+  namespace: ml-serving
+spec:
+  hosts: [llm-chat]
+  http:
+    - route:
+        - destination:
+            host: llm-chat
+            port:
+              number: 80
+`;
+
+interface Route {
+  destination: { host: string };
+  weight?: number;
+}
+interface HttpRoute {
+  route: Route[];
+  mirror?: { host: string; port?: unknown };
+  mirrorPercentage?: { value: number };
+}
+
+describe('blue-green analysis before the switch (real Prometheus, prediction histograms)', () => {
+  let cluster: FakeCluster;
+  let dir: string;
+  let blue: ModelExporter;
+  let green: ModelExporter;
+  let prometheus: PrometheusServer;
+
+  beforeAll(async () => {
+    blue = await startModelExporter(0.1);
+    green = await startModelExporter(0.1);
+  });
+  afterAll(async () => {
+    await blue.close();
+    await green.close();
+  });
+  afterEach(async () => {
+    await prometheus?.close();
+    await cluster?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The release at V1 (with the VirtualService or without), and Prometheus scraping blue and green. */
+  const setup = async (withRoute: boolean) => {
+    cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
+    dir = mkdtempSync(join(tmpdir(), 'mlready-bg-pre-'));
+    cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
+    if (withRoute) writeFileSync(join(dir, 'k8s/virtualservice.yaml'), VIRTUAL_SERVICE);
+    const manifest = join(dir, 'mlready.yaml');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(
+        '    strategy: rolling\n',
+        [
+          '    strategy: blue-green',
+          '    blueGreen:',
+          '      mirrorPercent: 50',
+          '    analysis:',
+          '      maxLatencyIncreasePct: 20',
+          '      maxErrorRate: 0.05',
+          '      consecutiveFailures: 2',
+          '      prediction:',
+          '        minSamples: 100',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect((await cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig], { cwd: dir })).code).toBe(0);
+    const rs = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!;
+    prometheus = await startPrometheus([
+      { address: blue.url, labels: { namespace: 'ml-serving', pod: `${rs.metadata.name}-abcde` } },
+      { address: green.url, labels: { namespace: 'ml-serving', pod: 'llm-chat-green-7d9f8b6c5-xk2lp' } },
+    ]);
+    await waitForSamples(
+      prometheus.url,
+      'count(increase(model_prediction_value_count[10s]) > 0) == 2 and on() count(rate(model_inference_duration_seconds_count[10s]) > 0) == 2',
+      30_000,
+    );
+  };
+
+  /** Deploys V2 and records every state of the VirtualService the API server stored, write by write. */
+  const deployV2 = async (format: 'json' | 'text' = 'json') => {
+    const states: HttpRoute[] = [];
+    const stop = cluster.api.store.subscribe((e) => {
+      if (e.info.plural === 'virtualservices' && e.type !== 'DELETED')
+        states.push(structuredClone((e.object.spec as { http: HttpRoute[] }).http[0]!));
+    });
+    const r = await cli(
+      [
+        ...['deploy', '.', '--kubeconfig', cluster.kubeconfig, '--image', V2],
+        ...['--prometheus-url', prometheus.url, '--analysis-interval', '1s'],
+        ...['--pre-switch-window', '4s', '--warm-window', '2s', '--format', format],
+      ],
+      { cwd: dir },
+    );
+    stop();
+    return { ...r, states };
+  };
+
+  const selector = () => cluster.api.object('Service', 'ml-serving', 'llm-chat')!.spec.selector;
+  const image = () =>
+    cluster.api.object('Deployment', 'ml-serving', 'llm-chat')!.spec.template.spec.containers[0].image;
+  const toGreen = (s: HttpRoute) => s.route.some((d) => d.destination.host === 'llm-chat-green');
+  const greenGone = () => {
+    expect(cluster.api.object('Deployment', 'ml-serving', 'llm-chat-green')).toBeUndefined();
+    expect(cluster.api.object('Service', 'ml-serving', 'llm-chat-green')).toBeUndefined();
+    expect(
+      cluster.api.object('VirtualService', 'ml-serving', 'llm-chat')!.spec.http[0].mirror,
+    ).toBeUndefined();
+  };
+
+  it('mirrors live traffic to green and judges it before the switch; then one write switches and removes the mirror', async () => {
+    blue.predict({ center: 0.3 });
+    green.predict({ center: 0.3 });
+    await setup(true);
+    const r = await deployV2();
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.blueGreen.outcome).toBe('promoted');
+    expect(json.blueGreen.preSwitch).toMatchObject({
+      mode: 'mirror',
+      route: 'VirtualService/llm-chat',
+      target: 'llm-chat-green',
+      percent: 50,
+      verdict: 'passed',
+    });
+    const before = json.blueGreen.samples.filter((s: { phase: string }) => s.phase === 'before-switch');
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(before.at(-1).prediction.verdict).toBe('good');
+    expect(before.at(-1).prediction.candidateSamples).toBeGreaterThanOrEqual(100);
+    // The stored states: the mirror to green while all traffic still went to blue, then the switch
+    // (green at 100) in the very next write, without the mirror; never both at once.
+    const mirroredAt = r.states.findIndex((s) => s.mirror !== undefined);
+    expect(mirroredAt).toBeGreaterThanOrEqual(0);
+    expect(r.states[mirroredAt]).toEqual({
+      route: [{ destination: { host: 'llm-chat', port: { number: 80 } } }],
+      mirror: { host: 'llm-chat-green', port: { number: 80 } },
+      mirrorPercentage: { value: 50 },
+    });
+    expect(r.states[mirroredAt + 1]).toEqual({
+      route: [
+        { destination: { host: 'llm-chat', port: { number: 80 } }, weight: 0 },
+        { destination: { host: 'llm-chat-green', port: { number: 80 } }, weight: 100 },
+      ],
+    });
+    expect(r.states.filter((s) => s.mirror !== undefined && toGreen(s))).toEqual([]);
+    expect(image()).toBe(V2);
+    greenGone();
+  }, 90_000);
+
+  it('removes green and the mirror when its predictions moved (latency and errors equal): traffic never moved', async () => {
+    blue.predict({ center: 0.3 });
+    green.predict({ center: 0.7 });
+    await setup(true);
+    const r = await deployV2();
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.blueGreen.outcome).toBe('torn-down');
+    expect(json.blueGreen.preSwitch.verdict).toBe('failed');
+    expect(json.message).toMatch(
+      /green failed the analysis before the switch \(2 bad samples in a row: prediction PSI \d+\.\d+ above critical 0\.25\); traffic never moved: removed mirror in VirtualService\/llm-chat, Deployment\/llm-chat-green, Service\/llm-chat-green/,
+    );
+    expect(json.blueGreen.samples.flatMap((s: { reasons: string[] }) => s.reasons).join()).not.toMatch(
+      /p95|error rate/,
+    );
+    expect(json.blueGreen.switchMs).toBeUndefined();
+    // The mirror was on, traffic never went to green, and the mirror is gone.
+    expect(r.states.some((s) => s.mirror?.host === 'llm-chat-green')).toBe(true);
+    expect(r.states.filter(toGreen)).toEqual([]);
+    expect(selector()).toEqual(BLUE);
+    expect(image()).toBe(V1);
+    greenGone();
+  }, 90_000);
+
+  it('is inconclusive with too little mirrored traffic, never a pass: traffic never moved', async () => {
+    blue.predict({ center: 0.3 });
+    green.predict({ center: 0.3, every: 25 }); // 2 predictions a second: well under 100 in the window
+    await setup(true);
+    const r = await deployV2();
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.blueGreen.outcome).toBe('inconclusive');
+    expect(json.blueGreen.preSwitch.verdict).toBe('inconclusive');
+    expect(json.message).toMatch(
+      /green not switched to \(prediction analysis inconclusive: too few predictions to compare \(new \d+; at least 100 each\)\); traffic never moved/,
+    );
+    expect(r.states.filter(toGreen)).toEqual([]);
+    expect(image()).toBe(V1);
+    greenGone();
+  }, 90_000);
+
+  it('without a route, says that no analysis before the switch was possible, and judges green after it', async () => {
+    blue.predict({ center: 0.3 });
+    green.predict({ center: 0.3 });
+    await setup(false);
+    const r = await deployV2('text');
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const statement =
+      'analysis before the switch was not possible (no Istio VirtualService or Gateway API HTTPRoute in front of the Service to mirror live traffic to green): latency, errors and predictions were judged only after the switch, in the warm window, with the reverse switch as the protection';
+    expect(r.stdout).toContain(`warning ${statement}`);
+    expect(r.stdout).toContain(
+      'before the switch: not analysed (no route to mirror to green); judged only after the switch, in the warm window',
+    );
+    expect(r.stdout).toMatch(
+      /no analysis before the switch \(no route to mirror to green\); switched to green/,
+    );
+    expect(r.stdout).toMatch(/switch: \d+\.\d\d s; warm window: [1-9]\d* sample\(s\), 0 bad/);
+    expect(image()).toBe(V2);
+  }, 90_000);
+});
