@@ -1,5 +1,6 @@
 import type { Rule } from './rule.js';
 import autoscaleOnMlMetric from './autoscale-on-ml-metric.js';
+import blueGreenRoute from './blue-green-route.js';
 import gracefulShutdown from './graceful-shutdown.js';
 import ignoreWithoutReason from './ignore-without-reason.js';
 import immutableModelConfig from './immutable-model-config.js';
@@ -53,6 +54,7 @@ import versionedModelUri from './versioned-model-uri.js';
 export const RULES: ReadonlyMap<string, Rule> = new Map(
   [
     autoscaleOnMlMetric,
+    blueGreenRoute,
     gracefulShutdown,
     ignoreWithoutReason,
     immutableModelConfig,
