@@ -21,16 +21,33 @@ afterEach(async () => {
   current = undefined;
 });
 
-const flags = (url: string, window: string) => [
+const flags = (url: string, window: string, windowFlag = '--step-duration') => [
   '--prometheus-url',
   url,
-  '--step-duration',
+  windowFlag,
   window,
   '--analysis-interval',
   '500ms',
   '--format',
   'json',
 ];
+
+const VIRTUAL_SERVICE = (ns: string) =>
+  [
+    'apiVersion: networking.istio.io/v1',
+    'kind: VirtualService',
+    'metadata:',
+    '  name: llm-chat',
+    `  namespace: ${ns}`,
+    'spec:',
+    '  hosts: [llm-chat]',
+    '  http:',
+    '    - route:',
+    '        - destination: { host: llm-chat, port: { number: 80 } }',
+    '',
+  ].join('\n');
+
+const virtualService = (ns: string) => getJson(['virtualservice.networking.istio.io', 'llm-chat', '-n', ns]);
 
 const selector = (ns: string) =>
   getJson(['service', 'llm-chat', '-n', ns]).spec.selector as Record<string, string>;
@@ -45,7 +62,13 @@ describe('blue-green and shadow on a real control plane', () => {
 
     // 1. A good release with a short warm window: switched, promoted, back on the release's selector.
     const t0 = Date.now();
-    const good = await s.mlready(['deploy', '.', '--image', V2, ...flags(prometheus.url, '3s')]);
+    const good = await s.mlready([
+      'deploy',
+      '.',
+      '--image',
+      V2,
+      ...flags(prometheus.url, '3s', '--warm-window'),
+    ]);
     const goodWallMs = Date.now() - t0;
     expect(good.stderr).not.toContain('error:');
     expect(good.code).toBe(0);
@@ -57,7 +80,13 @@ describe('blue-green and shadow on a real control plane', () => {
 
     // 2. The next release, rolled back by hand in its warm window: the reverse switch.
     const V3 = `vllm/vllm-openai:v0.6.5@sha256:${'b'.repeat(64)}`;
-    const deploying = s.mlready(['deploy', '.', '--image', V3, ...flags(prometheus.url, '60s')]);
+    const deploying = s.mlready([
+      'deploy',
+      '.',
+      '--image',
+      V3,
+      ...flags(prometheus.url, '60s', '--warm-window'),
+    ]);
     await until(
       () => selector(s.ns),
       (sel) => sel['mlready.dev/track'] === 'green',
@@ -66,7 +95,12 @@ describe('blue-green and shadow on a real control plane', () => {
     const switchedAt = Date.now();
     const status = await s.mlready(['status', 'llm-chat', '-n', s.ns]);
     expect(status.stdout).toMatch(/Deployment\/llm-chat-green +green .* 100 % /);
-    expect(status.stdout).toContain('blue-green: green serves (Service/llm-chat); blue is warm');
+    expect(status.stdout).toMatch(
+      /blue-green: green serves \(Service\/llm-chat\); blue is warm until \d{4}-\d\d-\d\dT[\d:.]+Z/,
+    );
+    // The warm-until annotation (a merge patch of green's metadata) is stored by the real API server.
+    const annotations = getJson(['deployment', 'llm-chat-green', '-n', s.ns]).metadata.annotations;
+    expect(Date.parse(annotations['mlready.dev/blue-green-warm-until'])).toBeGreaterThan(Date.now());
     const r0 = Date.now();
     const back = await s.mlready(['rollback', 'llm-chat', '-n', s.ns]);
     const rollbackWallMs = Date.now() - r0;
@@ -88,6 +122,101 @@ describe('blue-green and shadow on a real control plane', () => {
     };
     console.log(`E2E-TIMINGS blue-green ${JSON.stringify(timings)}`);
     expect(timings.reverseSwitchMs).toBeLessThan(300_000);
+  });
+
+  it('blue-green with a VirtualService: the mirror to green before the switch and not after; switch and reverse switch timed', async () => {
+    const s = (current = service('e2e-bluegreen-mirror'));
+    edit(
+      s.dir,
+      'mlready.yaml',
+      '    strategy: rolling\n',
+      '    strategy: blue-green\n    blueGreen:\n      mirrorPercent: 40\n',
+    );
+    writeFileSync(join(s.dir, 'k8s/virtualservice.yaml'), VIRTUAL_SERVICE(s.ns));
+    expect((await s.mlready(['deploy', '.'])).code).toBe(0);
+    await until(s.deployment, (d) => d.status?.availableReplicas === 2);
+    prometheus = await startFakePrometheus();
+
+    // 1. A good release: mirrored to llm-chat-green (all traffic still on llm-chat), then switched.
+    const t0 = Date.now();
+    const deploying = s.mlready([
+      'deploy',
+      '.',
+      '--image',
+      V2,
+      '--pre-switch-window',
+      '4s',
+      ...flags(prometheus.url, '2s', '--warm-window'),
+    ]);
+    const mirroring = await until(
+      () => virtualService(s.ns).spec.http[0],
+      (http) => http.mirror !== undefined,
+      90_000,
+    );
+    expect(mirroring.mirror).toEqual({ host: 'llm-chat-green', port: { number: 80 } });
+    expect(mirroring.mirrorPercentage).toEqual({ value: 40 });
+    expect(mirroring.route).toEqual([{ destination: { host: 'llm-chat', port: { number: 80 } } }]);
+    const switched = await until(
+      () => virtualService(s.ns).spec.http[0],
+      (http) => http.route.some((d: any) => d.destination.host === 'llm-chat-green'),
+      90_000,
+    );
+    expect(switched.mirror).toBeUndefined();
+    expect(switched.mirrorPercentage).toBeUndefined();
+    expect(switched.route).toEqual([
+      { destination: { host: 'llm-chat', port: { number: 80 } }, weight: 0 },
+      { destination: { host: 'llm-chat-green', port: { number: 80 } }, weight: 100 },
+    ]);
+    const good = await deploying;
+    const goodWallMs = Date.now() - t0;
+    expect(good.stderr).not.toContain('error:');
+    expect(good.code).toBe(0);
+    const promoted = JSON.parse(good.stdout);
+    expect(promoted.blueGreen.outcome).toBe('promoted');
+    expect(promoted.blueGreen.preSwitch).toMatchObject({ mode: 'mirror', verdict: 'passed', percent: 40 });
+    const after = virtualService(s.ns).spec.http[0];
+    expect(after.mirror).toBeUndefined();
+    expect(after.route).toEqual([{ destination: { host: 'llm-chat', port: { number: 80 } } }]);
+    expect(s.image()).toBe(V2);
+    expect(() => kubectl(['get', 'service', 'llm-chat-green', '-n', s.ns])).toThrow();
+
+    // 2. The next release, rolled back in its warm window: the route's weights go back.
+    const V3 = `vllm/vllm-openai:v0.6.5@sha256:${'b'.repeat(64)}`;
+    const next = s.mlready([
+      'deploy',
+      '.',
+      '--image',
+      V3,
+      '--pre-switch-window',
+      '2s',
+      ...flags(prometheus.url, '60s', '--warm-window'),
+    ]);
+    await until(
+      () => virtualService(s.ns).spec.http[0],
+      (http) => http.route.some((d: any) => d.destination.host === 'llm-chat-green' && d.weight === 100),
+      90_000,
+    );
+    const r0 = Date.now();
+    const back = await s.mlready(['rollback', 'llm-chat', '-n', s.ns]);
+    const rollbackWallMs = Date.now() - r0;
+    expect(back.stderr).not.toContain('error:');
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain('switched VirtualService/llm-chat back to blue');
+    const elapsed = /elapsed: ([\d.]+) s \(budget 300 s\)/.exec(back.stdout);
+    expect(elapsed).not.toBeNull();
+    expect(virtualService(s.ns).spec.http[0]).toEqual({
+      route: [{ destination: { host: 'llm-chat', port: { number: 80 } } }],
+    });
+    expect((await next).code).toBe(1);
+    expect(s.image()).toBe(V2);
+    const timings = {
+      preSwitchSamples: promoted.blueGreen.samples.filter((x: any) => x.phase === 'before-switch').length,
+      switchMs: promoted.blueGreen.switchMs,
+      goodReleaseWallMs: goodWallMs,
+      reverseSwitchMs: Number(elapsed![1]) * 1000,
+      rollbackCommandWallMs: rollbackWallMs,
+    };
+    console.log(`E2E-TIMINGS blue-green-mirror ${JSON.stringify(timings)}`);
   });
 
   it('shadow: the VirtualService carries the mirror while the shadow runs, and loses it on teardown', async () => {
