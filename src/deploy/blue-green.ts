@@ -162,7 +162,8 @@ export async function reverseSwitch(
   const t0 = now();
   const before = JSON.parse(annotations[BLUE_GREEN.before] ?? '{}') as KubeObject;
   const via = annotations[BLUE_GREEN.via] === 'apply' ? 'apply' : 'patch';
-  // Before the switch this puts back what is already there (a no-op write): it never needs to know.
+  // Before the switch this puts back the route without the mirror to green (or the Service as it
+  // is): the same write either way, so it never needs to know which side of the switch it is on.
   if (before.kind === 'Service') await switchTo(cluster, before, selectorOf(before), via, now);
   else if (before.kind === 'VirtualService' || before.kind === 'HTTPRoute')
     await putRoute(cluster, before, via);

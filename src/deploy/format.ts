@@ -164,7 +164,9 @@ export function formatStatusText(result: StatusResult, options: { color: boolean
     lines.push(
       result.blueGreen.active === 'green'
         ? `  blue-green: green serves (${result.blueGreen.service?.includes('/') ? result.blueGreen.service : `Service/${result.blueGreen.service ?? '?'}`}); blue is warm${warm}: mlready rollback ${result.name} switches back`
-        : `  blue-green: green is up without traffic; blue serves`,
+        : result.blueGreen.mirror
+          ? `  blue-green: blue serves; green gets ${result.blueGreen.mirror.mirrorPct} % of live requests mirrored (${result.blueGreen.mirror.via}) for the analysis before the switch`
+          : `  blue-green: green is up without traffic; blue serves`,
     );
   }
   return `${lines.join('\n')}\n`;

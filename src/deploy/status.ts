@@ -31,7 +31,14 @@ export interface StatusResult {
   shadow?: { mirrorPct: number; via: string } | undefined;
   /** A blue-green release in progress: which side the Service sends traffic to. */
   blueGreen?:
-    { active: 'blue' | 'green'; service: string | undefined; warmUntil: string | undefined } | undefined;
+    | {
+        active: 'blue' | 'green';
+        service: string | undefined;
+        warmUntil: string | undefined;
+        /** Before the switch: the share of live requests mirrored to green, and by which route. */
+        mirror?: { mirrorPct: number; via: string } | undefined;
+      }
+    | undefined;
 }
 
 const imageOf = (template: Any) =>
@@ -170,10 +177,13 @@ export async function serviceStatus(
     const readyTotal = group.reduce((n, v) => n + v.ready, 0);
     for (const v of versions) v.trafficPct = 0;
     for (const v of group) v.trafficPct = readyTotal > 0 ? (100 * v.ready) / readyTotal : 0;
+    const mirror =
+      active === 'blue' && greenService ? await mirrorShare(cluster, namespace, greenService) : undefined;
     blueGreen = {
       active,
       service,
       warmUntil: green.metadata.annotations?.['mlready.dev/blue-green-warm-until'],
+      ...(mirror && mirror.mirrorPct > 0 ? { mirror } : {}),
     };
   }
   for (const v of versions) v.trafficPct = Math.round(v.trafficPct * 10) / 10;

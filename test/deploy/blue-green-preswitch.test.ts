@@ -107,12 +107,17 @@ describe('blue-green analysis before the switch (real Prometheus, prediction his
   };
 
   /** Deploys V2 and records every state of the VirtualService the API server stored, write by write. */
-  const deployV2 = async (format: 'json' | 'text' = 'json') => {
+  const deployV2 = async (format: 'json' | 'text' = 'json', whileMirrored?: () => Promise<void>) => {
     const states: HttpRoute[] = [];
+    let mirrored: () => void = () => undefined;
+    const mirroring = new Promise<void>((resolve) => (mirrored = resolve));
     const stop = cluster.api.store.subscribe((e) => {
-      if (e.info.plural === 'virtualservices' && e.type !== 'DELETED')
-        states.push(structuredClone((e.object.spec as { http: HttpRoute[] }).http[0]!));
+      if (e.info.plural !== 'virtualservices' || e.type === 'DELETED') return;
+      const http = structuredClone((e.object.spec as { http: HttpRoute[] }).http[0]!);
+      states.push(http);
+      if (http.mirror) mirrored();
     });
+    const during = whileMirrored ? mirroring.then(whileMirrored) : undefined;
     const r = await cli(
       [
         ...['deploy', '.', '--kubeconfig', cluster.kubeconfig, '--image', V2],
@@ -122,6 +127,7 @@ describe('blue-green analysis before the switch (real Prometheus, prediction his
       { cwd: dir },
     );
     stop();
+    await during;
     return { ...r, states };
   };
 
@@ -141,9 +147,17 @@ describe('blue-green analysis before the switch (real Prometheus, prediction his
     blue.predict({ center: 0.3 });
     green.predict({ center: 0.3 });
     await setup(true);
-    const r = await deployV2();
+    let status = '';
+    const r = await deployV2('json', async () => {
+      status = (await cli(['status', 'llm-chat', '-n', 'ml-serving', '--kubeconfig', cluster.kubeconfig]))
+        .stdout;
+    });
     expect(r.stderr).not.toContain('error:');
     expect(r.code).toBe(0);
+    // While green was judged, status said blue serves and green gets the mirrored copies.
+    expect(status).toContain(
+      'blue-green: blue serves; green gets 50 % of live requests mirrored (VirtualService/llm-chat) for the analysis before the switch',
+    );
     const json = JSON.parse(r.stdout);
     expect(json.blueGreen.outcome).toBe('promoted');
     expect(json.blueGreen.preSwitch).toMatchObject({
