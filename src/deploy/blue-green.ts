@@ -419,13 +419,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
 
   // 3. The switch (with a route: its weights, the mirror taken out in the same write).
   const t0 = clock.now();
-  if (route)
-    await putRoute(
-      cluster,
-      toGreen(mirrored(route, svcName, greenSvcName, undefined), svcName, greenSvcName),
-      via,
-      force,
-    );
+  if (route) await putRoute(cluster, switchedRoute(route, svcName, greenSvcName), via, force);
   else await switchTo(cluster, service, greenSelector, via, () => clock.now());
   const switchMs = clock.now() - t0;
   const switched = route ? `${routeName} (weights 0 → 100)` : `Service/${svcName}`;
@@ -610,6 +604,14 @@ export function toGreen(route: KubeObject, service: string, green: string): Kube
     }
   }
   return copy;
+}
+
+/**
+ * The switch of a route in one object: every destination of `service` at weight 0, `green` at 100,
+ * and the mirror to `green` taken out — one write, so no moment has both or neither.
+ */
+export function switchedRoute(route: KubeObject, service: string, green: string): KubeObject {
+  return toGreen(mirrored(route, service, green, undefined), service, green);
 }
 
 /** The Service as mlready last applied it (its declared form), else the live one without server fields. */

@@ -8,6 +8,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { switchedRoute } from '../../src/deploy/blue-green.js';
+import { mirrored } from '../../src/deploy/shadow.js';
+import type { KubeObject } from '../../src/k8s/types.js';
 import { cli, REPO_ROOT } from '../helpers/cli.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import {
@@ -46,6 +49,60 @@ interface HttpRoute {
   mirror?: { host: string; port?: unknown };
   mirrorPercentage?: { value: number };
 }
+
+describe('the switch of a mirrored route', () => {
+  it('sets an Istio route to green at 100 and takes the mirror to green out, in one object', () => {
+    const vs: KubeObject = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'fraud', namespace: 'ml' },
+      spec: {
+        http: [
+          { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: 'admin' } }] },
+          { route: [{ destination: { host: 'fraud.ml.svc.cluster.local', port: { number: 80 } } }] },
+        ],
+      },
+    };
+    const on = mirrored(vs, 'fraud', 'fraud-green', 30);
+    expect((on.spec as { http: HttpRoute[] }).http[1]!.mirror).toEqual({
+      host: 'fraud-green',
+      port: { number: 80 },
+    });
+    expect((switchedRoute(on, 'fraud', 'fraud-green').spec as { http: unknown[] }).http).toEqual([
+      { match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: 'admin' } }] },
+      {
+        route: [
+          { destination: { host: 'fraud.ml.svc.cluster.local', port: { number: 80 } }, weight: 0 },
+          { destination: { host: 'fraud-green', port: { number: 80 } }, weight: 100 },
+        ],
+      },
+    ]);
+  });
+
+  it('sets an HTTPRoute rule to green at 100 and drops its RequestMirror to green, keeping other filters', () => {
+    const header = {
+      type: 'RequestHeaderModifier',
+      requestHeaderModifier: { add: [{ name: 'x-model', value: 'fraud' }] },
+    };
+    const route: KubeObject = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'fraud', namespace: 'ml' },
+      spec: { rules: [{ backendRefs: [{ name: 'fraud', port: 8080 }], filters: [header] }] },
+    };
+    const on = mirrored(route, 'fraud', 'fraud-green', 100);
+    expect((on.spec as { rules: { filters: unknown[] }[] }).rules[0]!.filters).toHaveLength(2);
+    expect((switchedRoute(on, 'fraud', 'fraud-green').spec as { rules: unknown[] }).rules).toEqual([
+      {
+        backendRefs: [
+          { name: 'fraud', port: 8080, weight: 0 },
+          { name: 'fraud-green', port: 8080, weight: 100 },
+        ],
+        filters: [header],
+      },
+    ]);
+  });
+});
 
 describe('blue-green analysis before the switch (real Prometheus, prediction histograms)', () => {
   let cluster: FakeCluster;
