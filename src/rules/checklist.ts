@@ -154,6 +154,11 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
     rules: ['shadow-prediction-metrics'],
   },
   {
+    section: 'Versioning and traffic',
+    item: 'A blue-green release is analysed on mirrored live traffic before the switch (a route in front of its Service)',
+    rules: ['blue-green-route'],
+  },
+  {
     section: 'Secrets',
     item: 'No literal secrets anywhere; values always redacted',
     rules: ['no-literal-secrets'],
