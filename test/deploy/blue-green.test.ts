@@ -106,9 +106,14 @@ describe('blue-green release (loopback API server)', () => {
   it('switches back to blue when green breaches the analysis after the switch', async () => {
     await setup();
     prometheus.set('canary', { p95: 0.1, errorRate: 0.3 });
-    const r = await deployV2('5s');
+    // --step-duration still sets the warm window (as before --warm-window existed), with a warning.
+    const r = await deployV2('5s', '1s', '--step-duration');
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
+    expect(json.blueGreen.warmWindowMs).toBe(5000);
+    expect(json.warnings).toContain(
+      '--step-duration sets the blue-green warm window only for compatibility; use --warm-window (and --pre-switch-window for the analysis before the switch)',
+    );
     expect(json.blueGreen.outcome).toBe('switched-back');
     expect(json.message).toMatch(
       /green failed \(2 bad samples in a row: error rate 30\.00 % above 5\.00 %\); switched Service\/llm-chat back to blue revision 1 in \d+\.\d\d s/,
