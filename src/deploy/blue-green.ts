@@ -489,6 +489,8 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     metrics.queryVector !== undefined,
     warnings,
   );
+  // Both analyses may have said the same thing (a histogram stable does not export): once is enough.
+  warnings.splice(0, warnings.length, ...new Set(warnings));
   if (notPassed) return switchBack(notPassed);
 
   // 5. Promotion: the release goes to the stable Deployment while green serves; then the Service's
