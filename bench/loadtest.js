@@ -21,22 +21,28 @@ const CLIENT_CORES = availableParallelism() > 2 ? `1-${availableParallelism() - 
 
 const SERVER = `
 const http = require('node:http');
-const stats = () => ({ n: 0, first: 0, last: 0, handling: [], ttft: [] });
+const stats = () => ({ n: 0, first: 0, last: 0, arrivals: [], handling: [], wire: [], ttft: [] });
 let s = stats();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (a, q) => { const v = [...a].sort((x, y) => x - y); return v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : null; };
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/stats') {
-    res.end(JSON.stringify({ n: s.n, first: s.first, last: s.last,
-      handlingP50: quantile(s.handling, 0.5), ttftP50: quantile(s.ttft, 0.5), ttftP99: quantile(s.ttft, 0.99) }));
+    res.end(JSON.stringify({ n: s.n, first: s.first, last: s.last, arrivals: s.arrivals,
+      handlingP50: quantile(s.handling, 0.5), wireP50: quantile(s.wire, 0.5),
+      ttftP50: quantile(s.ttft, 0.5), ttftP99: quantile(s.ttft, 0.99) }));
     return;
   }
   if (req.method === 'GET' && req.url === '/reset') { s = stats(); res.end('{}'); return; }
+  const received = performance.now();
   req.resume();
   req.on('end', async () => {
     const t = performance.now();
     s.n++; if (!s.first) s.first = t; s.last = t;
+    if (req.url === '/') s.arrivals.push(t);
     if (req.url === '/delay') {
+      // From the request's headers parsed to the response handed to the kernel: the most of the
+      // round trip a Node server can see of itself (the handler alone is 'handling').
+      res.on('finish', () => s.wire.push(performance.now() - received));
       while ((performance.now() - t) * 1000 < 250);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
       res.end('{"ok":true}');
@@ -59,6 +65,35 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+// The floor for any Node client: one keep-alive socket, a pre-encoded request at 500/s, a timestamp
+// before the write and when the whole response has arrived, no parsing. What mlready adds to a
+// round trip is its p50 minus this one's, measured against the same server in the same run.
+const FLOOR_CLIENT = `
+const net = require('node:net');
+const [port, rate, seconds] = process.argv.slice(2).map(Number);
+const wire = Buffer.from('POST /delay HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\ncontent-type: application/json\\r\\ncontent-length: 2\\r\\n\\r\\n{}');
+const socket = net.connect(port, '127.0.0.1');
+socket.setNoDelay(true);
+const latencies = [];
+let sentAt = 0, got = '', i = 0, start = 0;
+socket.on('data', (d) => {
+  got += d.toString('latin1');
+  if (!got.endsWith('{"ok":true}')) return;
+  latencies.push(performance.now() - sentAt);
+  got = '';
+  const due = start + (++i * 1000) / rate;
+  if (i >= rate * seconds) return finish();
+  setTimeout(send, Math.max(0, due - performance.now()));
+});
+function send() { sentAt = performance.now(); socket.write(wire); }
+function finish() {
+  latencies.sort((a, b) => a - b);
+  console.log(JSON.stringify({ p50: latencies[latencies.length >> 1], n: latencies.length }));
+  socket.end();
+}
+socket.on('connect', () => { start = performance.now(); send(); });
 `;
 
 /** Runs a client under /usr/bin/time on the client cores; returns its stdout and CPU seconds (user + system). */
@@ -94,7 +129,7 @@ export async function benchLoadtest() {
       rounds.push(measure(url, dir));
     const rateAccuracy = [];
     for (const rate of [500, 2000]) rateAccuracy.push(await measureRate(origin, rate));
-    const subMillisecond = await measureSubMillisecond(origin);
+    const subMillisecond = await measureSubMillisecond(origin, dir);
     const ttftInflation = [await measureTtft(origin, 1), await measureTtft(origin, 2)];
     const median = (tool, key) => {
       const values = rounds.map((r) => r[tool][key]).sort((a, b) => a - b);
@@ -234,6 +269,7 @@ async function measureRate(origin, rate) {
   ]);
   const s = await stats(origin);
   const serverRate = (s.n - 1) / ((s.last - s.first) / 1000);
+  const fit = lineFit(s.arrivals);
   return {
     rate,
     seconds,
@@ -241,6 +277,13 @@ async function measureRate(origin, rate) {
     requestsSeen: s.n,
     serverRate: Number(serverRate.toFixed(2)),
     errorPct: Number((((serverRate - rate) / rate) * 100).toFixed(3)),
+    // The same arrivals fitted by least squares (every arrival, not only the first and last), and
+    // how far the first and last arrivals lie off that line: a late first arrival makes the
+    // first-to-last rate read high.
+    serverRateFit: Number((1000 / fit.slope).toFixed(2)),
+    fitErrorPct: Number((((1000 / fit.slope - rate) / rate) * 100).toFixed(3)),
+    firstArrivalLateMs: Number(fit.residual(0).toFixed(2)),
+    lastArrivalLateMs: Number(fit.residual(s.arrivals.length - 1).toFixed(2)),
     offeredRps: Number(report.summary.offeredRps.toFixed(2)),
     achievedRps: Number(report.summary.rps.toFixed(2)),
     scheduleLagP99Ms: report.summary.scheduleLag.p99,
@@ -248,8 +291,32 @@ async function measureRate(origin, rate) {
   };
 }
 
-/** 500 requests/s for 5 s against a 250 µs busy-wait: client p50 against the server's own p50. */
-async function measureSubMillisecond(origin) {
+/** Least-squares line through arrival times against their index: ms per request, and residuals. */
+function lineFit(times) {
+  const n = times.length;
+  const meanX = (n - 1) / 2;
+  const meanY = times.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  times.forEach((y, x) => {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  });
+  const slope = sxy / sxx;
+  return { slope, residual: (i) => times[i] - (meanY + slope * (i - meanX)) };
+}
+
+/**
+ * 500 requests/s for 5 s against a 250 µs busy-wait: mlready's p50 against the server's own
+ * measurements (its handler alone, and from its request parsed to its response handed to the
+ * kernel) and against the floor client (the least a Node client adds), all in the same run.
+ */
+async function measureSubMillisecond(origin, dir) {
+  await reset(origin);
+  const floorFile = join(dir, 'floor.cjs');
+  writeFileSync(floorFile, FLOOR_CLIENT);
+  const floor = JSON.parse(timed(process.execPath, [floorFile, new URL(origin).port, '500', '5']).stdout);
+  const floorServer = await stats(origin);
   await reset(origin);
   const report = mlready([
     `${origin}/delay`,
@@ -263,10 +330,17 @@ async function measureSubMillisecond(origin) {
     '5s',
   ]);
   const s = await stats(origin);
+  const p50 = report.summary.latency.p50;
+  const ms = (v) => Number(v.toFixed(3));
   return {
-    serverP50Ms: Number(s.handlingP50.toFixed(3)),
-    clientP50Ms: report.summary.latency.p50,
-    differenceMs: Number((report.summary.latency.p50 - s.handlingP50).toFixed(3)),
+    serverP50Ms: ms(s.handlingP50),
+    serverWireP50Ms: ms(s.wireP50),
+    clientP50Ms: p50,
+    differenceMs: ms(p50 - s.handlingP50),
+    differenceFromWireMs: ms(p50 - s.wireP50),
+    floorClientP50Ms: ms(floor.p50),
+    floorServerWireP50Ms: ms(floorServer.wireP50),
+    differenceFromFloorMs: ms(p50 - floor.p50),
     clientMinMs: report.summary.latency.min,
   };
 }
