@@ -67,33 +67,47 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
-// The floor for any Node client: one keep-alive socket, a pre-encoded request at 500/s, a timestamp
-// before the write and when the whole response has arrived, no parsing. What mlready adds to a
-// round trip is its p50 minus this one's, measured against the same server in the same run.
+// The floor for an open-loop Node client: the same schedule as mlready's (request i due at
+// i / rate, never sent early, timers only), pre-encoded requests pipelined on one keep-alive
+// socket, a timestamp before each write and when its response has arrived, no parsing beyond
+// counting response bodies. Open loop like mlready, so a server stall shows in both alike; what
+// mlready adds to a round trip is its p50 minus this one's, against the same server in one run.
 const FLOOR_CLIENT = `
 const net = require('node:net');
 const [port, rate, seconds] = process.argv.slice(2).map(Number);
 const wire = Buffer.from('POST /delay HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\ncontent-type: application/json\\r\\ncontent-length: 2\\r\\n\\r\\n{}');
+const total = rate * seconds;
+const sentAt = [];
+const latencies = [];
+let got = '';
 const socket = net.connect(port, '127.0.0.1');
 socket.setNoDelay(true);
-const latencies = [];
-let sentAt = 0, got = '', i = 0, start = 0;
 socket.on('data', (d) => {
   got += d.toString('latin1');
-  if (!got.endsWith('{"ok":true}')) return;
-  latencies.push(performance.now() - sentAt);
-  got = '';
-  const due = start + (++i * 1000) / rate;
-  if (i >= rate * seconds) return finish();
-  setTimeout(send, Math.max(0, due - performance.now()));
+  for (let at = got.indexOf('{"ok":true}'); at >= 0; at = got.indexOf('{"ok":true}')) {
+    latencies.push(performance.now() - sentAt[latencies.length]);
+    got = got.slice(at + 11);
+  }
+  if (latencies.length === total) finish();
 });
-function send() { sentAt = performance.now(); socket.write(wire); }
 function finish() {
   latencies.sort((a, b) => a - b);
   console.log(JSON.stringify({ p50: latencies[latencies.length >> 1], n: latencies.length }));
   socket.end();
 }
-socket.on('connect', () => { start = performance.now(); send(); });
+socket.on('connect', () => {
+  const start = performance.now();
+  let i = 0;
+  const tick = () => {
+    while (i < total && performance.now() >= start + (i * 1000) / rate) {
+      sentAt.push(performance.now());
+      socket.write(wire);
+      i++;
+    }
+    if (i < total) setTimeout(tick, Math.max(0, start + (i * 1000) / rate - performance.now()));
+  };
+  tick();
+});
 `;
 
 /** Runs a client under /usr/bin/time on the client cores; returns its stdout and CPU seconds (user + system). */
@@ -237,7 +251,7 @@ async function reset(origin) {
   await fetch(`${origin}/reset`);
 }
 
-/** Runs mlready loadtest on the client cores and returns its JSON report. */
+/** Runs mlready loadtest on the client cores and returns its JSON report (and its CPU seconds). */
 function mlready(args) {
   const run = timed(process.execPath, [
     BIN,
@@ -249,7 +263,7 @@ function mlready(args) {
     '1',
     '--force',
   ]);
-  return JSON.parse(run.stdout);
+  return Object.assign(JSON.parse(run.stdout), { cpuSeconds: run.cpuSeconds });
 }
 
 /** Open loop at `rate` for 10 s: the rate the server saw (its own arrival clock) against the target. */
@@ -371,5 +385,7 @@ async function measureTtft(origin, workers) {
     inflationP99Ms: Number((report.summary.ttft.p99 - s.ttftP99).toFixed(2)),
     saturated: report.summary.generator.saturated,
     achievedRps: Number(report.summary.rps.toFixed(1)),
+    // CPU of every process (coordinator and workers, start-up included) per stream: what a worker costs.
+    cpuMicrosPerStream: Number(((report.cpuSeconds * 1e6) / report.summary.requests.total).toFixed(1)),
   };
 }
