@@ -225,9 +225,14 @@ export class Recorder {
   private readonly tail = new LatestTail();
 
   constructor(
-    private readonly origin: number,
+    private origin: number,
     private readonly goodLimits: GoodLimits = {},
   ) {}
+
+  /** Sets the start of the measured window (for a recorder built before the run's start was known). */
+  setOrigin(origin: number): void {
+    this.origin = origin;
+  }
 
   /** Intended → handed to the client: the schedule running late (a busy generator). */
   get lag(): Histogram {

@@ -90,8 +90,11 @@ export interface RunResult {
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { clock, sender } = options;
   const share = options.share ?? { index: 0, count: 1 };
-  // Connections are opened before the schedule starts: the first requests would otherwise wait
-  // for the connect (and for the code that runs only once), go late, and leave bunched together.
+  // Everything that takes time once (connections, histograms, the first run of this code) is done
+  // before the schedule starts: the first requests would otherwise go late and leave bunched
+  // together, and a server counting arrivals from the first would read a rate too high.
+  const recorder = new Recorder(0, options.goodLimits);
+  const eventLoop = monitorEventLoop(() => performance.now());
   await sender.warm?.(
     options.load.mode === 'concurrency' ? options.load.concurrency : 1,
     options.startAt === undefined ? undefined : options.startAt - clock.now(),
@@ -100,8 +103,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   if (clock.now() < start) await waitUntil(clock, start);
   const warmEnd = start + options.warmupMs;
   const end = options.durationMs === undefined ? Infinity : start + options.durationMs;
-  const recorder = new Recorder(warmEnd, options.goodLimits);
-  const eventLoop = monitorEventLoop(() => performance.now());
+  recorder.setOrigin(warmEnd);
   let sent = 0;
   let completed = 0;
   let errors = 0;
