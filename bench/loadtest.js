@@ -2,10 +2,14 @@
 // - CPU per request and requests/s against autocannon (npm) and wrk (Debian, when installed): one
 //   node:http server pinned to core 0, each client to the other cores, concurrency 16, 5 s each,
 //   three interleaved rounds (medians: loopback numbers are noisy);
-// - open-loop rate accuracy at 500 and 2 000 requests/s, counted by the server (arrivals);
-// - sub-millisecond latency against a server that busy-waits 250 µs and measures itself;
+// - open-loop rate accuracy at 500 and 2 000 requests/s, counted by the server (arrivals): from
+//   its first to its last arrival, and fitted through all of them, with how late the first and
+//   last arrivals lie off that line;
+// - sub-millisecond latency against a server that busy-waits 250 µs and measures itself (its
+//   handler, and from the request parsed to the response handed to the kernel), and against a
+//   floor client on the same open-loop schedule (the least a Node client adds);
 // - TTFT inflation at 1 000 streams/s, with and without --workers 2, against the TTFT the
-//   streaming server measured for the same requests.
+//   streaming server measured for the same requests, and the CPU per stream of all processes.
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
