@@ -114,6 +114,39 @@ socket.on('connect', () => {
 });
 `;
 
+// Ways of waiting for a scheduled send at 2 000/s, no network: how late each send leaves and what
+// share of a core the waiting takes (src/loadtest/run.ts, SPIN_MIN_GAP_MS). None may send early.
+const WAITING = `
+const rate = 2000, seconds = 2;
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const turn = () => new Promise((r) => setImmediate(r));
+const ways = {
+  immediateSpin: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; if (d < 1) await turn(); else await sleep(Math.floor(d)); } },
+  busyLoop: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; if (d < 1) { while (now() < t); return; } await sleep(Math.floor(d)); } },
+  timers: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; await sleep(d); } },
+};
+(async () => {
+  const out = {};
+  for (const [name, wait] of Object.entries(ways)) {
+    const lags = [];
+    const cpu = process.cpuUsage();
+    const start = now() + 5;
+    for (let i = 0; i < rate * seconds; i++) {
+      const t = start + (i * 1000) / rate;
+      if (now() < t) await wait(t);
+      lags.push(now() - t);
+    }
+    const used = process.cpuUsage(cpu);
+    lags.sort((a, b) => a - b);
+    const q = (p) => Number(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))].toFixed(3));
+    out[name] = { lagP50Ms: q(0.5), lagP99Ms: q(0.99), early: lags[0] < 0,
+      cpuShare: Number(((used.user + used.system) / 1000 / (now() - start)).toFixed(2)) };
+  }
+  console.log(JSON.stringify(out));
+})();
+`;
+
 /** Runs a client under /usr/bin/time on the client cores; returns its stdout and CPU seconds (user + system). */
 function timed(command, args) {
   const run = spawnSync(
@@ -148,6 +181,9 @@ export async function benchLoadtest() {
     const rateAccuracy = [];
     for (const rate of [500, 2000]) rateAccuracy.push(await measureRate(origin, rate));
     const subMillisecond = await measureSubMillisecond(origin, dir);
+    const waitingFile = join(dir, 'waiting.cjs');
+    writeFileSync(waitingFile, WAITING);
+    const waitingAt2000PerSecond = JSON.parse(timed(process.execPath, [waitingFile]).stdout);
     const ttftInflation = [await measureTtft(origin, 1), await measureTtft(origin, 2)];
     const median = (tool, key) => {
       const values = rounds.map((r) => r[tool][key]).sort((a, b) => a - b);
@@ -175,6 +211,7 @@ export async function benchLoadtest() {
         : { wrk: 'not installed (apt-get install wrk)' }),
       rateAccuracy,
       subMillisecond,
+      waitingAt2000PerSecond,
       ttftInflation,
       clientCores: CLIENT_CORES,
     };

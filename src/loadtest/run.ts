@@ -277,8 +277,9 @@ function percentile(values: number[], q: number): number | undefined {
  * spun (event-loop turns) rather than slept: spinning costs up to a millisecond of CPU per
  * request, 10 % of a core at this gap but all of it at 1 000 requests/s and more, where it made
  * the generator look saturated and, with `--workers` sharing a core, took the core from the
- * other worker's responses. Measured in bench/loadtest.js (docs/loadtest.md, "Times"): a timer
- * sends 0.5–0.6 ms late at the median at 5 % of a core; the spin sends within 0.05 ms.
+ * other worker's responses. Measured (bench/loadtest.js, `waitingAt2000PerSecond`; docs/loadtest.md,
+ * "Waiting for a send"): timers send about 0.6 ms late at the median for 5 % of a core; the spin
+ * within about 0.06 ms for all of the core it can get.
  */
 export const SPIN_MIN_GAP_MS = 10;
 
