@@ -99,6 +99,14 @@ class Connection {
   closed = false;
   /** Settles when the connection is established or has failed. */
   readonly connected: Promise<void>;
+  /**
+   * Until the connection is established (TCP connect, TLS handshake) a request started on it is
+   * not on the wire yet: it is reported as written when the connection is up, so the connect is
+   * client time (client queue), never server latency.
+   */
+  private connecting = true;
+  /** Whether the request waiting for the connect had first waited in the client's queue. */
+  private startedFromQueue = false;
   /** Fails the current request; one function for the connection's life, not one per request. */
   private readonly abort = (err: Error) => this.fail(err);
 
@@ -111,7 +119,10 @@ class Connection {
         : netConnect(options);
     this.socket.setNoDelay(true);
     this.connected = new Promise((done) => {
-      this.socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', done);
+      this.socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        this.onConnected();
+        done();
+      });
       this.socket.once('close', done);
     });
     this.socket.on('data', (data: Buffer) => this.read(data));
@@ -135,8 +146,18 @@ class Connection {
     this.mode = 'none';
     this.bodyBytes = 0;
     job.deadline = now + this.pool.timeoutMs;
-    job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
+    if (this.connecting) this.startedFromQueue = fromQueue;
+    else job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
     if (!this.closed && this.job === job) this.socket.write(job.wire);
+  }
+
+  /** The connection is up: the request started on it goes on the wire now. */
+  private onConnected(): void {
+    this.connecting = false;
+    const job = this.job;
+    if (!job) return;
+    const now = this.pool.now();
+    job.sink.onStart(this.abort, now, this.startedFromQueue ? now - job.queuedAt : 0);
   }
 
   destroy(error: Error): void {
