@@ -2,10 +2,14 @@
 // - CPU per request and requests/s against autocannon (npm) and wrk (Debian, when installed): one
 //   node:http server pinned to core 0, each client to the other cores, concurrency 16, 5 s each,
 //   three interleaved rounds (medians: loopback numbers are noisy);
-// - open-loop rate accuracy at 500 and 2 000 requests/s, counted by the server (arrivals);
-// - sub-millisecond latency against a server that busy-waits 250 µs and measures itself;
+// - open-loop rate accuracy at 500 and 2 000 requests/s, counted by the server (arrivals): from
+//   its first to its last arrival, and fitted through all of them, with how late the first and
+//   last arrivals lie off that line;
+// - sub-millisecond latency against a server that busy-waits 250 µs and measures itself (its
+//   handler, and from the request parsed to the response handed to the kernel), and against a
+//   floor client on the same open-loop schedule (the least a Node client adds);
 // - TTFT inflation at 1 000 streams/s, with and without --workers 2, against the TTFT the
-//   streaming server measured for the same requests.
+//   streaming server measured for the same requests, and the CPU per stream of all processes.
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -21,22 +25,28 @@ const CLIENT_CORES = availableParallelism() > 2 ? `1-${availableParallelism() - 
 
 const SERVER = `
 const http = require('node:http');
-const stats = () => ({ n: 0, first: 0, last: 0, handling: [], ttft: [] });
+const stats = () => ({ n: 0, first: 0, last: 0, arrivals: [], handling: [], wire: [], ttft: [] });
 let s = stats();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (a, q) => { const v = [...a].sort((x, y) => x - y); return v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : null; };
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/stats') {
-    res.end(JSON.stringify({ n: s.n, first: s.first, last: s.last,
-      handlingP50: quantile(s.handling, 0.5), ttftP50: quantile(s.ttft, 0.5), ttftP99: quantile(s.ttft, 0.99) }));
+    res.end(JSON.stringify({ n: s.n, first: s.first, last: s.last, arrivals: s.arrivals,
+      handlingP50: quantile(s.handling, 0.5), wireP50: quantile(s.wire, 0.5),
+      ttftP50: quantile(s.ttft, 0.5), ttftP99: quantile(s.ttft, 0.99) }));
     return;
   }
   if (req.method === 'GET' && req.url === '/reset') { s = stats(); res.end('{}'); return; }
+  const received = performance.now();
   req.resume();
   req.on('end', async () => {
     const t = performance.now();
     s.n++; if (!s.first) s.first = t; s.last = t;
+    if (req.url === '/') s.arrivals.push(t);
     if (req.url === '/delay') {
+      // From the request's headers parsed to the response handed to the kernel: the most of the
+      // round trip a Node server can see of itself (the handler alone is 'handling').
+      res.on('finish', () => s.wire.push(performance.now() - received));
       while ((performance.now() - t) * 1000 < 250);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
       res.end('{"ok":true}');
@@ -59,6 +69,82 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+// The floor for an open-loop Node client: the same schedule as mlready's (request i due at
+// i / rate, never sent early, timers only), pre-encoded requests pipelined on one keep-alive
+// socket, a timestamp before each write and when its response has arrived, no parsing beyond
+// counting response bodies. Open loop like mlready, so a server stall shows in both alike; what
+// mlready adds to a round trip is its p50 minus this one's, against the same server in one run.
+const FLOOR_CLIENT = `
+const net = require('node:net');
+const [port, rate, seconds] = process.argv.slice(2).map(Number);
+const wire = Buffer.from('POST /delay HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\ncontent-type: application/json\\r\\ncontent-length: 2\\r\\n\\r\\n{}');
+const total = rate * seconds;
+const sentAt = [];
+const latencies = [];
+let got = '';
+const socket = net.connect(port, '127.0.0.1');
+socket.setNoDelay(true);
+socket.on('data', (d) => {
+  got += d.toString('latin1');
+  for (let at = got.indexOf('{"ok":true}'); at >= 0; at = got.indexOf('{"ok":true}')) {
+    latencies.push(performance.now() - sentAt[latencies.length]);
+    got = got.slice(at + 11);
+  }
+  if (latencies.length === total) finish();
+});
+function finish() {
+  latencies.sort((a, b) => a - b);
+  console.log(JSON.stringify({ p50: latencies[latencies.length >> 1], n: latencies.length }));
+  socket.end();
+}
+socket.on('connect', () => {
+  const start = performance.now();
+  let i = 0;
+  const tick = () => {
+    while (i < total && performance.now() >= start + (i * 1000) / rate) {
+      sentAt.push(performance.now());
+      socket.write(wire);
+      i++;
+    }
+    if (i < total) setTimeout(tick, Math.max(0, start + (i * 1000) / rate - performance.now()));
+  };
+  tick();
+});
+`;
+
+// Ways of waiting for a scheduled send at 2 000/s, no network: how late each send leaves and what
+// share of a core the waiting takes (src/loadtest/run.ts, SPIN_MIN_GAP_MS). None may send early.
+const WAITING = `
+const rate = 2000, seconds = 2;
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const turn = () => new Promise((r) => setImmediate(r));
+const ways = {
+  immediateSpin: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; if (d < 1) await turn(); else await sleep(Math.floor(d)); } },
+  busyLoop: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; if (d < 1) { while (now() < t); return; } await sleep(Math.floor(d)); } },
+  timers: async (t) => { for (;;) { const d = t - now(); if (d <= 0) return; await sleep(d); } },
+};
+(async () => {
+  const out = {};
+  for (const [name, wait] of Object.entries(ways)) {
+    const lags = [];
+    const cpu = process.cpuUsage();
+    const start = now() + 5;
+    for (let i = 0; i < rate * seconds; i++) {
+      const t = start + (i * 1000) / rate;
+      if (now() < t) await wait(t);
+      lags.push(now() - t);
+    }
+    const used = process.cpuUsage(cpu);
+    lags.sort((a, b) => a - b);
+    const q = (p) => Number(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))].toFixed(3));
+    out[name] = { lagP50Ms: q(0.5), lagP99Ms: q(0.99), early: lags[0] < 0,
+      cpuShare: Number(((used.user + used.system) / 1000 / (now() - start)).toFixed(2)) };
+  }
+  console.log(JSON.stringify(out));
+})();
 `;
 
 /** Runs a client under /usr/bin/time on the client cores; returns its stdout and CPU seconds (user + system). */
@@ -94,7 +180,10 @@ export async function benchLoadtest() {
       rounds.push(measure(url, dir));
     const rateAccuracy = [];
     for (const rate of [500, 2000]) rateAccuracy.push(await measureRate(origin, rate));
-    const subMillisecond = await measureSubMillisecond(origin);
+    const subMillisecond = await measureSubMillisecond(origin, dir);
+    const waitingFile = join(dir, 'waiting.cjs');
+    writeFileSync(waitingFile, WAITING);
+    const waitingAt2000PerSecond = JSON.parse(timed(process.execPath, [waitingFile]).stdout);
     const ttftInflation = [await measureTtft(origin, 1), await measureTtft(origin, 2)];
     const median = (tool, key) => {
       const values = rounds.map((r) => r[tool][key]).sort((a, b) => a - b);
@@ -122,6 +211,7 @@ export async function benchLoadtest() {
         : { wrk: 'not installed (apt-get install wrk)' }),
       rateAccuracy,
       subMillisecond,
+      waitingAt2000PerSecond,
       ttftInflation,
       clientCores: CLIENT_CORES,
     };
@@ -202,7 +292,7 @@ async function reset(origin) {
   await fetch(`${origin}/reset`);
 }
 
-/** Runs mlready loadtest on the client cores and returns its JSON report. */
+/** Runs mlready loadtest on the client cores and returns its JSON report (and its CPU seconds). */
 function mlready(args) {
   const run = timed(process.execPath, [
     BIN,
@@ -214,7 +304,7 @@ function mlready(args) {
     '1',
     '--force',
   ]);
-  return JSON.parse(run.stdout);
+  return Object.assign(JSON.parse(run.stdout), { cpuSeconds: run.cpuSeconds });
 }
 
 /** Open loop at `rate` for 10 s: the rate the server saw (its own arrival clock) against the target. */
@@ -234,6 +324,7 @@ async function measureRate(origin, rate) {
   ]);
   const s = await stats(origin);
   const serverRate = (s.n - 1) / ((s.last - s.first) / 1000);
+  const fit = lineFit(s.arrivals);
   return {
     rate,
     seconds,
@@ -241,6 +332,13 @@ async function measureRate(origin, rate) {
     requestsSeen: s.n,
     serverRate: Number(serverRate.toFixed(2)),
     errorPct: Number((((serverRate - rate) / rate) * 100).toFixed(3)),
+    // The same arrivals fitted by least squares (every arrival, not only the first and last), and
+    // how far the first and last arrivals lie off that line: a late first arrival makes the
+    // first-to-last rate read high.
+    serverRateFit: Number((1000 / fit.slope).toFixed(2)),
+    fitErrorPct: Number((((1000 / fit.slope - rate) / rate) * 100).toFixed(3)),
+    firstArrivalLateMs: Number(fit.residual(0).toFixed(2)),
+    lastArrivalLateMs: Number(fit.residual(s.arrivals.length - 1).toFixed(2)),
     offeredRps: Number(report.summary.offeredRps.toFixed(2)),
     achievedRps: Number(report.summary.rps.toFixed(2)),
     scheduleLagP99Ms: report.summary.scheduleLag.p99,
@@ -248,8 +346,32 @@ async function measureRate(origin, rate) {
   };
 }
 
-/** 500 requests/s for 5 s against a 250 µs busy-wait: client p50 against the server's own p50. */
-async function measureSubMillisecond(origin) {
+/** Least-squares line through arrival times against their index: ms per request, and residuals. */
+function lineFit(times) {
+  const n = times.length;
+  const meanX = (n - 1) / 2;
+  const meanY = times.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  times.forEach((y, x) => {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  });
+  const slope = sxy / sxx;
+  return { slope, residual: (i) => times[i] - (meanY + slope * (i - meanX)) };
+}
+
+/**
+ * 500 requests/s for 5 s against a 250 µs busy-wait: mlready's p50 against the server's own
+ * measurements (its handler alone, and from its request parsed to its response handed to the
+ * kernel) and against the floor client (the least a Node client adds), all in the same run.
+ */
+async function measureSubMillisecond(origin, dir) {
+  await reset(origin);
+  const floorFile = join(dir, 'floor.cjs');
+  writeFileSync(floorFile, FLOOR_CLIENT);
+  const floor = JSON.parse(timed(process.execPath, [floorFile, new URL(origin).port, '500', '5']).stdout);
+  const floorServer = await stats(origin);
   await reset(origin);
   const report = mlready([
     `${origin}/delay`,
@@ -263,10 +385,17 @@ async function measureSubMillisecond(origin) {
     '5s',
   ]);
   const s = await stats(origin);
+  const p50 = report.summary.latency.p50;
+  const ms = (v) => Number(v.toFixed(3));
   return {
-    serverP50Ms: Number(s.handlingP50.toFixed(3)),
-    clientP50Ms: report.summary.latency.p50,
-    differenceMs: Number((report.summary.latency.p50 - s.handlingP50).toFixed(3)),
+    serverP50Ms: ms(s.handlingP50),
+    serverWireP50Ms: ms(s.wireP50),
+    clientP50Ms: p50,
+    differenceMs: ms(p50 - s.handlingP50),
+    differenceFromWireMs: ms(p50 - s.wireP50),
+    floorClientP50Ms: ms(floor.p50),
+    floorServerWireP50Ms: ms(floorServer.wireP50),
+    differenceFromFloorMs: ms(p50 - floor.p50),
     clientMinMs: report.summary.latency.min,
   };
 }
@@ -297,5 +426,7 @@ async function measureTtft(origin, workers) {
     inflationP99Ms: Number((report.summary.ttft.p99 - s.ttftP99).toFixed(2)),
     saturated: report.summary.generator.saturated,
     achievedRps: Number(report.summary.rps.toFixed(1)),
+    // CPU of every process (coordinator and workers, start-up included) per stream: what a worker costs.
+    cpuMicrosPerStream: Number(((report.cpuSeconds * 1e6) / report.summary.requests.total).toFixed(1)),
   };
 }

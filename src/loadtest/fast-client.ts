@@ -64,6 +64,21 @@ export class ClientError extends Error {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const CONTENT_LENGTH = '\r\ncontent-length:';
+const TRANSFER_ENCODING = '\r\ntransfer-encoding:';
+const CONNECTION = '\r\nconnection:';
+
+/**
+ * The value of a header in the lower-cased head, found by search rather than split into lines
+ * (this runs once per request); `needle` is CRLF, the name and a colon.
+ */
+function headerValue(text: string, needle: string): string | undefined {
+  const at = text.indexOf(needle);
+  if (at < 0) return undefined;
+  const start = at + needle.length;
+  const stop = text.indexOf('\r\n', start);
+  return text.slice(start, stop < 0 ? undefined : stop).trim();
+}
 const EMPTY = Buffer.alloc(0);
 
 class Connection {
@@ -82,6 +97,16 @@ class Connection {
   private line = '';
   private keepAlive = true;
   closed = false;
+  /** Settles when the connection is established or has failed. */
+  readonly connected: Promise<void>;
+  /**
+   * Until the connection is established (TCP connect, TLS handshake) a request started on it is
+   * not on the wire yet: it is reported as written when the connection is up, so the connect is
+   * client time (client queue), never server latency.
+   */
+  private connecting = true;
+  /** Whether the request waiting for the connect had first waited in the client's queue. */
+  private startedFromQueue = false;
   /** Fails the current request; one function for the connection's life, not one per request. */
   private readonly abort = (err: Error) => this.fail(err);
 
@@ -93,6 +118,13 @@ class Connection {
         ? tlsConnect({ ...options, servername: hostname, ALPNProtocols: ['http/1.1'] })
         : netConnect(options);
     this.socket.setNoDelay(true);
+    this.connected = new Promise((done) => {
+      this.socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        this.onConnected();
+        done();
+      });
+      this.socket.once('close', done);
+    });
     this.socket.on('data', (data: Buffer) => this.read(data));
     this.socket.on('error', (error) => this.fail(error));
     this.socket.on('close', () => {
@@ -101,19 +133,31 @@ class Connection {
     });
   }
 
-  /** Writes the job; `fromQueue` when it waited in the client's queue for this connection. */
-  start(job: Job, fromQueue = false): void {
+  /**
+   * Writes the job; `fromQueue` when it waited in the client's queue for this connection. `now` is
+   * the clock's reading when the caller just took it (one clock read per request, not three).
+   */
+  start(job: Job, fromQueue = false, now = this.pool.now()): void {
     this.job = job;
-    this.headParts = [];
+    if (this.headParts.length > 0) this.headParts = [];
     this.headLength = 0;
     this.headTail = EMPTY;
     this.headDone = false;
     this.mode = 'none';
     this.bodyBytes = 0;
-    const now = this.pool.now();
     job.deadline = now + this.pool.timeoutMs;
-    job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
+    if (this.connecting) this.startedFromQueue = fromQueue;
+    else job.sink.onStart(this.abort, now, fromQueue ? now - job.queuedAt : 0);
     if (!this.closed && this.job === job) this.socket.write(job.wire);
+  }
+
+  /** The connection is up: the request started on it goes on the wire now. */
+  private onConnected(): void {
+    this.connecting = false;
+    const job = this.job;
+    if (!job) return;
+    const now = this.pool.now();
+    job.sink.onStart(this.abort, now, this.startedFromQueue ? now - job.queuedAt : 0);
   }
 
   destroy(error: Error): void {
@@ -188,18 +232,10 @@ class Connection {
       this.fail(new ClientError('malformed response', 'EPROTO'));
       return;
     }
-    // Headers are read by search, not split into lines: this runs once per request.
-    const header = (name: string): string | undefined => {
-      const at = text.indexOf(`\r\n${name}:`);
-      if (at < 0) return undefined;
-      const start = at + name.length + 3;
-      const stop = text.indexOf('\r\n', start);
-      return text.slice(start, stop < 0 ? undefined : stop).trim();
-    };
-    const lengthText = header('content-length');
+    const lengthText = headerValue(text, CONTENT_LENGTH);
     const length = lengthText === undefined ? undefined : Number(lengthText);
-    const chunked = header('transfer-encoding')?.includes('chunked') === true;
-    const connection = header('connection');
+    const chunked = headerValue(text, TRANSFER_ENCODING)?.includes('chunked') === true;
+    const connection = headerValue(text, CONNECTION);
     this.keepAlive =
       connection === undefined ? text.charCodeAt(7) !== 48 /* HTTP/1.0 */ : !connection.includes('close');
     this.job!.sink.onHeaders(status);
@@ -366,17 +402,17 @@ export class FastPool {
     this.timer.unref();
   }
 
-  dispatch(request: PreparedRequest, sink: ResponseSink): void {
+  /** Sends the request, or queues it when no connection is free; `now` is the clock's reading now. */
+  dispatch(request: PreparedRequest, sink: ResponseSink, now = this.options.now()): void {
     let wire = this.wires.get(request);
     if (!wire) {
       wire = encodeRequest(this.url, request);
       this.wires.set(request, wire);
     }
-    const now = this.options.now();
     const job: Job = { wire, sink, queuedAt: now, deadline: now + this.options.timeoutMs };
     const connection =
       this.idle.pop() ?? (this.all.size < this.options.maxConnections ? this.open() : undefined);
-    if (connection) connection.start(job);
+    if (connection) connection.start(job, false, now);
     else {
       this.queuedRequests++;
       this.queue.push(job);
@@ -395,6 +431,27 @@ export class FastPool {
     const next = this.queue.shift();
     if (next) connection.start(next, true);
     else this.idle.push(connection);
+  }
+
+  /**
+   * Opens connections until `count` are open (at most `maxConnections`) and waits until they are
+   * established or failed, at most `withinMs`; they wait idle for the first requests. A failed one
+   * is dropped (the requests will report the error when they open their own).
+   */
+  async preconnect(count: number, withinMs: number): Promise<void> {
+    const opened: Connection[] = [];
+    while (this.all.size < Math.min(count, this.options.maxConnections)) {
+      const connection = this.open();
+      this.idle.push(connection);
+      opened.push(connection);
+    }
+    if (opened.length === 0 || !(withinMs > 0)) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(opened.map((c) => c.connected)),
+      new Promise<void>((done) => (timer = setTimeout(done, withinMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Requests still waiting for a connection fail with `error` (they were never sent). */

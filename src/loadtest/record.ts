@@ -114,6 +114,78 @@ export interface RecorderData {
 const TAIL = 64;
 
 /**
+ * The TAIL latest of a stream of (intended, drain) pairs by intended time, in two preallocated
+ * arrays: adding costs no allocation; when 2 × TAIL are held they are cut back to the latest TAIL
+ * (a copy when they came in order, as they nearly always do; a sort otherwise).
+ */
+class LatestTail {
+  private readonly intended = new Float64Array(TAIL * 2);
+  private readonly drain = new Float64Array(TAIL * 2);
+  private size = 0;
+
+  add(intended: number, drain: number): void {
+    if (this.size >= TAIL && intended <= this.intended[0]!) return;
+    if (this.size === TAIL * 2) this.compact();
+    this.intended[this.size] = intended;
+    this.drain[this.size] = drain;
+    this.size++;
+  }
+
+  /** The latest TAIL pairs, oldest first. */
+  latest(): [number, number][] {
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < this.size; i++) pairs.push([this.intended[i]!, this.drain[i]!]);
+    return pairs.sort((a, b) => a[0] - b[0]).slice(-TAIL);
+  }
+
+  private compact(): void {
+    let ordered = true;
+    for (let i = 1; i < this.size && ordered; i++) ordered = this.intended[i - 1]! <= this.intended[i]!;
+    if (ordered) {
+      this.intended.copyWithin(0, this.size - TAIL, this.size);
+      this.drain.copyWithin(0, this.size - TAIL, this.size);
+    } else {
+      const kept = this.latest();
+      kept.forEach(([intended, drain], i) => {
+        this.intended[i] = intended;
+        this.drain[i] = drain;
+      });
+    }
+    this.size = TAIL;
+  }
+}
+
+/**
+ * A histogram fed through a run-length buffer: a series that repeats one value (schedule lag and
+ * client queue of a closed loop are 1 µs on almost every request) costs a comparison per request
+ * instead of a histogram update; the run is added with its count when the value changes or the
+ * histogram is read, so what is read is exactly what was recorded.
+ */
+class RunLengthHistogram {
+  private readonly histogram = newHistogram();
+  private value = 0;
+  private count = 0;
+
+  record(value: number): void {
+    if (value === this.value) this.count++;
+    else {
+      if (this.count > 0) this.histogram.recordValueWithCount(this.value, this.count);
+      this.value = value;
+      this.count = 1;
+    }
+  }
+
+  /** The histogram with every value recorded so far. */
+  read(): Histogram {
+    if (this.count > 0) {
+      this.histogram.recordValueWithCount(this.value, this.count);
+      this.count = 0;
+    }
+    return this.histogram;
+  }
+}
+
+/**
  * HDR histograms (microsecond resolution, 3 significant digits) for end-to-end latency, TTFT,
  * TPOT, inter-token latency, schedule lag and client queue time, token counts per request, error
  * counts and a per-second timeline. Histograms merge exactly (worker results add up).
@@ -123,10 +195,8 @@ export class Recorder {
   readonly ttft = newHistogram();
   readonly tpot = newHistogram();
   readonly itl = newHistogram();
-  /** Intended → handed to the client: the schedule running late (a busy generator). */
-  readonly lag = newHistogram();
-  /** Handed to the client → written to a socket: waiting for a connection or a concurrency slot. */
-  readonly clientQueue = newHistogram();
+  private readonly lagRuns = new RunLengthHistogram();
+  private readonly clientQueueRuns = new RunLengthHistogram();
   /** Prompt tokens per request (a count, not microseconds). */
   readonly inputTokens = newHistogram();
   /** Output tokens per request (a count). */
@@ -151,13 +221,28 @@ export class Recorder {
   lastIntended: number | undefined;
   firstEnd: number | undefined;
   lastEnd: number | undefined;
-  /** [intended, intended → end] of the latest requests by intended time, for the achieved rate. */
-  private tail: [number, number][] = [];
+  /** The latest requests by intended time (intended, intended → end), for the achieved rate. */
+  private readonly tail = new LatestTail();
 
   constructor(
-    private readonly origin: number,
+    private origin: number,
     private readonly goodLimits: GoodLimits = {},
   ) {}
+
+  /** Sets the start of the measured window (for a recorder built before the run's start was known). */
+  setOrigin(origin: number): void {
+    this.origin = origin;
+  }
+
+  /** Intended → handed to the client: the schedule running late (a busy generator). */
+  get lag(): Histogram {
+    return this.lagRuns.read();
+  }
+
+  /** Handed to the client → written to a socket: waiting for a connection or a concurrency slot. */
+  get clientQueue(): Histogram {
+    return this.clientQueueRuns.read();
+  }
 
   private series(name: SeriesName): Histogram {
     return name === 'outputTokens' ? this.outputTokensPerRequest : this[name];
@@ -175,9 +260,9 @@ export class Recorder {
     this.lastIntended = Math.max(this.lastIntended ?? -Infinity, sample.intended);
     this.firstEnd = Math.min(this.firstEnd ?? Infinity, sample.end);
     this.lastEnd = Math.max(this.lastEnd ?? -Infinity, sample.end);
-    this.keepTail([sample.intended, sample.end - sample.intended]);
-    this.lag.recordValue(toMicros(dispatched - sample.intended));
-    this.clientQueue.recordValue(toMicros(sample.sent - dispatched));
+    this.keepTail(sample.intended, sample.end - sample.intended);
+    this.lagRuns.record(toMicros(dispatched - sample.intended));
+    this.clientQueueRuns.record(toMicros(sample.sent - dispatched));
     if (sample.queued) this.queued++;
     if (!sample.ok) {
       const kind = sample.error ?? 'error';
@@ -214,8 +299,6 @@ export class Recorder {
       this.inputTokensTotal += sample.inputTokens;
       this.inputTokens.recordValue(Math.max(1, sample.inputTokens));
     } else if (sample.outputTokens !== undefined) this.inputTokensMissing++;
-    const meets = (value: number | undefined, limit: number | undefined) =>
-      limit === undefined || (value !== undefined && value < limit);
     const byLatency = meets(latency, this.goodLimits.latency);
     const byTtft = meets(ttft, this.goodLimits.ttft);
     const byTpot = meets(tpot, this.goodLimits.tpot);
@@ -225,10 +308,8 @@ export class Recorder {
     if (byLatency && byTtft && byTpot) this.good++;
   }
 
-  private keepTail(entry: [number, number]): void {
-    if (this.tail.length >= TAIL && entry[0] <= this.tail[0]![0]) return;
-    this.tail.push(entry);
-    if (this.tail.length > TAIL * 2) this.tail = this.tail.sort((a, b) => a[0] - b[0]).slice(-TAIL);
+  private keepTail(intended: number, drain: number): void {
+    this.tail.add(intended, drain);
   }
 
   /**
@@ -236,10 +317,7 @@ export class Recorder {
    * when the schedule ended (its backlog when overloaded, its usual latency otherwise).
    */
   tailDrainMs(): number {
-    const latest = [...this.tail]
-      .sort((a, b) => a[0] - b[0])
-      .slice(-TAIL)
-      .map((e) => e[1]);
+    const latest = this.tail.latest().map((e) => e[1]);
     if (latest.length === 0) return 0;
     latest.sort((a, b) => a - b);
     return latest[Math.floor(latest.length / 2)]!;
@@ -283,7 +361,7 @@ export class Recorder {
       lastIntended: nullable(this.lastIntended),
       firstEnd: nullable(this.firstEnd),
       lastEnd: nullable(this.lastEnd),
-      tail: [...this.tail].sort((a, b) => a[0] - b[0]).slice(-TAIL),
+      tail: this.tail.latest(),
     };
   }
 
@@ -324,7 +402,7 @@ export class Recorder {
     this.lastIntended = max(this.lastIntended, data.lastIntended);
     this.firstEnd = min(this.firstEnd, data.firstEnd);
     this.lastEnd = max(this.lastEnd, data.lastEnd);
-    for (const [intended, drain] of data.tail) this.keepTail([intended + shiftMs, drain]);
+    for (const [intended, drain] of data.tail) this.keepTail(intended + shiftMs, drain);
   }
 }
 
@@ -362,6 +440,11 @@ function scaled(h: Histogram, divisor: number): Distribution {
     p99: out(at(99)),
     'p99.9': out(at(99.9)),
   };
+}
+
+/** Whether a value meets a per-request limit (no limit: it does). */
+function meets(value: number | undefined, limit: number | undefined): boolean {
+  return limit === undefined || (value !== undefined && value < limit);
 }
 
 function toMicros(ms: number): number {

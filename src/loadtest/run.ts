@@ -1,4 +1,3 @@
-import { build } from 'hdr-histogram-js';
 import { arrivals, meanGapMs, type RateLoad, type Share } from './arrivals.js';
 import type { PreparedRequest } from './protocols.js';
 import { Recorder, type Distribution, type GoodLimits, type Sample } from './record.js';
@@ -18,7 +17,10 @@ export type LoadModel =
 export interface Clock {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Yields to the event loop once (setImmediate), for waits shorter than a timer can do. */
+  /**
+   * Yields to the event loop once (setImmediate), for waits shorter than a timer can do. Used only
+   * where it is cheap: see SPIN_MIN_GAP_MS.
+   */
   spin?: () => Promise<void>;
 }
 
@@ -87,13 +89,21 @@ export interface RunResult {
  */
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { clock, sender } = options;
+  const share = options.share ?? { index: 0, count: 1 };
+  // Everything that takes time once (connections, histograms, the first run of this code) is done
+  // before the schedule starts: the first requests would otherwise go late and leave bunched
+  // together, and a server counting arrivals from the first would read a rate too high.
+  const recorder = new Recorder(0, options.goodLimits);
+  const eventLoop = monitorEventLoop(() => performance.now());
+  await sender.warm?.(
+    options.load.mode === 'concurrency' ? options.load.concurrency : 1,
+    options.startAt === undefined ? undefined : options.startAt - clock.now(),
+  );
   const start = options.startAt ?? clock.now();
   if (clock.now() < start) await waitUntil(clock, start);
   const warmEnd = start + options.warmupMs;
   const end = options.durationMs === undefined ? Infinity : start + options.durationMs;
-  const share = options.share ?? { index: 0, count: 1 };
-  const recorder = new Recorder(warmEnd, options.goodLimits);
-  const eventLoop = monitorEventLoop(() => performance.now());
+  recorder.setOrigin(warmEnd);
   let sent = 0;
   let completed = 0;
   let errors = 0;
@@ -106,7 +116,10 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   let limitReached = false;
   const pending = new Set<Promise<void>>();
   const aborted = () => options.signal?.aborted === true;
-  let recent = newRecent();
+  // Latencies completed since the last progress line (only with a progress callback): pushed to an
+  // array and sorted once a second, cheaper than a histogram update on every request.
+  let recent: number[] = [];
+  const tracksRecent = options.onProgress !== undefined;
   const finish = (sample: Sample) => {
     // Requests an interrupt caught before they were written measured nothing.
     if (sample.error === 'interrupted') {
@@ -115,13 +128,13 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     }
     completed++;
     if (!sample.ok) errors++;
-    else recent.recordValue(Math.max(1, Math.round((sample.end - sample.sent) * 1000)));
+    else if (tracksRecent) recent.push(sample.end - sample.sent);
     if (sample.intended >= warmEnd) recorder.record(sample);
   };
   const progressTimer = options.onProgress
     ? setInterval(() => {
-        const p95 = recent.totalCount > 0 ? recent.getValueAtPercentile(95) / 1000 : undefined;
-        recent = newRecent();
+        const p95 = percentile(recent, 0.95);
+        recent = [];
         options.onProgress?.({
           elapsedMs: clock.now() - start,
           sent,
@@ -175,6 +188,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
       burstiness: load.burstiness ?? (load.poisson ? 1 : undefined),
       stages: load.stages,
     };
+    let previous = start;
     for (const { offset, index } of arrivals(rateLoad, options.random ?? Math.random, share)) {
       if (aborted()) break;
       if (index >= limit) {
@@ -183,7 +197,9 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
       }
       const intended = start + offset;
       if (intended >= end) break;
-      if (clock.now() < intended) await waitUntil(clock, intended, options.signal);
+      const spin = intended - previous >= SPIN_MIN_GAP_MS;
+      previous = intended;
+      if (clock.now() < intended) await waitUntil(clock, intended, options.signal, spin);
       if (aborted()) break;
       lastIntended = intended;
       if (inFlight >= maxConcurrency) waiting.push({ index, intended, dispatched: clock.now() });
@@ -249,25 +265,38 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   }
 }
 
-function newRecent() {
-  return build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 2,
-  });
+/** The q-quantile of the values (nearest rank), undefined when there are none; sorts them. */
+function percentile(values: number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 /**
- * Waits until the clock reads `t`, never returning before it: a timer for the coarse part (Node's
- * timers may fire up to a millisecond early against performance.now()), then event-loop turns
- * (setImmediate) for what is left.
+ * The shortest gap between a process's requests for which the last millisecond before a send is
+ * spun (event-loop turns) rather than slept: spinning costs up to a millisecond of CPU per
+ * request, 10 % of a core at this gap but all of it at 1 000 requests/s and more, where it made
+ * the generator look saturated and, with `--workers` sharing a core, took the core from the
+ * other worker's responses. Measured (bench/loadtest.js, `waitingAt2000PerSecond`; docs/loadtest.md,
+ * "Waiting for a send"): timers send about 0.6 ms late at the median for 5 % of a core; the spin
+ * within about 0.06 ms for all of the core it can get.
  */
-export async function waitUntil(clock: Clock, t: number, signal?: AbortSignal): Promise<void> {
+export const SPIN_MIN_GAP_MS = 10;
+
+/**
+ * Waits until the clock reads `t`, never returning before it. Node's timers may fire up to a
+ * millisecond early against performance.now(), so the wait is checked and repeated: with `spin`,
+ * a timer for the whole milliseconds and event-loop turns (setImmediate) for what is left;
+ * without, timers only (a send may then be up to about a millisecond late, never early).
+ */
+export async function waitUntil(clock: Clock, t: number, signal?: AbortSignal, spin = true): Promise<void> {
   for (;;) {
     const d = t - clock.now();
     if (d <= 0 || signal?.aborted) return;
-    if (clock.spin && d < 1) await clock.spin();
-    else await clock.sleep(clock.spin ? Math.max(1, Math.floor(d)) : d);
+    if (spin && clock.spin) {
+      if (d < 1) await clock.spin();
+      else await clock.sleep(Math.max(1, Math.floor(d)));
+    } else await clock.sleep(d);
   }
 }
 

@@ -27,6 +27,11 @@ export interface Sender {
   cancelQueued?(): number;
   /** Most connections open at once, for the report. */
   peakConnections?(): number;
+  /**
+   * Opens up to `connections` connections before the schedule starts (waiting at most `withinMs`),
+   * so the first requests do not wait for a connect.
+   */
+  warm?(connections: number, withinMs?: number): Promise<void>;
 }
 
 export interface HttpSenderOptions {
@@ -75,7 +80,7 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
       return new Promise<Sample>((resolve) => {
         const handler = new ResponseHandler(context, request, intended, resolve);
         try {
-          pool.dispatch(request, handler);
+          pool.dispatch(request, handler, handler.dispatched);
         } catch (error) {
           handler.onError(error);
         }
@@ -83,6 +88,7 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
     },
     cancelQueued: () => pool.cancelQueued(new ClientError('interrupted before it was sent', 'INTERRUPTED')),
     peakConnections: () => pool.peakConnections,
+    warm: (connections, withinMs) => pool.preconnect(connections, withinMs ?? options.timeoutMs),
     close: () => pool.close(),
   };
 }
@@ -96,7 +102,7 @@ interface SendContext {
 
 /** One request's dispatch handler; a class, so a send allocates one object rather than six closures. */
 class ResponseHandler implements ResponseSink {
-  private readonly dispatched: number;
+  readonly dispatched: number;
   private sent: number;
   private queued = false;
   private status = 0;
@@ -154,9 +160,18 @@ class ResponseHandler implements ResponseSink {
     if (this.status >= 400)
       this.settle({ ...this.base(end), status: this.status, ok: false, error: `http_${this.status}` });
     else if (this.stream) this.settle({ ...this.base(end), ...this.stream.finish(this.request) });
-    // Plain HTTP and TorchServe: any body is an answer, not decoded (the hot path of a load test).
+    // Plain HTTP and TorchServe: any body is an answer, not decoded (the hot path of a load test:
+    // one object literal, not spreads).
     else if (this.context.protocol === 'http' || this.context.protocol === 'torchserve')
-      this.settle({ ...this.base(end), status: this.status, ok: true });
+      this.settle({
+        intended: this.intended,
+        dispatched: this.dispatched,
+        sent: this.sent,
+        end,
+        queued: this.queued,
+        status: this.status,
+        ok: true,
+      });
     else
       this.settle({
         ...this.base(end),
