@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { globSync } from 'tinyglobby';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
@@ -83,3 +84,96 @@ await build({
   logLevel: 'warning',
   plugins: [keepImportMetaUrl, externalPackages],
 });
+
+// kubernetes-models' custom resource validators, one CommonJS file per kind under dist/crd/, with
+// each package's runtime (@kubernetes-models/validate and base, ajv's formats, the apimachinery
+// schemas, …) linked once into dist/crd/<package>/runtime.cjs that its kinds share: requiring
+// ServiceMonitor from node_modules resolved and compiled 65 modules (every ajv-i18n locale, uri-js,
+// nearley, …), ~100 ms of `check examples/llm-chat`. src/manifest/kubernetes-schema.ts requires
+// these files when they exist, the packages otherwise.
+const CRD_PACKAGES = [
+  '@kubernetes-models/istio',
+  '@kubernetes-models/keda',
+  '@kubernetes-models/prometheus-operator',
+];
+/** re2-wasm compiles its WebAssembly on load: the validators get it on their first Go-syntax pattern. */
+const lazyRe2 = {
+  name: 'lazy-re2',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes-models\/validate\/runtime\/re2$/ }, () => ({
+      path: 'lazy-re2',
+      namespace: 'lazy-re2',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-re2' }, () => ({
+      contents: `let RE2;
+class LazyRe2 {
+  constructor(source, flags) { this.source = source; this.flags = flags; }
+  test(text) {
+    this.compiled ??= new (RE2 ??= require('re2-wasm').RE2)(this.source, this.flags);
+    return this.compiled.test(text);
+  }
+}
+module.exports = { __esModule: true, default: LazyRe2 };`,
+      loader: 'js',
+    }));
+  },
+};
+const crdOptions = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['re2-wasm'],
+  legalComments: 'linked',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+for (const pkg of CRD_PACKAGES) {
+  const pkgDir = resolve(root, 'node_modules', pkg);
+  const entries = {};
+  for (const file of globSync('*/*/*.js', { cwd: pkgDir })) {
+    const [group, version, name] = file.split('/');
+    if (name === 'index.js' || group.startsWith('_') || !/^v[0-9a-z]+$/.test(version)) continue;
+    entries[`${group}/${version}/${name.slice(0, -3)}`] = resolve(pkgDir, file);
+  }
+  // What the package's own files require from other packages comes from the shared runtime.
+  const shared = new Set();
+  const fromRuntime = {
+    name: 'from-runtime',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const own =
+          args.importer.startsWith(`${pkgDir}/`) && !args.importer.includes('/node_modules/', pkgDir.length);
+        if (!own || args.path === 're2-wasm') return undefined;
+        shared.add(args.path);
+        return { path: args.path, namespace: 'from-runtime' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'from-runtime' }, (args) => ({
+        contents: `module.exports = require(__dirname + '/../../runtime.cjs')[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    },
+  };
+  const outdir = resolve(root, 'dist/crd', pkg);
+  await build({
+    ...crdOptions,
+    entryPoints: entries,
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    plugins: [fromRuntime],
+  });
+  await build({
+    ...crdOptions,
+    stdin: {
+      contents: `module.exports = {\n${[...shared]
+        .sort()
+        .map((s) => `  ${JSON.stringify(s)}: require(${JSON.stringify(s)}),`)
+        .join('\n')}\n};`,
+      resolveDir: pkgDir,
+      sourcefile: `${pkg}/runtime.js`,
+    },
+    outfile: resolve(outdir, 'runtime.cjs'),
+    plugins: [lazyRe2],
+  });
+}

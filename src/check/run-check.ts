@@ -119,6 +119,7 @@ export function runCheck(options: CheckOptions): CheckResult {
   const counted = new Map<ModelService, Set<string>>();
   const loadTimes = new Map<ModelService, NonNullable<ServiceSummary['loadTime']>>();
   const now = options.now ?? new Date();
+  const deployRecordsByDir = new Map<string, LoadedDeployRecord[]>();
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
     const evidence = {
@@ -126,7 +127,7 @@ export function runCheck(options: CheckOptions): CheckResult {
         manifestFile && manifestFile !== '<stdin>' && rules.some((r) => r.rule.id === 'load-test-evidence')
           ? loadReports(options.cwd, manifestFile, config.loadtest.reports)
           : [],
-      deploys: deployRecordsFor(options.cwd, service),
+      deploys: deployRecordsFor(options.cwd, service, deployRecordsByDir),
       maxAgeDays: config.loadtest.maxAgeDays,
     };
     const modelView = modelServersView(service);
@@ -216,13 +217,22 @@ export function runCheck(options: CheckOptions): CheckResult {
  * Deploy records (`mlready deploy --save`) beside the service's manifest, or beside its workloads'
  * files when it has none: measured start-up times that replace estimates.
  */
-function deployRecordsFor(cwd: string, service: ModelService): LoadedDeployRecord[] {
+function deployRecordsFor(
+  cwd: string,
+  service: ModelService,
+  byDir: Map<string, LoadedDeployRecord[]>,
+): LoadedDeployRecord[] {
   const files = service.manifest
     ? [service.manifest.source.file]
     : service.workloads.map((w) => w.object.source.file);
   const dirs = new Map<string, string>();
   for (const file of files) if (file !== '<stdin>' && !dirs.has(dirname(file))) dirs.set(dirname(file), file);
-  return [...dirs.values()].flatMap((file) => loadDeployRecords(cwd, file));
+  // One glob per directory and run: thousands of services in one directory share the same records.
+  return [...dirs].flatMap(([dir, file]) => {
+    let records = byDir.get(dir);
+    if (!records) byDir.set(dir, (records = loadDeployRecords(cwd, file)));
+    return records;
+  });
 }
 
 /**

@@ -61,7 +61,7 @@ const floatType = new Type('tag:yaml.org,2002:float', {
           : Number.POSITIVE_INFINITY
         : parseFloat(s),
 });
-const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
+export const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 
 /**
  * What sends a text to the reference reader: a BOM or directive, a `...` end marker, content on a

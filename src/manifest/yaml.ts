@@ -9,7 +9,8 @@ import {
   type Document,
   type Node,
 } from 'yaml';
-import { parseFast } from './fast-yaml.js';
+import { CORE_SCHEMA, parseFast } from './fast-yaml.js';
+import { textLocator } from './yaml-locator.js';
 import { findPlaceholder } from './placeholders.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -91,8 +92,20 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
   for (const { index, value, start, end, lineOffset } of fast.documents) {
     if (value === null || value === undefined) continue; // empty document between separators
     let composed: SourceDocument | undefined;
+    const slice = text.slice(start, end);
+    const locate = textLocator(slice, CORE_SCHEMA, MAX_NESTING_DEPTH);
     const positionOf: SourceDocument['positionOf'] = (path, positionOptions) => {
-      composed ??= parseComposed(text.slice(start, end), file, {
+      const found = locate(path, positionOptions?.key === true);
+      if (found) {
+        const from = map
+          ? map(found.line + lineOffset, found.column)
+          : { line: found.line + lineOffset, column: found.column };
+        const to = map
+          ? map(found.endLine + lineOffset, found.endColumn)
+          : { line: found.endLine + lineOffset, column: found.endColumn };
+        return { line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
+      }
+      composed ??= parseComposed(slice, file, {
         mapPosition: (line, column) =>
           map ? map(line + lineOffset, column) : { line: line + lineOffset, column },
       }).documents[0];

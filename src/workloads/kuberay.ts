@@ -8,7 +8,8 @@ import {
   stringMap,
   type K8sObject,
 } from '../check/objects.js';
-import type { YamlPath } from '../manifest/yaml.js';
+import { parseFast } from '../manifest/fast-yaml.js';
+import { MAX_NESTING_DEPTH, type YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { ModelRef, PodTemplate, RayServeDeployment, Replicas, Workload } from './model.js';
 import { at, boundedReplicas, podTemplate, workload } from './pods.js';
@@ -110,6 +111,15 @@ function hasGpu(container: Record<string, unknown>): boolean {
   return Object.keys(limits).some((k) => /gpu|neuron|tpu/i.test(k));
 }
 
+/**
+ * The value of a plain one-document serveConfigV2 from the fast path (the yaml package reads it the
+ * same, see test/fast-yaml.test.ts, ten times slower); undefined when the yaml package must read it.
+ */
+function readServeConfigFast(text: string): unknown {
+  const fast = parseFast(text, 1, MAX_NESTING_DEPTH);
+  return fast?.documentCount === 1 ? (fast.documents[0]?.value ?? undefined) : undefined;
+}
+
 /** Deployments and model ids of a RayService's serveConfigV2 (YAML in a string). */
 function readServeConfig(object: K8sObject): {
   deployments: RayServeDeployment[];
@@ -118,9 +128,9 @@ function readServeConfig(object: K8sObject): {
 } {
   const text = getPath(object.raw, ['spec', 'serveConfigV2']);
   if (typeof text !== 'string') return { deployments: [], models: [], unread: [] };
-  let config: unknown;
+  let config: unknown = readServeConfigFast(text);
   try {
-    config = parse(text, { maxAliasCount: 100 });
+    config ??= parse(text, { maxAliasCount: 100 });
   } catch (error) {
     const reason = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
       /:$/,
