@@ -62,6 +62,62 @@ const externalPackages = {
   },
 };
 
+/**
+ * @kubernetes/client-node's index re-exports every part of it (exec, attach, cp, port-forward,
+ * informers, metrics), and its package.json does not say that its modules have no side effects,
+ * so esbuild kept all of them, with their CommonJS dependencies (ws, tar-fs, …) loaded at every
+ * start of a cluster command. Its modules only declare classes and functions: marked free of side
+ * effects, esbuild links only what mlready uses.
+ */
+const treeShakeClientNode = {
+  name: 'tree-shake-client-node',
+  setup(b) {
+    const inside = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]/;
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'tree-shake-client-node') return undefined;
+      const fromClient = args.path === '@kubernetes/client-node' || inside.test(args.importer);
+      if (!fromClient || args.path.startsWith('node:')) return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'tree-shake-client-node',
+      });
+      if (resolved.errors.length > 0 || resolved.external || !inside.test(resolved.path)) return undefined;
+      return { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * client-node's KubeConfig imports socks-proxy-agent (with socks and ip-address) for the rare
+ * kubeconfig whose proxy-url is socks5://; loading it took a fifth of a cluster command's start-up
+ * (node --cpu-prof). It is loaded when such an agent is first made instead.
+ */
+const lazySocksProxyAgent = {
+  name: 'lazy-socks-proxy-agent',
+  setup(b) {
+    b.onResolve({ filter: /^socks-proxy-agent$/ }, (args) =>
+      args.namespace === 'lazy-socks-proxy-agent'
+        ? undefined
+        : { path: 'socks-proxy-agent', namespace: 'lazy-socks-proxy-agent' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-socks-proxy-agent' }, () => ({
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'export class SocksProxyAgent {',
+        '  constructor(...args) {',
+        "    const { SocksProxyAgent: Agent } = createRequire(import.meta.url)('socks-proxy-agent');",
+        '    return new Agent(...args);',
+        '  }',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { mlready: resolve(root, 'dist/cli/main.js') },
@@ -81,5 +137,5 @@ await build({
     js: "import { createRequire as __mlreadyCreateRequire } from 'node:module';\nconst require = __mlreadyCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-  plugins: [keepImportMetaUrl, externalPackages],
+  plugins: [keepImportMetaUrl, lazySocksProxyAgent, treeShakeClientNode, externalPackages],
 });
