@@ -90,27 +90,42 @@ const treeShakeClientNode = {
 };
 
 /**
- * client-node's KubeConfig imports socks-proxy-agent (with socks and ip-address) for the rare
- * kubeconfig whose proxy-url is socks5://; loading it took a fifth of a cluster command's start-up
- * (node --cpu-prof). It is loaded when such an agent is first made instead.
+ * client-node's KubeConfig imports, for every cluster command, what only some kubeconfigs use:
+ * socks-proxy-agent (with socks and ip-address) for a socks5:// proxy-url, openid-client (with
+ * oauth4webapi and jose) for the oidc auth provider, jsonpath-plus for the azure and gcp ones.
+ * Loading them took ~0.1 s of CPU at each start (node --cpu-prof). Each is replaced by a module
+ * with the same exports that loads the package at its first use; esbuild warns at build time if
+ * client-node uses an export the shim lacks.
  */
-const lazySocksProxyAgent = {
-  name: 'lazy-socks-proxy-agent',
+const LAZY = {
+  'socks-proxy-agent': [
+    'export class SocksProxyAgent {',
+    '  constructor(...args) {',
+    "    const { SocksProxyAgent: Agent } = load('socks-proxy-agent');",
+    '    return new Agent(...args);',
+    '  }',
+    '}',
+  ],
+  'openid-client': [
+    // An ES module: imported, not required. A variable keeps esbuild from resolving it here.
+    "const name = 'openid-client';",
+    'export const discovery = async (...args) => (await import(name)).discovery(...args);',
+    'export const refreshTokenGrant = async (...args) => (await import(name)).refreshTokenGrant(...args);',
+  ],
+  'jsonpath-plus': ["export const JSONPath = (...args) => load('jsonpath-plus').JSONPath(...args);"],
+};
+const lazyPackages = {
+  name: 'lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^socks-proxy-agent$/ }, (args) =>
-      args.namespace === 'lazy-socks-proxy-agent'
-        ? undefined
-        : { path: 'socks-proxy-agent', namespace: 'lazy-socks-proxy-agent' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-socks-proxy-agent' }, () => ({
+    b.onResolve({ filter: /^(socks-proxy-agent|openid-client|jsonpath-plus)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'lazy-packages',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
       contents: [
         "import { createRequire } from 'node:module';",
-        'export class SocksProxyAgent {',
-        '  constructor(...args) {',
-        "    const { SocksProxyAgent: Agent } = createRequire(import.meta.url)('socks-proxy-agent');",
-        '    return new Agent(...args);',
-        '  }',
-        '}',
+        'const load = (name) => createRequire(import.meta.url)(name);',
+        ...LAZY[args.path],
       ].join('\n'),
       loader: 'js',
       resolveDir: root,
@@ -137,5 +152,5 @@ await build({
     js: "import { createRequire as __mlreadyCreateRequire } from 'node:module';\nconst require = __mlreadyCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-  plugins: [keepImportMetaUrl, lazySocksProxyAgent, treeShakeClientNode, externalPackages],
+  plugins: [keepImportMetaUrl, lazyPackages, treeShakeClientNode, externalPackages],
 });
