@@ -6,7 +6,7 @@
 // crash-looping image (kubectl rollout status would wait for the progress deadline, 300 s here).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -144,6 +144,8 @@ export function benchDeploy() {
       spawnSync('sleep', ['0.5']);
 
     const times = { mlready: [], kubectl: [] };
+    // The machine's load beside the figures: wall times on a shared machine grow with it.
+    const loadBefore = loadavg()[0];
     for (let run = 0; run < RUNS; run++) {
       const image = IMAGES[run % IMAGES.length];
       const order = run % 2 === 0 ? ['mlready', 'kubectl'] : ['kubectl', 'mlready'];
@@ -186,6 +188,7 @@ export function benchDeploy() {
       // and the rollout wait; kubectl: apply and rollout status.
       mlreadyPhasesMedianMs: m,
       kubectlPhasesMedianMs: kc,
+      loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
       mlreadyMs: times.mlready.map((x) => Math.round(x.total)),
       kubectlMs: times.kubectl.map((x) => Math.round(x.total)),
       crashLoop: {

@@ -63,6 +63,77 @@ const externalPackages = {
   },
 };
 
+/**
+ * @kubernetes/client-node's index re-exports every part of it (exec, attach, cp, port-forward,
+ * informers, metrics), and its package.json does not say that its modules have no side effects,
+ * so esbuild kept all of them, with their CommonJS dependencies (ws, tar-fs, …) loaded at every
+ * start of a cluster command. Its modules only declare classes and functions: marked free of side
+ * effects, esbuild links only what mlready uses.
+ */
+const treeShakeClientNode = {
+  name: 'tree-shake-client-node',
+  setup(b) {
+    const inside = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]/;
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'tree-shake-client-node') return undefined;
+      const fromClient = args.path === '@kubernetes/client-node' || inside.test(args.importer);
+      if (!fromClient || args.path.startsWith('node:')) return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'tree-shake-client-node',
+      });
+      if (resolved.errors.length > 0 || resolved.external || !inside.test(resolved.path)) return undefined;
+      return { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * client-node's KubeConfig imports, for every cluster command, what only some kubeconfigs use:
+ * socks-proxy-agent (with socks and ip-address) for a socks5:// proxy-url, openid-client (with
+ * oauth4webapi and jose) for the oidc auth provider, jsonpath-plus for the azure and gcp ones.
+ * Loading them took ~0.1 s of CPU at each start (node --cpu-prof). Each is replaced by a module
+ * with the same exports that loads the package at its first use; esbuild warns at build time if
+ * client-node uses an export the shim lacks.
+ */
+const LAZY = {
+  'socks-proxy-agent': [
+    'export class SocksProxyAgent {',
+    '  constructor(...args) {',
+    "    const { SocksProxyAgent: Agent } = load('socks-proxy-agent');",
+    '    return new Agent(...args);',
+    '  }',
+    '}',
+  ],
+  'openid-client': [
+    // An ES module: imported, not required. A variable keeps esbuild from resolving it here.
+    "const name = 'openid-client';",
+    'export const discovery = async (...args) => (await import(name)).discovery(...args);',
+    'export const refreshTokenGrant = async (...args) => (await import(name)).refreshTokenGrant(...args);',
+  ],
+  'jsonpath-plus': ["export const JSONPath = (...args) => load('jsonpath-plus').JSONPath(...args);"],
+};
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: /^(socks-proxy-agent|openid-client|jsonpath-plus)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'lazy-packages',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'const load = (name) => createRequire(import.meta.url)(name);',
+        ...LAZY[args.path],
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { mlready: resolve(root, 'dist/cli/main.js') },
@@ -82,7 +153,7 @@ await build({
     js: "import { createRequire as __mlreadyCreateRequire } from 'node:module';\nconst require = __mlreadyCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-  plugins: [keepImportMetaUrl, externalPackages],
+  plugins: [keepImportMetaUrl, lazyPackages, treeShakeClientNode, externalPackages],
 });
 
 // kubernetes-models' custom resource validators, one CommonJS file per kind under dist/crd/, with

@@ -866,13 +866,21 @@ async function readCluster(
   main: KubeObject | undefined,
   options: { force: boolean; canaryMode: 'istio' | 'replicas' | undefined; blueGreen: boolean },
 ) {
-  const live = main ? await cluster.get(refOf(main)) : undefined;
+  // The live Deployment, the pre-flight's reads and the namespaces are independent: one round
+  // trip for all of them. (A paused Deployment's pre-flight is read for nothing, and dropped.)
+  const namespaces = objects.filter((o) => o.kind === 'Namespace');
+  const [live, checked, namespacesLive] = await Promise.all([
+    main ? cluster.get(refOf(main)) : undefined,
+    preflight(cluster, objects, { canaryMode: options.canaryMode, blueGreen: options.blueGreen }).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    Promise.all(namespaces.map((ns) => cluster.get(refOf(ns)))),
+  ]);
   if (main && (live?.spec as Any)?.paused === true)
     return { live, pre: undefined, toApply: [] as KubeObject[], handover: undefined, dry: undefined };
-  const pre = await preflight(cluster, objects, {
-    canaryMode: options.canaryMode,
-    blueGreen: options.blueGreen,
-  });
+  if ('error' in checked) throw checked.error;
+  const pre = checked.value;
   const toApply = objects.filter((o) => !pre.skip.has(`${o.kind}/${o.metadata.name}`));
   // spec.replicas owned by mlready (an older release set it, or an older mlready's rollback took
   // it) while this release leaves it out: applying would reset it to 1. Hand it over first.
@@ -883,8 +891,9 @@ async function readCluster(
     ownsField(live, FIELD_MANAGER, ['spec', 'replicas'])
       ? Number((live.spec as Any)?.replicas ?? 1)
       : undefined;
-  const namespaces = toApply.filter((o) => o.kind === 'Namespace');
-  const missing = (await Promise.all(namespaces.map((ns) => cluster.get(refOf(ns))))).some((n) => !n);
+  const missing = namespacesLive.some(
+    (n, i) => !n && !pre.skip.has(`Namespace/${namespaces[i]!.metadata.name}`),
+  );
   const dry =
     pre.refusal || missing
       ? undefined

@@ -123,16 +123,19 @@ export async function observeRollout(
   if (!deployment) throw new Error(`Deployment ${name} disappeared`);
   const spec = (deployment.spec ?? {}) as Any;
   const status = (deployment.status ?? {}) as Any;
-  const sets = await ownedReplicaSets(cluster, deployment);
+  const selector = selectorOf(deployment);
+  // Both lists need only the Deployment: read them together (one round trip to the API server
+  // less at every event of the rollout, the last one before the verdict included).
+  const [sets, podList] = await Promise.all([
+    ownedReplicaSets(cluster, deployment),
+    cluster.list('v1', 'Pod', namespace, selector ? { labelSelector: selector } : {}),
+  ]);
   const generation = deployment.metadata.generation ?? 0;
   const observed = Number(status.observedGeneration ?? 0);
   // Until the controller has seen this generation, the "new" ReplicaSet may still be the old one.
   const fresh = observed >= generation ? newReplicaSet(deployment, sets) : undefined;
-  const selector = selectorOf(deployment);
   const setUids = new Set(sets.map((rs) => rs.metadata.uid));
-  const all = (
-    await cluster.list('v1', 'Pod', namespace, selector ? { labelSelector: selector } : {})
-  ).filter((p) => p.metadata.ownerReferences?.some((o) => setUids.has(o.uid)));
+  const all = podList.filter((p) => p.metadata.ownerReferences?.some((o) => setUids.has(o.uid)));
   const terminatingPods = all.filter((p) => p.metadata.deletionTimestamp).length;
   const pods = fresh
     ? all.filter(

@@ -92,10 +92,30 @@ export function loadRelease(
         });
         continue;
       }
-      out.objects.push({ object: value as KubeObject, file: input.file, line: document.positionOf([]).line });
+      out.objects.push(sourced(value as KubeObject, input.file, document));
     }
   }
   return out;
+}
+
+/**
+ * An object with the line it starts on, found only when asked (an error message needs it): the
+ * line comes from a second, full parse of the document with positions, which for every object
+ * made loadRelease of the llm-chat example take 145 ms of CPU instead of 42 ms.
+ */
+function sourced(
+  object: KubeObject,
+  file: string,
+  document: { positionOf: (path: []) => { line: number } },
+): SourcedObject {
+  let line: number | undefined;
+  return {
+    object,
+    file,
+    get line() {
+      return (line ??= document.positionOf([]).line);
+    },
+  };
 }
 
 /** Order of application: what others depend on first (kubectl apply's order for Helm charts). */

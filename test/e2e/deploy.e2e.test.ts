@@ -150,10 +150,34 @@ describe('on a real control plane', () => {
     kubectl(['scale', 'deployment/llm-chat', '-n', s.ns, '--replicas', '4']);
     await until(s.deployment, (d) => d.status.availableReplicas === 4);
     expect((await s.mlready(['deploy', '.', '--image', CRASH])).code).toBe(1);
+    // Every version of the Deployment the API server stores during the good deploy, from a watch:
+    // the bug was spec.replicas reset to 1 when the release's apply dropped it.
+    const watch = execFile(
+      inject('kubectl'),
+      ['get', 'deployment/llm-chat', '-n', s.ns, '--watch', '-o', 'jsonpath={.spec.replicas}{"\\n"}'],
+      { env: { ...process.env, KUBECONFIG: inject('kubeconfig') } },
+    );
+    let seen = '';
+    watch.stdout!.on('data', (chunk: string) => (seen += chunk));
+    await until(
+      () => seen,
+      (text) => text.includes('\n'),
+    );
     const good = await s.mlready(['deploy', '.', '--image', V2]);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the watch's last lines
+    watch.kill();
     expect(good.code).toBe(0);
+    expect([...new Set(seen.trim().split('\n'))]).toEqual(['4']);
     expect(s.deployment().spec.replicas).toBe(4);
-    expect(events(s.ns).filter((e) => / from 4 to 1$/.test(e))).toEqual([]);
+    // The new ReplicaSet goes straight to 4 (maxSurge 100%). An old one scaled down "from 4 to 1"
+    // is a normal step of this rollout (maxUnavailable 0) when 3 of the 4 new pods are available
+    // at one sync of the controller, so that message is not the bug's signature.
+    const rs = (getJson(['replicasets', '-n', s.ns]).items as any[]).find(
+      (r) => r.spec.template.spec.containers[0].image === V2,
+    );
+    expect(events(s.ns).filter((e) => e.includes(` ${rs.metadata.name} `))).toEqual([
+      `ScalingReplicaSet: Scaled up replica set ${rs.metadata.name} from 0 to 4`,
+    ]);
   });
 
   it('bugs 2 and 3: an Istio canary applies its subsets before its routes, promotes without conflicts, and an abort leaves no route behind', async () => {

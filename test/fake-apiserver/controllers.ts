@@ -170,13 +170,8 @@ export class Controllers {
           },
           status: { replicas: 0 },
         });
-        this.host.event(
-          d,
-          'ScalingReplicaSet',
-          `Scaled up replica set ${newRs.metadata.name} to 0`,
-          'Normal',
-          'deployment-controller',
-        );
+        // No event yet: the scale-up below says "Scaled up replica set X from 0 to N", once, as
+        // the real controller does for a new ReplicaSet.
       } else if (revision(newRs) < maxRevision) {
         // A rollback: the old ReplicaSet is reused and renumbered; its former numbers are kept in
         // revision-history, as the Deployment controller does.
@@ -335,7 +330,7 @@ export class Controllers {
     this.host.event(
       d,
       'ScalingReplicaSet',
-      `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas} from ${before}`,
+      `Scaled ${replicas > before ? 'up' : 'down'} replica set ${rs.metadata.name} from ${before} to ${replicas}`,
       'Normal',
       'deployment-controller',
     );
