@@ -4,14 +4,13 @@
  * of the Service, live traffic is mirrored to green and judged before any traffic moves; without
  * one, the release says that no analysis before the switch was possible.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { switchedRoute } from '../../src/deploy/blue-green.js';
 import { mirrored } from '../../src/deploy/shadow.js';
 import type { KubeObject } from '../../src/k8s/types.js';
-import { cli, REPO_ROOT } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { exampleRelease, IMAGE_V1 as V1, IMAGE_V2 as V2 } from '../helpers/example-release.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import {
   startModelExporter,
@@ -21,24 +20,7 @@ import {
   type PrometheusServer,
 } from '../helpers/prometheus.js';
 
-const V1 = 'vllm/vllm-openai:v0.6.3@sha256:4f1a8e8b5c2d7a9e0b3c6d5f8a1e4b7c0d3f6a9e2b5c8d1f4a7e0b3c6d9f2a5e';
-const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
 const BLUE = { 'app.kubernetes.io/name': 'llm-chat' };
-
-const VIRTUAL_SERVICE = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: llm-chat
-  namespace: ml-serving
-spec:
-  hosts: [llm-chat]
-  http:
-    - route:
-        - destination:
-            host: llm-chat
-            port:
-              number: 80
-`;
 
 interface Route {
   destination: { host: string };
@@ -128,28 +110,20 @@ describe('blue-green analysis before the switch (real Prometheus, prediction his
   /** The release at V1 (with the VirtualService or without), and Prometheus scraping blue and green. */
   const setup = async (withRoute: boolean) => {
     cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
-    dir = mkdtempSync(join(tmpdir(), 'mlready-bg-pre-'));
-    cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
-    if (withRoute) writeFileSync(join(dir, 'k8s/virtualservice.yaml'), VIRTUAL_SERVICE);
-    const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(
-      manifest,
-      readFileSync(manifest, 'utf8').replace(
-        '    strategy: rolling\n',
-        [
-          '    strategy: blue-green',
-          '    blueGreen:',
-          '      mirrorPercent: 50',
-          '    analysis:',
-          '      maxLatencyIncreasePct: 20',
-          '      maxErrorRate: 0.05',
-          '      consecutiveFailures: 2',
-          '      prediction:',
-          '        minSamples: 100',
-          '',
-        ].join('\n'),
-      ),
-    );
+    dir = exampleRelease('mlready-bg-pre-', {
+      virtualService: withRoute,
+      rollout: [
+        '    strategy: blue-green',
+        '    blueGreen:',
+        '      mirrorPercent: 50',
+        '    analysis:',
+        '      maxLatencyIncreasePct: 20',
+        '      maxErrorRate: 0.05',
+        '      consecutiveFailures: 2',
+        '      prediction:',
+        '        minSamples: 100',
+      ],
+    });
     expect((await cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig], { cwd: dir })).code).toBe(0);
     const rs = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!;
     prometheus = await startPrometheus([

@@ -1,15 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_PRE_SWITCH_ANALYSIS } from '../../src/deploy/blue-green.js';
-import { cli, REPO_ROOT } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { exampleRelease, IMAGE_V1 as V1, IMAGE_V2 as V2 } from '../helpers/example-release.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import { startFakePrometheus, type FakePrometheus } from '../helpers/fake-prometheus.js';
 
-const V1 = 'vllm/vllm-openai:v0.6.3@sha256:4f1a8e8b5c2d7a9e0b3c6d5f8a1e4b7c0d3f6a9e2b5c8d1f4a7e0b3c6d9f2a5e';
-const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
 const BLUE = { 'app.kubernetes.io/name': 'llm-chat' };
 const GREEN = { 'app.kubernetes.io/name': 'llm-chat-green', 'mlready.dev/track': 'green' };
 
@@ -24,16 +22,14 @@ describe('blue-green release (loopback API server)', () => {
       crds: ['prometheus-operator'],
       ...(nodes ? { nodes } : {}),
     });
-    dir = mkdtempSync(join(tmpdir(), 'mlready-bg-'));
-    cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
-    const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(
-      manifest,
-      readFileSync(manifest, 'utf8').replace(
-        '    strategy: rolling\n',
-        '    strategy: blue-green\n    analysis:\n      maxErrorRate: 0.05\n      consecutiveFailures: 2\n',
-      ),
-    );
+    dir = exampleRelease('mlready-bg-', {
+      rollout: [
+        '    strategy: blue-green',
+        '    analysis:',
+        '      maxErrorRate: 0.05',
+        '      consecutiveFailures: 2',
+      ],
+    });
     expect((await run(['deploy', '.'])).code).toBe(0);
   };
   beforeEach(async () => {

@@ -1,9 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { judgeSample } from '../../src/deploy/canary.js';
-import { cli, REPO_ROOT } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { exampleRelease, IMAGE_V2 as V2 } from '../helpers/example-release.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import {
   startModelExporter,
@@ -12,8 +11,6 @@ import {
   type ModelExporter,
   type PrometheusServer,
 } from '../helpers/prometheus.js';
-
-const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
 
 describe('judgeSample', () => {
   const t = { maxLatencyIncreasePct: 20, maxErrorRate: 0.01, consecutiveFailures: 2 };
@@ -48,16 +45,18 @@ describe('canary rollout gated on a real Prometheus', () => {
 
   beforeEach(async () => {
     cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
-    dir = mkdtempSync(join(tmpdir(), 'mlready-canary-'));
-    cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
-    const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(
-      manifest,
-      readFileSync(manifest, 'utf8').replace(
-        '    strategy: rolling\n',
-        '    strategy: canary\n    canary:\n      steps: [25, 50]\n      mode: replicas\n    analysis:\n      maxLatencyIncreasePct: 20\n      maxErrorRate: 0.05\n      consecutiveFailures: 2\n',
-      ),
-    );
+    dir = exampleRelease('mlready-canary-', {
+      rollout: [
+        '    strategy: canary',
+        '    canary:',
+        '      steps: [25, 50]',
+        '      mode: replicas',
+        '    analysis:',
+        '      maxLatencyIncreasePct: 20',
+        '      maxErrorRate: 0.05',
+        '      consecutiveFailures: 2',
+      ],
+    });
     expect((await cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig], { cwd: dir })).code).toBe(0);
     const rs = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!;
     stablePod = `${rs.metadata.name}-abcde`;

@@ -1,10 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { shadowDeployment, withMirror, withRequestMirror } from '../../src/deploy/shadow.js';
 import type { KubeObject } from '../../src/k8s/types.js';
-import { cli, REPO_ROOT } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { exampleRelease, IMAGE_V2 as V2 } from '../helpers/example-release.js';
 import { startFakeCluster, type FakeCluster } from '../helpers/fake-cluster.js';
 import {
   startModelExporter,
@@ -13,23 +12,6 @@ import {
   type ModelExporter,
   type PrometheusServer,
 } from '../helpers/prometheus.js';
-
-const V2 = 'vllm/vllm-openai:v0.6.4@sha256:5a2b9f9c6d3e8b0f1c4d7e6a9b2f5c8d1e4a7b0c3d6e9f2a5b8c1d4e7f0a3b6c';
-
-const VIRTUAL_SERVICE = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: llm-chat
-  namespace: ml-serving
-spec:
-  hosts: [llm-chat]
-  http:
-    - route:
-        - destination:
-            host: llm-chat
-            port:
-              number: 80
-`;
 
 describe('mirror configuration', () => {
   const vs: KubeObject = {
@@ -117,28 +99,20 @@ describe('shadow release gated on a real Prometheus with prediction histograms',
 
   beforeEach(async () => {
     cluster = await startFakeCluster({ namespaces: ['ml-serving'], crds: ['prometheus-operator', 'istio'] });
-    dir = mkdtempSync(join(tmpdir(), 'mlready-shadow-'));
-    cpSync(join(REPO_ROOT, 'examples/llm-chat'), dir, { recursive: true });
-    writeFileSync(join(dir, 'k8s/virtualservice.yaml'), VIRTUAL_SERVICE);
-    const manifest = join(dir, 'mlready.yaml');
-    writeFileSync(
-      manifest,
-      readFileSync(manifest, 'utf8').replace(
-        '    strategy: rolling\n',
-        [
-          '    strategy: shadow',
-          '    shadow:',
-          '      mirrorPercent: 50',
-          '    analysis:',
-          '      maxLatencyIncreasePct: 20',
-          '      maxErrorRate: 0.05',
-          '      consecutiveFailures: 2',
-          '      prediction:',
-          '        minSamples: 100',
-          '',
-        ].join('\n'),
-      ),
-    );
+    dir = exampleRelease('mlready-shadow-', {
+      virtualService: true,
+      rollout: [
+        '    strategy: shadow',
+        '    shadow:',
+        '      mirrorPercent: 50',
+        '    analysis:',
+        '      maxLatencyIncreasePct: 20',
+        '      maxErrorRate: 0.05',
+        '      consecutiveFailures: 2',
+        '      prediction:',
+        '        minSamples: 100',
+      ],
+    });
     expect((await cli(['deploy', '.', '--kubeconfig', cluster.kubeconfig], { cwd: dir })).code).toBe(0);
     const rs = cluster.api.objects('ReplicaSet', 'ml-serving')[0]!;
     prometheus = await startPrometheus([
