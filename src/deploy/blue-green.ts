@@ -7,7 +7,7 @@ import { revisionOf, startupBudgetSeconds } from './observe.js';
 import { LABELS } from './release.js';
 import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
 import { findRoute, hostMatches, mirrored } from './shadow.js';
-import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
+import { applyInOrder, putBackList, refOf, undoChanges, type AppliedChange } from './transaction.js';
 import { waitForRollout } from './wait.js';
 
 type Any = Record<string, any>;
@@ -303,11 +303,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     name: greenName,
     clock,
     timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: startupBudgetSeconds(
-      green,
-      manifest.spec.serving.expectedLoadSeconds,
-      manifest.spec.serving.imagePullSeconds,
-    ),
+    startupBudgetSeconds: startupBudgetSeconds(green, manifest.spec.serving),
     signal: options.signal,
     pollMs: 500,
     grace: options.grace,
@@ -503,7 +499,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     return {
       ...back,
       applied,
-      message: `${back.message}; put back ${[...undo.restored, ...undo.deleted].join(', ') || 'nothing'}`,
+      message: `${back.message}; put back ${putBackList(undo)}`,
     };
   };
   if (first.failure)
@@ -514,11 +510,7 @@ export async function runBlueGreen(options: CanaryOptions): Promise<BlueGreenRes
     name,
     clock,
     timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: startupBudgetSeconds(
-      desired,
-      manifest.spec.serving.expectedLoadSeconds,
-      manifest.spec.serving.imagePullSeconds,
-    ),
+    startupBudgetSeconds: startupBudgetSeconds(desired, manifest.spec.serving),
     signal: options.signal,
     grace: options.grace,
   });

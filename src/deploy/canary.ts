@@ -10,7 +10,14 @@ import { ownedReplicaSets, revisionOf, startupBudgetSeconds } from './observe.js
 import type { RollbackResult } from './rollback.js';
 import type { GraceSeconds } from './rollout-status.js';
 import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
-import { applyInOrder, refOf, undoChanges, type AppliedChange, type PlannedObject } from './transaction.js';
+import {
+  applyInOrder,
+  putBackList,
+  refOf,
+  undoChanges,
+  type AppliedChange,
+  type PlannedObject,
+} from './transaction.js';
 import { waitForRollout } from './wait.js';
 import type { WatchClock } from './watch-rollout.js';
 
@@ -283,7 +290,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     traffic.push(...out.applied);
     if (out.failure) {
       const undo = await undoChanges(cluster, traffic);
-      const restored = [...undo.restored, ...undo.deleted].join(', ') || 'nothing';
+      const restored = putBackList(undo);
       return {
         ...refused(
           `canary refused: applying ${out.failure.ref} failed (${out.failure.error.message}); put back: ${restored}`,
@@ -360,11 +367,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
       name: canaryName,
       clock,
       timeoutMs: options.timeoutMs,
-      startupBudgetSeconds: startupBudgetSeconds(
-        canaryObject,
-        manifest.spec.serving.expectedLoadSeconds,
-        manifest.spec.serving.imagePullSeconds,
-      ),
+      startupBudgetSeconds: startupBudgetSeconds(canaryObject, manifest.spec.serving),
       signal: options.signal,
       pollMs: 500,
       grace: options.grace,
@@ -419,7 +422,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
   );
   if (promotion.failure) {
     const undo = await undoChanges(cluster, promotion.applied);
-    const putBack = [...undo.restored, ...undo.deleted].join(', ') || 'nothing';
+    const putBack = putBackList(undo);
     const { ref, error } = promotion.failure;
     const result = await abort(`applying ${ref} failed on promotion (${error.message}); put back ${putBack}`);
     return { ...result, applied: [...traffic, ...promotion.applied] };
@@ -430,11 +433,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryResult> {
     name,
     clock,
     timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: startupBudgetSeconds(
-      desired,
-      manifest.spec.serving.expectedLoadSeconds,
-      manifest.spec.serving.imagePullSeconds,
-    ),
+    startupBudgetSeconds: startupBudgetSeconds(desired, manifest.spec.serving),
     signal: options.signal,
     grace: options.grace,
   });

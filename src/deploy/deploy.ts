@@ -612,11 +612,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     // 4. Watch the rollout, failing fast on pods that will not heal, measuring the new pods.
     const name = main.metadata.name;
     emit('step', `waiting for Deployment/${name} to roll out`);
-    const budget = startupBudgetSeconds(
-      main,
-      manifest?.spec.serving.expectedLoadSeconds,
-      manifest?.spec.serving.imagePullSeconds,
-    );
+    const budget = startupBudgetSeconds(main, manifest?.spec.serving);
     const waited = await waitForRollout({
       cluster,
       namespace,

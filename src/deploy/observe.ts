@@ -188,9 +188,9 @@ export async function observeRollout(
  */
 export function startupBudgetSeconds(
   deployment: KubeObject,
-  expectedLoadSeconds?: number,
-  imagePullSeconds?: number,
+  serving?: { expectedLoadSeconds?: number | undefined; imagePullSeconds?: number | undefined },
 ): number {
+  const { expectedLoadSeconds, imagePullSeconds } = serving ?? {};
   const containers = ((deployment.spec as Any)?.template?.spec?.containers ?? []) as Any[];
   let probeWindow = 0;
   for (const c of containers) {

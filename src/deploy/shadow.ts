@@ -12,7 +12,7 @@ import {
 import { revisionOf, startupBudgetSeconds } from './observe.js';
 import { LABELS } from './release.js';
 import { finalPredictionVerdict, SampleSeries, thresholdsOf, type CanarySample } from './sample.js';
-import { applyInOrder, refOf, undoChanges, type AppliedChange } from './transaction.js';
+import { applyInOrder, putBackList, refOf, undoChanges, type AppliedChange } from './transaction.js';
 import { waitForRollout } from './wait.js';
 
 type Any = Record<string, any>;
@@ -368,11 +368,7 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
     name: shadowName,
     clock,
     timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: startupBudgetSeconds(
-      shadowObject,
-      manifest.spec.serving.expectedLoadSeconds,
-      manifest.spec.serving.imagePullSeconds,
-    ),
+    startupBudgetSeconds: startupBudgetSeconds(shadowObject, manifest.spec.serving),
     signal: options.signal,
     pollMs: 500,
     grace: options.grace,
@@ -439,7 +435,7 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
   const promotion = await applyInOrder(cluster, [options.planned, ...options.others], { force });
   if (promotion.failure) {
     const undo = await undoChanges(cluster, promotion.applied);
-    const putBack = [...undo.restored, ...undo.deleted].join(', ') || 'nothing';
+    const putBack = putBackList(undo);
     return {
       ...base,
       outcome: 'failed',
@@ -455,11 +451,7 @@ export async function runShadow(options: CanaryOptions): Promise<ShadowResult> {
     name,
     clock,
     timeoutMs: options.timeoutMs,
-    startupBudgetSeconds: startupBudgetSeconds(
-      desired,
-      manifest.spec.serving.expectedLoadSeconds,
-      manifest.spec.serving.imagePullSeconds,
-    ),
+    startupBudgetSeconds: startupBudgetSeconds(desired, manifest.spec.serving),
     signal: options.signal,
     grace: options.grace,
   });

@@ -121,6 +121,11 @@ export interface UndoResult {
   failed: { ref: string; message: string }[];
 }
 
+/** What an undo put back, for a message: `Deployment/a, Service/b`, or `nothing`. */
+export function putBackList(undo: UndoResult): string {
+  return [...undo.restored, ...undo.deleted].join(', ') || 'nothing';
+}
+
 /** Puts back what `applied` changed, newest first. Never throws for one object: it reports. */
 export async function undoChanges(
   cluster: ClusterClient,
