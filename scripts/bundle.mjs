@@ -118,10 +118,13 @@ const LAZY = {
 const lazyPackages = {
   name: 'lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^(socks-proxy-agent|openid-client|jsonpath-plus)$/ }, (args) => ({
-      path: args.path,
-      namespace: 'lazy-packages',
-    }));
+    // Only client-node's imports: mlready's own (src/k8s/oidc.ts) already loads openid-client lazily
+    // and needs all of it, so it stays external.
+    b.onResolve({ filter: /^(socks-proxy-agent|openid-client|jsonpath-plus)$/ }, (args) =>
+      /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'lazy-packages' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
       contents: [
         "import { createRequire } from 'node:module';",

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, UsageError } from '../errors.js';
+import { OidcAuthenticator } from './oidc.js';
 import type { ClusterTarget } from './types.js';
 
 export interface KubeConfigOptions {
@@ -11,6 +12,8 @@ export interface KubeConfigOptions {
   context?: string;
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
+  /** Told of what went wrong without stopping the run (a refreshed token that could not be saved). */
+  warn?: (message: string) => void;
 }
 
 export interface LoadedKubeConfig {
@@ -36,6 +39,8 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
     });
   }
   const existing = files.filter((file) => existsSync(file));
+  // Which file defines each user: kubectl writes refreshed oidc tokens back there.
+  const userFiles = new Map<string, string>();
   if (existing.length > 0) {
     for (const [index, file] of existing.entries()) {
       const part = new KubeConfig();
@@ -49,6 +54,7 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
       }
       if (index === 0) config.loadFromFile(file);
       else mergeFirstWins(config, part);
+      for (const user of part.getUsers()) if (!userFiles.has(user.name)) userFiles.set(user.name, file);
     }
   } else if (options.env.KUBERNETES_SERVICE_HOST) {
     config.loadFromCluster();
@@ -57,6 +63,7 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
       hint: 'pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config',
     });
   }
+  useOwnOidc(config, new OidcAuthenticator({ userFiles, warn: options.warn }));
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       const known = config.getContexts().map((c) => c.name);
@@ -90,6 +97,16 @@ export function loadKubeConfig(options: KubeConfigOptions): LoadedKubeConfig {
       namespace: context?.namespace ?? 'default',
     },
   };
+}
+
+/**
+ * Puts mlready's oidc auth provider ahead of client-node's (see oidc.ts for why). client-node asks
+ * its built-in authenticators in order and takes the first that claims the user; the list is
+ * internal to KubeConfig, so a client-node version without it keeps its own.
+ */
+function useOwnOidc(config: KubeConfig, oidc: OidcAuthenticator): void {
+  const target = config as unknown as { authenticators?: unknown[] };
+  if (Array.isArray(target.authenticators)) target.authenticators.unshift(oidc);
 }
 
 /** kubectl's KUBECONFIG merge: the first file to name a cluster, user or context wins. */

@@ -8,7 +8,7 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import type { Agent } from 'node:http';
-import { ClusterError } from '../errors.js';
+import { ClusterError, ConfigError } from '../errors.js';
 import { redactText, redactUrl } from '../redact.js';
 import { DEFAULT_RETRY, statusOf, withRetry, type RetryOptions } from './retry.js';
 import {
@@ -83,6 +83,8 @@ export function createNodeClusterClient(
       debug?.(`${what}: ok (${now() - started} ms)`);
       return result;
     } catch (error) {
+      // A kubeconfig whose credentials cannot be renewed (oidc) is the user's to fix: exit 2, as said.
+      if (error instanceof ConfigError) throw error;
       const wrapped = toClusterError(what, error, target);
       debug?.(`${what}: ${wrapped.status ?? 'failed'} (${now() - started} ms)`);
       throw wrapped;
@@ -288,6 +290,8 @@ function startWatch(context: WatchContext): WatchHandle {
         });
         if (gone) resourceVersion = undefined;
       } catch (error) {
+        // Credentials that cannot be renewed will not come back by retrying.
+        if (error instanceof ConfigError) return;
         failures++;
         if (statusOf(error) !== undefined && statusOf(error)! < 500 && statusOf(error) !== 429) return;
         context.debug?.(

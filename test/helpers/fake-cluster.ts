@@ -11,7 +11,7 @@ export const FAKE_TOKEN =
 let tls: { key: string; cert: string } | undefined;
 
 /** A self-signed certificate for 127.0.0.1, made once per test file with openssl. */
-function loopbackTls(): { key: string; cert: string } {
+export function loopbackTls(): { key: string; cert: string } {
   if (tls) return tls;
   const dir = mkdtempSync(join(tmpdir(), 'mlready-tls-'));
   try {
@@ -56,10 +56,15 @@ export interface FakeCluster {
 }
 
 export async function startFakeCluster(
-  options: Omit<FakeApiServerOptions, 'key' | 'cert' | 'token'> & { namespace?: string } = {},
+  options: Omit<FakeApiServerOptions, 'key' | 'cert' | 'token'> & {
+    namespace?: string;
+    /** The bearer token the server accepts (FAKE_TOKEN by default). */
+    token?: string;
+  } = {},
 ): Promise<FakeCluster> {
   const { key, cert } = loopbackTls();
-  const api = await new FakeApiServer({ ...options, key, cert, token: FAKE_TOKEN }).listen();
+  const token = options.token ?? FAKE_TOKEN;
+  const api = await new FakeApiServer({ ...options, key, cert, token }).listen();
   const dir = mkdtempSync(join(tmpdir(), 'mlready-kube-'));
   const kubeconfig = join(dir, 'config');
   writeFileSync(
@@ -75,7 +80,7 @@ export async function startFakeCluster(
       'users:',
       '  - name: deployer',
       '    user:',
-      `      token: ${FAKE_TOKEN}`,
+      `      token: ${token}`,
       'contexts:',
       '  - name: fake',
       '    context:',

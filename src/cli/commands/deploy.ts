@@ -80,6 +80,7 @@ function connect(io: CliIO, flags: ClusterFlags, debug: boolean): ClusterClient 
     context: flags.context,
     env: io.env,
     homeDir: io.env.HOME ?? io.env.USERPROFILE ?? '/',
+    warn: (message) => io.stderr(`warning: ${message}\n`),
   });
   return createNodeClusterClient(config, target, {
     sleep: (ms) => sleep(ms),

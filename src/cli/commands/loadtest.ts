@@ -712,6 +712,7 @@ async function kubernetesRun(
     context: flags.context,
     env: io.env,
     homeDir: io.env.HOME ?? io.env.USERPROFILE ?? '/',
+    warn: (message) => io.stderr(`warning: ${message}\n`),
   });
   const cluster = createNodeClusterClient(config, target, {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
