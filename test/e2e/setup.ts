@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { OIDC_SUBJECT, startOidcProvider, type E2eOidc } from './oidc-provider.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -10,6 +11,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     kubectl: string;
+    oidc: E2eOidc;
   }
 }
 
@@ -17,12 +19,16 @@ declare module 'vitest' {
  * Starts the real control plane once for the suite: two simulated GPU nodes with 4 GPUs each (the
  * nvidia-l4 label the example's node affinity asks for; CPU and memory large enough that GPUs are
  * what runs out), old pods taking 3 s to terminate as a model server's graceful shutdown does,
- * and the CRDs of the example (Prometheus Operator, Istio). Stops it afterwards.
+ * the CRDs of the example (Prometheus Operator, Istio), and an OpenID provider the API server
+ * trusts (test/e2e/oidc-provider.ts; its users are `oidc:<sub>`, bound to cluster-admin). Stops
+ * both afterwards.
  */
-export default function setup(project: TestProject): () => void {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const up = process.env.MLREADY_K8S_UP ?? resolve(REPO, '../shared/k8s/up');
   if (!existsSync(up)) throw new Error(`e2e: the control-plane kit is not at ${up}; run npm run test:e2e`);
   const down = join(dirname(up), 'down');
+  const provider = await startOidcProvider();
+  const { oidc } = provider;
   const env = {
     ...process.env,
     K8S_NODES: 'gpu-node-1,gpu-node-2',
@@ -32,6 +38,13 @@ export default function setup(project: TestProject): () => void {
     SIM_NODE_LABELS: 'nvidia.com/gpu.product=nvidia-l4',
     SIM_TERMINATE_MS: '3000',
     K8S_UP_TIMEOUT: '150',
+    K8S_APISERVER_EXTRA_ARGS: [
+      `--oidc-issuer-url=${oidc.issuer}`,
+      `--oidc-client-id=${oidc.clientId}`,
+      `--oidc-ca-file=${oidc.caFile}`,
+      '--oidc-username-claim=sub',
+      '--oidc-username-prefix=oidc:',
+    ].join(' '),
   };
   // A previous run that was killed may have left it running: stop exactly what `up` recorded.
   execFileSync('bash', [down], { env, stdio: 'ignore' });
@@ -55,9 +68,22 @@ export default function setup(project: TestProject): () => void {
     env: { ...process.env, KUBECONFIG: kubeconfig },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  execFileSync(
+    kubectlPath,
+    [
+      'create',
+      'clusterrolebinding',
+      'e2e-oidc-admin',
+      '--clusterrole=cluster-admin',
+      `--user=oidc:${OIDC_SUBJECT}`,
+    ],
+    { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   project.provide('kubeconfig', kubeconfig);
   project.provide('kubectl', kubectlPath);
-  return () => {
+  project.provide('oidc', oidc);
+  return async () => {
     execFileSync('bash', [down], { env, stdio: 'ignore' });
+    await provider.close();
   };
 }
