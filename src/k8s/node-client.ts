@@ -1,8 +1,10 @@
 import {
   CoreV1Api,
+  HttpMethod,
   KubernetesObjectApi,
   PatchStrategy,
   Watch,
+  type Configuration,
   type KubeConfig,
   type KubernetesObject,
   type ResponseContext,
@@ -32,6 +34,39 @@ class ObjectApi extends KubernetesObjectApi {
     kind: string,
   ): Promise<{ name: string; namespaced: boolean } | undefined> {
     return this.resource(apiVersion, kind);
+  }
+
+  /**
+   * Sends the object exactly as written. client-node's patch first runs the body through its typed
+   * models (ObjectSerializer.serialize), which silently drops every field they do not know: a
+   * field of a newer Kubernetes than client-node's models, or a misspelt one the API server would
+   * refuse, vanished from the apply, and the deploy reported success. The request is otherwise
+   * client-node's own (path from discovery, headers, query). Applies ask for strict field
+   * validation, as kubectl apply does: an unknown field is an error, not a silent drop.
+   */
+  override async patch<T extends KubernetesObject>(
+    spec: T,
+    pretty?: string,
+    dryRun?: string,
+    fieldManager?: string,
+    force?: boolean,
+    patchStrategy: PatchStrategy = PatchStrategy.StrategicMergePatch,
+    options?: Configuration,
+  ): Promise<T> {
+    const config = options ?? this.configuration;
+    const request = config.baseServer.makeRequestContext(
+      await this.specUriPath(spec, 'patch'),
+      HttpMethod.PATCH,
+    );
+    request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+    request.setHeaderParam('Content-Type', patchStrategy);
+    if (pretty !== undefined) request.setQueryParam('pretty', pretty);
+    if (dryRun !== undefined) request.setQueryParam('dryRun', dryRun);
+    if (fieldManager !== undefined) request.setQueryParam('fieldManager', fieldManager);
+    if (force !== undefined) request.setQueryParam('force', String(force));
+    if (patchStrategy === PatchStrategy.ServerSideApply) request.setQueryParam('fieldValidation', 'Strict');
+    request.setBody(JSON.stringify(spec));
+    return this.requestPromise<T>(request, undefined, config);
   }
 
   /**

@@ -22,10 +22,28 @@ const TRANSIENT_CODES = new Set([
   'ECONNABORTED',
 ]);
 
+/**
+ * A server-side apply the API server can never take answers 500, not 400: a field its schema does not
+ * declare ("failed to create typed patch object … field not declared in schema", v1.32). Retrying
+ * only delays the error.
+ */
+const NEVER_TAKEN = /failed to create typed patch object|field not declared in schema/;
+
+function bodyText(error: unknown): string {
+  const body = (error as { body?: unknown } | undefined)?.body;
+  if (typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** Why an error is worth retrying, or undefined when it is not. */
 export function transientReason(error: unknown): string | undefined {
   const status = statusOf(error);
   if (status !== undefined) {
+    if (status === 500 && NEVER_TAKEN.test(bodyText(error))) return undefined;
     if (status === 429 || status === 502 || status === 503 || status === 504 || status === 500)
       return `HTTP ${status}`;
     return undefined;

@@ -69,6 +69,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   contentType: string | undefined;
   status: number;
+  /** The request body as received (for the tests of what the client sends). */
+  body?: string;
 }
 
 class HttpError extends Error {
@@ -385,6 +387,7 @@ export class FakeApiServer {
       if (req.headers.authorization !== `Bearer ${this.options.token}`)
         throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       const body = await readBody(req);
+      record.body = body;
       const result = this.route(
         req.method ?? 'GET',
         url.pathname,
