@@ -68,7 +68,9 @@ describe('mlready (end to end, built binary)', () => {
       expect(run.code).toBe(0);
       const loaded = readFileSync(log, 'utf8');
       expect(loaded).toContain('/dist/bundle/mlready.js'); // the trace works
+      if (argv[0] === 'check') expect(loaded).toContain('/node_modules/ajv-formats/'); // and sees require()
       expect(loaded).not.toContain('@kubernetes/client-node');
+      expect(loaded).not.toContain('/dist/bundle/commands/'); // the other commands' chunks
       expect(loaded).not.toContain('@inquirer');
     },
   );

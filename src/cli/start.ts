@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { writeCodeCaches, runBundle } from './code-cache.js';
+
+/**
+ * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.js, run by bin/mlready.js):
+ * runs the CommonJS bundle of the CLI with its V8 code cache (src/cli/code-cache.ts).
+ *
+ * MLREADY_WRITE_CODE_CACHE=1 is the build's switch (scripts/bundle.mjs runs `check` on the bundled
+ * example with it): after the run, the caches of the bundles it ran are written beside them.
+ */
+const bundle = fileURLToPath(new URL('../bundle/cli.cjs', import.meta.url));
+if (process.env.MLREADY_WRITE_CODE_CACHE === '1') {
+  process.once('exit', () => {
+    for (const failure of writeCodeCaches())
+      process.stderr.write(`mlready: code cache not written: ${failure}\n`);
+  });
+}
+const { main } = runBundle(bundle) as { main: () => Promise<void> };
+await main();
