@@ -60,6 +60,18 @@ describe('mlready (end to end, built binary)', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  // The CLI (dist/bundle/cli.cjs), check (check.cjs) and the other commands (ES module chunks) are
+  // linked apart; an error thrown in either is still one of mlready's (scripts/bundle.mjs).
+  it.each([
+    [['check', '--rule', 'no-such-rule'], 'error: unknown rule "no-such-rule"'],
+    [['drift', '-r', 'no-such-reference.csv', '-c', 'no-such-current.csv'], 'error: no such file'],
+  ])('%j: an error of either bundle exits 2 as a mlready error, not as a bug', async (argv, message) => {
+    const run = await bin(argv);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('internal error');
+    expect(run.code).toBe(2);
+  });
+
   it.each([[['--help']], [['check', 'examples/llm-chat']]])(
     '%j never loads the Kubernetes client or the prompt library',
     async (argv) => {
