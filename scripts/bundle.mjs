@@ -373,12 +373,13 @@ for (const pkg of CRD_PACKAGES) {
   });
 }
 
-// The V8 code cache of cli.cjs and check.cjs: `check` on the bundled example, in a process that
-// writes each bundle's cache at its exit with the functions that run compiled (src/cli/start.ts).
+// The V8 code cache of cli.cjs, check.cjs and the custom resource validators under dist/crd/ that
+// it requires: `check` on the bundled example, in a process that writes each file's cache at its
+// exit with the functions that run compiled (src/cli/start.ts).
 // A cache only speeds the start; a build without one still works, so a failure here is a warning.
 const example = resolve(root, 'examples/llm-chat');
 if (existsSync(example)) {
-  for (const name of ['cli.cjs', 'check.cjs']) rmSync(resolve(outdir, `${name}.v8cache`), { force: true });
+  for (const old of globSync('**/*.v8cache', { cwd: dist })) rmSync(resolve(dist, old));
   const training = spawnSync(process.execPath, [resolve(root, 'bin/mlready.js'), 'check', example], {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1' },

@@ -92,4 +92,37 @@ describe('the code cache of the CLI bundles', () => {
     expect(result.failures).toEqual([expect.stringContaining('main.cjs.v8cache: E')]);
     expect(await run(dir)).toMatchObject({ answer: '42', uses: ['missing', 'used'] });
   });
+
+  it('compiles what require() loads from the folder it is given with a cache, and nothing else', async () => {
+    const dir = tmpTree({
+      'crd/kind.cjs': `exports.kind = require('./runtime.cjs').name + '/kind';`,
+      'crd/runtime.cjs': `exports.name = 'runtime';`,
+      'other.cjs': `exports.other = 'other';`,
+    });
+    const script = `
+      import { createRequire } from 'node:module';
+      import { cacheRequiredUnder, loadedBundles, writeCodeCaches } from ${JSON.stringify(LOADER)};
+      cacheRequiredUnder(${JSON.stringify(join(dir, 'crd/'))});
+      const require = createRequire(${JSON.stringify(join(dir, 'x.js'))});
+      const answers = [require('./crd/kind.cjs').kind, require('./other.cjs').other];
+      if (process.argv.at(-1) === 'write') writeCodeCaches();
+      console.log(JSON.stringify({ answers, loaded: loadedBundles() }));`;
+    const run = async (write: boolean) => {
+      const child = await execa('node', ['--input-type=module', '-e', script, write ? 'write' : 'read']);
+      return JSON.parse(child.stdout) as { answers: string[]; loaded: { file: string; use: string }[] };
+    };
+    const kind = join(dir, 'crd/kind.cjs');
+    const runtime = join(dir, 'crd/runtime.cjs');
+    expect(await run(true)).toEqual({
+      answers: ['runtime/kind', 'other'],
+      loaded: [
+        { file: kind, use: 'missing' },
+        { file: runtime, use: 'missing' },
+      ],
+    });
+    expect((await run(false)).loaded).toEqual([
+      { file: kind, use: 'used' },
+      { file: runtime, use: 'used' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cachedDataVersionTag } from 'node:v8';
@@ -81,17 +81,22 @@ function readCache(file: string, key: string): { data?: Buffer; use: CacheUse } 
   }
 }
 
+/** Compiles a bundle's wrapped source with its code cache, when a usable one is there. */
+function compile(file: string, wrapped: string): Script {
+  const key = cacheKey(wrapped);
+  const { data, use } = readCache(file, key);
+  const script = new Script(wrapped, { filename: file, cachedData: data });
+  loaded.push({ file, script, key, use: data && script.cachedDataRejected === true ? 'rejected' : use });
+  return script;
+}
+
 /** Runs a CommonJS bundle with its code cache, if a usable one is there; returns its exports. */
 export function runBundle(file: string): Record<string, unknown> {
-  const source = readFileSync(file, 'utf8');
-  const key = cacheKey(source);
-  const { data, use } = readCache(file, key);
   // One line, like Node's own CommonJS wrapper: positions in stack traces stay the file's own.
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname, __mlready) {${source}\n})`,
-    { filename: file, cachedData: data },
+  const script = compile(
+    file,
+    `(function (exports, require, module, __filename, __dirname, __mlready) {${readFileSync(file, 'utf8')}\n})`,
   );
-  loaded.push({ file, script, key, use: data && script.cachedDataRejected === true ? 'rejected' : use });
   const folder = dirname(file);
   const host: BundleHost = {
     url: pathToFileURL(file).href,
@@ -102,6 +107,28 @@ export function runBundle(file: string): Record<string, unknown> {
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, folder, host);
   return module.exports;
+}
+
+type CompileModule = (this: Module, content: string, filename: string) => unknown;
+
+/**
+ * CommonJS files that require() loads from `folder` are compiled with a code cache as well: the
+ * custom resource validators under dist/crd/ (one file per kind and a runtime they share, ~300 KB
+ * for a ServiceMonitor), which src/manifest/kubernetes-schema.ts requires when an input holds such
+ * a kind. Node's own compile step is replaced for those files only, as v8-compile-cache does for
+ * every file.
+ */
+export function cacheRequiredUnder(folder: string): void {
+  const prototype = Module.prototype as unknown as { _compile: CompileModule };
+  const ownCompile = prototype._compile;
+  prototype._compile = function (content, filename) {
+    if (!filename.startsWith(folder)) return ownCompile.call(this, content, filename);
+    const wrapper = compile(filename, Module.wrap(content)).runInThisContext() as (
+      ...args: unknown[]
+    ) => void;
+    const exports = this.exports as unknown;
+    return wrapper.call(exports, exports, createRequire(filename), this, filename, dirname(filename));
+  };
 }
 
 /** The bundles run in this process and what happened to each one's cache. */

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { writeCodeCaches, runBundle } from './code-cache.js';
+import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js';
 
 /**
  * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.js, run by bin/mlready.js):
- * runs the CommonJS bundle of the CLI with its V8 code cache (src/cli/code-cache.ts).
+ * runs the CommonJS bundle of the CLI with its V8 code cache (src/cli/code-cache.ts), and has the
+ * custom resource validators (dist/crd/) required with theirs.
  *
  * MLREADY_WRITE_CODE_CACHE=1 is the build's switch (scripts/bundle.mjs runs `check` on the bundled
  * example with it): after the run, the caches of the bundles it ran are written beside them.
@@ -15,5 +16,6 @@ if (process.env.MLREADY_WRITE_CODE_CACHE === '1') {
       process.stderr.write(`mlready: code cache not written: ${failure}\n`);
   });
 }
+cacheRequiredUnder(fileURLToPath(new URL('../crd/', import.meta.url)));
 const { main } = runBundle(bundle) as { main: () => Promise<void> };
 await main();
