@@ -79,7 +79,7 @@ describe('mlready (end to end, built binary)', () => {
       const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
       expect(run.code).toBe(0);
       const loaded = readFileSync(log, 'utf8');
-      expect(loaded).toContain('/dist/bundle/mlready.js'); // the trace works
+      expect(loaded).toContain('/dist/bundle/mlready.cjs'); // the trace works
       if (argv[0] === 'check') expect(loaded).toContain('/node_modules/ajv-formats/'); // and sees require()
       expect(loaded).not.toContain('@kubernetes/client-node');
       expect(loaded).not.toContain('/dist/bundle/commands/'); // the other commands' chunks

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js';
 
 /**
- * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.js, run by bin/mlready.js):
+ * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.cjs, run by bin/mlready.js):
  * runs the CommonJS bundle of the CLI with its V8 code cache (src/cli/code-cache.ts), and has the
  * custom resource validators (dist/crd/) required with theirs.
  *
@@ -18,4 +18,5 @@ if (process.env.MLREADY_WRITE_CODE_CACHE === '1') {
 }
 cacheRequiredUnder(fileURLToPath(new URL('../crd/', import.meta.url)));
 const { main } = runBundle(bundle) as { main: () => Promise<void> };
-await main();
+// Not awaited at the top level: the entry is CommonJS (scripts/bundle.mjs); runCli catches every error.
+void main();
