@@ -96,6 +96,15 @@ const commonJsModules = {
         const output = ESM_ENTRIES[target];
         return output === undefined ? call : `__mlready.import(${JSON.stringify(output)})`;
       });
+      // fdir (tinyglobby's walker) requires picomatch through createRequire when it loads, which
+      // esbuild cannot follow: 6 files resolved and compiled at every start. A plain require()
+      // links the copy that src/check/inputs.ts already bundles. If fdir changes, nothing matches
+      // and it loads picomatch as before.
+      if (/[\\/]node_modules[\\/]fdir[\\/]/.test(args.path))
+        contents = contents.replace(
+          /__require\.resolve\("picomatch"\);\s*pm = __require\("picomatch"\);/,
+          'pm = require("picomatch");',
+        );
       if (contents === text) return undefined;
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
