@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Links the compiled CLI (dist/cli/main.js) into a few ES modules under dist/bundle/ with esbuild,
-// so a start-up reads a handful of files instead of resolving ~130 modules one by one (issue 18).
-// Lazy command imports stay lazy (code splitting): `check` and `--help` load only their chunks.
+// Links the compiled CLI (dist/) into a few files under dist/bundle/ with esbuild, so a start-up reads
+// a handful of files instead of resolving ~130 modules one by one (issue 18):
+// - cli.cjs (src/cli/main.ts: commander and the program) and check.cjs (the check command), CommonJS
+//   that dist/bundle/mlready.cjs (src/cli/start.ts) runs with a V8 code cache written beside each
+//   (src/cli/code-cache.ts): Node 20 caches no compiled ES modules, and compiling them was the
+//   largest part of a `check`'s start-up;
+// - the other commands as ES modules (commands/*.js, with code splitting), imported when they run,
+//   as before: their packages (execa, ora, @inquirer/prompts, …) are ES modules.
 // Packages that load files beside themselves (native addons, WebAssembly, templates) or that are
 // required by name at run time stay external, resolved from node_modules as before.
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { globSync } from 'tinyglobby';
 
@@ -50,6 +56,106 @@ const keepImportMetaUrl = {
         resolveDir: dirname(args.path),
       };
     });
+  },
+};
+
+/**
+ * The ES modules that the CommonJS bundles import when a command runs, by the module that tsc wrote
+ * (dist/…) and the file the ES module build writes for it (dist/bundle/…).
+ */
+const ESM_ENTRIES = {
+  'cli/commands/deploy.js': 'commands/deploy.js',
+  'cli/commands/drift.js': 'commands/drift.js',
+  'cli/commands/init.js': 'commands/init.js',
+  'cli/commands/loadtest.js': 'commands/loadtest.js',
+  'cli/commands/rules.js': 'commands/rules.js',
+  'cli/commands/scaffold.js': 'commands/scaffold.js',
+  'check/staged.js': 'check/staged.js',
+};
+const dist = resolve(root, 'dist');
+
+/**
+ * For the CommonJS bundles, which a vm.Script runs (src/cli/code-cache.ts): import.meta.url becomes
+ * the URL of the file tsc wrote (from __mlready.url, the bundle's own), and a lazy import() of one of
+ * ESM_ENTRIES goes through the loader (__mlready.import): a vm.Script has no import() of its own.
+ * Every rewrite is counted, and a bundle left with an import() fails the build (see below).
+ */
+const commonJsModules = {
+  name: 'common-js-modules',
+  setup(b) {
+    b.onLoad({ filter: /\.m?js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      let contents = text.replaceAll('import.meta.url', () => {
+        const original = relative(outdir, args.path).split('\\').join('/');
+        return `new URL(${JSON.stringify(original)}, __mlready.url).href`;
+      });
+      contents = contents.replace(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g, (call, _quote, specifier) => {
+        const target = relative(dist, resolve(dirname(args.path), specifier))
+          .split('\\')
+          .join('/');
+        const output = ESM_ENTRIES[target];
+        return output === undefined ? call : `__mlready.import(${JSON.stringify(output)})`;
+      });
+      // fdir (tinyglobby's walker) requires picomatch through createRequire when it loads, which
+      // esbuild cannot follow: 6 files resolved and compiled at every start. A plain require()
+      // links the copy that src/check/inputs.ts already bundles. If fdir changes, nothing matches
+      // and it loads picomatch as before.
+      if (/[\\/]node_modules[\\/]fdir[\\/]/.test(args.path))
+        contents = contents.replace(
+          /__require\.resolve\("picomatch"\);\s*pm = __require\("picomatch"\);/,
+          'pm = require("picomatch");',
+        );
+      if (contents === text) return undefined;
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** In cli.cjs, the check command is check.cjs, run (with its own code cache) when `check` runs. */
+const checkFromItsBundle = {
+  name: 'check-from-its-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/check\.js$/ }, (args) =>
+      args.importer === resolve(dist, 'cli/program.js')
+        ? { path: 'check.cjs', namespace: 'check-bundle' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'check-bundle' }, () => ({
+      contents: 'module.exports = __mlready.load("check.cjs");',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * One set of error classes per process, whichever bundle loads first: the CLI tells mlready's errors
+ * from bugs with instanceof (src/errors.ts isMlreadyError), and cli.cjs, check.cjs and the ES module
+ * chunks of the other commands each link their own copy of src/errors.ts.
+ */
+const ERROR_EXPORTS = Object.keys(await import(pathToFileURL(resolve(dist, 'errors.js')).href)).sort();
+const sharedErrors = {
+  name: 'shared-errors',
+  setup(b) {
+    const errors = resolve(dist, 'errors.js');
+    b.onResolve({ filter: /^mlready-own-errors$/ }, () => ({ path: errors, namespace: 'own-errors' }));
+    b.onLoad({ filter: /.*/, namespace: 'own-errors' }, async () => ({
+      contents: await readFile(errors, 'utf8'),
+      loader: 'js',
+      resolveDir: dirname(errors),
+    }));
+    b.onLoad({ filter: /[\\/]dist[\\/]errors\.js$/ }, (args) =>
+      args.path === errors
+        ? {
+            contents: [
+              "import * as own from 'mlready-own-errors';",
+              "const shared = (globalThis[Symbol.for('mlready.errors')] ??= own);",
+              ...ERROR_EXPORTS.map((name) => `export const ${name} = shared.${name};`),
+            ].join('\n'),
+            loader: 'js',
+            resolveDir: dirname(errors),
+          }
+        : undefined,
+    );
   },
 };
 
@@ -138,26 +244,62 @@ const lazyPackages = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { mlready: resolve(root, 'dist/cli/main.js') },
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunk-[hash]',
   legalComments: 'linked',
   // Less source to parse at every start; names stay readable in --debug stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
+  logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(
+    Object.entries(ESM_ENTRIES).map(([from, to]) => [to.slice(0, -'.js'.length), resolve(dist, from)]),
+  ),
+  outdir,
+  splitting: true,
+  format: 'esm',
+  chunkNames: 'chunk-[hash]',
   // Bundled CommonJS packages (commander) require Node's built-ins; ES modules have no require.
   banner: {
     js: "import { createRequire as __mlreadyCreateRequire } from 'node:module';\nconst require = __mlreadyCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
-  plugins: [keepImportMetaUrl, lazyPackages, treeShakeClientNode, externalPackages],
+  plugins: [sharedErrors, keepImportMetaUrl, lazyPackages, treeShakeClientNode, externalPackages],
 });
+// The entry, required by bin/mlready.js: CommonJS too, so a start-up never starts Node's ES module
+// loader unless a command of the ES module chunks runs (~6 ms of CPU). Its import.meta.url is
+// only resolved against (../bundle/, ../crd/): dist/bundle/ and dist/cli/ are siblings.
+await build({
+  ...common,
+  entryPoints: [resolve(dist, 'cli/start.js')],
+  outfile: resolve(outdir, 'mlready.cjs'),
+  format: 'cjs',
+  define: { 'import.meta.url': '__mlreadyEntryUrl' },
+  banner: { js: 'const __mlreadyEntryUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [externalPackages],
+});
+for (const [name, entry] of [
+  ['cli.cjs', 'cli/main.js'],
+  ['check.cjs', 'cli/commands/check.js'],
+]) {
+  const outfile = resolve(outdir, name);
+  await build({
+    ...common,
+    entryPoints: [resolve(dist, entry)],
+    outfile,
+    format: 'cjs',
+    plugins: [sharedErrors, checkFromItsBundle, commonJsModules, externalPackages],
+  });
+  // What a vm.Script cannot run: an import() left in the bundle would fail only when reached.
+  const left = /(?<![\w.$])import\(/.exec(readFileSync(outfile, 'utf8'));
+  if (left)
+    throw new Error(
+      `${name} holds an import() (add its module to ESM_ENTRIES): ${left.input.slice(left.index - 80, left.index + 80)}`,
+    );
+}
 
 // kubernetes-models' custom resource validators, one CommonJS file per kind under dist/crd/, with
 // each package's runtime (@kubernetes-models/validate and base, ajv's formats, the apimachinery
@@ -250,4 +392,23 @@ for (const pkg of CRD_PACKAGES) {
     outfile: resolve(outdir, 'runtime.cjs'),
     plugins: [lazyRe2],
   });
+}
+
+// The V8 code cache of cli.cjs, check.cjs and the custom resource validators under dist/crd/ that
+// it requires: `check` on the bundled example, in a process that writes each file's cache at its
+// exit with the functions that run compiled (src/cli/start.ts).
+// A cache only speeds the start; a build without one still works, so a failure here is a warning.
+const example = resolve(root, 'examples/llm-chat');
+if (existsSync(example)) {
+  for (const old of globSync('**/*.v8cache', { cwd: dist })) rmSync(resolve(dist, old));
+  const training = spawnSync(process.execPath, [resolve(root, 'bin/mlready.js'), 'check', example], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1' },
+    encoding: 'utf8',
+  });
+  const written = ['cli.cjs', 'check.cjs'].every((name) => existsSync(resolve(outdir, `${name}.v8cache`)));
+  if ((training.status !== 0 && training.status !== 1) || !written)
+    console.warn(
+      `mlready: no V8 code cache for the bundles (check exited ${training.status}): ${training.stderr}`,
+    );
 }

@@ -60,6 +60,18 @@ describe('mlready (end to end, built binary)', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  // The CLI (dist/bundle/cli.cjs), check (check.cjs) and the other commands (ES module chunks) are
+  // linked apart; an error thrown in either is still one of mlready's (scripts/bundle.mjs).
+  it.each([
+    [['check', '--rule', 'no-such-rule'], 'error: unknown rule "no-such-rule"'],
+    [['drift', '-r', 'no-such-reference.csv', '-c', 'no-such-current.csv'], 'error: no such file'],
+  ])('%j: an error of either bundle exits 2 as a mlready error, not as a bug', async (argv, message) => {
+    const run = await bin(argv);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('internal error');
+    expect(run.code).toBe(2);
+  });
+
   it.each([[['--help']], [['check', 'examples/llm-chat']]])(
     '%j never loads the Kubernetes client or the prompt library',
     async (argv) => {
@@ -67,8 +79,10 @@ describe('mlready (end to end, built binary)', () => {
       const run = await bin(argv, { env: { NODE_OPTIONS: `--import ${TRACE}`, MLREADY_TRACE_IMPORTS: log } });
       expect(run.code).toBe(0);
       const loaded = readFileSync(log, 'utf8');
-      expect(loaded).toContain('/dist/bundle/mlready.js'); // the trace works
+      expect(loaded).toContain('/dist/bundle/mlready.cjs'); // the trace works
+      if (argv[0] === 'check') expect(loaded).toContain('/node_modules/ajv-formats/'); // and sees require()
       expect(loaded).not.toContain('@kubernetes/client-node');
+      expect(loaded).not.toContain('/dist/bundle/commands/'); // the other commands' chunks
       expect(loaded).not.toContain('@inquirer');
     },
   );

@@ -15,29 +15,36 @@ async function readStdin(maxBytes: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const interruptHandlers: (() => void)[] = [];
-process.once('SIGINT', () => {
-  if (interruptHandlers.length === 0) process.exit(130);
-  for (const handler of interruptHandlers) handler();
-});
+/**
+ * Runs the CLI with this process's arguments and streams, and sets its exit code. Called by
+ * src/cli/start.ts, the bundle's entry (an export, not top-level code: the bundle that holds this
+ * module is CommonJS, which has no top-level await).
+ */
+export async function main(): Promise<void> {
+  const interruptHandlers: (() => void)[] = [];
+  process.once('SIGINT', () => {
+    if (interruptHandlers.length === 0) process.exit(130);
+    for (const handler of interruptHandlers) handler();
+  });
 
-// Node's own warning printer writes around the redaction gate (see CliIO.onWarning).
-process.removeAllListeners('warning');
+  // Node's own warning printer writes around the redaction gate (see CliIO.onWarning).
+  process.removeAllListeners('warning');
 
-process.exitCode = await runCli({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  writeFile: (path, text) => writeFileSync(path, text),
-  stdoutIsTTY: process.stdout.isTTY === true,
-  stdinIsTTY: process.stdin.isTTY === true,
-  readStdin,
-  onInterrupt: (handler) => interruptHandlers.push(handler),
-  onWarning: (print) => process.on('warning', print),
-  cpuMicros: () => {
-    const usage = process.cpuUsage();
-    return usage.user + usage.system;
-  },
-});
+  process.exitCode = await runCli({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    writeFile: (path, text) => writeFileSync(path, text),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+    readStdin,
+    onInterrupt: (handler) => interruptHandlers.push(handler),
+    onWarning: (print) => process.on('warning', print),
+    cpuMicros: () => {
+      const usage = process.cpuUsage();
+      return usage.user + usage.system;
+    },
+  });
+}

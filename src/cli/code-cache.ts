@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Module, createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cachedDataVersionTag } from 'node:v8';
+import { Script } from 'node:vm';
+
+/**
+ * Runs the CommonJS bundles of the CLI (scripts/bundle.mjs: dist/bundle/cli.cjs and check.cjs) with
+ * the V8 code cache the build wrote beside each, so a start-up deserializes bytecode instead of
+ * parsing and compiling ~1 MB of source (issue 18). Node 20 has no compile cache for ES modules
+ * (module.enableCompileCache is Node 22), hence CommonJS run through vm.Script with cachedData.
+ *
+ * Written here rather than taken from v8-compile-cache: that package writes its cache when a module
+ * is compiled, before the run, so it holds none of the functions V8 compiles lazily (most of a
+ * `check`); it hooks every require() of the process; and it writes its blob and map as two files
+ * behind a lock file that a killed process leaves behind.
+ *
+ * The cache is an optimisation only: a cache that is missing, written for other source (a rebuilt
+ * bundle), another Node or V8 flags, truncated or corrupt is not used, and the bundle is compiled
+ * from its source as without one. V8 checks only the source's length, so the source's hash and the
+ * data's hash are checked here before V8 sees the data.
+ */
+
+/** What happened to a bundle's code cache when it was loaded. */
+export type CacheUse = 'used' | 'missing' | 'stale' | 'corrupt' | 'rejected';
+
+/** Called by a bundle, in place of a lazy import() of another bundle or of an ES module chunk. */
+export interface BundleHost {
+  /** The bundle's file URL (a module's import.meta.url is resolved against it). */
+  url: string;
+  /** Runs another CommonJS bundle of the same folder (with its code cache) and returns its exports. */
+  load(name: string): Record<string, unknown>;
+  /** Imports an ES module of the same folder (vm scripts have no import() of their own). */
+  import(name: string): Promise<unknown>;
+}
+
+interface Loaded {
+  file: string;
+  script: Script;
+  key: string;
+  use: CacheUse;
+}
+
+const loaded: Loaded[] = [];
+
+/** The cache file of a bundle. */
+export function cacheFileOf(file: string): string {
+  return `${file}.v8cache`;
+}
+
+const sha1 = (data: string | Uint8Array) => createHash('sha1').update(data).digest('hex');
+
+/** Source, Node, architecture and V8's own tag (its version and the flags that change code). */
+function cacheKey(source: string): string {
+  return `${sha1(source)} ${process.version} ${process.arch} ${cachedDataVersionTag()}`;
+}
+
+/** The cache file holds one JSON line ({ key, sha1 of the data }) and then V8's data. */
+function readCache(file: string, key: string): { data?: Buffer; use: CacheUse } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(cacheFileOf(file));
+  } catch {
+    return { use: 'missing' };
+  }
+  try {
+    const newline = bytes.indexOf(10);
+    if (newline < 0) return { use: 'corrupt' };
+    const header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as {
+      key?: unknown;
+      sha1?: unknown;
+    };
+    if (header.key !== key) return { use: 'stale' };
+    const data = bytes.subarray(newline + 1);
+    if (header.sha1 !== sha1(data)) return { use: 'corrupt' };
+    return { data, use: 'used' };
+  } catch {
+    return { use: 'corrupt' };
+  }
+}
+
+/** Compiles a bundle's wrapped source with its code cache, when a usable one is there. */
+function compile(file: string, wrapped: string): Script {
+  const key = cacheKey(wrapped);
+  const { data, use } = readCache(file, key);
+  const script = new Script(wrapped, { filename: file, cachedData: data });
+  loaded.push({ file, script, key, use: data && script.cachedDataRejected === true ? 'rejected' : use });
+  return script;
+}
+
+/** Runs a CommonJS bundle with its code cache, if a usable one is there; returns its exports. */
+export function runBundle(file: string): Record<string, unknown> {
+  // One line, like Node's own CommonJS wrapper: positions in stack traces stay the file's own.
+  const script = compile(
+    file,
+    `(function (exports, require, module, __filename, __dirname, __mlready) {${readFileSync(file, 'utf8')}\n})`,
+  );
+  const folder = dirname(file);
+  const host: BundleHost = {
+    url: pathToFileURL(file).href,
+    load: (name) => runBundle(join(folder, name)),
+    import: (name) => import(pathToFileURL(join(folder, name)).href),
+  };
+  const module = { exports: {} as Record<string, unknown> };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, folder, host);
+  return module.exports;
+}
+
+type CompileModule = (this: Module, content: string, filename: string) => unknown;
+
+/**
+ * CommonJS files that require() loads from `folder` are compiled with a code cache as well: the
+ * custom resource validators under dist/crd/ (one file per kind and a runtime they share, ~300 KB
+ * for a ServiceMonitor), which src/manifest/kubernetes-schema.ts requires when an input holds such
+ * a kind. Node's own compile step is replaced for those files only, as v8-compile-cache does for
+ * every file.
+ */
+export function cacheRequiredUnder(folder: string): void {
+  const prototype = Module.prototype as unknown as { _compile: CompileModule };
+  const ownCompile = prototype._compile;
+  prototype._compile = function (content, filename) {
+    if (!filename.startsWith(folder)) return ownCompile.call(this, content, filename);
+    const wrapper = compile(filename, Module.wrap(content)).runInThisContext() as (
+      ...args: unknown[]
+    ) => void;
+    const exports = this.exports as unknown;
+    return wrapper.call(exports, exports, createRequire(filename), this, filename, dirname(filename));
+  };
+}
+
+/** The bundles run in this process and what happened to each one's cache. */
+export function loadedBundles(): { file: string; use: CacheUse }[] {
+  return loaded.map(({ file, use }) => ({ file, use }));
+}
+
+/**
+ * Writes the code cache of every bundle run in this process, with the functions compiled so far
+ * (call it after the work). Each file is written to a temporary name and renamed over the old
+ * one, so a reader never sees half a file. Returns what could not be written; never throws.
+ */
+export function writeCodeCaches(): string[] {
+  const failures: string[] = [];
+  for (const { file, script, key } of loaded) {
+    const target = cacheFileOf(file);
+    const temporary = `${target}.${process.pid}.tmp`;
+    try {
+      const data = script.createCachedData();
+      const header = Buffer.from(`${JSON.stringify({ key, sha1: sha1(data) })}\n`, 'utf8');
+      writeFileSync(temporary, Buffer.concat([header, data]));
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      failures.push(`${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  return failures;
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js';
+
+/**
+ * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.cjs, run by bin/mlready.js):
+ * runs the CommonJS bundle of the CLI with its V8 code cache (src/cli/code-cache.ts), and has the
+ * custom resource validators (dist/crd/) required with theirs.
+ *
+ * MLREADY_WRITE_CODE_CACHE=1 is the build's switch (scripts/bundle.mjs runs `check` on the bundled
+ * example with it): after the run, the caches of the bundles it ran are written beside them.
+ */
+const bundle = fileURLToPath(new URL('../bundle/cli.cjs', import.meta.url));
+if (process.env.MLREADY_WRITE_CODE_CACHE === '1') {
+  process.once('exit', () => {
+    for (const failure of writeCodeCaches())
+      process.stderr.write(`mlready: code cache not written: ${failure}\n`);
+  });
+}
+cacheRequiredUnder(fileURLToPath(new URL('../crd/', import.meta.url)));
+const { main } = runBundle(bundle) as { main: () => Promise<void> };
+// Not awaited at the top level: the entry is CommonJS (scripts/bundle.mjs); runCli catches every error.
+void main();
