@@ -33,11 +33,11 @@ export interface ModelService {
   /** Objects of kinds mlready does not read that run pods: not checked. */
   readonly unread: readonly K8sObject[];
   /** Objects by registry id ("Deployment", "KnativeService"). */
-  ofKind(...ids: KindId[]): K8sObject[];
+  ofKind(...ids: KindId[]): readonly K8sObject[];
   /** Why a workload counts as a model server, or undefined for a supporting workload. */
   modelServerReason(workload: Workload): string | undefined;
   /** The serving container of each pod template of a workload (of every workload when none is given). */
-  servingContainers(workload?: Workload): ContainerRef[];
+  servingContainers(workload?: Workload): readonly ContainerRef[];
   /** The workload read from an object, if it is one. */
   workloadOf(object: K8sObject): Workload | undefined;
 }
@@ -188,23 +188,59 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
   const modelServers = workloads.filter((w) => reasons.get(w));
   const supporting = workloads.filter((w) => !reasons.get(w));
   const containerName = builder.manifest?.manifest.spec.serving.container;
+  const pickHints = { ...hints, containerName };
+  const ordered = [...modelServers, ...supporting];
+  // Rules ask for the same derived facts many times per service: each is computed once, here.
+  const byWorkload = new Map<Workload, readonly ContainerRef[]>();
+  const servingOf = (w: Workload): readonly ContainerRef[] => {
+    let refs = byWorkload.get(w);
+    if (!refs) {
+      refs = [];
+      for (const t of w.templates) {
+        const c = servingContainerOf(t, pickHints);
+        if (c) (refs as ContainerRef[]).push(c);
+      }
+      byWorkload.set(w, Object.freeze(refs));
+    }
+    return refs;
+  };
+  let all: readonly ContainerRef[] | undefined;
   return {
     name: builder.name,
     manifest: builder.manifest,
     objects,
-    workloads: [...modelServers, ...supporting],
+    workloads: ordered,
     modelServers,
     supporting,
     unread,
-    ofKind: (...ids) => objects.filter((o) => ids.includes(o.type)),
+    ofKind: kindIndex(objects),
     modelServerReason: (w) => reasons.get(w),
-    servingContainers: (w) =>
-      (w ? [w] : [...modelServers, ...supporting]).flatMap((x) =>
-        x.templates
-          .map((t) => servingContainerOf(t, { ...hints, containerName }))
-          .filter((c): c is ContainerRef => c !== undefined),
-      ),
+    servingContainers: (w) => (w ? servingOf(w) : (all ??= Object.freeze(ordered.flatMap(servingOf)))),
     workloadOf: (object) => set.get(object),
+  };
+}
+
+/**
+ * `ofKind` over an index built on first use: objects by registry id, in input order. The lists are
+ * shared between calls and frozen, so a caller that sorts or appends fails loudly instead of
+ * changing what the next rule sees.
+ */
+export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => readonly K8sObject[] {
+  let byKind: Map<KindId, readonly K8sObject[]> | undefined;
+  const none: readonly K8sObject[] = Object.freeze([]);
+  return (...ids) => {
+    if (!byKind) {
+      const index = new Map<KindId, K8sObject[]>();
+      for (const o of objects) {
+        const list = index.get(o.type);
+        if (list) list.push(o);
+        else index.set(o.type, [o]);
+      }
+      for (const list of index.values()) Object.freeze(list);
+      byKind = index;
+    }
+    if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
+    return objects.filter((o) => ids.includes(o.type));
   };
 }
 

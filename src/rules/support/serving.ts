@@ -4,14 +4,21 @@ import type { ContainerRef, PodTemplate, Workload } from '../../workloads/model.
 import { selects } from '../../workloads/selectors.js';
 
 /** The containers that serve the model in a workload's pods: one per pod template. */
-export function servingContainersOf(service: ModelService, workload: Workload): ContainerRef[] {
+export function servingContainersOf(service: ModelService, workload: Workload): readonly ContainerRef[] {
   if (workload.batch) return [];
   return service.servingContainers(workload);
 }
 
-/** Every serving container of the service's long-running workloads. */
-export function servingContainers(service: ModelService): ContainerRef[] {
-  return service.workloads.flatMap((w) => servingContainersOf(service, w));
+const servingByService = new WeakMap<ModelService, readonly ContainerRef[]>();
+
+/** Every serving container of the service's long-running workloads (computed once per service). */
+export function servingContainers(service: ModelService): readonly ContainerRef[] {
+  let refs = servingByService.get(service);
+  if (!refs) {
+    refs = Object.freeze(service.workloads.flatMap((w) => servingContainersOf(service, w)));
+    servingByService.set(service, refs);
+  }
+  return refs;
 }
 
 /** Long-running workloads (batch Jobs excluded). */
