@@ -169,34 +169,38 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Checks one scalar against its code; a message, or undefined when it fits. */
 function scalarProblem(code: string, value: unknown, path: YamlPath): string | undefined {
+  const expected = scalarExpected(code, value);
   // Described only for a message: redacting every string of every object cost ~10 % of a large check.
-  const where = (): string => displayPath(path) || 'the object';
-  const got = (): string => describeValue(value);
+  return expected === undefined
+    ? undefined
+    : `${displayPath(path) || 'the object'} must be ${expected}, got ${describeValue(value)}`;
+}
+
+/** What a scalar of this code must be, when the value is not that; undefined when it fits. */
+function scalarExpected(code: string, value: unknown): string | undefined {
   switch (code) {
     case 's':
     case 't':
-      return typeof value === 'string' ? undefined : `${where()} must be a string, got ${got()}`;
+      return typeof value === 'string' ? undefined : 'a string';
     case 'i':
-      return typeof value === 'number' && Number.isInteger(value)
-        ? undefined
-        : `${where()} must be an integer, got ${got()}`;
+      return typeof value === 'number' && Number.isInteger(value) ? undefined : 'an integer';
     case 'n':
-      return typeof value === 'number' ? undefined : `${where()} must be a number, got ${got()}`;
+      return typeof value === 'number' ? undefined : 'a number';
     case 'b':
-      return typeof value === 'boolean' ? undefined : `${where()} must be a boolean, got ${got()}`;
+      return typeof value === 'boolean' ? undefined : 'a boolean';
     case 'x':
       return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string'
         ? undefined
-        : `${where()} must be an integer or a string, got ${got()}`;
+        : 'an integer or a string';
     case 'q':
       return (typeof value === 'number' && Number.isFinite(value)) ||
         (typeof value === 'string' && QUANTITY.test(value.trim()))
         ? undefined
-        : `${where()} must be a Kubernetes quantity such as 500m, 2 or 16Gi, got ${got()}`;
+        : 'a Kubernetes quantity such as 500m, 2 or 16Gi';
     case 'B':
       return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''))
         ? undefined
-        : `${where()} must be base64-encoded data (stringData takes plain text), got ${got()}`;
+        : 'base64-encoded data (stringData takes plain text)';
     default:
       return undefined;
   }
@@ -225,7 +229,6 @@ function checkNode(
   problems: ObjectProblem[],
 ): void {
   if (code === '' || code === '*' || value === null || value === undefined) return;
-  const where = (): string => displayPath(path) || 'the object';
   if (code.length === 1) {
     const message = scalarProblem(code, value, path);
     if (message) problems.push({ path: [...path], message });
@@ -233,7 +236,10 @@ function checkNode(
   }
   if (code.startsWith('[')) {
     if (!Array.isArray(value))
-      problems.push({ path: [...path], message: `${where()} must be a list, got ${describeValue(value)}` });
+      problems.push({
+        path: [...path],
+        message: `${where(path)} must be a list, got ${describeValue(value)}`,
+      });
     else {
       const itemCode = code.slice(1);
       for (let i = value.length - 1; i >= 0; i--) {
@@ -245,7 +251,10 @@ function checkNode(
     return;
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    problems.push({ path: [...path], message: `${where()} must be a mapping, got ${describeValue(value)}` });
+    problems.push({
+      path: [...path],
+      message: `${where(path)} must be a mapping, got ${describeValue(value)}`,
+    });
     return;
   }
   const record = value as Record<string, unknown>;
@@ -263,7 +272,10 @@ function checkNode(
   if (!type) return;
   for (const required of type.r ?? []) {
     if (record[required] === undefined || record[required] === null)
-      problems.push({ path: [...path], message: `${where()} is missing the required field "${required}"` });
+      problems.push({
+        path: [...path],
+        message: `${where(path)} is missing the required field "${required}"`,
+      });
   }
   // Problems at this level come first, in key order; then the children, last key first.
   const children: number[] = [];
@@ -274,7 +286,7 @@ function checkNode(
     if (field === undefined) {
       problems.push({
         path: [...path, key],
-        message: `${where()} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
+        message: `${where(path)} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
       });
       continue;
     }
@@ -294,6 +306,10 @@ function checkNode(
     checkNode(record[key], type.f[key]!, path, types, problems);
     path.pop();
   }
+}
+
+function where(path: YamlPath): string {
+  return displayPath(path) || 'the object';
 }
 
 function suggest(key: string, known: readonly string[]): string {
