@@ -265,7 +265,7 @@ function modelServersView(service: ModelService): ModelService | undefined {
 /** Does the service hold something the rule reads? (Else its silence proves nothing.) */
 function appliesToSomething(rule: Rule, service: ModelService): boolean {
   return rule.kinds.some((kind) =>
-    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.objects.some((o) => o.type === kind),
+    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0,
   );
 }
 

@@ -28,10 +28,20 @@ export function servingWorkloads(service: ModelService): Workload[] {
 
 /** Is the pod template behind a Service (or an InferencePool) of the service? */
 export function behindService(service: ModelService, template: PodTemplate): boolean {
-  return service
-    .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
-    .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+  let byTemplate = behindByService.get(service);
+  if (!byTemplate) behindByService.set(service, (byTemplate = new WeakMap()));
+  let behind = byTemplate.get(template);
+  if (behind === undefined) {
+    behind = service
+      .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
+      .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+    byTemplate.set(template, behind);
+  }
+  return behind;
 }
+
+/** Asked by several rules per template: answered once per service (or view) and template. */
+const behindByService = new WeakMap<ModelService, WeakMap<PodTemplate, boolean>>();
 
 /**
  * Does a container answer requests: it belongs to a model server, sits behind a Service, or
