@@ -144,13 +144,29 @@ export function getPath(root: unknown, path: YamlPath): unknown {
   return node;
 }
 
-export function labelsOf(object: K8sObject): Record<string, string> {
-  return stringMap(getPath(object.raw, ['metadata', 'labels']));
+/** The object's labels (string values only); read once per object and shared, so frozen. */
+export function labelsOf(object: K8sObject): Readonly<Record<string, string>> {
+  let labels = labelsByObject.get(object);
+  if (!labels) {
+    labels = Object.freeze(stringMap(getPath(object.raw, ['metadata', 'labels'])));
+    labelsByObject.set(object, labels);
+  }
+  return labels;
 }
 
-export function annotationsOf(object: K8sObject): Record<string, string> {
-  return stringMap(getPath(object.raw, ['metadata', 'annotations']));
+/** The object's annotations (string values only); read once per object and shared, so frozen. */
+export function annotationsOf(object: K8sObject): Readonly<Record<string, string>> {
+  let annotations = annotationsByObject.get(object);
+  if (!annotations) {
+    annotations = Object.freeze(stringMap(getPath(object.raw, ['metadata', 'annotations'])));
+    annotationsByObject.set(object, annotations);
+  }
+  return annotations;
 }
+
+// Keyed by the object: an object's raw value is not changed after it is read.
+const labelsByObject = new WeakMap<K8sObject, Readonly<Record<string, string>>>();
+const annotationsByObject = new WeakMap<K8sObject, Readonly<Record<string, string>>>();
 
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};

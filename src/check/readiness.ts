@@ -68,8 +68,9 @@ export function computeReadiness(
   const failing = findings.filter((f) => f.severity !== 'info');
   const failingIds = new Set(failing.map((f) => f.ruleId));
   const counted = (rule: RuleMeta) => options.counted === undefined || options.counted.has(rule.id);
+  const bySection = rulesBySection(rules);
   const sections = SECTIONS.map((section): SectionScore => {
-    const inSection = rules.filter((r) => r.section === section && counted(r));
+    const inSection = (bySection.get(section) ?? []).filter(counted);
     const passed = inSection.filter((r) => !failingIds.has(r.id)).length;
     const score = inSection.length === 0 ? null : Math.round((passed / inSection.length) * 100);
     // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
@@ -109,3 +110,20 @@ export function computeReadiness(
   }
   return { level, title: LEVEL_TITLES[level], sections, heldBackBy };
 }
+
+/** The rules of each section, in catalogue order: the same list is scored for every service of a run. */
+function rulesBySection(rules: readonly RuleMeta[]): ReadonlyMap<Section, readonly RuleMeta[]> {
+  let bySection = sectionsByRules.get(rules);
+  if (!bySection) {
+    const map = new Map<Section, RuleMeta[]>();
+    for (const rule of rules) {
+      const list = map.get(rule.section);
+      if (list) list.push(rule);
+      else map.set(rule.section, [rule]);
+    }
+    sectionsByRules.set(rules, (bySection = map));
+  }
+  return bySection;
+}
+
+const sectionsByRules = new WeakMap<readonly RuleMeta[], ReadonlyMap<Section, readonly RuleMeta[]>>();

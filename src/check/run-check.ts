@@ -16,7 +16,8 @@ import { ignoredRules } from './ignore.js';
 import { collectInputs, type InputText } from './inputs.js';
 import { isRecord, toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
 import type { CheckResult, Finding, InputProblem, RuleMeta, ServiceSummary } from './result.js';
-import { groupServices, type ModelService } from './services.js';
+import { groupServices, kindIndex, type ModelService } from './services.js';
+import type { ContainerRef } from '../workloads/model.js';
 import { HELM_VALUES, kindById } from '../workloads/kinds.js';
 import { readWorkloads } from '../workloads/registry.js';
 import { MODEL_LABEL } from '../workloads/serving.js';
@@ -151,21 +152,24 @@ export function runCheck(options: CheckOptions): CheckResult {
       const view = rule.appliesTo === 'model-servers' ? modelView : service;
       if (!view) continue;
       let reported = false;
-      runRule(
-        enabled,
-        { service: view, services, evidence, now },
-        config.rules[rule.id]?.options ?? {},
-        (finding, object) => {
-          reported = true;
-          (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
-        },
-      );
+      runRule(enabled, view, services, evidence, now, (finding, object) => {
+        reported = true;
+        (ignoredRules(object).has(rule.id) ? suppressed : findings).push(finding);
+      });
       if (reported || appliesToSomething(rule, view)) ran.add(rule.id);
     }
   }
+  // One collator for the whole sort: the same order as localeCompare, without its per-call set-up.
+  const collator = new Intl.Collator();
+  const compareFindings = (a: Finding, b: Finding) =>
+    compareText(collator, a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    compareText(collator, a.ruleId, b.ruleId) ||
+    compareText(collator, a.message, b.message);
   findings.sort(compareFindings);
   suppressed.sort(compareFindings);
-  problems.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+  problems.sort((a, b) => compareText(collator, a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
 
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
   const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({
@@ -244,21 +248,24 @@ function modelServersView(service: ModelService): ModelService | undefined {
   if (service.supporting.length === 0) return service;
   const hidden = new Set(service.supporting.map((w) => w.object));
   const objects = service.objects.filter((o) => !hidden.has(o));
+  let all: readonly ContainerRef[] | undefined;
   return {
     ...service,
     objects,
     workloads: service.modelServers,
     supporting: [],
-    ofKind: (...ids) => objects.filter((o) => ids.includes(o.type)),
+    ofKind: kindIndex(objects),
     servingContainers: (w) =>
-      w ? service.servingContainers(w) : service.modelServers.flatMap((x) => service.servingContainers(x)),
+      w
+        ? service.servingContainers(w)
+        : (all ??= Object.freeze(service.modelServers.flatMap((x) => service.servingContainers(x)))),
   };
 }
 
 /** Does the service hold something the rule reads? (Else its silence proves nothing.) */
 function appliesToSomething(rule: Rule, service: ModelService): boolean {
   return rule.kinds.some((kind) =>
-    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.objects.some((o) => o.type === kind),
+    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0,
   );
 }
 
@@ -363,6 +370,8 @@ interface EnabledRule {
   severity: Severity;
   /** Set when .mlready.yaml fixes the severity, overriding per-finding severities too. */
   configured: Severity | undefined;
+  /** The config's options over the rule's defaults, merged once per run. */
+  options: Readonly<Record<string, unknown>>;
 }
 
 function enabledRules(config: Config, only: readonly string[] | undefined): EnabledRule[] {
@@ -371,21 +380,26 @@ function enabledRules(config: Config, only: readonly string[] | undefined): Enab
     if (only && !only.includes(rule.id)) continue;
     const setting = config.rules[rule.id]?.severity;
     if (setting === 'off') continue;
-    out.push({ rule, severity: setting ?? rule.severity, configured: setting });
+    const options = Object.freeze({ ...rule.defaultOptions, ...(config.rules[rule.id]?.options ?? {}) });
+    out.push({ rule, severity: setting ?? rule.severity, configured: setting, options });
   }
   return out;
 }
 
 function runRule(
-  { rule, configured }: EnabledRule,
-  context: Pick<RuleContext, 'service' | 'services' | 'evidence' | 'now'>,
-  options: Record<string, unknown>,
+  { rule, configured, options }: EnabledRule,
+  service: ModelService,
+  services: readonly ModelService[],
+  evidence: RuleContext['evidence'],
+  now: Date,
   emit: (finding: Finding, object: K8sObject) => void,
 ): void {
-  const service = context.service;
   rule.check({
-    ...context,
-    options: { ...rule.defaultOptions, ...options },
+    service,
+    services,
+    evidence,
+    now,
+    options,
     report({ object, path, message, fix, severity }) {
       const position = object.source.positionOf(path);
       emit(
@@ -410,14 +424,9 @@ function runRule(
   });
 }
 
-function compareFindings(a: Finding, b: Finding): number {
-  return (
-    a.file.localeCompare(b.file) ||
-    a.line - b.line ||
-    a.column - b.column ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.message.localeCompare(b.message)
-  );
+/** localeCompare's order; equal strings (most files and rule ids of neighbouring findings) skip the collator. */
+function compareText(collator: Intl.Collator, a: string, b: string): number {
+  return a === b ? 0 : collator.compare(a, b);
 }
 
 function isKubernetesObject(value: unknown): boolean {

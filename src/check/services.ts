@@ -33,11 +33,11 @@ export interface ModelService {
   /** Objects of kinds mlready does not read that run pods: not checked. */
   readonly unread: readonly K8sObject[];
   /** Objects by registry id ("Deployment", "KnativeService"). */
-  ofKind(...ids: KindId[]): K8sObject[];
+  ofKind(...ids: KindId[]): readonly K8sObject[];
   /** Why a workload counts as a model server, or undefined for a supporting workload. */
   modelServerReason(workload: Workload): string | undefined;
   /** The serving container of each pod template of a workload (of every workload when none is given). */
-  servingContainers(workload?: Workload): ContainerRef[];
+  servingContainers(workload?: Workload): readonly ContainerRef[];
   /** The workload read from an object, if it is one. */
   workloadOf(object: K8sObject): Workload | undefined;
 }
@@ -188,23 +188,64 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
   const modelServers = workloads.filter((w) => reasons.get(w));
   const supporting = workloads.filter((w) => !reasons.get(w));
   const containerName = builder.manifest?.manifest.spec.serving.container;
+  const pickHints = { ...hints, containerName };
+  const ordered = [...modelServers, ...supporting];
+  // Rules ask for the same derived facts many times per service: each is computed once, here.
+  const byWorkload = new Map<Workload, readonly ContainerRef[]>();
+  const servingOf = (w: Workload): readonly ContainerRef[] => {
+    let refs = byWorkload.get(w);
+    if (!refs) {
+      refs = [];
+      for (const t of w.templates) {
+        const c = servingContainerOf(t, pickHints);
+        if (c) (refs as ContainerRef[]).push(c);
+      }
+      byWorkload.set(w, Object.freeze(refs));
+    }
+    return refs;
+  };
+  let all: readonly ContainerRef[] | undefined;
   return {
     name: builder.name,
     manifest: builder.manifest,
     objects,
-    workloads: [...modelServers, ...supporting],
+    workloads: ordered,
     modelServers,
     supporting,
     unread,
-    ofKind: (...ids) => objects.filter((o) => ids.includes(o.type)),
+    ofKind: kindIndex(objects),
     modelServerReason: (w) => reasons.get(w),
-    servingContainers: (w) =>
-      (w ? [w] : [...modelServers, ...supporting]).flatMap((x) =>
-        x.templates
-          .map((t) => servingContainerOf(t, { ...hints, containerName }))
-          .filter((c): c is ContainerRef => c !== undefined),
-      ),
+    servingContainers: (w) => (w ? servingOf(w) : (all ??= Object.freeze(ordered.flatMap(servingOf)))),
     workloadOf: (object) => set.get(object),
+  };
+}
+
+/**
+ * `ofKind` over an index built on first use: objects by registry id, in input order. The lists are
+ * shared between calls and frozen, so a caller that sorts or appends fails loudly instead of
+ * changing what the next rule sees.
+ */
+export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => readonly K8sObject[] {
+  let byKind: Map<KindId, readonly K8sObject[]> | undefined;
+  const byKinds = new Map<string, readonly K8sObject[]>();
+  const none: readonly K8sObject[] = Object.freeze([]);
+  return (...ids) => {
+    if (!byKind) {
+      const index = new Map<KindId, K8sObject[]>();
+      for (const o of objects) {
+        const list = index.get(o.type);
+        if (list) list.push(o);
+        else index.set(o.type, [o]);
+      }
+      for (const list of index.values()) Object.freeze(list);
+      byKind = index;
+    }
+    if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
+    // Several kinds: the call sites name a few fixed lists, so each answer is kept by its list.
+    const key = ids.join(' ');
+    let list = byKinds.get(key);
+    if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
+    return list;
   };
 }
 
@@ -251,11 +292,28 @@ function poolSelector(pool: K8sObject): unknown {
 }
 
 /** Label values an object (and its pod templates) carries that can name a service. */
-function nameLabelValues(object: K8sObject, workload: Workload | undefined): string[] {
-  const labels = { ...labelsOf(object) };
-  for (const t of workload?.templates ?? []) Object.assign(labels, t.labels);
-  return NAME_LABELS.map((key) => labels[key]).filter((v): v is string => v !== undefined);
+function nameLabelValues(object: K8sObject, workload: Workload | undefined): readonly string[] {
+  // Asked several times per object while grouping (its service's name, by-name lookups, the manifest).
+  const known = nameLabelsByObject.get(object);
+  if (known && known.workload === workload) return known.values;
+  const own = labelsOf(object);
+  const templates = workload?.templates ?? [];
+  const values: string[] = [];
+  for (const key of NAME_LABELS) {
+    // The last template that sets the label wins, then the object's own, as one merged map would say.
+    let value: string | undefined;
+    for (let i = templates.length - 1; i >= 0 && value === undefined; i--) value = templates[i]!.labels[key];
+    value ??= own[key];
+    if (value !== undefined) values.push(value);
+  }
+  nameLabelsByObject.set(object, { workload, values });
+  return values;
 }
+
+const nameLabelsByObject = new WeakMap<
+  K8sObject,
+  { readonly workload: Workload | undefined; readonly values: readonly string[] }
+>();
 
 class GroupIndex {
   private readonly owner = new Map<K8sObject, ServiceBuilder>();
@@ -273,11 +331,20 @@ class GroupIndex {
   /** Per directory, the first service with a workload that says by itself it serves a model. */
   private readonly modelBuildersByDir = new Map<string, ServiceBuilder>();
 
+  /** dirname() of every file and directory asked about: the same few paths, thousands of times. */
+  private readonly dirs = new Map<string, string>();
+
   constructor(private readonly workloads: WorkloadSet) {}
+
+  private dirname(path: string): string {
+    let dir = this.dirs.get(path);
+    if (dir === undefined) this.dirs.set(path, (dir = dirname(path)));
+    return dir;
+  }
 
   addBuilder(builder: ServiceBuilder): void {
     push(this.buildersByName, builder.name, builder);
-    push(this.buildersByDir, dirname(builder.anchorFile), builder);
+    push(this.buildersByDir, this.dirname(builder.anchorFile), builder);
   }
 
   serviceNameFor(object: K8sObject): string {
@@ -289,7 +356,7 @@ class GroupIndex {
     this.owner.set(object, builder);
     const workload = this.workloads.get(object);
     if (workload && modelServerSignal(workload) !== undefined) {
-      const dir = dirname(builder.anchorFile);
+      const dir = this.dirname(builder.anchorFile);
       if (!this.modelBuildersByDir.has(dir)) this.modelBuildersByDir.set(dir, builder);
     }
     if (workload) {
@@ -334,14 +401,14 @@ class GroupIndex {
    * several, one with a model server (monitors and alerts belong to the model, not its Redis).
    */
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
-    let dir = dirname(object.source.file);
+    let dir = this.dirname(object.source.file);
     for (;;) {
       const candidates = this.buildersByDir.get(dir) ?? [];
       const hit = withManifest
         ? candidates.find((b) => b.manifest)
         : (candidates.find((b) => b.manifest) ?? this.modelBuildersByDir.get(dir) ?? candidates[0]);
       if (hit) return hit;
-      const parent = dirname(dir);
+      const parent = this.dirname(dir);
       if (parent === dir) return undefined;
       dir = parent;
     }

@@ -69,6 +69,31 @@ export function severityFor(load: LoadTime): 'warning' | 'error' {
  *   4. the runtime's default.
  */
 export function estimateLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
+  // Four rules and the summary ask the same question of the same service in a run: answered once
+  // per evidence (one per service and run), service view, container and time.
+  let byService = estimates.get(context.evidence);
+  if (!byService) estimates.set(context.evidence, (byService = new WeakMap()));
+  let byRef = byService.get(context.service);
+  if (!byRef) byService.set(context.service, (byRef = new Map<ContainerRef | undefined, KnownLoad>()));
+  const time = context.now.getTime();
+  const known = byRef.get(ref);
+  if (known && known.time === time) return known.load;
+  const load = computeLoadTime(context, ref);
+  byRef.set(ref, { time, load });
+  return load;
+}
+
+interface KnownLoad {
+  readonly time: number;
+  readonly load: LoadTime;
+}
+
+const estimates = new WeakMap<
+  EstimateEvidence,
+  WeakMap<ModelService, Map<ContainerRef | undefined, KnownLoad>>
+>();
+
+function computeLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
   const { service } = context;
   const runtime = runtimeOf(service, ref);
   const measured = measuredLoadTime(context, ref);

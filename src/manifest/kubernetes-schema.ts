@@ -83,7 +83,7 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
       problems.push(...describe(errors, value));
     }
   }
-  problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
+  if (problems.length > 1) problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
   return { coverage: rootType ? 'fields' : 'types', problems };
 }
 
@@ -169,102 +169,147 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Checks one scalar against its code; a message, or undefined when it fits. */
 function scalarProblem(code: string, value: unknown, path: YamlPath): string | undefined {
+  const expected = scalarExpected(code, value);
   // Described only for a message: redacting every string of every object cost ~10 % of a large check.
-  const where = (): string => displayPath(path) || 'the object';
-  const got = (): string => describeValue(value);
+  return expected === undefined
+    ? undefined
+    : `${displayPath(path) || 'the object'} must be ${expected}, got ${describeValue(value)}`;
+}
+
+/** What a scalar of this code must be, when the value is not that; undefined when it fits. */
+function scalarExpected(code: string, value: unknown): string | undefined {
   switch (code) {
     case 's':
     case 't':
-      return typeof value === 'string' ? undefined : `${where()} must be a string, got ${got()}`;
+      return typeof value === 'string' ? undefined : 'a string';
     case 'i':
-      return typeof value === 'number' && Number.isInteger(value)
-        ? undefined
-        : `${where()} must be an integer, got ${got()}`;
+      return typeof value === 'number' && Number.isInteger(value) ? undefined : 'an integer';
     case 'n':
-      return typeof value === 'number' ? undefined : `${where()} must be a number, got ${got()}`;
+      return typeof value === 'number' ? undefined : 'a number';
     case 'b':
-      return typeof value === 'boolean' ? undefined : `${where()} must be a boolean, got ${got()}`;
+      return typeof value === 'boolean' ? undefined : 'a boolean';
     case 'x':
       return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string'
         ? undefined
-        : `${where()} must be an integer or a string, got ${got()}`;
+        : 'an integer or a string';
     case 'q':
       return (typeof value === 'number' && Number.isFinite(value)) ||
         (typeof value === 'string' && QUANTITY.test(value.trim()))
         ? undefined
-        : `${where()} must be a Kubernetes quantity such as 500m, 2 or 16Gi, got ${got()}`;
+        : 'a Kubernetes quantity such as 500m, 2 or 16Gi';
     case 'B':
       return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''))
         ? undefined
-        : `${where()} must be base64-encoded data (stringData takes plain text), got ${got()}`;
+        : 'base64-encoded data (stringData takes plain text)';
     default:
       return undefined;
   }
 }
 
 /**
- * Walks the object along the field table, without recursion: unknown fields, wrong types,
- * missing required fields, values outside an enum. A null value is an unset field, as the API
- * server reads it.
+ * Walks the object along the field table: unknown fields, wrong types, missing required fields,
+ * values outside an enum. A null value is an unset field, as the API server reads it.
  */
 function checkAgainstTable(root: Record<string, unknown>, rootType: string): ObjectProblem[] {
-  const { types } = fields();
   const problems: ObjectProblem[] = [];
-  const stack: { value: unknown; code: string; path: (string | number)[] }[] = [
-    { value: root, code: rootType, path: [] },
-  ];
-  while (stack.length > 0) {
-    const { value, code, path } = stack.pop()!;
-    if (code === '' || code === '*' || value === null || value === undefined) continue;
-    const where = (): string => displayPath(path) || 'the object';
-    if (code.length === 1) {
-      const message = scalarProblem(code, value, path);
-      if (message) problems.push({ path, message });
-      continue;
-    }
-    if (code.startsWith('[')) {
-      if (!Array.isArray(value))
-        problems.push({ path, message: `${where()} must be a list, got ${describeValue(value)}` });
-      else value.forEach((item, i) => stack.push({ value: item, code: code.slice(1), path: [...path, i] }));
-      continue;
-    }
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ path, message: `${where()} must be a mapping, got ${describeValue(value)}` });
-      continue;
-    }
-    if (code.startsWith('{')) {
-      for (const [key, item] of Object.entries(value))
-        stack.push({ value: item, code: code.slice(1), path: [...path, key] });
-      continue;
-    }
-    const type = types[code];
-    if (!type) continue;
-    const record = value as Record<string, unknown>;
-    for (const required of type.r ?? []) {
-      if (record[required] === undefined || record[required] === null)
-        problems.push({ path, message: `${where()} is missing the required field "${required}"` });
-    }
-    for (const [key, item] of Object.entries(record)) {
-      const field = type.f[key];
-      if (field === undefined) {
-        problems.push({
-          path: [...path, key],
-          message: `${where()} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
-        });
-        continue;
-      }
-      const allowed = type.e?.[key];
-      if (allowed && typeof item === 'string' && !allowed.includes(item)) {
-        problems.push({
-          path: [...path, key],
-          message: `${displayPath([...path, key])} must be one of ${allowed.join(', ')}; got ${describeValue(item)}`,
-        });
-        continue;
-      }
-      stack.push({ value: item, code: field, path: [...path, key] });
-    }
-  }
+  checkNode(root, rootType, [], fields().types, problems);
   return problems;
+}
+
+/**
+ * One node and, depth first, its children in reverse order (the order of the explicit stack this
+ * replaced, so problems come out as before). The path is one array shared down the walk, copied
+ * only into a problem: most values have none. Depth is bounded by the YAML reader's depth limit.
+ */
+function checkNode(
+  value: unknown,
+  code: string,
+  path: (string | number)[],
+  types: FieldTable['types'],
+  problems: ObjectProblem[],
+): void {
+  if (code === '' || code === '*' || value === null || value === undefined) return;
+  if (code.length === 1) {
+    const message = scalarProblem(code, value, path);
+    if (message) problems.push({ path: [...path], message });
+    return;
+  }
+  if (code.startsWith('[')) {
+    if (!Array.isArray(value))
+      problems.push({
+        path: [...path],
+        message: `${where(path)} must be a list, got ${describeValue(value)}`,
+      });
+    else {
+      const itemCode = code.slice(1);
+      for (let i = value.length - 1; i >= 0; i--) {
+        path.push(i);
+        checkNode(value[i], itemCode, path, types, problems);
+        path.pop();
+      }
+    }
+    return;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({
+      path: [...path],
+      message: `${where(path)} must be a mapping, got ${describeValue(value)}`,
+    });
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (code.startsWith('{')) {
+    const itemCode = code.slice(1);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      path.push(keys[i]!);
+      checkNode(record[keys[i]!], itemCode, path, types, problems);
+      path.pop();
+    }
+    return;
+  }
+  const type = types[code];
+  if (!type) return;
+  for (const required of type.r ?? []) {
+    if (record[required] === undefined || record[required] === null)
+      problems.push({
+        path: [...path],
+        message: `${where(path)} is missing the required field "${required}"`,
+      });
+  }
+  // Problems at this level come first, in key order; then the children, last key first.
+  const children: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = record[key];
+    const field = type.f[key];
+    if (field === undefined) {
+      problems.push({
+        path: [...path, key],
+        message: `${where(path)} has an unknown field "${key}"${suggest(key, Object.keys(type.f))}`,
+      });
+      continue;
+    }
+    const allowed = type.e?.[key];
+    if (allowed && typeof item === 'string' && !allowed.includes(item)) {
+      problems.push({
+        path: [...path, key],
+        message: `${displayPath([...path, key])} must be one of ${allowed.join(', ')}; got ${describeValue(item)}`,
+      });
+      continue;
+    }
+    children.push(i);
+  }
+  for (let c = children.length - 1; c >= 0; c--) {
+    const key = keys[children[c]!]!;
+    path.push(key);
+    checkNode(record[key], type.f[key]!, path, types, problems);
+    path.pop();
+  }
+}
+
+function where(path: YamlPath): string {
+  return displayPath(path) || 'the object';
 }
 
 function suggest(key: string, known: readonly string[]): string {

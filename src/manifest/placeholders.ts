@@ -13,8 +13,12 @@ const PLACEHOLDER_PATTERNS: readonly RegExp[] = [
   /\b(?:REPLACE_WITH_[A-Z0-9_]+|REPLACE_ME|CHANGE_ME)\b/,
 ];
 
+const MAYBE_PLACEHOLDER = /[$<{]|REPLACE_|CHANGE_ME/;
+
 /** The first placeholder in `text`, or undefined. */
 export function findPlaceholder(text: string): string | undefined {
+  // Every pattern needs one of these: most values are skipped after one scan instead of six.
+  if (!MAYBE_PLACEHOLDER.test(text)) return undefined;
   let first: { index: number; match: string } | undefined;
   for (const pattern of PLACEHOLDER_PATTERNS) {
     const match = pattern.exec(text);

@@ -1,9 +1,9 @@
 import { show } from '../check/objects.js';
 import { displayPath } from '../manifest/schema-errors.js';
 import { findPlaceholder } from '../manifest/placeholders.js';
-import type { YamlPath } from '../manifest/yaml.js';
+import type { K8sObject } from '../check/objects.js';
 import { redactText } from '../redact.js';
-import { ANY_WORKLOAD, defineRule } from './rule.js';
+import { ANY_WORKLOAD, defineRule, type RuleContext } from './rule.js';
 
 /** Keys whose strings are run or rendered by something else, where `$VAR` and `{{ }}` are meant. */
 const RUNTIME_TEXT_KEYS = new Set(['command', 'args', 'script', 'expr']);
@@ -32,42 +32,60 @@ export default defineRule({
   check({ service, report }) {
     for (const object of service.objects) {
       if (object.kind === 'ModelService') continue;
-      const templates = TEMPLATE_KINDS.has(object.kind);
       // Alert rules are templates by design ({{ $labels.pod }}, $value).
       if (object.kind === 'PrometheusRule') continue;
-      const stack: { value: unknown; path: YamlPath }[] = [{ value: object.raw, path: [] }];
-      while (stack.length > 0) {
-        const { value, path } = stack.pop()!;
-        const key = path.at(-1);
-        if (typeof key === 'string' && RUNTIME_TEXT_KEYS.has(key)) continue;
-        if (DATA_KINDS.has(object.kind) && path.length === 1 && key !== 'metadata') continue;
-        if (typeof value === 'string') {
-          // A multi-line string is a script or a config file: its own syntax, not a Kubernetes value.
-          if (value.includes('\n')) continue;
-          const found = findPlaceholder(value);
-          if (!found || (templates && found.startsWith('{{'))) continue;
-          report({
-            object,
-            path,
-            message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder ${found} ("${redactText(show(value))}")`,
-          });
-        } else if (Array.isArray(value)) {
-          value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
-        } else if (value !== null && typeof value === 'object') {
-          const entries = Object.entries(value);
-          const [only] = entries;
-          // `image: {docker_username}` is valid YAML: a mapping with one key and no value.
-          if (entries.length === 1 && only && only[1] === null && FORMAT_FIELD.test(only[0])) {
-            report({
-              object,
-              path,
-              message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${only[0]}}, which YAML reads as a mapping`,
-            });
-            continue;
-          }
-          for (const [k, v] of entries) stack.push({ value: v, path: [...path, k] });
-        }
-      }
+      walk(object, object.raw, [], TEMPLATE_KINDS.has(object.kind), report);
     }
   },
 });
+
+/**
+ * Depth first over every value, the children of a node in reverse order (the order of the stack
+ * this replaced, so findings come out as before). One path array is shared down the walk and
+ * copied only for a finding: most values hold nothing.
+ */
+function walk(
+  object: K8sObject,
+  value: unknown,
+  path: (string | number)[],
+  templates: boolean,
+  report: RuleContext['report'],
+): void {
+  const key = path.length > 0 ? path[path.length - 1] : undefined;
+  if (typeof key === 'string' && RUNTIME_TEXT_KEYS.has(key)) return;
+  if (path.length === 1 && key !== 'metadata' && DATA_KINDS.has(object.kind)) return;
+  if (typeof value === 'string') {
+    // A multi-line string is a script or a config file: its own syntax, not a Kubernetes value.
+    if (value.includes('\n')) return;
+    const found = findPlaceholder(value);
+    if (!found || (templates && found.startsWith('{{'))) return;
+    report({
+      object,
+      path: [...path],
+      message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder ${found} ("${redactText(show(value))}")`,
+    });
+  } else if (Array.isArray(value)) {
+    for (let i = value.length - 1; i >= 0; i--) {
+      path.push(i);
+      walk(object, value[i], path, templates, report);
+      path.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    const record = value as Record<string, unknown>;
+    // `image: {docker_username}` is valid YAML: a mapping with one key and no value.
+    if (keys.length === 1 && record[keys[0]!] === null && FORMAT_FIELD.test(keys[0]!)) {
+      report({
+        object,
+        path: [...path],
+        message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${keys[0]}}, which YAML reads as a mapping`,
+      });
+      return;
+    }
+    for (let i = keys.length - 1; i >= 0; i--) {
+      path.push(keys[i]!);
+      walk(object, record[keys[i]!], path, templates, report);
+      path.pop();
+    }
+  }
+}

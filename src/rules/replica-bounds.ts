@@ -36,11 +36,14 @@ export default defineRule({
   defaultOptions: { minReplicas: 2 },
   check({ service, report, options, evidence, now }) {
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
-    const serving = servingContainers(service)[0];
-    const load = estimateLoadTime({ service, evidence, now }, serving);
-    const pull = estimatePullTime(service, serving);
-    const coldSeconds = pull.seconds + load.seconds + load.beforeStartSeconds;
-    const modelLoad = `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
+    // The cold-start estimate is only said for a scale to zero: most services never need it.
+    const modelLoad = () => {
+      const serving = servingContainers(service)[0];
+      const load = estimateLoadTime({ service, evidence, now }, serving);
+      const pull = estimatePullTime(service, serving);
+      const coldSeconds = pull.seconds + load.seconds + load.beforeStartSeconds;
+      return `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
+    };
     const bounds = (
       ref: string,
       keeps: string,
@@ -52,7 +55,7 @@ export default defineRule({
     ) => {
       const defaultNote = minDefaulted ? ' (the default)' : '';
       if (min === 0) {
-        const coldStart = keeps === 'the model' ? `a cold start (${modelLoad})` : 'a cold start';
+        const coldStart = keeps === 'the model' ? `a cold start (${modelLoad()})` : 'a cold start';
         report({
           ...minAt,
           message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,

@@ -31,7 +31,8 @@ export default defineRule({
       if (!first) return;
       const runtime = runtimeOf(service);
       const latency = runtime.metrics.latency;
-      if (latency.length === 0 || latencyMetrics(service).some(used)) return;
+      // Without any rule expression nothing is read: the list of names is not needed.
+      if (latency.length === 0 || (exprs.length > 0 && latencyMetrics(service).some(used))) return;
       const rule = service.ofKind('PrometheusRule')[0];
       report({
         ...(rule
@@ -41,7 +42,7 @@ export default defineRule({
       });
       return;
     }
-    const wanted: [string, string[]][] = [
+    const wanted: [string, readonly string[]][] = [
       ['latency histogram', latencyMetrics(service)],
       ['feature missing rate', [metricName(service, 'featureMissing')]],
     ];

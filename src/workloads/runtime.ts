@@ -56,9 +56,19 @@ export function runtimeFromCommand(container: Record<string, unknown>): RuntimeI
   return COMMAND_PATTERNS.find(([pattern]) => pattern.test(text))?.[1];
 }
 
+const runtimeByContainer = new WeakMap<ContainerRef, RuntimeId | null>();
+
 /** A container's model server: by its image, its command, or what its kind says it runs. */
 export function runtimeOfContainer(ref: ContainerRef): RuntimeId | undefined {
-  return (
-    runtimeFromImage(asString(ref.container.image)) ?? runtimeFromCommand(ref.container) ?? ref.runtimeHint
-  );
+  // Asked by many rules for the same container; read once per container of the run.
+  let id = runtimeByContainer.get(ref);
+  if (id === undefined) {
+    id =
+      runtimeFromImage(asString(ref.container.image)) ??
+      runtimeFromCommand(ref.container) ??
+      ref.runtimeHint ??
+      null;
+    runtimeByContainer.set(ref, id);
+  }
+  return id ?? undefined;
 }

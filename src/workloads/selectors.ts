@@ -4,21 +4,15 @@ import { asArray, asRecord, asString, stringMap } from '../check/objects.js';
  * Does a label selector select these labels? Reads `matchLabels`/`matchExpressions` and the plain
  * map a Service uses; an empty selector selects nothing here (it is almost always a mistake).
  */
-export function selects(selector: unknown, labels: Record<string, string>): boolean {
-  const record = asRecord(selector);
-  const isStructured = 'matchLabels' in record || 'matchExpressions' in record;
-  const matchLabels = stringMap(isStructured ? record.matchLabels : record);
-  const expressions = isStructured ? asArray(record.matchExpressions) : [];
-  if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return false;
-  for (const [key, value] of Object.entries(matchLabels)) {
+export function selects(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+  const { matchLabels, expressions } = compiled(selector);
+  if (matchLabels.length === 0 && expressions.length === 0) return false;
+  for (const [key, value] of matchLabels) {
     if (labels[key] !== value) return false;
   }
-  for (const raw of expressions) {
-    const expression = asRecord(raw);
-    const key = asString(expression.key) ?? '';
-    const values = asArray(expression.values).map(String);
+  for (const { key, operator, values } of expressions) {
     const has = Object.hasOwn(labels, key);
-    switch (expression.operator) {
+    switch (operator) {
       case 'In':
         if (!has || !values.includes(labels[key]!)) return false;
         break;
@@ -37,6 +31,38 @@ export function selects(selector: unknown, labels: Record<string, string>): bool
   }
   return true;
 }
+
+interface CompiledSelector {
+  readonly matchLabels: readonly (readonly [string, string])[];
+  readonly expressions: readonly { key: string; operator: unknown; values: readonly string[] }[];
+}
+
+/**
+ * A selector read once: grouping and several rules test the same selector against many label sets.
+ * Kept per selector object (the parsed YAML is not changed after it is read).
+ */
+function compiled(selector: unknown): CompiledSelector {
+  const cacheable = typeof selector === 'object' && selector !== null;
+  const known = cacheable ? compiledSelectors.get(selector) : undefined;
+  if (known) return known;
+  const record = asRecord(selector);
+  const isStructured = 'matchLabels' in record || 'matchExpressions' in record;
+  const result: CompiledSelector = {
+    matchLabels: Object.entries(stringMap(isStructured ? record.matchLabels : record)),
+    expressions: (isStructured ? asArray(record.matchExpressions) : []).map((raw) => {
+      const expression = asRecord(raw);
+      return {
+        key: asString(expression.key) ?? '',
+        operator: expression.operator,
+        values: asArray(expression.values).map(String),
+      };
+    }),
+  };
+  if (cacheable) compiledSelectors.set(selector, result);
+  return result;
+}
+
+const compiledSelectors = new WeakMap<object, CompiledSelector>();
 
 /** The first label of a selector, to look candidates up by. */
 export function firstSelectorLabel(selector: unknown): [string, string] | undefined {

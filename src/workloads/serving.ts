@@ -19,13 +19,27 @@ export function isAcceleratorResource(name: string): boolean {
 }
 
 /** The accelerator resources a container asks for, with requests and limits. */
-export function acceleratorsOf(ref: ContainerRef): { name: string; request: unknown; limit: unknown }[] {
-  const resources = asRecord(ref.container.resources);
-  const requests = asRecord(resources.requests);
-  const limits = asRecord(resources.limits);
-  const names = new Set([...Object.keys(requests), ...Object.keys(limits)].filter(isAcceleratorResource));
-  return [...names].map((name) => ({ name, request: requests[name], limit: limits[name] }));
+export function acceleratorsOf(ref: ContainerRef): readonly Accelerator[] {
+  let found = acceleratorsByContainer.get(ref);
+  if (!found) {
+    const resources = asRecord(ref.container.resources);
+    const requests = asRecord(resources.requests);
+    const limits = asRecord(resources.limits);
+    const names = new Set([...Object.keys(requests), ...Object.keys(limits)].filter(isAcceleratorResource));
+    found = Object.freeze([...names].map((name) => ({ name, request: requests[name], limit: limits[name] })));
+    acceleratorsByContainer.set(ref, found);
+  }
+  return found;
 }
+
+export interface Accelerator {
+  readonly name: string;
+  readonly request: unknown;
+  readonly limit: unknown;
+}
+
+/** Asked by grouping and several rules per container: read once per container. */
+const acceleratorsByContainer = new WeakMap<ContainerRef, readonly Accelerator[]>();
 
 /** What tells which container serves the model, beyond the container itself. */
 export interface ServingHints {

@@ -1,6 +1,6 @@
 import type { ModelService } from '../../check/services.js';
 import type { ContainerRef } from '../../workloads/model.js';
-import { acceleratorsOf } from '../../workloads/serving.js';
+import { acceleratorsOf, type Accelerator } from '../../workloads/serving.js';
 
 export { ACCELERATOR_RESOURCES as GPU_RESOURCES } from '../../workloads/serving.js';
 
@@ -9,6 +9,6 @@ export function gpuResourceName(service: ModelService): string {
 }
 
 /** The accelerator resources a container asks for, with requests and limits. */
-export function gpuResources(ref: ContainerRef): { name: string; request: unknown; limit: unknown }[] {
+export function gpuResources(ref: ContainerRef): readonly Accelerator[] {
   return acceleratorsOf(ref);
 }

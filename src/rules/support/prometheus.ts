@@ -66,20 +66,27 @@ export function toMilliseconds(value: number, metric: string): number {
  * Latency histograms a service may alert on: the manifest's, mlready's default, then those its
  * runtimes export (vLLM, TGI, Triton, TorchServe, KServe, …), the service's own runtime first.
  */
-export function latencyMetrics(service: ModelService): string[] {
-  const declared = service.manifest?.manifest.spec.monitoring?.metrics?.latency;
-  const own = runtimesOf(service).flatMap((r) => r.metrics.latency);
-  const all = Object.values(RUNTIMES).flatMap((r) => r.metrics.latency);
-  return [
-    ...new Set([
-      ...(declared ? [declared] : []),
-      ...own,
-      DEFAULT_METRICS.latency,
-      ...all,
-      'request_latency_seconds',
-    ]),
-  ];
+export function latencyMetrics(service: ModelService): readonly string[] {
+  let metrics = latencyByService.get(service);
+  if (!metrics) {
+    const declared = service.manifest?.manifest.spec.monitoring?.metrics?.latency;
+    const own = runtimesOf(service).flatMap((r) => r.metrics.latency);
+    metrics = Object.freeze([
+      ...new Set([
+        ...(declared ? [declared] : []),
+        ...own,
+        DEFAULT_METRICS.latency,
+        ...ALL_LATENCY,
+        'request_latency_seconds',
+      ]),
+    ]);
+    latencyByService.set(service, metrics);
+  }
+  return metrics;
 }
+
+const ALL_LATENCY = Object.values(RUNTIMES).flatMap((r) => r.metrics.latency);
+const latencyByService = new WeakMap<ModelService, readonly string[]>();
 
 /** Time-to-first-token histograms of the service's LLM runtimes. */
 export function ttftMetrics(service: ModelService): string[] {

@@ -4,14 +4,21 @@ import type { ContainerRef, PodTemplate, Workload } from '../../workloads/model.
 import { selects } from '../../workloads/selectors.js';
 
 /** The containers that serve the model in a workload's pods: one per pod template. */
-export function servingContainersOf(service: ModelService, workload: Workload): ContainerRef[] {
+export function servingContainersOf(service: ModelService, workload: Workload): readonly ContainerRef[] {
   if (workload.batch) return [];
   return service.servingContainers(workload);
 }
 
-/** Every serving container of the service's long-running workloads. */
-export function servingContainers(service: ModelService): ContainerRef[] {
-  return service.workloads.flatMap((w) => servingContainersOf(service, w));
+const servingByService = new WeakMap<ModelService, readonly ContainerRef[]>();
+
+/** Every serving container of the service's long-running workloads (computed once per service). */
+export function servingContainers(service: ModelService): readonly ContainerRef[] {
+  let refs = servingByService.get(service);
+  if (!refs) {
+    refs = Object.freeze(service.workloads.flatMap((w) => servingContainersOf(service, w)));
+    servingByService.set(service, refs);
+  }
+  return refs;
 }
 
 /** Long-running workloads (batch Jobs excluded). */
@@ -21,10 +28,20 @@ export function servingWorkloads(service: ModelService): Workload[] {
 
 /** Is the pod template behind a Service (or an InferencePool) of the service? */
 export function behindService(service: ModelService, template: PodTemplate): boolean {
-  return service
-    .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
-    .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+  let byTemplate = behindByService.get(service);
+  if (!byTemplate) behindByService.set(service, (byTemplate = new WeakMap()));
+  let behind = byTemplate.get(template);
+  if (behind === undefined) {
+    behind = service
+      .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
+      .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+    byTemplate.set(template, behind);
+  }
+  return behind;
 }
+
+/** Asked by several rules per template: answered once per service (or view) and template. */
+const behindByService = new WeakMap<ModelService, WeakMap<PodTemplate, boolean>>();
 
 /**
  * Does a container answer requests: it belongs to a model server, sits behind a Service, or
