@@ -80,9 +80,11 @@ export class PositionIndex {
   private wide: Map<number, Map<string, number> | number[]> | undefined;
 
   constructor(
-    private readonly entries: number[],
-    private readonly keys: string[],
-    private readonly nodes: number[],
+    private readonly text: string,
+    private readonly entries: Int32Array,
+    /** Keys written quoted (their value differs from their text), by entry. */
+    private readonly quotedKeys: Map<number, string>,
+    private readonly nodes: Int32Array,
   ) {}
 
   locate(root: number, path: readonly (string | number)[], atKey: boolean): [number, number] | undefined {
@@ -132,17 +134,30 @@ export class PositionIndex {
     if (cached) return (cached as Map<string, number>).get(key) ?? -1;
     let count = 0;
     for (let e = this.nodes[node * NODE + 1]!; e !== -1; e = this.entries[e + NEXT]!) {
-      if (this.keys[e / ENTRY] === key) return e;
+      if (this.keyIs(e, key)) return e;
       count++;
     }
     // A wide mapping (a ConfigMap's data) is indexed once, so later lookups are O(1).
     if (count > 16) {
       const byKey = new Map<string, number>();
       for (let e = this.nodes[node * NODE + 1]!; e !== -1; e = this.entries[e + NEXT]!)
-        byKey.set(this.keys[e / ENTRY]!, e);
+        byKey.set(this.keyOf(e), e);
       (this.wide ??= new Map()).set(node, byKey);
     }
     return -1;
+  }
+
+  private keyOf(entry: number): string {
+    const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
+    return quoted ?? this.text.slice(this.entries[entry + KEY_START], this.entries[entry + KEY_END]);
+  }
+
+  /** Whether an entry's key is `key`, without copying a plain key out of the text. */
+  private keyIs(entry: number, key: string): boolean {
+    const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
+    if (quoted !== undefined) return quoted === key;
+    const start = this.entries[entry + KEY_START]!;
+    return this.entries[entry + KEY_END]! - start === key.length && this.text.startsWith(key, start);
   }
 
   private findItem(node: number, index: number): number {
@@ -176,13 +191,22 @@ export function scanYaml(
     return {
       documents,
       documentCount: Math.max(1, documents.length),
-      index: new PositionIndex(scanner.entries, scanner.keys, scanner.nodes),
+      index: new PositionIndex(
+        text,
+        scanner.entries.subarray(0, scanner.entryCount),
+        scanner.quotedKeys,
+        scanner.nodes.subarray(0, scanner.nodeCount),
+      ),
     };
   } catch (error) {
     if (error === GIVE_UP) return undefined;
     throw error;
   }
 }
+
+/** Placeholders for the kind of flow collection not being built (never written to). */
+const EMPTY: Record<string, unknown> = Object.freeze({});
+const EMPTY_SEQ = Object.freeze([]) as unknown as unknown[];
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -199,9 +223,11 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
 class Scanner {
-  readonly entries: number[] = [];
-  readonly keys: string[] = [];
-  readonly nodes: number[] = [];
+  entries: Int32Array;
+  entryCount = 0;
+  readonly quotedKeys = new Map<number, string>();
+  nodes: Int32Array;
+  nodeCount = 0;
   private pos = 0;
   private lineStart = 0;
   /** Indentation of the next content line (pos is at its first character); -1 at the end of a document. */
@@ -217,6 +243,9 @@ class Scanner {
     private readonly maxDepth: number,
   ) {
     this.length = text.length;
+    // About one entry per 16 characters of manifest; grown by doubling past that.
+    this.entries = new Int32Array(Math.max(ENTRY * 8, (text.length >> 4) * ENTRY));
+    this.nodes = new Int32Array(Math.max(NODE * 8, (text.length >> 6) * NODE));
   }
 
   stream(maxDocuments: number | undefined): ScannedDocument[] | undefined {
@@ -247,7 +276,7 @@ class Scanner {
   /** One document's root collection; pos at its first character. Root scalars are given up on. */
   private document(): { value: unknown; node: number } {
     const c = this.text.charCodeAt(this.pos);
-    const node = this.nodes.length / NODE;
+    const node = this.nextNode;
     let value: unknown;
     if (c === LBRACKET || c === LBRACE) {
       value = this.flow(-1, 1);
@@ -348,18 +377,38 @@ class Scanner {
 
   // ---- index ----
 
-  private newNode(kind: number, start: number): number {
-    const id = this.nodes.length / NODE;
-    this.nodes.push(kind, -1, start, -1);
-    return id;
+  /** The id the next node will get. */
+  private get nextNode(): number {
+    return this.nodeCount / NODE;
   }
 
-  private addEntry(node: number, last: number, key: string, keyStart: number, keyEnd: number): number {
-    const e = this.entries.length;
-    this.entries.push(keyStart, keyEnd, -1, -1, UNSURE, -1);
-    this.keys.push(key);
+  private newNode(kind: number, start: number): number {
+    const at = this.nodeCount;
+    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes);
+    const { nodes } = this;
+    nodes[at] = kind;
+    nodes[at + 1] = -1;
+    nodes[at + 2] = start;
+    nodes[at + 3] = -1;
+    this.nodeCount = at + NODE;
+    return at / NODE;
+  }
+
+  /** A new entry of `node` after `last`; `quotedKey` when the key was written quoted. */
+  private addEntry(node: number, last: number, keyStart: number, keyEnd: number, quotedKey?: string): number {
+    const e = this.entryCount;
+    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries);
+    const { entries } = this;
+    entries[e + KEY_START] = keyStart;
+    entries[e + KEY_END] = keyEnd;
+    entries[e + VALUE_START] = -1;
+    entries[e + VALUE_END] = -1;
+    entries[e + CHILD] = UNSURE;
+    entries[e + NEXT] = -1;
+    this.entryCount = e + ENTRY;
+    if (quotedKey !== undefined) this.quotedKeys.set(e, quotedKey);
     if (last === -1) this.nodes[node * NODE + 1] = e;
-    else this.entries[last + NEXT] = e;
+    else entries[last + NEXT] = e;
     return e;
   }
 
@@ -390,7 +439,7 @@ class Scanner {
       const key = this.blockKey();
       const keyEnd = this.keyEnd;
       if (Object.prototype.hasOwnProperty.call(value, key)) throw GIVE_UP;
-      const entry = this.addEntry(node, last, key, keyStart, keyEnd);
+      const entry = this.addEntry(node, last, keyStart, keyEnd, this.keyQuoted ? key : undefined);
       last = entry;
       // pos just after the `:`
       this.skipSpaces();
@@ -421,7 +470,7 @@ class Scanner {
     const at = this.pos;
     const dash = text.charCodeAt(at) === DASH && this.isSeparator(at + 1);
     if (this.indent > n || (dash && this.indent === n && ofKey)) {
-      const child = this.nodes.length / NODE;
+      const child = this.nextNode;
       const value = dash ? this.blockSeq(this.indent, depth + 1) : this.blockMap(this.indent, depth + 1);
       this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
       return value;
@@ -436,7 +485,7 @@ class Scanner {
     const start = this.pos;
     const c = text.charCodeAt(start);
     if (c === LBRACKET || c === LBRACE) {
-      const child = this.nodes.length / NODE;
+      const child = this.nextNode;
       const value = this.flow(n, depth + 1);
       this.setValue(entry, child, start, this.pos);
       this.endOfLine(false);
@@ -467,7 +516,7 @@ class Scanner {
     const node = this.newNode(SEQ, this.pos);
     let last = -1;
     for (;;) {
-      const entry = this.addEntry(node, last, '', -1, -1);
+      const entry = this.addEntry(node, last, -1, -1);
       last = entry;
       this.pos++; // the dash
       this.skipSpaces();
@@ -480,12 +529,12 @@ class Scanner {
         if (this.entries[entry + CHILD] === UNSURE) throw GIVE_UP; // a null item
         value.push(item);
       } else if (c === DASH && this.isSeparator(at + 1)) {
-        const child = this.nodes.length / NODE;
+        const child = this.nextNode;
         this.indent = at - this.lineStart;
         value.push(this.blockSeq(this.indent, depth + 1));
         this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
       } else if (c !== LBRACKET && c !== LBRACE && this.isKeyLine()) {
-        const child = this.nodes.length / NODE;
+        const child = this.nextNode;
         this.indent = at - this.lineStart;
         value.push(this.blockMap(this.indent, depth + 1));
         this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
@@ -528,6 +577,7 @@ class Scanner {
   }
 
   private keyEnd = 0;
+  private keyQuoted = false;
 
   /** A block mapping's key at pos; leaves pos after its `:` and keyEnd after the key's last character. */
   private blockKey(): string {
@@ -535,7 +585,8 @@ class Scanner {
     const start = this.pos;
     const c = text.charCodeAt(start);
     let key: string;
-    if (c === DQUOTE || c === SQUOTE) {
+    this.keyQuoted = c === DQUOTE || c === SQUOTE;
+    if (this.keyQuoted) {
       key = this.quoted();
       this.keyEnd = this.pos;
       this.skipSpaces();
@@ -585,21 +636,24 @@ class Scanner {
     if (!plainCanStart(c) || ((c === DASH || c === 0x3f || c === COLON) && this.isSeparator(start + 1)))
       throw GIVE_UP;
     if (c === 0x3f || c === COLON) throw GIVE_UP;
+    const stops = flow ? FLOW_STOPS : BLOCK_STOPS;
+    const length = this.length;
     let i = start;
-    for (; i < this.length; i++) {
+    for (; i < length; i++) {
       const d = text.charCodeAt(i);
+      if (d >= 0x80 || stops[d] === 0) continue;
       if (d === LF) break;
       if (d === TAB) throw GIVE_UP;
-      if (d === HASH && text.charCodeAt(i - 1) === SPACE) break;
-      if (d === COLON) {
+      if (d === HASH) {
+        if (text.charCodeAt(i - 1) === SPACE) break;
+      } else if (d === COLON) {
         const e = text.charCodeAt(i + 1);
-        if (this.isSeparator(i + 1)) {
+        if (e === SPACE || e === LF || i + 1 >= length) {
           if (flow) break;
           throw GIVE_UP; // `a: b: c`
         }
-        if (flow && (e === COMMA || e === LBRACKET || e === RBRACKET || e === LBRACE || e === RBRACE)) break;
-      }
-      if (flow && (d === COMMA || d === LBRACKET || d === RBRACKET || d === LBRACE || d === RBRACE)) break;
+        if (flow && e < 0x80 && FLOW_STOPS[e] === 2) break;
+      } else break; // a flow indicator
     }
     let end = i;
     while (text.charCodeAt(end - 1) === SPACE) end--;
@@ -764,8 +818,8 @@ class Scanner {
     const isMap = text.charCodeAt(this.pos) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const node = this.newNode(isMap ? MAP : SEQ, this.pos);
-    const map: Record<string, unknown> = {};
-    const seq: unknown[] = [];
+    const map: Record<string, unknown> = isMap ? {} : EMPTY;
+    const seq: unknown[] = isMap ? EMPTY_SEQ : [];
     this.pos++;
     this.flowSpace(n);
     let last = -1;
@@ -796,12 +850,12 @@ class Scanner {
         if (Object.prototype.hasOwnProperty.call(map, key)) throw GIVE_UP;
         this.pos++;
         this.flowSpace(n);
-        entry = this.addEntry(node, last, key, keyStart, keyEnd);
+        entry = this.addEntry(node, last, keyStart, keyEnd, c === DQUOTE || c === SQUOTE ? key : undefined);
         const c2 = text.charCodeAt(this.pos);
         if (c2 === COMMA || c2 === close) throw GIVE_UP; // an empty value
         map[key] = this.flowValue(entry, n, depth);
       } else {
-        entry = this.addEntry(node, last, '', -1, -1);
+        entry = this.addEntry(node, last, -1, -1);
         seq.push(this.flowValue(entry, n, depth));
       }
       last = entry;
@@ -825,7 +879,7 @@ class Scanner {
     const start = this.pos;
     const c = text.charCodeAt(start);
     if (c === LBRACKET || c === LBRACE) {
-      const child = this.nodes.length / NODE;
+      const child = this.nextNode;
       const value = this.flow(n, depth + 1);
       this.setValue(entry, child, start, this.pos);
       return value;
@@ -866,6 +920,12 @@ class Scanner {
     }
   }
 }
+
+/** Characters a plain scalar's scan must look at: 1 in both contexts, 2 flow indicators. */
+const BLOCK_STOPS = new Uint8Array(0x80);
+const FLOW_STOPS = new Uint8Array(0x80);
+for (const c of [LF, TAB, HASH, COLON]) BLOCK_STOPS[c] = FLOW_STOPS[c] = 1;
+for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) FLOW_STOPS[c] = 2;
 
 const ESCAPES: Record<string, string> = {
   '0': '\0',
@@ -941,6 +1001,7 @@ export function resolvePlain(s: string): unknown {
     case 'FALSE':
       return false;
   }
+  if (!couldBeNumber(s)) return s;
   if (/^0o[0-7]+$/.test(s)) return parseInt(s.substring(2), 8);
   if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
   if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.substring(2), 16);
@@ -953,4 +1014,26 @@ export function resolvePlain(s: string): unknown {
   if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s)) return parseFloat(s);
   if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
   return s;
+}
+
+/**
+ * Whether a scalar holds only characters a core-schema number can (digits, signs, dots, e, x, o,
+ * hex digits, inf and nan): "2Gi" or "1.0.5-rc" skip the number patterns. An integer answers here.
+ */
+function couldBeNumber(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) continue;
+    if (c >= 0x80 || NUMERIC[c] === 0) return false;
+  }
+  return true;
+}
+
+const NUMERIC = new Uint8Array(0x80);
+for (const c of '+-.eExoabcdfABCDFinIN') NUMERIC[c.charCodeAt(0)] = 1;
+
+function grow(array: Int32Array): Int32Array {
+  const larger = new Int32Array(array.length * 2);
+  larger.set(array);
+  return larger;
 }

@@ -9,7 +9,7 @@ import {
   type Document,
   type Node,
 } from 'yaml';
-import { CORE_SCHEMA, parseFast } from './fast-yaml.js';
+import { CORE_SCHEMA, readWithJsYaml } from './fast-yaml.js';
 import { textLocator } from './yaml-locator.js';
 import { scanYaml, type ScannedYaml } from './scan-yaml.js';
 import { findPlaceholder } from './placeholders.js';
@@ -81,14 +81,23 @@ export const MAX_NESTING_DEPTH = 200;
 const TOO_DEEP = `refused: the document nests more than ${MAX_NESTING_DEPTH} levels deep; Kubernetes objects nest a few dozen`;
 
 /**
- * Parses a YAML stream with source positions. Most manifests take the fast path (js-yaml for the
- * values; a document's positions are read with the yaml package from its own slice, only when
- * something asks for one); anything the fast path does not vouch for is read by parseComposed.
+ * Parses a YAML stream with source positions. Most manifests are read by scanYaml, values and a
+ * position index in one pass; what it gives up on takes the js-yaml path (parseWithJsYaml), and
+ * what that does not vouch for is read by parseComposed (the yaml package, the reference).
  */
 export function parseYaml(text: string, file: string, options: ParseOptions = {}): ParsedYaml {
   const scanned = scanYaml(text, options.maxDocuments, MAX_NESTING_DEPTH);
   if (scanned) return fromScan(text, file, scanned, options.mapPosition);
-  const fast = parseFast(text, options.maxDocuments, MAX_NESTING_DEPTH);
+  return parseWithJsYaml(text, file, options);
+}
+
+/**
+ * The path before scanYaml, and still the one for what it gives up on: js-yaml's values, positions
+ * from js-yaml's node events of a document's slice (or the yaml package), the yaml package for any
+ * text js-yaml might read differently.
+ */
+export function parseWithJsYaml(text: string, file: string, options: ParseOptions = {}): ParsedYaml {
+  const fast = readWithJsYaml(text, options.maxDocuments, MAX_NESTING_DEPTH);
   if (!fast) return parseComposed(text, file, options);
   const map = options.mapPosition;
   const documents: SourceDocument[] = [];
