@@ -161,6 +161,22 @@ describe('scanYaml, the single-pass reader', () => {
     expect(parseYaml(deep, 'f.yaml').documents).toHaveLength(1);
   });
 
+  it('keeps positions in the file for later documents and in Markdown blocks', () => {
+    const text = 'a: 1\n---\nkind: Deployment\nspec:\n  replicas: 3\n';
+    expect(scanYaml(text, undefined, MAX_NESTING_DEPTH)).toBeDefined();
+    const doc = parseYaml(text, 'f.yaml').documents[1]!;
+    expect(doc.positionOf(['spec', 'replicas'])).toEqual({ line: 5, column: 13, endLine: 5, endColumn: 14 });
+    const mapped = parseYaml(text, 'f.md', {
+      mapPosition: (line, column) => ({ line: line + 10, column: column + 2 }),
+    }).documents[1]!;
+    expect(mapped.positionOf(['spec', 'replicas'])).toEqual({
+      line: 15,
+      column: 15,
+      endLine: 15,
+      endColumn: 16,
+    });
+  });
+
   it('answers positions of a wide mapping through its index', () => {
     const lines = ['kind: ConfigMap', 'data:'];
     for (let i = 0; i < 100; i++) lines.push(`  key${i}: value ${i}`);
