@@ -1,9 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORE_SCHEMA, parseFast } from '../src/manifest/fast-yaml.js';
+import { CORE_SCHEMA, readWithJsYaml as parseFast } from '../src/manifest/fast-yaml.js';
 import { locateInEvents, readNodeEvents } from '../src/manifest/yaml-locator.js';
-import { MAX_NESTING_DEPTH, parseComposed, parseYaml, type YamlPath } from '../src/manifest/yaml.js';
+import {
+  MAX_NESTING_DEPTH,
+  parseComposed,
+  parseWithJsYaml as parseYaml,
+  type YamlPath,
+} from '../src/manifest/yaml.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -48,6 +53,7 @@ function expectSameAsComposed(text: string, file = 'f.yaml'): void {
   });
 }
 
+// The js-yaml path, which parseYaml takes for what scanYaml gives up on (test/scan-yaml.test.ts).
 describe('the fast YAML path', () => {
   const files = [
     ...yamlFiles(join(ROOT, 'test/fixtures')),

@@ -1,4 +1,5 @@
 import { FAILSAFE_SCHEMA, load, Type, type State } from 'js-yaml';
+import { scanYaml } from './scan-yaml.js';
 
 /**
  * A fast first pass over a YAML stream: js-yaml builds plain values about ten times faster than
@@ -75,8 +76,31 @@ const UNSAFE =
 const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
 const CONTENT_LINE = /^[ \t]*[^\s#]/m;
 
-/** Reads the stream's documents, or undefined when the yaml package must read it (see above). */
+/**
+ * Reads the stream's documents, or undefined when the yaml package must read it (see above): the
+ * one-pass reader first (the same values, proven in test/scan-yaml.test.ts), js-yaml for the rest.
+ */
 export function parseFast(
+  text: string,
+  maxDocuments: number | undefined,
+  maxDepth: number,
+): FastParse | undefined {
+  const scanned = scanYaml(text, maxDocuments, maxDepth);
+  if (scanned) {
+    let line = 0;
+    let counted = 0;
+    const documents = scanned.documents.map(({ index, value, start, end }) => {
+      line += countLines(text, counted, start);
+      counted = start;
+      return { index, value, start, end, lineOffset: line };
+    });
+    return { documents, documentCount: scanned.documentCount };
+  }
+  return readWithJsYaml(text, maxDocuments, maxDepth);
+}
+
+/** The documents as js-yaml reads them, or undefined when the yaml package must read the text. */
+export function readWithJsYaml(
   text: string,
   maxDocuments: number | undefined,
   maxDepth: number,

@@ -9,8 +9,9 @@ import {
   type Document,
   type Node,
 } from 'yaml';
-import { CORE_SCHEMA, parseFast } from './fast-yaml.js';
+import { CORE_SCHEMA, readWithJsYaml } from './fast-yaml.js';
 import { textLocator } from './yaml-locator.js';
+import { scanYaml, type ScannedYaml } from './scan-yaml.js';
 import { findPlaceholder } from './placeholders.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -80,12 +81,23 @@ export const MAX_NESTING_DEPTH = 200;
 const TOO_DEEP = `refused: the document nests more than ${MAX_NESTING_DEPTH} levels deep; Kubernetes objects nest a few dozen`;
 
 /**
- * Parses a YAML stream with source positions. Most manifests take the fast path (js-yaml for the
- * values; a document's positions are read with the yaml package from its own slice, only when
- * something asks for one); anything the fast path does not vouch for is read by parseComposed.
+ * Parses a YAML stream with source positions. Most manifests are read by scanYaml, values and a
+ * position index in one pass; what it gives up on takes the js-yaml path (parseWithJsYaml), and
+ * what that does not vouch for is read by parseComposed (the yaml package, the reference).
  */
 export function parseYaml(text: string, file: string, options: ParseOptions = {}): ParsedYaml {
-  const fast = parseFast(text, options.maxDocuments, MAX_NESTING_DEPTH);
+  const scanned = scanYaml(text, options.maxDocuments, MAX_NESTING_DEPTH);
+  if (scanned) return fromScan(text, file, scanned, options.mapPosition);
+  return parseWithJsYaml(text, file, options);
+}
+
+/**
+ * The path before scanYaml, and still the one for what it gives up on: js-yaml's values, positions
+ * from js-yaml's node events of a document's slice (or the yaml package), the yaml package for any
+ * text js-yaml might read differently.
+ */
+export function parseWithJsYaml(text: string, file: string, options: ParseOptions = {}): ParsedYaml {
+  const fast = readWithJsYaml(text, options.maxDocuments, MAX_NESTING_DEPTH);
   if (!fast) return parseComposed(text, file, options);
   const map = options.mapPosition;
   const documents: SourceDocument[] = [];
@@ -116,6 +128,61 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
     documents.push({ file, index, value, positionOf });
   }
   return { documents, problems: [], documentCount: fast.documentCount };
+}
+
+/**
+ * The documents scanYaml read, their positions from its index; a path the index is not sure of is
+ * answered by the yaml package from the document's own slice (composed once, on first need).
+ */
+function fromScan(
+  text: string,
+  file: string,
+  scanned: ScannedYaml,
+  map: ParseOptions['mapPosition'],
+): ParsedYaml {
+  let lineStarts: number[] | undefined;
+  const lineOf = (offset: number): number => {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    }
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
+  const at = (offset: number): { line: number; column: number } => {
+    const line = lineOf(offset);
+    const column = offset - lineStarts![line]! + 1;
+    return map ? map(line + 1, column) : { line: line + 1, column };
+  };
+  const documents: SourceDocument[] = [];
+  for (const { index, value, start, end, root } of scanned.documents) {
+    if (value === null || value === undefined) continue; // empty document between separators
+    let composed: SourceDocument | undefined;
+    const positionOf: SourceDocument['positionOf'] = (path, positionOptions) => {
+      const range = scanned.index.locate(root, path, positionOptions?.key === true);
+      if (range) {
+        const from = at(range[0]);
+        const to = at(range[1]);
+        return { line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
+      }
+      const lineOffset = lineOf(start);
+      composed ??= parseComposed(text.slice(start, end), file, {
+        mapPosition: (line, column) =>
+          map ? map(line + lineOffset, column) : { line: line + lineOffset, column },
+      }).documents[0];
+      if (composed) return composed.positionOf(path, positionOptions);
+      const first = map ? map(lineOffset + 1, 1) : { line: lineOffset + 1, column: 1 };
+      return { line: first.line, column: first.column, endLine: first.line, endColumn: first.column };
+    };
+    documents.push({ file, index, value, positionOf });
+  }
+  return { documents, problems: [], documentCount: scanned.documentCount };
 }
 
 /**

@@ -1,0 +1,1039 @@
+/**
+ * A single-pass reader for the YAML that Kubernetes manifests are written in: values and the
+ * position of every key and value node from one scan of the text (issue 18).
+ *
+ * Why hand-written: no npm library reads YAML with positions fast enough. On the 10 000-resource
+ * input of bench/check.js (3.2 MB) the yaml package's Lexer alone took 0.52 s of CPU and its
+ * Parser (CST, no documents) 1.45 s; js-yaml reads the values in 0.28 s but has no positions, and
+ * reading them again from its node events cost ~0.2 s per run. The budget for values and
+ * positions together is 0.12 s. (yaml-ast-parser is a fork of js-yaml 3, the same algorithm with
+ * heavier nodes; WebAssembly builds of rapidyaml or libyaml are not published as kept npm packages.)
+ *
+ * It reads only a subset it can read exactly as the yaml package does with its YAML 1.2 core
+ * schema (fast-yaml.ts's CORE_SCHEMA): block mappings and sequences, single-line flow
+ * collections and ones continued on more-indented lines, single-line plain and quoted scalars,
+ * literal and folded block scalars without indentation indicators, comments and `---`
+ * separators. Anything else, or anything it is not sure about (anchors, aliases, tags,
+ * directives, `...`, explicit or non-string keys, duplicate keys, multi-line plain or quoted
+ * scalars, tabs outside scalars, carriage returns, deep nesting, too many documents), makes it
+ * give up: scanYaml answers undefined and the caller reads the text as before (js-yaml, then the
+ * yaml package, whose errors and positions are the reference). test/scan-yaml.test.ts proves on
+ * every YAML file of the repository and on generated manifests that it either gives up or reads
+ * the yaml package's values and positions.
+ *
+ * Positions are kept as offsets in flat number arrays (no object per node); lines and columns are
+ * resolved only for the paths that get asked for.
+ */
+
+/**
+ * Thrown (never escapes scanYaml) when the text is outside the subset: one instance made once,
+ * so giving up costs no stack capture.
+ */
+const GIVE_UP = new Error('outside the subset scanYaml reads');
+
+/** Longest implicit key the yaml package accepts is 1 024 characters; keep well below it. */
+const MAX_KEY_LENGTH = 1000;
+
+const MAP = 0;
+const SEQ = 1;
+
+/** An entry's value: a node id (>= 0), a scalar with an exact range, or a range we are not sure of. */
+const SCALAR = -1;
+const UNSURE = -2;
+
+/** Entries: 6 numbers each. */
+const KEY_START = 0;
+const KEY_END = 1;
+const VALUE_START = 2;
+const VALUE_END = 3;
+const CHILD = 4;
+const NEXT = 5;
+const ENTRY = 6;
+
+/** Nodes: 4 numbers each (kind, first entry or -1, start, end or -1 when not sure). */
+const NODE = 4;
+
+export interface ScannedDocument {
+  /** 0-based index of the document in the stream, counted as the yaml package counts it. */
+  index: number;
+  value: unknown;
+  /** Offset of the document's slice (its `---` line, or the start of the text) and its end. */
+  start: number;
+  end: number;
+  /** Root node id in the index, or -1 when the document is empty. */
+  root: number;
+}
+
+export interface ScannedYaml {
+  documents: ScannedDocument[];
+  documentCount: number;
+  index: PositionIndex;
+}
+
+/**
+ * Where each key and value of a scanned text sits. `locate` mirrors the yaml package's `locate`
+ * in yaml.ts step by step; it answers undefined where this reader does not know the range the yaml
+ * package would give (an empty value, a collection whose range a trailing comment may extend).
+ */
+export class PositionIndex {
+  /** Per map node read more than a few times: its keys → entry offsets, built on demand. */
+  private wide: Map<number, Map<string, number> | number[]> | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly entries: Int32Array,
+    /** Keys written quoted (their value differs from their text), by entry. */
+    private readonly quotedKeys: Map<number, string>,
+    private readonly nodes: Int32Array,
+  ) {}
+
+  locate(root: number, path: readonly (string | number)[], atKey: boolean): [number, number] | undefined {
+    const { entries, nodes } = this;
+    let node = root;
+    let bestStart = nodes[root * NODE + 2]!;
+    let bestEnd = nodes[root * NODE + 3]!;
+    for (let depth = 0; depth < path.length; depth++) {
+      if (node < 0) break;
+      const step = path[depth]!;
+      const kind = nodes[node * NODE]!;
+      let entry: number;
+      if (kind === MAP) {
+        entry = this.findKey(node, String(step));
+        if (entry === -1) break;
+        if (atKey && depth === path.length - 1)
+          return [entries[entry + KEY_START]!, entries[entry + KEY_END]!];
+        const child = entries[entry + CHILD]!;
+        if (child === SCALAR) {
+          bestStart = entries[entry + VALUE_START]!;
+          bestEnd = entries[entry + VALUE_END]!;
+        } else if (child === UNSURE) {
+          bestEnd = -1;
+        } else {
+          bestStart = entries[entry + KEY_START]!;
+          bestEnd = entries[entry + KEY_END]!;
+        }
+        node = child;
+      } else {
+        if (typeof step !== 'number') break;
+        entry = this.findItem(node, step);
+        if (entry === -1) break;
+        const child = entries[entry + CHILD]!;
+        if (child === UNSURE) bestEnd = -1;
+        else {
+          bestStart = entries[entry + VALUE_START]!;
+          bestEnd = entries[entry + VALUE_END]!;
+        }
+        node = child;
+      }
+    }
+    return bestEnd === -1 ? undefined : [bestStart, bestEnd];
+  }
+
+  private findKey(node: number, key: string): number {
+    const cached = this.wide?.get(node);
+    if (cached) return (cached as Map<string, number>).get(key) ?? -1;
+    let count = 0;
+    for (let e = this.nodes[node * NODE + 1]!; e !== -1; e = this.entries[e + NEXT]!) {
+      if (this.keyIs(e, key)) return e;
+      count++;
+    }
+    // A wide mapping (a ConfigMap's data) is indexed once, so later lookups are O(1).
+    if (count > 16) {
+      const byKey = new Map<string, number>();
+      for (let e = this.nodes[node * NODE + 1]!; e !== -1; e = this.entries[e + NEXT]!)
+        byKey.set(this.keyOf(e), e);
+      (this.wide ??= new Map()).set(node, byKey);
+    }
+    return -1;
+  }
+
+  private keyOf(entry: number): string {
+    const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
+    return quoted ?? this.text.slice(this.entries[entry + KEY_START], this.entries[entry + KEY_END]);
+  }
+
+  /** Whether an entry's key is `key`, without copying a plain key out of the text. */
+  private keyIs(entry: number, key: string): boolean {
+    const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
+    if (quoted !== undefined) return quoted === key;
+    const start = this.entries[entry + KEY_START]!;
+    return this.entries[entry + KEY_END]! - start === key.length && this.text.startsWith(key, start);
+  }
+
+  private findItem(node: number, index: number): number {
+    if (!Number.isInteger(index) || index < 0) return -1;
+    const cached = this.wide?.get(node);
+    if (cached) return (cached as number[])[index] ?? -1;
+    let i = 0;
+    let e = this.nodes[node * NODE + 1]!;
+    for (; e !== -1 && i < index; e = this.entries[e + NEXT]!) i++;
+    if (index > 16) {
+      const items: number[] = [];
+      for (let f = this.nodes[node * NODE + 1]!; f !== -1; f = this.entries[f + NEXT]!) items.push(f);
+      (this.wide ??= new Map()).set(node, items);
+    }
+    return e;
+  }
+}
+
+/** Reads the stream, or undefined when it is outside the subset (see above). */
+export function scanYaml(
+  text: string,
+  maxDocuments: number | undefined,
+  maxDepth: number,
+): ScannedYaml | undefined {
+  // Carriage returns and a BOM: rare in manifests, and each changes what a line is.
+  if (text.indexOf('\r') !== -1 || text.charCodeAt(0) === 0xfeff) return undefined;
+  const scanner = new Scanner(text, Math.min(maxDepth, 100));
+  try {
+    const documents = scanner.stream(maxDocuments);
+    if (documents === undefined) return undefined;
+    return {
+      documents,
+      documentCount: Math.max(1, documents.length),
+      index: new PositionIndex(
+        text,
+        scanner.entries.subarray(0, scanner.entryCount),
+        scanner.quotedKeys,
+        scanner.nodes.subarray(0, scanner.nodeCount),
+      ),
+    };
+  } catch (error) {
+    if (error === GIVE_UP) return undefined;
+    throw error;
+  }
+}
+
+/** Placeholders for the kind of flow collection not being built (never written to). */
+const EMPTY: Record<string, unknown> = Object.freeze({});
+const EMPTY_SEQ = Object.freeze([]) as unknown as unknown[];
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const HASH = 0x23;
+const COLON = 0x3a;
+const DASH = 0x2d;
+const COMMA = 0x2c;
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+
+class Scanner {
+  entries: Int32Array;
+  entryCount = 0;
+  readonly quotedKeys = new Map<number, string>();
+  nodes: Int32Array;
+  nodeCount = 0;
+  private pos = 0;
+  private lineStart = 0;
+  /** Indentation of the next content line (pos is at its first character); -1 at the end of a document. */
+  private indent = -1;
+  /** End of the last entry's last line (after its line break). */
+  private lineEnd = 0;
+  /** A comment line was skipped since lineEnd: a collection's range may then include it. */
+  private commentAfter = false;
+  private readonly length: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {
+    this.length = text.length;
+    // About one entry per 16 characters of manifest; grown by doubling past that.
+    this.entries = new Int32Array(Math.max(ENTRY * 8, (text.length >> 4) * ENTRY));
+    this.nodes = new Int32Array(Math.max(NODE * 8, (text.length >> 6) * NODE));
+  }
+
+  stream(maxDocuments: number | undefined): ScannedDocument[] | undefined {
+    const { text } = this;
+    const documents: ScannedDocument[] = [];
+    this.nextContent();
+    // Content before the first `---` is a document; a stream with no content at all still counts
+    // one (empty) document, as the yaml package counts it.
+    if (this.indent !== -1) {
+      const root = this.document();
+      documents.push({ index: 0, value: root.value, start: 0, end: this.pos, root: root.node });
+    }
+    while (this.pos < this.length) {
+      // nextContent stops only at a `---` line or the end of the text.
+      if (text.charCodeAt(this.pos) !== DASH || !this.isMarker(this.pos)) throw GIVE_UP;
+      if (maxDocuments !== undefined && documents.length + 1 > maxDocuments) return undefined;
+      const start = this.pos;
+      this.pos += 3;
+      this.endOfLine(true);
+      this.nextContent();
+      const root = this.indent === -1 ? { value: null, node: -1 } : this.document();
+      documents.push({ index: documents.length, value: root.value, start, end: this.pos, root: root.node });
+    }
+    if (maxDocuments !== undefined && Math.max(1, documents.length) > maxDocuments) return undefined;
+    return documents;
+  }
+
+  /** One document's root collection; pos at its first character. Root scalars are given up on. */
+  private document(): { value: unknown; node: number } {
+    const c = this.text.charCodeAt(this.pos);
+    const node = this.nextNode;
+    let value: unknown;
+    if (c === LBRACKET || c === LBRACE) {
+      value = this.flow(-1, 1);
+      this.endOfLine(false);
+      this.nextContent();
+    } else if (c === DASH && this.isSeparator(this.pos + 1)) {
+      value = this.blockSeq(this.indent, 1);
+    } else {
+      value = this.blockMap(this.indent, 1);
+    }
+    if (this.indent !== -1) throw GIVE_UP;
+    return { value, node };
+  }
+
+  // ---- lines ----
+
+  private isSeparator(at: number): boolean {
+    const c = this.text.charCodeAt(at);
+    return c === SPACE || c === LF || at >= this.length;
+  }
+
+  /** A `---` or `...` at the start of a line. */
+  private isMarker(at: number): boolean {
+    const { text } = this;
+    const c = text.charCodeAt(at);
+    if (c !== DASH && c !== 0x2e) return false;
+    return text.charCodeAt(at + 1) === c && text.charCodeAt(at + 2) === c && this.isSeparator(at + 3);
+  }
+
+  /**
+   * After a value on its line: spaces, an optional comment (after a space), the line break.
+   * Sets lineEnd. With `marker`, what follows a `---` (a comment only).
+   */
+  private endOfLine(marker: boolean): void {
+    const { text } = this;
+    let spaced = marker;
+    for (;;) {
+      const c = text.charCodeAt(this.pos);
+      if (c === SPACE) {
+        this.pos++;
+        spaced = true;
+      } else if (c === HASH && spaced) {
+        const end = text.indexOf('\n', this.pos);
+        this.pos = end === -1 ? this.length : end;
+      } else if (c === LF) {
+        this.pos++;
+        break;
+      } else if (this.pos >= this.length) {
+        break;
+      } else {
+        throw GIVE_UP;
+      }
+    }
+    this.lineStart = this.pos;
+    this.lineEnd = this.pos;
+    this.commentAfter = false;
+  }
+
+  /** From a line start: skips blank and comment lines; sets indent and pos at the next content. */
+  private nextContent(): void {
+    const { text } = this;
+    for (;;) {
+      const start = this.pos;
+      this.lineStart = start;
+      let i = start;
+      while (text.charCodeAt(i) === SPACE) i++;
+      const c = text.charCodeAt(i);
+      if (i >= this.length) {
+        this.pos = this.length;
+        this.indent = -1;
+        return;
+      }
+      if (c === LF) {
+        this.pos = i + 1;
+      } else if (c === HASH) {
+        this.commentAfter = true;
+        const end = text.indexOf('\n', i);
+        this.pos = end === -1 ? this.length : end + 1;
+        if (end === -1) {
+          this.indent = -1;
+          return;
+        }
+      } else if (c === TAB) {
+        throw GIVE_UP;
+      } else {
+        if (i === start && this.isMarker(i)) {
+          if (c !== DASH) throw GIVE_UP; // `...`
+          this.pos = i;
+          this.indent = -1;
+          return;
+        }
+        this.pos = i;
+        this.indent = i - start;
+        return;
+      }
+    }
+  }
+
+  // ---- index ----
+
+  /** The id the next node will get. */
+  private get nextNode(): number {
+    return this.nodeCount / NODE;
+  }
+
+  private newNode(kind: number, start: number): number {
+    const at = this.nodeCount;
+    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes);
+    const { nodes } = this;
+    nodes[at] = kind;
+    nodes[at + 1] = -1;
+    nodes[at + 2] = start;
+    nodes[at + 3] = -1;
+    this.nodeCount = at + NODE;
+    return at / NODE;
+  }
+
+  /** A new entry of `node` after `last`; `quotedKey` when the key was written quoted. */
+  private addEntry(node: number, last: number, keyStart: number, keyEnd: number, quotedKey?: string): number {
+    const e = this.entryCount;
+    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries);
+    const { entries } = this;
+    entries[e + KEY_START] = keyStart;
+    entries[e + KEY_END] = keyEnd;
+    entries[e + VALUE_START] = -1;
+    entries[e + VALUE_END] = -1;
+    entries[e + CHILD] = UNSURE;
+    entries[e + NEXT] = -1;
+    this.entryCount = e + ENTRY;
+    if (quotedKey !== undefined) this.quotedKeys.set(e, quotedKey);
+    if (last === -1) this.nodes[node * NODE + 1] = e;
+    else entries[last + NEXT] = e;
+    return e;
+  }
+
+  private setValue(entry: number, child: number, start: number, end: number): void {
+    const { entries } = this;
+    entries[entry + CHILD] = child;
+    entries[entry + VALUE_START] = start;
+    entries[entry + VALUE_END] = end;
+  }
+
+  /** A block collection ends: its range ends with its last entry's line, unless a comment may extend it. */
+  private closeBlock(node: number, lastEntry: number): void {
+    const sure = !this.commentAfter && this.entries[lastEntry + CHILD] !== UNSURE;
+    this.nodes[node * NODE + 3] = sure && this.entries[lastEntry + VALUE_END] !== -1 ? this.lineEnd : -1;
+  }
+
+  // ---- block collections ----
+
+  /** A block mapping whose keys sit at column `n`; pos at its first key. */
+  private blockMap(n: number, depth: number): Record<string, unknown> {
+    if (depth > this.maxDepth) throw GIVE_UP;
+    const { text } = this;
+    const value: Record<string, unknown> = {};
+    const node = this.newNode(MAP, this.pos);
+    let last = -1;
+    for (;;) {
+      const keyStart = this.pos;
+      const key = this.blockKey();
+      const keyEnd = this.keyEnd;
+      if (Object.prototype.hasOwnProperty.call(value, key)) throw GIVE_UP;
+      const entry = this.addEntry(node, last, keyStart, keyEnd, this.keyQuoted ? key : undefined);
+      last = entry;
+      // pos just after the `:`
+      this.skipSpaces();
+      const c = text.charCodeAt(this.pos);
+      if (c === LF || c === HASH || this.pos >= this.length) {
+        this.endOfLine(true);
+        this.nextContent();
+        value[key] = this.nestedBlock(entry, n, depth, true);
+      } else {
+        value[key] = this.inlineValue(entry, n, depth);
+      }
+      if (this.indent === n) {
+        if (text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        continue;
+      }
+      if (this.indent > n) throw GIVE_UP;
+      this.closeBlock(node, last);
+      return value;
+    }
+  }
+
+  /**
+   * The value of an entry whose line ended after its indicator (`key:` or `-`): a collection on
+   * the next lines, a sequence at the mapping's own indentation, or null.
+   */
+  private nestedBlock(entry: number, n: number, depth: number, ofKey: boolean): unknown {
+    const { text } = this;
+    const at = this.pos;
+    const dash = text.charCodeAt(at) === DASH && this.isSeparator(at + 1);
+    if (this.indent > n || (dash && this.indent === n && ofKey)) {
+      const child = this.nextNode;
+      const value = dash ? this.blockSeq(this.indent, depth + 1) : this.blockMap(this.indent, depth + 1);
+      this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
+      return value;
+    }
+    this.setValue(entry, UNSURE, -1, -1);
+    return null;
+  }
+
+  /** A value that starts on the line of its key or dash; leaves pos at the next content line. */
+  private inlineValue(entry: number, n: number, depth: number): unknown {
+    const { text } = this;
+    const start = this.pos;
+    const c = text.charCodeAt(start);
+    if (c === LBRACKET || c === LBRACE) {
+      const child = this.nextNode;
+      const value = this.flow(n, depth + 1);
+      this.setValue(entry, child, start, this.pos);
+      this.endOfLine(false);
+      this.nextContent();
+      return value;
+    }
+    if (c === DQUOTE || c === SQUOTE) {
+      const value = this.quoted();
+      this.setValue(entry, SCALAR, start, this.pos);
+      this.endOfLine(false);
+      this.nextContent();
+      return value;
+    }
+    if (c === 0x7c || c === 0x3e) return this.blockScalar(entry, n);
+    const end = this.plainEnd(false);
+    const value = resolvePlain(text.slice(start, end));
+    this.setValue(entry, SCALAR, start, end);
+    this.endOfLine(false);
+    this.nextContent();
+    return value;
+  }
+
+  /** A block sequence whose dashes sit at column `n`; pos at its first dash. */
+  private blockSeq(n: number, depth: number): unknown[] {
+    if (depth > this.maxDepth) throw GIVE_UP;
+    const { text } = this;
+    const value: unknown[] = [];
+    const node = this.newNode(SEQ, this.pos);
+    let last = -1;
+    for (;;) {
+      const entry = this.addEntry(node, last, -1, -1);
+      last = entry;
+      this.pos++; // the dash
+      this.skipSpaces();
+      const at = this.pos;
+      const c = text.charCodeAt(at);
+      if (c === LF || c === HASH || at >= this.length) {
+        this.endOfLine(true);
+        this.nextContent();
+        const item = this.nestedBlock(entry, n, depth, false);
+        if (this.entries[entry + CHILD] === UNSURE) throw GIVE_UP; // a null item
+        value.push(item);
+      } else if (c === DASH && this.isSeparator(at + 1)) {
+        const child = this.nextNode;
+        this.indent = at - this.lineStart;
+        value.push(this.blockSeq(this.indent, depth + 1));
+        this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
+      } else if (c !== LBRACKET && c !== LBRACE && this.isKeyLine()) {
+        const child = this.nextNode;
+        this.indent = at - this.lineStart;
+        value.push(this.blockMap(this.indent, depth + 1));
+        this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
+      } else {
+        value.push(this.inlineValue(entry, n, depth));
+      }
+      if (this.indent === n && text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) continue;
+      if (this.indent > n) throw GIVE_UP;
+      this.closeBlock(node, last);
+      return value;
+    }
+  }
+
+  /** Whether the rest of the line, from pos, starts with an implicit key (`key: ...`). */
+  private isKeyLine(): boolean {
+    const { text } = this;
+    const c = text.charCodeAt(this.pos);
+    let i = this.pos;
+    if (c === DQUOTE || c === SQUOTE) {
+      const save = this.pos;
+      try {
+        this.quoted();
+      } catch (error) {
+        this.pos = save;
+        if (error === GIVE_UP) return false;
+        throw error;
+      }
+      i = this.pos;
+      this.pos = save;
+      while (text.charCodeAt(i) === SPACE) i++;
+      return text.charCodeAt(i) === COLON && this.isSeparator(i + 1);
+    }
+    for (; i < this.length; i++) {
+      const d = text.charCodeAt(i);
+      if (d === LF) return false;
+      if (d === COLON && this.isSeparator(i + 1)) return true;
+      if (d === HASH && text.charCodeAt(i - 1) === SPACE) return false;
+    }
+    return false;
+  }
+
+  private keyEnd = 0;
+  private keyQuoted = false;
+
+  /** A block mapping's key at pos; leaves pos after its `:` and keyEnd after the key's last character. */
+  private blockKey(): string {
+    const { text } = this;
+    const start = this.pos;
+    const c = text.charCodeAt(start);
+    let key: string;
+    this.keyQuoted = c === DQUOTE || c === SQUOTE;
+    if (this.keyQuoted) {
+      key = this.quoted();
+      this.keyEnd = this.pos;
+      this.skipSpaces();
+    } else {
+      if (!plainCanStart(c) || c === DASH) throw GIVE_UP;
+      let i = start;
+      for (;;) {
+        const d = text.charCodeAt(i);
+        if (d === COLON && this.isSeparator(i + 1)) break;
+        if (d === LF || d === TAB || i >= this.length) throw GIVE_UP;
+        if (d === HASH && text.charCodeAt(i - 1) === SPACE) throw GIVE_UP;
+        i++;
+      }
+      this.pos = i;
+      let end = i;
+      while (text.charCodeAt(end - 1) === SPACE) end--;
+      const raw = text.slice(start, end);
+      if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
+      key = raw;
+      this.keyEnd = end;
+    }
+    if (this.keyEnd - start > MAX_KEY_LENGTH) throw GIVE_UP;
+    if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+    this.pos++;
+    return key;
+  }
+
+  private skipSpaces(): void {
+    const { text } = this;
+    for (;;) {
+      const c = text.charCodeAt(this.pos);
+      if (c === SPACE) this.pos++;
+      else if (c === TAB) throw GIVE_UP;
+      else return;
+    }
+  }
+
+  /**
+   * Where a plain scalar starting at pos ends (after its last non-space character); pos is left
+   * after the scalar. In flow context it also ends at `,`, brackets and a `:` before a space or
+   * flow indicator.
+   */
+  private plainEnd(flow: boolean): number {
+    const { text } = this;
+    const start = this.pos;
+    const c = text.charCodeAt(start);
+    if (!plainCanStart(c) || ((c === DASH || c === 0x3f || c === COLON) && this.isSeparator(start + 1)))
+      throw GIVE_UP;
+    if (c === 0x3f || c === COLON) throw GIVE_UP;
+    const stops = flow ? FLOW_STOPS : BLOCK_STOPS;
+    const length = this.length;
+    let i = start;
+    for (; i < length; i++) {
+      const d = text.charCodeAt(i);
+      if (d >= 0x80 || stops[d] === 0) continue;
+      if (d === LF) break;
+      if (d === TAB) throw GIVE_UP;
+      if (d === HASH) {
+        if (text.charCodeAt(i - 1) === SPACE) break;
+      } else if (d === COLON) {
+        const e = text.charCodeAt(i + 1);
+        if (e === SPACE || e === LF || i + 1 >= length) {
+          if (flow) break;
+          throw GIVE_UP; // `a: b: c`
+        }
+        if (flow && e < 0x80 && FLOW_STOPS[e] === 2) break;
+      } else break; // a flow indicator
+    }
+    let end = i;
+    while (text.charCodeAt(end - 1) === SPACE) end--;
+    this.pos = end;
+    return end;
+  }
+
+  // ---- scalars ----
+
+  /** A single-line quoted scalar at pos; leaves pos after its closing quote. */
+  private quoted(): string {
+    const { text } = this;
+    const quote = text.charCodeAt(this.pos);
+    let i = this.pos + 1;
+    if (quote === SQUOTE) {
+      let out = '';
+      let from = i;
+      for (;;) {
+        const end = text.indexOf("'", i);
+        if (end === -1) throw GIVE_UP;
+        const newline = text.indexOf('\n', from);
+        if (newline !== -1 && newline < end) throw GIVE_UP;
+        if (text.charCodeAt(end + 1) === SQUOTE) {
+          out += text.slice(from, end + 1);
+          i = end + 2;
+          from = i;
+          continue;
+        }
+        out += text.slice(from, end);
+        this.pos = end + 1;
+        return out;
+      }
+    }
+    let out = '';
+    let from = i;
+    for (; ; i++) {
+      const c = text.charCodeAt(i);
+      if (i >= this.length || c === LF) throw GIVE_UP;
+      if (c === DQUOTE) break;
+      if (c === 0x5c) {
+        out += text.slice(from, i);
+        const e = text[i + 1];
+        const simple = e === undefined ? undefined : ESCAPES[e];
+        if (simple !== undefined) {
+          out += simple;
+          i += 1;
+        } else if (e === 'x' || e === 'u' || e === 'U') {
+          const size = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+          const hex = text.slice(i + 2, i + 2 + size);
+          if (hex.length !== size || !/^[0-9a-fA-F]+$/.test(hex)) throw GIVE_UP;
+          const code = parseInt(hex, 16);
+          if (code > 0x10ffff) throw GIVE_UP;
+          out += String.fromCodePoint(code);
+          i += 1 + size;
+        } else {
+          throw GIVE_UP;
+        }
+        from = i + 1;
+      }
+    }
+    out += text.slice(from, i);
+    this.pos = i + 1;
+    return out;
+  }
+
+  /**
+   * A literal (`|`) or folded (`>`) block scalar, the value of an entry of the collection at column
+   * `n`; leaves pos at the next content line. No indentation indicator; a folded scalar with
+   * more-indented or leading empty lines is given up on.
+   */
+  private blockScalar(entry: number, n: number): string {
+    const { text } = this;
+    const start = this.pos;
+    const folded = text.charCodeAt(start) === 0x3e;
+    this.pos++;
+    let chomp = 0; // 0 clip, -1 strip, 1 keep
+    const indicator = text.charCodeAt(this.pos);
+    if (indicator === DASH) chomp = -1;
+    else if (indicator === 0x2b) chomp = 1;
+    if (chomp !== 0) this.pos++;
+    const next = text.charCodeAt(this.pos);
+    if (next !== SPACE && next !== LF && next !== HASH) throw GIVE_UP;
+    if (next === HASH) throw GIVE_UP;
+    this.endOfLine(false);
+    // Content lines: find the indentation of the first non-empty one.
+    const lines: string[] = [];
+    let m = -1;
+    let leadingSpaces = 0;
+    let i = this.pos;
+    let contentEnd = -1; // after the line break of the last non-empty line
+    let trailing = 0; // empty lines after it
+    let trailingEnd = -1;
+    for (;;) {
+      if (i >= this.length) break;
+      let j = i;
+      while (text.charCodeAt(j) === SPACE) j++;
+      const c = text.charCodeAt(j);
+      const lineEnd = text.indexOf('\n', j);
+      if (lineEnd === -1) throw GIVE_UP; // no final line break
+      if (c === LF) {
+        const spaces = j - i;
+        if (m === -1) leadingSpaces = Math.max(leadingSpaces, spaces);
+        else if (spaces > m) throw GIVE_UP; // spaces-only content
+        if (m === -1 && folded) throw GIVE_UP;
+        lines.push('');
+        trailing++;
+        trailingEnd = lineEnd + 1;
+        i = lineEnd + 1;
+        continue;
+      }
+      const indent = j - i;
+      if (m === -1) {
+        if (indent <= n || leadingSpaces > indent) throw GIVE_UP; // an empty scalar, or bad indentation
+        m = indent;
+      } else if (indent < m) break;
+      if (folded && indent > m) throw GIVE_UP;
+      if (c === TAB && (folded || indent < m)) throw GIVE_UP;
+      lines.push(text.slice(i + m, lineEnd));
+      contentEnd = lineEnd + 1;
+      trailing = 0;
+      i = lineEnd + 1;
+    }
+    if (m === -1) throw GIVE_UP;
+    const count = lines.length - trailing;
+    let body: string;
+    if (folded) {
+      body = lines[0]!;
+      let empties = 0;
+      for (let k = 1; k < count; k++) {
+        const line = lines[k]!;
+        if (line === '') empties++;
+        else {
+          body += empties === 0 ? ' ' : '\n'.repeat(empties);
+          body += line;
+          empties = 0;
+        }
+      }
+    } else {
+      body = lines.slice(0, count).join('\n');
+    }
+    let end = contentEnd;
+    if (chomp === 0) body += '\n';
+    else if (chomp === 1) {
+      body += '\n'.repeat(1 + trailing);
+      if (trailing > 0) end = trailingEnd;
+    }
+    this.setValue(entry, SCALAR, start, end);
+    this.pos = i;
+    this.lineStart = i;
+    this.lineEnd = end;
+    this.commentAfter = trailing > 0 && chomp !== 1;
+    this.nextContent();
+    return body;
+  }
+
+  // ---- flow collections ----
+
+  /** A flow collection at pos inside a block collection at column `n`; leaves pos after it. */
+  private flow(n: number, depth: number): unknown {
+    if (depth > this.maxDepth) throw GIVE_UP;
+    const { text } = this;
+    const isMap = text.charCodeAt(this.pos) === LBRACE;
+    const close = isMap ? RBRACE : RBRACKET;
+    const node = this.newNode(isMap ? MAP : SEQ, this.pos);
+    const map: Record<string, unknown> = isMap ? {} : EMPTY;
+    const seq: unknown[] = isMap ? EMPTY_SEQ : [];
+    this.pos++;
+    this.flowSpace(n);
+    let last = -1;
+    if (text.charCodeAt(this.pos) === close) {
+      this.pos++;
+      this.nodes[node * NODE + 3] = this.pos;
+      return isMap ? map : seq;
+    }
+    for (;;) {
+      let entry: number;
+      if (isMap) {
+        const keyStart = this.pos;
+        const c = text.charCodeAt(keyStart);
+        let key: string;
+        let keyEnd: number;
+        if (c === DQUOTE || c === SQUOTE) {
+          key = this.quoted();
+          keyEnd = this.pos;
+          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+        } else {
+          keyEnd = this.plainEnd(true);
+          key = text.slice(keyStart, keyEnd);
+          if (typeof resolvePlain(key) !== 'string' || key === '__proto__' || key === '<<') throw GIVE_UP;
+          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+        }
+        if (keyEnd - keyStart > MAX_KEY_LENGTH) throw GIVE_UP;
+        if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        if (Object.prototype.hasOwnProperty.call(map, key)) throw GIVE_UP;
+        this.pos++;
+        this.flowSpace(n);
+        entry = this.addEntry(node, last, keyStart, keyEnd, c === DQUOTE || c === SQUOTE ? key : undefined);
+        const c2 = text.charCodeAt(this.pos);
+        if (c2 === COMMA || c2 === close) throw GIVE_UP; // an empty value
+        map[key] = this.flowValue(entry, n, depth);
+      } else {
+        entry = this.addEntry(node, last, -1, -1);
+        seq.push(this.flowValue(entry, n, depth));
+      }
+      last = entry;
+      this.flowSpace(n);
+      const c = text.charCodeAt(this.pos);
+      if (c === COMMA) {
+        this.pos++;
+        this.flowSpace(n);
+        if (text.charCodeAt(this.pos) === close) throw GIVE_UP; // a trailing comma
+        continue;
+      }
+      if (c !== close) throw GIVE_UP;
+      this.pos++;
+      this.nodes[node * NODE + 3] = this.pos;
+      return isMap ? map : seq;
+    }
+  }
+
+  private flowValue(entry: number, n: number, depth: number): unknown {
+    const { text } = this;
+    const start = this.pos;
+    const c = text.charCodeAt(start);
+    if (c === LBRACKET || c === LBRACE) {
+      const child = this.nextNode;
+      const value = this.flow(n, depth + 1);
+      this.setValue(entry, child, start, this.pos);
+      return value;
+    }
+    if (c === DQUOTE || c === SQUOTE) {
+      const value = this.quoted();
+      this.setValue(entry, SCALAR, start, this.pos);
+      return value;
+    }
+    const end = this.plainEnd(true);
+    if (end === start) throw GIVE_UP;
+    this.setValue(entry, SCALAR, start, end);
+    return resolvePlain(text.slice(start, end));
+  }
+
+  /** Spaces, comments and line breaks inside a flow collection; new lines must be indented past `n`. */
+  private flowSpace(n: number): void {
+    const { text } = this;
+    for (;;) {
+      const c = text.charCodeAt(this.pos);
+      if (c === SPACE) this.pos++;
+      else if (c === LF) {
+        this.pos++;
+        const lineStart = this.pos;
+        if (this.isMarker(lineStart)) throw GIVE_UP;
+        while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+        const d = text.charCodeAt(this.pos);
+        if (d !== LF && d !== HASH && this.pos - lineStart <= n) throw GIVE_UP;
+        if (d === TAB || this.pos - lineStart === 0) throw GIVE_UP;
+      } else if (c === HASH) {
+        const before = text.charCodeAt(this.pos - 1);
+        if (before !== SPACE && before !== LF) throw GIVE_UP;
+        const end = text.indexOf('\n', this.pos);
+        if (end === -1) throw GIVE_UP;
+        this.pos = end;
+      } else if (c === TAB) throw GIVE_UP;
+      else return;
+    }
+  }
+}
+
+/** Characters a plain scalar's scan must look at: 1 in both contexts, 2 flow indicators. */
+const BLOCK_STOPS = new Uint8Array(0x80);
+const FLOW_STOPS = new Uint8Array(0x80);
+for (const c of [LF, TAB, HASH, COLON]) BLOCK_STOPS[c] = FLOW_STOPS[c] = 1;
+for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) FLOW_STOPS[c] = 2;
+
+const ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  '\t': '\t',
+};
+
+/** Characters that may not start a plain scalar here (indicators, or what this reader leaves alone). */
+function plainCanStart(c: number): boolean {
+  switch (c) {
+    case COMMA:
+    case LBRACKET:
+    case RBRACKET:
+    case LBRACE:
+    case RBRACE:
+    case HASH:
+    case 0x26: // &
+    case 0x2a: // *
+    case 0x21: // !
+    case 0x7c: // |
+    case 0x3e: // >
+    case SQUOTE:
+    case DQUOTE:
+    case 0x25: // %
+    case 0x40: // @
+    case 0x60: // `
+    case SPACE:
+    case TAB:
+    case LF:
+      return false;
+    default:
+      return !Number.isNaN(c);
+  }
+}
+
+/** A plain scalar's value in the YAML 1.2 core schema, tested in the yaml package's order. */
+export function resolvePlain(s: string): unknown {
+  const c = s.charCodeAt(0);
+  // Most scalars start with a letter that no core form starts with: a string at once.
+  if (
+    (c >= 0x61 && c <= 0x7a && c !== 0x6e && c !== 0x74 && c !== 0x66) ||
+    (c >= 0x41 && c <= 0x5a && c !== 0x4e && c !== 0x54 && c !== 0x46)
+  )
+    return s;
+  switch (s) {
+    case '':
+    case '~':
+    case 'null':
+    case 'Null':
+    case 'NULL':
+      return null;
+    case 'true':
+    case 'True':
+    case 'TRUE':
+      return true;
+    case 'false':
+    case 'False':
+    case 'FALSE':
+      return false;
+  }
+  if (!couldBeNumber(s)) return s;
+  if (/^0o[0-7]+$/.test(s)) return parseInt(s.substring(2), 8);
+  if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
+  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.substring(2), 16);
+  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s))
+    return s.slice(-3).toLowerCase() === 'nan'
+      ? NaN
+      : s[0] === '-'
+        ? Number.NEGATIVE_INFINITY
+        : Number.POSITIVE_INFINITY;
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s)) return parseFloat(s);
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
+  return s;
+}
+
+/**
+ * Whether a scalar holds only characters a core-schema number can (digits, signs, dots, e, x, o,
+ * hex digits, inf and nan): "2Gi" or "1.0.5-rc" skip the number patterns. An integer answers here.
+ */
+function couldBeNumber(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) continue;
+    if (c >= 0x80 || NUMERIC[c] === 0) return false;
+  }
+  return true;
+}
+
+const NUMERIC = new Uint8Array(0x80);
+for (const c of '+-.eExoabcdfABCDFinIN') NUMERIC[c.charCodeAt(0)] = 1;
+
+function grow(array: Int32Array): Int32Array {
+  const larger = new Int32Array(array.length * 2);
+  larger.set(array);
+  return larger;
+}
