@@ -130,3 +130,46 @@ describe('hostile response bytes are a categorized error, never a crash or a han
     expect(outcome).toEqual({ status: 200, body: 'ok' });
   });
 });
+
+describe('the HTTP sender', () => {
+  it('keeps a JSON body read in pieces intact while other connections read into the same buffer', async () => {
+    // Two responses, each body in two pieces, the pieces interleaved across the two connections:
+    // the client reads every plain-TCP connection into one buffer, so a body part kept without a
+    // copy would be overwritten by the other connection's next read.
+    const { createHttpSender } = await import('../src/loadtest/sender.js');
+    const sockets: Socket[] = [];
+    const body = (n: number) =>
+      JSON.stringify({
+        choices: [{ message: { content: `answer ${n} `.repeat(20) } }],
+        usage: { completion_tokens: n },
+      });
+    const url = await raw((socket) => {
+      sockets.push(socket);
+      if (sockets.length < 2) return;
+      const parts = sockets.map((s, i) => {
+        const text = body(i + 1);
+        s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text.slice(0, 100)}`);
+        return text.slice(100);
+      });
+      setTimeout(() => sockets[0]!.write(parts[0]!), 20);
+      setTimeout(() => sockets[1]!.write(parts[1]!), 40);
+    });
+    const sender = createHttpSender({
+      origin: url,
+      protocol: 'openai',
+      timeoutMs: 3000,
+      maxConnections: 2,
+      now: () => performance.now(),
+    });
+    const request = { ...REQUEST, expectTokens: true };
+    try {
+      const samples = await Promise.all([sender.send(request, 0), sender.send(request, 0)]);
+      expect(samples.map((s) => [s.ok, s.error, s.outputTokens]).sort()).toEqual([
+        [true, undefined, 1],
+        [true, undefined, 2],
+      ]);
+    } finally {
+      await sender.close();
+    }
+  });
+});
