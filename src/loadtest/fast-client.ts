@@ -25,7 +25,8 @@ export interface ResponseSink {
   onHeaders(statusCode: number): void;
   /** Body bytes; `chunk` is only valid during the call (the client reuses its read buffer). */
   onData(chunk: Buffer): void;
-  onComplete(): void;
+  /** The response ended at `end` (on the pool's clock). */
+  onComplete(end: number): void;
   onError(error: unknown): void;
 }
 
@@ -431,18 +432,24 @@ class Connection {
     return offset;
   }
 
+  /**
+   * The response ended: its end is read now, the connection is freed, and only then is the sink
+   * told, so a request sent from the completion (a closed loop's next) finds this connection free
+   * instead of opening another; a request that waited in the queue may already be on it.
+   */
   private complete(): void {
     const job = this.job;
     if (!job) return;
+    const end = this.pool.now();
     this.job = undefined;
     this.headDone = false;
     this.mode = 'none';
-    job.sink.onComplete();
     if (!this.keepAlive) {
       this.closed = true;
       this.socket.destroy();
       this.pool.release(this, false);
     } else this.pool.release(this, true);
+    job.sink.onComplete(end);
   }
 
   private fail(error: unknown): void {

@@ -160,8 +160,7 @@ class ResponseHandler implements ResponseSink {
     };
   }
 
-  onComplete(): void {
-    const end = this.context.now();
+  onComplete(end: number): void {
     if (this.status >= 400)
       this.settle({ ...this.base(end), status: this.status, ok: false, error: `http_${this.status}` });
     else if (this.stream) this.settle({ ...this.base(end), ...this.stream.finish(this.request) });
