@@ -182,8 +182,8 @@ class Connection {
       this.socket.on('data', (data: Buffer) => this.read(data));
     } else
       // Plain TCP reads into the pool's one buffer (`onread`), without a Readable stream's push,
-      // 'data' event and a new Buffer per read: bench/loadtest.js measured it at about 5 % less
-      // CPU per request. The parser copies what it keeps (header parts, bodies are the sink's).
+      // 'data' event and a new Buffer per read (docs/loadtest.md, "What the generator costs").
+      // The parser copies what it keeps (header parts; a body part is the sink's to copy).
       this.socket = netConnect({
         ...options,
         onread: {

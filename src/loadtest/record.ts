@@ -1,9 +1,5 @@
-import {
-  build,
-  decodeFromCompressedBase64,
-  encodeIntoCompressedBase64,
-  type Histogram,
-} from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import { decodeHistogram, encodeHistogram, newHistogram as buildHistogram } from './histogram.js';
 
 /** One request as the generator saw it. Times are milliseconds on the run's clock. */
 export interface Sample {
@@ -65,12 +61,8 @@ export interface GoodLimits {
   tpot?: number;
 }
 
-const newHistogram = (): Histogram =>
-  build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+/** Microseconds from 1 µs to an hour, three significant digits. */
+export const newHistogram = (): Histogram => buildHistogram(1, 3_600_000_000, 3);
 
 const SERIES = [
   'latency',
@@ -461,12 +453,4 @@ function meets(value: number | undefined, limit: number | undefined): boolean {
 
 function toMicros(ms: number): number {
   return Math.max(1, Math.round(ms * 1000));
-}
-
-function encodeHistogram(histogram: Histogram): string {
-  return Buffer.from(encodeIntoCompressedBase64(histogram), 'base64').toString('hex');
-}
-
-function decodeHistogram(hex: string): Histogram {
-  return decodeFromCompressedBase64(Buffer.from(hex, 'hex').toString('base64'));
 }
