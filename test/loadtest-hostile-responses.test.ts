@@ -78,6 +78,11 @@ describe('hostile response bytes are a categorized error, never a crash or a han
     ['a four-digit status code', 'HTTP/1.1 2000 OK\r\ncontent-length: 0\r\n\r\n'],
     ['a status code out of range', 'HTTP/1.1 999 Nope\r\ncontent-length: 0\r\n\r\n'],
     ['an HTTP/2 status line', 'HTTP/2 200\r\ncontent-length: 0\r\n\r\n'],
+    ['a 101 Switching Protocols never asked for', 'HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\n\r\n'],
+    [
+      'a chunk-size line over 4 KiB',
+      `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2;${'x'.repeat(5000)}\r\nhi\r\n0\r\n\r\n`,
+    ],
     ['a header line without a colon', 'HTTP/1.1 200 OK\r\nbroken header\r\ncontent-length: 2\r\n\r\nok'],
     ['a Content-Length that is not a number', 'HTTP/1.1 200 OK\r\ncontent-length: 12abc\r\n\r\nok'],
     ['a negative Content-Length', 'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\nok'],
