@@ -21,6 +21,10 @@ const BIN = join(ROOT, 'bin/mlready.js');
 const SECONDS = Number(process.env.MLREADY_BENCH_SECONDS ?? 5);
 const CONCURRENCY = 16;
 /** Core 0 serves; the clients get the rest (on a 2-core machine, --workers 2 shares core 1). */
+/** Which parts to run (MLREADY_BENCH_PARTS=cpu,transports runs two): all by default. */
+const PARTS = (process.env.MLREADY_BENCH_PARTS ?? 'cpu,rate,submillisecond,waiting,ttft,transports').split(
+  ',',
+);
 const CLIENT_CORES = availableParallelism() > 2 ? `1-${availableParallelism() - 1}` : '1';
 
 const SERVER = `
@@ -147,6 +151,83 @@ const ways = {
 })();
 `;
 
+// One transport alone, no recorder or schedule beyond the least a load test needs: a closed loop
+// of CONCURRENCY for SECONDS against '/' (CPU per request), or an open loop at 500/s for 5 s
+// against '/delay' (p50 from handing the request to the transport to its last byte). The
+// transports: mlready's own (src/loadtest/fast-client.ts), undici's Pool (dispatch, and request),
+// node:http with a keep-alive Agent. What the rest of mlready adds is the CLI's figure minus its
+// transport's.
+const TRANSPORT = `
+import { createRequire } from 'node:module';
+const require = createRequire(process.argv[2] + '/package.json');
+const [, , root, kind, mode, portText, secondsText, concurrencyText] = process.argv;
+const port = Number(portText), seconds = Number(secondsText), concurrency = Number(concurrencyText);
+const origin = 'http://127.0.0.1:' + port;
+const path = mode === 'open' ? '/delay' : '/';
+const body = mode === 'open' ? '{}' : '{"x":1}';
+const headers = { 'content-type': 'application/json' };
+const now = () => performance.now();
+let send;
+if (kind === 'mlready') {
+  const { FastPool } = await import(root + '/dist/loadtest/fast-client.js');
+  const pool = new FastPool(origin, { maxConnections: 1024, timeoutMs: 30000, now });
+  const request = { method: 'POST', path, body, headers, stream: false, expectTokens: false };
+  send = (done) => pool.dispatch(request, { onStart() {}, onHeaders() {}, onData() {},
+    onComplete: () => done(true), onError: () => done(false) });
+} else if (kind === 'undici-dispatch' || kind === 'undici-request') {
+  const { Pool } = require('undici');
+  const pool = new Pool(origin, { connections: 1024, pipelining: 1 });
+  const options = { origin, method: 'POST', path, body, headers };
+  send = kind === 'undici-request'
+    ? (done) => pool.request(options).then((r) => r.body.dump().then(() => done(true)), () => done(false))
+    : (done) => pool.dispatch(options, { onConnect() {}, onHeaders: () => true, onData: () => true,
+        onComplete: () => done(true), onError: () => done(false) });
+} else {
+  const http = require('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  const length = String(Buffer.byteLength(body));
+  send = (done) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent,
+      headers: { ...headers, 'content-length': length } }, (res) => {
+      res.on('data', () => {});
+      // On the next turn: the Agent frees the socket after 'end', and a request sent from 'end'
+      // itself would open a new connection each time.
+      res.on('end', () => setImmediate(done, true));
+    });
+    req.on('error', () => done(false));
+    req.end(body);
+  };
+}
+let ok = 0, failed = 0;
+const latencies = [];
+if (mode === 'closed') {
+  const end = now() + seconds * 1000;
+  await new Promise((finish) => {
+    let running = concurrency;
+    const loop = () => { if (now() >= end) { if (--running === 0) finish(); return; }
+      send((good) => { good ? ok++ : failed++; loop(); }); };
+    for (let i = 0; i < concurrency; i++) loop();
+  });
+} else {
+  const rate = 500, total = rate * seconds;
+  const start = now() + 20;
+  await new Promise((finish) => {
+    let i = 0, settled = 0;
+    const tick = () => {
+      while (i < total && now() >= start + (i * 1000) / rate) {
+        const t = now(); i++;
+        send((good) => { good ? ok++ : failed++; latencies.push(now() - t); if (++settled === total) finish(); });
+      }
+      if (i < total) setTimeout(tick, Math.max(0, start + (i * 1000) / rate - now()));
+    };
+    tick();
+  });
+}
+latencies.sort((a, b) => a - b);
+console.log(JSON.stringify({ ok, failed, p50: latencies.length ? latencies[latencies.length >> 1] : null }));
+process.exit(0);
+`;
+
 /** Runs a client under /usr/bin/time on the client cores; returns its stdout and CPU seconds (user + system). */
 function timed(command, args) {
   const run = spawnSync(
@@ -175,44 +256,58 @@ export async function benchLoadtest() {
     );
     const origin = `http://127.0.0.1:${port}`;
     const url = `${origin}/`;
+    const part = (name) => PARTS.includes(name);
     const rounds = [];
-    for (let round = 0; round < Number(process.env.MLREADY_BENCH_ROUNDS ?? 3); round++)
-      rounds.push(measure(url, dir));
+    if (part('cpu'))
+      for (let round = 0; round < Number(process.env.MLREADY_BENCH_ROUNDS ?? 3); round++)
+        rounds.push(measure(url, dir));
     const rateAccuracy = [];
-    for (const rate of [500, 2000]) rateAccuracy.push(await measureRate(origin, rate));
-    const subMillisecond = await measureSubMillisecond(origin, dir);
-    const waitingFile = join(dir, 'waiting.cjs');
-    writeFileSync(waitingFile, WAITING);
-    const waitingAt2000PerSecond = JSON.parse(timed(process.execPath, [waitingFile]).stdout);
-    const ttftInflation = [await measureTtft(origin, 1), await measureTtft(origin, 2)];
+    if (part('rate')) for (const rate of [500, 2000]) rateAccuracy.push(await measureRate(origin, rate));
+    const subMillisecond = part('submillisecond') ? await measureSubMillisecond(origin, dir) : undefined;
+    let waitingAt2000PerSecond;
+    if (part('waiting')) {
+      const waitingFile = join(dir, 'waiting.cjs');
+      writeFileSync(waitingFile, WAITING);
+      waitingAt2000PerSecond = JSON.parse(timed(process.execPath, [waitingFile]).stdout);
+    }
+    const ttftInflation = part('ttft') ? [await measureTtft(origin, 1), await measureTtft(origin, 2)] : [];
+    const transports = part('transports') ? await measureTransports(origin, dir) : undefined;
     const median = (tool, key) => {
       const values = rounds.map((r) => r[tool][key]).sort((a, b) => a - b);
       return values[Math.floor(values.length / 2)];
     };
-    const tools = ['mlready', 'autocannon', ...(rounds[0].wrk ? ['wrk'] : [])];
+    const tools = rounds.length === 0 ? [] : ['mlready', 'autocannon', ...(rounds[0].wrk ? ['wrk'] : [])];
     const results = Object.fromEntries(
       tools.map((tool) => [
         tool,
         { rps: median(tool, 'rps'), cpuMicrosPerRequest: median(tool, 'cpuMicrosPerRequest') },
       ]),
     );
+    const ratios =
+      rounds.length === 0
+        ? {}
+        : {
+            rpsVsAutocannon: Number((results.mlready.rps / results.autocannon.rps).toFixed(2)),
+            cpuPerRequestVsAutocannon: Number(
+              (results.mlready.cpuMicrosPerRequest / results.autocannon.cpuMicrosPerRequest).toFixed(2),
+            ),
+            ...(results.wrk
+              ? { rpsVsWrk: Number((results.mlready.rps / results.wrk.rps).toFixed(2)) }
+              : { wrk: 'not installed (apt-get install wrk)' }),
+          };
     return {
       name: 'loadtest',
       concurrency: CONCURRENCY,
       seconds: SECONDS,
       rounds: rounds.length,
       ...results,
-      rpsVsAutocannon: Number((results.mlready.rps / results.autocannon.rps).toFixed(2)),
-      cpuPerRequestVsAutocannon: Number(
-        (results.mlready.cpuMicrosPerRequest / results.autocannon.cpuMicrosPerRequest).toFixed(2),
-      ),
-      ...(results.wrk
-        ? { rpsVsWrk: Number((results.mlready.rps / results.wrk.rps).toFixed(2)) }
-        : { wrk: 'not installed (apt-get install wrk)' }),
+      ...ratios,
       rateAccuracy,
       subMillisecond,
       waitingAt2000PerSecond,
       ttftInflation,
+      transports,
+      parts: PARTS,
       clientCores: CLIENT_CORES,
     };
   } finally {
@@ -398,6 +493,81 @@ async function measureSubMillisecond(origin, dir) {
     differenceFromFloorMs: ms(p50 - floor.p50),
     clientMinMs: report.summary.latency.min,
   };
+}
+
+/**
+ * Each transport alone (TRANSPORT) against autocannon, interleaved, MLREADY_BENCH_ROUNDS rounds:
+ * CPU per request in a closed loop of CONCURRENCY, and p50 at 500/s against the 250 µs server
+ * beside the server's own handler time and the floor client's p50.
+ */
+async function measureTransports(origin, dir) {
+  const file = join(dir, 'transport.mjs');
+  writeFileSync(file, TRANSPORT);
+  const floorFile = join(dir, 'floor.cjs');
+  writeFileSync(floorFile, FLOOR_CLIENT);
+  const port = new URL(origin).port;
+  const kinds = ['mlready', 'undici-dispatch', 'undici-request', 'node-http'];
+  const cpu = Object.fromEntries([...kinds, 'autocannon'].map((k) => [k, []]));
+  for (let round = 0; round < Number(process.env.MLREADY_BENCH_ROUNDS ?? 3); round++) {
+    for (const kind of kinds) {
+      const run = timed(process.execPath, [
+        file,
+        ROOT,
+        kind,
+        'closed',
+        port,
+        String(SECONDS),
+        String(CONCURRENCY),
+      ]);
+      const out = JSON.parse(run.stdout);
+      cpu[kind].push({
+        rps: out.ok / SECONDS,
+        cpuMicrosPerRequest: (run.cpuSeconds * 1e6) / out.ok,
+        failed: out.failed,
+      });
+    }
+    const ac = timed(process.execPath, [
+      join(ROOT, 'node_modules/autocannon/autocannon.js'),
+      ...['-c', String(CONCURRENCY), '-d', String(SECONDS), '-m', 'POST', '-b', '{"x":1}'],
+      ...['-H', 'content-type=application/json', '-j', `${origin}/`],
+    ]);
+    const acOut = JSON.parse(ac.stdout);
+    cpu.autocannon.push({
+      rps: acOut.requests.average,
+      cpuMicrosPerRequest: (ac.cpuSeconds * 1e6) / acOut.requests.total,
+    });
+  }
+  const med = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const closedLoop = Object.fromEntries(
+    Object.entries(cpu).map(([kind, runs]) => [
+      kind,
+      {
+        rps: Math.round(med(runs.map((r) => r.rps))),
+        cpuMicrosPerRequest: Number(med(runs.map((r) => r.cpuMicrosPerRequest)).toFixed(1)),
+        cpuVsAutocannon: Number(
+          (
+            med(runs.map((r) => r.cpuMicrosPerRequest)) /
+            med(cpu.autocannon.map((r) => r.cpuMicrosPerRequest))
+          ).toFixed(2),
+        ),
+      },
+    ]),
+  );
+  const openLoopP50Ms = {};
+  for (const kind of [...kinds, 'floor']) {
+    await reset(origin);
+    const run =
+      kind === 'floor'
+        ? timed(process.execPath, [floorFile, port, '500', '5'])
+        : timed(process.execPath, [file, ROOT, kind, 'open', port, '5', '0']);
+    const s = await stats(origin);
+    openLoopP50Ms[kind] = {
+      clientP50: Number(JSON.parse(run.stdout).p50.toFixed(3)),
+      serverHandlerP50: Number(s.handlingP50.toFixed(3)),
+      serverWireP50: Number(s.wireP50.toFixed(3)),
+    };
+  }
+  return { closedLoop, openLoopP50Ms };
 }
 
 /** 1 000 streams/s for 5 s: client TTFT p99 minus the server's TTFT p99 (how much the client adds). */

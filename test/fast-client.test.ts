@@ -224,3 +224,30 @@ describe('response limits', () => {
     await pool.close();
   });
 });
+
+describe('connection reuse', () => {
+  it('hands a connection whose response just ended to the request sent from that completion', async () => {
+    // A closed loop sends its next request from the completion of the last one: it must find the
+    // connection that just became free, not open another (a closed loop of 1 uses 1 connection).
+    const url = await raw((socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    const pool = new FastPool(url, { maxConnections: 64, timeoutMs: 2000, now: () => performance.now() });
+    let left = 20;
+    await new Promise<void>((done) => {
+      const next = () => {
+        const sink: ResponseSink = {
+          onStart: () => {},
+          onHeaders: () => {},
+          onData: () => {},
+          onComplete: () => (--left === 0 ? done() : next()),
+          onError: (error) => {
+            throw error;
+          },
+        };
+        pool.dispatch(REQUEST, sink);
+      };
+      next();
+    });
+    expect(pool.peakConnections).toBe(1);
+    await pool.close();
+  });
+});

@@ -13,8 +13,9 @@ vi.mock('node:net', async (importOriginal) => {
   const net = await importOriginal<typeof Net>();
   return {
     ...net,
-    connect: (options: { host: string; port: number }) => {
-      const socket = new net.Socket();
+    connect: (options: Net.NetConnectOpts) => {
+      // The options go to the constructor too: `onread` (how mlready reads plain TCP) is read there.
+      const socket = new net.Socket(options);
       // Node queues writes on a socket that is connecting and sends them once connected.
       (socket as unknown as { connecting: boolean }).connecting = true;
       setTimeout(() => socket.connect(options), CONNECT_DELAY_MS);

@@ -23,8 +23,10 @@ export interface ResponseSink {
    */
   onStart(abort: (err: Error) => void, writtenAt: number, queuedMs: number): void;
   onHeaders(statusCode: number): void;
+  /** Body bytes; `chunk` is only valid during the call (the client reuses its read buffer). */
   onData(chunk: Buffer): void;
-  onComplete(): void;
+  /** The response ended at `end` (on the pool's clock). */
+  onComplete(end: number): void;
   onError(error: unknown): void;
 }
 
@@ -64,20 +66,82 @@ export class ClientError extends Error {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-const CONTENT_LENGTH = '\r\ncontent-length:';
-const TRANSFER_ENCODING = '\r\ntransfer-encoding:';
-const CONNECTION = '\r\nconnection:';
+/** A chunk size: 1 to 16 hex digits (a larger one is no safe integer), before any extension. */
+const CHUNK_SIZE = /^[0-9a-f]{1,16}$/i;
+const DIGITS = /^[0-9]+$/;
+
+const malformed = (what: string) => new ClientError(`malformed response: ${what}`, 'EPROTO');
+
+/** What the client needs from a response head, or the reason it is malformed. */
+interface Head {
+  status: number;
+  /** Content-Length, undefined when absent. */
+  length: number | undefined;
+  chunked: boolean;
+  keepAlive: boolean;
+}
 
 /**
- * The value of a header in the lower-cased head, found by search rather than split into lines
- * (this runs once per request); `needle` is CRLF, the name and a colon.
+ * Parses a lower-cased response head (status line and header lines, without the blank line)
+ * strictly (RFC 9112): `HTTP/1.x NNN[ reason]`, every header line `name: value` (an obs-fold
+ * continuation line is allowed), one Content-Length of digits (a list of equal values is one).
+ * One pass over the lines, comparing names by length first: this runs once per request.
  */
-function headerValue(text: string, needle: string): string | undefined {
-  const at = text.indexOf(needle);
-  if (at < 0) return undefined;
-  const start = at + needle.length;
-  const stop = text.indexOf('\r\n', start);
-  return text.slice(start, stop < 0 ? undefined : stop).trim();
+export function parseHead(text: string): Head | ClientError {
+  let lineEnd = text.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = text.length;
+  const minor = text.charCodeAt(7);
+  if (
+    !text.startsWith('http/1.') ||
+    (minor !== 48 && minor !== 49) ||
+    text.charCodeAt(8) !== 32 ||
+    !isDigit(text.charCodeAt(9)) ||
+    !isDigit(text.charCodeAt(10)) ||
+    !isDigit(text.charCodeAt(11)) ||
+    (lineEnd !== 12 && text.charCodeAt(12) !== 32)
+  )
+    return malformed('status line');
+  const status = Number(text.slice(9, 12));
+  if (status < 100 || status >= 600) return malformed('status code');
+  let length: number | undefined;
+  let chunked = false;
+  let connection: string | undefined;
+  while (lineEnd < text.length) {
+    const start = lineEnd + 2;
+    lineEnd = text.indexOf('\r\n', start);
+    if (lineEnd < 0) lineEnd = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= lineEnd || colon === start || text.charCodeAt(colon - 1) <= 32) {
+      const first = text.charCodeAt(start);
+      if (first === 32 || first === 9) continue; // obs-fold: part of the previous value
+      return malformed('header line');
+    }
+    const nameLength = colon - start;
+    if (nameLength === 14 && text.startsWith('content-length', start)) {
+      const value = parseLength(text.slice(colon + 1, lineEnd));
+      if (value === undefined || (length !== undefined && length !== value))
+        return malformed('content-length');
+      length = value;
+    } else if (nameLength === 17 && text.startsWith('transfer-encoding', start))
+      chunked = text
+        .slice(colon + 1, lineEnd)
+        .trim()
+        .endsWith('chunked');
+    else if (nameLength === 10 && text.startsWith('connection', start))
+      connection = text.slice(colon + 1, lineEnd);
+  }
+  const keepAlive = connection === undefined ? minor === 49 : !connection.includes('close');
+  return { status, length, chunked, keepAlive };
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** A Content-Length value: digits, or a list of equal ones ("5, 5"); undefined when malformed. */
+function parseLength(raw: string): number | undefined {
+  const value = raw.trim();
+  if (DIGITS.test(value)) return Number(value);
+  const parts = value.split(',').map((v) => v.trim());
+  return parts.every((v) => DIGITS.test(v) && v === parts[0]) ? Number(parts[0]) : undefined;
 }
 const EMPTY = Buffer.alloc(0);
 
@@ -113,10 +177,23 @@ class Connection {
   constructor(private readonly pool: FastPool) {
     const { hostname, port, protocol } = pool.url;
     const options = { host: hostname, port: Number(port || (protocol === 'https:' ? 443 : 80)) };
-    this.socket =
-      protocol === 'https:'
-        ? tlsConnect({ ...options, servername: hostname, ALPNProtocols: ['http/1.1'] })
-        : netConnect(options);
+    if (protocol === 'https:') {
+      this.socket = tlsConnect({ ...options, servername: hostname, ALPNProtocols: ['http/1.1'] });
+      this.socket.on('data', (data: Buffer) => this.read(data));
+    } else
+      // Plain TCP reads into the pool's one buffer (`onread`), without a Readable stream's push,
+      // 'data' event and a new Buffer per read (docs/loadtest.md, "What the generator costs").
+      // The parser copies what it keeps (header parts; a body part is the sink's to copy).
+      this.socket = netConnect({
+        ...options,
+        onread: {
+          buffer: pool.readBuffer,
+          callback: (n) => {
+            this.read(pool.readBuffer.subarray(0, n));
+            return true;
+          },
+        },
+      });
     this.socket.setNoDelay(true);
     this.connected = new Promise((done) => {
       this.socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => {
@@ -125,7 +202,6 @@ class Connection {
       });
       this.socket.once('close', done);
     });
-    this.socket.on('data', (data: Buffer) => this.read(data));
     this.socket.on('error', (error) => this.fail(error));
     this.socket.on('close', () => {
       if (this.job && this.mode === 'close' && this.headDone) this.complete();
@@ -215,7 +291,7 @@ class Connection {
     this.headLength = 0;
     this.headTail = EMPTY;
     this.headDone = true;
-    this.parseHead(head.toString('latin1', 0, head.length - 4).toLowerCase());
+    this.onHead(head.toString('latin1', 0, head.length - 4).toLowerCase());
     return offset + endInFresh;
   }
 
@@ -226,35 +302,36 @@ class Connection {
     );
   }
 
-  private parseHead(text: string): void {
-    const status = text.startsWith('http/1.') && text.charCodeAt(8) === 32 ? Number(text.slice(9, 12)) : NaN;
-    if (!(status >= 100 && status < 600)) {
-      this.fail(new ClientError('malformed response', 'EPROTO'));
+  private onHead(text: string): void {
+    const head = parseHead(text);
+    if (head instanceof ClientError) {
+      this.fail(head);
       return;
     }
-    const lengthText = headerValue(text, CONTENT_LENGTH);
-    const length = lengthText === undefined ? undefined : Number(lengthText);
-    const chunked = headerValue(text, TRANSFER_ENCODING)?.includes('chunked') === true;
-    const connection = headerValue(text, CONNECTION);
-    this.keepAlive =
-      connection === undefined ? text.charCodeAt(7) !== 48 /* HTTP/1.0 */ : !connection.includes('close');
+    const { status, length } = head;
+    if (status < 200 && status !== 101) {
+      // An interim response (100 Continue, 103 Early Hints): the final one follows.
+      this.headDone = false;
+      return;
+    }
+    if (status === 101) {
+      this.fail(malformed('101 Switching Protocols was not asked for'));
+      return;
+    }
+    this.keepAlive = head.keepAlive;
     this.job!.sink.onHeaders(status);
     if (!this.job) return;
-    if (status === 204 || status === 304 || (status >= 100 && status < 200) || length === 0) {
+    if (status === 204 || status === 304 || length === 0) {
       this.mode = 'length';
       this.remaining = 0;
       this.complete();
       return;
     }
-    if (chunked) {
+    if (head.chunked) {
       this.mode = 'chunked';
       this.chunkState = 'size';
       this.line = '';
     } else if (length !== undefined) {
-      if (!(length >= 0)) {
-        this.fail(new ClientError('malformed content-length', 'EPROTO'));
-        return;
-      }
       if (length > this.pool.limits.maxBodyBytes) {
         this.fail(this.bodyTooLarge());
         return;
@@ -311,22 +388,36 @@ class Connection {
       const nl = data.indexOf(10, offset);
       if (nl < 0) {
         this.line += data.toString('latin1', offset);
-        if (this.line.length > MAX_CHUNK_LINE) this.fail(new ClientError('malformed chunk', 'EPROTO'));
+        if (this.line.length > MAX_CHUNK_LINE) this.fail(malformed('chunk-size line too long'));
         return data.length;
       }
       const line = (this.line + data.toString('latin1', offset, nl)).replace(/\r$/, '');
       this.line = '';
       offset = nl + 1;
       if (line.length > MAX_CHUNK_LINE) {
-        this.fail(new ClientError('malformed chunk', 'EPROTO'));
+        this.fail(malformed('chunk-size line too long'));
         return data.length;
       }
       if (this.chunkState === 'crlf') {
+        if (line !== '') {
+          this.fail(malformed('chunk longer than its size'));
+          return data.length;
+        }
         this.chunkState = 'size';
       } else if (this.chunkState === 'size') {
-        const size = parseInt(line, 16);
-        if (Number.isNaN(size)) {
-          this.fail(new ClientError('malformed chunk', 'EPROTO'));
+        const semicolon = line.indexOf(';');
+        const sizeText = (semicolon < 0 ? line : line.slice(0, semicolon)).trim();
+        if (!CHUNK_SIZE.test(sizeText)) {
+          this.fail(malformed('chunk size'));
+          return data.length;
+        }
+        const size = parseInt(sizeText, 16);
+        if (!Number.isSafeInteger(size)) {
+          this.fail(malformed('chunk size'));
+          return data.length;
+        }
+        if (this.bodyBytes + size > this.pool.limits.maxBodyBytes) {
+          this.fail(this.bodyTooLarge());
           return data.length;
         }
         if (size === 0) this.chunkState = 'trailer';
@@ -341,18 +432,24 @@ class Connection {
     return offset;
   }
 
+  /**
+   * The response ended: its end is read now, the connection is freed, and only then is the sink
+   * told, so a request sent from the completion (a closed loop's next) finds this connection free
+   * instead of opening another; a request that waited in the queue may already be on it.
+   */
   private complete(): void {
     const job = this.job;
     if (!job) return;
+    const end = this.pool.now();
     this.job = undefined;
     this.headDone = false;
     this.mode = 'none';
-    job.sink.onComplete();
     if (!this.keepAlive) {
       this.closed = true;
       this.socket.destroy();
       this.pool.release(this, false);
     } else this.pool.release(this, true);
+    job.sink.onComplete(end);
   }
 
   private fail(error: unknown): void {
@@ -388,6 +485,8 @@ export class FastPool {
   private readonly queue: Job[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly wires = new WeakMap<PreparedRequest, Buffer>();
+  /** Where plain-TCP connections read to; one is enough, each read is parsed before the next. */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(
     origin: string,

@@ -114,7 +114,13 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   let lastSentAt = start;
   let stopAt: number | undefined;
   let limitReached = false;
-  const pending = new Set<Promise<void>>();
+  // Callbacks, not a promise per request, where the sender has them (the HTTP sender does).
+  const sendWith: (request: PreparedRequest, intended: number, done: (sample: Sample) => void) => void =
+    sender.dispatch
+      ? sender.dispatch.bind(sender)
+      : (request, intended, done) => void sender.send(request, intended).then(done);
+  /** Settles the wait for the last in-flight request at the end of an open loop. */
+  let allSettled: (() => void) | undefined;
   const aborted = () => options.signal?.aborted === true;
   // Latencies completed since the last progress line (only with a progress callback): pushed to an
   // array and sorted once a second, cheaper than a histogram update on every request.
@@ -157,13 +163,12 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     inFlight++;
     peakInFlight = Math.max(peakInFlight, inFlight);
     lastSentAt = clock.now();
-    const promise: Promise<void> = sender.send(options.next(index), intended).then((sample) => {
+    sendWith(options.next(index), intended, (sample) => {
       inFlight--;
       finish(dispatched === undefined ? sample : { ...sample, dispatched, queued: true });
-      pending.delete(promise);
       releaseSlot();
+      if (inFlight === 0) allSettled?.();
     });
-    pending.add(promise);
   };
 
   // --rate with --max-concurrency: requests over the cap wait here, their wait measured as client queue.
@@ -210,12 +215,17 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   } else {
     const concurrency = options.load.concurrency;
     let issued = 0;
-    const workers = Array.from({ length: concurrency }, async () => {
-      while (!aborted() && clock.now() < end) {
+    await new Promise<void>((allDone) => {
+      let running = concurrency;
+      // A response that settles while its request is being handed over (a synchronous failure)
+      // sends the next one on a later turn: no unbounded recursion, no starved event loop.
+      let handing = false;
+      const next = (): void => {
+        if (aborted() || clock.now() >= end) return stop();
         const index = share.index + issued * share.count;
         if (index >= limit) {
           limitReached = true;
-          break;
+          return stop();
         }
         issued++;
         const intended = clock.now();
@@ -224,14 +234,23 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
         inFlight++;
         peakInFlight = Math.max(peakInFlight, inFlight);
         lastSentAt = intended;
-        const sample = await sender.send(options.next(index), intended);
+        handing = true;
+        sendWith(options.next(index), intended, onSample);
+        handing = false;
+      };
+      const onSample = (sample: Sample) => {
         inFlight--;
         finish(sample);
-      }
+        if (handing) setImmediate(next);
+        else next();
+      };
+      const stop = () => {
+        if (--running === 0) allDone();
+      };
+      for (let i = 0; i < concurrency; i++) next();
     });
-    await Promise.all(workers);
   }
-  await Promise.all(pending);
+  if (inFlight > 0) await new Promise<void>((done) => (allSettled = done));
   options.signal?.removeEventListener('abort', onAbort);
   if (progressTimer) clearInterval(progressTimer);
   const interrupted = aborted();

@@ -1,5 +1,5 @@
-import { build, type Histogram } from 'hdr-histogram-js';
-import { distribution, type Distribution } from './record.js';
+import type { Histogram } from 'hdr-histogram-js';
+import { distribution, newHistogram, type Distribution } from './record.js';
 
 /**
  * Is the load generator itself the bottleneck? Three signals, combined so that no single cliff
@@ -56,11 +56,7 @@ export function assessSaturation(signals: SaturationSignals): SaturationVerdict 
  * ran, in microseconds (timer granularity adds up to about a millisecond).
  */
 export function monitorEventLoop(now: () => number, intervalMs = 20): { stop(): Distribution } {
-  const histogram: Histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const histogram: Histogram = newHistogram();
   let expected = now() + intervalMs;
   let timer: NodeJS.Timeout;
   const tick = () => {

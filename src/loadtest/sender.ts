@@ -22,6 +22,11 @@ import type { Sample } from './record.js';
 /** Sends one request and reports what happened; never throws for a failed request. */
 export interface Sender {
   send(request: PreparedRequest, intended: number): Promise<Sample>;
+  /**
+   * The same as `send`, reporting to a callback: no promise and no microtask per request on the
+   * generator's hot path. `done` is called exactly once, possibly before this returns.
+   */
+  dispatch?(request: PreparedRequest, intended: number, done: (sample: Sample) => void): void;
   close(): Promise<void>;
   /** Requests still waiting on the client for a connection fail as `interrupted` (never sent). */
   cancelQueued?(): number;
@@ -75,17 +80,17 @@ export function createHttpSender(options: HttpSenderOptions): Sender {
     maxSseLineBytes: limits.maxSseLineBytes,
     countTokens: options.countTokens,
   };
+  const dispatch = (request: PreparedRequest, intended: number, done: (sample: Sample) => void) => {
+    const handler = new ResponseHandler(context, request, intended, done);
+    try {
+      pool.dispatch(request, handler, handler.dispatched);
+    } catch (error) {
+      handler.onError(error);
+    }
+  };
   return {
-    send(request, intended) {
-      return new Promise<Sample>((resolve) => {
-        const handler = new ResponseHandler(context, request, intended, resolve);
-        try {
-          pool.dispatch(request, handler, handler.dispatched);
-        } catch (error) {
-          handler.onError(error);
-        }
-      });
-    },
+    send: (request, intended) => new Promise<Sample>((resolve) => dispatch(request, intended, resolve)),
+    dispatch,
     cancelQueued: () => pool.cancelQueued(new ClientError('interrupted before it was sent', 'INTERRUPTED')),
     peakConnections: () => pool.peakConnections,
     warm: (connections, withinMs) => pool.preconnect(connections, withinMs ?? options.timeoutMs),
@@ -142,7 +147,7 @@ class ResponseHandler implements ResponseSink {
       } catch (error) {
         this.abort?.(error as Error);
       }
-    } else (this.chunks ??= []).push(chunk);
+    } else (this.chunks ??= []).push(Buffer.from(chunk)); // the client reuses its read buffer
   }
 
   private base(end: number): Pick<Sample, 'intended' | 'dispatched' | 'sent' | 'end' | 'queued'> {
@@ -155,8 +160,7 @@ class ResponseHandler implements ResponseSink {
     };
   }
 
-  onComplete(): void {
-    const end = this.context.now();
+  onComplete(end: number): void {
     if (this.status >= 400)
       this.settle({ ...this.base(end), status: this.status, ok: false, error: `http_${this.status}` });
     else if (this.stream) this.settle({ ...this.base(end), ...this.stream.finish(this.request) });

@@ -267,10 +267,11 @@ export async function hostileServer(
         if (socket.destroyed) return;
         if (kind === 'endless-header') socket.write(`x-pad: ${piece.toString('latin1', 0, 4000)}\r\n`);
         else if (kind === 'huge-body') socket.write(piece);
-        else
-          socket.write(
-            `${piece.length.toString(16)}\r\n${kind === 'endless-sse-line' ? 'data: ' : ''}${piece.toString('latin1')}\r\n`,
-          );
+        else {
+          // A well-formed chunk (its size counts the prefix): only the SSE line in it is endless.
+          const data = `${kind === 'endless-sse-line' ? 'data: ' : ''}${piece.toString('latin1')}`;
+          socket.write(`${data.length.toString(16)}\r\n${data}\r\n`);
+        }
         setImmediate(more);
       };
       more();
