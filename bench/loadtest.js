@@ -399,6 +399,8 @@ function mlready(args) {
     '1',
     '--force',
   ]);
+  if (!run.stdout.trim())
+    throw new Error(`mlready loadtest ${args.join(' ')} printed no report: ${run.stderr.slice(-800)}`);
   return Object.assign(JSON.parse(run.stdout), { cpuSeconds: run.cpuSeconds });
 }
 

@@ -5,7 +5,7 @@
 //   that dist/bundle/mlready.cjs (src/cli/start.ts) runs with a V8 code cache written beside each
 //   (src/cli/code-cache.ts): Node 20 caches no compiled ES modules, and compiling them was the
 //   largest part of a `check`'s start-up;
-// - the other commands as ES modules (commands/*.js, with code splitting), imported when they run,
+// - the other commands as ES modules (command-*.js, with code splitting), imported when they run,
 //   as before: their packages (execa, ora, @inquirer/prompts, …) are ES modules.
 // Packages that load files beside themselves (native addons, WebAssembly, templates) or that are
 // required by name at run time stay external, resolved from node_modules as before.
@@ -61,16 +61,19 @@ const keepImportMetaUrl = {
 
 /**
  * The ES modules that the CommonJS bundles import when a command runs, by the module that tsc wrote
- * (dist/…) and the file the ES module build writes for it (dist/bundle/…).
+ * (dist/…) and the file the ES module build writes for it (dist/bundle/…). Every output lies
+ * directly in dist/bundle/, beside the chunks: keepImportMetaUrl rewrites import.meta.url relative
+ * to that folder, so an entry one folder down resolved every path one level wrong (the templates,
+ * the bundled prompt set, bin/mlready.js for --workers; test/cli.test.ts checks each URL).
  */
 const ESM_ENTRIES = {
-  'cli/commands/deploy.js': 'commands/deploy.js',
-  'cli/commands/drift.js': 'commands/drift.js',
-  'cli/commands/init.js': 'commands/init.js',
-  'cli/commands/loadtest.js': 'commands/loadtest.js',
-  'cli/commands/rules.js': 'commands/rules.js',
-  'cli/commands/scaffold.js': 'commands/scaffold.js',
-  'check/staged.js': 'check/staged.js',
+  'cli/commands/deploy.js': 'command-deploy.js',
+  'cli/commands/drift.js': 'command-drift.js',
+  'cli/commands/init.js': 'command-init.js',
+  'cli/commands/loadtest.js': 'command-loadtest.js',
+  'cli/commands/rules.js': 'command-rules.js',
+  'cli/commands/scaffold.js': 'command-scaffold.js',
+  'check/staged.js': 'check-staged.js',
 };
 const dist = resolve(root, 'dist');
 

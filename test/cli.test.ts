@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bin, cli, REPO_ROOT } from './helpers/cli.js';
 import { tmpTree } from './helpers/tmp.js';
@@ -82,10 +82,33 @@ describe('mlready (end to end, built binary)', () => {
       expect(loaded).toContain('/dist/bundle/mlready.cjs'); // the trace works
       if (argv[0] === 'check') expect(loaded).toContain('/node_modules/ajv-formats/'); // and sees require()
       expect(loaded).not.toContain('@kubernetes/client-node');
-      expect(loaded).not.toContain('/dist/bundle/commands/'); // the other commands' chunks
+      expect(loaded).not.toContain('/dist/bundle/command-'); // the other commands' chunks
       expect(loaded).not.toContain('@inquirer');
     },
   );
+});
+
+describe('the bundle', () => {
+  it('resolves every file URL of its ES module chunks to a file that exists', () => {
+    // A module reads schemas/, templates/, data/ and bin/mlready.js relative to where tsc put it;
+    // the bundle keeps those URLs relative to its own folder. An entry written one folder down
+    // resolved them one level wrong: scaffold's templates and loadtest --workers broke in the build only.
+    const folder = join(REPO_ROOT, 'dist/bundle');
+    const chunks = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.js'),
+    );
+    let checked = 0;
+    for (const chunk of chunks) {
+      const text = readFileSync(join(folder, chunk), 'utf8');
+      for (const [, base] of text.matchAll(/new URL\("([^"]+)",\s*import\.meta\.url\)/g)) {
+        const module = fileURLToPath(new URL(base!, pathToFileURL(join(folder, chunk))));
+        // The URL stands for the module tsc wrote: it must be a file of dist/.
+        expect(existsSync(module), `${chunk}: ${base} → ${module}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
 });
 
 describe('rules and explain', () => {
