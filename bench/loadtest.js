@@ -380,11 +380,26 @@ function measure(url, dir) {
 }
 
 async function stats(origin) {
-  return (await fetch(`${origin}/stats`)).json();
+  return (await control(`${origin}/stats`)).json();
+}
+
+/**
+ * A request to the test server's control endpoints. fetch keeps its socket alive between calls that
+ * are seconds apart, and the server may close it just as the next call reuses it ("other side
+ * closed"): such a call is sent again, at most twice.
+ */
+async function control(url) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
 }
 
 async function reset(origin) {
-  await fetch(`${origin}/reset`);
+  await control(`${origin}/reset`);
 }
 
 /** Runs mlready loadtest on the client cores and returns its JSON report (and its CPU seconds). */
