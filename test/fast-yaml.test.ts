@@ -1,33 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORE_SCHEMA, readWithJsYaml as parseFast } from '../src/manifest/fast-yaml.js';
 import { locateInEvents, readNodeEvents } from '../src/manifest/yaml-locator.js';
-import {
-  MAX_NESTING_DEPTH,
-  parseComposed,
-  parseWithJsYaml as parseYaml,
-  type YamlPath,
-} from '../src/manifest/yaml.js';
-
-const ROOT = join(import.meta.dirname, '..');
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return yamlFiles(path);
-    return /\.ya?ml$/.test(name) ? [path] : [];
-  });
-}
-
-/** Every path to a value in a plain YAML value (keys of maps, indexes of lists). */
-function paths(value: unknown, at: YamlPath = []): YamlPath[] {
-  const out: YamlPath[] = [at];
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...at, i])));
-  else if (value !== null && typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...at, key]));
-  return out;
-}
+import { MAX_NESTING_DEPTH, parseComposed, parseWithJsYaml as parseYaml } from '../src/manifest/yaml.js';
+import { paths, ROOT, yamlFiles } from './helpers/yaml-corpus.js';
 
 /** The fast path must read a text exactly as the yaml package does: values, counts, problems, positions. */
 function expectSameAsComposed(text: string, file = 'f.yaml'): void {

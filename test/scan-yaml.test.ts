@@ -1,28 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanYaml } from '../src/manifest/scan-yaml.js';
-import { MAX_NESTING_DEPTH, parseComposed, parseYaml, type YamlPath } from '../src/manifest/yaml.js';
-
-const ROOT = join(import.meta.dirname, '..');
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return yamlFiles(path);
-    return /\.ya?ml$/.test(name) ? [path] : [];
-  });
-}
-
-/** Every path to a value in a plain YAML value (keys of maps, indexes of lists). */
-function paths(value: unknown, at: YamlPath = []): YamlPath[] {
-  const out: YamlPath[] = [at];
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...at, i])));
-  else if (value !== null && typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...at, key]));
-  return out;
-}
+import { MAX_NESTING_DEPTH, parseComposed, parseYaml } from '../src/manifest/yaml.js';
+import { paths, ROOT, yamlFiles } from './helpers/yaml-corpus.js';
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);

@@ -3,7 +3,19 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { OIDC_SUBJECT, startOidcProvider, type E2eOidc } from './oidc-provider.js';
+import { randomBytes } from 'node:crypto';
+import { OIDC_SUBJECT, startOidcProvider } from '../helpers/oidc-provider.js';
+
+/** What the oidc tests get of the suite's OpenID provider (test/helpers/oidc-provider.ts). */
+export interface E2eOidc {
+  issuer: string;
+  caFile: string;
+  clientId: string;
+  /** Refresh tokens the provider accepts once each, for the tests to start from. */
+  seeds: string[];
+  /** An id-token the provider signed that expired an hour ago. */
+  expiredIdToken: string;
+}
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -20,15 +32,22 @@ declare module 'vitest' {
  * nvidia-l4 label the example's node affinity asks for; CPU and memory large enough that GPUs are
  * what runs out), old pods taking 3 s to terminate as a model server's graceful shutdown does,
  * the CRDs of the example (Prometheus Operator, Istio), and an OpenID provider the API server
- * trusts (test/e2e/oidc-provider.ts; its users are `oidc:<sub>`, bound to cluster-admin). Stops
+ * trusts (test/helpers/oidc-provider.ts; its users are `oidc:<sub>`, bound to cluster-admin). Stops
  * both afterwards.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const up = process.env.MLREADY_K8S_UP ?? resolve(REPO, '../shared/k8s/up');
   if (!existsSync(up)) throw new Error(`e2e: the control-plane kit is not at ${up}; run npm run test:e2e`);
   const down = join(dirname(up), 'down');
-  const provider = await startOidcProvider();
-  const { oidc } = provider;
+  const seeds = Array.from({ length: 4 }, () => `seed-${randomBytes(12).toString('hex')}`);
+  const provider = await startOidcProvider({ clientId: 'mlready-e2e', refreshTokens: seeds });
+  const oidc: E2eOidc = {
+    issuer: provider.issuer,
+    caFile: provider.caFile,
+    clientId: 'mlready-e2e',
+    seeds,
+    expiredIdToken: provider.idToken(-3600),
+  };
   const env = {
     ...process.env,
     K8S_NODES: 'gpu-node-1,gpu-node-2',
