@@ -171,6 +171,21 @@ describe('scanYaml, the single-pass reader', () => {
     expect(scanned.index.locate(0, ['data', 'absent'], false)).toEqual([16, 20]);
   });
 
+  it('reads repeated keys and values as the yaml package does, past what its tables remember', () => {
+    // Repeats (one string per distinct text), look-alikes of other types, and more distinct keys
+    // and short values than the tables take (the rest are read without them).
+    const lines = ['a: [80, "80", 80, true, "true", x, x, 1e3, 1e3, ~, ~]', 'b: {a: 80, b: "a", c: a}'];
+    for (let i = 0; i < 1500; i++)
+      lines.push(`k${i}: {k${i}: v${i}, a: v${i % 7}, n: ${i}, k${i + 1}: ${i}}`);
+    const text = `${lines.join('\n')}\n`;
+    const scanned = scanYaml(text, undefined, MAX_NESTING_DEPTH);
+    expect(scanned).toBeDefined();
+    const value = scanned!.documents[0]!.value as Record<string, Record<string, unknown>>;
+    expect(Object.keys(value)).toHaveLength(1502);
+    expect(value.k1499).toEqual({ k1499: 'v1499', a: 'v1', n: 1499, k1500: 1499 });
+    expectScanExact(text);
+  });
+
   describe('on generated manifests', () => {
     const scalar = fc.oneof(
       fc.constantFrom(

@@ -29,8 +29,15 @@ export function parseInput(input: InputText, maxDocuments: number, documentLimit
       }),
     });
     // Documents are numbered through the whole file, not per block.
-    for (const document of parsed.documents)
-      out.documents.push({ ...document, index: out.documentCount + document.index });
+    for (const document of parsed.documents) {
+      const index = out.documentCount + document.index;
+      out.documents.push({
+        file: document.file,
+        index,
+        value: document.value,
+        positionOf: (path, options) => document.positionOf(path, options),
+      });
+    }
     out.problems.push(...parsed.problems);
     out.documentCount += parsed.documentCount;
     if (out.documentCount >= maxDocuments) break;
@@ -46,7 +53,7 @@ export function listItems(document: SourceDocument): SourceDocument[] {
   const value = document.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [document];
   const record = value as Record<string, unknown>;
-  if (typeof record.kind !== 'string' || !/List$/.test(record.kind) || !Array.isArray(record.items))
+  if (typeof record.kind !== 'string' || !record.kind.endsWith('List') || !Array.isArray(record.items))
     return [document];
   return (record.items as unknown[]).map((item, i) => subDocument(document, ['items', i], item));
 }

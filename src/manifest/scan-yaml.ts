@@ -87,7 +87,16 @@ export class PositionIndex {
     private readonly nodes: Int32Array,
   ) {}
 
+  /** Start and end offsets of what the last `find` found. */
+  foundStart = 0;
+  foundEnd = 0;
+
   locate(root: number, path: readonly (string | number)[], atKey: boolean): [number, number] | undefined {
+    return this.find(root, path, atKey) ? [this.foundStart, this.foundEnd] : undefined;
+  }
+
+  /** `locate` without an array per answer: true with foundStart and foundEnd set, or false. */
+  find(root: number, path: readonly (string | number)[], atKey: boolean): boolean {
     const { entries, nodes } = this;
     let node = root;
     let bestStart = nodes[root * NODE + 2]!;
@@ -100,8 +109,11 @@ export class PositionIndex {
       if (kind === MAP) {
         entry = this.findKey(node, String(step));
         if (entry === -1) break;
-        if (atKey && depth === path.length - 1)
-          return [entries[entry + KEY_START]!, entries[entry + KEY_END]!];
+        if (atKey && depth === path.length - 1) {
+          this.foundStart = entries[entry + KEY_START]!;
+          this.foundEnd = entries[entry + KEY_END]!;
+          return true;
+        }
         const child = entries[entry + CHILD]!;
         if (child === SCALAR) {
           bestStart = entries[entry + VALUE_START]!;
@@ -126,7 +138,10 @@ export class PositionIndex {
         node = child;
       }
     }
-    return bestEnd === -1 ? undefined : [bestStart, bestEnd];
+    if (bestEnd === -1) return false;
+    this.foundStart = bestStart;
+    this.foundEnd = bestEnd;
+    return true;
   }
 
   private findKey(node: number, key: string): number {
@@ -255,8 +270,9 @@ class Scanner {
     // Content before the first `---` is a document; a stream with no content at all still counts
     // one (empty) document, as the yaml package counts it.
     if (this.indent !== -1) {
-      const root = this.document();
-      documents.push({ index: 0, value: root.value, start: 0, end: this.pos, root: root.node });
+      const root = this.nextNode;
+      const value = this.document();
+      documents.push({ index: 0, value, start: 0, end: this.pos, root });
     }
     while (this.pos < this.length) {
       // nextContent stops only at a `---` line or the end of the text.
@@ -266,17 +282,17 @@ class Scanner {
       this.pos += 3;
       this.endOfLine(true);
       this.nextContent();
-      const root = this.indent === -1 ? { value: null, node: -1 } : this.document();
-      documents.push({ index: documents.length, value: root.value, start, end: this.pos, root: root.node });
+      const root = this.indent === -1 ? -1 : this.nextNode;
+      const value = root === -1 ? null : this.document();
+      documents.push({ index: documents.length, value, start, end: this.pos, root });
     }
     if (maxDocuments !== undefined && Math.max(1, documents.length) > maxDocuments) return undefined;
     return documents;
   }
 
   /** One document's root collection; pos at its first character. Root scalars are given up on. */
-  private document(): { value: unknown; node: number } {
+  private document(): unknown {
     const c = this.text.charCodeAt(this.pos);
-    const node = this.nextNode;
     let value: unknown;
     if (c === LBRACKET || c === LBRACE) {
       value = this.flow(-1, 1);
@@ -288,7 +304,7 @@ class Scanner {
       value = this.blockMap(this.indent, 1);
     }
     if (this.indent !== -1) throw GIVE_UP;
-    return { value, node };
+    return value;
   }
 
   // ---- lines ----
@@ -501,7 +517,7 @@ class Scanner {
     }
     if (c === 0x7c || c === 0x3e) return this.blockScalar(entry, n);
     const end = this.plainEnd(false);
-    const value = resolvePlain(text.slice(start, end));
+    const value = this.plainValue(start, end);
     this.setValue(entry, SCALAR, start, end);
     this.endOfLine(false);
     this.nextContent();
@@ -603,9 +619,7 @@ class Scanner {
       this.pos = i;
       let end = i;
       while (text.charCodeAt(end - 1) === SPACE) end--;
-      const raw = text.slice(start, end);
-      if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
-      key = raw;
+      key = this.plainKey(start, end);
       this.keyEnd = end;
     }
     if (this.keyEnd - start > MAX_KEY_LENGTH) throw GIVE_UP;
@@ -613,6 +627,61 @@ class Scanner {
     this.pos++;
     return key;
   }
+
+  /**
+   * A plain key's string, the same string object for each occurrence of the same key in the text.
+   * A manifest repeats a few dozen keys thousands of times: a slice per occurrence would be
+   * garbage at once (a property store interns it), and interning it is what cost most of a
+   * mapping entry's time.
+   */
+  private plainKey(start: number, end: number): string {
+    const slot = this.lookup(this.keys, start, end);
+    if (slot < 0) return this.keys.values[-slot - 1] as string;
+    const raw = this.text.slice(start, end);
+    if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
+    const key = internalized(raw);
+    remember(this.keys, slot, raw, key);
+    return key;
+  }
+
+  /**
+   * A plain scalar's value; a short one seen before in this text is the same string (or number)
+   * as before. Most values of a manifest repeat (names, ports, "http", "apps/v1"): one string per
+   * distinct value is less to allocate and less for the garbage collector to copy, and the
+   * value's type is resolved once.
+   */
+  private plainValue(start: number, end: number): unknown {
+    if (end - start > MAX_REMEMBERED) return resolvePlain(this.text.slice(start, end));
+    const slot = this.lookup(this.scalars, start, end);
+    if (slot < 0) return this.scalars.values[-slot - 1];
+    const raw = this.text.slice(start, end);
+    const value = resolvePlain(raw);
+    remember(this.scalars, slot, raw, value);
+    return value;
+  }
+
+  /**
+   * Finds the text from start to end in a table: -(index + 1) when it is there, else the free slot
+   * for it (or the table's length when the table is full).
+   */
+  private lookup(table: TextTable, start: number, end: number): number {
+    const { text } = this;
+    let hash = end - start;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+    const { slots, texts } = table;
+    const mask = slots.length - 1;
+    let slot = hash & mask;
+    for (;;) {
+      const id = slots[slot]!;
+      if (id === 0) return texts.length >= slots.length >> 1 ? slots.length : slot;
+      const known = texts[id - 1]!;
+      if (known.length === end - start && sameText(known, text, start)) return -id;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private readonly keys: TextTable = newTable();
+  private readonly scalars: TextTable = newTable();
 
   private skipSpaces(): void {
     const { text } = this;
@@ -841,8 +910,7 @@ class Scanner {
           while (text.charCodeAt(this.pos) === SPACE) this.pos++;
         } else {
           keyEnd = this.plainEnd(true);
-          key = text.slice(keyStart, keyEnd);
-          if (typeof resolvePlain(key) !== 'string' || key === '__proto__' || key === '<<') throw GIVE_UP;
+          key = this.plainKey(keyStart, keyEnd);
           while (text.charCodeAt(this.pos) === SPACE) this.pos++;
         }
         if (keyEnd - keyStart > MAX_KEY_LENGTH) throw GIVE_UP;
@@ -892,7 +960,7 @@ class Scanner {
     const end = this.plainEnd(true);
     if (end === start) throw GIVE_UP;
     this.setValue(entry, SCALAR, start, end);
-    return resolvePlain(text.slice(start, end));
+    return this.plainValue(start, end);
   }
 
   /** Spaces, comments and line breaks inside a flow collection; new lines must be indented past `n`. */
@@ -1031,6 +1099,49 @@ function couldBeNumber(s: string): boolean {
 
 const NUMERIC = new Uint8Array(0x80);
 for (const c of '+-.eExoabcdfABCDFinIN') NUMERIC[c.charCodeAt(0)] = 1;
+
+/**
+ * Texts seen by a scanner (keys, or short plain scalars) and what each was read as: a hash table
+ * with open addressing. Past half full it takes no more (a text of thousands of distinct values):
+ * the rest are sliced each time, as without it.
+ */
+interface TextTable {
+  /** Per slot: 0 when free, else the index of its text + 1. */
+  slots: Int32Array;
+  texts: string[];
+  values: unknown[];
+}
+
+/** Slots of a table (a power of two), for up to half as many distinct texts. */
+const TABLE_SLOTS = 2048;
+
+/** Longer plain scalars (image references, URLs, commands) repeat less: they are sliced each time. */
+const MAX_REMEMBERED = 48;
+
+function newTable(): TextTable {
+  return { slots: new Int32Array(TABLE_SLOTS), texts: [], values: [] };
+}
+
+function remember(table: TextTable, slot: number, text: string, value: unknown): void {
+  if (slot >= table.slots.length) return;
+  table.texts.push(text);
+  table.values.push(value);
+  table.slots[slot] = table.texts.length;
+}
+
+/**
+ * The engine's own copy of a string (what a property key becomes), so later uses of it as a key
+ * need no lookup in the engine's string table.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
+/** Whether `text` holds `s` at `at` (a loop: startsWith costs more for the short keys compared here). */
+function sameText(s: string, text: string, at: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== text.charCodeAt(at + i)) return false;
+  return true;
+}
 
 function grow(array: Int32Array): Int32Array {
   const larger = new Int32Array(array.length * 2);

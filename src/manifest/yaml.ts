@@ -140,11 +140,38 @@ function fromScan(
   scanned: ScannedYaml,
   map: ParseOptions['mapPosition'],
 ): ParsedYaml {
-  let lineStarts: number[] | undefined;
-  const lineOf = (offset: number): number => {
+  const shared = new ScannedText(text, file, scanned, map);
+  const documents: SourceDocument[] = [];
+  for (const { index, value, start, end, root } of scanned.documents) {
+    if (value === null || value === undefined) continue; // empty document between separators
+    documents.push(new ScannedSource(shared, index, value, root, start, end));
+  }
+  return { documents, problems: [], documentCount: scanned.documentCount };
+}
+
+/** What the documents of one scanned text share: its index, and its line starts once a position is asked. */
+class ScannedText {
+  /** Offset of each line's first character (typed: one allocation, outside the collected heap). */
+  private lineStarts: Int32Array | undefined;
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly scanned: ScannedYaml,
+    readonly map: ParseOptions['mapPosition'],
+  ) {}
+
+  /** 0-based line of an offset. */
+  lineOf(offset: number): number {
+    let lineStarts = this.lineStarts;
     if (!lineStarts) {
-      lineStarts = [0];
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      const { text } = this;
+      let count = 1;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+      lineStarts = new Int32Array(count);
+      count = 1;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts[count++] = i + 1;
+      this.lineStarts = lineStarts;
     }
     let low = 0;
     let high = lineStarts.length - 1;
@@ -154,35 +181,58 @@ function fromScan(
       else high = mid - 1;
     }
     return low;
-  };
-  const at = (offset: number): { line: number; column: number } => {
-    const line = lineOf(offset);
-    const column = offset - lineStarts![line]! + 1;
-    return map ? map(line + 1, column) : { line: line + 1, column };
-  };
-  const documents: SourceDocument[] = [];
-  for (const { index, value, start, end, root } of scanned.documents) {
-    if (value === null || value === undefined) continue; // empty document between separators
-    let composed: SourceDocument | undefined;
-    const positionOf: SourceDocument['positionOf'] = (path, positionOptions) => {
-      const range = scanned.index.locate(root, path, positionOptions?.key === true);
-      if (range) {
-        const from = at(range[0]);
-        const to = at(range[1]);
-        return { line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
-      }
-      const lineOffset = lineOf(start);
-      composed ??= parseComposed(text.slice(start, end), file, {
-        mapPosition: (line, column) =>
-          map ? map(line + lineOffset, column) : { line: line + lineOffset, column },
-      }).documents[0];
-      if (composed) return composed.positionOf(path, positionOptions);
-      const first = map ? map(lineOffset + 1, 1) : { line: lineOffset + 1, column: 1 };
-      return { line: first.line, column: first.column, endLine: first.line, endColumn: first.column };
-    };
-    documents.push({ file, index, value, positionOf });
   }
-  return { documents, problems: [], documentCount: scanned.documentCount };
+
+  position(start: number, end: number): SourcePosition {
+    const line = this.lineOf(start);
+    const column = start - this.lineStarts![line]! + 1;
+    const endLine = this.lineOf(end);
+    const endColumn = end - this.lineStarts![endLine]! + 1;
+    const { map } = this;
+    if (!map) return { line: line + 1, column, endLine: endLine + 1, endColumn };
+    const from = map(line + 1, column);
+    const to = map(endLine + 1, endColumn);
+    return { line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
+  }
+}
+
+/**
+ * One document of a scanned text. A class, not a closure per document: ten thousand documents
+ * are ten thousand small objects for the garbage collector to copy, not three times as many.
+ */
+class ScannedSource implements SourceDocument {
+  readonly file: string;
+  private composed: SourceDocument | null | undefined;
+
+  constructor(
+    private readonly shared: ScannedText,
+    readonly index: number,
+    readonly value: unknown,
+    private readonly root: number,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.file = shared.file;
+  }
+
+  positionOf(path: YamlPath, options?: { key?: boolean }): SourcePosition {
+    const { shared } = this;
+    const index = shared.scanned.index;
+    if (index.find(this.root, path, options?.key === true))
+      return shared.position(index.foundStart, index.foundEnd);
+    const lineOffset = shared.lineOf(this.start);
+    const map = shared.map;
+    if (this.composed === undefined) {
+      this.composed =
+        parseComposed(shared.text.slice(this.start, this.end), this.file, {
+          mapPosition: (line, column) =>
+            map ? map(line + lineOffset, column) : { line: line + lineOffset, column },
+        }).documents[0] ?? null;
+    }
+    if (this.composed) return this.composed.positionOf(path, options);
+    const first = map ? map(lineOffset + 1, 1) : { line: lineOffset + 1, column: 1 };
+    return { line: first.line, column: first.column, endLine: first.line, endColumn: first.column };
+  }
 }
 
 /**
