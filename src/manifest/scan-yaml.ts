@@ -219,9 +219,8 @@ export function scanYaml(
   }
 }
 
-/** Placeholders for the kind of flow collection not being built (never written to). */
+/** Placeholder for the map a flow sequence does not build (never written to). */
 const EMPTY: Record<string, unknown> = Object.freeze({});
-const EMPTY_SEQ = Object.freeze([]) as unknown as unknown[];
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -528,7 +527,7 @@ class Scanner {
   private blockSeq(n: number, depth: number): unknown[] {
     if (depth > this.maxDepth) throw GIVE_UP;
     const { text } = this;
-    const value: unknown[] = [];
+    const base = this.itemCount;
     const node = this.newNode(SEQ, this.pos);
     let last = -1;
     for (;;) {
@@ -543,25 +542,45 @@ class Scanner {
         this.nextContent();
         const item = this.nestedBlock(entry, n, depth, false);
         if (this.entries[entry + CHILD] === UNSURE) throw GIVE_UP; // a null item
-        value.push(item);
+        this.addItem(item);
       } else if (c === DASH && this.isSeparator(at + 1)) {
         const child = this.nextNode;
         this.indent = at - this.lineStart;
-        value.push(this.blockSeq(this.indent, depth + 1));
+        this.addItem(this.blockSeq(this.indent, depth + 1));
         this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
       } else if (c !== LBRACKET && c !== LBRACE && this.isKeyLine()) {
         const child = this.nextNode;
         this.indent = at - this.lineStart;
-        value.push(this.blockMap(this.indent, depth + 1));
+        this.addItem(this.blockMap(this.indent, depth + 1));
         this.setValue(entry, child, at, this.nodes[child * NODE + 3]!);
       } else {
-        value.push(this.inlineValue(entry, n, depth));
+        this.addItem(this.inlineValue(entry, n, depth));
       }
       if (this.indent === n && text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) continue;
       if (this.indent > n) throw GIVE_UP;
       this.closeBlock(node, last);
-      return value;
+      return this.takeItems(base);
     }
+  }
+
+  /**
+   * Items of the sequences being read, innermost last. A sequence is copied out of it when it
+   * ends, at its exact length: an array grown by push holds room for 17 items from its first, and
+   * most sequences of a manifest hold one to three.
+   */
+  private items: unknown[] = [];
+  private itemCount = 0;
+
+  private addItem(item: unknown): void {
+    if (this.itemCount === this.items.length) this.items.push(item);
+    else this.items[this.itemCount] = item;
+    this.itemCount++;
+  }
+
+  private takeItems(base: number): unknown[] {
+    const value = this.items.slice(base, this.itemCount);
+    this.itemCount = base;
+    return value;
   }
 
   /** Whether the rest of the line, from pos, starts with an implicit key (`key: ...`). */
@@ -639,9 +658,8 @@ class Scanner {
     if (slot < 0) return this.keys.values[-slot - 1] as string;
     const raw = this.text.slice(start, end);
     if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
-    const key = internalized(raw);
-    remember(this.keys, slot, raw, key);
-    return key;
+    remember(this.keys, slot, raw, raw);
+    return raw;
   }
 
   /**
@@ -662,22 +680,30 @@ class Scanner {
 
   /**
    * Finds the text from start to end in a table: -(index + 1) when it is there, else the free slot
-   * for it (or the table's length when the table is full).
+   * for it (or the table's length when the table is full, or the text's slots are taken by others).
+   * The hash reads four characters, not all: the comparison reads them all anyway, and names that
+   * differ elsewhere only cost a few probes, bounded by MAX_PROBES.
    */
   private lookup(table: TextTable, start: number, end: number): number {
     const { text } = this;
-    let hash = end - start;
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+    const length = end - start;
+    const hash =
+      Math.imul(length, 0x9e3779b1) ^
+      Math.imul(text.charCodeAt(start), 0x85ebca6b) ^
+      Math.imul(text.charCodeAt(end - 1), 0xc2b2ae35) ^
+      Math.imul(text.charCodeAt(end - 2), 0x27d4eb2f) ^
+      Math.imul(text.charCodeAt(start + (length >> 1)), 0x165667b1);
     const { slots, texts } = table;
     const mask = slots.length - 1;
-    let slot = hash & mask;
-    for (;;) {
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
       const id = slots[slot]!;
       if (id === 0) return texts.length >= slots.length >> 1 ? slots.length : slot;
       const known = texts[id - 1]!;
-      if (known.length === end - start && sameText(known, text, start)) return -id;
+      if (known.length === length && sameText(known, text, start)) return -id;
       slot = (slot + 1) & mask;
     }
+    return slots.length;
   }
 
   private readonly keys: TextTable = newTable();
@@ -888,14 +914,14 @@ class Scanner {
     const close = isMap ? RBRACE : RBRACKET;
     const node = this.newNode(isMap ? MAP : SEQ, this.pos);
     const map: Record<string, unknown> = isMap ? {} : EMPTY;
-    const seq: unknown[] = isMap ? EMPTY_SEQ : [];
+    const base = this.itemCount;
     this.pos++;
     this.flowSpace(n);
     let last = -1;
     if (text.charCodeAt(this.pos) === close) {
       this.pos++;
       this.nodes[node * NODE + 3] = this.pos;
-      return isMap ? map : seq;
+      return isMap ? map : [];
     }
     for (;;) {
       let entry: number;
@@ -924,7 +950,7 @@ class Scanner {
         map[key] = this.flowValue(entry, n, depth);
       } else {
         entry = this.addEntry(node, last, -1, -1);
-        seq.push(this.flowValue(entry, n, depth));
+        this.addItem(this.flowValue(entry, n, depth));
       }
       last = entry;
       this.flowSpace(n);
@@ -938,7 +964,7 @@ class Scanner {
       if (c !== close) throw GIVE_UP;
       this.pos++;
       this.nodes[node * NODE + 3] = this.pos;
-      return isMap ? map : seq;
+      return isMap ? map : this.takeItems(base);
     }
   }
 
@@ -1115,6 +1141,9 @@ interface TextTable {
 /** Slots of a table (a power of two), for up to half as many distinct texts. */
 const TABLE_SLOTS = 2048;
 
+/** Slots a lookup tries before it takes the text for one not remembered. */
+const MAX_PROBES = 8;
+
 /** Longer plain scalars (image references, URLs, commands) repeat less: they are sliced each time. */
 const MAX_REMEMBERED = 48;
 
@@ -1127,14 +1156,6 @@ function remember(table: TextTable, slot: number, text: string, value: unknown):
   table.texts.push(text);
   table.values.push(value);
   table.slots[slot] = table.texts.length;
-}
-
-/**
- * The engine's own copy of a string (what a property key becomes), so later uses of it as a key
- * need no lookup in the engine's string table.
- */
-function internalized(s: string): string {
-  return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
 /** Whether `text` holds `s` at `at` (a loop: startsWith costs more for the short keys compared here). */
