@@ -325,7 +325,10 @@ function readInput(
   if (!budget.take(size, shown, out)) return;
   let text: string;
   try {
-    const decoded = decode(readHead(absolute), () => readWhole(absolute));
+    // One open and read for the whole file (size is within maxBytes): a first read of its head
+    // alone, then of the rest, cost a second open and stat per file.
+    const bytes = readWhole(absolute, size);
+    const decoded = decode(bytes.subarray(0, HEAD_BYTES), () => bytes);
     if ('refused' in decoded) {
       out.problems.push({ file: shown, message: `refused: ${shown} ${decoded.refused}`, hint: decoded.hint });
       return;
@@ -479,21 +482,11 @@ function stringRanges(text: string): [number, number][] {
 
 const HEAD_BYTES = 8000;
 
-function readHead(absolute: string): Buffer {
-  const buffer = Buffer.alloc(HEAD_BYTES);
+/** The file's bytes, at most `size` of them (its size when it was looked at). */
+function readWhole(absolute: string, size: number): Buffer {
   const fd = openSync(absolute, 'r');
   try {
-    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readWhole(absolute: string): Buffer {
-  const fd = openSync(absolute, 'r');
-  try {
-    const size = statSync(absolute).size;
-    const buffer = Buffer.alloc(size);
+    const buffer = Buffer.allocUnsafe(size);
     let read = 0;
     while (read < size) {
       const n = readSync(fd, buffer, read, size - read, read);
