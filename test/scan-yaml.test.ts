@@ -186,6 +186,27 @@ describe('scanYaml, the single-pass reader', () => {
     expectScanExact(text);
   });
 
+  it('keeps each text’s index and values its own when later texts are scanned, or given up on', () => {
+    const first = 'kind: Pod\nspec: {containers: [{name: a, port: 80}]}\n';
+    const a = scanYaml(first, undefined, MAX_NESTING_DEPTH)!;
+    // A larger text (its index outgrows the working arrays), one given up on halfway, another.
+    const wide = Array.from({ length: 30_000 }, (_, i) => `k${i}: [v${i}, ${i}]`).join('\n');
+    expect(scanYaml(`${wide}\n`, undefined, MAX_NESTING_DEPTH)).toBeDefined();
+    expect(
+      scanYaml('spec: {containers: [{name: b}]}\nx: &y 1\n', undefined, MAX_NESTING_DEPTH),
+    ).toBeUndefined();
+    const b = scanYaml(
+      'spec:\n  containers:\n    - name: b\n      port: "80"\n',
+      undefined,
+      MAX_NESTING_DEPTH,
+    )!;
+    expect(a.documents[0]!.value).toEqual({ kind: 'Pod', spec: { containers: [{ name: 'a', port: 80 }] } });
+    expect(b.documents[0]!.value).toEqual({ spec: { containers: [{ name: 'b', port: '80' }] } });
+    const at = (text: string, range: [number, number] | undefined) => range && text.slice(range[0], range[1]);
+    expect(at(first, a.index.locate(0, ['spec', 'containers', 0, 'port'], false))).toBe('80');
+    expect(at(first, a.index.locate(0, ['spec', 'containers', 0, 'name'], true))).toBe('name');
+  });
+
   describe('on generated manifests', () => {
     const scalar = fc.oneof(
       fc.constantFrom(

@@ -208,14 +208,17 @@ export function scanYaml(
       documentCount: Math.max(1, documents.length),
       index: new PositionIndex(
         text,
-        scanner.entries.subarray(0, scanner.entryCount),
+        // Copied out at their exact size: the scratch arrays serve the next text.
+        scanner.entries.slice(0, scanner.entryCount),
         scanner.quotedKeys,
-        scanner.nodes.subarray(0, scanner.nodeCount),
+        scanner.nodes.slice(0, scanner.nodeCount),
       ),
     };
   } catch (error) {
     if (error === GIVE_UP) return undefined;
     throw error;
+  } finally {
+    scanner.release();
   }
 }
 
@@ -258,8 +261,17 @@ class Scanner {
   ) {
     this.length = text.length;
     // About one entry per 16 characters of manifest; grown by doubling past that.
-    this.entries = new Int32Array(Math.max(ENTRY * 8, (text.length >> 4) * ENTRY));
-    this.nodes = new Int32Array(Math.max(NODE * 8, (text.length >> 6) * NODE));
+    this.entries = scratch.entries;
+    this.nodes = scratch.nodes;
+  }
+
+  /** Hands the working memory back for the next scan, without what this text put in it. */
+  release(): void {
+    if (this.entries.length <= MAX_KEPT_SCRATCH) scratch.entries = this.entries;
+    if (this.nodes.length <= MAX_KEPT_SCRATCH) scratch.nodes = this.nodes;
+    clearTable(this.keys);
+    clearTable(this.scalars);
+    this.items.length = 0;
   }
 
   stream(maxDocuments: number | undefined): ScannedDocument[] | undefined {
@@ -568,7 +580,7 @@ class Scanner {
    * ends, at its exact length: an array grown by push holds room for 17 items from its first, and
    * most sequences of a manifest hold one to three.
    */
-  private items: unknown[] = [];
+  private readonly items: unknown[] = scratch.items;
   private itemCount = 0;
 
   private addItem(item: unknown): void {
@@ -706,8 +718,8 @@ class Scanner {
     return slots.length;
   }
 
-  private readonly keys: TextTable = newTable();
-  private readonly scalars: TextTable = newTable();
+  private readonly keys: TextTable = scratch.keys;
+  private readonly scalars: TextTable = scratch.scalars;
 
   private skipSpaces(): void {
     const { text } = this;
@@ -1149,6 +1161,36 @@ const MAX_REMEMBERED = 48;
 
 function newTable(): TextTable {
   return { slots: new Int32Array(TABLE_SLOTS), texts: [], values: [] };
+}
+
+/**
+ * Working memory of a scan, reused by the next one (a scan is synchronous, so one at a time): a
+ * text's index is built here and copied out at its size, and the tables are emptied after each
+ * scan. Allocating these per text (a hundred files, two hundred typed arrays, grown by doubling)
+ * cost more than the scan of a small file. Nothing read from one text is kept for another.
+ */
+const scratch: {
+  entries: Int32Array;
+  nodes: Int32Array;
+  keys: TextTable;
+  scalars: TextTable;
+  items: unknown[];
+} = {
+  entries: new Int32Array(ENTRY * 4096),
+  nodes: new Int32Array(NODE * 1024),
+  keys: newTable(),
+  scalars: newTable(),
+  items: [] as unknown[],
+};
+
+/** Past this many numbers a grown scratch array is dropped after its scan, not kept for the next. */
+const MAX_KEPT_SCRATCH = 1 << 20;
+
+function clearTable(table: TextTable): void {
+  if (table.texts.length === 0) return;
+  table.slots.fill(0);
+  table.texts.length = 0;
+  table.values.length = 0;
 }
 
 function remember(table: TextTable, slot: number, text: string, value: unknown): void {
