@@ -166,11 +166,18 @@ class ScannedText {
     let lineStarts = this.lineStarts;
     if (!lineStarts) {
       const { text } = this;
+      // One pass, sized for lines of ~40 characters and doubled past that.
+      let starts = new Int32Array(Math.max(64, text.length >> 5));
       let count = 1;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-      lineStarts = new Int32Array(count);
-      count = 1;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts[count++] = i + 1;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+        if (count === starts.length) {
+          const larger = new Int32Array(count * 2);
+          larger.set(starts);
+          starts = larger;
+        }
+        starts[count++] = i + 1;
+      }
+      lineStarts = starts.subarray(0, count);
       this.lineStarts = lineStarts;
     }
     let low = 0;
