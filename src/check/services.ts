@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { KindId } from '../workloads/kinds.js';
 import type { ContainerRef, Workload } from '../workloads/model.js';
 import type { WorkloadSet } from '../workloads/registry.js';
-import { firstSelectorLabel, selects } from '../workloads/selectors.js';
+import { compiledSelector, firstSelectorLabel, selects } from '../workloads/selectors.js';
 import {
   modelServerSignal,
   servingContainerOf,
@@ -47,12 +47,26 @@ const NAME_LABELS = [MODEL_LABEL, 'app.kubernetes.io/name', 'app.kubernetes.io/i
 
 class ServiceBuilder {
   readonly objects: K8sObject[] = [];
+  /** The namespace every object shares so far (undefined is a namespace here), unless `mixed`. */
+  private namespace: string | undefined;
+  private mixed = false;
   constructor(
     readonly name: string,
     readonly manifest: ManifestObject | undefined,
     readonly anchorFile: string,
   ) {
-    if (manifest) this.objects.push(manifest);
+    if (manifest) this.add(manifest);
+  }
+
+  add(object: K8sObject): void {
+    if (this.objects.length === 0) this.namespace = object.namespace;
+    else if (object.namespace !== this.namespace) this.mixed = true;
+    this.objects.push(object);
+  }
+
+  /** Every object it holds is in this namespace (kept as objects are added, instead of asked of each). */
+  allIn(namespace: string | undefined): boolean {
+    return this.objects.length === 0 || (!this.mixed && this.namespace === namespace);
   }
 }
 
@@ -91,14 +105,12 @@ export function groupServices(
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
     // form one service.
     const name = index.serviceNameFor(workload);
-    const sibling = target
-      ? undefined
-      : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
+    const sibling = target ? undefined : index.withoutManifest(name, workload.namespace);
     if (target ?? sibling) index.place(workload, (target ?? sibling)!);
     else {
       const builder = new ServiceBuilder(name, undefined, workload.source.file);
       builders.push(builder);
-      index.addBuilder(builder);
+      index.addBuilder(builder, workload.namespace);
       index.place(workload, builder);
     }
   }
@@ -131,10 +143,8 @@ export function groupServices(
     'HTTPRoute',
     'PrometheusRule',
   ];
-  const rank = (o: K8sObject) => {
-    const i = order.indexOf(o.type);
-    return i < 0 ? order.length : i;
-  };
+  const ranks = new Map<string, number>(order.map((id, i) => [id, i]));
+  const rank = (o: K8sObject) => ranks.get(o.type) ?? order.length;
   const anchored = new Set(anchors);
   const others = rest.filter((o) => !anchored.has(o)).sort((a, b) => rank(a) - rank(b));
   let orphan: ServiceBuilder | undefined;
@@ -241,7 +251,18 @@ export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => 
       byKind = index;
     }
     if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
-    // Several kinds: the call sites name a few fixed lists, so each answer is kept by its list.
+    // Several kinds: most services hold one of them at most, whose list is then the answer as it is.
+    let only: readonly K8sObject[] | undefined;
+    let several = false;
+    for (const id of ids) {
+      const list = byKind.get(id);
+      if (!list) continue;
+      several = only !== undefined;
+      if (several) break;
+      only = list;
+    }
+    if (!several) return only ?? none;
+    // The call sites name a few fixed lists, so each answer is kept by its list.
     const key = ids.join(' ');
     let list = byKinds.get(key);
     if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
@@ -317,13 +338,18 @@ const nameLabelsByObject = new WeakMap<
 
 class GroupIndex {
   private readonly owner = new Map<K8sObject, ServiceBuilder>();
-  private readonly buildersByName = new Map<string, ServiceBuilder[]>();
-  private readonly buildersByDir = new Map<string, ServiceBuilder[]>();
-  /** "key=value" → placed workloads whose pod templates carry that label. */
-  private readonly workloadsByLabel = new Map<string, K8sObject[]>();
+  private readonly buildersByName = new Map<string, ServiceBuilder>();
+  private readonly manifestBuildersByName = new Map<string, ServiceBuilder>();
+  /** Manifest-less services by name and by the namespace of their first workload, oldest first. */
+  private readonly siblingsByName = new Map<string, Map<string | undefined, ServiceBuilder[]>>();
+  private readonly buildersByDir = new Map<string, ServiceBuilder>();
+  private readonly manifestBuildersByDir = new Map<string, ServiceBuilder>();
+  /** Placed workloads by the labels of their pod templates. */
+  private readonly workloadsByLabel = new LabelIndex();
   /** "Kind/name" → placed workloads (for scaleTargetRef, Seldon model names, HTTPRoute pools). */
   private readonly workloadsByRef = new Map<string, K8sObject>();
-  private readonly servicesByLabel = new Map<string, K8sObject[]>();
+  /** Placed Services by their own labels (for ServiceMonitors). */
+  private readonly servicesByLabel = new LabelIndex();
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
   private readonly configOwners = new Map<string, K8sObject>();
@@ -342,9 +368,23 @@ class GroupIndex {
     return dir;
   }
 
-  addBuilder(builder: ServiceBuilder): void {
-    push(this.buildersByName, builder.name, builder);
-    push(this.buildersByDir, this.dirname(builder.anchorFile), builder);
+  /**
+   * Registers a service. Lookups by name and directory want the first service (or the first with a
+   * manifest) of a name or directory: kept as such, so no lookup walks a list of thousands.
+   */
+  addBuilder(builder: ServiceBuilder, namespace?: string): void {
+    const dir = this.dirname(builder.anchorFile);
+    setFirst(this.buildersByName, builder.name, builder);
+    setFirst(this.buildersByDir, dir, builder);
+    if (builder.manifest) {
+      setFirst(this.manifestBuildersByName, builder.name, builder);
+      setFirst(this.manifestBuildersByDir, dir, builder);
+      return;
+    }
+    let byNamespace = this.siblingsByName.get(builder.name);
+    if (!byNamespace)
+      this.siblingsByName.set(builder.name, (byNamespace = new Map<string | undefined, ServiceBuilder[]>()));
+    push(byNamespace, namespace, builder);
   }
 
   serviceNameFor(object: K8sObject): string {
@@ -352,45 +392,46 @@ class GroupIndex {
   }
 
   place(object: K8sObject, builder: ServiceBuilder): void {
-    builder.objects.push(object);
+    builder.add(object);
     this.owner.set(object, builder);
     const workload = this.workloads.get(object);
-    if (workload && modelServerSignal(workload) !== undefined) {
-      const dir = this.dirname(builder.anchorFile);
-      if (!this.modelBuildersByDir.has(dir)) this.modelBuildersByDir.set(dir, builder);
-    }
     if (workload) {
-      for (const template of workload.templates)
-        for (const [key, value] of Object.entries(template.labels))
-          if (this.workloadsByLabel.get(`${key}=${value}`)?.at(-1) !== object)
-            push(this.workloadsByLabel, `${key}=${value}`, object);
-      for (const source of workload.builtFrom)
-        if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
-      for (const ref of referencedConfigNames(workload))
-        if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
+      if (modelServerSignal(workload) !== undefined)
+        setFirst(this.modelBuildersByDir, this.dirname(builder.anchorFile), builder);
+      this.workloadsByLabel.add(
+        object,
+        workload.templates.map((t) => t.labels),
+      );
+      for (const source of workload.builtFrom) setFirst(this.runtimeUsers, source, object);
+      for (const ref of referencedConfigNames(workload)) setFirst(this.configOwners, ref, object);
     }
-    if (workload || object.type === 'Unread') {
-      const key = `${object.kind}/${object.name}`;
-      if (!this.workloadsByRef.has(key)) this.workloadsByRef.set(key, object);
-    }
+    if (workload || object.type === 'Unread')
+      setFirst(this.workloadsByRef, `${object.kind}/${object.name}`, object);
     if (object.type === 'Service') {
-      for (const [key, value] of Object.entries(labelsOf(object)))
-        push(this.servicesByLabel, `${key}=${value}`, object);
+      this.servicesByLabel.add(object, [labelsOf(object)]);
       push(this.backendsByName, `Service/${object.name}`, object);
     }
     if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
       push(this.backendsByName, `InferencePool/${object.name}`, object);
   }
 
-  /** Manifest-less services of this name. */
-  withoutManifest(name: string): ServiceBuilder[] {
-    return (this.buildersByName.get(name) ?? []).filter((b) => !b.manifest);
+  /**
+   * The oldest manifest-less service of this name whose objects are all in this namespace. A service
+   * is listed under the namespace of its first workload; it may have taken in another since (a Seldon
+   * Model on a Server), so the candidate is asked.
+   */
+  withoutManifest(name: string, namespace: string | undefined): ServiceBuilder | undefined {
+    return this.siblingsByName
+      .get(name)
+      ?.get(namespace)
+      ?.find((b) => b.allIn(namespace));
   }
 
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
   byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    const byName = withManifest ? this.manifestBuildersByName : this.buildersByName;
     for (const value of nameLabelValues(object, this.workloads.get(object))) {
-      const hit = this.buildersByName.get(value)?.find((b) => !withManifest || b.manifest);
+      const hit = byName.get(value);
       if (hit) return hit;
     }
     return undefined;
@@ -403,10 +444,11 @@ class GroupIndex {
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
     let dir = this.dirname(object.source.file);
     for (;;) {
-      const candidates = this.buildersByDir.get(dir) ?? [];
       const hit = withManifest
-        ? candidates.find((b) => b.manifest)
-        : (candidates.find((b) => b.manifest) ?? this.modelBuildersByDir.get(dir) ?? candidates[0]);
+        ? this.manifestBuildersByDir.get(dir)
+        : (this.manifestBuildersByDir.get(dir) ??
+          this.modelBuildersByDir.get(dir) ??
+          this.buildersByDir.get(dir));
       if (hit) return hit;
       const parent = this.dirname(dir);
       if (parent === dir) return undefined;
@@ -427,7 +469,6 @@ class GroupIndex {
   referencedOwner(object: K8sObject): ServiceBuilder | undefined {
     const spec = asRecord(object.raw.spec);
     const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
-    const byTemplateLabels = (selector: unknown) => ownerOf(this.selectedWorkload(selector, object));
     switch (object.type) {
       case 'ServingRuntime':
       case 'ClusterServingRuntime':
@@ -441,9 +482,9 @@ class GroupIndex {
       case 'RequestAuthentication':
       case 'InferencePool':
       case 'InferencePoolAlpha':
-        return byTemplateLabels(spec.selector);
+        return ownerOf(this.workloadsByLabel.firstSelected(spec.selector, object));
       case 'NetworkPolicy':
-        return byTemplateLabels(spec.podSelector);
+        return ownerOf(this.workloadsByLabel.firstSelected(spec.podSelector, object));
       case 'HorizontalPodAutoscaler':
       case 'ScaledObject':
       case 'PodAutoscaler': {
@@ -454,7 +495,7 @@ class GroupIndex {
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':
-        return ownerOf(this.selected(this.servicesByLabel, spec.selector, object, (o) => [labelsOf(o)]));
+        return ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
       case 'ConfigMap':
       case 'Secret': {
         const hit = this.configOwners.get(`${object.kind}/${object.name}`);
@@ -480,30 +521,103 @@ class GroupIndex {
         return undefined;
     }
   }
+}
 
-  /** The first placed workload whose pod templates the selector selects. */
-  private selectedWorkload(selector: unknown, from: K8sObject): K8sObject | undefined {
-    return this.selected(this.workloadsByLabel, selector, from, (w) =>
-      (this.workloads.get(w)?.templates ?? []).map((t) => t.labels),
-    );
+/**
+ * Placed objects by the labels they carry (a workload: each pod template's; a Service: its own), in
+ * the order they were placed. A selector is matched by looking its labels up: only the objects that
+ * carry its rarest label are tested, never every object against every selector.
+ */
+class LabelIndex {
+  /** label key → value → objects carrying it, in placement order. */
+  private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  private readonly labelSets = new Map<K8sObject, readonly Readonly<Record<string, string>>[]>();
+  /** Every list in the order its label was first seen: the order objects are tried in when no label narrows them. */
+  private readonly lists: K8sObject[][] = [];
+  private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
+
+  add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
+    this.labelSets.set(object, labelSets);
+    for (const labels of labelSets) {
+      for (const key of Object.keys(labels)) {
+        const value = labels[key]!;
+        let byValue = this.byLabel.get(key);
+        if (!byValue) this.byLabel.set(key, (byValue = new Map<string, K8sObject[]>()));
+        const list = byValue.get(value);
+        if (!list) {
+          const created = [object];
+          byValue.set(value, created);
+          this.lists.push(created);
+          this.scan = undefined;
+        } else if (list[list.length - 1] !== object) {
+          list.push(object);
+          this.scan = undefined;
+        }
+      }
+    }
   }
 
-  /** The first indexed object the selector selects: candidates come from one of its labels. */
-  private selected(
-    index: Map<string, K8sObject[]>,
-    selector: unknown,
-    from: K8sObject,
-    labelSets: (o: K8sObject) => Record<string, string>[],
-  ): K8sObject | undefined {
+  /** The first placed object in the namespace of `from` that the selector selects. */
+  firstSelected(selector: unknown, from: K8sObject): K8sObject | undefined {
+    const { matchLabels, expressions } = compiledSelector(selector);
+    if (matchLabels.length === 0 && expressions.length === 0) return undefined; // selects nothing
+    const matches = (candidate: K8sObject) =>
+      sameNamespace(candidate, from) &&
+      this.labelSets.get(candidate)!.some((labels) => selects(selector, labels));
+    // The selector's first label as written (even a value that is not a string, which no label has).
     const first = firstSelectorLabel(selector);
-    const candidates = first
-      ? (index.get(`${first[0]}=${first[1]}`) ?? [])
-      : [...new Set([...index.values()].flat())];
-    return candidates.find(
-      (candidate) =>
-        sameNamespace(candidate, from) && labelSets(candidate).some((labels) => selects(selector, labels)),
-    );
+    if (first) {
+      let candidates = this.byLabel.get(first[0])?.get(first[1]);
+      if (!candidates) return undefined;
+      // Every label of matchLabels must be carried, so any of their lists holds every match, in
+      // placement order: the shortest is searched.
+      if (matchLabels.some(([k, v]) => k === first[0] && v === first[1]))
+        for (const [key, value] of matchLabels) {
+          const list = this.byLabel.get(key)?.get(value);
+          if (!list) return undefined;
+          if (list.length < candidates.length) candidates = list;
+        }
+      return candidates.find(matches);
+    }
+    // matchExpressions only: an `In` narrows the candidates to the objects with one of its values;
+    // else every object is tried. Either way the first in scan order wins.
+    const scan = this.scanOrder();
+    const narrowing = expressions.find((e) => e.operator === 'In');
+    if (!narrowing) return scan.order.find(matches);
+    const byValue = this.byLabel.get(narrowing.key);
+    let best: K8sObject | undefined;
+    let bestRank = Infinity;
+    for (const value of new Set(narrowing.values))
+      for (const candidate of byValue?.get(value) ?? []) {
+        const rank = scan.rank.get(candidate)!;
+        if (rank < bestRank && matches(candidate)) {
+          best = candidate;
+          bestRank = rank;
+        }
+      }
+    return best;
   }
+
+  /** Each object once, where it first appears in the lists in the order they were created. */
+  private scanOrder(): { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } {
+    if (!this.scan) {
+      const rank = new Map<K8sObject, number>();
+      const order: K8sObject[] = [];
+      for (const list of this.lists)
+        for (const object of list)
+          if (!rank.has(object)) {
+            rank.set(object, order.length);
+            order.push(object);
+          }
+      this.scan = { order, rank };
+    }
+    return this.scan;
+  }
+}
+
+/** Keeps the first value set for a key. */
+function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (!map.has(key)) map.set(key, value);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
