@@ -92,8 +92,19 @@ export function groupServices(
   const index = new GroupIndex(context.workloads);
   for (const builder of builders) index.addBuilder(builder);
   const manifestCount = builders.length;
-  const rest = objects.filter((o) => o.type !== 'ModelService');
-  const anchors = rest.filter((o) => context.workloads.get(o) !== undefined || o.type === 'Unread');
+  // One pass sorts the input: workloads (and unread pod-running objects) anchor services; everything
+  // else waits in its kind's bucket, in input order, for the second phase.
+  const anchors: K8sObject[] = [];
+  const buckets: K8sObject[][] = ATTACH_ORDER.map(() => []);
+  const unordered: K8sObject[] = [];
+  for (const o of objects) {
+    if (o.type === 'ModelService') continue;
+    if (context.workloads.get(o) !== undefined || o.type === 'Unread') anchors.push(o);
+    else {
+      const rank = ATTACH_RANK.get(o.type);
+      (rank === undefined ? unordered : buckets[rank]!).push(o);
+    }
+  }
 
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
   for (const workload of anchors) {
@@ -102,11 +113,15 @@ export function groupServices(
       index.nearestByDirectory(workload, true) ??
       (manifestCount === 1 ? builders[0] : undefined) ??
       index.ownerOfReference(workload);
+    if (target) {
+      index.place(workload, target);
+      continue;
+    }
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
     // form one service.
     const name = index.serviceNameFor(workload);
-    const sibling = target ? undefined : index.withoutManifest(name, workload.namespace);
-    if (target ?? sibling) index.place(workload, (target ?? sibling)!);
+    const sibling = index.withoutManifest(name, workload.namespace);
+    if (sibling) index.place(workload, sibling);
     else {
       const builder = new ServiceBuilder(name, undefined, workload.source.file);
       builders.push(builder);
@@ -116,37 +131,8 @@ export function groupServices(
   }
 
   // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const order: KindId[] = [
-    'ServingRuntime',
-    'ClusterServingRuntime',
-    'Service',
-    'ConfigMap',
-    'Secret',
-    'HorizontalPodAutoscaler',
-    'ScaledObject',
-    'PodAutoscaler',
-    'PodDisruptionBudget',
-    'NetworkPolicy',
-    'PodMonitor',
-    'PodMonitoring',
-    'ClusterPodMonitoring',
-    'AuthorizationPolicy',
-    'RequestAuthentication',
-    'InferencePool',
-    'InferencePoolAlpha',
-    'SeldonPipeline',
-    'SeldonExperiment',
-    'ServiceMonitor',
-    'Ingress',
-    'VirtualService',
-    'DestinationRule',
-    'HTTPRoute',
-    'PrometheusRule',
-  ];
-  const ranks = new Map<string, number>(order.map((id, i) => [id, i]));
-  const rank = (o: K8sObject) => ranks.get(o.type) ?? order.length;
-  const anchored = new Set(anchors);
-  const others = rest.filter((o) => !anchored.has(o)).sort((a, b) => rank(a) - rank(b));
+  const others = buckets.flat();
+  for (const o of unordered) others.push(o);
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
     const target =
@@ -164,41 +150,90 @@ export function groupServices(
   return builders.map((b) => buildService(b, context.workloads));
 }
 
+/** Kinds of the second phase of grouping, in the order they are attached (a ServiceMonitor after its Service). */
+const ATTACH_ORDER: readonly KindId[] = [
+  'ServingRuntime',
+  'ClusterServingRuntime',
+  'Service',
+  'ConfigMap',
+  'Secret',
+  'HorizontalPodAutoscaler',
+  'ScaledObject',
+  'PodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'PodMonitor',
+  'PodMonitoring',
+  'ClusterPodMonitoring',
+  'AuthorizationPolicy',
+  'RequestAuthentication',
+  'InferencePool',
+  'InferencePoolAlpha',
+  'SeldonPipeline',
+  'SeldonExperiment',
+  'ServiceMonitor',
+  'Ingress',
+  'VirtualService',
+  'DestinationRule',
+  'HTTPRoute',
+  'PrometheusRule',
+];
+const ATTACH_RANK: ReadonlyMap<string, number> = new Map(ATTACH_ORDER.map((id, i) => [id, i]));
+
 /** The name of the group of objects that no workload of the input could be tied to. */
 export const UNATTACHED = '(no workload)';
 
 function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
-  const objects = [...builder.objects];
-  const workloads = objects.map((o) => set.get(o)).filter((w): w is Workload => w !== undefined);
-  const unread = objects.filter((o) => o.type === 'Unread');
-  const hints = servingHints(objects, builder.manifest);
-  const reasons = new Map<Workload, string | undefined>();
-  for (const w of workloads)
-    reasons.set(w, w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest)));
-  const pools = objects.filter((o) => o.type === 'InferencePool' || o.type === 'InferencePoolAlpha');
-  for (const w of workloads) {
-    if (reasons.get(w) || w.batch) continue;
-    const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
-    if (pool) reasons.set(w, `selected by ${pool.ref}`);
+  // Built for every service of a run: one pass over its objects, and no work a small service does not need.
+  const objects = builder.objects;
+  const workloads: Workload[] = [];
+  const unread: K8sObject[] = [];
+  const pools: K8sObject[] = [];
+  for (const o of objects) {
+    const w = set.get(o);
+    if (w) workloads.push(w);
+    if (o.type === 'Unread') unread.push(o);
+    else if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') pools.push(o);
   }
-  // A shadow or canary of a model server runs the same image.
-  const servingImages = new Map<unknown, Workload>();
-  for (const w of workloads)
-    if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+  const reasons = new Map<Workload, string | undefined>();
+  let undecided = 0;
   for (const w of workloads) {
-    if (reasons.get(w) || w.batch) continue;
-    const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
-    if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+    const reason = w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest));
+    reasons.set(w, reason);
+    if (!reason && !w.batch) undecided++;
+  }
+  if (pools.length > 0)
+    for (const w of workloads) {
+      if (reasons.get(w) || w.batch) continue;
+      const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
+      if (pool) reasons.set(w, `selected by ${pool.ref}`);
+    }
+  // A shadow or canary of a model server runs the same image.
+  if (undecided > 0) {
+    const servingImages = new Map<unknown, Workload>();
+    for (const w of workloads)
+      if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+    for (const w of workloads) {
+      if (reasons.get(w) || w.batch) continue;
+      const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
+      if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+    }
   }
   // A manifest says the service serves a model: if nothing else names its server, every
   // long-running workload of the service is taken for one (never a false "nothing to judge").
-  if (builder.manifest && ![...reasons.values()].some(Boolean)) {
+  if (builder.manifest && !workloads.some((w) => reasons.get(w))) {
     for (const w of workloads) if (!w.batch) reasons.set(w, `in the service of ${builder.manifest.ref}`);
   }
-  const modelServers = workloads.filter((w) => reasons.get(w));
-  const supporting = workloads.filter((w) => !reasons.get(w));
-  const containerName = builder.manifest?.manifest.spec.serving.container;
-  const pickHints = { ...hints, containerName };
+  const modelServers: Workload[] = [];
+  const supporting: Workload[] = [];
+  for (const w of workloads) (reasons.get(w) ? modelServers : supporting).push(w);
+  // The hints matter only to pod templates of several containers: read on first need.
+  let pickHints: ServingHints | undefined;
+  const hints = () =>
+    (pickHints ??= {
+      ...servingHints(objects, builder.manifest),
+      containerName: builder.manifest?.manifest.spec.serving.container,
+    });
   const ordered = [...modelServers, ...supporting];
   // Rules ask for the same derived facts many times per service: each is computed once, here.
   const byWorkload = new Map<Workload, readonly ContainerRef[]>();
@@ -207,7 +242,7 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
     if (!refs) {
       refs = [];
       for (const t of w.templates) {
-        const c = servingContainerOf(t, pickHints);
+        const c = t.containers.length <= 1 ? t.containers[0] : servingContainerOf(t, hints());
         if (c) (refs as ContainerRef[]).push(c);
       }
       byWorkload.set(w, Object.freeze(refs));
