@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { KindId } from '../workloads/kinds.js';
 import type { ContainerRef, Workload } from '../workloads/model.js';
 import type { WorkloadSet } from '../workloads/registry.js';
-import { compiledSelector, firstSelectorLabel, selects } from '../workloads/selectors.js';
+import { compiledSelector, selects, selectsCompiled } from '../workloads/selectors.js';
 import {
   modelServerSignal,
   servingContainerOf,
@@ -594,13 +594,15 @@ class LabelIndex {
 
   /** The first placed object in the namespace of `from` that the selector selects. */
   firstSelected(selector: unknown, from: K8sObject): K8sObject | undefined {
-    const { matchLabels, expressions } = compiledSelector(selector);
+    const compiled = compiledSelector(selector);
+    const { matchLabels, expressions, first } = compiled;
     if (matchLabels.length === 0 && expressions.length === 0) return undefined; // selects nothing
-    const matches = (candidate: K8sObject) =>
-      sameNamespace(candidate, from) &&
-      this.labelSets.get(candidate)!.some((labels) => selects(selector, labels));
+    const matches = (candidate: K8sObject) => {
+      if (!sameNamespace(candidate, from)) return false;
+      for (const labels of this.labelSets.get(candidate)!) if (selectsCompiled(compiled, labels)) return true;
+      return false;
+    };
     // The selector's first label as written (even a value that is not a string, which no label has).
-    const first = firstSelectorLabel(selector);
     if (first) {
       let candidates = this.byLabel.get(first[0])?.get(first[1]);
       if (!candidates) return undefined;

@@ -5,7 +5,14 @@ import { asArray, asRecord, asString, stringMap } from '../check/objects.js';
  * map a Service uses; an empty selector selects nothing here (it is almost always a mistake).
  */
 export function selects(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
-  const { matchLabels, expressions } = compiledSelector(selector);
+  return selectsCompiled(compiledSelector(selector), labels);
+}
+
+/** `selects` for a selector already compiled (grouping tests one selector against many label sets). */
+export function selectsCompiled(
+  { matchLabels, expressions }: CompiledSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (matchLabels.length === 0 && expressions.length === 0) return false;
   for (const [key, value] of matchLabels) {
     if (labels[key] !== value) return false;
@@ -35,6 +42,8 @@ export function selects(selector: unknown, labels: Readonly<Record<string, strin
 export interface CompiledSelector {
   readonly matchLabels: readonly (readonly [string, string])[];
   readonly expressions: readonly { key: string; operator: unknown; values: readonly string[] }[];
+  /** The first label as written, its value as a string even when it is not one (firstSelectorLabel). */
+  readonly first: readonly [string, string] | undefined;
 }
 
 /**
@@ -57,6 +66,7 @@ export function compiledSelector(selector: unknown): CompiledSelector {
         values: asArray(expression.values).map(String),
       };
     }),
+    first: firstSelectorLabel(selector),
   };
   if (cacheable) compiledSelectors.set(selector, result);
   return result;
