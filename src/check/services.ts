@@ -388,6 +388,9 @@ class GroupIndex {
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
   private readonly configOwners = new Map<string, K8sObject>();
+  /** Workloads in placement order; the first `configsRead` of them are in configOwners. */
+  private readonly placedWorkloads: Workload[] = [];
+  private configsRead = 0;
   private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
   /** Per directory, the first service with a workload that says by itself it serves a model. */
   private readonly modelBuildersByDir = new Map<string, ServiceBuilder>();
@@ -438,7 +441,7 @@ class GroupIndex {
         workload.templates.map((t) => t.labels),
       );
       for (const source of workload.builtFrom) setFirst(this.runtimeUsers, source, object);
-      for (const ref of referencedConfigNames(workload)) setFirst(this.configOwners, ref, object);
+      this.placedWorkloads.push(workload);
     }
     if (workload || object.type === 'Unread')
       setFirst(this.workloadsByRef, `${object.kind}/${object.name}`, object);
@@ -448,6 +451,19 @@ class GroupIndex {
     }
     if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
       push(this.backendsByName, `InferencePool/${object.name}`, object);
+  }
+
+  /**
+   * The first placed workload that mounts or reads this "ConfigMap/x" or "Secret/y". The workloads'
+   * references are read on the first question (most inputs have no ConfigMap or Secret to place),
+   * in placement order, so the first reader wins as if each were indexed when placed.
+   */
+  private configOwner(ref: string): K8sObject | undefined {
+    for (; this.configsRead < this.placedWorkloads.length; this.configsRead++) {
+      const workload = this.placedWorkloads[this.configsRead]!;
+      for (const name of referencedConfigNames(workload)) setFirst(this.configOwners, name, workload.object);
+    }
+    return this.configOwners.get(ref);
   }
 
   /**
@@ -533,7 +549,7 @@ class GroupIndex {
         return ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
       case 'ConfigMap':
       case 'Secret': {
-        const hit = this.configOwners.get(`${object.kind}/${object.name}`);
+        const hit = this.configOwner(`${object.kind}/${object.name}`);
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'SeldonPipeline':
