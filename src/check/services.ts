@@ -481,6 +481,7 @@ class GroupIndex {
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
   byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
     const byName = withManifest ? this.manifestBuildersByName : this.buildersByName;
+    if (byName.size === 0) return undefined;
     for (const value of nameLabelValues(object, this.workloads.get(object))) {
       const hit = byName.get(value);
       if (hit) return hit;
@@ -493,6 +494,7 @@ class GroupIndex {
    * several, one with a model server (monitors and alerts belong to the model, not its Redis).
    */
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    if ((withManifest ? this.manifestBuildersByDir : this.buildersByDir).size === 0) return undefined;
     let dir = this.dirname(object.source.file);
     for (;;) {
       const hit = withManifest
