@@ -145,6 +145,25 @@ spec: { selector: { matchLabels: { team: t2 } } }
     expect(owner('PodDisruptionBudget/p1')).toBe('w3');
   });
 
+  it('tries objects for a selector without matchLabels in the order of their first label, as main did', () => {
+    // Placed w1, a, b; by first label: x=1 holds w1 and b, y=1 holds a, so b is tried before a.
+    const { indexed, reference } = groupBoth({
+      'k8s/all.yaml': [
+        deployment('w1', undefined, 'x: "1"'),
+        deployment('a', undefined, 'y: "1", z: "1"'),
+        deployment('b', undefined, 'x: "1", z: "1"'),
+        `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: { name: pz }
+spec: { selector: { matchExpressions: [{ key: z, operator: Exists }] } }
+`,
+      ].join('---\n'),
+    });
+    expect(indexed).toEqual(reference);
+    const owner = indexed.find(([, objects]) => objects.some((o) => o.startsWith('PodDisruptionBudget/pz@')));
+    expect(owner?.[0]).toBe('b');
+  });
+
   it('puts workloads of one name into one service per namespace, as the reference does', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 12; i++)

@@ -582,32 +582,33 @@ class GroupIndex {
  * carry its rarest label are tested, never every object against every selector.
  */
 class LabelIndex {
-  /** label key → value → objects carrying it, in placement order. */
-  private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  /** Every object added, in placement order, with the label sets it carries. */
+  private readonly placed: K8sObject[] = [];
   private readonly labelSets = new Map<K8sObject, readonly Readonly<Record<string, string>>[]>();
-  /** Every list in the order its label was first seen: the order objects are tried in when no label narrows them. */
-  private readonly lists: K8sObject[][] = [];
+  /**
+   * label key → value → objects carrying it, in placement order. A key is indexed when a selector
+   * first asks for it (selectors use one or two keys; workloads carry versions, hashes, teams…),
+   * then kept up to date as objects are added.
+   */
+  private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
   private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
 
   add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
+    this.placed.push(object);
     this.labelSets.set(object, labelSets);
-    for (const labels of labelSets) {
-      for (const key of Object.keys(labels)) {
-        const value = labels[key]!;
-        let byValue = this.byLabel.get(key);
-        if (!byValue) this.byLabel.set(key, (byValue = new Map<string, K8sObject[]>()));
-        const list = byValue.get(value);
-        if (!list) {
-          const created = [object];
-          byValue.set(value, created);
-          this.lists.push(created);
-          this.scan = undefined;
-        } else if (list[list.length - 1] !== object) {
-          list.push(object);
-          this.scan = undefined;
-        }
-      }
+    for (const [key, byValue] of this.byLabel) indexKey(byValue, key, object, labelSets);
+    this.scan = undefined;
+  }
+
+  /** The objects carrying key=value, in placement order; undefined when none does. */
+  private list(key: string, value: string): readonly K8sObject[] | undefined {
+    let byValue = this.byLabel.get(key);
+    if (!byValue) {
+      byValue = new Map<string, K8sObject[]>();
+      for (const object of this.placed) indexKey(byValue, key, object, this.labelSets.get(object)!);
+      this.byLabel.set(key, byValue);
     }
+    return byValue.get(value);
   }
 
   /** The first placed object in the namespace of `from` that the selector selects. */
@@ -622,13 +623,13 @@ class LabelIndex {
     };
     // The selector's first label as written (even a value that is not a string, which no label has).
     if (first) {
-      let candidates = this.byLabel.get(first[0])?.get(first[1]);
+      let candidates = this.list(first[0], first[1]);
       if (!candidates) return undefined;
       // Every label of matchLabels must be carried, so any of their lists holds every match, in
       // placement order: the shortest is searched.
       if (matchLabels.some(([k, v]) => k === first[0] && v === first[1]))
         for (const [key, value] of matchLabels) {
-          const list = this.byLabel.get(key)?.get(value);
+          const list = this.list(key, value);
           if (!list) return undefined;
           if (list.length < candidates.length) candidates = list;
         }
@@ -639,11 +640,10 @@ class LabelIndex {
     const scan = this.scanOrder();
     const narrowing = expressions.find((e) => e.operator === 'In');
     if (!narrowing) return scan.order.find(matches);
-    const byValue = this.byLabel.get(narrowing.key);
     let best: K8sObject | undefined;
     let bestRank = Infinity;
     for (const value of new Set(narrowing.values))
-      for (const candidate of byValue?.get(value) ?? []) {
+      for (const candidate of this.list(narrowing.key, value) ?? []) {
         const rank = scan.rank.get(candidate)!;
         if (rank < bestRank && matches(candidate)) {
           best = candidate;
@@ -653,12 +653,29 @@ class LabelIndex {
     return best;
   }
 
-  /** Each object once, where it first appears in the lists in the order they were created. */
+  /**
+   * Each object once, where it first appears when the lists of every label (key=value) are walked
+   * in the order each label was first seen: the order main's one flat index gave.
+   */
   private scanOrder(): { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } {
     if (!this.scan) {
+      const lists: K8sObject[][] = [];
+      const byLabel = new Map<string, Map<string, K8sObject[]>>();
+      for (const object of this.placed)
+        for (const labels of this.labelSets.get(object)!)
+          for (const key of Object.keys(labels)) {
+            let byValue = byLabel.get(key);
+            if (!byValue) byLabel.set(key, (byValue = new Map<string, K8sObject[]>()));
+            const list = byValue.get(labels[key]!);
+            if (!list) {
+              const created = [object];
+              byValue.set(labels[key]!, created);
+              lists.push(created);
+            } else if (list[list.length - 1] !== object) list.push(object);
+          }
       const rank = new Map<K8sObject, number>();
       const order: K8sObject[] = [];
-      for (const list of this.lists)
+      for (const list of lists)
         for (const object of list)
           if (!rank.has(object)) {
             rank.set(object, order.length);
@@ -667,6 +684,22 @@ class LabelIndex {
       this.scan = { order, rank };
     }
     return this.scan;
+  }
+}
+
+/** Adds an object to the lists of one label key, once per value its label sets give the key. */
+function indexKey(
+  byValue: Map<string, K8sObject[]>,
+  key: string,
+  object: K8sObject,
+  labelSets: readonly Readonly<Record<string, string>>[],
+): void {
+  for (const labels of labelSets) {
+    if (!Object.hasOwn(labels, key)) continue;
+    const value = labels[key]!;
+    const list = byValue.get(value);
+    if (!list) byValue.set(value, [object]);
+    else if (list[list.length - 1] !== object) list.push(object);
   }
 }
 
