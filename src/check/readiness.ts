@@ -65,33 +65,37 @@ export function computeReadiness(
   rules: readonly RuleMeta[],
   options: ReadinessOptions = {},
 ): Readiness {
-  const failing = findings.filter((f) => f.severity !== 'info');
-  const failingIds = new Set(failing.map((f) => f.ruleId));
-  const counted = (rule: RuleMeta) => options.counted === undefined || options.counted.has(rule.id);
+  // Scored for every service of a run: one pass over the catalogue, no lists per section.
+  const failingIds = new Set<string>();
+  for (const f of findings) if (f.severity !== 'info') failingIds.add(f.ruleId);
+  const counted = options.counted;
   const bySection = rulesBySection(rules);
+  const clean = new Set<Section>();
   const sections = SECTIONS.map((section): SectionScore => {
-    const inSection = (bySection.get(section) ?? []).filter(counted);
-    const passed = inSection.filter((r) => !failingIds.has(r.id)).length;
-    const score = inSection.length === 0 ? null : Math.round((passed / inSection.length) * 100);
+    let inSection = 0;
+    let passed = 0;
+    let firstRule: RuleMeta | undefined;
+    for (const rule of bySection.get(section) ?? []) {
+      if (counted !== undefined && !counted.has(rule.id)) continue;
+      inSection++;
+      if (!failingIds.has(rule.id)) passed++;
+      else firstRule ??= rule;
+    }
+    const score = inSection === 0 ? null : Math.round((passed / inSection) * 100);
+    if (inSection > 0 && passed === inSection) clean.add(section);
     // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
-    const firstRule = inSection.find((r) => failingIds.has(r.id));
-    const first = failing.find((f) => f.ruleId === firstRule?.id);
     const why =
       score === null
         ? `nothing to judge: no ${section} rule applies to what the input holds`
         : score === 0
-          ? first?.message
+          ? findings.find((f) => f.severity !== 'info' && f.ruleId === firstRule?.id)?.message
           : undefined;
-    return { section, rules: inSection.length, passed, score, ...(why ? { why } : {}) };
+    return { section, rules: inSection, passed, score, ...(why ? { why } : {}) };
   });
-  const clean = (section: Section) => {
-    const s = sections.find((x) => x.section === section)!;
-    return s.rules > 0 && s.passed === s.rules;
-  };
   let level: Level = 0;
   let heldBackBy: Section[] = [];
   for (const step of LEVELS) {
-    const blocking = step.sections.filter((s) => !clean(s));
+    const blocking = step.sections.filter((s) => !clean.has(s));
     if (blocking.length > 0) {
       heldBackBy = blocking;
       break;

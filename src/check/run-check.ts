@@ -120,7 +120,7 @@ export function runCheck(options: CheckOptions): CheckResult {
   const counted = new Map<ModelService, Set<string>>();
   const loadTimes = new Map<ModelService, NonNullable<ServiceSummary['loadTime']>>();
   const now = options.now ?? new Date();
-  const deployRecordsByDir = new Map<string, LoadedDeployRecord[]>();
+  const deployRecordsByDir: DeployRecordsByDir = { records: new Map(), dirs: new Map() };
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
     const evidence = {
@@ -224,19 +224,31 @@ export function runCheck(options: CheckOptions): CheckResult {
 function deployRecordsFor(
   cwd: string,
   service: ModelService,
-  byDir: Map<string, LoadedDeployRecord[]>,
+  known: DeployRecordsByDir,
 ): LoadedDeployRecord[] {
   const files = service.manifest
     ? [service.manifest.source.file]
     : service.workloads.map((w) => w.object.source.file);
   const dirs = new Map<string, string>();
-  for (const file of files) if (file !== '<stdin>' && !dirs.has(dirname(file))) dirs.set(dirname(file), file);
+  for (const file of files) {
+    if (file === '<stdin>') continue;
+    // The same few files hold thousands of services: dirname() once per file and run.
+    let dir = known.dirs.get(file);
+    if (dir === undefined) known.dirs.set(file, (dir = dirname(file)));
+    if (!dirs.has(dir)) dirs.set(dir, file);
+  }
   // One glob per directory and run: thousands of services in one directory share the same records.
   return [...dirs].flatMap(([dir, file]) => {
-    let records = byDir.get(dir);
-    if (!records) byDir.set(dir, (records = loadDeployRecords(cwd, file)));
+    let records = known.records.get(dir);
+    if (!records) known.records.set(dir, (records = loadDeployRecords(cwd, file)));
     return records;
   });
+}
+
+/** Deploy records by directory, and the directory of each file, for one run. */
+interface DeployRecordsByDir {
+  readonly records: Map<string, LoadedDeployRecord[]>;
+  readonly dirs: Map<string, string>;
 }
 
 /**
@@ -275,12 +287,16 @@ function summarizeService(
   rules: readonly RuleMeta[],
   counted: ReadonlySet<string>,
 ): ServiceSummary {
-  const notChecked = [
-    ...service.unread.map((o) => o.ref),
-    ...service.workloads.filter((w) => w.unread.length > 0).map((w) => w.object.ref),
-  ];
-  const templatesOnly =
-    service.workloads.length > 0 && service.workloads.every((w) => w.info.role === 'runtime-template');
+  // Summarised for every service of a run: each list in one pass.
+  const notChecked = service.unread.map((o) => o.ref);
+  let templatesOnly = service.workloads.length > 0;
+  for (const w of service.workloads) {
+    if (w.unread.length > 0) notChecked.push(w.object.ref);
+    if (w.info.role !== 'runtime-template') templatesOnly = false;
+  }
+  const supportingWorkloads: string[] = [];
+  const batchJobs: string[] = [];
+  for (const w of service.supporting) (w.batch ? batchJobs : supportingWorkloads).push(w.object.ref);
   const role: ServiceSummary['role'] =
     templatesOnly && !service.manifest
       ? 'template'
@@ -300,8 +316,8 @@ function summarizeService(
       object: w.object.ref,
       reason: service.modelServerReason(w) ?? '',
     })),
-    supportingWorkloads: service.supporting.filter((w) => !w.batch).map((w) => w.object.ref),
-    batchJobs: service.supporting.filter((w) => w.batch).map((w) => w.object.ref),
+    supportingWorkloads,
+    batchJobs,
     notChecked,
     traffic: trafficShares(service),
   };

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { KindId } from '../workloads/kinds.js';
 import type { ContainerRef, Workload } from '../workloads/model.js';
 import type { WorkloadSet } from '../workloads/registry.js';
-import { firstSelectorLabel, selects } from '../workloads/selectors.js';
+import { compiledSelector, selects, selectsCompiled } from '../workloads/selectors.js';
 import {
   modelServerSignal,
   servingContainerOf,
@@ -47,12 +47,26 @@ const NAME_LABELS = [MODEL_LABEL, 'app.kubernetes.io/name', 'app.kubernetes.io/i
 
 class ServiceBuilder {
   readonly objects: K8sObject[] = [];
+  /** The namespace every object shares so far (undefined is a namespace here), unless `mixed`. */
+  private namespace: string | undefined;
+  private mixed = false;
   constructor(
     readonly name: string,
     readonly manifest: ManifestObject | undefined,
     readonly anchorFile: string,
   ) {
-    if (manifest) this.objects.push(manifest);
+    if (manifest) this.add(manifest);
+  }
+
+  add(object: K8sObject): void {
+    if (this.objects.length === 0) this.namespace = object.namespace;
+    else if (object.namespace !== this.namespace) this.mixed = true;
+    this.objects.push(object);
+  }
+
+  /** Every object it holds is in this namespace (kept as objects are added, instead of asked of each). */
+  allIn(namespace: string | undefined): boolean {
+    return this.objects.length === 0 || (!this.mixed && this.namespace === namespace);
   }
 }
 
@@ -78,8 +92,19 @@ export function groupServices(
   const index = new GroupIndex(context.workloads);
   for (const builder of builders) index.addBuilder(builder);
   const manifestCount = builders.length;
-  const rest = objects.filter((o) => o.type !== 'ModelService');
-  const anchors = rest.filter((o) => context.workloads.get(o) !== undefined || o.type === 'Unread');
+  // One pass sorts the input: workloads (and unread pod-running objects) anchor services; everything
+  // else waits in its kind's bucket, in input order, for the second phase.
+  const anchors: K8sObject[] = [];
+  const buckets: K8sObject[][] = ATTACH_ORDER.map(() => []);
+  const unordered: K8sObject[] = [];
+  for (const o of objects) {
+    if (o.type === 'ModelService') continue;
+    if (context.workloads.get(o) !== undefined || o.type === 'Unread') anchors.push(o);
+    else {
+      const rank = ATTACH_RANK.get(o.type);
+      (rank === undefined ? unordered : buckets[rank]!).push(o);
+    }
+  }
 
   // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
   for (const workload of anchors) {
@@ -88,55 +113,26 @@ export function groupServices(
       index.nearestByDirectory(workload, true) ??
       (manifestCount === 1 ? builders[0] : undefined) ??
       index.ownerOfReference(workload);
+    if (target) {
+      index.place(workload, target);
+      continue;
+    }
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
     // form one service.
     const name = index.serviceNameFor(workload);
-    const sibling = target
-      ? undefined
-      : index.withoutManifest(name).find((b) => b.objects.every((o) => o.namespace === workload.namespace));
-    if (target ?? sibling) index.place(workload, (target ?? sibling)!);
+    const sibling = index.withoutManifest(name, workload.namespace);
+    if (sibling) index.place(workload, sibling);
     else {
       const builder = new ServiceBuilder(name, undefined, workload.source.file);
       builders.push(builder);
-      index.addBuilder(builder);
+      index.addBuilder(builder, workload.namespace);
       index.place(workload, builder);
     }
   }
 
   // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const order: KindId[] = [
-    'ServingRuntime',
-    'ClusterServingRuntime',
-    'Service',
-    'ConfigMap',
-    'Secret',
-    'HorizontalPodAutoscaler',
-    'ScaledObject',
-    'PodAutoscaler',
-    'PodDisruptionBudget',
-    'NetworkPolicy',
-    'PodMonitor',
-    'PodMonitoring',
-    'ClusterPodMonitoring',
-    'AuthorizationPolicy',
-    'RequestAuthentication',
-    'InferencePool',
-    'InferencePoolAlpha',
-    'SeldonPipeline',
-    'SeldonExperiment',
-    'ServiceMonitor',
-    'Ingress',
-    'VirtualService',
-    'DestinationRule',
-    'HTTPRoute',
-    'PrometheusRule',
-  ];
-  const rank = (o: K8sObject) => {
-    const i = order.indexOf(o.type);
-    return i < 0 ? order.length : i;
-  };
-  const anchored = new Set(anchors);
-  const others = rest.filter((o) => !anchored.has(o)).sort((a, b) => rank(a) - rank(b));
+  const others = buckets.flat();
+  for (const o of unordered) others.push(o);
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
     const target =
@@ -154,41 +150,90 @@ export function groupServices(
   return builders.map((b) => buildService(b, context.workloads));
 }
 
+/** Kinds of the second phase of grouping, in the order they are attached (a ServiceMonitor after its Service). */
+const ATTACH_ORDER: readonly KindId[] = [
+  'ServingRuntime',
+  'ClusterServingRuntime',
+  'Service',
+  'ConfigMap',
+  'Secret',
+  'HorizontalPodAutoscaler',
+  'ScaledObject',
+  'PodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'PodMonitor',
+  'PodMonitoring',
+  'ClusterPodMonitoring',
+  'AuthorizationPolicy',
+  'RequestAuthentication',
+  'InferencePool',
+  'InferencePoolAlpha',
+  'SeldonPipeline',
+  'SeldonExperiment',
+  'ServiceMonitor',
+  'Ingress',
+  'VirtualService',
+  'DestinationRule',
+  'HTTPRoute',
+  'PrometheusRule',
+];
+const ATTACH_RANK: ReadonlyMap<string, number> = new Map(ATTACH_ORDER.map((id, i) => [id, i]));
+
 /** The name of the group of objects that no workload of the input could be tied to. */
 export const UNATTACHED = '(no workload)';
 
 function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
-  const objects = [...builder.objects];
-  const workloads = objects.map((o) => set.get(o)).filter((w): w is Workload => w !== undefined);
-  const unread = objects.filter((o) => o.type === 'Unread');
-  const hints = servingHints(objects, builder.manifest);
-  const reasons = new Map<Workload, string | undefined>();
-  for (const w of workloads)
-    reasons.set(w, w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest)));
-  const pools = objects.filter((o) => o.type === 'InferencePool' || o.type === 'InferencePoolAlpha');
-  for (const w of workloads) {
-    if (reasons.get(w) || w.batch) continue;
-    const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
-    if (pool) reasons.set(w, `selected by ${pool.ref}`);
+  // Built for every service of a run: one pass over its objects, and no work a small service does not need.
+  const objects = builder.objects;
+  const workloads: Workload[] = [];
+  const unread: K8sObject[] = [];
+  const pools: K8sObject[] = [];
+  for (const o of objects) {
+    const w = set.get(o);
+    if (w) workloads.push(w);
+    if (o.type === 'Unread') unread.push(o);
+    else if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') pools.push(o);
   }
-  // A shadow or canary of a model server runs the same image.
-  const servingImages = new Map<unknown, Workload>();
-  for (const w of workloads)
-    if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+  const reasons = new Map<Workload, string | undefined>();
+  let undecided = 0;
   for (const w of workloads) {
-    if (reasons.get(w) || w.batch) continue;
-    const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
-    if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+    const reason = w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest));
+    reasons.set(w, reason);
+    if (!reason && !w.batch) undecided++;
+  }
+  if (pools.length > 0)
+    for (const w of workloads) {
+      if (reasons.get(w) || w.batch) continue;
+      const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
+      if (pool) reasons.set(w, `selected by ${pool.ref}`);
+    }
+  // A shadow or canary of a model server runs the same image.
+  if (undecided > 0) {
+    const servingImages = new Map<unknown, Workload>();
+    for (const w of workloads)
+      if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
+    for (const w of workloads) {
+      if (reasons.get(w) || w.batch) continue;
+      const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
+      if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+    }
   }
   // A manifest says the service serves a model: if nothing else names its server, every
   // long-running workload of the service is taken for one (never a false "nothing to judge").
-  if (builder.manifest && ![...reasons.values()].some(Boolean)) {
+  if (builder.manifest && !workloads.some((w) => reasons.get(w))) {
     for (const w of workloads) if (!w.batch) reasons.set(w, `in the service of ${builder.manifest.ref}`);
   }
-  const modelServers = workloads.filter((w) => reasons.get(w));
-  const supporting = workloads.filter((w) => !reasons.get(w));
-  const containerName = builder.manifest?.manifest.spec.serving.container;
-  const pickHints = { ...hints, containerName };
+  const modelServers: Workload[] = [];
+  const supporting: Workload[] = [];
+  for (const w of workloads) (reasons.get(w) ? modelServers : supporting).push(w);
+  // The hints matter only to pod templates of several containers: read on first need.
+  let pickHints: ServingHints | undefined;
+  const hints = () =>
+    (pickHints ??= {
+      ...servingHints(objects, builder.manifest),
+      containerName: builder.manifest?.manifest.spec.serving.container,
+    });
   const ordered = [...modelServers, ...supporting];
   // Rules ask for the same derived facts many times per service: each is computed once, here.
   const byWorkload = new Map<Workload, readonly ContainerRef[]>();
@@ -197,7 +242,7 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
     if (!refs) {
       refs = [];
       for (const t of w.templates) {
-        const c = servingContainerOf(t, pickHints);
+        const c = t.containers.length <= 1 ? t.containers[0] : servingContainerOf(t, hints());
         if (c) (refs as ContainerRef[]).push(c);
       }
       byWorkload.set(w, Object.freeze(refs));
@@ -241,7 +286,18 @@ export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => 
       byKind = index;
     }
     if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
-    // Several kinds: the call sites name a few fixed lists, so each answer is kept by its list.
+    // Several kinds: most services hold one of them at most, whose list is then the answer as it is.
+    let only: readonly K8sObject[] | undefined;
+    let several = false;
+    for (const id of ids) {
+      const list = byKind.get(id);
+      if (!list) continue;
+      several = only !== undefined;
+      if (several) break;
+      only = list;
+    }
+    if (!several) return only ?? none;
+    // The call sites name a few fixed lists, so each answer is kept by its list.
     const key = ids.join(' ');
     let list = byKinds.get(key);
     if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
@@ -317,16 +373,24 @@ const nameLabelsByObject = new WeakMap<
 
 class GroupIndex {
   private readonly owner = new Map<K8sObject, ServiceBuilder>();
-  private readonly buildersByName = new Map<string, ServiceBuilder[]>();
-  private readonly buildersByDir = new Map<string, ServiceBuilder[]>();
-  /** "key=value" → placed workloads whose pod templates carry that label. */
-  private readonly workloadsByLabel = new Map<string, K8sObject[]>();
+  private readonly buildersByName = new Map<string, ServiceBuilder>();
+  private readonly manifestBuildersByName = new Map<string, ServiceBuilder>();
+  /** Manifest-less services by name and by the namespace of their first workload, oldest first. */
+  private readonly siblingsByName = new Map<string, Map<string | undefined, ServiceBuilder[]>>();
+  private readonly buildersByDir = new Map<string, ServiceBuilder>();
+  private readonly manifestBuildersByDir = new Map<string, ServiceBuilder>();
+  /** Placed workloads by the labels of their pod templates. */
+  private readonly workloadsByLabel = new LabelIndex();
   /** "Kind/name" → placed workloads (for scaleTargetRef, Seldon model names, HTTPRoute pools). */
   private readonly workloadsByRef = new Map<string, K8sObject>();
-  private readonly servicesByLabel = new Map<string, K8sObject[]>();
+  /** Placed Services by their own labels (for ServiceMonitors). */
+  private readonly servicesByLabel = new LabelIndex();
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
   private readonly configOwners = new Map<string, K8sObject>();
+  /** Workloads in placement order; the first `configsRead` of them are in configOwners. */
+  private readonly placedWorkloads: Workload[] = [];
+  private configsRead = 0;
   private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
   /** Per directory, the first service with a workload that says by itself it serves a model. */
   private readonly modelBuildersByDir = new Map<string, ServiceBuilder>();
@@ -342,9 +406,23 @@ class GroupIndex {
     return dir;
   }
 
-  addBuilder(builder: ServiceBuilder): void {
-    push(this.buildersByName, builder.name, builder);
-    push(this.buildersByDir, this.dirname(builder.anchorFile), builder);
+  /**
+   * Registers a service. Lookups by name and directory want the first service (or the first with a
+   * manifest) of a name or directory: kept as such, so no lookup walks a list of thousands.
+   */
+  addBuilder(builder: ServiceBuilder, namespace?: string): void {
+    const dir = this.dirname(builder.anchorFile);
+    setFirst(this.buildersByName, builder.name, builder);
+    setFirst(this.buildersByDir, dir, builder);
+    if (builder.manifest) {
+      setFirst(this.manifestBuildersByName, builder.name, builder);
+      setFirst(this.manifestBuildersByDir, dir, builder);
+      return;
+    }
+    let byNamespace = this.siblingsByName.get(builder.name);
+    if (!byNamespace)
+      this.siblingsByName.set(builder.name, (byNamespace = new Map<string | undefined, ServiceBuilder[]>()));
+    push(byNamespace, namespace, builder);
   }
 
   serviceNameFor(object: K8sObject): string {
@@ -352,45 +430,60 @@ class GroupIndex {
   }
 
   place(object: K8sObject, builder: ServiceBuilder): void {
-    builder.objects.push(object);
+    builder.add(object);
     this.owner.set(object, builder);
     const workload = this.workloads.get(object);
-    if (workload && modelServerSignal(workload) !== undefined) {
-      const dir = this.dirname(builder.anchorFile);
-      if (!this.modelBuildersByDir.has(dir)) this.modelBuildersByDir.set(dir, builder);
-    }
     if (workload) {
-      for (const template of workload.templates)
-        for (const [key, value] of Object.entries(template.labels))
-          if (this.workloadsByLabel.get(`${key}=${value}`)?.at(-1) !== object)
-            push(this.workloadsByLabel, `${key}=${value}`, object);
-      for (const source of workload.builtFrom)
-        if (!this.runtimeUsers.has(source)) this.runtimeUsers.set(source, object);
-      for (const ref of referencedConfigNames(workload))
-        if (!this.configOwners.has(ref)) this.configOwners.set(ref, object);
+      if (modelServerSignal(workload) !== undefined)
+        setFirst(this.modelBuildersByDir, this.dirname(builder.anchorFile), builder);
+      this.workloadsByLabel.add(
+        object,
+        workload.templates.map((t) => t.labels),
+      );
+      for (const source of workload.builtFrom) setFirst(this.runtimeUsers, source, object);
+      this.placedWorkloads.push(workload);
     }
-    if (workload || object.type === 'Unread') {
-      const key = `${object.kind}/${object.name}`;
-      if (!this.workloadsByRef.has(key)) this.workloadsByRef.set(key, object);
-    }
+    if (workload || object.type === 'Unread')
+      setFirst(this.workloadsByRef, `${object.kind}/${object.name}`, object);
     if (object.type === 'Service') {
-      for (const [key, value] of Object.entries(labelsOf(object)))
-        push(this.servicesByLabel, `${key}=${value}`, object);
+      this.servicesByLabel.add(object, [labelsOf(object)]);
       push(this.backendsByName, `Service/${object.name}`, object);
     }
     if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
       push(this.backendsByName, `InferencePool/${object.name}`, object);
   }
 
-  /** Manifest-less services of this name. */
-  withoutManifest(name: string): ServiceBuilder[] {
-    return (this.buildersByName.get(name) ?? []).filter((b) => !b.manifest);
+  /**
+   * The first placed workload that mounts or reads this "ConfigMap/x" or "Secret/y". The workloads'
+   * references are read on the first question (most inputs have no ConfigMap or Secret to place),
+   * in placement order, so the first reader wins as if each were indexed when placed.
+   */
+  private configOwner(ref: string): K8sObject | undefined {
+    for (; this.configsRead < this.placedWorkloads.length; this.configsRead++) {
+      const workload = this.placedWorkloads[this.configsRead]!;
+      for (const name of referencedConfigNames(workload)) setFirst(this.configOwners, name, workload.object);
+    }
+    return this.configOwners.get(ref);
+  }
+
+  /**
+   * The oldest manifest-less service of this name whose objects are all in this namespace. A service
+   * is listed under the namespace of its first workload; it may have taken in another since (a Seldon
+   * Model on a Server), so the candidate is asked.
+   */
+  withoutManifest(name: string, namespace: string | undefined): ServiceBuilder | undefined {
+    return this.siblingsByName
+      .get(name)
+      ?.get(namespace)
+      ?.find((b) => b.allIn(namespace));
   }
 
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
   byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    const byName = withManifest ? this.manifestBuildersByName : this.buildersByName;
+    if (byName.size === 0) return undefined;
     for (const value of nameLabelValues(object, this.workloads.get(object))) {
-      const hit = this.buildersByName.get(value)?.find((b) => !withManifest || b.manifest);
+      const hit = byName.get(value);
       if (hit) return hit;
     }
     return undefined;
@@ -401,12 +494,14 @@ class GroupIndex {
    * several, one with a model server (monitors and alerts belong to the model, not its Redis).
    */
   nearestByDirectory(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+    if ((withManifest ? this.manifestBuildersByDir : this.buildersByDir).size === 0) return undefined;
     let dir = this.dirname(object.source.file);
     for (;;) {
-      const candidates = this.buildersByDir.get(dir) ?? [];
       const hit = withManifest
-        ? candidates.find((b) => b.manifest)
-        : (candidates.find((b) => b.manifest) ?? this.modelBuildersByDir.get(dir) ?? candidates[0]);
+        ? this.manifestBuildersByDir.get(dir)
+        : (this.manifestBuildersByDir.get(dir) ??
+          this.modelBuildersByDir.get(dir) ??
+          this.buildersByDir.get(dir));
       if (hit) return hit;
       const parent = this.dirname(dir);
       if (parent === dir) return undefined;
@@ -427,7 +522,6 @@ class GroupIndex {
   referencedOwner(object: K8sObject): ServiceBuilder | undefined {
     const spec = asRecord(object.raw.spec);
     const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
-    const byTemplateLabels = (selector: unknown) => ownerOf(this.selectedWorkload(selector, object));
     switch (object.type) {
       case 'ServingRuntime':
       case 'ClusterServingRuntime':
@@ -441,9 +535,9 @@ class GroupIndex {
       case 'RequestAuthentication':
       case 'InferencePool':
       case 'InferencePoolAlpha':
-        return byTemplateLabels(spec.selector);
+        return ownerOf(this.workloadsByLabel.firstSelected(spec.selector, object));
       case 'NetworkPolicy':
-        return byTemplateLabels(spec.podSelector);
+        return ownerOf(this.workloadsByLabel.firstSelected(spec.podSelector, object));
       case 'HorizontalPodAutoscaler':
       case 'ScaledObject':
       case 'PodAutoscaler': {
@@ -454,10 +548,10 @@ class GroupIndex {
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':
-        return ownerOf(this.selected(this.servicesByLabel, spec.selector, object, (o) => [labelsOf(o)]));
+        return ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
       case 'ConfigMap':
       case 'Secret': {
-        const hit = this.configOwners.get(`${object.kind}/${object.name}`);
+        const hit = this.configOwner(`${object.kind}/${object.name}`);
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'SeldonPipeline':
@@ -480,30 +574,138 @@ class GroupIndex {
         return undefined;
     }
   }
+}
 
-  /** The first placed workload whose pod templates the selector selects. */
-  private selectedWorkload(selector: unknown, from: K8sObject): K8sObject | undefined {
-    return this.selected(this.workloadsByLabel, selector, from, (w) =>
-      (this.workloads.get(w)?.templates ?? []).map((t) => t.labels),
-    );
+/**
+ * Placed objects by the labels they carry (a workload: each pod template's; a Service: its own), in
+ * the order they were placed. A selector is matched by looking its labels up: only the objects that
+ * carry its rarest label are tested, never every object against every selector.
+ */
+class LabelIndex {
+  /** Every object added, in placement order, with the label sets it carries. */
+  private readonly placed: K8sObject[] = [];
+  private readonly labelSets = new Map<K8sObject, readonly Readonly<Record<string, string>>[]>();
+  /**
+   * label key → value → objects carrying it, in placement order. A key is indexed when a selector
+   * first asks for it (selectors use one or two keys; workloads carry versions, hashes, teams…),
+   * then kept up to date as objects are added.
+   */
+  private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
+
+  add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
+    this.placed.push(object);
+    this.labelSets.set(object, labelSets);
+    for (const [key, byValue] of this.byLabel) indexKey(byValue, key, object, labelSets);
+    this.scan = undefined;
   }
 
-  /** The first indexed object the selector selects: candidates come from one of its labels. */
-  private selected(
-    index: Map<string, K8sObject[]>,
-    selector: unknown,
-    from: K8sObject,
-    labelSets: (o: K8sObject) => Record<string, string>[],
-  ): K8sObject | undefined {
-    const first = firstSelectorLabel(selector);
-    const candidates = first
-      ? (index.get(`${first[0]}=${first[1]}`) ?? [])
-      : [...new Set([...index.values()].flat())];
-    return candidates.find(
-      (candidate) =>
-        sameNamespace(candidate, from) && labelSets(candidate).some((labels) => selects(selector, labels)),
-    );
+  /** The objects carrying key=value, in placement order; undefined when none does. */
+  private list(key: string, value: string): readonly K8sObject[] | undefined {
+    let byValue = this.byLabel.get(key);
+    if (!byValue) {
+      byValue = new Map<string, K8sObject[]>();
+      for (const object of this.placed) indexKey(byValue, key, object, this.labelSets.get(object)!);
+      this.byLabel.set(key, byValue);
+    }
+    return byValue.get(value);
   }
+
+  /** The first placed object in the namespace of `from` that the selector selects. */
+  firstSelected(selector: unknown, from: K8sObject): K8sObject | undefined {
+    const compiled = compiledSelector(selector);
+    const { matchLabels, expressions, first } = compiled;
+    if (matchLabels.length === 0 && expressions.length === 0) return undefined; // selects nothing
+    const matches = (candidate: K8sObject) => {
+      if (!sameNamespace(candidate, from)) return false;
+      for (const labels of this.labelSets.get(candidate)!) if (selectsCompiled(compiled, labels)) return true;
+      return false;
+    };
+    // The selector's first label as written (even a value that is not a string, which no label has).
+    if (first) {
+      let candidates = this.list(first[0], first[1]);
+      if (!candidates) return undefined;
+      // Every label of matchLabels must be carried, so any of their lists holds every match, in
+      // placement order: the shortest is searched.
+      if (matchLabels.some(([k, v]) => k === first[0] && v === first[1]))
+        for (const [key, value] of matchLabels) {
+          const list = this.list(key, value);
+          if (!list) return undefined;
+          if (list.length < candidates.length) candidates = list;
+        }
+      return candidates.find(matches);
+    }
+    // matchExpressions only: an `In` narrows the candidates to the objects with one of its values;
+    // else every object is tried. Either way the first in scan order wins.
+    const scan = this.scanOrder();
+    const narrowing = expressions.find((e) => e.operator === 'In');
+    if (!narrowing) return scan.order.find(matches);
+    let best: K8sObject | undefined;
+    let bestRank = Infinity;
+    for (const value of new Set(narrowing.values))
+      for (const candidate of this.list(narrowing.key, value) ?? []) {
+        const rank = scan.rank.get(candidate)!;
+        if (rank < bestRank && matches(candidate)) {
+          best = candidate;
+          bestRank = rank;
+        }
+      }
+    return best;
+  }
+
+  /**
+   * Each object once, where it first appears when the lists of every label (key=value) are walked
+   * in the order each label was first seen: the order main's one flat index gave.
+   */
+  private scanOrder(): { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } {
+    if (!this.scan) {
+      const lists: K8sObject[][] = [];
+      const byLabel = new Map<string, Map<string, K8sObject[]>>();
+      for (const object of this.placed)
+        for (const labels of this.labelSets.get(object)!)
+          for (const key of Object.keys(labels)) {
+            let byValue = byLabel.get(key);
+            if (!byValue) byLabel.set(key, (byValue = new Map<string, K8sObject[]>()));
+            const list = byValue.get(labels[key]!);
+            if (!list) {
+              const created = [object];
+              byValue.set(labels[key]!, created);
+              lists.push(created);
+            } else if (list[list.length - 1] !== object) list.push(object);
+          }
+      const rank = new Map<K8sObject, number>();
+      const order: K8sObject[] = [];
+      for (const list of lists)
+        for (const object of list)
+          if (!rank.has(object)) {
+            rank.set(object, order.length);
+            order.push(object);
+          }
+      this.scan = { order, rank };
+    }
+    return this.scan;
+  }
+}
+
+/** Adds an object to the lists of one label key, once per value its label sets give the key. */
+function indexKey(
+  byValue: Map<string, K8sObject[]>,
+  key: string,
+  object: K8sObject,
+  labelSets: readonly Readonly<Record<string, string>>[],
+): void {
+  for (const labels of labelSets) {
+    if (!Object.hasOwn(labels, key)) continue;
+    const value = labels[key]!;
+    const list = byValue.get(value);
+    if (!list) byValue.set(value, [object]);
+    else if (list[list.length - 1] !== object) list.push(object);
+  }
+}
+
+/** Keeps the first value set for a key. */
+function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (!map.has(key)) map.set(key, value);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

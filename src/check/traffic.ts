@@ -1,5 +1,14 @@
 import { selects } from '../workloads/selectors.js';
-import { asArray, asRecord, asString, getPath, stringMap, type K8sObject } from './objects.js';
+import {
+  annotationsOf,
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  labelsOf,
+  stringMap,
+  type K8sObject,
+} from './objects.js';
 import type { ModelService } from './services.js';
 
 export interface TrafficShare {
@@ -19,6 +28,17 @@ const VERSION_KEYS = ['mlready.dev/model-version', 'app.kubernetes.io/version', 
 
 function versionOf(labels: Record<string, string>): string | undefined {
   for (const key of VERSION_KEYS) if (labels[key]) return labels[key];
+  return undefined;
+}
+
+/** versionOf the object's labels and annotations as one map (an annotation wins), without merging them. */
+function versionOfObject(object: K8sObject): string | undefined {
+  const labels = labelsOf(object);
+  const annotations = annotationsOf(object);
+  for (const key of VERSION_KEYS) {
+    const value = Object.hasOwn(annotations, key) ? annotations[key] : labels[key];
+    if (value) return value;
+  }
   return undefined;
 }
 
@@ -174,12 +194,8 @@ function experimentShares(service: ModelService): TrafficShare[] | undefined {
 function declaredShares(service: ModelService): TrafficShare[] | undefined {
   for (const workload of service.workloads) {
     if (workload.traffic.length === 0 && workload.info.id !== 'InferenceService') continue;
-    const labels = {
-      ...stringMap(getPath(workload.object.raw, ['metadata', 'labels'])),
-      ...stringMap(getPath(workload.object.raw, ['metadata', 'annotations'])),
-    };
     if (workload.info.id === 'InferenceService') {
-      const version = versionOf(labels) ?? 'latest';
+      const version = versionOfObject(workload.object) ?? 'latest';
       const canary = workload.traffic.find((t) => t.target === 'latest');
       if (canary && canary.percent < 100)
         return [

@@ -24,7 +24,8 @@ export function measuredLoadTime(
 ): { load?: Omit<LoadTime, 'notes'>; notes: string[] } {
   const { service, evidence, now } = context;
   const notes: string[] = [];
-  if (!ref) return { notes };
+  // Most services have no deploy record: nothing to compare, so nothing to read.
+  if (!ref || evidence.deploys.length === 0) return { notes };
   const workload = ref.workload;
   const version =
     service.manifest?.manifest.spec.model.version ??

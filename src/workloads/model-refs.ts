@@ -21,7 +21,16 @@ const LORA_FLAG = /^--lora-modules(=(.*))?$/;
  * pinned by --revision or REVISION. `--model=$(MODEL_ID)` is the env var's value, reported once at
  * the env var.
  */
-export function modelRefsOfContainer(ref: ContainerRef): ModelRef[] {
+export function modelRefsOfContainer(ref: ContainerRef): readonly ModelRef[] {
+  // Asked by the load-time estimate and by rules for the same containers: read once per container.
+  let refs = refsByContainer.get(ref);
+  if (!refs) refsByContainer.set(ref, (refs = Object.freeze(readModelRefsOfContainer(ref))));
+  return refs;
+}
+
+const refsByContainer = new WeakMap<ContainerRef, readonly ModelRef[]>();
+
+function readModelRefsOfContainer(ref: ContainerRef): ModelRef[] {
   const env = new Map<string, { value: string; index: number }>();
   asArray(ref.container.env).forEach((e, i) => {
     const entry = asRecord(e);
@@ -164,9 +173,18 @@ function modelRef(
 }
 
 /** Every model a workload names: its kind's own fields, then each container's flags and env. */
-export function modelRefsOf(workload: Workload): ModelRef[] {
-  const containerRefs = workload.templates.flatMap((t) =>
-    [...t.initContainers, ...t.containers].flatMap(modelRefsOfContainer),
-  );
-  return [...workload.models, ...containerRefs];
+export function modelRefsOf(workload: Workload): readonly ModelRef[] {
+  let refs = refsByWorkload.get(workload);
+  if (!refs) {
+    const all = [...workload.models];
+    for (const t of workload.templates) {
+      for (const c of t.initContainers) all.push(...modelRefsOfContainer(c));
+      for (const c of t.containers) all.push(...modelRefsOfContainer(c));
+    }
+    refsByWorkload.set(workload, (refs = Object.freeze(all)));
+  }
+  return refs;
 }
+
+/** Read once per workload of the run (the estimate and two rules ask); frozen, as it is shared. */
+const refsByWorkload = new WeakMap<Workload, readonly ModelRef[]>();

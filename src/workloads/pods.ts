@@ -49,7 +49,9 @@ export function podTemplate(workload: K8sObject, options: TemplateOptions): PodT
     specPath: options.specPath,
     spec,
     metadataPath: options.metadataPath,
-    labels: { ...(options.controllerLabels ?? {}), ...stringMap(metadata.labels) },
+    labels: options.controllerLabels
+      ? { ...options.controllerLabels, ...stringMap(metadata.labels) }
+      : stringMap(metadata.labels),
     annotations: stringMap(metadata.annotations),
     containers,
     initContainers,

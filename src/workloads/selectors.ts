@@ -5,7 +5,14 @@ import { asArray, asRecord, asString, stringMap } from '../check/objects.js';
  * map a Service uses; an empty selector selects nothing here (it is almost always a mistake).
  */
 export function selects(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
-  const { matchLabels, expressions } = compiled(selector);
+  return selectsCompiled(compiledSelector(selector), labels);
+}
+
+/** `selects` for a selector already compiled (grouping tests one selector against many label sets). */
+export function selectsCompiled(
+  { matchLabels, expressions }: CompiledSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (matchLabels.length === 0 && expressions.length === 0) return false;
   for (const [key, value] of matchLabels) {
     if (labels[key] !== value) return false;
@@ -32,16 +39,18 @@ export function selects(selector: unknown, labels: Readonly<Record<string, strin
   return true;
 }
 
-interface CompiledSelector {
+export interface CompiledSelector {
   readonly matchLabels: readonly (readonly [string, string])[];
   readonly expressions: readonly { key: string; operator: unknown; values: readonly string[] }[];
+  /** The first label as written, its value as a string even when it is not one (firstSelectorLabel). */
+  readonly first: readonly [string, string] | undefined;
 }
 
 /**
  * A selector read once: grouping and several rules test the same selector against many label sets.
  * Kept per selector object (the parsed YAML is not changed after it is read).
  */
-function compiled(selector: unknown): CompiledSelector {
+export function compiledSelector(selector: unknown): CompiledSelector {
   const cacheable = typeof selector === 'object' && selector !== null;
   const known = cacheable ? compiledSelectors.get(selector) : undefined;
   if (known) return known;
@@ -57,6 +66,7 @@ function compiled(selector: unknown): CompiledSelector {
         values: asArray(expression.values).map(String),
       };
     }),
+    first: firstSelectorLabel(selector),
   };
   if (cacheable) compiledSelectors.set(selector, result);
   return result;
