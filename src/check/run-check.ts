@@ -79,9 +79,11 @@ export function runCheck(options: CheckOptions): CheckResult {
     documentsLeft -= parsed.documentCount;
     if (input.format === 'markdown' && parsed.documentCount === 0)
       skipped.push({ file: input.file, line: 1, kind: '(file)', name: '', reason: 'no fenced yaml blocks' });
+    // Per file, not per document: a large input has thousands of documents in a few files.
+    const isManifestFile = MANIFEST_FILE.test(basename(input.file));
+    const isHelmValuesFile = HELM_VALUES_FILE.test(basename(input.file));
     for (const document of parsed.documents.flatMap(listItems)) {
-      const isManifestFile = MANIFEST_FILE.test(basename(input.file));
-      if (HELM_VALUES_FILE.test(basename(input.file)) && !isKubernetesObject(document.value)) {
+      if (isHelmValuesFile && !isKubernetesObject(document.value)) {
         objects.push(helmValuesObject(document));
         continue;
       }
