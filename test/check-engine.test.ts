@@ -16,7 +16,7 @@ describe('the rule engine', () => {
   it('gives each rule, run with all the others, the findings it gets when run alone', () => {
     // Options and severities set for a few rules, so a context that kept the last rule's would show.
     const config = defaultConfig('/');
-    config.rules['require-gpu-limit'] = { severity: 'info' };
+    config.rules['require-gpu-limit'] = { severity: 'info', options: {} };
     config.rules['replica-bounds'] = { severity: 'warning', options: { minReplicas: 5 } };
     let compared = 0;
     for (const id of readdirSync(FIXTURES)) {

@@ -73,7 +73,7 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
   const rootShape = kindShape(apiVersion, kind);
   const problems: ObjectProblem[] = [];
   if (rootShape) {
-    checkNode(value, rootShape, [], problems);
+    if (!fitsShape(value, rootShape)) checkNode(value, rootShape, [], problems);
   } else {
     const Model = crdModelFor(apiVersion, kind);
     if (!Model) return { coverage: 'none', problems };
@@ -328,6 +328,42 @@ function readType(shape: Shape): void {
   shape.fields = new Map(shape.names.map((name) => [name, shapeOf(type.f[name]!)]));
   shape.required = type.r ?? [];
   if (type.e) shape.enums = new Map(Object.entries(type.e));
+}
+
+/**
+ * Whether checkNode would find nothing: the same walk without a path, messages, key lists or any
+ * other allocation, for the common case of an object without problems (checkNode walks the
+ * others). It may answer false where checkNode finds nothing (an inherited enumerable key), never
+ * true where checkNode finds something.
+ */
+function fitsShape(value: unknown, shape: Shape): boolean {
+  if (shape.form === ANYTHING || value === null || value === undefined) return true;
+  if (shape.form === SCALAR) return scalarExpected(shape.code, value) === undefined;
+  if (shape.form === LIST) {
+    if (!Array.isArray(value)) return false;
+    for (let i = 0; i < value.length; i++) if (!fitsShape(value[i], shape.item!)) return false;
+    return true;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  if (shape.form === MAP) {
+    for (const key in record) if (!fitsShape(record[key], shape.item!)) return false;
+    return true;
+  }
+  if (!shape.read) readType(shape);
+  const fields = shape.fields;
+  if (!fields) return true;
+  for (const required of shape.required)
+    if (record[required] === undefined || record[required] === null) return false;
+  for (const key in record) {
+    const field = fields.get(key);
+    if (field === undefined) return false;
+    const item = record[key];
+    const allowed = shape.enums?.get(key);
+    if (allowed && typeof item === 'string' && !allowed.includes(item)) return false;
+    if (!fitsShape(item, field)) return false;
+  }
+  return true;
 }
 
 /**
