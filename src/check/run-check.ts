@@ -150,16 +150,11 @@ export function runCheck(options: CheckOptions): CheckResult {
     }
     const ran = new Set<string>();
     counted.set(service, ran);
-    // What each view holds, asked once per kind rather than once per rule and kind.
-    const holdsAll = new Map<string, boolean>();
-    const holdsModel = new Map<string, boolean>();
     for (const enabled of rules) {
       const rule = enabled.rule;
-      const modelServers = rule.appliesTo === 'model-servers';
-      const view = modelServers ? modelView : service;
+      const view = rule.appliesTo === 'model-servers' ? modelView : service;
       if (!view) continue;
-      const reported = runner.run(enabled, view, evidence, now);
-      if (reported || appliesToSomething(rule, view, modelServers ? holdsModel : holdsAll)) ran.add(rule.id);
+      if (runner.run(enabled, view, evidence, now) || appliesToSomething(rule, view)) ran.add(rule.id);
     }
   }
   // One collator for the whole sort: the same order as localeCompare, without its per-call set-up.
@@ -266,19 +261,10 @@ function modelServersView(service: ModelService): ModelService | undefined {
   };
 }
 
-/**
- * Does the service hold something the rule reads? (Else its silence proves nothing.) `holds`
- * remembers the view's answer per kind: ~50 rules ask about a dozen kinds.
- */
-function appliesToSomething(rule: Rule, service: ModelService, holds: Map<string, boolean>): boolean {
-  for (const kind of rule.kinds) {
-    let held = holds.get(kind);
-    if (held === undefined) {
-      held = kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0;
-      holds.set(kind, held);
-    }
-    if (held) return true;
-  }
+/** Does the service hold something the rule reads? (Else its silence proves nothing.) A loop: no closure per call. */
+function appliesToSomething(rule: Rule, service: ModelService): boolean {
+  for (const kind of rule.kinds)
+    if (kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0) return true;
   return false;
 }
 
