@@ -79,9 +79,11 @@ export function runCheck(options: CheckOptions): CheckResult {
     documentsLeft -= parsed.documentCount;
     if (input.format === 'markdown' && parsed.documentCount === 0)
       skipped.push({ file: input.file, line: 1, kind: '(file)', name: '', reason: 'no fenced yaml blocks' });
+    // Per file, not per document: a large input has thousands of documents in a few files.
+    const isManifestFile = MANIFEST_FILE.test(basename(input.file));
+    const isHelmValuesFile = HELM_VALUES_FILE.test(basename(input.file));
     for (const document of parsed.documents.flatMap(listItems)) {
-      const isManifestFile = MANIFEST_FILE.test(basename(input.file));
-      if (HELM_VALUES_FILE.test(basename(input.file)) && !isKubernetesObject(document.value)) {
+      if (isHelmValuesFile && !isKubernetesObject(document.value)) {
         objects.push(helmValuesObject(document));
         continue;
       }
@@ -171,7 +173,8 @@ export function runCheck(options: CheckOptions): CheckResult {
   suppressed.sort(compareFindings);
   problems.sort((a, b) => compareText(collator, a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
 
-  const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const finding of findings) counts[finding.severity]++;
   const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({
     id: rule.id,
     severity,
@@ -207,9 +210,9 @@ export function runCheck(options: CheckOptions): CheckResult {
       services: summaries.filter((s) => s.role === 'model').length,
       supportingWorkloads: summaries.reduce((n, s) => n + s.supportingWorkloads.length, 0),
       notChecked: summaries.reduce((n, s) => n + s.notChecked.length, 0),
-      errors: count('error'),
-      warnings: count('warning'),
-      infos: count('info'),
+      errors: counts.error,
+      warnings: counts.warning,
+      infos: counts.info,
       suppressed: suppressed.length,
       skipped: skipped.length,
       problems: problems.length,
@@ -274,11 +277,11 @@ function modelServersView(service: ModelService): ModelService | undefined {
   };
 }
 
-/** Does the service hold something the rule reads? (Else its silence proves nothing.) */
+/** Does the service hold something the rule reads? (Else its silence proves nothing.) A loop: no closure per call. */
 function appliesToSomething(rule: Rule, service: ModelService): boolean {
-  return rule.kinds.some((kind) =>
-    kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0,
-  );
+  for (const kind of rule.kinds)
+    if (kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0) return true;
+  return false;
 }
 
 function summarizeService(
