@@ -51,9 +51,6 @@ function walk(
   templates: boolean,
   report: RuleContext['report'],
 ): void {
-  const key = path.length > 0 ? path[path.length - 1] : undefined;
-  if (typeof key === 'string' && RUNTIME_TEXT_KEYS.has(key)) return;
-  if (path.length === 1 && key !== 'metadata' && DATA_KINDS.has(object.kind)) return;
   if (typeof value === 'string') {
     // A multi-line string is a script or a config file: its own syntax, not a Kubernetes value.
     if (value.includes('\n')) return;
@@ -82,9 +79,13 @@ function walk(
       });
       return;
     }
+    // Keys are judged here, before descending: no call and no path entry for a skipped value.
+    const dataOnly = path.length === 0 && DATA_KINDS.has(object.kind);
     for (let i = keys.length - 1; i >= 0; i--) {
-      path.push(keys[i]!);
-      walk(object, record[keys[i]!], path, templates, report);
+      const key = keys[i]!;
+      if (RUNTIME_TEXT_KEYS.has(key) || (dataOnly && key !== 'metadata')) continue;
+      path.push(key);
+      walk(object, record[key], path, templates, report);
       path.pop();
     }
   }
