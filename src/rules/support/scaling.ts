@@ -67,6 +67,8 @@ export function resolveIntOrPercent(
 ): number {
   const raw = value ?? fallback;
   if (typeof raw === 'number') return raw;
+  // The defaults are fixed: their results are written out rather than parsed per call.
+  if (raw === '25%') return roundUp ? Math.ceil(replicas / 4) : Math.floor(replicas / 4);
   const match = /^(\d+)%$/.exec(show(raw));
   if (!match) return Number(raw) || 0;
   const exact = (Number(match[1]) / 100) * replicas;
