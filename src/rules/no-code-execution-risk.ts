@@ -85,10 +85,11 @@ export default defineRule({
             });
           }
           const lora = /^(1|true)$/i.test(envValue(ref, 'VLLM_ALLOW_RUNTIME_LORA_UPDATING') ?? '');
-          const keyed =
+          // Whether an API key is set matters only where runtime LoRA loading is on (rarely).
+          const keyed = () =>
             flagValue(tokens, '--api-key') !== undefined ||
             asArray(ref.container.env).some((e) => asString(asRecord(e).name) === 'VLLM_API_KEY');
-          if (lora && !keyed) {
+          if (lora && !keyed()) {
             const where = ref.at('env');
             report({
               object: where.object,
