@@ -140,19 +140,23 @@ export function asString(value: unknown): string | undefined {
 
 /** The value at `path` in plain data, or undefined. */
 export function getPath(root: unknown, path: YamlPath): unknown {
+  // An index loop: rules call this hundreds of thousands of times per run, and the iterator of a
+  // for-of costs more than the lookups themselves when it is not optimized away.
   let node = root;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[key];
+    node = (node as Record<string | number, unknown>)[path[i]!];
   }
   return node;
 }
 
 /** The object's labels (string values only); read once per object and shared, so frozen. */
 export function labelsOf(object: K8sObject): Readonly<Record<string, string>> {
+  const value = metadataField(object, 'labels');
+  if (value === undefined) return EMPTY;
   let labels = labelsByObject.get(object);
   if (!labels) {
-    labels = Object.freeze(stringMap(getPath(object.raw, ['metadata', 'labels'])));
+    labels = Object.freeze(stringMap(value));
     labelsByObject.set(object, labels);
   }
   return labels;
@@ -160,13 +164,32 @@ export function labelsOf(object: K8sObject): Readonly<Record<string, string>> {
 
 /** The object's annotations (string values only); read once per object and shared, so frozen. */
 export function annotationsOf(object: K8sObject): Readonly<Record<string, string>> {
+  const value = metadataField(object, 'annotations');
+  if (value === undefined) return EMPTY;
   let annotations = annotationsByObject.get(object);
   if (!annotations) {
-    annotations = Object.freeze(stringMap(getPath(object.raw, ['metadata', 'annotations'])));
+    annotations = Object.freeze(stringMap(value));
     annotationsByObject.set(object, annotations);
   }
   return annotations;
 }
+
+/**
+ * metadata.labels or metadata.annotations when it is a mapping. Most objects have no annotations
+ * (and many no labels): they share one frozen empty map instead of a map and a WeakMap entry each,
+ * asked for by several rules per object.
+ */
+function metadataField(
+  object: K8sObject,
+  key: 'labels' | 'annotations',
+): Record<string, unknown> | undefined {
+  const metadata = object.raw.metadata;
+  if (!isRecord(metadata)) return undefined;
+  const value = metadata[key];
+  return isRecord(value) ? value : undefined;
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 
 // Keyed by the object: an object's raw value is not changed after it is read.
 const labelsByObject = new WeakMap<K8sObject, Readonly<Record<string, string>>>();
@@ -174,8 +197,12 @@ const annotationsByObject = new WeakMap<K8sObject, Readonly<Record<string, strin
 
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(asRecord(value))) {
-    const s = asString(v);
+  if (!isRecord(value)) return out;
+  // Object.keys, not Object.entries: no [key, value] pair allocated per entry.
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const s = asString(value[key]);
     if (s !== undefined) out[key] = s;
   }
   return out;

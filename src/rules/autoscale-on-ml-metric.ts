@@ -67,11 +67,13 @@ export default defineRule({
           path: ['spec', 'predictor', 'scaleMetric'],
           message: `${ref} scales a GPU predictor on ${own.metric}; use scaleMetric: concurrency or rps`,
         });
-      else
+      else {
         report({
-          ...own.at,
+          object: own.at.object,
+          path: own.at.path,
           message: `${ref} scales a GPU model server on ${own.metric} only; scale on a queue or latency metric`,
         });
+      }
     }
   },
 });

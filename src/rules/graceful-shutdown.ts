@@ -49,8 +49,10 @@ export default defineRule({
         });
       }
       if (behindService(service, ref.template) && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
+        const where = ref.at('name');
         report({
-          ...ref.at('name'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} is behind a Service but has no preStop delay: it stops before traffic is routed away`,
         });
       }

@@ -28,7 +28,8 @@ export default defineRule({
         const endpoint = describeProbe(liveness);
         const readinessAdvice = readinessHint(runtime.readyPaths, runtime.livenessHint);
         report({
-          ...at,
+          object: at.object,
+          path: at.path,
           message: `${ref.label} liveness and readiness both call ${endpoint}; a busy model gets restarted instead of taken out of rotation (readiness: ${readinessAdvice}; liveness: ${runtime.livenessHint})`,
         });
         continue;
@@ -37,8 +38,10 @@ export default defineRule({
         (p) => !(runtime.id === 'vllm' && p === '/health'),
       );
       if (liveness.handler === 'httpGet' && ready.length > 0 && matchesPath(liveness.path ?? '/', ready)) {
+        const where = ref.at('livenessProbe', liveness.handler, 'path');
         report({
-          ...ref.at('livenessProbe', liveness.handler, 'path'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} liveness calls the model-ready endpoint ${liveness.path}; a busy model gets restarted (liveness: ${runtime.livenessHint})`,
         });
       }

@@ -42,8 +42,10 @@ export default defineRule({
       if (!probe) {
         const injector = TCP_INJECTORS[service.workloadOf(ref.workload)?.info.id ?? ''];
         if (injector && !ref.partial) {
+          const where = ref.at();
           report({
-            ...ref.at(),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} declares no readinessProbe, so ${injector} that passes before the model loads; use ${wanted}`,
           });
         }
@@ -53,7 +55,8 @@ export default defineRule({
       if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
         const described = describeProbe(probe);
         report({
-          ...at,
+          object: at.object,
+          path: at.path,
           message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
         });
       } else if (
@@ -61,8 +64,10 @@ export default defineRule({
         expected.length > 0 &&
         !matchesPath(probe.path ?? '/', expected)
       ) {
+        const where = ref.at('readinessProbe', probe.handler, 'path');
         report({
-          ...ref.at('readinessProbe', probe.handler, 'path'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} readiness calls ${redactText(probe.path ?? '/')}, which is not a ${runtime.title} model-ready endpoint; use ${redactText(wanted)}`,
         });
       }

@@ -1,6 +1,7 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
 import { envValue, flagValue, tokensOf } from '../estimate/model-flags.js';
 import { defineRule } from './rule.js';
+import { podContainers } from './support/serving.js';
 
 /** Capabilities that are root on the node in all but name. */
 const DANGEROUS_CAPABILITIES = new Set([
@@ -35,28 +36,37 @@ export default defineRule({
     for (const workload of service.workloads) {
       for (const template of workload.templates) {
         for (const field of ['hostNetwork', 'hostIPC', 'hostPID'] as const) {
-          if (template.spec[field] === true)
+          if (template.spec[field] === true) {
+            const where = template.atSpec(field);
             report({
-              ...template.atSpec(field),
+              object: where.object,
+              path: where.path,
               message: `${workload.object.ref} sets ${field}: true: its pods share the node's ${NAMESPACES[field]} namespace, so a compromised model server reaches the node`,
             });
+          }
         }
-        for (const ref of [...template.initContainers, ...template.containers]) {
+        for (const ref of podContainers(template)) {
           const security = asRecord(ref.container.securityContext);
-          if (security.privileged === true)
+          if (security.privileged === true) {
+            const where = ref.at('securityContext', 'privileged');
             report({
-              ...ref.at('securityContext', 'privileged'),
+              object: where.object,
+              path: where.path,
               message: `${ref.label} runs privileged: root on the node, every device included`,
             });
+          }
           const added = asArray(asRecord(security.capabilities).add).map(String);
           const dangerous = added.filter((c) =>
             DANGEROUS_CAPABILITIES.has(c.toUpperCase().replace(/^CAP_/, '')),
           );
-          if (dangerous.length > 0)
+          if (dangerous.length > 0) {
+            const where = ref.at('securityContext', 'capabilities', 'add');
             report({
-              ...ref.at('securityContext', 'capabilities', 'add'),
+              object: where.object,
+              path: where.path,
               message: `${ref.label} adds ${dangerous.join(', ')}: host-level power for a process that parses untrusted requests`,
             });
+          }
           const tokens = tokensOf(ref);
           const trust =
             tokens.some((t) => /^--trust[-_]remote[-_]code(=true)?$/i.test(t)) ||
@@ -64,8 +74,10 @@ export default defineRule({
           if (trust) {
             const revision = flagValue(tokens, '--revision', '--code-revision') ?? envValue(ref, 'REVISION');
             const pinned = revision !== undefined && /^[0-9a-f]{40}$/i.test(revision);
+            const where = ref.at(...(asArray(ref.container.args).length > 0 ? ['args'] : ['command']));
             report({
-              ...ref.at(...(asArray(ref.container.args).length > 0 ? ['args'] : ['command'])),
+              object: where.object,
+              path: where.path,
               message: pinned
                 ? `${ref.label} runs --trust-remote-code: it executes Python from the model repository (pinned to commit ${revision.slice(0, 12)}, so review that code)`
                 : `${ref.label} runs --trust-remote-code without a commit-pinned --revision: it executes whatever Python the model repository holds at start-up`,
@@ -73,14 +85,18 @@ export default defineRule({
             });
           }
           const lora = /^(1|true)$/i.test(envValue(ref, 'VLLM_ALLOW_RUNTIME_LORA_UPDATING') ?? '');
-          const keyed =
+          // Whether an API key is set matters only where runtime LoRA loading is on (rarely).
+          const keyed = () =>
             flagValue(tokens, '--api-key') !== undefined ||
             asArray(ref.container.env).some((e) => asString(asRecord(e).name) === 'VLLM_API_KEY');
-          if (lora && !keyed)
+          if (lora && !keyed()) {
+            const where = ref.at('env');
             report({
-              ...ref.at('env'),
+              object: where.object,
+              path: where.path,
               message: `${ref.label} allows runtime LoRA loading (VLLM_ALLOW_RUNTIME_LORA_UPDATING) without an API key: anyone who reaches the port can load adapters from any path or repository`,
             });
+          }
         }
       }
     }

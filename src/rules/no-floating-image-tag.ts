@@ -2,6 +2,7 @@ import { asString, isRecord, type K8sObject } from '../check/objects.js';
 import type { YamlPath } from '../manifest/yaml.js';
 import { floatingReason, invalidImageReason } from '../check/image.js';
 import { defineRule, type Report } from './rule.js';
+import { podContainers } from './support/serving.js';
 
 export default defineRule({
   id: 'no-floating-image-tag',
@@ -35,15 +36,18 @@ export default defineRule({
     }
     for (const workload of service.workloads) {
       for (const template of workload.templates)
-        for (const ref of [...template.initContainers, ...template.containers]) {
+        for (const ref of podContainers(template)) {
           const image = asString(ref.container.image);
           if (image === undefined) continue;
           const reason = invalidImageReason(image) ?? floatingReason(image);
-          if (reason)
+          if (reason) {
+            const where = ref.at('image');
             report({
-              ...ref.at('image'),
+              object: where.object,
+              path: where.path,
               message: `${ref.label} image "${image}" ${reason}`,
             });
+          }
         }
     }
   },

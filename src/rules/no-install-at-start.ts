@@ -2,6 +2,7 @@ import { parse as parseShell } from 'shell-quote';
 import { asArray } from '../check/objects.js';
 import { redactText } from '../redact.js';
 import { ANY_WORKLOAD, defineRule } from './rule.js';
+import { podContainers } from './support/serving.js';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh']);
 /** Words that run the next word as the command. */
@@ -123,20 +124,25 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.workloads) {
-      for (const ref of workload.templates.flatMap((t) => [...t.initContainers, ...t.containers])) {
-        const words = (field: 'command' | 'args') =>
-          asArray(ref.container[field]).map((w) => (typeof w === 'string' ? w : String(w)));
-        const command = words('command');
-        const args = words('args');
-        for (const install of installsAtStart(command, args)) {
-          const line = redactText([...command, ...args].join(' '));
-          const shown = line.length > 80 ? `${line.slice(0, 77)}...` : line;
-          report({
-            ...ref.at(command.length > 0 ? 'command' : 'args'),
-            message: `${ref.label} ${install} at start ("${shown}")`,
-          });
+      for (const template of workload.templates)
+        for (const ref of podContainers(template)) {
+          // Nothing to read without a command line (most containers run their image's entrypoint).
+          if (ref.container.command === undefined && ref.container.args === undefined) continue;
+          const words = (field: 'command' | 'args') =>
+            asArray(ref.container[field]).map((w) => (typeof w === 'string' ? w : String(w)));
+          const command = words('command');
+          const args = words('args');
+          for (const install of installsAtStart(command, args)) {
+            const line = redactText([...command, ...args].join(' '));
+            const shown = line.length > 80 ? `${line.slice(0, 77)}...` : line;
+            const where = ref.at(command.length > 0 ? 'command' : 'args');
+            report({
+              object: where.object,
+              path: where.path,
+              message: `${ref.label} ${install} at start ("${shown}")`,
+            });
+          }
         }
-      }
     }
   },
 });

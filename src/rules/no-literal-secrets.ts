@@ -1,4 +1,5 @@
-import { asArray, asRecord, asString, isRecord, stringMap, type K8sObject } from '../check/objects.js';
+import { annotationsOf, asArray, asRecord, asString, isRecord, type K8sObject } from '../check/objects.js';
+import type { ContainerRef } from '../workloads/model.js';
 import { detectSecret, detectSecretInConfigText, redact, type SecretMatch } from '../check/secrets.js';
 import { redactText } from '../redact.js';
 import type { YamlPath } from '../manifest/yaml.js';
@@ -27,66 +28,75 @@ export default defineRule({
     fix: 'Move the value into a Secret (created by your secret manager, not committed) and reference it with valueFrom.secretKeyRef, envFrom.secretRef or a mounted volume.',
   },
   check({ service, report }) {
-    const found = (
+    // Where and what are built only for a finding: almost every value holds no secret.
+    const flag = (
       { object, path }: { object: K8sObject; path: YamlPath },
+      where: string,
+      secret: SecretMatch,
+    ) =>
+      report({
+        object,
+        path,
+        message: `${where} holds ${secret.kind} (${secret.redacted})`,
+      } satisfies Report);
+    const found = (
+      at: { object: K8sObject; path: YamlPath },
       where: string,
       value: string,
       name?: string,
     ) => {
-      const secret = detectSecret(value, name) ?? secretInCommandLine(value);
-      if (secret)
-        report({
-          object,
-          path,
-          message: `${where} holds ${secret.kind} (${secret.redacted})`,
-        } satisfies Report);
+      const secret = secretIn(value, name);
+      if (secret) flag(at, where, secret);
     };
     /** Probe and lifecycle handlers: httpGet paths and headers, exec commands. */
-    const handler = (
-      at: (...field: (string | number)[]) => { object: K8sObject; path: YamlPath },
-      label: string,
-      value: unknown,
-    ) => {
-      const http = asRecord(asRecord(value).httpGet);
+    const handler = (ref: ContainerRef, at: readonly (string | number)[], label: string, value: unknown) => {
+      if (!isRecord(value)) return;
+      const http = asRecord(value.httpGet);
       const probePath = asString(http.path);
-      if (probePath !== undefined) found(at('httpGet', 'path'), `${label} path`, probePath);
+      let secret = probePath !== undefined ? secretIn(probePath) : undefined;
+      if (secret) flag(ref.at(...at, 'httpGet', 'path'), `${label} path`, secret);
       asArray(http.httpHeaders).forEach((h, i) => {
         const header = asRecord(h);
         const headerValue = asString(header.value);
         const name = asString(header.name) ?? '';
-        if (headerValue !== undefined)
-          found(at('httpGet', 'httpHeaders', i, 'value'), `${label} header ${name}`, headerValue, name);
+        secret = headerValue !== undefined ? secretIn(headerValue, name) : undefined;
+        if (secret)
+          flag(ref.at(...at, 'httpGet', 'httpHeaders', i, 'value'), `${label} header ${name}`, secret);
       });
-      asArray(asRecord(asRecord(value).exec).command).forEach((arg, i) => {
-        if (typeof arg === 'string') found(at('exec', 'command', i), `${label} exec command[${i}]`, arg);
+      asArray(asRecord(value.exec).command).forEach((arg, i) => {
+        secret = typeof arg === 'string' ? secretIn(arg) : undefined;
+        if (secret) flag(ref.at(...at, 'exec', 'command', i), `${label} exec command[${i}]`, secret);
       });
+    };
+    const container = (ref: ContainerRef) => {
+      asArray(ref.container.env).forEach((e, i) => {
+        const env = asRecord(e);
+        const value = asString(env.value);
+        if (value === undefined) return;
+        const name = asString(env.name) ?? '';
+        const secret = secretIn(value, name);
+        if (secret) flag(ref.at('env', i, 'value'), `${ref.label} env ${name}`, secret);
+      });
+      for (const field of ARG_FIELDS) {
+        const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
+        list.forEach((arg, i) => {
+          const flagged = /^--?([\w-]+)=(.+)$/.exec(arg);
+          const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
+          const name = flagged?.[1] ?? previous?.[1];
+          const value = flagged?.[2] ?? arg;
+          const secret = secretIn(value, name?.replace(/-/g, '_'));
+          if (secret) flag(ref.at(field, i), `${ref.label} ${field}[${i}]`, secret);
+        });
+      }
+      for (const probe of PROBES) handler(ref, [probe], `${ref.label} ${probe}`, ref.container[probe]);
+      const lifecycle = ref.container.lifecycle;
+      if (isRecord(lifecycle))
+        for (const hook of HOOKS) handler(ref, ['lifecycle', hook], `${ref.label} ${hook}`, lifecycle[hook]);
     };
     for (const workload of service.workloads) {
       for (const template of workload.templates) {
-        for (const ref of [...template.initContainers, ...template.containers]) {
-          asArray(ref.container.env).forEach((e, i) => {
-            const env = asRecord(e);
-            const value = asString(env.value);
-            const name = asString(env.name) ?? '';
-            if (value !== undefined)
-              found(ref.at('env', i, 'value'), `${ref.label} env ${name}`, value, name);
-          });
-          for (const field of ['command', 'args'] as const) {
-            const list = asArray(ref.container[field]).map((a) => (typeof a === 'string' ? a : ''));
-            list.forEach((arg, i) => {
-              const flag = /^--?([\w-]+)=(.+)$/.exec(arg);
-              const previous = /^--?([\w-]+)$/.exec(list[i - 1] ?? '');
-              const name = flag?.[1] ?? previous?.[1];
-              const value = flag?.[2] ?? arg;
-              found(ref.at(field, i), `${ref.label} ${field}[${i}]`, value, name?.replace(/-/g, '_'));
-            });
-          }
-          for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const)
-            handler((...f) => ref.at(probe, ...f), `${ref.label} ${probe}`, ref.container[probe]);
-          const lifecycle = asRecord(ref.container.lifecycle);
-          for (const hook of ['postStart', 'preStop'] as const)
-            handler((...f) => ref.at('lifecycle', hook, ...f), `${ref.label} ${hook}`, lifecycle[hook]);
-        }
+        for (const ref of template.initContainers) container(ref);
+        for (const ref of template.containers) container(ref);
         // A pod template's own metadata (the object's metadata is read with every object below).
         if (template.metadataPath.length > 1)
           annotations(
@@ -98,16 +108,19 @@ export default defineRule({
       }
     }
     // mlready.yaml and Helm values files are walked whole below.
-    for (const object of service.objects.filter((o) => o.kind !== 'ModelService' && o.kind !== 'HelmValues'))
-      annotations(stringMap(asRecord(object.raw.metadata).annotations), ['metadata'], object.ref, object);
-    function annotations(map: Record<string, string>, at: YamlPath, label: string, object: K8sObject) {
-      for (const [key, value] of Object.entries(map))
-        found(
-          { object, path: [...at, 'annotations', key] },
-          `${label} annotation ${key}`,
-          value,
-          key.split('/').pop()?.replace(/-/g, '_'),
-        );
+    for (const object of service.objects)
+      if (object.kind !== 'ModelService' && object.kind !== 'HelmValues')
+        annotations(annotationsOf(object), ['metadata'], object.ref, object);
+    function annotations(
+      map: Readonly<Record<string, string>>,
+      at: YamlPath,
+      label: string,
+      object: K8sObject,
+    ) {
+      for (const key in map) {
+        const secret = secretIn(map[key]!, key.split('/').pop()?.replace(/-/g, '_'));
+        if (secret) flag({ object, path: [...at, 'annotations', key] }, `${label} annotation ${key}`, secret);
+      }
     }
     for (const monitor of service.ofKind('ServiceMonitor', 'PodMonitor')) {
       const list = monitor.kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints';
@@ -185,6 +198,14 @@ export default defineRule({
     if (service.manifest) walk(service.manifest, service.manifest.raw, [], 'mlready.yaml');
   },
 });
+
+const ARG_FIELDS = ['command', 'args'] as const;
+const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
+const HOOKS = ['postStart', 'preStop'] as const;
+
+function secretIn(value: string, name?: string): SecretMatch | undefined {
+  return detectSecret(value, name) ?? secretInCommandLine(value);
+}
 
 /** A credential inside a command line: `curl -H 'Authorization: Bearer …'`, `--password=… ` in `sh -c`. */
 function secretInCommandLine(value: string): SecretMatch | undefined {

@@ -40,9 +40,10 @@ export default defineRule({
 });
 
 /**
- * Depth first over every value, the children of a node in reverse order (the order of the stack
- * this replaced, so findings come out as before). One path array is shared down the walk and
- * copied only for a finding: most values hold nothing.
+ * Depth first over every value (in document order: findings are sorted by position afterwards).
+ * One path array is shared down the walk and copied only for a finding: most values hold nothing.
+ * Mappings are read with for-in, not Object.keys: no array of keys per mapping of every object.
+ * Keys are judged before descending: no call and no path entry for a value not to be read.
  */
 function walk(
   object: K8sObject,
@@ -51,9 +52,6 @@ function walk(
   templates: boolean,
   report: RuleContext['report'],
 ): void {
-  const key = path.length > 0 ? path[path.length - 1] : undefined;
-  if (typeof key === 'string' && RUNTIME_TEXT_KEYS.has(key)) return;
-  if (path.length === 1 && key !== 'metadata' && DATA_KINDS.has(object.kind)) return;
   if (typeof value === 'string') {
     // A multi-line string is a script or a config file: its own syntax, not a Kubernetes value.
     if (value.includes('\n')) return;
@@ -65,26 +63,33 @@ function walk(
       message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder ${found} ("${redactText(show(value))}")`,
     });
   } else if (Array.isArray(value)) {
-    for (let i = value.length - 1; i >= 0; i--) {
+    for (let i = 0; i < value.length; i++) {
       path.push(i);
       walk(object, value[i], path, templates, report);
       path.pop();
     }
   } else if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
     const record = value as Record<string, unknown>;
+    let first: string | undefined;
+    let count = 0;
+    for (const key in record) {
+      first ??= key;
+      if (++count > 1) break;
+    }
     // `image: {docker_username}` is valid YAML: a mapping with one key and no value.
-    if (keys.length === 1 && record[keys[0]!] === null && FORMAT_FIELD.test(keys[0]!)) {
+    if (count === 1 && record[first!] === null && FORMAT_FIELD.test(first!)) {
       report({
         object,
         path: [...path],
-        message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${keys[0]}}, which YAML reads as a mapping`,
+        message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${first}}, which YAML reads as a mapping`,
       });
       return;
     }
-    for (let i = keys.length - 1; i >= 0; i--) {
-      path.push(keys[i]!);
-      walk(object, record[keys[i]!], path, templates, report);
+    const dataOnly = path.length === 0 && DATA_KINDS.has(object.kind);
+    for (const key in record) {
+      if (RUNTIME_TEXT_KEYS.has(key) || (dataOnly && key !== 'metadata')) continue;
+      path.push(key);
+      walk(object, record[key], path, templates, report);
       path.pop();
     }
   }

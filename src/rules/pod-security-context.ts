@@ -35,8 +35,10 @@ export default defineRule({
       if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true)
         missing.push('readOnlyRootFilesystem: true');
       if (missing.length > 0) {
+        const where = ref.at(ref.container.securityContext === undefined ? 'name' : 'securityContext');
         report({
-          ...ref.at(ref.container.securityContext === undefined ? 'name' : 'securityContext'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} does not set ${missing.join(', ')}`,
         });
       }

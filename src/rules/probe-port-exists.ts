@@ -30,7 +30,8 @@ export default defineRule({
           if (!names.has(probe.port)) {
             const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';
             report({
-              ...at,
+              object: at.object,
+              path: at.path,
               message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${declared}`,
             });
           }
@@ -38,7 +39,8 @@ export default defineRule({
           const port = String(probe.port);
           const listening = [...numbers].join(', ');
           report({
-            ...at,
+            object: at.object,
+            path: at.path,
             message: `${ref.label} ${kind} uses port ${port}, but the container listens on ${listening}`,
           });
         }

@@ -1,6 +1,7 @@
 import { asArray, asRecord, asString, isRecord } from '../check/objects.js';
 import { modelRefsOf } from '../workloads/model-refs.js';
 import { defineRule } from './rule.js';
+import { podContainers } from './support/serving.js';
 
 /** Volume types that share one copy of the weights between pods (or with the node). */
 const SHARED = ['persistentVolumeClaim', 'nfs', 'csi', 'cephfs', 'glusterfs', 'azureFile', 'iscsi'] as const;
@@ -33,7 +34,7 @@ export default defineRule({
             .map((v, i) => [asString(v.name) ?? '', { volume: v, index: i }] as const),
         );
         const reported = new Set<string>();
-        for (const ref of [...template.initContainers, ...template.containers]) {
+        for (const ref of podContainers(template)) {
           asArray(ref.container.volumeMounts).forEach((m, mi) => {
             const mount = asRecord(m);
             const name = asString(mount.name) ?? '';
@@ -48,8 +49,10 @@ export default defineRule({
             if (isRecord(volume.hostPath)) {
               if (reported.has(name)) return;
               reported.add(name);
+              const where = template.atSpec('volumes', index, 'hostPath');
               report({
-                ...template.atSpec('volumes', index, 'hostPath'),
+                object: where.object,
+                path: where.path,
                 message: `${workload.object.ref} loads the model from hostPath ${asString(volume.hostPath.path) ?? ''} (volume "${name}"): the weights are whatever that node holds, outside any version`,
                 severity: 'error',
               });
@@ -63,8 +66,10 @@ export default defineRule({
               type === 'persistentVolumeClaim'
                 ? `PVC ${asString(source.claimName) ?? name}`
                 : `${type} volume "${name}"`;
+            const where = ref.at('volumeMounts', mi);
             report({
-              ...ref.at('volumeMounts', mi),
+              object: where.object,
+              path: where.path,
               message: `${ref.label} mounts the model store (${what}) writable at ${at}: any serving pod can change the weights every replica loads`,
             });
           });

@@ -57,22 +57,26 @@ export default defineRule({
       if (min === 0) {
         const coldStart = keeps === 'the model' ? `a cold start (${modelLoad()})` : 'a cold start';
         report({
-          ...minAt,
+          object: minAt.object,
+          path: minAt.path,
           message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,
           severity: 'warning',
         });
       } else if (min < floor) {
         const plural = min === 1 ? '' : 's';
         report({
-          ...minAt,
+          object: minAt.object,
+          path: minAt.path,
           message: `${ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
         });
       }
-      if (max !== undefined && max <= Math.max(min, 1))
+      if (max !== undefined && max <= Math.max(min, 1)) {
         report({
-          ...maxAt,
+          object: maxAt.object,
+          path: maxAt.path,
           message: `${ref} has maxReplicas ${max}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
         });
+      }
     };
 
     for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
@@ -137,7 +141,8 @@ export default defineRule({
       const plural = count === 1 ? '' : 's';
       const defaultNote = workload.replicas.defaulted ? ' (the default)' : '';
       report({
-        ...workload.replicas.at,
+        object: workload.replicas.at.object,
+        path: workload.replicas.at.path,
         message: `${workload.object.ref} runs ${count} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
       });
     }

@@ -40,15 +40,17 @@ export default defineRule({
         }
         if (missing.length > 0) {
           const at = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
-          report({ ...at, message: `${ref.label} has no ${joinList(missing)}` });
+          report({ object: at.object, path: at.path, message: `${ref.label} has no ${joinList(missing)}` });
         }
         const requestMemory = parseQuantity(requests.memory);
         const limitMemory = parseQuantity(limits.memory);
         if (requestMemory !== undefined && limitMemory !== undefined && limitMemory < requestMemory) {
           const limit = formatBytes(limitMemory);
           const request = formatBytes(requestMemory);
+          const where = ref.at('resources', 'limits', 'memory');
           report({
-            ...ref.at('resources', 'limits', 'memory'),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} has a memory limit (${limit}) below its request (${request})`,
             fix: 'Raise limits.memory to at least requests.memory; Kubernetes rejects the pod otherwise.',
           });

@@ -33,8 +33,10 @@ export default defineRule({
       );
       if (!reason) continue;
       if (!mountsMemoryShm(ref)) {
+        const where = ref.at('name');
         report({
-          ...ref.at('name'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} ${reason} but does not mount an emptyDir with medium Memory at /dev/shm`,
         });
       }

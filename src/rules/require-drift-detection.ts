@@ -37,9 +37,8 @@ export default defineRule({
       if (alerts.length > 0) return;
       const rule = service.ofKind('PrometheusRule')[0];
       report({
-        ...(rule
-          ? { object: rule, path: ['spec', 'groups'] }
-          : { object: first.object, path: ['metadata', 'name'] }),
+        object: rule ?? first.object,
+        path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
         message: `no drift alert found for ${first.object.ref}: nothing tells you when its inputs drift`,
         fix: 'Declare monitoring.drift in mlready.yaml (mlready init writes one), run `mlready drift` on a schedule and alert on model_data_drift_score; or alert on the drift score of the monitor you use.',
       });

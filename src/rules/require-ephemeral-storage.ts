@@ -1,7 +1,7 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
 import type { ContainerRef } from '../workloads/model.js';
 import { defineRule } from './rule.js';
-import { servingContainers } from './support/serving.js';
+import { podContainers, servingContainersOf } from './support/serving.js';
 
 /** Commands that download weights to local disk when the pod starts. */
 const DOWNLOAD =
@@ -25,10 +25,13 @@ export default defineRule({
     for (const workload of service.workloads) {
       // KServe's storage initializer and operator-rendered pods size their own scratch space.
       if (workload.info.id === 'InferenceService' || workload.templates.some((t) => t.synthesized)) continue;
-      const containers = workload.templates.flatMap((t) => [...t.initContainers, ...t.containers]);
-      const downloaders = containers.filter((ref) => downloads(ref));
-      const serving = servingContainers(service).filter((ref) => ref.workload === workload.object);
-      const writers = downloaders.length > 0 ? downloaders : declaredDownload ? serving : [];
+      const downloaders = workload.templates.flatMap((t) => podContainers(t).filter(downloads));
+      const writers =
+        downloaders.length > 0
+          ? downloaders
+          : declaredDownload
+            ? servingContainersOf(service, workload).filter((ref) => ref.workload === workload.object)
+            : [];
       for (const ref of writers) {
         const resources = asRecord(ref.container.resources);
         const missing = ['requests', 'limits'].filter(
@@ -36,8 +39,10 @@ export default defineRule({
         );
         if (missing.length > 0) {
           const fields = missing.join(' or ');
+          const where = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
           report({
-            ...ref.at(ref.container.resources === undefined ? 'name' : 'resources'),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} downloads model weights to local disk but sets no ephemeral-storage ${fields}`,
           });
         }
@@ -47,6 +52,11 @@ export default defineRule({
 });
 
 function downloads(ref: ContainerRef): boolean {
-  const text = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
-  return DOWNLOAD.test(text) || /downloader|storage-initializer/.test(asString(ref.container.image) ?? '');
+  const { command, args } = ref.container;
+  // Most containers run their image's entrypoint: no command line to join and search.
+  if (command !== undefined || args !== undefined) {
+    const text = [...asArray(command), ...asArray(args)].map(String).join(' ');
+    if (DOWNLOAD.test(text)) return true;
+  }
+  return /downloader|storage-initializer/.test(asString(ref.container.image) ?? '');
 }

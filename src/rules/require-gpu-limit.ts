@@ -49,8 +49,10 @@ export default defineRule({
           manifestGpus !== undefined
             ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}`
             : `${runtime.title} is a GPU runtime`;
+        const where = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
         report({
-          ...ref.at(ref.container.resources === undefined ? 'name' : 'resources'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} has no ${gpuResourceName(service)} limit, but ${why}`,
         });
       }
@@ -58,8 +60,10 @@ export default defineRule({
         if (gpu.request !== undefined && parseQuantity(gpu.request) !== parseQuantity(gpu.limit)) {
           const requested = show(gpu.request);
           const limited = gpu.limit === undefined ? 'none' : show(gpu.limit);
+          const where = ref.at('resources', 'requests', gpu.name);
           report({
-            ...ref.at('resources', 'requests', gpu.name),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} requests ${requested} ${gpu.name} but limits ${limited}; extended resources need requests equal to limits`,
           });
         }

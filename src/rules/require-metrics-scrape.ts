@@ -41,13 +41,14 @@ export default defineRule({
         });
         continue;
       }
-      const portNames = new Set(
-        selected.flatMap((s) =>
-          asArray(getPath(s.raw, ['spec', 'ports']))
-            .map((p) => asString(asRecord(p).name))
-            .filter(Boolean),
-        ),
-      );
+      const portNames = new Set<string>();
+      for (const s of selected)
+        for (const p of asArray(getPath(s.raw, ['spec', 'ports']))) {
+          const name = asString(asRecord(p).name);
+          if (name) portNames.add(name);
+        }
+      // Every endpoint that scrapes marks the same pods: they are looked up once per monitor.
+      let marked = false;
       asArray(getPath(monitor.raw, ['spec', 'endpoints'])).forEach((e, i) => {
         const port = asString(asRecord(e).port);
         if (port !== undefined && !portNames.has(port)) {
@@ -58,7 +59,10 @@ export default defineRule({
             path: ['spec', 'endpoints', i, 'port'],
             message: `${monitor.ref} scrapes port "${port}", which ${selectedRefs} does not name${declared}`,
           });
-        } else scrapedBy((w) => selected.some((s) => selectsPods(getPath(s.raw, ['spec', 'selector']), w)));
+        } else if (!marked) {
+          marked = true;
+          scrapedBy((w) => selected.some((s) => selectsPods(getPath(s.raw, ['spec', 'selector']), w)));
+        }
       });
     }
     for (const monitor of podMonitors) {

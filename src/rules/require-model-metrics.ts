@@ -35,9 +35,8 @@ export default defineRule({
       if (latency.length === 0 || (exprs.length > 0 && latencyMetrics(service).some(used))) return;
       const rule = service.ofKind('PrometheusRule')[0];
       report({
-        ...(rule
-          ? { object: rule, path: ['spec', 'groups'] }
-          : { object: first.object, path: ['metadata', 'name'] }),
+        object: rule ?? first.object,
+        path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
         message: `no recording or alerting rule reads the ${runtime.title} latency histogram ${latency[0]} of ${first.object.ref}: nothing shows its latency is watched`,
       });
       return;

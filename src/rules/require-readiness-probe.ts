@@ -25,8 +25,10 @@ export default defineRule({
       if (service.workloadOf(ref.workload)?.injectedProbes !== 'none' || ref.partial) continue;
       if (!ref.template.serves || !answersRequests(service, ref)) continue;
       if (!isRecord(ref.container.readinessProbe)) {
+        const where = ref.at('name');
         report({
-          ...ref.at('name'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} has no readinessProbe`,
         });
       }

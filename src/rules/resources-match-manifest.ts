@@ -34,8 +34,10 @@ export default defineRule({
         if (parseQuantity(wanted) !== parseQuantity(actual)) {
           const actualLimit = show(actual);
           const wantedLimit = show(wanted);
+          const where = ref.at('resources', 'limits', resource);
           report({
-            ...ref.at('resources', 'limits', resource),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} limits ${resource} to ${actualLimit}, but mlready.yaml says ${wantedLimit}`,
           });
         }

@@ -38,7 +38,8 @@ export default defineRule({
         const budget = formatDuration(estimate.budgetSeconds);
         const replicas = `${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}`;
         report({
-          ...workload.strategy.at,
+          object: workload.strategy.at.object,
+          path: workload.strategy.at.path,
           message: `rolling ${workload.object.ref} back takes up to ${estimate.arithmetic} > ${budget} budget (${replicas}, ${estimate.perWave} per wave; load ${estimate.load.arithmetic})`,
           severity: severityFor(estimate.load),
         });

@@ -26,8 +26,10 @@ export default defineRule({
       const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
       if (!spread && Object.keys(antiAffinity).length === 0) {
         const replicas = replicasOf(service, workload);
+        const where = template ? template.atSpec() : { object: workload.object, path: ['spec'] };
         report({
-          ...(template ? template.atSpec() : { object: workload.object, path: ['spec'] }),
+          object: where.object,
+          path: where.path,
           message: `${workload.object.ref} runs ${replicas} replicas with no topology spread or pod anti-affinity: they may share one node`,
         });
       }

@@ -31,8 +31,10 @@ export default defineRule({
         if (budget < load.seconds) {
           const givesUpAfter = formatDuration(budget);
           const probeWindow = `${startup.initialDelaySeconds} + ${startup.failureThreshold} × ${startup.periodSeconds} s`;
+          const where = ref.at('startupProbe');
           report({
-            ...ref.at('startupProbe'),
+            object: where.object,
+            path: where.path,
             message: `${ref.label} startupProbe gives up after ${givesUpAfter} (${probeWindow}); model load takes ${load.arithmetic}: crash loop`,
             severity,
           });
@@ -44,8 +46,10 @@ export default defineRule({
       const budget = probeBudgetSeconds(liveness);
       if (budget < load.seconds) {
         const restartsAfter = formatDuration(budget);
+        const where = ref.at('livenessProbe');
         report({
-          ...ref.at('livenessProbe'),
+          object: where.object,
+          path: where.path,
           message: `${ref.label} liveness restarts the pod after ${restartsAfter}; model load takes ${load.arithmetic}: crash loop`,
           fix: `Add a startupProbe allowing at least ${Math.ceil(load.seconds)} s (liveness only starts after it succeeds).`,
           severity,

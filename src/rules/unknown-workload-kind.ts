@@ -27,7 +27,8 @@ export default defineRule({
       });
     }
     for (const workload of service.workloads) {
-      for (const part of workload.unread) report({ ...part.at, message: `not checked: ${part.message}` });
+      for (const part of workload.unread)
+        report({ object: part.at.object, path: part.at.path, message: `not checked: ${part.message}` });
     }
   },
 });

@@ -31,11 +31,14 @@ export default defineRule({
       for (const s of asArray(getPath(rule.raw, ['spec', 'subsets'])).map(asRecord))
         subsets.set(asString(s.name) ?? '', asRecord(s.labels));
     }
-    const versions = new Set(
-      service.workloads.flatMap((w) =>
-        w.templates.flatMap((t) => VERSION_LABELS.map((k) => t.labels[k]).filter(Boolean)),
-      ),
-    );
+    // Read only when a subset names a version: most services route through no VirtualService.
+    let deployedVersions: Set<string | undefined> | undefined;
+    const versionsOf = () =>
+      (deployedVersions ??= new Set(
+        service.workloads.flatMap((w) =>
+          w.templates.flatMap((t) => VERSION_LABELS.map((k) => t.labels[k]).filter(Boolean)),
+        ),
+      ));
     for (const vs of service.ofKind('VirtualService')) {
       asArray(getPath(vs.raw, ['spec', 'http'])).forEach((route, ri) => {
         const destinations = asArray(asRecord(route).route).map(asRecord);
@@ -70,7 +73,9 @@ export default defineRule({
             asString(labels.version) ??
             asString(labels['app.kubernetes.io/version']) ??
             asString(labels['mlready.dev/model-version']);
-          if (version !== undefined && versions.size > 0 && !versions.has(version)) {
+          if (version === undefined) return;
+          const versions = versionsOf();
+          if (versions.size > 0 && !versions.has(version)) {
             const deployed = [...versions].join(', ');
             report({
               object: vs,

@@ -2,6 +2,7 @@ import { configMapModelRefsOf, modelRefsOf } from '../workloads/model-refs.js';
 import type { ModelRef } from '../workloads/model.js';
 import { redactText } from '../redact.js';
 import { defineRule, type Severity } from './rule.js';
+import { podContainers } from './support/serving.js';
 
 /** Why a model reference does not pin a version, and how sure that is. */
 export interface Unpinned {
@@ -98,16 +99,21 @@ export default defineRule({
     }
     const configMaps = service.ofKind('ConfigMap');
     for (const workload of service.workloads) {
-      const fromConfigMaps = workload.templates.flatMap((t) =>
-        [...t.initContainers, ...t.containers].flatMap((c) => configMapModelRefsOf(c, configMaps)),
-      );
+      // Without ConfigMaps in the service no container can read a model from one.
+      const fromConfigMaps =
+        configMaps.length === 0
+          ? []
+          : workload.templates.flatMap((t) =>
+              podContainers(t).flatMap((c) => configMapModelRefsOf(c, configMaps)),
+            );
       for (const model of [...modelRefsOf(workload), ...fromConfigMaps]) {
         const unpinned = unversionedReason(model.reference, model.source === 'storageUri');
         if (!unpinned) continue;
         if (model.revision !== undefined && unpinned.reason.startsWith('is a Hugging Face id')) continue;
         if (model.source === 'preset' && model.revision !== undefined) continue;
         report({
-          ...model.at,
+          object: model.at.object,
+          path: model.at.path,
           message: messageOf(workload.object.ref, model, unpinned),
           severity: unpinned.severity,
         });

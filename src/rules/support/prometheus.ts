@@ -38,6 +38,8 @@ export function promRulesOf(service: ModelService): PromRule[] {
 
 /** Does the expression read this metric (or its _bucket/_sum/_count series)? */
 export function mentionsMetric(expr: string, metric: string): boolean {
+  // Every match contains the name: most expressions are ruled out without building a pattern.
+  if (!expr.includes(metric)) return false;
   const escaped = metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[^\\w:])${escaped}(_bucket|_sum|_count|_total)?(?![\\w:])`).test(expr);
 }

@@ -231,11 +231,17 @@ export function runtimesOf(service: ModelService): RuntimeProfile[] {
 /** Does an HTTP path match one of the runtime's ready paths ("*" = one segment)? */
 export function matchesPath(path: string, patterns: readonly string[]): boolean {
   const clean = path.split('?')[0]!.replace(/\/+$/, '') || '/';
-  return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);
-    return regex.test(clean);
-  });
+  return patterns.some((pattern) => (READY_PATTERNS.get(pattern) ?? pathPattern(pattern)).test(clean));
 }
+
+function pathPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);
+}
+
+/** The runtimes' ready paths are constants: compiled once, not per probe (a declared path is compiled when asked). */
+const READY_PATTERNS = new Map(
+  Object.values(RUNTIMES).flatMap((r) => r.readyPaths.map((p) => [p, pathPattern(p)] as const)),
+);
 
 /** The ready paths for this service: the manifest's declared endpoint for custom servers. */
 export function readyPathsFor(service: ModelService, runtime: RuntimeProfile): string[] {

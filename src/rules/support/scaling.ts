@@ -6,12 +6,35 @@ import type { Workload } from '../../workloads/model.js';
 export const AUTOSCALER_KINDS = ['HorizontalPodAutoscaler', 'ScaledObject', 'PodAutoscaler'] as const;
 
 /** HPAs, KEDA ScaledObjects and AIBrix PodAutoscalers of the service that target this workload. */
-export function autoscalersOf(service: ModelService, workload: Workload): K8sObject[] {
-  return service.ofKind(...AUTOSCALER_KINDS).filter((scaler) => {
-    const target = asRecord(getPath(scaler.raw, ['spec', 'scaleTargetRef']));
+export function autoscalersOf(service: ModelService, workload: Workload): readonly K8sObject[] {
+  let byTarget = targetsByService.get(service);
+  if (!byTarget) targetsByService.set(service, (byTarget = indexTargets(service)));
+  return byTarget.get(workload.object.kind)?.get(workload.object.name) ?? NONE;
+}
+
+/**
+ * Several rules ask, for each workload, which autoscalers target it (replica-bounds once per
+ * scaler and workload): the service's autoscalers are indexed by target kind and name once per
+ * service (or view).
+ */
+const targetsByService = new WeakMap<ModelService, Map<string, Map<string, K8sObject[]>>>();
+const NONE: readonly K8sObject[] = Object.freeze([]);
+const SCALE_TARGET_REF = ['spec', 'scaleTargetRef'];
+
+function indexTargets(service: ModelService): Map<string, Map<string, K8sObject[]>> {
+  const byTarget = new Map<string, Map<string, K8sObject[]>>();
+  for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
+    const target = asRecord(getPath(scaler.raw, SCALE_TARGET_REF));
+    const name = asString(target.name);
+    if (name === undefined) continue;
     const kind = asString(target.kind) ?? 'Deployment';
-    return asString(target.name) === workload.object.name && kind === workload.object.kind;
-  });
+    let byName = byTarget.get(kind);
+    if (!byName) byTarget.set(kind, (byName = new Map<string, K8sObject[]>()));
+    const list = byName.get(name);
+    if (list) list.push(scaler);
+    else byName.set(name, [scaler]);
+  }
+  return byTarget;
 }
 
 /** The minimum an autoscaler keeps (HPA minReplicas, KEDA minReplicaCount). */
@@ -44,6 +67,8 @@ export function resolveIntOrPercent(
 ): number {
   const raw = value ?? fallback;
   if (typeof raw === 'number') return raw;
+  // The defaults are fixed: their results are written out rather than parsed per call.
+  if (raw === '25%') return roundUp ? Math.ceil(replicas / 4) : Math.floor(replicas / 4);
   const match = /^(\d+)%$/.exec(show(raw));
   if (!match) return Number(raw) || 0;
   const exact = (Number(match[1]) / 100) * replicas;
@@ -52,13 +77,23 @@ export function resolveIntOrPercent(
 
 /** Parses "5m", "90s", "1h30m", "500ms" to seconds. */
 export function parseDurationSeconds(text: string): number | undefined {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
-  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]!]!, 0);
+  // The parts must cover the whole text: each match of the sticky pattern starts where the last ended.
+  const part = DURATION_PART;
+  part.lastIndex = 0;
+  let sum = 0;
+  let match: RegExpExecArray | null;
+  while (part.lastIndex < text.length && (match = part.exec(text)) !== null)
+    sum += Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  return text.length > 0 && part.lastIndex === text.length ? sum : undefined;
 }
 
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
 export function rollbackBudgetSeconds(service: ModelService): { seconds: number; text: string } {
-  const text = service.manifest?.manifest.spec.rollout?.rollbackBudget ?? '5m';
+  const text = service.manifest?.manifest.spec.rollout?.rollbackBudget;
+  if (text === undefined) return DEFAULT_BUDGET;
   return { seconds: parseDurationSeconds(text) ?? 300, text };
 }
+
+const DEFAULT_BUDGET = Object.freeze({ seconds: 300, text: '5m' });

@@ -21,6 +21,22 @@ export function servingContainers(service: ModelService): readonly ContainerRef[
   return refs;
 }
 
+/**
+ * A pod template's init containers, then its containers. Several rules walk both lists of every
+ * template: the joined list is built once per template, and not at all without init containers.
+ */
+export function podContainers(template: PodTemplate): readonly ContainerRef[] {
+  if (template.initContainers.length === 0) return template.containers;
+  let all = containersByTemplate.get(template);
+  if (!all) {
+    all = Object.freeze([...template.initContainers, ...template.containers]);
+    containersByTemplate.set(template, all);
+  }
+  return all;
+}
+
+const containersByTemplate = new WeakMap<PodTemplate, readonly ContainerRef[]>();
+
 /** Long-running workloads (batch Jobs excluded). */
 export function servingWorkloads(service: ModelService): Workload[] {
   return service.workloads.filter((w) => !w.batch);
