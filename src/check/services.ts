@@ -719,7 +719,7 @@ function sameNamespace(a: K8sObject, b: K8sObject): boolean {
 }
 
 /** Model names a Seldon Pipeline (steps) or Experiment (candidates, mirror) refers to. */
-function seldonModelNames(object: K8sObject): string[] {
+export function seldonModelNames(object: K8sObject): string[] {
   const spec = asRecord(object.raw.spec);
   if (object.type === 'SeldonPipeline')
     return asArray(spec.steps)
@@ -771,7 +771,7 @@ export function referencedConfigNames(workload: Workload): Set<string> {
 }
 
 /** "Service/name" and "InferencePool/name" a route, DestinationRule or Ingress sends traffic to. */
-function backendRefs(object: K8sObject): Set<string> {
+export function backendRefs(object: K8sObject): Set<string> {
   const refs = new Set<string>();
   const short = (host: string | undefined) => host?.split('.')[0];
   const spec = asRecord(object.raw.spec);

@@ -4,8 +4,10 @@ import type { Workload } from '../../src/workloads/model.js';
 import type { WorkloadSet } from '../../src/workloads/registry.js';
 import { firstSelectorLabel, selects } from '../../src/workloads/selectors.js';
 import { modelServerSignal, MODEL_LABEL } from '../../src/workloads/serving.js';
+// The helpers that read references out of one object did not change with the label index: the reference
+// shares them, and pins only the grouping itself.
+import { backendRefs, referencedConfigNames, seldonModelNames } from '../../src/check/services.js';
 import {
-  asArray,
   asRecord,
   asString,
   getPath,
@@ -352,94 +354,4 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 function sameNamespace(a: K8sObject, b: K8sObject): boolean {
   return a.namespace === undefined || b.namespace === undefined || a.namespace === b.namespace;
-}
-
-/** Model names a Seldon Pipeline (steps) or Experiment (candidates, mirror) refers to. */
-function seldonModelNames(object: K8sObject): string[] {
-  const spec = asRecord(object.raw.spec);
-  if (object.type === 'SeldonPipeline')
-    return asArray(spec.steps)
-      .map((s) => asString(asRecord(s).name))
-      .filter((n): n is string => n !== undefined);
-  return [
-    asString(spec.default),
-    ...asArray(spec.candidates).map((c) => asString(asRecord(c).name) ?? asString(asRecord(c).modelName)),
-    asString(asRecord(spec.mirror).name) ?? asString(asRecord(spec.mirror).modelName),
-  ].filter((n): n is string => n !== undefined);
-}
-
-/** "ConfigMap/x" and "Secret/y" names a workload's pods mount or read. */
-function referencedConfigNames(workload: Workload): Set<string> {
-  const names = new Set<string>();
-  for (const template of workload.templates) {
-    for (const volume of asArray(template.spec.volumes)) {
-      const v = asRecord(volume);
-      const cm = asString(asRecord(v.configMap).name);
-      if (cm) names.add(`ConfigMap/${cm}`);
-      const secret = asString(asRecord(v.secret).secretName);
-      if (secret) names.add(`Secret/${secret}`);
-      for (const source of asArray(asRecord(v.projected).sources)) {
-        const s = asRecord(source);
-        const pcm = asString(asRecord(s.configMap).name);
-        if (pcm) names.add(`ConfigMap/${pcm}`);
-        const ps = asString(asRecord(s.secret).name);
-        if (ps) names.add(`Secret/${ps}`);
-      }
-    }
-    for (const ref of [...template.containers, ...template.initContainers]) {
-      for (const env of asArray(ref.container.env)) {
-        const from = asRecord(asRecord(env).valueFrom);
-        const cm = asString(asRecord(from.configMapKeyRef).name);
-        if (cm) names.add(`ConfigMap/${cm}`);
-        const secret = asString(asRecord(from.secretKeyRef).name);
-        if (secret) names.add(`Secret/${secret}`);
-      }
-      for (const envFrom of asArray(ref.container.envFrom)) {
-        const e = asRecord(envFrom);
-        const cm = asString(asRecord(e.configMapRef).name);
-        if (cm) names.add(`ConfigMap/${cm}`);
-        const secret = asString(asRecord(e.secretRef).name);
-        if (secret) names.add(`Secret/${secret}`);
-      }
-    }
-  }
-  return names;
-}
-
-/** "Service/name" and "InferencePool/name" a route, DestinationRule or Ingress sends traffic to. */
-function backendRefs(object: K8sObject): Set<string> {
-  const refs = new Set<string>();
-  const short = (host: string | undefined) => host?.split('.')[0];
-  const spec = asRecord(object.raw.spec);
-  if (object.type === 'DestinationRule') {
-    const h = short(asString(spec.host));
-    if (h) refs.add(`Service/${h}`);
-  }
-  if (object.type === 'VirtualService') {
-    for (const route of [...asArray(spec.http), ...asArray(spec.tcp), ...asArray(spec.tls)]) {
-      for (const destination of asArray(asRecord(route).route)) {
-        const h = short(asString(asRecord(asRecord(destination).destination).host));
-        if (h) refs.add(`Service/${h}`);
-      }
-    }
-  }
-  if (object.type === 'HTTPRoute') {
-    for (const rule of asArray(spec.rules)) {
-      for (const backend of asArray(asRecord(rule).backendRefs).map(asRecord)) {
-        const name = asString(backend.name);
-        if (name) refs.add(`${asString(backend.kind) ?? 'Service'}/${name}`);
-      }
-    }
-  }
-  if (object.type === 'Ingress') {
-    const add = (backend: unknown) => {
-      const name = asString(asRecord(asRecord(backend).service).name);
-      if (name) refs.add(`Service/${name}`);
-    };
-    add(spec.defaultBackend);
-    for (const rule of asArray(spec.rules)) {
-      for (const path of asArray(asRecord(asRecord(rule).http).paths)) add(asRecord(path).backend);
-    }
-  }
-  return refs;
 }
