@@ -207,6 +207,37 @@ describe('scanYaml, the single-pass reader', () => {
     expect(at(first, a.index.locate(0, ['spec', 'containers', 0, 'name'], true))).toBe('name');
   });
 
+  it('reads each text by its own characters: after a longer text, and beyond ASCII', () => {
+    // The character loops read the text's code units from a working array that a longer text
+    // filled before: what lies past the end of a shorter text must never be read as its own.
+    const long = `${Array.from({ length: 5_000 }, (_, i) => `k${i}:   :  # : ${i}`).join('\n')}\n`;
+    scanYaml(long.replace(/# /g, ''), undefined, MAX_NESTING_DEPTH);
+    const texts = [
+      'a: b',
+      'a: b\nc',
+      'a: b\nc:',
+      'a: [b, c]',
+      'a:   ',
+      'a: b   ',
+      'key',
+      'a: b\n  ',
+      // Two-byte texts: keys and values beyond Latin-1, surrogate pairs, a lone surrogate.
+      'ключ: значение\nключи: [значение, значение, "значение"]\n',
+      'emoji: 😀x\n😀: {😀: 😀}\nb: "\\ud83d\\ude00"\n',
+      'a: x\ud800y\nb: x\ud800y\n',
+      'a: é\nb: {é: é, ée: éé}\nc: [é, é]\n',
+    ];
+    let scanned = 0;
+    for (const text of texts) {
+      scanYaml(long, undefined, MAX_NESTING_DEPTH);
+      if (scanYaml(text, undefined, MAX_NESTING_DEPTH)) scanned++;
+      expectScanExact(text);
+    }
+    expect(scanned).toBeGreaterThanOrEqual(8);
+    const emoji = scanYaml(texts[9]!, undefined, MAX_NESTING_DEPTH)!;
+    expect(emoji.documents[0]!.value).toEqual({ emoji: '😀x', '😀': { '😀': '😀' }, b: '😀' });
+  });
+
   describe('on generated manifests', () => {
     const scalar = fc.oneof(
       fc.constantFrom(

@@ -25,6 +25,8 @@
  * resolved only for the paths that get asked for.
  */
 
+import { Buffer } from 'node:buffer';
+
 /**
  * Thrown (never escapes scanYaml) when the text is outside the subset: one instance made once,
  * so giving up costs no stack capture.
@@ -240,6 +242,13 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
 class Scanner {
+  /**
+   * The text's UTF-16 code units, for the loops that read every character (plain scalars, keys,
+   * indentation, the key and scalar tables): an element read is a fraction of a charCodeAt,
+   * which checks the string's representation on every call. Only indexes below `length` are
+   * read: past them the array holds what an earlier, longer text left there.
+   */
+  private readonly codes: Uint16Array;
   entries: Int32Array;
   entryCount = 0;
   readonly quotedKeys = new Map<number, string>();
@@ -260,6 +269,7 @@ class Scanner {
     private readonly maxDepth: number,
   ) {
     this.length = text.length;
+    this.codes = codeUnits(text);
     // About one entry per 16 characters of manifest; grown by doubling past that.
     this.entries = scratch.entries;
     this.nodes = scratch.nodes;
@@ -369,9 +379,10 @@ class Scanner {
       const start = this.pos;
       this.lineStart = start;
       let i = start;
-      while (text.charCodeAt(i) === SPACE) i++;
+      const { codes, length } = this;
+      while (i < length && codes[i] === SPACE) i++;
       const c = text.charCodeAt(i);
-      if (i >= this.length) {
+      if (i >= length) {
         this.pos = this.length;
         this.indent = -1;
         return;
@@ -639,17 +650,19 @@ class Scanner {
       this.skipSpaces();
     } else {
       if (!plainCanStart(c) || c === DASH) throw GIVE_UP;
+      const { codes, length } = this;
       let i = start;
       for (;;) {
-        const d = text.charCodeAt(i);
+        if (i >= length) throw GIVE_UP;
+        const d = codes[i]!;
         if (d === COLON && this.isSeparator(i + 1)) break;
-        if (d === LF || d === TAB || i >= this.length) throw GIVE_UP;
-        if (d === HASH && text.charCodeAt(i - 1) === SPACE) throw GIVE_UP;
+        if (d === LF || d === TAB) throw GIVE_UP;
+        if (d === HASH && codes[i - 1] === SPACE) throw GIVE_UP;
         i++;
       }
       this.pos = i;
       let end = i;
-      while (text.charCodeAt(end - 1) === SPACE) end--;
+      while (codes[end - 1] === SPACE) end--;
       key = this.plainKey(start, end);
       this.keyEnd = end;
     }
@@ -670,7 +683,7 @@ class Scanner {
     if (slot < 0) return this.keys.values[-slot - 1] as string;
     const raw = this.text.slice(start, end);
     if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
-    remember(this.keys, slot, raw, raw);
+    remember(this.keys, slot, start, raw, raw);
     return raw;
   }
 
@@ -686,7 +699,7 @@ class Scanner {
     if (slot < 0) return this.scalars.values[-slot - 1];
     const raw = this.text.slice(start, end);
     const value = resolvePlain(raw);
-    remember(this.scalars, slot, raw, value);
+    remember(this.scalars, slot, start, raw, value);
     return value;
   }
 
@@ -697,22 +710,21 @@ class Scanner {
    * differ elsewhere only cost a few probes, bounded by MAX_PROBES.
    */
   private lookup(table: TextTable, start: number, end: number): number {
-    const { text } = this;
+    const { codes } = this;
     const length = end - start;
     const hash =
       Math.imul(length, 0x9e3779b1) ^
-      Math.imul(text.charCodeAt(start), 0x85ebca6b) ^
-      Math.imul(text.charCodeAt(end - 1), 0xc2b2ae35) ^
-      Math.imul(text.charCodeAt(end - 2), 0x27d4eb2f) ^
-      Math.imul(text.charCodeAt(start + (length >> 1)), 0x165667b1);
-    const { slots, texts } = table;
+      Math.imul(codes[start]!, 0x85ebca6b) ^
+      Math.imul(codes[end - 1]!, 0xc2b2ae35) ^
+      Math.imul(codes[end - 2] ?? 0, 0x27d4eb2f) ^
+      Math.imul(codes[start + (length >> 1)]!, 0x165667b1);
+    const { slots, starts, lengths } = table;
     const mask = slots.length - 1;
     let slot = (hash ^ (hash >>> 15)) & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const id = slots[slot]!;
-      if (id === 0) return texts.length >= slots.length >> 1 ? slots.length : slot;
-      const known = texts[id - 1]!;
-      if (known.length === length && sameText(known, text, start)) return -id;
+      if (id === 0) return table.count >= slots.length >> 1 ? slots.length : slot;
+      if (lengths[id - 1] === length && sameCodes(codes, starts[id - 1]!, start, length)) return -id;
       slot = (slot + 1) & mask;
     }
     return slots.length;
@@ -744,15 +756,15 @@ class Scanner {
       throw GIVE_UP;
     if (c === 0x3f || c === COLON) throw GIVE_UP;
     const stops = flow ? FLOW_STOPS : BLOCK_STOPS;
-    const length = this.length;
+    const { codes, length } = this;
     let i = start;
     for (; i < length; i++) {
-      const d = text.charCodeAt(i);
+      const d = codes[i]!;
       if (d >= 0x80 || stops[d] === 0) continue;
       if (d === LF) break;
       if (d === TAB) throw GIVE_UP;
       if (d === HASH) {
-        if (text.charCodeAt(i - 1) === SPACE) break;
+        if (codes[i - 1] === SPACE) break;
       } else if (d === COLON) {
         const e = text.charCodeAt(i + 1);
         if (e === SPACE || e === LF || i + 1 >= length) {
@@ -763,7 +775,7 @@ class Scanner {
       } else break; // a flow indicator
     }
     let end = i;
-    while (text.charCodeAt(end - 1) === SPACE) end--;
+    while (codes[end - 1] === SPACE) end--;
     this.pos = end;
     return end;
   }
@@ -1146,7 +1158,11 @@ for (const c of '+-.eExoabcdfABCDFinIN') NUMERIC[c.charCodeAt(0)] = 1;
 interface TextTable {
   /** Per slot: 0 when free, else the index of its text + 1. */
   slots: Int32Array;
-  texts: string[];
+  /** Per text: where it first occurs in the scanned text, and its length (compared in place). */
+  starts: Int32Array;
+  lengths: Int32Array;
+  /** Texts remembered. */
+  count: number;
   values: unknown[];
 }
 
@@ -1160,7 +1176,13 @@ const MAX_PROBES = 8;
 const MAX_REMEMBERED = 48;
 
 function newTable(): TextTable {
-  return { slots: new Int32Array(TABLE_SLOTS), texts: [], values: [] };
+  return {
+    slots: new Int32Array(TABLE_SLOTS),
+    starts: new Int32Array(TABLE_SLOTS >> 1),
+    lengths: new Int32Array(TABLE_SLOTS >> 1),
+    count: 0,
+    values: [],
+  };
 }
 
 /**
@@ -1175,35 +1197,53 @@ const scratch: {
   keys: TextTable;
   scalars: TextTable;
   items: unknown[];
+  codes: Uint16Array;
 } = {
   entries: new Int32Array(ENTRY * 4096),
   nodes: new Int32Array(NODE * 1024),
   keys: newTable(),
   scalars: newTable(),
   items: [] as unknown[],
+  codes: new Uint16Array(1 << 16),
 };
 
 /** Past this many numbers a grown scratch array is dropped after its scan, not kept for the next. */
 const MAX_KEPT_SCRATCH = 1 << 20;
 
 function clearTable(table: TextTable): void {
-  if (table.texts.length === 0) return;
+  if (table.count === 0) return;
   table.slots.fill(0);
-  table.texts.length = 0;
+  table.count = 0;
   table.values.length = 0;
 }
 
-function remember(table: TextTable, slot: number, text: string, value: unknown): void {
+function remember(table: TextTable, slot: number, start: number, text: string, value: unknown): void {
   if (slot >= table.slots.length) return;
-  table.texts.push(text);
+  const id = table.count++;
+  table.starts[id] = start;
+  table.lengths[id] = text.length;
   table.values.push(value);
-  table.slots[slot] = table.texts.length;
+  table.slots[slot] = id + 1;
 }
 
-/** Whether `text` holds `s` at `at` (a loop: startsWith costs more for the short keys compared here). */
-function sameText(s: string, text: string, at: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== text.charCodeAt(at + i)) return false;
+/** Whether the code units from `a` and from `b` are the same for `length` of them. */
+function sameCodes(codes: Uint16Array, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (codes[a + i] !== codes[b + i]) return false;
   return true;
+}
+
+/**
+ * The text's code units in the scratch array (grown when too short), written by Buffer's UTF-16
+ * encoder: native code, one copy of the text.
+ */
+function codeUnits(text: string): Uint16Array {
+  let codes = scratch.codes;
+  if (codes.length < text.length) {
+    codes = new Uint16Array(Math.max(text.length, codes.length * 2));
+    if (codes.length <= MAX_KEPT_SCRATCH) scratch.codes = codes;
+  }
+  Buffer.from(codes.buffer, codes.byteOffset, text.length * 2).write(text, 'utf16le');
+  return codes;
 }
 
 function grow(array: Int32Array): Int32Array {
