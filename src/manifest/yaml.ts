@@ -11,7 +11,7 @@ import {
 } from 'yaml';
 import { CORE_SCHEMA, readWithJsYaml } from './fast-yaml.js';
 import { textLocator } from './yaml-locator.js';
-import { scanYaml, type ScannedYaml } from './scan-yaml.js';
+import { scanYaml, type PositionIndex, type ScannedYaml } from './scan-yaml.js';
 import { findPlaceholder } from './placeholders.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -140,24 +140,41 @@ function fromScan(
   scanned: ScannedYaml,
   map: ParseOptions['mapPosition'],
 ): ParsedYaml {
-  const shared = new ScannedText(text, file, scanned, map);
+  const read = scanned.documents;
+  const bounds = new Int32Array(read.length * BOUNDS);
+  const shared = new ScannedText(text, file, scanned.index, bounds, map);
   const documents: SourceDocument[] = [];
-  for (const { index, value, start, end, root } of scanned.documents) {
+  for (let i = 0; i < read.length; i++) {
+    const { index, value, start, end, root } = read[i]!;
     if (value === null || value === undefined) continue; // empty document between separators
-    documents.push(new ScannedSource(shared, index, value, root, start, end));
+    bounds[index * BOUNDS] = start;
+    bounds[index * BOUNDS + 1] = end;
+    bounds[index * BOUNDS + 2] = root;
+    documents.push(new ScannedSource(shared, index, value));
   }
   return { documents, problems: [], documentCount: scanned.documentCount };
 }
 
-/** What the documents of one scanned text share: its index, and its line starts once a position is asked. */
+/** Per document of a scanned text: its slice's start and end, and its root node in the index. */
+const BOUNDS = 3;
+
+/**
+ * What the documents of one scanned text share: its index, where each document lies, and its line
+ * starts once a position is asked. Only these: what scanYaml returned besides (an object per
+ * document) is left to the garbage collector, not kept for the whole run.
+ */
 class ScannedText {
   /** Offset of each line's first character (typed: one allocation, outside the collected heap). */
   private lineStarts: Int32Array | undefined;
+  /** Documents the yaml package read again for a path the index was not sure of, by index. */
+  composed: Map<number, SourceDocument | null> | undefined;
 
   constructor(
     readonly text: string,
     readonly file: string,
-    readonly scanned: ScannedYaml,
+    readonly index: PositionIndex,
+    /** BOUNDS numbers per document, by its index in the stream. */
+    readonly bounds: Int32Array,
     readonly map: ParseOptions['mapPosition'],
   ) {}
 
@@ -204,39 +221,41 @@ class ScannedText {
 }
 
 /**
- * One document of a scanned text. A class, not a closure per document: ten thousand documents
- * are ten thousand small objects for the garbage collector to copy, not three times as many.
+ * One document of a scanned text. A class, not a closure per document, and three fields (the rest
+ * is in ScannedText): ten thousand documents are ten thousand small objects that every young
+ * generation collection of the run copies, not three times as many or twice as large.
  */
 class ScannedSource implements SourceDocument {
-  readonly file: string;
-  private composed: SourceDocument | null | undefined;
-
   constructor(
     private readonly shared: ScannedText,
     readonly index: number,
     readonly value: unknown,
-    private readonly root: number,
-    private readonly start: number,
-    private readonly end: number,
-  ) {
-    this.file = shared.file;
+  ) {}
+
+  get file(): string {
+    return this.shared.file;
   }
 
   positionOf(path: YamlPath, options?: { key?: boolean }): SourcePosition {
     const { shared } = this;
-    const index = shared.scanned.index;
-    if (index.find(this.root, path, options?.key === true))
+    const at = this.index * BOUNDS;
+    const index = shared.index;
+    if (index.find(shared.bounds[at + 2]!, path, options?.key === true))
       return shared.position(index.foundStart, index.foundEnd);
-    const lineOffset = shared.lineOf(this.start);
+    const start = shared.bounds[at]!;
+    const lineOffset = shared.lineOf(start);
     const map = shared.map;
-    if (this.composed === undefined) {
-      this.composed =
-        parseComposed(shared.text.slice(this.start, this.end), this.file, {
+    const composedByIndex = (shared.composed ??= new Map<number, SourceDocument | null>());
+    let composed = composedByIndex.get(this.index);
+    if (composed === undefined) {
+      composed =
+        parseComposed(shared.text.slice(start, shared.bounds[at + 1]), shared.file, {
           mapPosition: (line, column) =>
             map ? map(line + lineOffset, column) : { line: line + lineOffset, column },
         }).documents[0] ?? null;
+      composedByIndex.set(this.index, composed);
     }
-    if (this.composed) return this.composed.positionOf(path, options);
+    if (composed) return composed.positionOf(path, options);
     const first = map ? map(lineOffset + 1, 1) : { line: lineOffset + 1, column: 1 };
     return { line: first.line, column: first.column, endLine: first.line, endColumn: first.column };
   }
