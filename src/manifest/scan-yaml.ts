@@ -381,12 +381,13 @@ class Scanner {
       let i = start;
       const { codes, length } = this;
       while (i < length && codes[i] === SPACE) i++;
-      const c = text.charCodeAt(i);
+      // The end is tested before a read: a read past it deoptimizes this loop once in every process.
       if (i >= length) {
         this.pos = this.length;
         this.indent = -1;
         return;
       }
+      const c = codes[i]!;
       if (c === LF) {
         this.pos = i + 1;
       } else if (c === HASH) {
