@@ -301,29 +301,35 @@ function deployRecordsFor(
   cwd: string,
   service: ModelService,
   known: DeployRecordsByDir,
-): LoadedDeployRecord[] {
-  const files = service.manifest
-    ? [service.manifest.source.file]
-    : service.workloads.map((w) => w.object.source.file);
-  const dirs = new Map<string, string>();
-  for (const file of files) {
-    if (file === '<stdin>') continue;
+): readonly LoadedDeployRecord[] {
+  // Per service of a run: the directories in a short list (a service's files lie in one or two), and
+  // a service whose files share one directory gets that directory's list as it is.
+  const dirs: string[] = [];
+  const firstFiles: string[] = [];
+  const add = (file: string) => {
+    if (file === '<stdin>') return;
     // The same few files hold thousands of services: dirname() once per file and run.
     let dir = known.dirs.get(file);
     if (dir === undefined) known.dirs.set(file, (dir = dirname(file)));
-    if (!dirs.has(dir)) dirs.set(dir, file);
-  }
+    if (!dirs.includes(dir)) {
+      dirs.push(dir);
+      firstFiles.push(file);
+    }
+  };
+  if (service.manifest) add(service.manifest.source.file);
+  else for (const w of service.workloads) add(w.object.source.file);
   // One glob per directory and run: thousands of services in one directory share the same records.
-  return [...dirs].flatMap(([dir, file]) => {
+  const lists = dirs.map((dir, i) => {
     let records = known.records.get(dir);
-    if (!records) known.records.set(dir, (records = loadDeployRecords(cwd, file)));
+    if (!records) known.records.set(dir, (records = loadDeployRecords(cwd, firstFiles[i]!)));
     return records;
   });
+  return lists.length === 1 ? lists[0]! : lists.flat();
 }
 
 /** Deploy records by directory, and the directory of each file, for one run. */
 interface DeployRecordsByDir {
-  readonly records: Map<string, LoadedDeployRecord[]>;
+  readonly records: Map<string, readonly LoadedDeployRecord[]>;
   readonly dirs: Map<string, string>;
 }
 
