@@ -196,7 +196,10 @@ function checkServices(
   const now = options.now ?? new Date();
   const deployRecordsByDir: DeployRecordsByDir = { records: new Map(), dirs: new Map() };
   const readsLoadTests = rules.some((r) => r.rule.id === 'load-test-evidence');
-  const runs = rules.map((enabled) => new RuleRun(enabled, services, now, checked));
+  // Pushed, not mapped: an inlined map() in optimized code makes an array of another elements kind
+  // than the builtin's, and runRules would deoptimize on it in the next run ("wrong map").
+  const runs: RuleRun[] = [];
+  for (const enabled of rules) runs.push(new RuleRun(enabled, services, now, checked));
   for (const service of services) {
     const manifestFile = service.manifest?.source.file;
     const evidence: RuleContext['evidence'] = {
@@ -244,7 +247,7 @@ function runRules(
     const run = runs[i]!;
     const view = run.modelServersOnly ? modelView : service;
     if (!view) continue;
-    if (run.check(view, evidence) || appliesToSomething(run.rule, view)) ran.add(run.rule.id);
+    if (run.runOn(view, evidence) || appliesToSomething(run.rule, view)) ran.add(run.rule.id);
   }
   return ran;
 }
@@ -523,7 +526,7 @@ class RuleRun {
   }
 
   /** Runs the rule over one service (or its model-servers view); true when it reported something. */
-  check(service: ModelService, evidence: RuleContext['evidence']): boolean {
+  runOn(service: ModelService, evidence: RuleContext['evidence']): boolean {
     this.context.service = service;
     this.context.evidence = evidence;
     this.reported = false;
