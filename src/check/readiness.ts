@@ -90,7 +90,8 @@ export function computeReadiness(
         : score === 0
           ? findings.find((f) => f.severity !== 'info' && f.ruleId === firstRule?.id)?.message
           : undefined;
-    return { section, rules: inSection, passed, score, ...(why ? { why } : {}) };
+    // One shape for every score: `why` is undefined (left out of JSON) where there is none.
+    return { section, rules: inSection, passed, score, why: why || undefined };
   });
   let level: Level = 0;
   let heldBackBy: Section[] = [];
@@ -112,7 +113,15 @@ export function computeReadiness(
       notChecked: [...options.notChecked],
     };
   }
-  return { level, title: LEVEL_TITLES[level], sections, heldBackBy };
+  // The fields of the "unknown" answer, undefined: one shape for both answers.
+  return {
+    level,
+    title: LEVEL_TITLES[level],
+    sections,
+    heldBackBy,
+    checkedLevel: undefined,
+    notChecked: undefined,
+  };
 }
 
 /** The rules of each section, in catalogue order: the same list is scored for every service of a run. */

@@ -91,22 +91,42 @@ export function groupServices(
   );
   const index = new GroupIndex(context.workloads);
   for (const builder of builders) index.addBuilder(builder);
-  const manifestCount = builders.length;
-  // One pass sorts the input: workloads (and unread pod-running objects) anchor services; everything
-  // else waits in its kind's bucket, in input order, for the second phase.
+  const { anchors, others } = sortForGrouping(objects, context.workloads);
+  // Each phase is a function of its own: a long loop is optimized while it runs (on-stack
+  // replacement), and code after it in the same function would deoptimize on first use in every run.
+  placeAnchors(anchors, builders, index);
+  const orphan = placeOthers(others, builders, index);
+  if (orphan) builders.push(orphan);
+  return buildServices(builders, context.workloads);
+}
+
+/**
+ * One pass sorts the input: workloads (and unread pod-running objects) anchor services; everything
+ * else waits in its kind's bucket, in input order, for the second phase.
+ */
+function sortForGrouping(
+  objects: readonly K8sObject[],
+  workloads: WorkloadSet,
+): { anchors: K8sObject[]; others: K8sObject[] } {
   const anchors: K8sObject[] = [];
   const buckets: K8sObject[][] = ATTACH_ORDER.map(() => []);
   const unordered: K8sObject[] = [];
   for (const o of objects) {
     if (o.type === 'ModelService') continue;
-    if (context.workloads.get(o) !== undefined || o.type === 'Unread') anchors.push(o);
+    if (workloads.get(o) !== undefined || o.type === 'Unread') anchors.push(o);
     else {
       const rank = ATTACH_RANK.get(o.type);
       (rank === undefined ? unordered : buckets[rank]!).push(o);
     }
   }
+  const others = buckets.flat();
+  for (const o of unordered) others.push(o);
+  return { anchors, others };
+}
 
-  // 1. Workloads anchor services: to a manifest by name label or directory, else their own.
+/** 1. Workloads anchor services: to a manifest by name label or directory, else their own. */
+function placeAnchors(anchors: readonly K8sObject[], builders: ServiceBuilder[], index: GroupIndex): void {
+  const manifestCount = builders.length;
   for (const workload of anchors) {
     const target =
       index.byName(workload, true) ??
@@ -129,10 +149,17 @@ export function groupServices(
       index.place(workload, builder);
     }
   }
+}
 
-  // 2. Everything else, by reference, in dependency order (ServiceMonitor after Service).
-  const others = buckets.flat();
-  for (const o of unordered) others.push(o);
+/**
+ * 2. Everything else, by reference, in dependency order (ServiceMonitor after Service). Returns the
+ * group of what nothing could be tied to, if anything.
+ */
+function placeOthers(
+  others: readonly K8sObject[],
+  builders: readonly ServiceBuilder[],
+  index: GroupIndex,
+): ServiceBuilder | undefined {
   let orphan: ServiceBuilder | undefined;
   for (const object of others) {
     const target =
@@ -146,8 +173,13 @@ export function groupServices(
       index.place(object, orphan);
     }
   }
-  if (orphan) builders.push(orphan);
-  return builders.map((b) => buildService(b, context.workloads));
+  return orphan;
+}
+
+function buildServices(builders: readonly ServiceBuilder[], set: WorkloadSet): ModelService[] {
+  const services: ModelService[] = [];
+  for (const builder of builders) services.push(buildService(builder, set));
+  return services;
 }
 
 /** Kinds of the second phase of grouping, in the order they are attached (a ServiceMonitor after its Service). */
@@ -250,7 +282,7 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
     return refs;
   };
   let all: readonly ContainerRef[] | undefined;
-  return {
+  return serviceOf({
     name: builder.name,
     manifest: builder.manifest,
     objects,
@@ -262,6 +294,42 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
     modelServerReason: (w) => reasons.get(w),
     servingContainers: (w) => (w ? servingOf(w) : (all ??= Object.freeze(ordered.flatMap(servingOf)))),
     workloadOf: (object) => set.get(object),
+  });
+}
+
+/** A ModelService's fields, its functions as plain function values (closures that never read `this`). */
+export interface ServiceFields {
+  readonly name: string;
+  readonly manifest: ManifestObject | undefined;
+  readonly objects: readonly K8sObject[];
+  readonly workloads: readonly Workload[];
+  readonly modelServers: readonly Workload[];
+  readonly supporting: readonly Workload[];
+  readonly unread: readonly K8sObject[];
+  readonly ofKind: (...ids: KindId[]) => readonly K8sObject[];
+  readonly modelServerReason: (workload: Workload) => string | undefined;
+  readonly servingContainers: (workload?: Workload) => readonly ContainerRef[];
+  readonly workloadOf: (object: K8sObject) => Workload | undefined;
+}
+
+/**
+ * A service object made in one place with its fields in one order, whoever makes it (grouping, the
+ * model-servers view): rules then see services of one shape, and their property reads stay
+ * monomorphic instead of deoptimizing on a second shape ("wrong map").
+ */
+export function serviceOf(fields: ServiceFields): ModelService {
+  return {
+    name: fields.name,
+    manifest: fields.manifest,
+    objects: fields.objects,
+    workloads: fields.workloads,
+    modelServers: fields.modelServers,
+    supporting: fields.supporting,
+    unread: fields.unread,
+    ofKind: fields.ofKind,
+    modelServerReason: fields.modelServerReason,
+    servingContainers: fields.servingContainers,
+    workloadOf: fields.workloadOf,
   };
 }
 

@@ -70,28 +70,28 @@ export function severityFor(load: LoadTime): 'warning' | 'error' {
  */
 export function estimateLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
   // Four rules and the summary ask the same question of the same service in a run: answered once
-  // per evidence (one per service and run), service view, container and time.
-  let byService = estimates.get(context.evidence);
-  if (!byService) estimates.set(context.evidence, (byService = new WeakMap()));
-  let byRef = byService.get(context.service);
-  if (!byRef) byService.set(context.service, (byRef = new Map<ContainerRef | undefined, KnownLoad>()));
+  // per evidence (one per service and run), service view, container and time. One table per run's
+  // containers, each with its few answers in a list: no table per service and run.
+  const key: object = ref ?? context.evidence;
+  let known = estimates.get(key);
+  if (!known) estimates.set(key, (known = []));
   const time = context.now.getTime();
-  const known = byRef.get(ref);
-  if (known && known.time === time) return known.load;
+  for (const k of known)
+    if (k.evidence === context.evidence && k.service === context.service && k.time === time) return k.load;
   const load = computeLoadTime(context, ref);
-  byRef.set(ref, { time, load });
+  known.push({ evidence: context.evidence, service: context.service, time, load });
   return load;
 }
 
 interface KnownLoad {
+  readonly evidence: EstimateEvidence;
+  readonly service: ModelService;
   readonly time: number;
   readonly load: LoadTime;
 }
 
-const estimates = new WeakMap<
-  EstimateEvidence,
-  WeakMap<ModelService, Map<ContainerRef | undefined, KnownLoad>>
->();
+/** Keyed by the container (or, for none, the evidence): objects of one run, gone with it. */
+const estimates = new WeakMap<object, KnownLoad[]>();
 
 function computeLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
   const { service } = context;

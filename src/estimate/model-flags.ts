@@ -2,24 +2,58 @@ import { asArray, asRecord, asString } from '../check/objects.js';
 import type { ContainerRef } from '../workloads/model.js';
 
 /** The container's command and args as tokens (a `sh -c` script split on whitespace). */
-export function tokensOf(ref: ContainerRef): string[] {
-  return [...asArray(ref.container.command), ...asArray(ref.container.args)]
-    .map(String)
-    .flatMap((arg) => arg.split(/\s+/))
-    .filter(Boolean)
-    .map((t) => t.replace(/^['"]|['"]$/g, ''));
+export function tokensOf(ref: ContainerRef): readonly string[] {
+  // Asked several times per serving container (precision, shards, eager mode, a rule): split once per
+  // container of a run. Frozen, as the list is shared.
+  let tokens = tokensByContainer.get(ref);
+  if (!tokens) tokensByContainer.set(ref, (tokens = Object.freeze(splitTokens(ref))));
+  return tokens;
+}
+
+const tokensByContainer = new WeakMap<ContainerRef, readonly string[]>();
+
+/**
+ * tokensOf's list, built in one loop: each argument as a string, split on whitespace, empty pieces
+ * dropped, then one leading and one trailing quote taken off each piece (which may leave it empty).
+ */
+export function splitTokens(ref: ContainerRef): string[] {
+  const tokens: string[] = [];
+  for (const list of [asArray(ref.container.command), asArray(ref.container.args)])
+    for (const arg of list)
+      for (const piece of String(arg).split(WHITESPACE)) {
+        if (piece === '') continue;
+        let start = 0;
+        let end = piece.length;
+        if (isQuote(piece.charCodeAt(0))) start = 1;
+        if (end > start && isQuote(piece.charCodeAt(end - 1))) end--;
+        tokens.push(start === 0 && end === piece.length ? piece : piece.slice(start, end));
+      }
+  return tokens;
+}
+
+const WHITESPACE = /\s+/;
+
+/** ' or ". */
+function isQuote(code: number): boolean {
+  return code === 39 || code === 34;
 }
 
 /** The value of a flag: `--name value` or `--name=value`, the last one given. */
 export function flagValue(tokens: readonly string[], ...names: string[]): string | undefined {
   let value: string | undefined;
-  tokens.forEach((token, i) => {
-    for (const name of names) {
-      if (token === name && tokens[i + 1] !== undefined && !tokens[i + 1]!.startsWith('-'))
-        value = tokens[i + 1];
-      else if (token.startsWith(`${name}=`)) value = token.slice(name.length + 1);
+  // A loop, with each `name=` built once per call instead of once per token and name.
+  const prefixes = names.map((name) => `${name}=`);
+  // Flags start with "-": where every name does, other tokens (most of them) match none.
+  const dashed = names.every((name) => name.startsWith('-'));
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (dashed && !token.startsWith('-')) continue;
+    const next = tokens[i + 1];
+    for (let n = 0; n < names.length; n++) {
+      if (token === names[n] && next !== undefined && !next.startsWith('-')) value = next;
+      else if (token.startsWith(prefixes[n]!)) value = token.slice(prefixes[n]!.length);
     }
-  });
+  }
   return value;
 }
 

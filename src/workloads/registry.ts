@@ -44,17 +44,42 @@ export function readWorkloads(objects: readonly K8sObject[]): WorkloadSet {
   const context: ReadContext = {
     servingRuntimes: objects.filter((o) => o.type === 'ServingRuntime' || o.type === 'ClusterServingRuntime'),
   };
-  const workloads = new Map<K8sObject, Workload>();
-  for (const object of objects) {
-    const reader = WORKLOAD_READERS.get(object.type);
-    if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime')
-      workloads.set(object, reader.read(object, object.info, context));
-  }
+  const workloads = readEach(objects, context);
   const usedRuntimes = new Set<K8sObject>();
   for (const w of workloads.values()) for (const source of w.builtFrom) usedRuntimes.add(source);
   for (const runtime of context.servingRuntimes) {
     if (!usedRuntimes.has(runtime))
       workloads.set(runtime, servingRuntimeReader.read(runtime, runtime.info, context));
   }
-  return { get: (object) => workloads.get(object), usedRuntimes };
+  return new ReadWorkloads(workloads, usedRuntimes);
+}
+
+/**
+ * Every object of a kind a reader reads, but ServingRuntimes (read with what runs on them). A function
+ * of its own: the loop is optimized while it runs (on-stack replacement), and code after it in the
+ * same function would have no type feedback yet and deoptimize on first use, in every run.
+ */
+function readEach(objects: readonly K8sObject[], context: ReadContext): Map<K8sObject, Workload> {
+  const workloads = new Map<K8sObject, Workload>();
+  for (const object of objects) {
+    const reader = WORKLOAD_READERS.get(object.type);
+    if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime')
+      workloads.set(object, reader.read(object, object.info, context));
+  }
+  return workloads;
+}
+
+/**
+ * A class, not an object literal with a closure: `get` is then one function for every run, and the
+ * code that calls it thousands of times a run is not deoptimized at each new run ("wrong call target").
+ */
+class ReadWorkloads implements WorkloadSet {
+  constructor(
+    private readonly workloads: ReadonlyMap<K8sObject, Workload>,
+    readonly usedRuntimes: ReadonlySet<K8sObject>,
+  ) {}
+
+  get(object: K8sObject): Workload | undefined {
+    return this.workloads.get(object);
+  }
 }
