@@ -48,6 +48,11 @@ export interface Report {
   severity?: Severity;
 }
 
+/**
+ * What a rule's check() is given. Valid only during that call: the engine reuses one context per rule
+ * for every service of a run (110 000 calls on 2 000 services), so a rule reads what it needs at the
+ * top of check() and never keeps the context, or its `report`, for later.
+ */
 export interface RuleContext {
   /**
    * The model service being checked: manifest and every object tied to it. Rules that apply to
