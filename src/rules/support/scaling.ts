@@ -37,6 +37,23 @@ function indexTargets(service: ModelService): Map<string, Map<string, K8sObject[
   return byTarget;
 }
 
+/**
+ * The workload an autoscaler scales: the first of the service's workloads (in their order) that
+ * autoscalersOf ties it to. Answered from one reverse index per service, not a scan per scaler.
+ */
+export function scalerTargetOf(service: ModelService, scaler: K8sObject): Workload | undefined {
+  let byScaler = workloadByScaler.get(service);
+  if (!byScaler) {
+    byScaler = new Map<K8sObject, Workload>();
+    for (const workload of service.workloads)
+      for (const s of autoscalersOf(service, workload)) if (!byScaler.has(s)) byScaler.set(s, workload);
+    workloadByScaler.set(service, byScaler);
+  }
+  return byScaler.get(scaler);
+}
+
+const workloadByScaler = new WeakMap<ModelService, Map<K8sObject, Workload>>();
+
 /** The minimum an autoscaler keeps (HPA minReplicas, KEDA minReplicaCount). */
 export function autoscalerMin(scaler: K8sObject): { value: number | undefined; path: (string | number)[] } {
   const key = scaler.type === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas';

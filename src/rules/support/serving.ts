@@ -11,11 +11,22 @@ export function servingContainersOf(service: ModelService, workload: Workload): 
 
 const servingByService = new WeakMap<ModelService, readonly ContainerRef[]>();
 
-/** Every serving container of the service's long-running workloads (computed once per service). */
+/**
+ * Every serving container of the service's long-running workloads (computed once per service).
+ * Most services run no batch Job: their list is the service's own (same workloads, same order),
+ * shared instead of copied into a second array and a WeakMap entry per service.
+ */
 export function servingContainers(service: ModelService): readonly ContainerRef[] {
+  const workloads = service.workloads;
+  let batch = false;
+  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.batch) batch = true;
+  if (!batch) return service.servingContainers();
   let refs = servingByService.get(service);
   if (!refs) {
-    refs = Object.freeze(service.workloads.flatMap((w) => servingContainersOf(service, w)));
+    const out: ContainerRef[] = [];
+    for (let i = 0; i < workloads.length; i++)
+      if (!workloads[i]!.batch) for (const ref of service.servingContainers(workloads[i])) out.push(ref);
+    refs = Object.freeze(out);
     servingByService.set(service, refs);
   }
   return refs;
