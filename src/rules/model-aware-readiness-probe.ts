@@ -40,7 +40,8 @@ export default defineRule({
           ? `httpGet ${expected.join(' or ')}`
           : 'an httpGet or grpc endpoint that answers only once the model is loaded';
       if (!probe) {
-        const injector = TCP_INJECTORS[service.workloadOf(ref.workload)?.info.id ?? ''];
+        // A workload's kind is its object's registry id (readers are given object.info): no lookup.
+        const injector = TCP_INJECTORS[ref.workload.type];
         if (injector && !ref.partial) {
           const where = ref.at();
           report({
