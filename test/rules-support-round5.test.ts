@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asRecord } from '../src/check/objects.js';
+import { asRecord, getPath } from '../src/check/objects.js';
 import { runCheck } from '../src/check/run-check.js';
 import type { ModelService } from '../src/check/services.js';
 import { estimateLoadTime } from '../src/estimate/load-time.js';
@@ -19,7 +19,8 @@ import {
   rollbackBudgetSeconds,
   scalerTargetOf,
 } from '../src/rules/support/scaling.js';
-import { servingContainers, servingContainersOf } from '../src/rules/support/serving.js';
+import { behindService, servingContainers, servingContainersOf } from '../src/rules/support/serving.js';
+import { selects } from '../src/workloads/selectors.js';
 import type { Workload } from '../src/workloads/model.js';
 
 // Issue 18, fifth round: more rule helpers reshaped for speed. Each is compared with the version it
@@ -171,5 +172,25 @@ describe('rule helpers reshaped in the fifth round answer as before', () => {
       }
     expect(compared).toBeGreaterThan(100);
     expect(withReadiness).toBeGreaterThan(10);
+  });
+
+  it('behindService: one entry per template answers for whichever service asks', () => {
+    let behind = 0;
+    let asked = 0;
+    // Twice over, services interleaved: a view and its service asking about the same template
+    // each get their own answer, the second time from the entry.
+    for (let round = 0; round < 2; round++)
+      for (const service of services)
+        for (const workload of service.workloads)
+          for (const template of workload.templates) {
+            const expected = service
+              .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
+              .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
+            expect(behindService(service, template)).toBe(expected);
+            asked++;
+            if (expected) behind++;
+          }
+    expect(behind).toBeGreaterThan(20);
+    expect(asked).toBeGreaterThan(behind);
   });
 });

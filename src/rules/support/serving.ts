@@ -55,20 +55,26 @@ export function servingWorkloads(service: ModelService): Workload[] {
 
 /** Is the pod template behind a Service (or an InferencePool) of the service? */
 export function behindService(service: ModelService, template: PodTemplate): boolean {
-  let byTemplate = behindByService.get(service);
-  if (!byTemplate) behindByService.set(service, (byTemplate = new WeakMap()));
-  let behind = byTemplate.get(template);
-  if (behind === undefined) {
-    behind = service
-      .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
-      .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
-    byTemplate.set(template, behind);
-  }
+  const known = behindByTemplate.get(template);
+  if (known !== undefined && known.service === service) return known.behind;
+  let behind = false;
+  const fronts = service.ofKind('Service', 'InferencePool', 'InferencePoolAlpha');
+  for (let i = 0; i < fronts.length && !behind; i++)
+    behind = selects(getPath(fronts[i]!.raw, SPEC_SELECTOR), template.labels);
+  behindByTemplate.set(template, { service, behind });
   return behind;
 }
 
-/** Asked by several rules per template: answered once per service (or view) and template. */
-const behindByService = new WeakMap<ModelService, WeakMap<PodTemplate, boolean>>();
+/**
+ * Asked by several rules per template: answered once per template, for the service (or view) that
+ * asked. One entry per template instead of a WeakMap per service: a template belongs to one
+ * service, so the entry is rarely replaced (a view and its service may each ask).
+ */
+const behindByTemplate = new WeakMap<
+  PodTemplate,
+  { readonly service: ModelService; readonly behind: boolean }
+>();
+const SPEC_SELECTOR = ['spec', 'selector'];
 
 /**
  * Does a container answer requests: it belongs to a model server, sits behind a Service, or
