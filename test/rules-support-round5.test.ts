@@ -19,7 +19,12 @@ import {
   rollbackBudgetSeconds,
   scalerTargetOf,
 } from '../src/rules/support/scaling.js';
-import { behindService, servingContainers, servingContainersOf } from '../src/rules/support/serving.js';
+import {
+  behindService,
+  servingContainers,
+  servingContainersOf,
+  workloadOfContainer,
+} from '../src/rules/support/serving.js';
 import { selects } from '../src/workloads/selectors.js';
 import type { Workload } from '../src/workloads/model.js';
 
@@ -192,5 +197,18 @@ describe('rule helpers reshaped in the fifth round answer as before', () => {
           }
     expect(behind).toBeGreaterThan(20);
     expect(asked).toBeGreaterThan(behind);
+  });
+
+  it("workloadOfContainer: the engine's lookup, for every container of every workload", () => {
+    let found = 0;
+    for (const service of services)
+      for (const workload of service.workloads)
+        for (const template of workload.templates)
+          for (const ref of [...template.initContainers, ...template.containers]) {
+            const expected = service.workloadOf(ref.workload);
+            expect(workloadOfContainer(service, ref)).toBe(expected);
+            if (expected === workload) found++;
+          }
+    expect(found).toBeGreaterThan(100);
   });
 });

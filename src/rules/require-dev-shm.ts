@@ -3,7 +3,7 @@ import type { ContainerRef } from '../workloads/model.js';
 import { acceleratorsOf } from '../workloads/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
-import { servingContainers } from './support/serving.js';
+import { servingContainers, workloadOfContainer } from './support/serving.js';
 
 export default defineRule({
   id: 'require-dev-shm',
@@ -24,7 +24,7 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Pods an operator renders (or a runtime mlready does not see) may mount it themselves.
       if (ref.template.synthesized || ref.partial) continue;
-      const workload = service.workloadOf(ref.workload);
+      const workload = workloadOfContainer(service, ref);
       if (workload?.info.id === 'InferenceService' && workload.builtFrom.length === 0) continue;
       const reason = multiProcessReason(
         ref,

@@ -77,11 +77,23 @@ const behindByTemplate = new WeakMap<
 const SPEC_SELECTOR = ['spec', 'selector'];
 
 /**
+ * The workload a container of the service runs in: its template's workload object is the
+ * workload's own. A loop over the service's few workloads (the lookup service.workloadOf answers
+ * the rare rest): the engine's lookup is a closure made anew every run, and inlined into a rule it
+ * throws the rule's optimized code away once per run ("wrong call target").
+ */
+export function workloadOfContainer(service: ModelService, ref: ContainerRef): Workload | undefined {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.object === ref.workload) return workloads[i];
+  return service.workloadOf(ref.workload);
+}
+
+/**
  * Does a container answer requests: it belongs to a model server, sits behind a Service, or
  * declares ports? A client pod looping on `sleep` does none of these.
  */
 export function answersRequests(service: ModelService, ref: ContainerRef): boolean {
-  const workload = service.workloadOf(ref.workload);
+  const workload = workloadOfContainer(service, ref);
   return (
     (workload !== undefined && service.modelServerReason(workload) !== undefined) ||
     behindService(service, ref.template) ||
