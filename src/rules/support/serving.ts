@@ -1,4 +1,4 @@
-import { asArray, getPath } from '../../check/objects.js';
+import { asArray, getPath, type K8sObject } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
 import type { ContainerRef, PodTemplate, Workload } from '../../workloads/model.js';
 import { selects } from '../../workloads/selectors.js';
@@ -83,9 +83,14 @@ const SPEC_SELECTOR = ['spec', 'selector'];
  * throws the rule's optimized code away once per run ("wrong call target").
  */
 export function workloadOfContainer(service: ModelService, ref: ContainerRef): Workload | undefined {
+  return workloadOfObject(service, ref.workload);
+}
+
+/** The workload read from an object of the service (service.workloadOf, without its closure call). */
+export function workloadOfObject(service: ModelService, object: K8sObject): Workload | undefined {
   const workloads = service.workloads;
-  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.object === ref.workload) return workloads[i];
-  return service.workloadOf(ref.workload);
+  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.object === object) return workloads[i];
+  return service.workloadOf(object);
 }
 
 /**
