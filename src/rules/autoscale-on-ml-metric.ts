@@ -1,4 +1,5 @@
 import { asArray, asRecord, asString, getPath, type K8sObject } from '../check/objects.js';
+import type { ModelService } from '../check/services.js';
 import { defineRule } from './rule.js';
 import { gpuResources } from './support/gpu.js';
 import { GENERIC_ML_METRICS, runtimeOf } from './support/runtimes.js';
@@ -23,43 +24,40 @@ export default defineRule({
     fix: "Scale on the runtime's queue metric through the Prometheus adapter (type: Pods / External) or a KEDA prometheus trigger.",
   },
   check({ service, report }) {
-    const gpuServer =
-      servingContainers(service).some((ref) => gpuResources(ref).length > 0) ||
-      (service.manifest?.manifest.spec.resources?.gpu ?? 0) > 0;
-    const runtime = runtimeOf(service);
-    const known = [
-      ...runtime.scalingMetrics,
-      ...(service.manifest?.manifest.spec.scaling?.metric
-        ? [service.manifest.manifest.spec.scaling.metric]
-        : []),
-    ];
-    const isMl = (name: string) =>
-      known.includes(name) || GENERIC_ML_METRICS.some((pattern) => pattern.test(name));
-    const isGpu = (name: string) => /gpu|DCGM_FI_DEV_GPU_UTIL|dcgm/i.test(name);
-    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
-      const metrics = metricNames(scaler);
-      if (metrics.length === 0 || metrics.some((m) => isMl(m.name))) continue;
-      const metricList = metrics.map((m) => m.name).join(', ');
-      if (metrics.every((m) => isGpu(m.name))) {
-        const preferred = known[0] ?? 'a queue metric';
-        report({
-          object: scaler,
-          path: metrics[0]!.path,
-          message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
-          severity: 'info',
-        });
-      } else if (gpuServer || runtime.llm) {
-        const example = known[0] ?? 'inference_queue_depth';
-        report({
-          object: scaler,
-          path: metrics[0]!.path,
-          message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
-        });
+    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    // Most services scale on nothing or on an ML metric: the GPU question (every serving container's
+    // resources) and the runtime are only asked when a finding may depend on them.
+    let gpu: boolean | undefined;
+    const gpuServer = () => (gpu ??= isGpuServer(service));
+    if (scalers.length > 0) {
+      const runtime = runtimeOf(service);
+      const declared = service.manifest?.manifest.spec.scaling?.metric;
+      const known = declared ? [...runtime.scalingMetrics, declared] : runtime.scalingMetrics;
+      for (const scaler of scalers) {
+        const metrics = metricNames(scaler);
+        if (metrics.length === 0 || anyMl(metrics, known)) continue;
+        const metricList = metrics.map((m) => m.name).join(', ');
+        if (metrics.every((m) => GPU_METRIC.test(m.name))) {
+          const preferred = known[0] ?? 'a queue metric';
+          report({
+            object: scaler,
+            path: metrics[0]!.path,
+            message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
+            severity: 'info',
+          });
+        } else if (gpuServer() || runtime.llm) {
+          const example = known[0] ?? 'inference_queue_depth';
+          report({
+            object: scaler,
+            path: metrics[0]!.path,
+            message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
+          });
+        }
       }
     }
     for (const workload of service.workloads) {
       const own = workload.autoscaling;
-      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer) continue;
+      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer()) continue;
       const ref = workload.object.ref;
       if (workload.info.id === 'InferenceService')
         report({
@@ -77,6 +75,22 @@ export default defineRule({
     }
   },
 });
+
+const GPU_METRIC = /gpu|DCGM_FI_DEV_GPU_UTIL|dcgm/i;
+
+function isGpuServer(service: ModelService): boolean {
+  for (const ref of servingContainers(service)) if (gpuResources(ref).length > 0) return true;
+  return (service.manifest?.manifest.spec.resources?.gpu ?? 0) > 0;
+}
+
+/** Does the scaler follow a metric of the runtime, the manifest, or a generic ML signal? */
+function anyMl(metrics: readonly MetricRef[], known: readonly string[]): boolean {
+  for (const { name } of metrics) {
+    if (known.includes(name)) return true;
+    for (const pattern of GENERIC_ML_METRICS) if (pattern.test(name)) return true;
+  }
+  return false;
+}
 
 interface MetricRef {
   name: string;

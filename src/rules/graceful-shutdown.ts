@@ -1,4 +1,4 @@
-import { asRecord, getPath, isRecord } from '../check/objects.js';
+import { asRecord, isRecord } from '../check/objects.js';
 import { behindService } from './support/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
@@ -25,7 +25,8 @@ export default defineRule({
     const manifest = service.manifest?.manifest.spec;
     for (const ref of servingContainers(service)) {
       // KServe, Knative and the operators drain their own pods (queue-proxy, their defaults).
-      const kind = service.workloadOf(ref.workload)?.info.id;
+      // A workload's kind is its object's registry id (readers are given object.info): no lookup.
+      const kind = ref.workload.type;
       if (kind === 'InferenceService' || kind === 'KnativeService' || ref.template.synthesized || ref.partial)
         continue;
       if (!ref.template.serves) continue;
@@ -37,14 +38,17 @@ export default defineRule({
           : runtime.llm
             ? 60
             : undefined);
-      const grace = getPath(ref.template.spec, ['terminationGracePeriodSeconds']);
+      const grace = ref.template.spec.terminationGracePeriodSeconds;
       const graceSeconds = typeof grace === 'number' ? grace : 30;
       if (longest !== undefined && graceSeconds < longest) {
         const defaultNote = typeof grace === 'number' ? '' : ' (the default)';
-        report({
-          ...(typeof grace === 'number'
+        const where =
+          typeof grace === 'number'
             ? ref.template.atSpec('terminationGracePeriodSeconds')
-            : ref.template.atSpec()),
+            : ref.template.atSpec();
+        report({
+          object: where.object,
+          path: where.path,
           message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${defaultNote}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }

@@ -35,18 +35,15 @@ export default defineRule({
       const probe = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
       const expected = readyPathsFor(service, runtime);
-      const wanted =
-        expected.length > 0
-          ? `httpGet ${expected.join(' or ')}`
-          : 'an httpGet or grpc endpoint that answers only once the model is loaded';
       if (!probe) {
-        const injector = TCP_INJECTORS[service.workloadOf(ref.workload)?.info.id ?? ''];
+        // A workload's kind is its object's registry id (readers are given object.info): no lookup.
+        const injector = TCP_INJECTORS[ref.workload.type];
         if (injector && !ref.partial) {
           const where = ref.at();
           report({
             object: where.object,
             path: where.path,
-            message: `${ref.label} declares no readinessProbe, so ${injector} that passes before the model loads; use ${wanted}`,
+            message: `${ref.label} declares no readinessProbe, so ${injector} that passes before the model loads; use ${wantedFor(expected)}`,
           });
         }
         continue; // require-readiness-probe reports missing probes elsewhere
@@ -57,7 +54,7 @@ export default defineRule({
         report({
           object: at.object,
           path: at.path,
-          message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wanted}`,
+          message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wantedFor(expected)}`,
         });
       } else if (
         probe.handler === 'httpGet' &&
@@ -68,9 +65,16 @@ export default defineRule({
         report({
           object: where.object,
           path: where.path,
-          message: `${ref.label} readiness calls ${redactText(probe.path ?? '/')}, which is not a ${runtime.title} model-ready endpoint; use ${redactText(wanted)}`,
+          message: `${ref.label} readiness calls ${redactText(probe.path ?? '/')}, which is not a ${runtime.title} model-ready endpoint; use ${redactText(wantedFor(expected))}`,
         });
       }
     }
   },
 });
+
+/** What the probe should call; written only for a finding (most probes call a ready endpoint). */
+function wantedFor(expected: readonly string[]): string {
+  return expected.length > 0
+    ? `httpGet ${expected.join(' or ')}`
+    : 'an httpGet or grpc endpoint that answers only once the model is loaded';
+}

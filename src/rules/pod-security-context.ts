@@ -1,4 +1,4 @@
-import { asRecord, getPath } from '../check/objects.js';
+import { asRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
@@ -27,7 +27,7 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Operators that render the pod (NIM, KubeAI, BentoML) or patch their own (Seldon) set it.
       if (ref.template.synthesized || ref.partial) continue;
-      const pod = asRecord(getPath(ref.template.spec, ['securityContext']));
+      const pod = asRecord(ref.template.spec.securityContext);
       const ctx = asRecord(ref.container.securityContext);
       const missing: string[] = [];
       if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) missing.push('runAsNonRoot: true');

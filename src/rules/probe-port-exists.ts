@@ -21,13 +21,15 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
-      const { names, numbers } = containerPorts(ref);
+      // The declared ports are gathered on the first probe that names one: many containers have none.
+      let ports: { names: Set<string>; numbers: Set<number> } | undefined;
       for (const kind of KINDS) {
         const probe = probeOf(ref, kind);
         if (!probe || probe.port === undefined || probe.handler === 'exec') continue;
-        const at = ref.at(kind, probe.handler, 'port');
+        const { names, numbers } = (ports ??= containerPorts(ref));
         if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
           if (!names.has(probe.port)) {
+            const at = ref.at(kind, probe.handler, 'port');
             const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';
             report({
               object: at.object,
@@ -36,6 +38,7 @@ export default defineRule({
             });
           }
         } else if (numbers.size > 0 && !numbers.has(Number(probe.port))) {
+          const at = ref.at(kind, probe.handler, 'port');
           const port = String(probe.port);
           const listening = [...numbers].join(', ');
           report({

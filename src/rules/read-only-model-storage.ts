@@ -24,10 +24,15 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.modelServers) {
-      const modelPaths = modelRefsOf(workload)
-        .map((m) => m.reference)
-        .filter((r) => r.startsWith('/'));
+      // Read only when a mount's name and path do not already say it holds the model.
+      let modelPaths: string[] | undefined;
+      const paths = () =>
+        (modelPaths ??= modelRefsOf(workload)
+          .map((m) => m.reference)
+          .filter((r) => r.startsWith('/')));
       for (const template of workload.templates) {
+        // Without volumes no mount can name one: most pods are judged without building the index.
+        if (asArray(template.spec.volumes).length === 0) continue;
         const volumes = new Map(
           asArray(template.spec.volumes)
             .map(asRecord)
@@ -44,7 +49,7 @@ export default defineRule({
             const { volume, index } = entry;
             const holdsModel =
               /model|weight|checkpoint|ckpt/i.test(`${name} ${at}`) ||
-              modelPaths.some((p) => p === at || p.startsWith(`${at.replace(/\/+$/, '')}/`));
+              paths().some((p) => p === at || p.startsWith(`${at.replace(/\/+$/, '')}/`));
             if (!holdsModel) return;
             if (isRecord(volume.hostPath)) {
               if (reported.has(name)) return;

