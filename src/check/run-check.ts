@@ -484,7 +484,13 @@ function enabledRules(config: Config, only: readonly string[] | undefined): Enab
     if (only && !only.includes(rule.id)) continue;
     const setting = config.rules[rule.id]?.severity;
     if (setting === 'off') continue;
-    const options = Object.freeze({ ...rule.defaultOptions, ...(config.rules[rule.id]?.options ?? {}) });
+    const configured = config.rules[rule.id]?.options;
+    // Without options in .mlready.yaml the rule gets its own defaults object, the same in every run:
+    // a fresh object per run has a fresh hidden class, and a rule's optimized check() reading an option
+    // would deoptimize on it at every run.
+    const options = configured
+      ? Object.freeze({ ...rule.defaultOptions, ...configured })
+      : Object.freeze(rule.defaultOptions ?? NO_OPTIONS);
     out.push({ rule, severity: setting ?? rule.severity, configured: setting, options });
   }
   return out;
@@ -556,6 +562,8 @@ class RuleRun {
     (ignoredRules(object).has(rule.id) ? this.sink.suppressed : this.sink.findings).push(finding);
   }
 }
+
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const NO_EVIDENCE: RuleContext['evidence'] = Object.freeze({ loadtests: [], deploys: [], maxAgeDays: 0 });
 

@@ -4,7 +4,6 @@ import type { FieldSource, Workload } from '../workloads/model.js';
 import { defineRule, type Report } from './rule.js';
 import { estimateLoadTime, estimatePullTime } from '../estimate/load-time.js';
 import { servingContainers } from './support/serving.js';
-import { numberOption } from './support/options.js';
 import { formatDuration } from './support/probes.js';
 import { AUTOSCALER_KINDS, autoscalersOf, scalerTargetOf } from './support/scaling.js';
 
@@ -36,7 +35,7 @@ export default defineRule({
   },
   defaultOptions: { minReplicas: 2 },
   check({ service, report, options, evidence, now }) {
-    const floor = numberOption(options, 'minReplicas', 2);
+    const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
     // The cold-start estimate is only said for a scale to zero: most services never need it.
     const modelLoad = () => {
       const serving = servingContainers(service)[0];

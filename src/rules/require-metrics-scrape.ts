@@ -26,6 +26,13 @@ export default defineRule({
     const services = service.ofKind('Service');
     const monitors = service.ofKind('ServiceMonitor');
     const podMonitors = service.ofKind(...POD_MONITORS);
+    // What the monitors that work scrape: the Services a ServiceMonitor reaches on a named port, the
+    // workloads a pod monitor reaches. A workload none of them reaches is not scraped even though the
+    // service has a monitor (a canary with its own labels, a second model server).
+    const scrapedServices: K8sObject[] = [];
+    const scrapedPods = new Set<Workload>();
+    const hits: string[] = [];
+    let missed = false;
     // Loops over the service's short lists, no closure per monitor: this rule runs for every
     // service of the run, and most have one ServiceMonitor or none.
     for (const monitor of monitors) {
@@ -33,6 +40,7 @@ export default defineRule({
       const selected: K8sObject[] = [];
       for (const s of services) if (selects(selector, labelsOf(s))) selected.push(s);
       if (selected.length === 0) {
+        missed = true;
         report({
           object: monitor,
           path: ['spec', 'selector'],
@@ -47,9 +55,12 @@ export default defineRule({
           if (name) portNames.add(name);
         }
       const endpoints = asArray(getPath(monitor.raw, SPEC_ENDPOINTS));
+      let scrapes = false;
       for (let i = 0; i < endpoints.length; i++) {
         const port = asString(asRecord(endpoints[i]).port);
-        if (port !== undefined && !portNames.has(port)) {
+        if (port === undefined || portNames.has(port)) scrapes = true;
+        else {
+          missed = true;
           const selectedRefs = selected.map((s) => s.ref).join(', ');
           const declared = portNames.size ? ` (ports: ${[...portNames].join(', ')})` : '';
           report({
@@ -59,11 +70,16 @@ export default defineRule({
           });
         }
       }
+      if (scrapes) {
+        hits.push(monitor.ref);
+        for (const s of selected) scrapedServices.push(s);
+      }
     }
     for (const monitor of podMonitors) {
       const selector = getPath(monitor.raw, SPEC_SELECTOR);
       const pods = service.workloads.filter((w) => selectsPods(selector, w));
       if (pods.length === 0) {
+        missed = true;
         report({
           object: monitor,
           path: ['spec', 'selector'],
@@ -80,32 +96,44 @@ export default defineRule({
             if (typeof p.containerPort === 'number') ports.add(p.containerPort);
           }
       const key = monitor.type === 'PodMonitor' ? 'podMetricsEndpoints' : 'endpoints';
+      let scrapes = false;
       asArray(getPath(monitor.raw, ['spec', key])).forEach((e, i) => {
         const raw = asRecord(e).port ?? asRecord(e).targetPort;
         const port = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
         const known =
           typeof port === 'number' ? ports.has(port) || !hasNumbers(ports) : ports.has(asString(port) ?? '');
-        if (port !== undefined && !known)
+        if (port !== undefined && !known) {
+          missed = true;
           report({
             object: monitor,
             path: ['spec', key, i, 'port'],
             message: `${monitor.ref} scrapes port ${JSON.stringify(port)}, which no container ${typeof port === 'number' ? 'declares' : 'names'}`,
           });
+        } else scrapes = true;
       });
+      if (scrapes) {
+        hits.push(monitor.ref);
+        for (const w of pods) scrapedPods.add(w);
+      }
     }
-    // A monitor that exists but misses is reported on the monitor itself, above; one that hits
-    // scrapes its pods. Which pods a monitor scrapes matters only when none exists, so it is not
-    // worked out per workload.
-    if (monitors.length + podMonitors.length > 0) return;
+    const monitored = monitors.length + podMonitors.length > 0;
+    // A monitor that misses is reported on the monitor itself, above: the pods it was meant for are
+    // not reported a second time while one is.
+    if (monitored && missed) return;
     for (const workload of runningWorkloads(service)) {
       // KServe aggregates its own metrics (serving.kserve.io/enable-prometheus-scraping).
       if (workload.info.id === 'InferenceService' || workload.templates.length === 0) continue;
       if (annotated(workload, services) || operatorScrapes(workload.object)) continue;
+      if (monitored && scrapedBy(workload, scrapedServices, scrapedPods)) continue;
       const ref = workload.object.ref;
       report({
         object: workload.object,
         path: ['metadata', 'name'],
-        message: `nothing scrapes the metrics of ${ref}: no ServiceMonitor, PodMonitor, PodMonitoring or prometheus.io/scrape annotation`,
+        message: monitored
+          ? hits.length > 0
+            ? `nothing scrapes the metrics of ${ref}: ${hits.join(', ')} ${hits.length === 1 ? 'scrapes' : 'scrape'} other pods`
+            : `nothing scrapes the metrics of ${ref}: ${[...monitors, ...podMonitors].map((m) => m.ref).join(', ')} ${monitors.length + podMonitors.length === 1 ? 'names' : 'name'} no endpoint`
+          : `nothing scrapes the metrics of ${ref}: no ServiceMonitor, PodMonitor, PodMonitoring or prometheus.io/scrape annotation`,
       });
     }
   },
@@ -117,6 +145,13 @@ const SPEC_ENDPOINTS = ['spec', 'endpoints'];
 
 function selectsPods(selector: unknown, workload: Workload): boolean {
   for (const t of workload.templates) if (selects(selector, t.labels)) return true;
+  return false;
+}
+
+/** Is the workload's pods reached by a monitor that scrapes (through a Service it selects, or directly)? */
+function scrapedBy(workload: Workload, services: readonly K8sObject[], pods: ReadonlySet<Workload>): boolean {
+  if (pods.has(workload)) return true;
+  for (const s of services) if (selectsPods(getPath(s.raw, SPEC_SELECTOR), workload)) return true;
   return false;
 }
 
