@@ -70,6 +70,146 @@ ${placeholderValues.map((v, i) => `            - { name: V${i}, value: ${quoted(
 `;
 }
 
+/** Values around every threshold of detectSecret and the command-line scan. */
+const secretValues = [
+  '',
+  '   ',
+  'short',
+  '14-characters!',
+  'fifteen-chars!!',
+  'xoxb-123456789',
+  'xoxb-1234567890',
+  'AKIAABCDEFGHIJKLMNOP',
+  'hf_abcdefghijklmnopqrstuvwxyz0123',
+  'ghp_' + 'a1B2'.repeat(9),
+  'sk-proj-abcdefghijklmnopqrstuvwx',
+  'aB3dE5gH7jK9mN1pQ3sT5vW7',
+  'aB3dE5gH7jK9mN1pQ3sT5vW',
+  'a@b',
+  'user:pw@host',
+  'postgres://user:hunter22@db/x',
+  'postgres://user:$PW@db/x',
+  '/ready?token=abc',
+  '?',
+  'x?api_key=1&y=2',
+  'Bearer abcdefghijklmnopqrstuvwxyz012345',
+  'curl -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345" http://x',
+  'two words',
+  'Bearer abc123',
+  'token=hunter2 a',
+  'changeme',
+  'hunter22',
+  '12345678',
+  '${TOKEN}',
+  '$(TOKEN)',
+  '$TOKEN',
+  '{{ .Values.token }}',
+  'vault:secret/data/x',
+  '-----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----',
+  'line one\npassword: hunter22',
+];
+const secretNames = ['API_KEY', 'api-key', 'TOKEN_FILE', 'HF_TOKEN', 'MODEL', 'auth', 'PUBLIC_KEY', 'x'];
+
+function secretDeployment(name: string): string {
+  const env = secretValues
+    .map((v, i) => `            - { name: ${secretNames[i % secretNames.length]}, value: ${quoted(v)} }`)
+    .join('\n');
+  const args = secretValues.flatMap((v, i) => [
+    quoted(`--${secretNames[i % secretNames.length]!.toLowerCase()}`),
+    quoted(v),
+    quoted(`--api-key=${v}`),
+  ]);
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  annotations:
+${secretValues.map((v, i) => `    example.com/${secretNames[i % secretNames.length]}-${i}: ${quoted(v)}`).join('\n')}
+spec:
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata:
+      labels: { app: ${name} }
+      annotations: { vault.io/token: "s.abcdefghijklmnop", plain: "x", "a/b/api-key": "hunter22" }
+    spec:
+      initContainers:
+        - name: init
+          image: busybox
+          command: ["sh", "-c", ${quoted(secretValues[21]!)}]
+      containers:
+        - name: server
+          image: vllm/vllm-openai:v0.6.0
+          command: [1, "--token", 2, "--password", ${quoted('hunter22')}, "-", "--"]
+          args: [${args.join(', ')}]
+          env:
+${env}
+            - { name: NUMBER, value: 123456789012345678901234 }
+            - { name: FROM_SECRET, valueFrom: { secretKeyRef: { name: s, key: k } } }
+          readinessProbe:
+            httpGet:
+              path: /ready?token=abcdef
+              port: 8080
+              httpHeaders:
+${secretValues.map((v, i) => `                - { name: ${secretNames[i % secretNames.length]}, value: ${quoted(v)} }`).join('\n')}
+          livenessProbe: { exec: { command: ["curl", ${quoted(secretValues[20]!)}, 3] } }
+          startupProbe: "not a mapping"
+          lifecycle:
+            preStop: { exec: { command: ["sh", "-c", ${quoted(secretValues[21]!)}] } }
+            postStart: { httpGet: { path: "/x?api_key=hunter22", port: 80 } }
+`;
+}
+
+const secretInputs = [
+  { file: 'secrets.yaml', text: secretDeployment('sec') },
+  {
+    file: 'monitors.yaml',
+    text: `apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: { name: sec2, labels: { app: sec2 } }
+spec:
+  selector: { matchLabels: { app: sec2 } }
+  endpoints:
+    - { port: http, bearerToken: abcdefghijklmnop, basicAuth: { username: admin, password: hunter22 } }
+    - { port: http, basicAuth: "not a mapping", params: { token: [abcdefghijklmnop, 3], x: ["short", "hf_abcdefghijklmnopqrstuvwxyz0123"], y: "scalar" } }
+    - "not a mapping"
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PodMonitor
+metadata: { name: sec2 }
+spec:
+  selector: { matchLabels: { app: sec2 } }
+  podMetricsEndpoints: [{ port: http, bearerToken: abcdefghijklmnop }]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: sec2, labels: { app: sec2 }, annotations: { token: hunter22 } }
+data:
+${secretValues.map((v, i) => `  ${secretNames[i % secretNames.length]}_${i}: ${quoted(v)}`).join('\n')}
+  number: 3
+---
+${secretDeployment('sec2')}`,
+  },
+  {
+    file: 'values.yaml',
+    text: `auth: { token: hunter22, list: [${secretValues.map(quoted).join(', ')}], nested: [[{ password: abcdefgh }]] }
+API_KEY: ${quoted(secretValues[9]!)}
+`,
+  },
+  {
+    file: 'mlready.yaml',
+    text: `apiVersion: mlready.dev/v1
+kind: ModelService
+metadata: { name: sec3 }
+spec:
+  model:
+    name: sec3
+    version: 1.0.0
+    uri: "s3://user:hunter22@bucket/model?token=abc"
+  serving: { runtime: custom }
+`,
+  },
+];
+
 export const ADVERSARIAL_INPUTS: readonly { file: string; text: string }[] = [
   { file: 'deploy.yaml', text: placeholderDeployment('ph') },
   {
@@ -84,6 +224,7 @@ binaryData: { x: "$NOT_READ" }
 ---
 ${placeholderDeployment('ph2')}`,
   },
+  ...secretInputs,
   {
     file: 'values.yaml',
     text: `image: { repository: "\${REGISTRY}/x", tag: "{{ .Values.tag }}" }
