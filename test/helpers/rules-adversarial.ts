@@ -210,6 +210,49 @@ spec:
   },
 ];
 
+/** Containers that set each thing no-code-execution-risk reads, alone and together, and empty lists. */
+const executionRiskInput = {
+  file: 'risk.yaml',
+  text: `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: risk }
+spec:
+  selector: { matchLabels: { app: risk } }
+  template:
+    metadata: { labels: { app: risk } }
+    spec:
+      hostNetwork: true
+      hostPID: "true"
+      initContainers:
+        - { name: init, image: busybox, securityContext: { privileged: true }, command: [] }
+      containers:
+        - name: a
+          image: vllm/vllm-openai:v0.6.0
+          command: []
+          args: ["--trust-remote-code", "--revision", "${'a'.repeat(40)}"]
+          env: []
+        - name: b
+          image: vllm/vllm-openai:v0.6.0
+          command: ["sh", "-c", "vllm serve m --trust_remote_code=true --api-key x"]
+          env: [{ name: VLLM_ALLOW_RUNTIME_LORA_UPDATING, value: "True" }]
+          securityContext: { capabilities: { add: [cap_sys_admin, NET_RAW, 3, "all"] } }
+        - name: c
+          image: vllm/vllm-openai:v0.6.0
+          env:
+            - { name: TRUST_REMOTE_CODE, value: "1" }
+            - { name: REVISION, value: main }
+            - { name: VLLM_ALLOW_RUNTIME_LORA_UPDATING, value: "1" }
+          securityContext: "privileged"
+        - name: d
+          image: vllm/vllm-openai:v0.6.0
+          args: "--trust-remote-code"
+          env:
+            - { name: VLLM_ALLOW_RUNTIME_LORA_UPDATING, value: "true" }
+            - { name: VLLM_API_KEY, valueFrom: { secretKeyRef: { name: k, key: k } } }
+          securityContext: { privileged: "true", capabilities: { add: "SYS_ADMIN" } }
+`,
+};
+
 export const ADVERSARIAL_INPUTS: readonly { file: string; text: string }[] = [
   { file: 'deploy.yaml', text: placeholderDeployment('ph') },
   {
@@ -225,6 +268,7 @@ binaryData: { x: "$NOT_READ" }
 ${placeholderDeployment('ph2')}`,
   },
   ...secretInputs,
+  executionRiskInput,
   {
     file: 'values.yaml',
     text: `image: { repository: "\${REGISTRY}/x", tag: "{{ .Values.tag }}" }
