@@ -6,13 +6,13 @@ import { runCheck } from '../src/check/run-check.js';
 import type { CheckResult } from '../src/check/result.js';
 import { RULES } from '../src/rules/index.js';
 import type { Rule } from '../src/rules/rule.js';
-import { REFERENCE_CHECKS } from './helpers/rules-reference.js';
+import { REFERENCE_RULES } from './helpers/rules-reference.js';
 import { ADVERSARIAL_INPUTS } from './helpers/rules-adversarial.js';
 
 /**
  * Rules shaped for speed (one walk without a path per value, cheap scans before regular
  * expressions) must report exactly what their plain predecessors reported: each is run beside its
- * reference (test/helpers/rules-reference.ts) on every fixture of the repository, both examples and
+ * reference (main's rule files, in test/helpers/rules-reference/) on every fixture of the repository, both examples and
  * adversarial input, and the findings (line, column, path, message, severity) must be the same.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,20 +56,21 @@ const inputs: Input[] = [
 const findingsOf = (result: CheckResult) =>
   result.findings.map((f) => JSON.stringify([f.file, f.line, f.column, f.path, f.severity, f.message]));
 
-describe.each(Object.keys(REFERENCE_CHECKS))('%s against its reference', (id) => {
+describe.each(Object.keys(REFERENCE_RULES))('%s', (id) => {
   const rule = RULES.get(id) as { check: Rule['check'] } | undefined;
   const fast = rule?.check;
   afterEach(() => {
     if (rule && fast) rule.check = fast;
   });
 
-  it('reports exactly what the reference reports, on every input', () => {
+  it(`${id} reports exactly what its reference reports, on every input`, () => {
     expect(rule, `${id} is registered`).toBeDefined();
     let findings = 0;
     for (const input of inputs) {
       rule!.check = fast!;
       const actual = findingsOf(input.run([id]));
-      rule!.check = REFERENCE_CHECKS[id]!;
+      const reference = REFERENCE_RULES[id]!;
+      rule!.check = (context) => reference.check(context);
       const expected = findingsOf(input.run([id]));
       rule!.check = fast!;
       expect(actual, `${id} on ${input.label}`).toEqual(expected);
@@ -77,5 +78,40 @@ describe.each(Object.keys(REFERENCE_CHECKS))('%s against its reference', (id) =>
     }
     // The inputs must exercise the rule: a comparison of two empty lists proves nothing.
     expect(findings).toBeGreaterThan(2);
+  });
+});
+
+describe('check/image.ts against its reference', () => {
+  it('judges every image reference as main did', async () => {
+    const fast = await import('../src/check/image.js');
+    const reference = await import('./helpers/rules-reference/image.js');
+    const words = [
+      '',
+      '1',
+      '1.0.3',
+      'v1',
+      'dev',
+      'DEV',
+      'latest',
+      'trun\u212a',
+      'main',
+      'cu121',
+      'x',
+      '\u0130',
+    ];
+    const separators = ['', '-', '_', '.', '+', '--'];
+    let floating = 0;
+    for (const a of words)
+      for (const sep of separators)
+        for (const b of words) {
+          const tag = `${a}${sep}${b}`;
+          expect(fast.isFloatingVariant(tag), tag).toBe(reference.isFloatingVariant(tag));
+          if (reference.isFloatingVariant(tag)) floating++;
+          for (const image of [`repo/x:${tag}`, `${tag}`, ` ${tag} `, `r:5000/x:${tag}@`, `x::${tag}`]) {
+            expect(fast.floatingReason(image), image).toBe(reference.floatingReason(image));
+            expect(fast.invalidImageReason(image), image).toBe(reference.invalidImageReason(image));
+          }
+        }
+    expect(floating).toBeGreaterThan(100);
   });
 });

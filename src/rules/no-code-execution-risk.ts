@@ -55,7 +55,7 @@ export default defineRule({
 // Shaped for speed: this runs for every container of every workload, and almost none sets a
 // security context, a command or an env list. What a container does not set is not read: no token
 // list (tokensOf) without a command or args, no env lookups without env, and the regular
-// expressions are built once. The plain version is kept in test/helpers/rules-reference.ts and
+// expressions are built once. The plain version is kept in test/helpers/rules-reference/ and
 // compared with this one on every fixture.
 
 const HOST_FIELDS = ['hostNetwork', 'hostIPC', 'hostPID'] as const;

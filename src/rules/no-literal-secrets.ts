@@ -129,7 +129,7 @@ export default defineRule({
 // container, and almost none holds a secret. So no closure, label or path is built per value (only
 // for a finding), lists are read where they are lists, and a value that cannot hold a secret
 // (cannotHoldSecret, no whitespace) is dismissed before any regular expression runs. The plain
-// version is kept in test/helpers/rules-reference.ts and compared with this one on every fixture.
+// version is kept in test/helpers/rules-reference/ and compared with this one on every fixture.
 
 const ARG_FIELDS = ['command', 'args'] as const;
 const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;

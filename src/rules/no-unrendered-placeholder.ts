@@ -54,7 +54,7 @@ export default defineRule({
 /**
  * Depth first over every value (in document order: findings are sorted by position afterwards).
  * Shaped for speed, as this rule reads every value of every object (the old recursive walk is kept
- * in test/helpers/rules-reference.ts and compared with this one on every fixture):
+ * in test/helpers/rules-reference/ and compared with this one on every fixture):
  * - one path array is shared down the walk; it grows only to descend into a mapping or sequence,
  *   and is copied (with the key of the value) only for a finding;
  * - strings are judged in the loop over their parent, without a call per value, and a cheap scan

@@ -253,6 +253,113 @@ spec:
 `,
 };
 
+/** Image tags around isFloatingVariant's shortcut (digits and separators only) and its words. */
+const imageTags = [
+  '1.0.3',
+  '2.9.0+cu121',
+  '1-2_3.4+5',
+  '',
+  'v1.2.3',
+  'latest',
+  'LATEST',
+  'trun\u212a',
+  'main-cu121',
+  'dev',
+  'dev1',
+  '1.0-dev',
+  'nightly-2.5',
+  '2.5-latest',
+  'prod',
+  '...',
+  '-',
+];
+
+/** Limits, logger urls, secret mounts and images across kinds and namespaces. */
+const mixedInputs = [
+  {
+    file: 'mixed.yaml',
+    text: `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: mix, namespace: staging }
+spec:
+  selector: { matchLabels: { app: mix } }
+  template:
+    metadata: { labels: { app: mix } }
+    spec:
+      imagePullSecrets: [{ name: pull }]
+      volumes:
+        - { name: a, secret: { secretName: hf-token } }
+        - { name: b, secret: { secretName: pull } }
+      containers:
+${imageTags
+  .map(
+    (tag, i) => `        - name: c${i}
+          image: ${JSON.stringify(`registry.example.com/m${i}:${tag}`)}
+          resources: { requests: { cpu: ${i % 3 === 0 ? 'null' : '"1"'}, memory: ${i % 4 === 0 ? '""' : '2Gi'} }, limits: { cpu: ${i % 5 === 0 ? '0' : '"1"'}${i % 2 === 0 ? ', memory: 1Gi' : ''} } }`,
+  )
+  .join('\n')}
+        - { name: d1, image: "registry.example.com/x@sha256:${'a'.repeat(64)}" }
+        - { name: d2, image: "bad::image" }
+        - { name: d3, image: " " }
+        - { name: d4, image: "a b" }
+        - { name: d5, image: "repo:" }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: mix2, namespace: production }
+spec:
+  selector: { matchLabels: { app: mix2 } }
+  template:
+    metadata: { labels: { app: mix2 } }
+    spec:
+      volumes: [{ name: a, secret: { secretName: hf-token } }, { name: p, projected: { sources: [{ secret: { name: other } }] } }]
+      containers: [{ name: s, image: "vllm/vllm-openai:v0.6.0", resources: { limits: { memory: 1Gi } } }]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: mix5, namespace: dev }
+spec:
+  selector: { matchLabels: { app: mix5 } }
+  template:
+    metadata: { labels: { app: mix5 } }
+    spec:
+      volumes: [{ name: p, projected: { sources: [{ secret: { name: other } }] } }, { name: q, secret: { secretName: third } }]
+      containers: [{ name: s, image: "vllm/vllm-openai:v0.6.0", envFrom: [{ secretRef: { name: third } }] }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: mix6, namespace: production }
+spec:
+  selector: { matchLabels: { app: mix6 } }
+  template:
+    metadata: { labels: { app: mix6 } }
+    spec:
+      containers: [{ name: s, image: "vllm/vllm-openai:v0.6.0", env: [{ name: T, valueFrom: { secretKeyRef: { name: third, key: k } } }] }]
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: mix3 }
+spec:
+  predictor:
+    canaryTrafficPercent: 120
+    logger: { url: "HTTP://collector", mode: request }
+    containers: [{ name: kserve-container, image: "kserve/huggingfaceserver:latest", resources: {} }]
+  transformer:
+    logger: { url: "https://collector" }
+    steps: [[{ requestLogger: { url: "http://nested" } }], { logger: "http://not-a-mapping" }]
+---
+apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata: { name: mix4 }
+spec:
+  predictors:
+    - name: default
+      graph: { name: model, logger: { url: "http://seldon-logger", mode: response } }
+      componentSpecs: [{ spec: { containers: [{ name: model, image: "seldonio/mlserver:1.3.5" }] } }]
+`,
+  },
+];
+
 export const ADVERSARIAL_INPUTS: readonly { file: string; text: string }[] = [
   { file: 'deploy.yaml', text: placeholderDeployment('ph') },
   {
@@ -269,6 +376,7 @@ ${placeholderDeployment('ph2')}`,
   },
   ...secretInputs,
   executionRiskInput,
+  ...mixedInputs,
   {
     file: 'values.yaml',
     text: `image: { repository: "\${REGISTRY}/x", tag: "{{ .Values.tag }}" }
