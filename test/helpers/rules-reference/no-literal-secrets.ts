@@ -1,6 +1,18 @@
-import { annotationsOf, asArray, asRecord, asString, isRecord, type K8sObject } from '../../../src/check/objects.js';
+import {
+  annotationsOf,
+  asArray,
+  asRecord,
+  asString,
+  isRecord,
+  type K8sObject,
+} from '../../../src/check/objects.js';
 import type { ContainerRef } from '../../../src/workloads/model.js';
-import { detectSecret, detectSecretInConfigText, redact, type SecretMatch } from '../../../src/check/secrets.js';
+import {
+  detectSecret,
+  detectSecretInConfigText,
+  redact,
+  type SecretMatch,
+} from '../../../src/check/secrets.js';
 import { redactText } from '../../../src/redact.js';
 import type { YamlPath } from '../../../src/manifest/yaml.js';
 import { defineRule, type Report } from '../../../src/rules/rule.js';
