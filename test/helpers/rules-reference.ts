@@ -12,6 +12,8 @@ import noLiteralSecrets from './rules-reference/no-literal-secrets.js';
 import noSecretReuseAcrossEnvs from './rules-reference/no-secret-reuse-across-envs.js';
 import noUnrenderedPlaceholder from './rules-reference/no-unrendered-placeholder.js';
 import payloadLoggingOverHttps from './rules-reference/payload-logging-over-https.js';
+import prometheusRuleShape from './rules-reference/prometheus-rule-shape.js';
+import requireEndpointAuth from './rules-reference/require-endpoint-auth.js';
 import requireCpuMemoryLimits from './rules-reference/require-cpu-memory-limits.js';
 import validTrafficSplit from './rules-reference/valid-traffic-split.js';
 
@@ -25,6 +27,8 @@ export const REFERENCE_RULES: Readonly<Record<string, Rule>> = Object.fromEntrie
     noSecretReuseAcrossEnvs,
     noUnrenderedPlaceholder,
     payloadLoggingOverHttps,
+    prometheusRuleShape,
+    requireEndpointAuth,
     requireCpuMemoryLimits,
     validTrafficSplit,
   ].map((rule) => [rule.id, rule]),
