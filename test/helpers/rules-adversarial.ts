@@ -348,6 +348,20 @@ spec:
     logger: { url: "https://collector" }
     steps: [[{ requestLogger: { url: "http://nested" } }], { logger: "http://not-a-mapping" }]
 ---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: mix7 }
+spec:
+  template: { spec: { containers: [{ image: "kserve/huggingfaceserver:v0.13.0" }] } }
+  traffic: [{ percent: 50 }, { percent: "50" }, { percent: null }, { tag: x }, "not a mapping", { percent: .nan }]
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: mix8 }
+spec:
+  template: { spec: { containers: [{ image: "kserve/huggingfaceserver:v0.13.0" }] } }
+  traffic: [{ percent: 60.5 }, { percent: 39.5 }]
+---
 apiVersion: machinelearning.seldon.io/v1
 kind: SeldonDeployment
 metadata: { name: mix4 }
