@@ -67,24 +67,33 @@ export function floatingReason(image: string): string | undefined {
 /** Words that keep a tag moving when they are part of it: latest-gpu, cpu-latest, nightly-2.5, main-cuda. */
 const FLOATING_WORDS = new Set(['latest', 'nightly', 'main', 'master', 'edge', 'stable', 'head', 'trunk']);
 
+const TAG_SEPARATORS = /[-_.+]/;
+const VERSION_ONLY = /^[0-9._+-]*$/;
+
 /**
  * A tag built on a floating word (`latest-gpu`, `latest-cpu`, `2.5-latest`, `nightly`, `main-cu121`),
  * or `dev` without a version in it. Floating by pattern, not a list of whole tags.
  */
 export function isFloatingVariant(tag: string): boolean {
-  const words = tag.toLowerCase().split(/[-_.+]/);
+  // Digits and separators only (1.0.3, 2.9.0+cu121 aside): no word at all, so nothing to split.
+  if (VERSION_ONLY.test(tag)) return false;
+  const words = tag.toLowerCase().split(TAG_SEPARATORS);
   if (words.some((w) => FLOATING_WORDS.has(w))) return true;
   return words.includes('dev') && !/\d/.test(tag);
 }
+
+const WHITESPACE = /\s/;
+const STRAY_END = /[:@]$/;
 
 /**
  * Why a string cannot be an image reference at all (the pull fails), or undefined. Catches the
  * slips templating leaves: a repository ending in ":" joined to a tag, spaces, a dangling "@".
  */
 export function invalidImageReason(image: string): string | undefined {
-  if (image.trim() === '') return 'is empty';
-  if (/\s/.test(image.trim())) return 'contains whitespace';
-  if (image.includes('::') || /[:@]$/.test(image))
+  const trimmed = image.trim();
+  if (trimmed === '') return 'is empty';
+  if (WHITESPACE.test(trimmed)) return 'contains whitespace';
+  if (image.includes('::') || STRAY_END.test(image))
     return 'is not a valid image reference (a stray ":" or "@")';
   return undefined;
 }

@@ -56,6 +56,7 @@ export interface SecretMatch {
 
 /** Does this literal value look like a secret? `name` is the env var or key it is assigned to. */
 export function detectSecret(value: string, name?: string): SecretMatch | undefined {
+  if (cannotHoldSecret(value, name)) return undefined;
   const trimmed = value.trim();
   if (trimmed === '' || isReference(trimmed)) return undefined;
   for (const [pattern, kind] of KNOWN_FORMATS) {
@@ -75,6 +76,28 @@ export function detectSecret(value: string, name?: string): SecretMatch | undefi
   }
   if (looksHighEntropy(trimmed)) return { kind: 'a high-entropy string', redacted: redact(trimmed) };
   return undefined;
+}
+
+/**
+ * The shortest value any of detectSecret's tests can flag without a name: the shortest known format
+ * (a Slack token, `xox?-` and 10 more) is 15 characters, a high-entropy string 24.
+ */
+const SHORTEST_UNNAMED_SECRET = 15;
+
+/**
+ * True only where detectSecret(value, name) finds nothing, decided without its regular expressions:
+ * a value shorter than any known format or high-entropy token, without the `@` or `?` a URL needs to
+ * carry a credential, assigned to no name that says "credential". Most values of a manifest (names,
+ * ports, paths, quantities) end here. Exact, not a heuristic: test/secrets-fast-reject.test.ts compares
+ * it with detectSecret.
+ */
+export function cannotHoldSecret(value: string, name?: string): boolean {
+  return (
+    value.length < SHORTEST_UNNAMED_SECRET &&
+    !value.includes('@') &&
+    !value.includes('?') &&
+    (name === undefined || !SECRET_NAME.test(name))
+  );
 }
 
 /**

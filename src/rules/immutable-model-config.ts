@@ -24,10 +24,13 @@ export default defineRule({
     fix: 'Generate the ConfigMap with a hash suffix (kustomize configMapGenerator) or a version in its name, and set immutable: true.',
   },
   check({ service, report }) {
+    const configMaps = service.ofKind('ConfigMap');
+    // The names the serving pods read are gathered only where there is a ConfigMap to judge.
+    if (configMaps.length === 0) return;
     const used = new Set(
       service.workloads.filter((w) => !w.batch).flatMap((w) => [...referencedConfigNames(w)]),
     );
-    for (const configMap of service.ofKind('ConfigMap')) {
+    for (const configMap of configMaps) {
       if (!used.has(`ConfigMap/${configMap.name}`)) continue;
       if (asRecord(configMap.raw).immutable === true || HASHED_NAME.test(configMap.name)) continue;
       report({

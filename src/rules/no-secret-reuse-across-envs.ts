@@ -41,6 +41,8 @@ interface SecretUse {
   environment: string;
 }
 
+const SECRET_PREFIX = 'Secret/';
+
 /** Computed once per run (the rule runs once per service; the answer is the same each time). */
 const cache = new WeakMap<readonly ModelService[], Map<string, SecretUse[]>>();
 
@@ -50,11 +52,13 @@ function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]>
   const uses = new Map<string, SecretUse[]>();
   for (const service of services) {
     for (const workload of service.workloads) {
-      const names = new Set(
-        [...referencedConfigNames(workload)]
-          .filter((r) => r.startsWith('Secret/'))
-          .map((r) => r.slice('Secret/'.length)),
-      );
+      // A loop, not spread/filter/map: this runs over every workload of the run, and most reference
+      // no Secret at all, so nothing more (pull secrets, the environment) is read for them.
+      let names: Set<string> | undefined;
+      for (const reference of referencedConfigNames(workload))
+        if (reference.startsWith(SECRET_PREFIX))
+          (names ??= new Set()).add(reference.slice(SECRET_PREFIX.length));
+      if (names === undefined) continue;
       for (const template of workload.templates) {
         for (const pull of asArray(template.spec.imagePullSecrets))
           names.delete(asString(asRecord(pull).name) ?? '');

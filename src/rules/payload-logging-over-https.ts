@@ -1,6 +1,5 @@
 import { isRecord, type K8sObject } from '../check/objects.js';
-import type { YamlPath } from '../manifest/yaml.js';
-import { defineRule } from './rule.js';
+import { defineRule, type RuleContext } from './rule.js';
 
 export default defineRule({
   id: 'payload-logging-over-https',
@@ -18,28 +17,50 @@ export default defineRule({
     fix: 'Point the logger at an https endpoint (or keep it inside an mTLS mesh and say so with an ignore annotation and its reason), and log only what you need (mode: response or a sample).',
   },
   check({ service, report }) {
-    for (const object of service.ofKind('InferenceService', 'SeldonDeployment')) walk(object, object.raw, []);
-    function walk(object: K8sObject, value: unknown, path: YamlPath): void {
-      if (Array.isArray(value)) {
-        value.forEach((v, i) => walk(object, v, [...path, i]));
-        return;
-      }
-      if (!isRecord(value)) return;
-      for (const [key, v] of Object.entries(value)) {
-        if (
-          /^(logger|requestLogger)$/.test(key) &&
-          isRecord(v) &&
-          typeof v.url === 'string' &&
-          /^http:\/\//i.test(v.url)
-        ) {
-          const mode = typeof v.mode === 'string' ? v.mode : 'all';
-          report({
-            object,
-            path: [...path, key, 'url'],
-            message: `${object.ref} logs ${mode === 'request' ? 'requests' : mode === 'response' ? 'responses' : 'requests and responses'} to ${v.url} over plain http: prediction inputs may carry personal data`,
-          });
-        } else walk(object, v, [...path, key]);
-      }
-    }
+    for (const object of service.ofKind('InferenceService', 'SeldonDeployment'))
+      walk(object, object.raw, [], report);
   },
 });
+
+const PLAIN_HTTP = /^http:\/\//i;
+
+/**
+ * Every mapping of the object, for a `logger` or `requestLogger` with a plain-http url. One path
+ * array is shared down the walk and copied only for a finding.
+ */
+function walk(
+  object: K8sObject,
+  value: unknown,
+  path: (string | number)[],
+  report: RuleContext['report'],
+): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(object, value[i], path, report);
+      path.pop();
+    }
+    return;
+  }
+  if (!isRecord(value)) return;
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (
+      (key === 'logger' || key === 'requestLogger') &&
+      isRecord(v) &&
+      typeof v.url === 'string' &&
+      PLAIN_HTTP.test(v.url)
+    ) {
+      const mode = typeof v.mode === 'string' ? v.mode : 'all';
+      report({
+        object,
+        path: [...path, key, 'url'],
+        message: `${object.ref} logs ${mode === 'request' ? 'requests' : mode === 'response' ? 'responses' : 'requests and responses'} to ${v.url} over plain http: prediction inputs may carry personal data`,
+      });
+    } else if (typeof v === 'object' && v !== null) {
+      path.push(key);
+      walk(object, v, path, report);
+      path.pop();
+    }
+  }
+}

@@ -55,6 +55,9 @@ export default defineRule({
     fix: 'Give every alert `for: 5m` (or longer for slow signals such as drift) and `labels: { severity: page | ticket }`; split rules that both alert and record.',
   },
   check({ service, report }) {
+    // The engine runs every rule on every service: without a PrometheusRule there is nothing to
+    // read, and the runtimes the service exports are not worth working out.
+    if (service.ofKind('PrometheusRule').length === 0) return;
     const rules = promRulesOf(service);
     const exported = runtimePrefixesOf(service);
     for (const object of service.ofKind('PrometheusRule')) {

@@ -28,17 +28,13 @@ export default defineRule({
         const resources = asRecord(ref.container.resources);
         const requests = asRecord(resources.requests);
         const limits = asRecord(resources.limits);
-        const missing: string[] = [];
-        for (const [section, values] of [
-          ['request', requests],
-          ['limit', limits],
-        ] as const) {
-          for (const resource of ['cpu', 'memory'] as const) {
-            if (values[resource] === undefined || values[resource] === null || values[resource] === '')
-              missing.push(`${resource} ${section}`);
-          }
-        }
-        if (missing.length > 0) {
+        // Four plain reads, and a list only for a container that misses something (most do not).
+        let missing: string[] | undefined;
+        if (isUnset(requests.cpu)) (missing ??= []).push('cpu request');
+        if (isUnset(requests.memory)) (missing ??= []).push('memory request');
+        if (isUnset(limits.cpu)) (missing ??= []).push('cpu limit');
+        if (isUnset(limits.memory)) (missing ??= []).push('memory limit');
+        if (missing !== undefined) {
           const at = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
           report({ object: at.object, path: at.path, message: `${ref.label} has no ${joinList(missing)}` });
         }
@@ -59,6 +55,10 @@ export default defineRule({
     }
   },
 });
+
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
 
 function joinList(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

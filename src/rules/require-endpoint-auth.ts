@@ -64,11 +64,14 @@ export default defineRule({
       'only the inference paths from a gateway, and scrape /metrics from inside the cluster.',
   },
   check({ service, report }) {
-    const authenticated = hasAuth(service);
+    // Asked only where something is exposed (a LoadBalancer, an Ingress, a route), which most
+    // services are not: hasAuth reads every container's image.
+    let auth: boolean | undefined;
+    const authenticated = () => (auth ??= hasAuth(service));
     for (const svc of service.ofKind('Service')) {
       const type = asString(getPath(svc.raw, ['spec', 'type'])) ?? 'ClusterIP';
       if (type !== 'LoadBalancer' && type !== 'NodePort') continue;
-      if (!authenticated) {
+      if (!authenticated()) {
         const selected = selectedWorkloads(service, svc);
         const supporting = selected.length > 0 && selected.every((w) => !service.modelServerReason(w));
         const what = supporting ? selected.map((w) => w.object.ref).join(', ') : 'the model';
@@ -90,7 +93,7 @@ export default defineRule({
     }
     for (const ingress of service.ofKind('Ingress')) {
       const annotated = Object.keys(annotationsOf(ingress)).some((k) => INGRESS_AUTH.test(k));
-      if (!annotated && !authenticated) {
+      if (!annotated && !authenticated()) {
         report({
           object: ingress,
           path: ['spec'],
@@ -111,7 +114,7 @@ export default defineRule({
           });
         }
       const annotated = Object.keys(annotationsOf(route.object)).some((k) => INGRESS_AUTH.test(k));
-      if (!annotated && !authenticated)
+      if (!annotated && !authenticated())
         report({
           object: route.object,
           path: route.publicPath,

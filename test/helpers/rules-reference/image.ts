@@ -1,0 +1,90 @@
+import { TOOLING_IMAGE_PLACEHOLDER } from '../../../src/manifest/types.js';
+
+/** An OCI image reference split into its parts; the registry stays inside `repository`. */
+export interface ImageRef {
+  repository: string;
+  tag: string | undefined;
+  digest: string | undefined;
+}
+
+export function parseImage(image: string): ImageRef {
+  let rest = image.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  // A colon after the last slash is a tag; one before it belongs to a registry port.
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  let tag: string | undefined;
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { repository: rest, tag, digest };
+}
+
+/**
+ * Tags that name a moving target rather than a release. Rolling back to a Deployment revision
+ * that says "latest" redeploys whatever "latest" is today.
+ */
+export const FLOATING_TAGS = new Set([
+  'latest',
+  'main',
+  'master',
+  'stable',
+  'dev',
+  'develop',
+  'development',
+  'edge',
+  'nightly',
+  'head',
+  'trunk',
+  'release',
+  'lts',
+  'current',
+  'canary',
+  'test',
+  'staging',
+  'prod',
+  'production',
+]);
+
+/** Why an image reference floats, or undefined when it is pinned (a version tag or a digest). */
+export function floatingReason(image: string): string | undefined {
+  if (image === TOOLING_IMAGE_PLACEHOLDER)
+    return "is the placeholder for mlready's own image: set spec.tooling.image in mlready.yaml to a pinned mlready image and scaffold again";
+  const ref = parseImage(image);
+  if (ref.digest) return undefined;
+  if (ref.tag === undefined || ref.tag === '') return 'has no tag, so it means "latest"';
+  if (FLOATING_TAGS.has(ref.tag.toLowerCase())) return `uses the floating tag "${ref.tag}"`;
+  if (isFloatingVariant(ref.tag)) return `uses the floating tag "${ref.tag}"`;
+  return undefined;
+}
+
+/** Words that keep a tag moving when they are part of it: latest-gpu, cpu-latest, nightly-2.5, main-cuda. */
+const FLOATING_WORDS = new Set(['latest', 'nightly', 'main', 'master', 'edge', 'stable', 'head', 'trunk']);
+
+/**
+ * A tag built on a floating word (`latest-gpu`, `latest-cpu`, `2.5-latest`, `nightly`, `main-cu121`),
+ * or `dev` without a version in it. Floating by pattern, not a list of whole tags.
+ */
+export function isFloatingVariant(tag: string): boolean {
+  const words = tag.toLowerCase().split(/[-_.+]/);
+  if (words.some((w) => FLOATING_WORDS.has(w))) return true;
+  return words.includes('dev') && !/\d/.test(tag);
+}
+
+/**
+ * Why a string cannot be an image reference at all (the pull fails), or undefined. Catches the
+ * slips templating leaves: a repository ending in ":" joined to a tag, spaces, a dangling "@".
+ */
+export function invalidImageReason(image: string): string | undefined {
+  if (image.trim() === '') return 'is empty';
+  if (/\s/.test(image.trim())) return 'contains whitespace';
+  if (image.includes('::') || /[:@]$/.test(image))
+    return 'is not a valid image reference (a stray ":" or "@")';
+  return undefined;
+}

@@ -1,0 +1,66 @@
+import { asRecord } from '../../../src/check/objects.js';
+import { formatBytes, parseQuantity } from '../../../src/check/quantity.js';
+import { defineRule } from '../../../src/rules/rule.js';
+
+export default defineRule({
+  id: 'require-cpu-memory-limits',
+  severity: 'error',
+  appliesTo: 'workloads',
+  section: 'resources',
+  kinds: ['workload'],
+  docs: {
+    summary:
+      'Every container sets CPU and memory requests and limits, and the memory limit is not below the request.',
+    why:
+      'Without requests the scheduler packs model servers onto nodes that cannot hold them; without a memory limit one ' +
+      'leaking or oversized batch takes the node down with it (and every other model on it). Model servers grow with ' +
+      'batch size and sequence length, so an unbounded container fails under exactly the load you care about.',
+    fix:
+      'Set resources.requests.cpu, resources.requests.memory, resources.limits.cpu and resources.limits.memory, sized ' +
+      'from a load test (mlready loadtest --save records peak memory). Keep limits.memory ≥ requests.memory.',
+  },
+  check({ service, report }) {
+    for (const workload of service.workloads) {
+      for (const ref of workload.containers) {
+        // A patch over the operator's own container, or a pod an operator sizes itself (a KubeAI
+        // resourceProfile): what it leaves out comes from the operator.
+        if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
+        const resources = asRecord(ref.container.resources);
+        const requests = asRecord(resources.requests);
+        const limits = asRecord(resources.limits);
+        const missing: string[] = [];
+        for (const [section, values] of [
+          ['request', requests],
+          ['limit', limits],
+        ] as const) {
+          for (const resource of ['cpu', 'memory'] as const) {
+            if (values[resource] === undefined || values[resource] === null || values[resource] === '')
+              missing.push(`${resource} ${section}`);
+          }
+        }
+        if (missing.length > 0) {
+          const at = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
+          report({ object: at.object, path: at.path, message: `${ref.label} has no ${joinList(missing)}` });
+        }
+        const requestMemory = parseQuantity(requests.memory);
+        const limitMemory = parseQuantity(limits.memory);
+        if (requestMemory !== undefined && limitMemory !== undefined && limitMemory < requestMemory) {
+          const limit = formatBytes(limitMemory);
+          const request = formatBytes(requestMemory);
+          const where = ref.at('resources', 'limits', 'memory');
+          report({
+            object: where.object,
+            path: where.path,
+            message: `${ref.label} has a memory limit (${limit}) below its request (${request})`,
+            fix: 'Raise limits.memory to at least requests.memory; Kubernetes rejects the pod otherwise.',
+          });
+        }
+      }
+    }
+  },
+});
+
+function joinList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
