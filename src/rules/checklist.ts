@@ -115,7 +115,7 @@ export const CHECKLIST: readonly { section: string; item: string; rules: readonl
   },
   {
     section: 'Monitoring',
-    item: 'Metrics are scraped (ServiceMonitor/PodMonitor on an existing port, or annotations); no dangling selectors',
+    item: 'Metrics are scraped (ServiceMonitor/PodMonitor on an existing port, or annotations) for every model-server workload; no dangling selectors',
     rules: ['require-metrics-scrape'],
   },
   {
