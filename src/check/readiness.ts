@@ -51,6 +51,14 @@ export interface Readiness {
 export interface ReadinessOptions {
   /** Ids of the rules that counted for this service; every rule when not given. */
   counted?: ReadonlySet<string>;
+  /**
+   * The same as `counted`, by position (runCheck's form: one flag array for every service of a run
+   * instead of a Set per service): rule `rules[i]` counted when `countedFlags[countedOffset + i]` is
+   * not 0. Read instead of `counted` when given.
+   */
+  countedFlags?: Uint8Array;
+  /** Where this service's flags start in `countedFlags` (0 when not given). */
+  countedOffset?: number;
   /** Objects of the service that were not checked (unread kinds, unread parts). */
   notChecked?: readonly string[];
 }
@@ -65,40 +73,54 @@ export function computeReadiness(
   rules: readonly RuleMeta[],
   options: ReadinessOptions = {},
 ): Readiness {
-  // Scored for every service of a run: one pass over the catalogue, no lists per section.
-  const failingIds = new Set<string>();
-  for (const f of findings) if (f.severity !== 'info') failingIds.add(f.ruleId);
+  // Scored for every service of a run: no Set, closure or list per section; the rules' positions in
+  // the catalogue stand for their ids (one flag per rule, in a small typed array).
+  const catalogue = catalogueOf(rules);
+  const failing = new Uint8Array(rules.length);
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (f.severity === 'info') continue;
+    const index = catalogue.indexById.get(f.ruleId);
+    if (index !== undefined) for (let j = 0; j < index.length; j++) failing[index[j]!] = 1;
+  }
   const counted = options.counted;
-  const bySection = rulesBySection(rules);
-  const clean = new Set<Section>();
-  const sections = SECTIONS.map((section): SectionScore => {
+  const flags = options.countedFlags;
+  const offset = options.countedOffset ?? 0;
+  const sections: SectionScore[] = [];
+  let clean = 0;
+  for (let s = 0; s < SECTIONS.length; s++) {
+    const section = SECTIONS[s]!;
     let inSection = 0;
     let passed = 0;
     let firstRule: RuleMeta | undefined;
-    for (const rule of bySection.get(section) ?? []) {
-      if (counted !== undefined && !counted.has(rule.id)) continue;
+    const inThisSection = catalogue.bySection[s]!;
+    for (let j = 0; j < inThisSection.length; j++) {
+      const at = inThisSection[j]!;
+      if (flags !== undefined) {
+        if (flags[offset + at] === 0) continue;
+      } else if (counted !== undefined && !counted.has(rules[at]!.id)) continue;
       inSection++;
-      if (!failingIds.has(rule.id)) passed++;
-      else firstRule ??= rule;
+      if (failing[at] === 0) passed++;
+      else firstRule ??= rules[at];
     }
     const score = inSection === 0 ? null : Math.round((passed / inSection) * 100);
-    if (inSection > 0 && passed === inSection) clean.add(section);
+    if (inSection > 0 && passed === inSection) clean |= 1 << s;
     // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
     const why =
       score === null
         ? `nothing to judge: no ${section} rule applies to what the input holds`
         : score === 0
-          ? findings.find((f) => f.severity !== 'info' && f.ruleId === firstRule?.id)?.message
+          ? firstFailing(findings, firstRule!.id)
           : undefined;
     // One shape for every score: `why` is undefined (left out of JSON) where there is none.
-    return { section, rules: inSection, passed, score, why: why || undefined };
-  });
+    sections.push({ section, rules: inSection, passed, score, why: why || undefined });
+  }
   let level: Level = 0;
   let heldBackBy: Section[] = [];
-  for (const step of LEVELS) {
-    const blocking = step.sections.filter((s) => !clean.has(s));
-    if (blocking.length > 0) {
-      heldBackBy = blocking;
+  for (let i = 0; i < LEVELS.length; i++) {
+    const step = LEVELS[i]!;
+    if ((clean & LEVEL_MASKS[i]!) !== LEVEL_MASKS[i]) {
+      heldBackBy = step.sections.filter((s) => (clean & sectionBit(s)) === 0);
       break;
     }
     level = step.level;
@@ -124,19 +146,54 @@ export function computeReadiness(
   };
 }
 
-/** The rules of each section, in catalogue order: the same list is scored for every service of a run. */
-function rulesBySection(rules: readonly RuleMeta[]): ReadonlyMap<Section, readonly RuleMeta[]> {
-  let bySection = sectionsByRules.get(rules);
-  if (!bySection) {
-    const map = new Map<Section, RuleMeta[]>();
-    for (const rule of rules) {
-      const list = map.get(rule.section);
-      if (list) list.push(rule);
-      else map.set(rule.section, [rule]);
-    }
-    sectionsByRules.set(rules, (bySection = map));
+/** The message of the first error or warning of a rule. */
+function firstFailing(findings: readonly Finding[], ruleId: string): string | undefined {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    if (f.severity !== 'info' && f.ruleId === ruleId) return f.message;
   }
-  return bySection;
+  return undefined;
 }
 
-const sectionsByRules = new WeakMap<readonly RuleMeta[], ReadonlyMap<Section, readonly RuleMeta[]>>();
+/** A rule list's positions: by id (a list: an id may be listed twice) and by section, in catalogue order. */
+interface Catalogue {
+  readonly indexById: ReadonlyMap<string, readonly number[]>;
+  /** Per section of SECTIONS (same order), the positions of its rules. */
+  readonly bySection: readonly (readonly number[])[];
+}
+
+/** The same rule list is scored for every service of a run: its positions are worked out once. */
+function catalogueOf(rules: readonly RuleMeta[]): Catalogue {
+  let catalogue = catalogues.get(rules);
+  if (!catalogue) {
+    const indexById = new Map<string, number[]>();
+    const bySection: number[][] = SECTIONS.map(() => []);
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const list = indexById.get(rule.id);
+      if (list) list.push(i);
+      else indexById.set(rule.id, [i]);
+      const s = sectionIndex(rule.section);
+      if (s >= 0) bySection[s]!.push(i);
+    }
+    catalogues.set(rules, (catalogue = { indexById, bySection }));
+  }
+  return catalogue;
+}
+
+/** A section's position in SECTIONS; -1 for 'meta'. */
+function sectionIndex(section: Section): number {
+  return (SECTIONS as readonly Section[]).indexOf(section);
+}
+
+/** A section's bit in a set of sections held as a number. */
+function sectionBit(section: Section): number {
+  return 1 << sectionIndex(section);
+}
+
+/** Each level's sections as bits: a level is reached when all of its bits are clean. */
+const LEVEL_MASKS: readonly number[] = LEVELS.map((step) =>
+  step.sections.reduce((mask, s) => mask | sectionBit(s), 0),
+);
+
+const catalogues = new WeakMap<readonly RuleMeta[], Catalogue>();

@@ -81,8 +81,10 @@ export function runCheck(options: CheckOptions): CheckResult {
   const { findings, suppressed } = checked;
   sortResults(findings, suppressed, problems);
 
+  // runCheck runs once per run, mostly unoptimized: indexed loops, as a for-of loop there allocates
+  // an iterator result per finding.
   const counts = { error: 0, warning: 0, info: 0 };
-  for (const finding of findings) counts[finding.severity]++;
+  for (let i = 0; i < findings.length; i++) counts[findings[i]!.severity]++;
   const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({
     id: rule.id,
     severity,
@@ -93,7 +95,8 @@ export function runCheck(options: CheckOptions): CheckResult {
   let modelServices = 0;
   let supportingWorkloads = 0;
   let notChecked = 0;
-  for (const s of summaries) {
+  for (let i = 0; i < summaries.length; i++) {
+    const s = summaries[i]!;
     if (s.role === 'model') modelServices++;
     supportingWorkloads += s.supportingWorkloads.length;
     notChecked += s.notChecked.length;
@@ -154,22 +157,29 @@ function readDocuments(collected: CollectedInputs, maxDocuments: number): ReadDo
     // Per file, not per document: a large input has thousands of documents in a few files.
     const isManifestFile = MANIFEST_FILE.test(basename(input.file));
     const isHelmValuesFile = HELM_VALUES_FILE.test(basename(input.file));
-    for (const document of parsed.documents.flatMap(listItems)) {
-      if (isHelmValuesFile && !isKubernetesObject(document.value)) {
-        objects.push(helmValuesObject(document));
-        continue;
+    // Indexed loops: readDocuments runs once per run, largely unoptimized, where a for-of loop
+    // allocates an iterator result per document.
+    const documents = parsed.documents;
+    for (let d = 0; d < documents.length; d++) {
+      const items = listItems(documents[d]!);
+      for (let i = 0; i < items.length; i++) {
+        const document = items[i]!;
+        if (isHelmValuesFile && !isKubernetesObject(document.value)) {
+          objects.push(helmValuesObject(document));
+          continue;
+        }
+        const object = toObject(document);
+        if ('reason' in object && !isManifestFile) {
+          skipped.push(object);
+          continue;
+        }
+        if ('reason' in object || object.kind === 'ModelService') {
+          const manifest = validateManifest(document, problems);
+          if (manifest) manifests.push(manifest);
+          continue;
+        }
+        objects.push(object);
       }
-      const object = toObject(document);
-      if ('reason' in object && !isManifestFile) {
-        skipped.push(object);
-        continue;
-      }
-      if ('reason' in object || object.kind === 'ModelService') {
-        const manifest = validateManifest(document, problems);
-        if (manifest) manifests.push(manifest);
-        continue;
-      }
-      objects.push(object);
     }
   }
   return { problems, skipped, objects, manifests };
@@ -179,8 +189,11 @@ function readDocuments(collected: CollectedInputs, maxDocuments: number): ReadDo
 interface CheckedServices {
   readonly findings: Finding[];
   readonly suppressed: Finding[];
-  /** Per service, the ids of the rules that judged something of it. */
-  readonly counted: Set<string>[];
+  /**
+   * Which rules judged something of which service: `counted[service * rules + rule]` is 1 (service
+   * and rule by their positions in the run). One flag array for the run, not a Set of ids per service.
+   */
+  readonly counted: Uint8Array;
   /** Per service, its model server's load time (undefined without one). */
   readonly loadTimes: (NonNullable<ServiceSummary['loadTime']> | undefined)[];
 }
@@ -192,7 +205,12 @@ function checkServices(
   options: CheckOptions,
   config: Config,
 ): CheckedServices {
-  const checked: CheckedServices = { findings: [], suppressed: [], counted: [], loadTimes: [] };
+  const checked: CheckedServices = {
+    findings: [],
+    suppressed: [],
+    counted: new Uint8Array(services.length * rules.length),
+    loadTimes: [],
+  };
   const now = options.now ?? new Date();
   const deployRecordsByDir: DeployRecordsByDir = { records: new Map(), dirs: new Map() };
   const readsLoadTests = rules.some((r) => r.rule.id === 'load-test-evidence');
@@ -200,7 +218,8 @@ function checkServices(
   // than the builtin's, and runRules would deoptimize on it in the next run ("wrong map").
   const runs: RuleRun[] = [];
   for (const enabled of rules) runs.push(new RuleRun(enabled, services, now, checked));
-  for (const service of services) {
+  for (let s = 0; s < services.length; s++) {
+    const service = services[s]!;
     const manifestFile = service.manifest?.source.file;
     const evidence: RuleContext['evidence'] = {
       loadtests:
@@ -212,7 +231,7 @@ function checkServices(
     };
     const modelView = modelServersView(service);
     checked.loadTimes.push(modelView ? loadTimeOf(modelView, evidence, now) : undefined);
-    checked.counted.push(runRules(runs, service, modelView, evidence));
+    runRules(runs, service, modelView, evidence, checked.counted, s * runs.length);
   }
   return checked;
 }
@@ -223,7 +242,12 @@ function loadTimeOf(
   evidence: RuleContext['evidence'],
   now: Date,
 ): NonNullable<ServiceSummary['loadTime']> | undefined {
-  const serving = modelView.servingContainers().find((c) => !modelView.workloadOf(c.workload)?.batch);
+  let serving: ContainerRef | undefined;
+  for (const c of modelView.servingContainers())
+    if (!modelView.workloadOf(c.workload)?.batch) {
+      serving = c;
+      break;
+    }
   if (!serving) return undefined;
   const load = estimateLoadTime({ service: modelView, evidence, now }, serving);
   return {
@@ -231,40 +255,46 @@ function loadTimeOf(
     confidence: load.confidence,
     source: load.source,
     arithmetic: load.arithmetic,
-    notes: [...load.notes],
+    notes: load.notes.length === 0 ? [] : [...load.notes],
   };
 }
 
-/** Every rule over one service; returns the ids of the rules that judged something of it. */
+/** Every rule over one service; flags (from `offset`, by rule) the rules that judged something of it. */
 function runRules(
   runs: readonly RuleRun[],
   service: ModelService,
   modelView: ModelService | undefined,
   evidence: RuleContext['evidence'],
-): Set<string> {
-  const ran = new Set<string>();
+  counted: Uint8Array,
+  offset: number,
+): void {
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i]!;
     const view = run.modelServersOnly ? modelView : service;
     if (!view) continue;
-    if (run.runOn(view, evidence) || appliesToSomething(run.rule, view)) ran.add(run.rule.id);
+    if (run.runOn(view, evidence) || appliesToSomething(run.rule, view)) counted[offset + i] = 1;
   }
-  return ran;
 }
 
 /** Findings in file, line, column, rule and message order; problems by file and line. */
 function sortResults(findings: Finding[], suppressed: Finding[], problems: InputProblem[]): void {
-  // One collator for the whole sort: the same order as localeCompare, without its per-call set-up.
-  const collator = new Intl.Collator();
-  const compareFindings = (a: Finding, b: Finding) =>
-    compareText(collator, a.file, b.file) ||
-    a.line - b.line ||
-    a.column - b.column ||
-    compareText(collator, a.ruleId, b.ruleId) ||
-    compareText(collator, a.message, b.message);
   findings.sort(compareFindings);
   suppressed.sort(compareFindings);
-  problems.sort((a, b) => compareText(collator, a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
+  problems.sort(compareProblems);
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareText(a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.message, b.message)
+  );
+}
+
+function compareProblems(a: InputProblem, b: InputProblem): number {
+  return compareText(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0);
 }
 
 function summarizeServices(
@@ -274,7 +304,8 @@ function summarizeServices(
   checked: CheckedServices,
 ): ServiceSummary[] {
   const findingsByService = new Map<string, Finding[]>();
-  for (const finding of findings) {
+  for (let i = 0; i < findings.length; i++) {
+    const finding = findings[i]!;
     const list = findingsByService.get(finding.service);
     if (list) list.push(finding);
     else findingsByService.set(finding.service, [finding]);
@@ -288,7 +319,8 @@ function summarizeServices(
         service,
         findingsByService.get(service.name) ?? none,
         ruleMetas,
-        checked.counted[i]!,
+        checked.counted,
+        i * ruleMetas.length,
         checked.loadTimes[i],
       ),
     );
@@ -305,29 +337,47 @@ function deployRecordsFor(
   service: ModelService,
   known: DeployRecordsByDir,
 ): readonly LoadedDeployRecord[] {
-  // Per service of a run: the directories in a short list (a service's files lie in one or two), and
-  // a service whose files share one directory gets that directory's list as it is.
-  const dirs: string[] = [];
-  const firstFiles: string[] = [];
-  const add = (file: string) => {
-    if (file === '<stdin>') return;
+  // Per service of a run, without closures or lists for the usual case: a service whose files share
+  // one directory (the manifest's, or its workloads') gets that directory's list as it is. Other
+  // directories, in the order their first file comes, are kept only when there are some.
+  let firstDir: string | undefined;
+  let firstFile = '';
+  let dirs: string[] | undefined;
+  let files: string[] | undefined;
+  const manifest = service.manifest;
+  const count = manifest ? 1 : service.workloads.length;
+  for (let i = 0; i < count; i++) {
+    const file = manifest ? manifest.source.file : service.workloads[i]!.object.source.file;
+    if (file === '<stdin>') continue;
     // The same few files hold thousands of services: dirname() once per file and run.
     let dir = known.dirs.get(file);
     if (dir === undefined) known.dirs.set(file, (dir = dirname(file)));
-    if (!dirs.includes(dir)) {
-      dirs.push(dir);
-      firstFiles.push(file);
+    if (firstDir === undefined) {
+      firstDir = dir;
+      firstFile = file;
+    } else if (dir !== firstDir && !dirs?.includes(dir)) {
+      (dirs ??= []).push(dir);
+      (files ??= []).push(file);
     }
-  };
-  if (service.manifest) add(service.manifest.source.file);
-  else for (const w of service.workloads) add(w.object.source.file);
-  // One glob per directory and run: thousands of services in one directory share the same records.
-  const lists = dirs.map((dir, i) => {
-    let records = known.records.get(dir);
-    if (!records) known.records.set(dir, (records = loadDeployRecords(cwd, firstFiles[i]!)));
-    return records;
-  });
-  return lists.length === 1 ? lists[0]! : lists.flat();
+  }
+  if (firstDir === undefined) return [];
+  const first = recordsIn(cwd, firstDir, firstFile, known);
+  if (!dirs || !files) return first;
+  const lists = [first];
+  for (let i = 0; i < dirs.length; i++) lists.push(recordsIn(cwd, dirs[i]!, files[i]!, known));
+  return lists.flat();
+}
+
+/** One glob per directory and run: thousands of services in one directory share the same records. */
+function recordsIn(
+  cwd: string,
+  dir: string,
+  file: string,
+  known: DeployRecordsByDir,
+): readonly LoadedDeployRecord[] {
+  let records = known.records.get(dir);
+  if (!records) known.records.set(dir, (records = loadDeployRecords(cwd, file)));
+  return records;
 }
 
 /** Deploy records by directory, and the directory of each file, for one run. */
@@ -369,8 +419,11 @@ function modelServersView(service: ModelService): ModelService | undefined {
 
 /** Does the service hold something the rule reads? (Else its silence proves nothing.) A loop: no closure per call. */
 function appliesToSomething(rule: Rule, service: ModelService): boolean {
-  for (const kind of rule.kinds)
+  const kinds = rule.kinds;
+  for (let i = 0; i < kinds.length; i++) {
+    const kind = kinds[i]!;
     if (kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0) return true;
+  }
   return false;
 }
 
@@ -378,19 +431,25 @@ function summarizeService(
   service: ModelService,
   findings: readonly Finding[],
   rules: readonly RuleMeta[],
-  counted: ReadonlySet<string>,
+  countedFlags: Uint8Array,
+  countedOffset: number,
   loadTime: ServiceSummary['loadTime'],
 ): ServiceSummary {
   // Summarised for every service of a run: each list in one pass.
   const notChecked = service.unread.map((o) => o.ref);
-  let templatesOnly = service.workloads.length > 0;
-  for (const w of service.workloads) {
+  const workloads = service.workloads;
+  let templatesOnly = workloads.length > 0;
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
     if (w.unread.length > 0) notChecked.push(w.object.ref);
     if (w.info.role !== 'runtime-template') templatesOnly = false;
   }
   const supportingWorkloads: string[] = [];
   const batchJobs: string[] = [];
-  for (const w of service.supporting) (w.batch ? batchJobs : supportingWorkloads).push(w.object.ref);
+  for (let i = 0; i < service.supporting.length; i++) {
+    const w = service.supporting[i]!;
+    (w.batch ? batchJobs : supportingWorkloads).push(w.object.ref);
+  }
   const role: ServiceSummary['role'] =
     templatesOnly && !service.manifest
       ? 'template'
@@ -408,10 +467,10 @@ function summarizeService(
     case 'model':
       if (service.workloads.length === 0 && service.unread.length === 0)
         missing = `no workload: ${service.manifest?.source.file ?? 'the manifest'} names no Deployment, InferenceService or other workload in the input that serves ${service.name}`;
-      else readiness = computeReadiness(findings, rules, { counted, notChecked });
+      else readiness = computeReadiness(findings, rules, { countedFlags, countedOffset, notChecked });
       break;
     case 'not-checked':
-      readiness = computeReadiness(findings, rules, { counted, notChecked });
+      readiness = computeReadiness(findings, rules, { countedFlags, countedOffset, notChecked });
       break;
     case 'template':
       missing = `a serving runtime template: its container was checked; readiness is judged on the InferenceServices that run on it`;
@@ -568,9 +627,16 @@ const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_EVIDENCE: RuleContext['evidence'] = Object.freeze({ loadtests: [], deploys: [], maxAgeDays: 0 });
 
 /** localeCompare's order; equal strings (most files and rule ids of neighbouring findings) skip the collator. */
-function compareText(collator: Intl.Collator, a: string, b: string): number {
-  return a === b ? 0 : collator.compare(a, b);
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : (collator ??= new Intl.Collator()).compare(a, b);
 }
+
+/**
+ * One collator for every sort of the process: the same order as localeCompare, without its per-call
+ * set-up; and the same compare function in every run, so the optimized sort's call target stays right
+ * (a collator per run deoptimized it at each run). Made on first use: a run without findings needs none.
+ */
+let collator: Intl.Collator | undefined;
 
 function isKubernetesObject(value: unknown): boolean {
   return isRecord(value) && typeof value.kind === 'string';

@@ -55,7 +55,9 @@ export function trafficShares(service: ModelService): TrafficShare[] {
     experimentShares(service) ??
     declaredShares(service) ??
     replicaShares(service);
-  return [...served, ...mirrorShares(service)];
+  // Most services mirror nothing: their served list is the answer as it is (a list of its own).
+  const mirrors = mirrorShares(service);
+  return mirrors.length === 0 ? served : [...served, ...mirrors];
 }
 
 /** A mirror in the service's routes: where it sends copies, what share, and from which object. */
@@ -217,29 +219,33 @@ function declaredShares(service: ModelService): TrafficShare[] | undefined {
 
 /** Serving workloads behind the same Service share by replicas. */
 function replicaShares(service: ModelService): TrafficShare[] {
-  const workloads = service.workloads.filter((w) => !w.batch && w.templates.length > 0);
+  // Asked for every service of a run: one pass, the versions in two short parallel lists (a
+  // service runs a few versions), in the order they first appear.
   const svc = service.ofKind('Service')[0];
-  const behind = svc
-    ? workloads.filter((w) =>
-        w.templates.some((t) => selects(getPath(svc.raw, ['spec', 'selector']), t.labels)),
-      )
-    : workloads;
-  const counted = behind.map((w) => ({
-    version:
-      versionOf(w.templates[0]?.labels ?? {}) ??
-      service.manifest?.manifest.spec.model.version ??
-      'unversioned',
-    replicas: Math.max(1, w.replicas.count ?? 1),
-  }));
-  const total = counted.reduce((a, c) => a + c.replicas, 0);
-  const byVersion = new Map<string, number>();
-  for (const c of counted) byVersion.set(c.version, (byVersion.get(c.version) ?? 0) + c.replicas);
-  return [...byVersion].map(([version, replicas]) => ({
-    version,
-    share: round((replicas / total) * 100),
-    source: 'replicas',
-  }));
+  const selector = svc ? getPath(svc.raw, SELECTOR_PATH) : undefined;
+  const versions: string[] = [];
+  const replicas: number[] = [];
+  let total = 0;
+  for (const w of service.workloads) {
+    if (w.batch || w.templates.length === 0) continue;
+    if (svc && !w.templates.some((t) => selects(selector, t.labels))) continue;
+    const version =
+      versionOf(w.templates[0]!.labels) ?? service.manifest?.manifest.spec.model.version ?? 'unversioned';
+    const count = Math.max(1, w.replicas.count ?? 1);
+    total += count;
+    const at = versions.indexOf(version);
+    if (at < 0) {
+      versions.push(version);
+      replicas.push(count);
+    } else replicas[at]! += count;
+  }
+  const shares: TrafficShare[] = [];
+  for (let i = 0; i < versions.length; i++)
+    shares.push({ version: versions[i]!, share: round((replicas[i]! / total) * 100), source: 'replicas' });
+  return shares;
 }
+
+const SELECTOR_PATH = ['spec', 'selector'];
 
 /** Relative weights as percentages; a single unweighted destination gets everything. */
 function weighted(

@@ -36,16 +36,26 @@ const FAMILIES: readonly { pattern: RegExp; billions: number; name: string }[] =
 /** `8x7B`, `1.5B`, `7b`, `70B`, `135M`, `560m` between separators (not `A3B` or `v1.5`). */
 const SIZE = /(?:^|[-_/.:])(?:(\d+)x)?(\d+(?:\.\d+)?)([bBmM])(?=$|[-_/.:])/g;
 
+/**
+ * Every family's pattern in one: a reference that matches none (most of them) is told so by one
+ * test instead of one per family. Each pattern is an alternative of its own, so this matches exactly
+ * where one of them does.
+ */
+const ANY_FAMILY = new RegExp(FAMILIES.map((f) => `(?:${f.pattern.source})`).join('|'), 'i');
+
 /** The parameter count a model reference names, or undefined when neither its name nor the table says. */
 export function modelSizeOf(reference: string): ModelSize | undefined {
-  const family = FAMILIES.find((f) => f.pattern.test(reference));
+  const family = ANY_FAMILY.test(reference) ? FAMILIES.find((f) => f.pattern.test(reference)) : undefined;
   if (family)
     return {
       billions: family.billions,
       source: `${family.name}: ${formatBillions(family.billions)} parameters (model card)`,
     };
   let best: { billions: number; text: string } | undefined;
-  for (const match of reference.matchAll(SIZE)) {
+  // exec() on the one global pattern rather than matchAll(), which copies the pattern at every call
+  // (the pattern cannot match an empty string, so lastIndex always moves on).
+  SIZE.lastIndex = 0;
+  for (let match = SIZE.exec(reference); match !== null; match = SIZE.exec(reference)) {
     const experts = match[1] ? Number(match[1]) : 1;
     const unit = match[3]!.toLowerCase() === 'b' ? 1 : 1e-3;
     const billions = experts * Number(match[2]) * unit;
