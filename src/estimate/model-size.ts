@@ -51,6 +51,7 @@ export function modelSizeOf(reference: string): ModelSize | undefined {
       billions: family.billions,
       source: `${family.name}: ${formatBillions(family.billions)} parameters (model card)`,
     };
+  if (!digitBeforeUnit(reference)) return undefined;
   let best: { billions: number; text: string } | undefined;
   // exec() on the one global pattern rather than matchAll(), which copies the pattern at every call
   // (the pattern cannot match an empty string, so lastIndex always moves on).
@@ -68,4 +69,19 @@ export function formatBillions(billions: number): string {
   return billions >= 1
     ? `${Number(billions.toPrecision(3))}B`
     : `${Number((billions * 1000).toPrecision(3))}M`;
+}
+
+/**
+ * Whether a digit stands right before a b, B, m or M somewhere: SIZE needs one, and most references
+ * (storage URIs, plain names) have none, so one pass over the characters spares them the pattern.
+ */
+function digitBeforeUnit(reference: string): boolean {
+  for (let i = 1; i < reference.length; i++) {
+    // `| 0x20` lower-cases the two letters (and maps no other character onto them).
+    const letter = reference.charCodeAt(i) | 0x20;
+    if (letter !== 0x62 && letter !== 0x6d) continue;
+    const before = reference.charCodeAt(i - 1);
+    if (before >= 0x30 && before <= 0x39) return true;
+  }
+  return false;
 }
