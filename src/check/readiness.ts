@@ -162,6 +162,15 @@ interface Catalogue {
   readonly bySection: readonly (readonly number[])[];
 }
 
+/**
+ * Works out a rule list's positions ahead of computeReadiness: runCheck calls it once per run, so
+ * computeReadiness, optimized in an earlier run, does not deoptimize on the run's first service
+ * (its building path has no type feedback there).
+ */
+export function prepareReadiness(rules: readonly RuleMeta[]): void {
+  catalogueOf(rules);
+}
+
 /** The same rule list is scored for every service of a run: its positions are worked out once. */
 function catalogueOf(rules: readonly RuleMeta[]): Catalogue {
   let catalogue = catalogues.get(rules);

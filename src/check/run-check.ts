@@ -9,7 +9,7 @@ import { ANY_WORKLOAD, type Report, type Rule, type RuleContext, type Severity }
 import { loadReports } from './evidence.js';
 import { estimateLoadTime } from '../estimate/load-time.js';
 import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
-import { computeReadiness } from './readiness.js';
+import { computeReadiness, prepareReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
 import { defaultConfig, type Config } from './config.js';
 import { ignoredRules } from './ignore.js';
@@ -91,6 +91,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     section: rule.section,
     ...rule.docs,
   }));
+  prepareReadiness(ruleMetas);
   const summaries = summarizeServices(services, findings, ruleMetas, checked);
   let modelServices = 0;
   let supportingWorkloads = 0;

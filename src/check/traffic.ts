@@ -114,15 +114,23 @@ export function mirrorsOf(service: ModelService): Mirror[] {
 }
 
 function mirrorShares(service: ModelService): TrafficShare[] {
-  return mirrorsOf(service).map((m) => ({
-    version: backendVersion(service, { name: m.target }),
-    share: round(m.percent),
-    source: `${m.from.ref} (mirror)`,
-    mirror: true,
-  }));
+  // A loop, not map(): map() inlined in optimized code makes its empty list of another elements kind
+  // than the builtin's, and trafficShares (reading its length for every service) deoptimized on it.
+  const shares: TrafficShare[] = [];
+  for (const m of mirrorsOf(service))
+    shares.push({
+      version: backendVersion(service, { name: m.target }),
+      share: round(m.percent),
+      source: `${m.from.ref} (mirror)`,
+      mirror: true,
+    });
+  return shares;
 }
 
 function istioShares(service: ModelService): TrafficShare[] | undefined {
+  // Asked for every service: without a VirtualService there is no route to read, nor a subset table to build.
+  const virtualServices = service.ofKind('VirtualService');
+  if (virtualServices.length === 0) return undefined;
   const subsets = new Map<string, string>();
   for (const rule of service.ofKind('DestinationRule')) {
     for (const subset of asArray(getPath(rule.raw, ['spec', 'subsets']))) {
@@ -131,7 +139,7 @@ function istioShares(service: ModelService): TrafficShare[] | undefined {
       if (name) subsets.set(name, versionOf(stringMap(s.labels)) ?? name);
     }
   }
-  for (const vs of service.ofKind('VirtualService')) {
+  for (const vs of virtualServices) {
     for (const route of asArray(getPath(vs.raw, ['spec', 'http']))) {
       const destinations = asArray(asRecord(route).route).map(asRecord);
       const split = weighted(
