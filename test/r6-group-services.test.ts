@@ -6,6 +6,7 @@ import { groupServices } from '../src/check/services.js';
 import { listItems, parseInput } from '../src/manifest/input.js';
 import type { KindId } from '../src/workloads/kinds.js';
 import type { ContainerRef } from '../src/workloads/model.js';
+import { modelRefsOf, modelRefsOfContainer } from '../src/workloads/model-refs.js';
 import { readWorkloads } from '../src/workloads/registry.js';
 import { compiledSelector, firstSelectorLabel } from '../src/workloads/selectors.js';
 import { acceleratorsOf, isAcceleratorResource } from '../src/workloads/serving.js';
@@ -236,5 +237,46 @@ spec:
     }
     expect(services).toBeGreaterThan(100);
     expect(several).toBeGreaterThan(1);
+  });
+});
+
+describe('model references of containers that name none', () => {
+  const container = (fields: string) =>
+    toObjectOf(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: m }
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: vllm/vllm-openai:v0.6.0
+${fields}`);
+  const refsOf = (fields: string) => {
+    const objects = [container(fields)];
+    const w = readWorkloads(objects).get(objects[0]!)!;
+    return { container: modelRefsOfContainer(w.containers[0]!), workload: modelRefsOf(w) };
+  };
+
+  it('reads a model from env, command or args alone', () => {
+    const cases = {
+      '          env: [{ name: MODEL_ID, value: org/env }]\n': 'org/env',
+      '          command: [vllm, serve, org/command]\n': 'org/command',
+      '          args: [--model, org/args]\n': 'org/args',
+    };
+    for (const [fields, model] of Object.entries(cases)) {
+      const refs = refsOf(fields);
+      expect(refs.container.map((r) => r.reference)).toEqual([model]);
+      expect(refs.workload.map((r) => r.reference)).toEqual([model]);
+    }
+  });
+
+  it('gives one shared, frozen empty list to containers without env, command or args', () => {
+    const a = refsOf('          ports: [{ containerPort: 8000 }]\n');
+    const b = refsOf('          env: []\n          args: {}\n');
+    expect(a.container).toEqual([]);
+    expect(b.container).toBe(a.container);
+    expect(a.workload).toBe(a.container);
+    expect(Object.isFrozen(a.container)).toBe(true);
   });
 });

@@ -720,12 +720,16 @@ class LabelIndex {
    * then kept up to date as objects are added.
    */
   private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  /** byLabel's keys and maps in arrays, for `add` to walk without a Map iterator and entry pairs. */
+  private readonly indexedKeys: string[] = [];
+  private readonly indexedMaps: Map<string, K8sObject[]>[] = [];
   private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
 
   add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
     this.placed.push(object);
     this.labelSets.set(object, labelSets);
-    for (const [key, byValue] of this.byLabel) indexKey(byValue, key, object, labelSets);
+    for (let i = 0; i < this.indexedKeys.length; i++)
+      indexKey(this.indexedMaps[i]!, this.indexedKeys[i]!, object, labelSets);
     this.scan = undefined;
   }
 
@@ -736,6 +740,8 @@ class LabelIndex {
       byValue = new Map<string, K8sObject[]>();
       for (const object of this.placed) indexKey(byValue, key, object, this.labelSets.get(object)!);
       this.byLabel.set(key, byValue);
+      this.indexedKeys.push(key);
+      this.indexedMaps.push(byValue);
     }
     return byValue.get(value);
   }
