@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { KindId } from '../workloads/kinds.js';
 import type { ContainerRef, Workload } from '../workloads/model.js';
 import type { WorkloadSet } from '../workloads/registry.js';
-import { compiledSelector, selects, selectsCompiled } from '../workloads/selectors.js';
+import { compiledSelector, selects, selectsCompiled, type CompiledSelector } from '../workloads/selectors.js';
 import {
   modelServerSignal,
   servingContainerOf,
@@ -119,9 +119,21 @@ function sortForGrouping(
       (rank === undefined ? unordered : buckets[rank]!).push(o);
     }
   }
-  const others = buckets.flat();
-  for (const o of unordered) others.push(o);
-  return { anchors, others };
+  return { anchors, others: concatenated(buckets, unordered) };
+}
+
+/**
+ * The buckets in order, then the rest. Loops, not buckets.flat(): flat is a slow generic builtin,
+ * and this is most objects of the run (a function of its own, after sortForGrouping's long loop).
+ */
+function concatenated(buckets: readonly K8sObject[][], rest: readonly K8sObject[]): K8sObject[] {
+  const all: K8sObject[] = [];
+  for (let b = 0; b < buckets.length; b++) {
+    const bucket = buckets[b]!;
+    for (let i = 0; i < bucket.length; i++) all.push(bucket[i]!);
+  }
+  for (let i = 0; i < rest.length; i++) all.push(rest[i]!);
+  return all;
 }
 
 /** 1. Workloads anchor services: to a manifest by name label or directory, else their own. */
@@ -178,7 +190,9 @@ function placeOthers(
 
 function buildServices(builders: readonly ServiceBuilder[], set: WorkloadSet): ModelService[] {
   const services: ModelService[] = [];
-  for (const builder of builders) services.push(buildService(builder, set));
+  // The same answer for every service: one function per run, not one closure per service.
+  const workloadOf = (object: K8sObject): Workload | undefined => set.get(object);
+  for (const builder of builders) services.push(buildService(builder, set, workloadOf));
   return services;
 }
 
@@ -215,7 +229,11 @@ const ATTACH_RANK: ReadonlyMap<string, number> = new Map(ATTACH_ORDER.map((id, i
 /** The name of the group of objects that no workload of the input could be tied to. */
 export const UNATTACHED = '(no workload)';
 
-function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
+function buildService(
+  builder: ServiceBuilder,
+  set: WorkloadSet,
+  workloadOf: (object: K8sObject) => Workload | undefined,
+): ModelService {
   // Built for every service of a run: one pass over its objects, and no work a small service does not need.
   const objects = builder.objects;
   const workloads: Workload[] = [];
@@ -266,7 +284,13 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
       ...servingHints(objects, builder.manifest),
       containerName: builder.manifest?.manifest.spec.serving.container,
     });
-  const ordered = [...modelServers, ...supporting];
+  // Most services are all model servers (or all supporting): that list is the whole list as it is.
+  const ordered =
+    supporting.length === 0
+      ? modelServers
+      : modelServers.length === 0
+        ? supporting
+        : [...modelServers, ...supporting];
   // Rules ask for the same derived facts many times per service: each is computed once, here.
   const byWorkload = new Map<Workload, readonly ContainerRef[]>();
   const servingOf = (w: Workload): readonly ContainerRef[] => {
@@ -292,9 +316,26 @@ function buildService(builder: ServiceBuilder, set: WorkloadSet): ModelService {
     unread,
     ofKind: kindIndex(objects),
     modelServerReason: (w) => reasons.get(w),
-    servingContainers: (w) => (w ? servingOf(w) : (all ??= Object.freeze(ordered.flatMap(servingOf)))),
-    workloadOf: (object) => set.get(object),
+    servingContainers: (w) => (w ? servingOf(w) : (all ??= allServingOf(ordered, servingOf))),
+    workloadOf,
   });
+}
+
+/**
+ * Every workload's serving containers, in order, frozen: a single workload's list is that list, and
+ * no flatMap (a slow builtin) for the others.
+ */
+function allServingOf(
+  workloads: readonly Workload[],
+  servingOf: (w: Workload) => readonly ContainerRef[],
+): readonly ContainerRef[] {
+  if (workloads.length === 1) return servingOf(workloads[0]!);
+  const refs: ContainerRef[] = [];
+  for (let i = 0; i < workloads.length; i++) {
+    const list = servingOf(workloads[i]!);
+    for (let j = 0; j < list.length; j++) refs.push(list[j]!);
+  }
+  return Object.freeze(refs);
 }
 
 /** A ModelService's fields, its functions as plain function values (closures that never read `this`). */
@@ -339,20 +380,12 @@ export function serviceOf(fields: ServiceFields): ModelService {
  * changing what the next rule sees.
  */
 export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => readonly K8sObject[] {
+  // Made for every service of a run: what few services need (several kinds' lists) is made on need.
   let byKind: Map<KindId, readonly K8sObject[]> | undefined;
-  const byKinds = new Map<string, readonly K8sObject[]>();
-  const none: readonly K8sObject[] = Object.freeze([]);
+  let byKinds: Map<string, readonly K8sObject[]> | undefined;
+  const none = NO_OBJECTS;
   return (...ids) => {
-    if (!byKind) {
-      const index = new Map<KindId, K8sObject[]>();
-      for (const o of objects) {
-        const list = index.get(o.type);
-        if (list) list.push(o);
-        else index.set(o.type, [o]);
-      }
-      for (const list of index.values()) Object.freeze(list);
-      byKind = index;
-    }
+    byKind ??= indexByKind(objects);
     if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
     // Several kinds: most services hold one of them at most, whose list is then the answer as it is.
     let only: readonly K8sObject[] | undefined;
@@ -367,10 +400,26 @@ export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => 
     if (!several) return only ?? none;
     // The call sites name a few fixed lists, so each answer is kept by its list.
     const key = ids.join(' ');
+    byKinds ??= new Map<string, readonly K8sObject[]>();
     let list = byKinds.get(key);
     if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
     return list;
   };
+}
+
+const NO_OBJECTS: readonly K8sObject[] = Object.freeze([]);
+
+/** Objects by registry id, each list frozen (shared by every rule that asks). */
+function indexByKind(objects: readonly K8sObject[]): Map<KindId, readonly K8sObject[]> {
+  const index = new Map<KindId, K8sObject[]>();
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    const list = index.get(o.type);
+    if (list) list.push(o);
+    else index.set(o.type, [o]);
+  }
+  for (const list of index.values()) Object.freeze(list);
+  return index;
 }
 
 /** Ports a Service or InferencePool of the service sends traffic to. */
@@ -449,8 +498,11 @@ class GroupIndex {
   private readonly manifestBuildersByDir = new Map<string, ServiceBuilder>();
   /** Placed workloads by the labels of their pod templates. */
   private readonly workloadsByLabel = new LabelIndex();
-  /** "Kind/name" → placed workloads (for scaleTargetRef, Seldon model names, HTTPRoute pools). */
-  private readonly workloadsByRef = new Map<string, K8sObject>();
+  /**
+   * Kind → name → the first placed workload (for scaleTargetRef, Seldon model names): two lookups
+   * instead of a "Kind/name" string built, flattened and hashed per object and per question.
+   */
+  private readonly workloadsByRef = new Map<string, Map<string, K8sObject>>();
   /** Placed Services by their own labels (for ServiceMonitors). */
   private readonly servicesByLabel = new LabelIndex();
   /** Service and InferencePool names, for routes. */
@@ -511,8 +563,11 @@ class GroupIndex {
       for (const source of workload.builtFrom) setFirst(this.runtimeUsers, source, object);
       this.placedWorkloads.push(workload);
     }
-    if (workload || object.type === 'Unread')
-      setFirst(this.workloadsByRef, `${object.kind}/${object.name}`, object);
+    if (workload || object.type === 'Unread') {
+      let byName = this.workloadsByRef.get(object.kind);
+      if (!byName) this.workloadsByRef.set(object.kind, (byName = new Map<string, K8sObject>()));
+      setFirst(byName, object.name, object);
+    }
     if (object.type === 'Service') {
       this.servicesByLabel.add(object, [labelsOf(object)]);
       push(this.backendsByName, `Service/${object.name}`, object);
@@ -581,19 +636,27 @@ class GroupIndex {
   ownerOfReference(object: K8sObject): ServiceBuilder | undefined {
     if (object.type === 'SeldonModel') {
       const server = asString(getPath(object.raw, ['spec', 'server']));
-      const hit = server ? this.workloadsByRef.get(`Server/${server}`) : undefined;
+      const hit = server !== undefined ? this.workloadByRef('Server', server) : undefined;
       return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
     }
     return undefined;
   }
 
+  /** The first placed workload of this kind and name (what "Kind/name" named). */
+  private workloadByRef(kind: string, name: string): K8sObject | undefined {
+    return this.workloadsByRef.get(kind)?.get(name);
+  }
+
+  private ownerOf(hit: K8sObject | undefined): ServiceBuilder | undefined {
+    return hit ? this.owner.get(hit) : undefined;
+  }
+
   referencedOwner(object: K8sObject): ServiceBuilder | undefined {
     const spec = asRecord(object.raw.spec);
-    const ownerOf = (hit: K8sObject | undefined) => (hit ? this.owner.get(hit) : undefined);
     switch (object.type) {
       case 'ServingRuntime':
       case 'ClusterServingRuntime':
-        return ownerOf(this.runtimeUsers.get(object));
+        return this.ownerOf(this.runtimeUsers.get(object));
       case 'Service':
       case 'PodDisruptionBudget':
       case 'PodMonitor':
@@ -603,20 +666,18 @@ class GroupIndex {
       case 'RequestAuthentication':
       case 'InferencePool':
       case 'InferencePoolAlpha':
-        return ownerOf(this.workloadsByLabel.firstSelected(spec.selector, object));
+        return this.ownerOf(this.workloadsByLabel.firstSelected(spec.selector, object));
       case 'NetworkPolicy':
-        return ownerOf(this.workloadsByLabel.firstSelected(spec.podSelector, object));
+        return this.ownerOf(this.workloadsByLabel.firstSelected(spec.podSelector, object));
       case 'HorizontalPodAutoscaler':
       case 'ScaledObject':
       case 'PodAutoscaler': {
         const target = asRecord(spec.scaleTargetRef);
-        const hit = this.workloadsByRef.get(
-          `${asString(target.kind) ?? 'Deployment'}/${asString(target.name) ?? ''}`,
-        );
+        const hit = this.workloadByRef(asString(target.kind) ?? 'Deployment', asString(target.name) ?? '');
         return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
       }
       case 'ServiceMonitor':
-        return ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
+        return this.ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
       case 'ConfigMap':
       case 'Secret': {
         const hit = this.configOwner(`${object.kind}/${object.name}`);
@@ -625,7 +686,7 @@ class GroupIndex {
       case 'SeldonPipeline':
       case 'SeldonExperiment':
         for (const model of seldonModelNames(object)) {
-          const hit = this.workloadsByRef.get(`Model/${model}`);
+          const hit = this.workloadByRef('Model', model);
           if (hit && sameNamespace(hit, object)) return this.owner.get(hit);
         }
         return undefined;
@@ -659,12 +720,16 @@ class LabelIndex {
    * then kept up to date as objects are added.
    */
   private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  /** byLabel's keys and maps in arrays, for `add` to walk without a Map iterator and entry pairs. */
+  private readonly indexedKeys: string[] = [];
+  private readonly indexedMaps: Map<string, K8sObject[]>[] = [];
   private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
 
   add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
     this.placed.push(object);
     this.labelSets.set(object, labelSets);
-    for (const [key, byValue] of this.byLabel) indexKey(byValue, key, object, labelSets);
+    for (let i = 0; i < this.indexedKeys.length; i++)
+      indexKey(this.indexedMaps[i]!, this.indexedKeys[i]!, object, labelSets);
     this.scan = undefined;
   }
 
@@ -675,6 +740,8 @@ class LabelIndex {
       byValue = new Map<string, K8sObject[]>();
       for (const object of this.placed) indexKey(byValue, key, object, this.labelSets.get(object)!);
       this.byLabel.set(key, byValue);
+      this.indexedKeys.push(key);
+      this.indexedMaps.push(byValue);
     }
     return byValue.get(value);
   }
@@ -684,24 +751,23 @@ class LabelIndex {
     const compiled = compiledSelector(selector);
     const { matchLabels, expressions, first } = compiled;
     if (matchLabels.length === 0 && expressions.length === 0) return undefined; // selects nothing
-    const matches = (candidate: K8sObject) => {
-      if (!sameNamespace(candidate, from)) return false;
-      for (const labels of this.labelSets.get(candidate)!) if (selectsCompiled(compiled, labels)) return true;
-      return false;
-    };
+    const matches = (candidate: K8sObject) => this.selectedBy(candidate, compiled, from);
     // The selector's first label as written (even a value that is not a string, which no label has).
     if (first) {
       let candidates = this.list(first[0], first[1]);
       if (!candidates) return undefined;
       // Every label of matchLabels must be carried, so any of their lists holds every match, in
-      // placement order: the shortest is searched.
-      if (matchLabels.some(([k, v]) => k === first[0] && v === first[1]))
-        for (const [key, value] of matchLabels) {
-          const list = this.list(key, value);
+      // placement order: the shortest is searched. The first label is matchLabels' first pair
+      // itself when it is one (compiledSelector shares it), and its list is the one just read.
+      if (matchLabels[0] === first)
+        for (let i = 1; i < matchLabels.length; i++) {
+          const list = this.list(matchLabels[i]![0], matchLabels[i]![1]);
           if (!list) return undefined;
           if (list.length < candidates.length) candidates = list;
         }
-      return candidates.find(matches);
+      for (let i = 0; i < candidates.length; i++)
+        if (this.selectedBy(candidates[i]!, compiled, from)) return candidates[i];
+      return undefined;
     }
     // matchExpressions only: an `In` narrows the candidates to the objects with one of its values;
     // else every object is tried. Either way the first in scan order wins.
@@ -719,6 +785,14 @@ class LabelIndex {
         }
       }
     return best;
+  }
+
+  /** Is the candidate in the namespace of `from`, with a label set the selector selects? */
+  private selectedBy(candidate: K8sObject, compiled: CompiledSelector, from: K8sObject): boolean {
+    if (!sameNamespace(candidate, from)) return false;
+    const labelSets = this.labelSets.get(candidate)!;
+    for (let i = 0; i < labelSets.length; i++) if (selectsCompiled(compiled, labelSets[i]!)) return true;
+    return false;
   }
 
   /**

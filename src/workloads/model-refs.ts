@@ -22,6 +22,10 @@ const LORA_FLAG = /^--lora-modules(=(.*))?$/;
  * the env var.
  */
 export function modelRefsOfContainer(ref: ContainerRef): readonly ModelRef[] {
+  // Without env, command or args a container names no model: no Map, Set, list or WeakMap entry
+  // for it (most supporting and many serving containers), kept until the run ends.
+  const { env, command, args } = ref.container;
+  if (isEmptyList(env) && isEmptyList(command) && isEmptyList(args)) return NO_REFS;
   // Asked by the load-time estimate and by rules for the same containers: read once per container.
   let refs = refsByContainer.get(ref);
   if (!refs) refsByContainer.set(ref, (refs = Object.freeze(readModelRefsOfContainer(ref))));
@@ -29,6 +33,13 @@ export function modelRefsOfContainer(ref: ContainerRef): readonly ModelRef[] {
 }
 
 const refsByContainer = new WeakMap<ContainerRef, readonly ModelRef[]>();
+
+const NO_REFS: readonly ModelRef[] = Object.freeze([]);
+
+/** Absent, not a list (read as none, as asArray reads it), or an empty list. */
+function isEmptyList(value: unknown): boolean {
+  return !Array.isArray(value) || value.length === 0;
+}
 
 function readModelRefsOfContainer(ref: ContainerRef): ModelRef[] {
   const env = new Map<string, { value: string; index: number }>();
@@ -181,7 +192,7 @@ export function modelRefsOf(workload: Workload): readonly ModelRef[] {
       for (const c of t.initContainers) all.push(...modelRefsOfContainer(c));
       for (const c of t.containers) all.push(...modelRefsOfContainer(c));
     }
-    refsByWorkload.set(workload, (refs = Object.freeze(all)));
+    refsByWorkload.set(workload, (refs = all.length === 0 ? NO_REFS : Object.freeze(all)));
   }
   return refs;
 }

@@ -1,4 +1,4 @@
-import { asArray, asRecord, asString, stringMap } from '../check/objects.js';
+import { asArray, asRecord, asString } from '../check/objects.js';
 
 /**
  * Does a label selector select these labels? Reads `matchLabels`/`matchExpressions` and the plain
@@ -14,10 +14,14 @@ export function selectsCompiled(
   labels: Readonly<Record<string, string>>,
 ): boolean {
   if (matchLabels.length === 0 && expressions.length === 0) return false;
-  for (const [key, value] of matchLabels) {
-    if (labels[key] !== value) return false;
+  // Index loops: grouping asks this of thousands of label sets per run, and an array iterator
+  // that is not optimized away costs more than the lookups.
+  for (let i = 0; i < matchLabels.length; i++) {
+    const pair = matchLabels[i]!;
+    if (labels[pair[0]] !== pair[1]) return false;
   }
-  for (const { key, operator, values } of expressions) {
+  for (let i = 0; i < expressions.length; i++) {
+    const { key, operator, values } = expressions[i]!;
     const has = Object.hasOwn(labels, key);
     switch (operator) {
       case 'In':
@@ -56,21 +60,42 @@ export function compiledSelector(selector: unknown): CompiledSelector {
   if (known) return known;
   const record = asRecord(selector);
   const isStructured = 'matchLabels' in record || 'matchExpressions' in record;
+  // One pass over the labels' keys gives matchLabels (what stringMap keeps, in its order) and the
+  // first label as written: no copy of the map and no [key, value] pair per entry of a copy.
+  const labels = asRecord(isStructured ? record.matchLabels : record);
+  const keys = Object.keys(labels);
+  const matchLabels: (readonly [string, string])[] = [];
+  let first: readonly [string, string] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const raw = labels[key];
+    const value = asString(raw);
+    // stringMap assigns each key to a fresh object, where `__proto__` sets no own property.
+    const pair = value !== undefined && key !== '__proto__' ? ([key, value] as const) : undefined;
+    if (pair) matchLabels.push(pair);
+    if (i === 0) first = pair ?? [key, String(raw)];
+  }
+  const rawExpressions = isStructured ? asArray(record.matchExpressions) : NO_EXPRESSIONS;
   const result: CompiledSelector = {
-    matchLabels: Object.entries(stringMap(isStructured ? record.matchLabels : record)),
-    expressions: (isStructured ? asArray(record.matchExpressions) : []).map((raw) => {
-      const expression = asRecord(raw);
-      return {
-        key: asString(expression.key) ?? '',
-        operator: expression.operator,
-        values: asArray(expression.values).map(String),
-      };
-    }),
-    first: firstSelectorLabel(selector),
+    matchLabels,
+    expressions:
+      rawExpressions.length === 0
+        ? NO_EXPRESSIONS
+        : rawExpressions.map((raw) => {
+            const expression = asRecord(raw);
+            return {
+              key: asString(expression.key) ?? '',
+              operator: expression.operator,
+              values: asArray(expression.values).map(String),
+            };
+          }),
+    first,
   };
   if (cacheable) compiledSelectors.set(selector, result);
   return result;
 }
+
+const NO_EXPRESSIONS: readonly never[] = Object.freeze([]);
 
 const compiledSelectors = new WeakMap<object, CompiledSelector>();
 

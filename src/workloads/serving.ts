@@ -25,12 +25,29 @@ export function acceleratorsOf(ref: ContainerRef): readonly Accelerator[] {
     const resources = asRecord(ref.container.resources);
     const requests = asRecord(resources.requests);
     const limits = asRecord(resources.limits);
-    const names = new Set([...Object.keys(requests), ...Object.keys(limits)].filter(isAcceleratorResource));
-    found = Object.freeze([...names].map((name) => ({ name, request: requests[name], limit: limits[name] })));
+    // Requests' names, then limits' names not requested, as a Set of both would order them; most
+    // containers ask for none and share one empty list (no Set, spread or list per container).
+    let list: Accelerator[] | undefined;
+    for (const name of Object.keys(requests))
+      if (isAcceleratorResource(name)) (list ??= []).push(accelerator(name, requests, limits));
+    for (const name of Object.keys(limits))
+      if (!Object.hasOwn(requests, name) && isAcceleratorResource(name))
+        (list ??= []).push(accelerator(name, requests, limits));
+    found = list ? Object.freeze(list) : NO_ACCELERATORS;
     acceleratorsByContainer.set(ref, found);
   }
   return found;
 }
+
+function accelerator(
+  name: string,
+  requests: Record<string, unknown>,
+  limits: Record<string, unknown>,
+): Accelerator {
+  return { name, request: requests[name], limit: limits[name] };
+}
+
+const NO_ACCELERATORS: readonly Accelerator[] = Object.freeze([]);
 
 export interface Accelerator {
   readonly name: string;
