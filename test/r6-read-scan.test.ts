@@ -127,3 +127,39 @@ describe('positions of scanned documents, round 6', () => {
     expect(doc.positionOf(['h'])).toEqual({ line: 13, column: 4, endLine: 13, endColumn: 8 });
   });
 });
+
+describe('scanYaml round 6: the end of the text read from the reused code units', () => {
+  // A longer text first leaves spaces, line breaks, indicators and brackets past the end of each
+  // shorter one in the working array: a read at the end must stop as at the end of the text.
+  const filler = `${'k: [a, {b: c}]   # x\n  - :,{}[]"\' \n'.repeat(400)}`;
+  it.each([
+    'a: 1',
+    'a: 1 ',
+    'a: 1 # c',
+    'a:',
+    'a: ',
+    'a: [1, 2]',
+    'a: [1, 2',
+    'a: [1,',
+    'a: {b: c}',
+    'a: {b: c',
+    'a: {b:',
+    'a: {b: c} ',
+    "a: 'x'",
+    'a: "x" ',
+    '- a',
+    '- ',
+    '-',
+    'l:\n  - {a: 1}',
+    'a:\n  b: c\n  ',
+    '[a, b]',
+    '{a: b}',
+    'a: b:',
+    'a: x #',
+  ])('reads %j as the yaml package does after a longer text', (text) => {
+    expect(scanYaml(filler, undefined, MAX_NESTING_DEPTH)).toBeUndefined();
+    const wide = Array.from({ length: 3000 }, (_, k) => `k${k}:   [1, {b: c}]   \n`).join('');
+    expect(scanYaml(`a:     \n${wide}`, undefined, MAX_NESTING_DEPTH)).toBeDefined();
+    expectAsReference(text);
+  });
+});

@@ -257,8 +257,9 @@ class Scanner {
   /**
    * The text's UTF-16 code units, for the loops that read every character (plain scalars, keys,
    * indentation, the key and scalar tables): an element read is a fraction of a charCodeAt,
-   * which checks the string's representation on every call. Only indexes below `length` are
-   * read: past them the array holds what an earlier, longer text left there.
+   * which checks the string's representation on every call. Only indexes up to `length` are
+   * read: `length` holds END (see codeUnits), past it the array holds what an earlier, longer text
+   * left there.
    */
   private readonly codes: Uint16Array;
   entries: Int32Array;
@@ -343,7 +344,7 @@ class Scanner {
   // ---- lines ----
 
   private isSeparator(at: number): boolean {
-    const c = this.text.charCodeAt(at);
+    const c = this.codes[at];
     return c === SPACE || c === LF || at >= this.length;
   }
 
@@ -363,7 +364,7 @@ class Scanner {
     const { text } = this;
     let spaced = marker;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = this.codes[this.pos];
       if (c === SPACE) {
         this.pos++;
         spaced = true;
@@ -490,7 +491,7 @@ class Scanner {
   /** A block mapping whose keys sit at column `n`; pos at its first key. */
   private blockMap(n: number, depth: number): Record<string, unknown> {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
+    const { codes } = this;
     const value: Record<string, unknown> = {};
     const node = this.newNode(MAP, this.pos);
     const serial = this.newMapSerial(depth);
@@ -507,7 +508,7 @@ class Scanner {
       last = entry;
       // pos just after the `:`
       this.skipSpaces();
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === LF || c === HASH || this.pos >= this.length) {
         this.endOfLine(true);
         this.nextContent();
@@ -516,7 +517,7 @@ class Scanner {
         value[key] = this.inlineValue(entry, n, depth);
       }
       if (this.indent === n) {
-        if (text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        if (codes[this.pos] === DASH && this.isSeparator(this.pos + 1)) throw GIVE_UP;
         continue;
       }
       if (this.indent > n) throw GIVE_UP;
@@ -530,9 +531,9 @@ class Scanner {
    * the next lines, a sequence at the mapping's own indentation, or null.
    */
   private nestedBlock(entry: number, n: number, depth: number, ofKey: boolean): unknown {
-    const { text } = this;
+    const { codes } = this;
     const at = this.pos;
-    const dash = text.charCodeAt(at) === DASH && this.isSeparator(at + 1);
+    const dash = codes[at] === DASH && this.isSeparator(at + 1);
     if (this.indent > n || (dash && this.indent === n && ofKey)) {
       const child = this.nextNode;
       const value = dash ? this.blockSeq(this.indent, depth + 1) : this.blockMap(this.indent, depth + 1);
@@ -545,9 +546,9 @@ class Scanner {
 
   /** A value that starts on the line of its key or dash; leaves pos at the next content line. */
   private inlineValue(entry: number, n: number, depth: number): unknown {
-    const { text } = this;
+    const { codes } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    const c = codes[start];
     if (c === LBRACKET || c === LBRACE) {
       const child = this.nextNode;
       const value = this.flow(n, depth + 1);
@@ -575,7 +576,7 @@ class Scanner {
   /** A block sequence whose dashes sit at column `n`; pos at its first dash. */
   private blockSeq(n: number, depth: number): unknown[] {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
+    const { codes } = this;
     const base = this.itemCount;
     const node = this.newNode(SEQ, this.pos);
     let last = -1;
@@ -585,7 +586,7 @@ class Scanner {
       this.pos++; // the dash
       this.skipSpaces();
       const at = this.pos;
-      const c = text.charCodeAt(at);
+      const c = codes[at];
       if (c === LF || c === HASH || at >= this.length) {
         this.endOfLine(true);
         this.nextContent();
@@ -605,7 +606,7 @@ class Scanner {
       } else {
         this.addItem(this.inlineValue(entry, n, depth));
       }
-      if (this.indent === n && text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) continue;
+      if (this.indent === n && codes[this.pos] === DASH && this.isSeparator(this.pos + 1)) continue;
       if (this.indent > n) throw GIVE_UP;
       this.closeBlock(node, last);
       return this.takeItems(base);
@@ -808,9 +809,9 @@ class Scanner {
   private readonly scalars: TextTable = scratch.scalars;
 
   private skipSpaces(): void {
-    const { text } = this;
+    const { codes } = this;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === TAB) throw GIVE_UP;
       else return;
@@ -840,7 +841,7 @@ class Scanner {
       if (d === HASH) {
         if (codes[i - 1] === SPACE) break;
       } else if (d === COLON) {
-        const e = text.charCodeAt(i + 1);
+        const e = codes[i + 1]!;
         if (e === SPACE || e === LF || i + 1 >= length) {
           if (flow) break;
           throw GIVE_UP; // `a: b: c`
@@ -1007,8 +1008,8 @@ class Scanner {
   /** A flow collection at pos inside a block collection at column `n`; leaves pos after it. */
   private flow(n: number, depth: number): unknown {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
-    const isMap = text.charCodeAt(this.pos) === LBRACE;
+    const { codes } = this;
+    const isMap = codes[this.pos] === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const node = this.newNode(isMap ? MAP : SEQ, this.pos);
     const map: Record<string, unknown> = isMap ? {} : EMPTY;
@@ -1018,7 +1019,7 @@ class Scanner {
     this.pos++;
     this.flowSpace(n);
     let last = -1;
-    if (text.charCodeAt(this.pos) === close) {
+    if (codes[this.pos] === close) {
       this.pos++;
       this.nodes[node * NODE + 3] = this.pos;
       return isMap ? map : [];
@@ -1027,7 +1028,7 @@ class Scanner {
       let entry: number;
       if (isMap) {
         const keyStart = this.pos;
-        const c = text.charCodeAt(keyStart);
+        const c = codes[keyStart];
         let key: string;
         let keyEnd: number;
         if (c === DQUOTE || c === SQUOTE) {
@@ -1036,21 +1037,21 @@ class Scanner {
           if (key === '__proto__') throw GIVE_UP;
           this.keyId = -1;
           keyEnd = this.pos;
-          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+          while (codes[this.pos] === SPACE) this.pos++;
         } else {
           keyEnd = this.plainEnd(true);
           key = this.plainKey(keyStart, keyEnd);
-          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+          while (codes[this.pos] === SPACE) this.pos++;
         }
         if (keyEnd - keyStart > MAX_KEY_LENGTH) throw GIVE_UP;
-        if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        if (codes[this.pos] !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
         if (this.keyId < 0) mixed = true;
         if (mixed ? Object.prototype.hasOwnProperty.call(map, key) : this.seenBefore(depth, serial))
           throw GIVE_UP;
         this.pos++;
         this.flowSpace(n);
         entry = this.addEntry(node, last, keyStart, keyEnd, c === DQUOTE || c === SQUOTE ? key : undefined);
-        const c2 = text.charCodeAt(this.pos);
+        const c2 = codes[this.pos];
         if (c2 === COMMA || c2 === close) throw GIVE_UP; // an empty value
         map[key] = this.flowValue(entry, n, depth);
       } else {
@@ -1059,11 +1060,11 @@ class Scanner {
       }
       last = entry;
       this.flowSpace(n);
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === COMMA) {
         this.pos++;
         this.flowSpace(n);
-        if (text.charCodeAt(this.pos) === close) throw GIVE_UP; // a trailing comma
+        if (codes[this.pos] === close) throw GIVE_UP; // a trailing comma
         continue;
       }
       if (c !== close) throw GIVE_UP;
@@ -1074,9 +1075,9 @@ class Scanner {
   }
 
   private flowValue(entry: number, n: number, depth: number): unknown {
-    const { text } = this;
+    const { codes } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    const c = codes[start];
     if (c === LBRACKET || c === LBRACE) {
       const child = this.nextNode;
       const value = this.flow(n, depth + 1);
@@ -1098,18 +1099,18 @@ class Scanner {
   private flowSpace(n: number): void {
     const { text } = this;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = this.codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === LF) {
         this.pos++;
         const lineStart = this.pos;
         if (this.isMarker(lineStart)) throw GIVE_UP;
-        while (text.charCodeAt(this.pos) === SPACE) this.pos++;
-        const d = text.charCodeAt(this.pos);
+        while (this.codes[this.pos] === SPACE) this.pos++;
+        const d = this.codes[this.pos];
         if (d !== LF && d !== HASH && this.pos - lineStart <= n) throw GIVE_UP;
         if (d === TAB || this.pos - lineStart === 0) throw GIVE_UP;
       } else if (c === HASH) {
-        const before = text.charCodeAt(this.pos - 1);
+        const before = this.codes[this.pos - 1];
         if (before !== SPACE && before !== LF) throw GIVE_UP;
         const end = text.indexOf('\n', this.pos);
         if (end === -1) throw GIVE_UP;
@@ -1329,13 +1330,23 @@ function sameCodes(codes: Uint16Array, a: number, b: number, length: number): bo
  */
 function codeUnits(text: string): Uint16Array {
   let codes = scratch.codes;
-  if (codes.length < text.length) {
-    codes = new Uint16Array(Math.max(text.length, codes.length * 2));
+  if (codes.length <= text.length) {
+    codes = new Uint16Array(Math.max(text.length + 1, codes.length * 2));
     if (codes.length <= MAX_KEPT_SCRATCH) scratch.codes = codes;
   }
   Buffer.from(codes.buffer, codes.byteOffset, text.length * 2).write(text, 'utf16le');
+  codes[text.length] = END;
   return codes;
 }
+
+/**
+ * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
+ * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
+ * brackets) matches it, and none of the places that read `codes` where `text.charCodeAt` was read
+ * tests its range: those that do (plainCanStart, the first character of a plain scalar) still read
+ * the text.
+ */
+const END = 0;
 
 function grow(array: Int32Array): Int32Array {
   const larger = new Int32Array(array.length * 2);
