@@ -43,14 +43,16 @@ const SEQ = 1;
 const SCALAR = -1;
 const UNSURE = -2;
 
-/** Entries: 6 numbers each. */
+/** Entries: 7 numbers each. */
 const KEY_START = 0;
 const KEY_END = 1;
 const VALUE_START = 2;
 const VALUE_END = 3;
 const CHILD = 4;
 const NEXT = 5;
-const ENTRY = 6;
+/** The key's id in the text's key table (PositionIndex.keyNames), or -1 (quoted, not in the table). */
+const KEY_ID = 6;
+const ENTRY = 7;
 
 /** Nodes: 4 numbers each (kind, first entry or -1, start, end or -1 when not sure). */
 const NODE = 4;
@@ -87,6 +89,11 @@ export class PositionIndex {
     /** Keys written quoted (their value differs from their text), by entry. */
     private readonly quotedKeys: Map<number, string>,
     private readonly nodes: Int32Array,
+    /**
+     * The text's distinct plain keys by key id (the scanner's key table): a key compares as one
+     * string, where comparing it with the text took most of a lookup's time.
+     */
+    private readonly keyNames: readonly string[],
   ) {}
 
   /** Start and end offsets of what the last `find` found. */
@@ -109,7 +116,7 @@ export class PositionIndex {
       const kind = nodes[node * NODE]!;
       let entry: number;
       if (kind === MAP) {
-        entry = this.findKey(node, String(step));
+        entry = this.findKey(node, typeof step === 'string' ? step : String(step));
         if (entry === -1) break;
         if (atKey && depth === path.length - 1) {
           this.foundStart = entries[entry + KEY_START]!;
@@ -165,12 +172,16 @@ export class PositionIndex {
   }
 
   private keyOf(entry: number): string {
+    const id = this.entries[entry + KEY_ID]!;
+    if (id >= 0) return this.keyNames[id]!;
     const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
     return quoted ?? this.text.slice(this.entries[entry + KEY_START], this.entries[entry + KEY_END]);
   }
 
   /** Whether an entry's key is `key`, without copying a plain key out of the text. */
   private keyIs(entry: number, key: string): boolean {
+    const id = this.entries[entry + KEY_ID]!;
+    if (id >= 0) return this.keyNames[id] === key;
     const quoted = this.quotedKeys.size > 0 ? this.quotedKeys.get(entry) : undefined;
     if (quoted !== undefined) return quoted === key;
     const start = this.entries[entry + KEY_START]!;
@@ -214,6 +225,7 @@ export function scanYaml(
         scanner.entries.slice(0, scanner.entryCount),
         scanner.quotedKeys,
         scanner.nodes.slice(0, scanner.nodeCount),
+        scanner.keyNames(),
       ),
     };
   } catch (error) {
@@ -245,8 +257,9 @@ class Scanner {
   /**
    * The text's UTF-16 code units, for the loops that read every character (plain scalars, keys,
    * indentation, the key and scalar tables): an element read is a fraction of a charCodeAt,
-   * which checks the string's representation on every call. Only indexes below `length` are
-   * read: past them the array holds what an earlier, longer text left there.
+   * which checks the string's representation on every call. Only indexes up to `length` are
+   * read: `length` holds END (see codeUnits), past it the array holds what an earlier, longer text
+   * left there.
    */
   private readonly codes: Uint16Array;
   entries: Int32Array;
@@ -331,7 +344,7 @@ class Scanner {
   // ---- lines ----
 
   private isSeparator(at: number): boolean {
-    const c = this.text.charCodeAt(at);
+    const c = this.codes[at];
     return c === SPACE || c === LF || at >= this.length;
   }
 
@@ -351,7 +364,7 @@ class Scanner {
     const { text } = this;
     let spaced = marker;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = this.codes[this.pos];
       if (c === SPACE) {
         this.pos++;
         spaced = true;
@@ -433,7 +446,15 @@ class Scanner {
     return at / NODE;
   }
 
-  /** A new entry of `node` after `last`; `quotedKey` when the key was written quoted. */
+  /** The key table's keys by id, for the index (the table itself serves the next text). */
+  keyNames(): string[] {
+    return this.keys.values.slice(0, this.keys.count) as string[];
+  }
+
+  /**
+   * A new entry of `node` after `last`; `quotedKey` when the key was written quoted. A key's id is
+   * the last one read (keyId); a sequence's items have none.
+   */
   private addEntry(node: number, last: number, keyStart: number, keyEnd: number, quotedKey?: string): number {
     const e = this.entryCount;
     if (e + ENTRY > this.entries.length) this.entries = grow(this.entries);
@@ -444,6 +465,7 @@ class Scanner {
     entries[e + VALUE_END] = -1;
     entries[e + CHILD] = UNSURE;
     entries[e + NEXT] = -1;
+    entries[e + KEY_ID] = keyStart === -1 ? -1 : this.keyId;
     this.entryCount = e + ENTRY;
     if (quotedKey !== undefined) this.quotedKeys.set(e, quotedKey);
     if (last === -1) this.nodes[node * NODE + 1] = e;
@@ -469,20 +491,24 @@ class Scanner {
   /** A block mapping whose keys sit at column `n`; pos at its first key. */
   private blockMap(n: number, depth: number): Record<string, unknown> {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
+    const { codes } = this;
     const value: Record<string, unknown> = {};
     const node = this.newNode(MAP, this.pos);
+    const serial = this.newMapSerial(depth);
+    let mixed = false;
     let last = -1;
     for (;;) {
       const keyStart = this.pos;
       const key = this.blockKey();
       const keyEnd = this.keyEnd;
-      if (Object.prototype.hasOwnProperty.call(value, key)) throw GIVE_UP;
+      if (this.keyId < 0) mixed = true;
+      if (mixed ? Object.prototype.hasOwnProperty.call(value, key) : this.seenBefore(depth, serial))
+        throw GIVE_UP;
       const entry = this.addEntry(node, last, keyStart, keyEnd, this.keyQuoted ? key : undefined);
       last = entry;
       // pos just after the `:`
       this.skipSpaces();
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === LF || c === HASH || this.pos >= this.length) {
         this.endOfLine(true);
         this.nextContent();
@@ -491,7 +517,7 @@ class Scanner {
         value[key] = this.inlineValue(entry, n, depth);
       }
       if (this.indent === n) {
-        if (text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        if (codes[this.pos] === DASH && this.isSeparator(this.pos + 1)) throw GIVE_UP;
         continue;
       }
       if (this.indent > n) throw GIVE_UP;
@@ -505,9 +531,9 @@ class Scanner {
    * the next lines, a sequence at the mapping's own indentation, or null.
    */
   private nestedBlock(entry: number, n: number, depth: number, ofKey: boolean): unknown {
-    const { text } = this;
+    const { codes } = this;
     const at = this.pos;
-    const dash = text.charCodeAt(at) === DASH && this.isSeparator(at + 1);
+    const dash = codes[at] === DASH && this.isSeparator(at + 1);
     if (this.indent > n || (dash && this.indent === n && ofKey)) {
       const child = this.nextNode;
       const value = dash ? this.blockSeq(this.indent, depth + 1) : this.blockMap(this.indent, depth + 1);
@@ -520,9 +546,9 @@ class Scanner {
 
   /** A value that starts on the line of its key or dash; leaves pos at the next content line. */
   private inlineValue(entry: number, n: number, depth: number): unknown {
-    const { text } = this;
+    const { codes } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    const c = codes[start];
     if (c === LBRACKET || c === LBRACE) {
       const child = this.nextNode;
       const value = this.flow(n, depth + 1);
@@ -550,7 +576,7 @@ class Scanner {
   /** A block sequence whose dashes sit at column `n`; pos at its first dash. */
   private blockSeq(n: number, depth: number): unknown[] {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
+    const { codes } = this;
     const base = this.itemCount;
     const node = this.newNode(SEQ, this.pos);
     let last = -1;
@@ -560,7 +586,7 @@ class Scanner {
       this.pos++; // the dash
       this.skipSpaces();
       const at = this.pos;
-      const c = text.charCodeAt(at);
+      const c = codes[at];
       if (c === LF || c === HASH || at >= this.length) {
         this.endOfLine(true);
         this.nextContent();
@@ -580,7 +606,7 @@ class Scanner {
       } else {
         this.addItem(this.inlineValue(entry, n, depth));
       }
-      if (this.indent === n && text.charCodeAt(this.pos) === DASH && this.isSeparator(this.pos + 1)) continue;
+      if (this.indent === n && codes[this.pos] === DASH && this.isSeparator(this.pos + 1)) continue;
       if (this.indent > n) throw GIVE_UP;
       this.closeBlock(node, last);
       return this.takeItems(base);
@@ -647,6 +673,9 @@ class Scanner {
     this.keyQuoted = c === DQUOTE || c === SQUOTE;
     if (this.keyQuoted) {
       key = this.quoted();
+      // A property store would set the map's prototype, where the yaml package keeps a key.
+      if (key === '__proto__') throw GIVE_UP;
+      this.keyId = -1;
       this.keyEnd = this.pos;
       this.skipSpaces();
     } else {
@@ -681,12 +710,54 @@ class Scanner {
    */
   private plainKey(start: number, end: number): string {
     const slot = this.lookup(this.keys, start, end);
-    if (slot < 0) return this.keys.values[-slot - 1] as string;
+    if (slot < 0) {
+      this.keyId = -slot - 1;
+      return this.keys.values[-slot - 1] as string;
+    }
     const raw = this.text.slice(start, end);
     if (typeof resolvePlain(raw) !== 'string' || raw === '__proto__' || raw === '<<') throw GIVE_UP;
-    remember(this.keys, slot, start, raw, raw);
+    this.keyId = remember(this.keys, slot, start, raw, raw);
     return raw;
   }
+
+  /**
+   * The key table's id of the last key read (plainKey, blockKey), or -1 for a quoted key or one the
+   * table did not take. Equal ids are equal keys, and a plain key's id is its only spelling.
+   */
+  private keyId = -1;
+
+  /**
+   * Duplicate keys by key id, not by a property lookup on the mapping being built
+   * (Object.prototype.hasOwnProperty took a tenth of the scan): per nesting depth a row of key ids,
+   * each holding the serial of the last mapping at that depth that had the key. The mappings open at
+   * one time are each at a different depth, so no two share a row; a new serial empties a row.
+   * A mapping that has a key without an id (quoted, or past the table) checks by property from then
+   * on: the property covers every key it has.
+   */
+  private newMapSerial(depth: number): number {
+    const needed = (depth + 1) * KEY_IDS;
+    if (this.seen.length < needed) {
+      const larger = new Int32Array(Math.max(needed, this.seen.length * 2));
+      larger.set(this.seen);
+      this.seen = larger;
+      scratch.seen = larger;
+    }
+    if (scratch.serial === 0x7fffffff) {
+      this.seen.fill(0);
+      scratch.serial = 0;
+    }
+    return ++scratch.serial;
+  }
+
+  /** Whether the mapping at `depth` with `serial` had the last key read before; marks it had. */
+  private seenBefore(depth: number, serial: number): boolean {
+    const at = depth * KEY_IDS + this.keyId;
+    if (this.seen[at] === serial) return true;
+    this.seen[at] = serial;
+    return false;
+  }
+
+  private seen: Int32Array = scratch.seen;
 
   /**
    * A plain scalar's value; a short one seen before in this text is the same string (or number)
@@ -717,7 +788,10 @@ class Scanner {
       Math.imul(length, 0x9e3779b1) ^
       Math.imul(codes[start]!, 0x85ebca6b) ^
       Math.imul(codes[end - 1]!, 0xc2b2ae35) ^
-      Math.imul(codes[end - 2] ?? 0, 0x27d4eb2f) ^
+      // Only characters of the text itself: equal texts must hash alike wherever they stand, as
+      // seenBefore relies on equal keys getting one id (the character before a one-character key
+      // was read here, so `a` after a line break and `a` at the start were two keys).
+      Math.imul(length > 1 ? codes[end - 2]! : 0, 0x27d4eb2f) ^
       Math.imul(codes[start + (length >> 1)]!, 0x165667b1);
     const { slots, starts, lengths } = table;
     const mask = slots.length - 1;
@@ -735,9 +809,9 @@ class Scanner {
   private readonly scalars: TextTable = scratch.scalars;
 
   private skipSpaces(): void {
-    const { text } = this;
+    const { codes } = this;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === TAB) throw GIVE_UP;
       else return;
@@ -767,7 +841,7 @@ class Scanner {
       if (d === HASH) {
         if (codes[i - 1] === SPACE) break;
       } else if (d === COLON) {
-        const e = text.charCodeAt(i + 1);
+        const e = codes[i + 1]!;
         if (e === SPACE || e === LF || i + 1 >= length) {
           if (flow) break;
           throw GIVE_UP; // `a: b: c`
@@ -934,16 +1008,18 @@ class Scanner {
   /** A flow collection at pos inside a block collection at column `n`; leaves pos after it. */
   private flow(n: number, depth: number): unknown {
     if (depth > this.maxDepth) throw GIVE_UP;
-    const { text } = this;
-    const isMap = text.charCodeAt(this.pos) === LBRACE;
+    const { codes } = this;
+    const isMap = codes[this.pos] === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const node = this.newNode(isMap ? MAP : SEQ, this.pos);
     const map: Record<string, unknown> = isMap ? {} : EMPTY;
+    const serial = isMap ? this.newMapSerial(depth) : 0;
+    let mixed = false;
     const base = this.itemCount;
     this.pos++;
     this.flowSpace(n);
     let last = -1;
-    if (text.charCodeAt(this.pos) === close) {
+    if (codes[this.pos] === close) {
       this.pos++;
       this.nodes[node * NODE + 3] = this.pos;
       return isMap ? map : [];
@@ -952,25 +1028,30 @@ class Scanner {
       let entry: number;
       if (isMap) {
         const keyStart = this.pos;
-        const c = text.charCodeAt(keyStart);
+        const c = codes[keyStart];
         let key: string;
         let keyEnd: number;
         if (c === DQUOTE || c === SQUOTE) {
           key = this.quoted();
+          // A property store would set the map's prototype, where the yaml package keeps a key.
+          if (key === '__proto__') throw GIVE_UP;
+          this.keyId = -1;
           keyEnd = this.pos;
-          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+          while (codes[this.pos] === SPACE) this.pos++;
         } else {
           keyEnd = this.plainEnd(true);
           key = this.plainKey(keyStart, keyEnd);
-          while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+          while (codes[this.pos] === SPACE) this.pos++;
         }
         if (keyEnd - keyStart > MAX_KEY_LENGTH) throw GIVE_UP;
-        if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
-        if (Object.prototype.hasOwnProperty.call(map, key)) throw GIVE_UP;
+        if (codes[this.pos] !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+        if (this.keyId < 0) mixed = true;
+        if (mixed ? Object.prototype.hasOwnProperty.call(map, key) : this.seenBefore(depth, serial))
+          throw GIVE_UP;
         this.pos++;
         this.flowSpace(n);
         entry = this.addEntry(node, last, keyStart, keyEnd, c === DQUOTE || c === SQUOTE ? key : undefined);
-        const c2 = text.charCodeAt(this.pos);
+        const c2 = codes[this.pos];
         if (c2 === COMMA || c2 === close) throw GIVE_UP; // an empty value
         map[key] = this.flowValue(entry, n, depth);
       } else {
@@ -979,11 +1060,11 @@ class Scanner {
       }
       last = entry;
       this.flowSpace(n);
-      const c = text.charCodeAt(this.pos);
+      const c = codes[this.pos];
       if (c === COMMA) {
         this.pos++;
         this.flowSpace(n);
-        if (text.charCodeAt(this.pos) === close) throw GIVE_UP; // a trailing comma
+        if (codes[this.pos] === close) throw GIVE_UP; // a trailing comma
         continue;
       }
       if (c !== close) throw GIVE_UP;
@@ -994,9 +1075,9 @@ class Scanner {
   }
 
   private flowValue(entry: number, n: number, depth: number): unknown {
-    const { text } = this;
+    const { codes } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    const c = codes[start];
     if (c === LBRACKET || c === LBRACE) {
       const child = this.nextNode;
       const value = this.flow(n, depth + 1);
@@ -1018,18 +1099,18 @@ class Scanner {
   private flowSpace(n: number): void {
     const { text } = this;
     for (;;) {
-      const c = text.charCodeAt(this.pos);
+      const c = this.codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === LF) {
         this.pos++;
         const lineStart = this.pos;
         if (this.isMarker(lineStart)) throw GIVE_UP;
-        while (text.charCodeAt(this.pos) === SPACE) this.pos++;
-        const d = text.charCodeAt(this.pos);
+        while (this.codes[this.pos] === SPACE) this.pos++;
+        const d = this.codes[this.pos];
         if (d !== LF && d !== HASH && this.pos - lineStart <= n) throw GIVE_UP;
         if (d === TAB || this.pos - lineStart === 0) throw GIVE_UP;
       } else if (c === HASH) {
-        const before = text.charCodeAt(this.pos - 1);
+        const before = this.codes[this.pos - 1];
         if (before !== SPACE && before !== LF) throw GIVE_UP;
         const end = text.indexOf('\n', this.pos);
         if (end === -1) throw GIVE_UP;
@@ -1170,6 +1251,9 @@ interface TextTable {
 /** Slots of a table (a power of two), for up to half as many distinct texts. */
 const TABLE_SLOTS = 2048;
 
+/** Key ids a table hands out at most (it takes texts up to half full). */
+const KEY_IDS = TABLE_SLOTS >> 1;
+
 /** Slots a lookup tries before it takes the text for one not remembered. */
 const MAX_PROBES = 8;
 
@@ -1199,6 +1283,9 @@ const scratch: {
   scalars: TextTable;
   items: unknown[];
   codes: Uint16Array;
+  /** Scanner.seenBefore's rows, and the last mapping serial handed out. */
+  seen: Int32Array;
+  serial: number;
 } = {
   entries: new Int32Array(ENTRY * 4096),
   nodes: new Int32Array(NODE * 1024),
@@ -1206,6 +1293,8 @@ const scratch: {
   scalars: newTable(),
   items: [] as unknown[],
   codes: new Uint16Array(1 << 16),
+  seen: new Int32Array(KEY_IDS * 16),
+  serial: 0,
 };
 
 /** Past this many numbers a grown scratch array is dropped after its scan, not kept for the next. */
@@ -1218,13 +1307,15 @@ function clearTable(table: TextTable): void {
   table.values.length = 0;
 }
 
-function remember(table: TextTable, slot: number, start: number, text: string, value: unknown): void {
-  if (slot >= table.slots.length) return;
+/** Adds a text at a free slot: its id, or -1 when the table takes no more. */
+function remember(table: TextTable, slot: number, start: number, text: string, value: unknown): number {
+  if (slot >= table.slots.length) return -1;
   const id = table.count++;
   table.starts[id] = start;
   table.lengths[id] = text.length;
   table.values.push(value);
   table.slots[slot] = id + 1;
+  return id;
 }
 
 /** Whether the code units from `a` and from `b` are the same for `length` of them. */
@@ -1239,13 +1330,23 @@ function sameCodes(codes: Uint16Array, a: number, b: number, length: number): bo
  */
 function codeUnits(text: string): Uint16Array {
   let codes = scratch.codes;
-  if (codes.length < text.length) {
-    codes = new Uint16Array(Math.max(text.length, codes.length * 2));
+  if (codes.length <= text.length) {
+    codes = new Uint16Array(Math.max(text.length + 1, codes.length * 2));
     if (codes.length <= MAX_KEPT_SCRATCH) scratch.codes = codes;
   }
   Buffer.from(codes.buffer, codes.byteOffset, text.length * 2).write(text, 'utf16le');
+  codes[text.length] = END;
   return codes;
 }
+
+/**
+ * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
+ * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
+ * brackets) matches it, and none of the places that read `codes` where `text.charCodeAt` was read
+ * tests its range: those that do (plainCanStart, the first character of a plain scalar) still read
+ * the text.
+ */
+const END = 0;
 
 function grow(array: Int32Array): Int32Array {
   const larger = new Int32Array(array.length * 2);

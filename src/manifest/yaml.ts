@@ -209,8 +209,10 @@ class ScannedText {
 
   position(start: number, end: number): SourcePosition {
     const line = this.lineOf(start);
-    const column = start - this.lineStarts![line]! + 1;
-    const endLine = this.lineOf(end);
+    const lineStarts = this.lineStarts!;
+    const column = start - lineStarts[line]! + 1;
+    // Most ranges end on the line they start on: no second search for those.
+    const endLine = line + 1 === lineStarts.length || end < lineStarts[line + 1]! ? line : this.lineOf(end);
     const endColumn = end - this.lineStarts![endLine]! + 1;
     const { map } = this;
     if (!map) return { line: line + 1, column, endLine: endLine + 1, endColumn };
