@@ -30,12 +30,12 @@ export default defineRule({
       if (kind === 'InferenceService' || kind === 'KnativeService' || ref.template.synthesized || ref.partial)
         continue;
       if (!ref.template.serves) continue;
-      const runtime = runtimeOf(service, ref);
+      // The runtime is read only when neither the manifest's limit nor its p99 says how long a request runs.
       const longest =
         manifest?.serving.maxRequestSeconds ??
         (manifest?.slo?.latencyMs?.p99 !== undefined
           ? Math.ceil(manifest.slo.latencyMs.p99 / 1000)
-          : runtime.llm
+          : runtimeOf(service, ref).llm
             ? 60
             : undefined);
       const grace = ref.template.spec.terminationGracePeriodSeconds;

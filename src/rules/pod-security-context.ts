@@ -29,12 +29,14 @@ export default defineRule({
       if (ref.template.synthesized || ref.partial) continue;
       const pod = asRecord(ref.template.spec.securityContext);
       const ctx = asRecord(ref.container.securityContext);
-      const missing: string[] = [];
-      if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) missing.push('runAsNonRoot: true');
-      if (ctx.allowPrivilegeEscalation !== false) missing.push('allowPrivilegeEscalation: false');
-      if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true)
-        missing.push('readOnlyRootFilesystem: true');
-      if (missing.length > 0) {
+      // A list only for a container that misses something; the runtime only when the container
+      // leaves its root filesystem writable.
+      let missing: string[] | undefined;
+      if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) (missing ??= []).push('runAsNonRoot: true');
+      if (ctx.allowPrivilegeEscalation !== false) (missing ??= []).push('allowPrivilegeEscalation: false');
+      if (ctx.readOnlyRootFilesystem !== true && READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id))
+        (missing ??= []).push('readOnlyRootFilesystem: true');
+      if (missing !== undefined) {
         const where = ref.at(ref.container.securityContext === undefined ? 'name' : 'securityContext');
         report({
           object: where.object,

@@ -3,6 +3,7 @@ import { containerPorts, probeOf, type ProbeKind } from './support/probes.js';
 import { servingContainers } from './support/serving.js';
 
 const KINDS: ProbeKind[] = ['startupProbe', 'readinessProbe', 'livenessProbe'];
+const DIGITS = /^\d+$/;
 
 export default defineRule({
   id: 'probe-port-exists',
@@ -27,7 +28,7 @@ export default defineRule({
         const probe = probeOf(ref, kind);
         if (!probe || probe.port === undefined || probe.handler === 'exec') continue;
         const { names, numbers } = (ports ??= containerPorts(ref));
-        if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
+        if (typeof probe.port === 'string' && !DIGITS.test(probe.port)) {
           if (!names.has(probe.port)) {
             const at = ref.at(kind, probe.handler, 'port');
             const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';

@@ -10,7 +10,8 @@ export interface Probe {
   handler: 'httpGet' | 'grpc' | 'tcpSocket' | 'exec' | 'none';
   path: string | undefined;
   port: string | number | undefined;
-  command: string[];
+  /** exec's command line; one shared empty list for the other handlers (most probes). */
+  command: readonly string[];
   initialDelaySeconds: number;
   periodSeconds: number;
   failureThreshold: number;
@@ -42,7 +43,7 @@ export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
     handler,
     path: handler === 'httpGet' ? (asString(body.path) ?? '/') : undefined,
     port: typeof port === 'number' || typeof port === 'string' ? port : undefined,
-    command: asArray(body.command).map(String),
+    command: Array.isArray(body.command) && body.command.length > 0 ? body.command.map(String) : NO_COMMAND,
     initialDelaySeconds: num(raw.initialDelaySeconds, 0),
     periodSeconds: num(raw.periodSeconds, 10),
     failureThreshold: num(raw.failureThreshold, 3),
@@ -50,6 +51,8 @@ export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
     timeoutSeconds: num(raw.timeoutSeconds, 1),
   };
 }
+
+const NO_COMMAND: readonly string[] = Object.freeze([]);
 
 /** Seconds until the probe gives up on a container that never answers. */
 export function probeBudgetSeconds(probe: Probe): number {
