@@ -1,4 +1,4 @@
-import { asRecord, isRecord } from '../check/objects.js';
+import { isRecord } from '../check/objects.js';
 import { behindService } from './support/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
@@ -52,7 +52,8 @@ export default defineRule({
           message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${defaultNote}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }
-      if (behindService(service, ref.template) && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
+      const lifecycle = ref.container.lifecycle;
+      if (behindService(service, ref.template) && !(isRecord(lifecycle) && isRecord(lifecycle.preStop))) {
         const where = ref.at('name');
         report({
           object: where.object,

@@ -98,6 +98,53 @@ export function containerPorts(ref: ContainerRef): { names: Set<string>; numbers
   return { names, numbers };
 }
 
+/**
+ * containerPorts(ref).names.has(name), without building the sets: probe-port-exists asks for
+ * every probe that names a port, and gathers the ports only for a message.
+ */
+export function declaresPortName(ref: ContainerRef, name: string): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (!isRecord(port)) continue;
+    const declared = port.name;
+    // As containerPorts reads names (asString): a number is its text, and an empty name is none.
+    if (
+      typeof declared === 'string'
+        ? declared !== '' && declared === name
+        : typeof declared === 'number' && String(declared) === name
+    )
+      return true;
+  }
+  return false;
+}
+
+/** containerPorts(ref).numbers.size > 0, without building the sets. */
+export function declaresPortNumbers(ref: ContainerRef): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (isRecord(port) && typeof port.containerPort === 'number') return true;
+  }
+  return false;
+}
+
+/** containerPorts(ref).numbers.has(number) (SameValueZero, as a Set compares), without building the sets. */
+export function declaresPortNumber(ref: ContainerRef, number: number): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (!isRecord(port)) continue;
+    const declared = port.containerPort;
+    if (typeof declared === 'number' && (declared === number || (declared !== declared && number !== number)))
+      return true;
+  }
+  return false;
+}
+
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
