@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isQuantity } from '../check/quantity.js';
 import { redactText } from '../redact.js';
 import { article, displayPath, pointerToPath, valueAt } from './schema-errors.js';
 import type { YamlPath } from './yaml.js';
@@ -70,19 +71,35 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
 } {
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
+  const coverage = kindShape(apiVersion, kind) ? 'fields' : crdModelFor(apiVersion, kind) ? 'types' : 'none';
+  return { coverage, problems: [...kubernetesObjectProblems(value)] };
+}
+
+/**
+ * validateKubernetesObject's problems alone, and one shared empty list for an object without any
+ * (most of them): the rule asks for every object of the input, and a result object and a list
+ * per object were most of what it allocated (issue 18).
+ */
+export function kubernetesObjectProblems(value: Record<string, unknown>): readonly ObjectProblem[] {
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const kind = typeof value.kind === 'string' ? value.kind : '';
   const rootShape = kindShape(apiVersion, kind);
-  const problems: ObjectProblem[] = [];
+  let problems: ObjectProblem[];
   if (rootShape) {
-    if (!fitsShape(value, rootShape)) checkNode(value, rootShape, [], problems);
+    if (fitsShape(value, rootShape)) return NO_PROBLEMS;
+    problems = [];
+    checkNode(value, rootShape, [], problems);
   } else {
     const Model = crdModelFor(apiVersion, kind);
-    if (!Model) return { coverage: 'none', problems };
-    const errors = crdErrors(Model, value);
-    if (errors) problems.push(...describe(errors, value));
+    const errors = Model ? crdErrors(Model, value) : undefined;
+    if (!errors) return NO_PROBLEMS;
+    problems = describe(errors, value);
   }
   if (problems.length > 1) problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
-  return { coverage: rootShape ? 'fields' : 'types', problems };
+  return problems;
 }
+
+const NO_PROBLEMS: readonly ObjectProblem[] = Object.freeze([]);
 
 /**
  * ajv's errors for a custom resource, or undefined when it is valid. kubernetes-models' validate()
@@ -147,7 +164,11 @@ function fields(): FieldTable {
 /** The kubernetes-models class of a custom resource's apiVersion + kind, required on first use. */
 export function crdModelFor(apiVersion: string, kind: string): ModelClass | undefined {
   let byKind = models.get(apiVersion);
-  if (byKind?.has(kind)) return byKind.get(kind);
+  if (byKind) {
+    // One lookup for a kind with a model (the common case); has() only tells "none" from "not yet".
+    const known = byKind.get(kind);
+    if (known !== undefined || byKind.has(kind)) return known;
+  }
   const slash = apiVersion.indexOf('/');
   const group = apiVersion.slice(0, Math.max(0, slash));
   const version = apiVersion.slice(slash + 1);
@@ -217,45 +238,71 @@ function deferRe2(pkg: string): void {
   require.cache[id] = module;
 }
 
-const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Checks one scalar against its code; a message, or undefined when it fits. */
-function scalarProblem(code: string, value: unknown, path: YamlPath): string | undefined {
-  const expected = scalarExpected(code, value);
+/** Checks one scalar against its kind; a message, or undefined when it fits. */
+function scalarProblem(scalar: number, value: unknown, path: YamlPath): string | undefined {
   // Described only for a message: redacting every string of every object cost ~10 % of a large check.
-  return expected === undefined
+  return fitsScalar(scalar, value)
     ? undefined
-    : `${displayPath(path) || 'the object'} must be ${expected}, got ${describeValue(value)}`;
+    : `${displayPath(path) || 'the object'} must be ${SCALAR_EXPECTED[scalar]}, got ${describeValue(value)}`;
 }
 
-/** What a scalar of this code must be, when the value is not that; undefined when it fits. */
-function scalarExpected(code: string, value: unknown): string | undefined {
-  switch (code) {
-    case 's':
-    case 't':
-      return typeof value === 'string' ? undefined : 'a string';
-    case 'i':
-      return typeof value === 'number' && Number.isInteger(value) ? undefined : 'an integer';
-    case 'n':
-      return typeof value === 'number' ? undefined : 'a number';
-    case 'b':
-      return typeof value === 'boolean' ? undefined : 'a boolean';
-    case 'x':
-      return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string'
-        ? undefined
-        : 'an integer or a string';
-    case 'q':
-      return (typeof value === 'number' && Number.isFinite(value)) ||
-        (typeof value === 'string' && QUANTITY.test(value.trim()))
-        ? undefined
-        : 'a Kubernetes quantity such as 500m, 2 or 16Gi';
-    case 'B':
-      return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''))
-        ? undefined
-        : 'base64-encoded data (stringData takes plain text)';
+/** The scalar kinds of the table's one-letter codes, numbered so a check switches on a small integer. */
+const STRING = 0;
+const INTEGER = 1;
+const NUMBER = 2;
+const BOOLEAN = 3;
+const INT_OR_STRING = 4;
+const QUANTITY = 5;
+const BASE64_DATA = 6;
+/** A code the table does not define: any value fits. */
+const ANY_SCALAR = 7;
+
+const SCALAR_KINDS: Readonly<Record<string, number>> = {
+  s: STRING,
+  t: STRING,
+  i: INTEGER,
+  n: NUMBER,
+  b: BOOLEAN,
+  x: INT_OR_STRING,
+  q: QUANTITY,
+  B: BASE64_DATA,
+};
+
+/** What a scalar of each kind must be, for the message when it is not. */
+const SCALAR_EXPECTED: readonly string[] = [
+  'a string',
+  'an integer',
+  'a number',
+  'a boolean',
+  'an integer or a string',
+  'a Kubernetes quantity such as 500m, 2 or 16Gi',
+  'base64-encoded data (stringData takes plain text)',
+];
+
+/** Whether a (non-null) value is a scalar of this kind. */
+function fitsScalar(scalar: number, value: unknown): boolean {
+  switch (scalar) {
+    case STRING:
+      return typeof value === 'string';
+    case INTEGER:
+      return typeof value === 'number' && Number.isInteger(value);
+    case NUMBER:
+      return typeof value === 'number';
+    case BOOLEAN:
+      return typeof value === 'boolean';
+    case INT_OR_STRING:
+      return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string';
+    case QUANTITY:
+      return (
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && isQuantity(value.trim()))
+      );
+    case BASE64_DATA:
+      return typeof value === 'string' && BASE64.test(value.replace(/\s/g, ''));
     default:
-      return undefined;
+      return true;
   }
 }
 
@@ -276,16 +323,28 @@ const TYPED = 4;
 class Shape {
   /** A list's or map's item. */
   item: Shape | undefined = undefined;
-  /** A typed mapping's fields, its required fields and enums; fields stays undefined for a type the table lacks. */
-  fields: Map<string, Shape> | undefined = undefined;
+  /** A typed mapping's fields and required fields; fields stays undefined for a type the table lacks. */
+  fields: Map<string, Field> | undefined = undefined;
   names: readonly string[] = [];
   required: readonly string[] = [];
-  enums: Map<string, readonly string[]> | undefined = undefined;
   read = false;
   constructor(
     readonly form: number,
     /** The scalar's code, or the type's name. */
     readonly code: string,
+    /** A scalar's kind (STRING, INTEGER, …). */
+    readonly scalar: number,
+  ) {}
+}
+
+/**
+ * A field of a typed mapping: its shape, and the values its enum allows (undefined: no enum). One
+ * lookup per key answers both, where a second map of enums was asked for every key.
+ */
+class Field {
+  constructor(
+    readonly shape: Shape,
+    readonly allowed: readonly string[] | undefined,
   ) {}
 }
 
@@ -309,12 +368,13 @@ function kindShape(apiVersion: string, kind: string): Shape | undefined {
 function shapeOf(code: string): Shape {
   let shape = shapes.get(code);
   if (shape) return shape;
-  if (code === '' || code === '*') shape = new Shape(ANYTHING, code);
-  else if (code.length === 1) shape = new Shape(SCALAR, code);
+  if (code === '' || code === '*') shape = new Shape(ANYTHING, code, ANY_SCALAR);
+  else if (code.length === 1)
+    shape = new Shape(SCALAR, code, Object.hasOwn(SCALAR_KINDS, code) ? SCALAR_KINDS[code]! : ANY_SCALAR);
   else if (code.startsWith('[') || code.startsWith('{')) {
-    shape = new Shape(code.startsWith('[') ? LIST : MAP, code);
+    shape = new Shape(code.startsWith('[') ? LIST : MAP, code, ANY_SCALAR);
     shape.item = shapeOf(code.slice(1));
-  } else shape = new Shape(TYPED, code);
+  } else shape = new Shape(TYPED, code, ANY_SCALAR);
   shapes.set(code, shape);
   return shape;
 }
@@ -324,10 +384,15 @@ function readType(shape: Shape): void {
   shape.read = true;
   const type = Object.hasOwn(fields().types, shape.code) ? fields().types[shape.code] : undefined;
   if (!type) return;
+  const enums = type.e;
   shape.names = Object.keys(type.f);
-  shape.fields = new Map(shape.names.map((name) => [name, shapeOf(type.f[name]!)]));
+  shape.fields = new Map(
+    shape.names.map((name) => [
+      name,
+      new Field(shapeOf(type.f[name]!), enums && Object.hasOwn(enums, name) ? enums[name] : undefined),
+    ]),
+  );
   shape.required = type.r ?? [];
-  if (type.e) shape.enums = new Map(Object.entries(type.e));
 }
 
 /**
@@ -338,32 +403,46 @@ function readType(shape: Shape): void {
  */
 function fitsShape(value: unknown, shape: Shape): boolean {
   if (shape.form === ANYTHING || value === null || value === undefined) return true;
-  if (shape.form === SCALAR) return scalarExpected(shape.code, value) === undefined;
+  if (shape.form === SCALAR) return fitsScalar(shape.scalar, value);
   if (shape.form === LIST) {
     if (!Array.isArray(value)) return false;
-    for (let i = 0; i < value.length; i++) if (!fitsShape(value[i], shape.item!)) return false;
+    const item = shape.item!;
+    for (let i = 0; i < value.length; i++) if (!fitsItem(value[i], item)) return false;
     return true;
   }
   if (typeof value !== 'object' || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
   if (shape.form === MAP) {
-    for (const key in record) if (!fitsShape(record[key], shape.item!)) return false;
+    const item = shape.item!;
+    for (const key in record) if (!fitsItem(record[key], item)) return false;
     return true;
   }
   if (!shape.read) readType(shape);
   const fields = shape.fields;
   if (!fields) return true;
-  for (const required of shape.required)
-    if (record[required] === undefined || record[required] === null) return false;
+  const required = shape.required;
+  for (let i = 0; i < required.length; i++) {
+    const field = record[required[i]!];
+    if (field === undefined || field === null) return false;
+  }
   for (const key in record) {
     const field = fields.get(key);
     if (field === undefined) return false;
     const item = record[key];
-    const allowed = shape.enums?.get(key);
-    if (allowed && typeof item === 'string' && !allowed.includes(item)) return false;
-    if (!fitsShape(item, field)) return false;
+    const allowed = field.allowed;
+    if (allowed !== undefined && typeof item === 'string' && !allowed.includes(item)) return false;
+    if (!fitsItem(item, field.shape)) return false;
   }
   return true;
+}
+
+/**
+ * fitsShape for one value of a list, a map or a field: a scalar (most values: names, labels,
+ * quantities) is checked here, without a call and the tests of fitsShape's other forms.
+ */
+function fitsItem(value: unknown, shape: Shape): boolean {
+  if (shape.form === SCALAR) return value === null || value === undefined || fitsScalar(shape.scalar, value);
+  return fitsShape(value, shape);
 }
 
 /**
@@ -377,7 +456,7 @@ function fitsShape(value: unknown, shape: Shape): boolean {
 function checkNode(value: unknown, shape: Shape, path: (string | number)[], problems: ObjectProblem[]): void {
   if (shape.form === ANYTHING || value === null || value === undefined) return;
   if (shape.form === SCALAR) {
-    const message = scalarProblem(shape.code, value, path);
+    const message = scalarProblem(shape.scalar, value, path);
     if (message) problems.push({ path: [...path], message });
     return;
   }
@@ -437,7 +516,7 @@ function checkNode(value: unknown, shape: Shape, path: (string | number)[], prob
       });
       continue;
     }
-    const allowed = shape.enums?.get(key);
+    const allowed = field.allowed;
     if (allowed && typeof item === 'string' && !allowed.includes(item)) {
       problems.splice(first, 0, {
         path: [...path, key],
@@ -446,7 +525,7 @@ function checkNode(value: unknown, shape: Shape, path: (string | number)[], prob
       continue;
     }
     path.push(key);
-    checkNode(item, field, path, problems);
+    checkNode(item, field.shape, path, problems);
     path.pop();
   }
 }

@@ -101,9 +101,9 @@ interface MetricRef {
 function metricNames(scaler: K8sObject): MetricRef[] {
   const out: MetricRef[] = [];
   if (scaler.type === 'HorizontalPodAutoscaler') {
-    const legacyCpu = getPath(scaler.raw, ['spec', 'targetCPUUtilizationPercentage']);
+    const legacyCpu = getPath(scaler.raw, SPEC_LEGACY_CPU);
     if (legacyCpu !== undefined) out.push({ name: 'cpu', path: ['spec', 'targetCPUUtilizationPercentage'] });
-    asArray(getPath(scaler.raw, ['spec', 'metrics'])).forEach((m, i) => {
+    asArray(getPath(scaler.raw, SPEC_METRICS)).forEach((m, i) => {
       const metric = asRecord(m);
       const type = asString(metric.type) ?? '';
       const body = asRecord(metric[type.charAt(0).toLowerCase() + type.slice(1)]);
@@ -114,12 +114,12 @@ function metricNames(scaler: K8sObject): MetricRef[] {
       out.push({ name: name ?? type, path: ['spec', 'metrics', i] });
     });
   } else if (scaler.type === 'PodAutoscaler') {
-    asArray(getPath(scaler.raw, ['spec', 'metricsSources'])).forEach((m, i) => {
+    asArray(getPath(scaler.raw, SPEC_METRICS_SOURCES)).forEach((m, i) => {
       const name = asString(asRecord(m).targetMetric);
       if (name) out.push({ name, path: ['spec', 'metricsSources', i, 'targetMetric'] });
     });
   } else {
-    asArray(getPath(scaler.raw, ['spec', 'triggers'])).forEach((t, i) => {
+    asArray(getPath(scaler.raw, SPEC_TRIGGERS)).forEach((t, i) => {
       const trigger = asRecord(t);
       const type = asString(trigger.type) ?? '';
       const md = asRecord(trigger.metadata);
@@ -130,3 +130,9 @@ function metricNames(scaler: K8sObject): MetricRef[] {
   }
   return out;
 }
+
+/** Paths read from every autoscaler, built once (getPath only reads them). */
+const SPEC_LEGACY_CPU = ['spec', 'targetCPUUtilizationPercentage'];
+const SPEC_METRICS = ['spec', 'metrics'];
+const SPEC_METRICS_SOURCES = ['spec', 'metricsSources'];
+const SPEC_TRIGGERS = ['spec', 'triggers'];

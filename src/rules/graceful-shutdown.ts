@@ -1,4 +1,4 @@
-import { asRecord, isRecord } from '../check/objects.js';
+import { isRecord } from '../check/objects.js';
 import { behindService } from './support/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
@@ -30,12 +30,12 @@ export default defineRule({
       if (kind === 'InferenceService' || kind === 'KnativeService' || ref.template.synthesized || ref.partial)
         continue;
       if (!ref.template.serves) continue;
-      const runtime = runtimeOf(service, ref);
+      // The runtime is read only when neither the manifest's limit nor its p99 says how long a request runs.
       const longest =
         manifest?.serving.maxRequestSeconds ??
         (manifest?.slo?.latencyMs?.p99 !== undefined
           ? Math.ceil(manifest.slo.latencyMs.p99 / 1000)
-          : runtime.llm
+          : runtimeOf(service, ref).llm
             ? 60
             : undefined);
       const grace = ref.template.spec.terminationGracePeriodSeconds;
@@ -52,7 +52,8 @@ export default defineRule({
           message: `${ref.workload.ref} waits ${graceSeconds} s for shutdown${defaultNote}, less than the longest request (${longest} s): in-flight requests are cut off on every rollout`,
         });
       }
-      if (behindService(service, ref.template) && !isRecord(asRecord(ref.container.lifecycle).preStop)) {
+      const lifecycle = ref.container.lifecycle;
+      if (behindService(service, ref.template) && !(isRecord(lifecycle) && isRecord(lifecycle.preStop))) {
         const where = ref.at('name');
         report({
           object: where.object,

@@ -18,7 +18,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.ofKind('Deployment', 'Rollout')) {
-      if (getPath(workload.raw, ['spec', 'revisionHistoryLimit']) === 0) {
+      if (getPath(workload.raw, SPEC_REVISION_HISTORY_LIMIT) === 0) {
         report({
           object: workload,
           path: ['spec', 'revisionHistoryLimit'],
@@ -28,3 +28,5 @@ export default defineRule({
     }
   },
 });
+
+const SPEC_REVISION_HISTORY_LIMIT = ['spec', 'revisionHistoryLimit'];

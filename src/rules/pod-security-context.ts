@@ -1,4 +1,4 @@
-import { asRecord } from '../check/objects.js';
+import { isRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
@@ -27,14 +27,17 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Operators that render the pod (NIM, KubeAI, BentoML) or patch their own (Seldon) set it.
       if (ref.template.synthesized || ref.partial) continue;
-      const pod = asRecord(ref.template.spec.securityContext);
-      const ctx = asRecord(ref.container.securityContext);
-      const missing: string[] = [];
-      if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) missing.push('runAsNonRoot: true');
-      if (ctx.allowPrivilegeEscalation !== false) missing.push('allowPrivilegeEscalation: false');
-      if (READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id) && ctx.readOnlyRootFilesystem !== true)
-        missing.push('readOnlyRootFilesystem: true');
-      if (missing.length > 0) {
+      // Read in place: most pods and containers set no securityContext, and asRecord made an object for each.
+      const pod = recordOrEmpty(ref.template.spec.securityContext);
+      const ctx = recordOrEmpty(ref.container.securityContext);
+      // A list only for a container that misses something; the runtime only when the container
+      // leaves its root filesystem writable.
+      let missing: string[] | undefined;
+      if (ctx.runAsNonRoot !== true && pod.runAsNonRoot !== true) (missing ??= []).push('runAsNonRoot: true');
+      if (ctx.allowPrivilegeEscalation !== false) (missing ??= []).push('allowPrivilegeEscalation: false');
+      if (ctx.readOnlyRootFilesystem !== true && READ_ONLY_ROOT_OK.has(runtimeOf(service, ref).id))
+        (missing ??= []).push('readOnlyRootFilesystem: true');
+      if (missing !== undefined) {
         const where = ref.at(ref.container.securityContext === undefined ? 'name' : 'securityContext');
         report({
           object: where.object,
@@ -45,3 +48,9 @@ export default defineRule({
     }
   },
 });
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function recordOrEmpty(value: unknown): Readonly<Record<string, unknown>> {
+  return isRecord(value) ? value : EMPTY;
+}

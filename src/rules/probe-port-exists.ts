@@ -1,8 +1,16 @@
 import { defineRule } from './rule.js';
-import { containerPorts, probeOf, type ProbeKind } from './support/probes.js';
+import {
+  containerPorts,
+  declaresPortName,
+  declaresPortNumber,
+  declaresPortNumbers,
+  probeOf,
+  type ProbeKind,
+} from './support/probes.js';
 import { servingContainers } from './support/serving.js';
 
 const KINDS: ProbeKind[] = ['startupProbe', 'readinessProbe', 'livenessProbe'];
+const DIGITS = /^\d+$/;
 
 export default defineRule({
   id: 'probe-port-exists',
@@ -21,14 +29,13 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const ref of servingContainers(service)) {
-      // The declared ports are gathered on the first probe that names one: many containers have none.
-      let ports: { names: Set<string>; numbers: Set<number> } | undefined;
+      // The declared ports are searched in place; gathered (containerPorts) only for a message.
       for (const kind of KINDS) {
         const probe = probeOf(ref, kind);
         if (!probe || probe.port === undefined || probe.handler === 'exec') continue;
-        const { names, numbers } = (ports ??= containerPorts(ref));
-        if (typeof probe.port === 'string' && !/^\d+$/.test(probe.port)) {
-          if (!names.has(probe.port)) {
+        if (typeof probe.port === 'string' && !DIGITS.test(probe.port)) {
+          if (!declaresPortName(ref, probe.port)) {
+            const { names } = containerPorts(ref);
             const at = ref.at(kind, probe.handler, 'port');
             const declared = names.size ? ` (declared: ${[...names].join(', ')})` : '';
             report({
@@ -37,10 +44,10 @@ export default defineRule({
               message: `${ref.label} ${kind} uses port "${probe.port}", which the container does not declare${declared}`,
             });
           }
-        } else if (numbers.size > 0 && !numbers.has(Number(probe.port))) {
+        } else if (declaresPortNumbers(ref) && !declaresPortNumber(ref, Number(probe.port))) {
           const at = ref.at(kind, probe.handler, 'port');
           const port = String(probe.port);
-          const listening = [...numbers].join(', ');
+          const listening = [...containerPorts(ref).numbers].join(', ');
           report({
             object: at.object,
             path: at.path,

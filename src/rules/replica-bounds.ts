@@ -85,14 +85,17 @@ export default defineRule({
       const minValue = spec[keys.min];
       const maxValue = spec[keys.max];
       const min = typeof minValue === 'number' ? minValue : keys.defaultMin;
-      const minAt = { object: scaler, path: typeof minValue === 'number' ? ['spec', keys.min] : ['spec'] };
-      const keeps = keepsFor(service, scalerTargetOf(service, scaler));
       if (min === 0 && scaler.type === 'HorizontalPodAutoscaler') continue;
       // KEDA may keep a single replica on purpose when maxReplicaCount allows growth.
       const max =
         typeof maxValue === 'number' && !(scaler.type === 'ScaledObject' && maxValue > 1)
           ? maxValue
           : undefined;
+      // Most autoscalers keep their bounds: what a finding would say (the scaler's target, the
+      // fields' places) is only worked out for one that does not.
+      if (boundsHold(min, max, floor)) continue;
+      const minAt = { object: scaler, path: typeof minValue === 'number' ? ['spec', keys.min] : ['spec'] };
+      const keeps = keepsFor(service, scalerTargetOf(service, scaler));
       const maxAt = { object: scaler, path: ['spec', keys.max] };
       bounds(scaler.ref, keeps, min, typeof minValue !== 'number', minAt, max, maxAt);
     }
@@ -112,20 +115,20 @@ export default defineRule({
     }
     for (const workload of service.workloads) {
       if (workload.batch || FIXED_BY_OPERATOR.has(workload.info.id)) continue;
-      const keeps = keepsFor(service, workload);
       const own = workload.autoscaling;
-      if (own && autoscalersOf(service, workload).length === 0) {
+      const targeting = autoscalersOf(service, workload);
+      if (own && targeting.length === 0) {
         const min = own.min ?? 1;
         const max = own.max;
+        if (boundsHold(min, max, floor)) continue;
+        const keeps = keepsFor(service, workload);
         bounds(workload.object.ref, keeps, min, workload.replicas.defaulted, own.at, max, maxAtOf(workload));
         continue;
       }
-      if (autoscalersOf(service, workload).length > 0) {
+      if (targeting.length > 0) {
         const replicas = getPath(workload.object.raw, SPEC_REPLICAS);
         if (typeof replicas === 'number' && FIGHTS_HPA.includes(workload.info.id)) {
-          const scalers = autoscalersOf(service, workload)
-            .map((s) => s.ref)
-            .join(' and ');
+          const scalers = targeting.map((s) => s.ref).join(' and ');
           const manage = scalers.includes(' and ') ? 'manage' : 'manages';
           report({
             object: workload.object,
@@ -139,6 +142,7 @@ export default defineRule({
       }
       const count = workload.replicas.count;
       if (count === undefined || workload.info.id === 'Pod' || count >= floor) continue;
+      const keeps = keepsFor(service, workload);
       const plural = count === 1 ? '' : 's';
       const defaultNote = workload.replicas.defaulted ? ' (the default)' : '';
       report({
@@ -151,6 +155,11 @@ export default defineRule({
 });
 
 const SPEC_REPLICAS = ['spec', 'replicas'];
+
+/** Whether bounds() would report nothing for these bounds (the same tests, nothing else). */
+function boundsHold(min: number, max: number | undefined, floor: number): boolean {
+  return min !== 0 && !(min < floor) && !(max !== undefined && max <= Math.max(min, 1));
+}
 
 /** Kinds whose spec.replicas an HPA overwrites. */
 const FIGHTS_HPA = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'];

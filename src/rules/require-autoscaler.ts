@@ -22,7 +22,7 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
-      const target = asRecord(getPath(scaler.raw, ['spec', 'scaleTargetRef']));
+      const target = asRecord(getPath(scaler.raw, SPEC_SCALE_TARGET_REF));
       const kind = asString(target.kind) ?? 'Deployment';
       const name = asString(target.name);
       // Without a workload in the input there is nothing to compare with: the target may exist.
@@ -48,3 +48,5 @@ export default defineRule({
     }
   },
 });
+
+const SPEC_SCALE_TARGET_REF = ['spec', 'scaleTargetRef'];

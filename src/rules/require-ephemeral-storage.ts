@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString } from '../check/objects.js';
-import type { ContainerRef } from '../workloads/model.js';
+import type { ContainerRef, PodTemplate } from '../workloads/model.js';
 import { defineRule } from './rule.js';
 import { podContainers, servingContainersOf } from './support/serving.js';
 
@@ -24,14 +24,16 @@ export default defineRule({
     const declaredDownload = service.manifest?.manifest.spec.serving.weights === 'download';
     for (const workload of service.workloads) {
       // KServe's storage initializer and operator-rendered pods size their own scratch space.
-      if (workload.info.id === 'InferenceService' || workload.templates.some((t) => t.synthesized)) continue;
-      const downloaders = workload.templates.flatMap((t) => podContainers(t).filter(downloads));
+      if (workload.info.id === 'InferenceService' || workload.templates.some(isSynthesized)) continue;
+      // A list only for a workload with a container that downloads (most have none).
+      let downloaders: ContainerRef[] | undefined;
+      for (const template of workload.templates)
+        for (const ref of podContainers(template)) if (downloads(ref)) (downloaders ??= []).push(ref);
       const writers =
-        downloaders.length > 0
-          ? downloaders
-          : declaredDownload
-            ? servingContainersOf(service, workload).filter((ref) => ref.workload === workload.object)
-            : [];
+        downloaders ??
+        (declaredDownload
+          ? servingContainersOf(service, workload).filter((ref) => ref.workload === workload.object)
+          : NO_CONTAINERS);
       for (const ref of writers) {
         const resources = asRecord(ref.container.resources);
         const missing = ['requests', 'limits'].filter(
@@ -51,6 +53,13 @@ export default defineRule({
   },
 });
 
+const NO_CONTAINERS: readonly ContainerRef[] = Object.freeze([]);
+const DOWNLOADER_IMAGE = /downloader|storage-initializer/;
+
+function isSynthesized(template: PodTemplate): boolean {
+  return template.synthesized;
+}
+
 function downloads(ref: ContainerRef): boolean {
   const { command, args } = ref.container;
   // Most containers run their image's entrypoint: no command line to join and search.
@@ -58,5 +67,5 @@ function downloads(ref: ContainerRef): boolean {
     const text = [...asArray(command), ...asArray(args)].map(String).join(' ');
     if (DOWNLOAD.test(text)) return true;
   }
-  return /downloader|storage-initializer/.test(asString(ref.container.image) ?? '');
+  return DOWNLOADER_IMAGE.test(asString(ref.container.image) ?? '');
 }

@@ -4,6 +4,8 @@ import { defineRule } from './rule.js';
 import { gpuResourceName, gpuResources } from './support/gpu.js';
 import { runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
+import type { Accelerator } from '../workloads/serving.js';
+import type { RayServeDeployment } from '../workloads/model.js';
 
 export default defineRule({
   id: 'require-gpu-limit',
@@ -24,9 +26,11 @@ export default defineRule({
     const manifestGpus = service.manifest?.manifest.spec.resources?.gpu;
     // Ray Serve deployments that ask for GPUs need a worker group that has them.
     for (const workload of service.workloads) {
-      const wanting = workload.serveDeployments.filter((d) => (d.numGpus ?? 0) > 0);
+      // Most workloads have no Serve deployment that asks for GPUs: nothing is listed or read then.
+      if (!workload.serveDeployments.some(wantsGpus)) continue;
+      const wanting = workload.serveDeployments.filter(wantsGpus);
       const hasGpus = workload.templates.some((t) => t.containers.some((c) => gpuResources(c).length > 0));
-      if (wanting.length === 0 || hasGpus) continue;
+      if (hasGpus) continue;
       const names = wanting.map((d) => `${d.name} (num_gpus ${d.numGpus})`).join(', ');
       report({
         object: workload.object,
@@ -38,17 +42,14 @@ export default defineRule({
     for (const ref of servingContainers(service)) {
       // Operators that size the pod themselves (a KubeAI resourceProfile, a KAITO instance type).
       if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
-      const runtime = runtimeOf(service, ref);
-      const needsGpu = manifestGpus !== undefined ? manifestGpus > 0 : runtime.llm;
+      // The runtime is read only when the manifest does not say how many GPUs the model needs.
+      const needsGpu = manifestGpus !== undefined ? manifestGpus > 0 : runtimeOf(service, ref).llm;
       const gpus = gpuResources(ref);
-      if (
-        needsGpu &&
-        !gpus.some((g) => parseQuantity(g.limit) !== undefined && parseQuantity(g.limit)! > 0)
-      ) {
+      if (needsGpu && !limitsSome(gpus)) {
         const why =
           manifestGpus !== undefined
             ? `mlready.yaml asks for ${manifestGpus} GPU${manifestGpus === 1 ? '' : 's'}`
-            : `${runtime.title} is a GPU runtime`;
+            : `${runtimeOf(service, ref).title} is a GPU runtime`;
         const where = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
         report({
           object: where.object,
@@ -56,7 +57,8 @@ export default defineRule({
           message: `${ref.label} has no ${gpuResourceName(service)} limit, but ${why}`,
         });
       }
-      for (const gpu of gpus) {
+      for (let i = 0; i < gpus.length; i++) {
+        const gpu = gpus[i]!;
         if (gpu.request !== undefined && parseQuantity(gpu.request) !== parseQuantity(gpu.limit)) {
           const requested = show(gpu.request);
           const limited = gpu.limit === undefined ? 'none' : show(gpu.limit);
@@ -71,3 +73,16 @@ export default defineRule({
     }
   },
 });
+
+function wantsGpus(deployment: RayServeDeployment): boolean {
+  return (deployment.numGpus ?? 0) > 0;
+}
+
+/** Does one of the accelerators have a positive limit? */
+function limitsSome(gpus: readonly Accelerator[]): boolean {
+  for (let i = 0; i < gpus.length; i++) {
+    const limit = parseQuantity(gpus[i]!.limit);
+    if (limit !== undefined && limit > 0) return true;
+  }
+  return false;
+}

@@ -56,7 +56,8 @@ export default defineRule({
       });
     }
     const driftMetric = metricName(service, 'drift');
-    const alerts = promRulesOf(service).filter((r) => r.alert);
+    const rules = promRulesOf(service);
+    const alerts = rules.length === 0 ? rules : rules.filter((r) => r.alert);
     const byName = retraining.onAlert !== undefined && alerts.some((a) => a.alert === retraining.onAlert);
     const route = monitoring?.drift?.alertRoute;
     const byRoute =

@@ -33,7 +33,9 @@ export default defineRule({
     const first = runningWorkloads(service)[0];
     if (!first) return;
     const name = manifest?.name ?? first.object.ref;
-    const alerts = promRulesOf(service).filter((r) => r.alert);
+    const rules = promRulesOf(service);
+    // Most services have no PrometheusRule: their empty list is not copied.
+    const alerts = rules.length === 0 ? rules : rules.filter((r) => r.alert);
     const anchor = service.ofKind('PrometheusRule')[0] ?? manifest ?? first.object;
     const anchorPath =
       anchor === manifest ? ['spec'] : anchor === first.object ? ['metadata', 'name'] : ['spec', 'groups'];

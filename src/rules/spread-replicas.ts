@@ -1,4 +1,4 @@
-import { asArray, asRecord, getPath } from '../check/objects.js';
+import { asArray, getPath, isRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
 import { replicasOf } from './support/scaling.js';
 
@@ -18,13 +18,12 @@ export default defineRule({
   },
   check({ service, report }) {
     for (const workload of service.workloads) {
-      if (!['Deployment', 'StatefulSet', 'Rollout'].includes(workload.info.id)) continue;
+      if (!SPREAD_KINDS.includes(workload.info.id)) continue;
       if (replicasOf(service, workload) < 2) continue;
       const template = workload.templates[0];
-      const spec = template?.spec ?? {};
-      const spread = asArray(spec.topologySpreadConstraints).length > 0;
-      const antiAffinity = asRecord(getPath(spec, ['affinity', 'podAntiAffinity']));
-      if (!spread && Object.keys(antiAffinity).length === 0) {
+      const spec = template?.spec;
+      const spread = asArray(spec?.topologySpreadConstraints).length > 0;
+      if (!spread && !hasOwnKeys(getPath(spec, AFFINITY_POD_ANTI_AFFINITY))) {
         const replicas = replicasOf(service, workload);
         const where = template ? template.atSpec() : { object: workload.object, path: ['spec'] };
         report({
@@ -36,3 +35,13 @@ export default defineRule({
     }
   },
 });
+
+const SPREAD_KINDS = ['Deployment', 'StatefulSet', 'Rollout'];
+const AFFINITY_POD_ANTI_AFFINITY = ['affinity', 'podAntiAffinity'];
+
+/** Object.keys(asRecord(value)).length > 0, without the key list (or an empty object). */
+function hasOwnKeys(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}

@@ -1,4 +1,4 @@
-import { validateKubernetesObject } from '../manifest/kubernetes-schema.js';
+import { kubernetesObjectProblems } from '../manifest/kubernetes-schema.js';
 import { KINDS } from '../workloads/kinds.js';
 import { defineRule } from './rule.js';
 
@@ -24,7 +24,7 @@ export default defineRule({
   check({ service, report }) {
     for (const object of service.objects) {
       if (NOT_KUBERNETES.includes(object.type)) continue;
-      for (const problem of validateKubernetesObject(object.raw).problems)
+      for (const problem of kubernetesObjectProblems(object.raw))
         report({ object, path: problem.path, message: `${object.ref}: ${problem.message}` });
     }
   },

@@ -10,7 +10,8 @@ export interface Probe {
   handler: 'httpGet' | 'grpc' | 'tcpSocket' | 'exec' | 'none';
   path: string | undefined;
   port: string | number | undefined;
-  command: string[];
+  /** exec's command line; one shared empty list for the other handlers (most probes). */
+  command: readonly string[];
   initialDelaySeconds: number;
   periodSeconds: number;
   failureThreshold: number;
@@ -42,7 +43,7 @@ export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
     handler,
     path: handler === 'httpGet' ? (asString(body.path) ?? '/') : undefined,
     port: typeof port === 'number' || typeof port === 'string' ? port : undefined,
-    command: asArray(body.command).map(String),
+    command: Array.isArray(body.command) && body.command.length > 0 ? body.command.map(String) : NO_COMMAND,
     initialDelaySeconds: num(raw.initialDelaySeconds, 0),
     periodSeconds: num(raw.periodSeconds, 10),
     failureThreshold: num(raw.failureThreshold, 3),
@@ -50,6 +51,8 @@ export function probeOf(ref: ContainerRef, kind: ProbeKind): Probe | undefined {
     timeoutSeconds: num(raw.timeoutSeconds, 1),
   };
 }
+
+const NO_COMMAND: readonly string[] = Object.freeze([]);
 
 /** Seconds until the probe gives up on a container that never answers. */
 export function probeBudgetSeconds(probe: Probe): number {
@@ -93,6 +96,53 @@ export function containerPorts(ref: ContainerRef): { names: Set<string>; numbers
     if (typeof p.containerPort === 'number') numbers.add(p.containerPort);
   }
   return { names, numbers };
+}
+
+/**
+ * containerPorts(ref).names.has(name), without building the sets: probe-port-exists asks for
+ * every probe that names a port, and gathers the ports only for a message.
+ */
+export function declaresPortName(ref: ContainerRef, name: string): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (!isRecord(port)) continue;
+    const declared = port.name;
+    // As containerPorts reads names (asString): a number is its text, and an empty name is none.
+    if (
+      typeof declared === 'string'
+        ? declared !== '' && declared === name
+        : typeof declared === 'number' && String(declared) === name
+    )
+      return true;
+  }
+  return false;
+}
+
+/** containerPorts(ref).numbers.size > 0, without building the sets. */
+export function declaresPortNumbers(ref: ContainerRef): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (isRecord(port) && typeof port.containerPort === 'number') return true;
+  }
+  return false;
+}
+
+/** containerPorts(ref).numbers.has(number) (SameValueZero, as a Set compares), without building the sets. */
+export function declaresPortNumber(ref: ContainerRef, number: number): boolean {
+  const ports = ref.container.ports;
+  if (!Array.isArray(ports)) return false;
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (!isRecord(port)) continue;
+    const declared = port.containerPort;
+    if (typeof declared === 'number' && (declared === number || (declared !== declared && number !== number)))
+      return true;
+  }
+  return false;
 }
 
 function num(value: unknown, fallback: number): number {

@@ -14,10 +14,15 @@ export interface PromRule {
   labels: Record<string, string>;
 }
 
-/** Every alerting and recording rule of the service's PrometheusRules. */
-export function promRulesOf(service: ModelService): PromRule[] {
+/**
+ * Every alerting and recording rule of the service's PrometheusRules; one shared empty list for a
+ * service without any (most services: several rules ask each of them).
+ */
+export function promRulesOf(service: ModelService): readonly PromRule[] {
+  const objects = service.ofKind('PrometheusRule');
+  if (objects.length === 0) return NO_RULES;
   const out: PromRule[] = [];
-  for (const object of service.ofKind('PrometheusRule')) {
+  for (const object of objects) {
     asArray(asRecord(object.raw.spec).groups).forEach((g, gi) => {
       asArray(asRecord(g).rules).forEach((r, ri) => {
         const rule = asRecord(r);
@@ -35,6 +40,8 @@ export function promRulesOf(service: ModelService): PromRule[] {
   }
   return out;
 }
+
+const NO_RULES: readonly PromRule[] = Object.freeze([]);
 
 /** Does the expression read this metric (or its _bucket/_sum/_count series)? */
 export function mentionsMetric(expr: string, metric: string): boolean {

@@ -39,13 +39,21 @@ function indexTargets(service: ModelService): Map<string, Map<string, K8sObject[
 
 /**
  * The workload an autoscaler scales: the first of the service's workloads (in their order) that
- * autoscalersOf ties it to. A loop over the few workloads of a service: cheaper than building a
- * reverse index per service (measured: a Map per service cost twice the scan).
+ * autoscalersOf ties it to. autoscalersOf files a scaler under its target's kind and name only,
+ * so the first workload of that kind and name is the only one to ask (one index lookup, where
+ * asking every workload cost one per workload).
  */
 export function scalerTargetOf(service: ModelService, scaler: K8sObject): Workload | undefined {
+  const target = asRecord(getPath(scaler.raw, SCALE_TARGET_REF));
+  const name = asString(target.name);
+  if (name === undefined) return undefined;
+  const kind = asString(target.kind) ?? 'Deployment';
   const workloads = service.workloads;
-  for (let i = 0; i < workloads.length; i++)
-    if (autoscalersOf(service, workloads[i]!).includes(scaler)) return workloads[i];
+  for (let i = 0; i < workloads.length; i++) {
+    const object = workloads[i]!.object;
+    if (object.kind === kind && object.name === name)
+      return autoscalersOf(service, workloads[i]!).includes(scaler) ? workloads[i] : undefined;
+  }
   return undefined;
 }
 
