@@ -144,3 +144,39 @@ describe('support/runtimes.ts matchesPath against main', () => {
     expect(matched).toBeGreaterThan(20);
   });
 });
+
+describe('check/image.ts floatingReason (tag read in place) against main', () => {
+  it('judges digests, registry ports and stray separators as main did', async () => {
+    const fast = await import('../src/check/image.js');
+    const reference = await import('./helpers/rules-reference/image.js');
+    const images = [
+      'x@sha256:abc',
+      'x:latest@sha256:abc',
+      'x:latest@',
+      'a@b@c',
+      '@',
+      '@x',
+      ' x@ ',
+      'reg:5000/x',
+      'reg:5000/x:latest',
+      'reg:5000/x:1.0',
+      'reg:5000/x:',
+      'x:',
+      ':',
+      '/',
+      'x/:latest',
+      'x:LATEST',
+      'x:latest-gpu',
+      'x:1.0.0',
+      ' x:1.0 ',
+      'registry.example.com/model-0:1.0.0',
+    ];
+    let floating = 0;
+    for (const image of images) {
+      const expected = reference.floatingReason(image);
+      expect(fast.floatingReason(image), image).toBe(expected);
+      if (expected) floating++;
+    }
+    expect(floating).toBeGreaterThan(5);
+  });
+});
