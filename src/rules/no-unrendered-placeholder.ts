@@ -43,6 +43,8 @@ export default defineRule({
       if (kind === 'ModelService' || kind === 'PrometheusRule') continue;
       walkRecord(object, object.raw, 0, kind === TEMPLATE_KIND, report, kind === DATA_KIND);
     }
+    // Keys may be slices of a file's text: the path does not keep them past the call.
+    PATH.fill('');
   },
 });
 

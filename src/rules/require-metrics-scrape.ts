@@ -39,10 +39,16 @@ export default defineRule({
     for (let m = 0; m < monitors.length; m++) {
       const monitor = monitors[m]!;
       const selector = getPath(monitor.raw, SPEC_SELECTOR);
-      const selected: K8sObject[] = [];
+      // The Services the monitor selects, in SELECTED[0..count): one scratch list for every call,
+      // written over, as most monitors select one Service and the list never outlives this loop.
+      let count = 0;
       for (let i = 0; i < services.length; i++)
-        if (selects(selector, labelsOf(services[i]!))) selected.push(services[i]!);
-      if (selected.length === 0) {
+        if (selects(selector, labelsOf(services[i]!))) {
+          if (count < SELECTED.length) SELECTED[count] = services[i];
+          else SELECTED.push(services[i]);
+          count++;
+        }
+      if (count === 0) {
         missed = true;
         report({
           object: monitor,
@@ -55,9 +61,10 @@ export default defineRule({
       let scrapes = false;
       for (let i = 0; i < endpoints.length; i++) {
         const port = asString(asRecord(endpoints[i]).port);
-        if (port === undefined || namesPort(selected, port)) scrapes = true;
+        if (port === undefined || namesPort(SELECTED, count, port)) scrapes = true;
         else {
           missed = true;
+          const selected = SELECTED.slice(0, count) as K8sObject[];
           const selectedRefs = selected.map((s) => s.ref).join(', ');
           const portNames = portNamesOf(selected);
           const declared = portNames.length ? ` (ports: ${portNames.join(', ')})` : '';
@@ -71,9 +78,11 @@ export default defineRule({
       if (scrapes) {
         (hits ??= []).push(monitor.ref);
         scrapedServices ??= [];
-        for (let i = 0; i < selected.length; i++) scrapedServices.push(selected[i]!);
+        for (let i = 0; i < count; i++) scrapedServices.push(SELECTED[i]!);
       }
     }
+    // The run's objects are not kept past the call.
+    SELECTED.fill(undefined);
     for (const monitor of podMonitors) {
       const selector = getPath(monitor.raw, SPEC_SELECTOR);
       const pods: Workload[] = [];
@@ -151,10 +160,13 @@ function selectsPods(selector: unknown, workload: Workload): boolean {
   return false;
 }
 
-/** Does one of the selected Services name a port `port` (a name, never empty)? */
-function namesPort(selected: readonly K8sObject[], port: string): boolean {
+/** Scratch list of the Services a ServiceMonitor selects (check() writes its first entries per monitor). */
+const SELECTED: (K8sObject | undefined)[] = [];
+
+/** Does one of the selected Services (selected[0..count)) name a port `port` (a name, never empty)? */
+function namesPort(selected: readonly (K8sObject | undefined)[], count: number, port: string): boolean {
   if (port === '') return false;
-  for (let i = 0; i < selected.length; i++) {
+  for (let i = 0; i < count; i++) {
     const ports = asArray(getPath(selected[i]!.raw, SPEC_PORTS));
     for (let j = 0; j < ports.length; j++) if (asString(asRecord(ports[j]).name) === port) return true;
   }
