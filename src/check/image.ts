@@ -56,11 +56,19 @@ export const FLOATING_TAGS = new Set([
 export function floatingReason(image: string): string | undefined {
   if (image === TOOLING_IMAGE_PLACEHOLDER)
     return "is the placeholder for mlready's own image: set spec.tooling.image in mlready.yaml to a pinned mlready image and scaffold again";
-  const ref = parseImage(image);
-  if (ref.digest) return undefined;
-  if (ref.tag === undefined || ref.tag === '') return 'has no tag, so it means "latest"';
-  if (FLOATING_TAGS.has(ref.tag.toLowerCase())) return `uses the floating tag "${ref.tag}"`;
-  if (isFloatingVariant(ref.tag)) return `uses the floating tag "${ref.tag}"`;
+  // parseImage's tag and digest, read in place: asked for every container of a run, and only the
+  // tag is needed (no ImageRef, no repository string).
+  let rest = image.trim();
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    if (at < rest.length - 1) return undefined; // pinned by a digest
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  const tag = colon > rest.lastIndexOf('/') ? rest.slice(colon + 1) : '';
+  if (tag === '') return 'has no tag, so it means "latest"';
+  if (FLOATING_TAGS.has(tag.toLowerCase())) return `uses the floating tag "${tag}"`;
+  if (isFloatingVariant(tag)) return `uses the floating tag "${tag}"`;
   return undefined;
 }
 

@@ -30,7 +30,11 @@ export default defineRule({
       "NIM /v1/health/ready, or your server's ready path (serving.health.ready in mlready.yaml).",
   },
   check({ service, report }) {
-    for (const ref of servingContainers(service)) {
+    // An index loop, and a probe's location is looked up only for a finding: most probes call a
+    // ready endpoint, and this rule reads every serving container of the run.
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       if (!ref.template.serves) continue;
       const probe = probeOf(ref, 'readinessProbe');
       const runtime = runtimeOf(service, ref);
@@ -48,20 +52,17 @@ export default defineRule({
         }
         continue; // require-readiness-probe reports missing probes elsewhere
       }
-      const at = ref.at('readinessProbe', probe.handler);
-      if (probe.handler === 'tcpSocket' || probe.handler === 'exec' || probe.handler === 'none') {
+      const handler = probe.handler;
+      if (handler === 'tcpSocket' || handler === 'exec' || handler === 'none') {
+        const at = ref.at('readinessProbe', handler);
         const described = describeProbe(probe);
         report({
           object: at.object,
           path: at.path,
           message: `${ref.label} readiness is ${redactText(described)}, which passes before the ${runtime.title} model is loaded; use ${wantedFor(expected)}`,
         });
-      } else if (
-        probe.handler === 'httpGet' &&
-        expected.length > 0 &&
-        !matchesPath(probe.path ?? '/', expected)
-      ) {
-        const where = ref.at('readinessProbe', probe.handler, 'path');
+      } else if (handler === 'httpGet' && expected.length > 0 && !matchesPath(probe.path ?? '/', expected)) {
+        const where = ref.at('readinessProbe', handler, 'path');
         report({
           object: where.object,
           path: where.path,

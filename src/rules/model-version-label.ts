@@ -1,8 +1,11 @@
-import { labelsOf } from '../check/objects.js';
-import { defineRule } from './rule.js';
+import { labelsOf, type K8sObject } from '../check/objects.js';
+import type { YamlPath } from '../manifest/yaml.js';
+import { defineRule, type RuleContext } from './rule.js';
 import { runningWorkloads } from './support/serving.js';
 
+/** The labels read, in order; check() reads them by name (a named load, not a keyed one). */
 export const VERSION_LABELS = ['mlready.dev/model-version', 'app.kubernetes.io/version'] as const;
+const [MODEL_VERSION, APP_VERSION] = VERSION_LABELS;
 
 export default defineRule({
   id: 'model-version-label',
@@ -21,16 +24,18 @@ export default defineRule({
   },
   check({ service, report }) {
     const version = service.manifest?.manifest.spec.model.version;
-    for (const workload of runningWorkloads(service)) {
+    const workloads = runningWorkloads(service);
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
       // Kinds without a pod template of their own (a Seldon Model) carry it on the object.
       const template = workload.templates[0];
       const labels = template ? template.labels : labelsOf(workload.object);
       const metadataPath = template ? template.metadataPath : ['metadata'];
       const object = workload.object;
-      const found = VERSION_LABELS.map((key) => [key, labels[key]] as const).filter(
-        ([, v]) => v !== undefined,
-      );
-      if (found.length === 0) {
+      // The two labels read in place: no list of pairs per workload (every workload of a run).
+      const own = labels['mlready.dev/model-version'];
+      const common = labels['app.kubernetes.io/version'];
+      if (own === undefined && common === undefined) {
         const names = VERSION_LABELS.join(' or ');
         const who = template ? `the pods of ${object.ref} carry` : `${object.ref} carries`;
         report({
@@ -40,19 +45,27 @@ export default defineRule({
         });
         continue;
       }
-      for (const [key, value] of found) {
-        if (
-          version !== undefined &&
-          value !== version &&
-          !(key === 'app.kubernetes.io/version' && found.length > 1)
-        ) {
-          report({
-            object,
-            path: [...metadataPath, 'labels', key],
-            message: `the pods of ${object.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}`,
-          });
-        }
-      }
+      if (version === undefined) continue;
+      if (own !== undefined && own !== version)
+        mismatch(report, object, metadataPath, MODEL_VERSION, own, version);
+      // app.kubernetes.io/version is judged only where it is the one version label.
+      if (common !== undefined && own === undefined && common !== version)
+        mismatch(report, object, metadataPath, APP_VERSION, common, version);
     }
   },
 });
+
+function mismatch(
+  report: RuleContext['report'],
+  object: K8sObject,
+  metadataPath: YamlPath,
+  key: string,
+  value: string,
+  version: string,
+): void {
+  report({
+    object,
+    path: [...metadataPath, 'labels', key],
+    message: `the pods of ${object.ref} are labelled ${key}: ${value}, but mlready.yaml says model.version ${version}`,
+  });
+}

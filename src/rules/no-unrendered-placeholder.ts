@@ -5,8 +5,8 @@ import type { K8sObject } from '../check/objects.js';
 import { redactText } from '../redact.js';
 import { ANY_WORKLOAD, defineRule, type RuleContext } from './rule.js';
 
-/** Kinds whose values legitimately hold templates: Helm values are passed through `tpl`. */
-const TEMPLATE_KINDS = new Set(['HelmValues']);
+/** The kind whose values legitimately hold templates: Helm values are passed through `tpl`. */
+const TEMPLATE_KIND = 'HelmValues';
 /** A Python format field such as {docker_username}, read by YAML as the key of a flow mapping. */
 const FORMAT_FIELD = /^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+$/;
 /**
@@ -17,7 +17,7 @@ const FORMAT_FIELD = /^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+$/;
  */
 const MAY_HOLD_PLACEHOLDER = /[$<{_]/;
 /** ConfigMap data is files (scripts, config templates) mounted into pods, with syntax of their own. */
-const DATA_KINDS = new Set(['ConfigMap']);
+const DATA_KIND = 'ConfigMap';
 
 export default defineRule({
   id: 'no-unrendered-placeholder',
@@ -35,19 +35,16 @@ export default defineRule({
     fix: 'Substitute the value before applying (envsubst, helm template, kustomize) and check the rendered output, or write the real value.',
   },
   check({ service, report }) {
-    for (const object of service.objects) {
-      if (object.kind === 'ModelService') continue;
+    const objects = service.objects;
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i]!;
+      const kind = object.kind;
       // Alert rules are templates by design ({{ $labels.pod }}, $value).
-      if (object.kind === 'PrometheusRule') continue;
-      walkRecord(
-        object,
-        object.raw,
-        [],
-        TEMPLATE_KINDS.has(object.kind),
-        report,
-        DATA_KINDS.has(object.kind),
-      );
+      if (kind === 'ModelService' || kind === 'PrometheusRule') continue;
+      walkRecord(object, object.raw, 0, kind === TEMPLATE_KIND, report, kind === DATA_KIND);
     }
+    // Keys may be slices of a file's text: the path does not keep them past the call.
+    PATH.fill('');
   },
 });
 
@@ -55,16 +52,32 @@ export default defineRule({
  * Depth first over every value (in document order: findings are sorted by position afterwards).
  * Shaped for speed, as this rule reads every value of every object (the old recursive walk is kept
  * in test/helpers/rules-reference/ and compared with this one on every fixture):
- * - one path array is shared down the walk; it grows only to descend into a mapping or sequence,
- *   and is copied (with the key of the value) only for a finding;
+ * - the path is one module-level array written at a depth (PATH[0..depth)), never pushed or
+ *   popped: an array pushed from empty and popped back to empty gets a new backing store on every
+ *   descent from the top (1.7 MB a run on the bench); the path is copied only for a finding;
  * - strings are judged in the loop over their parent, without a call per value, and a cheap scan
  *   (MAY_HOLD_PLACEHOLDER) rules out most of them before findPlaceholder's regular expressions;
  * - mappings are read with one for-in, not Object.keys: no array of keys per mapping.
  */
+const PATH: (string | number)[] = [];
+
+/** PATH[0..depth) with `key` after it: a finding's own copy. */
+function pathTo(depth: number, key?: string | number): (string | number)[] {
+  const at = PATH.slice(0, depth);
+  if (key !== undefined) at.push(key);
+  return at;
+}
+
+/** Sets PATH[depth]: PATH only grows (to the deepest nesting seen), and its old entries are overwritten. */
+function setPath(depth: number, key: string | number): void {
+  if (depth < PATH.length) PATH[depth] = key;
+  else PATH.push(key);
+}
+
 function walkRecord(
   object: K8sObject,
   record: Record<string, unknown>,
-  path: (string | number)[],
+  depth: number,
   templates: boolean,
   report: RuleContext['report'],
   dataOnly: boolean,
@@ -76,20 +89,20 @@ function walkRecord(
     if (isRuntimeTextKey(key) || (dataOnly && key !== 'metadata')) continue;
     const child = record[key];
     if (typeof child === 'string') {
-      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, path, key, templates, report);
+      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, depth, key, templates, report);
     } else if (typeof child === 'object' && child !== null) {
-      path.push(key);
-      if (Array.isArray(child)) walkArray(object, child, path, templates, report);
-      else walkRecord(object, child as Record<string, unknown>, path, templates, report, false);
-      path.pop();
+      setPath(depth, key);
+      if (Array.isArray(child)) walkArray(object, child, depth + 1, templates, report);
+      else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report, false);
     }
   }
   // `image: {docker_username}` is valid YAML: a mapping with one key and no value (which the loop
   // above skipped, as it holds nothing to read).
   if (count === 1 && record[first] === null && FORMAT_FIELD.test(first)) {
+    const path = pathTo(depth);
     report({
       object,
-      path: [...path],
+      path,
       message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${first}}, which YAML reads as a mapping`,
     });
   }
@@ -98,28 +111,27 @@ function walkRecord(
 function walkArray(
   object: K8sObject,
   list: readonly unknown[],
-  path: (string | number)[],
+  depth: number,
   templates: boolean,
   report: RuleContext['report'],
 ): void {
   for (let i = 0; i < list.length; i++) {
     const child = list[i];
     if (typeof child === 'string') {
-      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, path, i, templates, report);
+      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, depth, i, templates, report);
     } else if (typeof child === 'object' && child !== null) {
-      path.push(i);
-      if (Array.isArray(child)) walkArray(object, child, path, templates, report);
-      else walkRecord(object, child as Record<string, unknown>, path, templates, report, false);
-      path.pop();
+      setPath(depth, i);
+      if (Array.isArray(child)) walkArray(object, child, depth + 1, templates, report);
+      else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report, false);
     }
   }
 }
 
-/** The value at `path` + `key`. */
+/** The value at PATH[0..depth) + `key`. */
 function checkString(
   object: K8sObject,
   value: string,
-  path: readonly (string | number)[],
+  depth: number,
   key: string | number,
   templates: boolean,
   report: RuleContext['report'],
@@ -128,7 +140,7 @@ function checkString(
   if (value.includes('\n')) return;
   const found = findPlaceholder(value);
   if (!found || (templates && found.startsWith('{{'))) return;
-  const at = [...path, key];
+  const at = pathTo(depth, key);
   report({
     object,
     path: at,

@@ -1,6 +1,7 @@
+import type { ModelService } from '../check/services.js';
 import { driftDefaultsFor } from '../manifest/types.js';
 import { defineRule } from './rule.js';
-import { runningWorkloads } from './support/serving.js';
+import { firstRunningWorkload } from './support/serving.js';
 import { mentionsMetric, metricName, promRulesOf, thresholdOf } from './support/prometheus.js';
 
 /** Alerts on a drift score, whatever exports it. */
@@ -26,16 +27,13 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    const first = runningWorkloads(service)[0];
+    const first = firstRunningWorkload(service);
     if (!first) return;
     if (!manifest) {
       // Without a manifest: any alert on a drift score counts (mlready's metric or another tool's).
-      const metric = metricName(service, 'drift');
-      const alerts = promRulesOf(service).filter(
-        (r) => r.alert && (mentionsMetric(r.expr, metric) || DRIFT.test(r.expr) || DRIFT.test(r.alert ?? '')),
-      );
-      if (alerts.length > 0) return;
+      // Without a PrometheusRule there is no alert: nothing to read (most services of a run).
       const rule = service.ofKind('PrometheusRule')[0];
+      if (rule !== undefined && hasDriftAlert(service)) return;
       report({
         object: rule ?? first.object,
         path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
@@ -102,3 +100,12 @@ export default defineRule({
     }
   },
 });
+
+/** An alert on a drift score: mlready's metric, or any expression or alert name that says drift. */
+function hasDriftAlert(service: ModelService): boolean {
+  const metric = metricName(service, 'drift');
+  for (const r of promRulesOf(service))
+    if (r.alert && (mentionsMetric(r.expr, metric) || DRIFT.test(r.expr) || DRIFT.test(r.alert ?? '')))
+      return true;
+  return false;
+}

@@ -1,5 +1,5 @@
 import { defineRule } from './rule.js';
-import { runningWorkloads } from './support/serving.js';
+import { firstRunningWorkload } from './support/serving.js';
 
 const FIELDS = [
   ['dataset', 'the training dataset'],
@@ -27,7 +27,7 @@ export default defineRule({
   check({ service, report }) {
     const manifest = service.manifest;
     if (!manifest) {
-      const first = runningWorkloads(service)[0];
+      const first = firstRunningWorkload(service);
       if (first)
         report({
           object: first.object,

@@ -1,5 +1,6 @@
+import type { ModelService } from '../check/services.js';
 import { defineRule } from './rule.js';
-import { runningWorkloads } from './support/serving.js';
+import { firstRunningWorkload } from './support/serving.js';
 import { latencyMetrics, mentionsMetric, metricName, promRulesOf } from './support/prometheus.js';
 import { runtimeOf } from './support/runtimes.js';
 
@@ -23,17 +24,20 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest;
-    const exprs = promRulesOf(service).map((r) => r.expr);
-    const used = (metric: string) => exprs.some((e) => mentionsMetric(e, metric));
     if (!manifest) {
       // Without a manifest: the latency histogram the runtime itself exports.
-      const first = runningWorkloads(service)[0];
+      const first = firstRunningWorkload(service);
       if (!first) return;
       const runtime = runtimeOf(service);
       const latency = runtime.metrics.latency;
-      // Without any rule expression nothing is read: the list of names is not needed.
-      if (latency.length === 0 || (exprs.length > 0 && latencyMetrics(service).some(used))) return;
+      if (latency.length === 0) return;
+      // Without a PrometheusRule no rule expression reads anything: nothing to collect (most
+      // services of a run), and the list of names is not needed.
       const rule = service.ofKind('PrometheusRule')[0];
+      if (rule !== undefined) {
+        const exprs = expressionsOf(service);
+        if (exprs.length > 0 && latencyMetrics(service).some((m) => reads(exprs, m))) return;
+      }
       report({
         object: rule ?? first.object,
         path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
@@ -41,6 +45,8 @@ export default defineRule({
       });
       return;
     }
+    const exprs = expressionsOf(service);
+    const used = (metric: string) => reads(exprs, metric);
     const wanted: [string, readonly string[]][] = [
       ['latency histogram', latencyMetrics(service)],
       ['feature missing rate', [metricName(service, 'featureMissing')]],
@@ -58,3 +64,14 @@ export default defineRule({
     }
   },
 });
+
+/** The expressions of the service's alerting and recording rules. */
+function expressionsOf(service: ModelService): string[] {
+  return promRulesOf(service).map((r) => r.expr);
+}
+
+/** Does one of the expressions read the metric? */
+function reads(exprs: readonly string[], metric: string): boolean {
+  for (let i = 0; i < exprs.length; i++) if (mentionsMetric(exprs[i]!, metric)) return true;
+  return false;
+}

@@ -1,7 +1,7 @@
 import { configMapModelRefsOf, modelRefsOf } from '../workloads/model-refs.js';
-import type { ModelRef } from '../workloads/model.js';
+import type { ModelRef, Workload } from '../workloads/model.js';
 import { redactText } from '../redact.js';
-import { defineRule, type Severity } from './rule.js';
+import { defineRule, type RuleContext, type Severity } from './rule.js';
 import { podContainers } from './support/serving.js';
 
 /** Why a model reference does not pin a version, and how sure that is. */
@@ -98,29 +98,34 @@ export default defineRule({
         });
     }
     const configMaps = service.ofKind('ConfigMap');
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
+      // The workload's own references, then those read from ConfigMaps, judged in place rather
+      // than joined into a new list per workload.
+      const refs = modelRefsOf(workload);
+      for (let i = 0; i < refs.length; i++) judge(workload, refs[i]!, report);
       // Without ConfigMaps in the service no container can read a model from one.
-      const fromConfigMaps =
-        configMaps.length === 0
-          ? []
-          : workload.templates.flatMap((t) =>
-              podContainers(t).flatMap((c) => configMapModelRefsOf(c, configMaps)),
-            );
-      for (const model of [...modelRefsOf(workload), ...fromConfigMaps]) {
-        const unpinned = unversionedReason(model.reference, model.source === 'storageUri');
-        if (!unpinned) continue;
-        if (model.revision !== undefined && unpinned.reason.startsWith('is a Hugging Face id')) continue;
-        if (model.source === 'preset' && model.revision !== undefined) continue;
-        report({
-          object: model.at.object,
-          path: model.at.path,
-          message: messageOf(workload.object.ref, model, unpinned),
-          severity: unpinned.severity,
-        });
-      }
+      if (configMaps.length === 0) continue;
+      for (const t of workload.templates)
+        for (const c of podContainers(t))
+          for (const model of configMapModelRefsOf(c, configMaps)) judge(workload, model, report);
     }
   },
 });
+
+function judge(workload: Workload, model: ModelRef, report: RuleContext['report']): void {
+  const unpinned = unversionedReason(model.reference, model.source === 'storageUri');
+  if (!unpinned) return;
+  if (model.revision !== undefined && unpinned.reason.startsWith('is a Hugging Face id')) return;
+  if (model.source === 'preset' && model.revision !== undefined) return;
+  report({
+    object: model.at.object,
+    path: model.at.path,
+    message: messageOf(workload.object.ref, model, unpinned),
+    severity: unpinned.severity,
+  });
+}
 
 function messageOf(workload: string, model: ModelRef, unpinned: Unpinned): string {
   const reference = redactText(model.reference);

@@ -230,9 +230,25 @@ export function runtimesOf(service: ModelService): RuntimeProfile[] {
 
 /** Does an HTTP path match one of the runtime's ready paths ("*" = one segment)? */
 export function matchesPath(path: string, patterns: readonly string[]): boolean {
-  const clean = path.split('?')[0]!.replace(/\/+$/, '') || '/';
-  return patterns.some((pattern) => (READY_PATTERNS.get(pattern) ?? pathPattern(pattern)).test(clean));
+  // Asked for every readiness probe of a run: the query and trailing slashes are cut only where
+  // there are some, and a pattern without "*" is the path itself (its pattern is ^path$).
+  const query = path.indexOf('?');
+  let clean = query < 0 ? path : path.slice(0, query);
+  if (clean.endsWith('/')) clean = clean.replace(TRAILING_SLASHES, '');
+  if (clean === '') clean = '/';
+  for (let i = 0; i < patterns.length; i++) {
+    const pattern = patterns[i]!;
+    if (
+      !pattern.includes('*')
+        ? pattern === clean
+        : (READY_PATTERNS.get(pattern) ?? pathPattern(pattern)).test(clean)
+    )
+      return true;
+  }
+  return false;
 }
+
+const TRAILING_SLASHES = /\/+$/;
 
 function pathPattern(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);

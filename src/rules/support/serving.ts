@@ -109,7 +109,23 @@ export function answersRequests(service: ModelService, ref: ContainerRef): boole
 /**
  * Workloads judged as a running service (monitoring, drift, lineage, version labels): a KServe
  * ServingRuntime checked on its own is a template for future pods, judged on its container only.
+ * Most services hold no other kind: their own list is the answer, shared rather than copied (six
+ * rules ask for every service of a run).
  */
-export function runningWorkloads(service: ModelService): Workload[] {
-  return service.workloads.filter((w) => !w.batch && w.info.role !== 'runtime-template');
+export function runningWorkloads(service: ModelService): readonly Workload[] {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++)
+    if (!isRunning(workloads[i]!)) return workloads.filter(isRunning);
+  return workloads;
+}
+
+/** runningWorkloads(service)[0], without a list. */
+export function firstRunningWorkload(service: ModelService): Workload | undefined {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++) if (isRunning(workloads[i]!)) return workloads[i];
+  return undefined;
+}
+
+function isRunning(workload: Workload): boolean {
+  return !workload.batch && workload.info.role !== 'runtime-template';
 }
