@@ -1,18 +1,18 @@
 import { basename, dirname } from 'node:path';
 import { validateAgainst } from '../manifest/schemas.js';
-import { displayPath } from '../manifest/schema-errors.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { parseInput, listItems } from '../manifest/input.js';
 import type { SourceDocument } from '../manifest/yaml.js';
 import { RULES } from '../rules/index.js';
-import { ANY_WORKLOAD, type Report, type Rule, type RuleContext, type Severity } from '../rules/rule.js';
+import type { Report, Rule, RuleContext, Severity } from '../rules/rule.js';
+import { KindReaders } from './rule-kinds.js';
+import { locate, type ObjectFindings } from './locate.js';
 import { loadReports } from './evidence.js';
 import { estimateLoadTime } from '../estimate/load-time.js';
 import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
 import { computeReadiness, prepareReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
 import { defaultConfig, type Config } from './config.js';
-import { ignoredRules } from './ignore.js';
 import { collectInputs, type CollectedInputs, type InputText } from './inputs.js';
 import { isRecord, toObject, type K8sObject, type ManifestObject, type SkippedDocument } from './objects.js';
 import type { CheckResult, Finding, InputProblem, RuleMeta, ServiceSummary } from './result.js';
@@ -197,6 +197,8 @@ interface CheckedServices {
   readonly counted: Uint8Array;
   /** Per service, its model server's load time (undefined without one). */
   readonly loadTimes: (NonNullable<ServiceSummary['loadTime']> | undefined)[];
+  /** Per object with findings, the paths found in it so far (see `locate`): for this run only. */
+  readonly located: Map<K8sObject, ObjectFindings>;
 }
 
 /** Runs every enabled rule over every service, and estimates each model server's load time. */
@@ -211,6 +213,7 @@ function checkServices(
     suppressed: [],
     counted: new Uint8Array(services.length * rules.length),
     loadTimes: [],
+    located: new Map(),
   };
   const now = options.now ?? new Date();
   const deployRecordsByDir: DeployRecordsByDir = { records: new Map(), dirs: new Map() };
@@ -219,6 +222,7 @@ function checkServices(
   // than the builtin's, and runRules would deoptimize on it in the next run ("wrong map").
   const runs: RuleRun[] = [];
   for (const enabled of rules) runs.push(new RuleRun(enabled, services, now, checked));
+  const readers = new KindReaders(rules.map((r) => r.rule));
   for (let s = 0; s < services.length; s++) {
     const service = services[s]!;
     const manifestFile = service.manifest?.source.file;
@@ -232,6 +236,9 @@ function checkServices(
     };
     const modelView = modelServersView(service);
     checked.loadTimes.push(modelView ? loadTimeOf(modelView, evidence, now) : undefined);
+    // A rule counts for a service when it reports something, or when the service holds something it
+    // reads (else its silence proves nothing).
+    readers.mark(checked.counted, s * runs.length, service, modelView);
     runRules(runs, service, modelView, evidence, checked.counted, s * runs.length);
   }
   return checked;
@@ -260,7 +267,7 @@ function loadTimeOf(
   };
 }
 
-/** Every rule over one service; flags (from `offset`, by rule) the rules that judged something of it. */
+/** Every rule over one service; flags (from `offset`, by rule) the rules that reported something of it. */
 function runRules(
   runs: readonly RuleRun[],
   service: ModelService,
@@ -272,8 +279,7 @@ function runRules(
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i]!;
     const view = run.modelServersOnly ? modelView : service;
-    if (!view) continue;
-    if (run.runOn(view, evidence) || appliesToSomething(run.rule, view)) counted[offset + i] = 1;
+    if (view !== undefined && run.runOn(view, evidence)) counted[offset + i] = 1;
   }
 }
 
@@ -391,7 +397,7 @@ interface DeployRecordsByDir {
  * What model-specific rules see: the model servers and what belongs to them, without the
  * supporting workloads. Undefined when the service has neither a model server nor a manifest.
  */
-function modelServersView(service: ModelService): ModelService | undefined {
+export function modelServersView(service: ModelService): ModelService | undefined {
   if (service.modelServers.length === 0 && !service.manifest) return undefined;
   if (service.supporting.length === 0) return service;
   const hidden = new Set(service.supporting.map((w) => w.object));
@@ -416,16 +422,6 @@ function modelServersView(service: ModelService): ModelService | undefined {
     // eslint-disable-next-line @typescript-eslint/unbound-method
     workloadOf: service.workloadOf,
   });
-}
-
-/** Does the service hold something the rule reads? (Else its silence proves nothing.) A loop: no closure per call. */
-function appliesToSomething(rule: Rule, service: ModelService): boolean {
-  const kinds = rule.kinds;
-  for (let i = 0; i < kinds.length; i++) {
-    const kind = kinds[i]!;
-    if (kind === ANY_WORKLOAD ? service.workloads.length > 0 : service.ofKind(kind).length > 0) return true;
-  }
-  return false;
 }
 
 function summarizeService(
@@ -609,7 +605,7 @@ class RuleRun {
 
   private report({ object, path, message, fix, severity }: Report): void {
     const rule = this.rule;
-    const position = object.source.positionOf(path);
+    const found = locate(this.sink.located, object, path);
     const finding: Finding = {
       ruleId: rule.id,
       severity: this.configured ?? severity ?? rule.severity,
@@ -617,16 +613,16 @@ class RuleRun {
       message,
       fix: fix ?? rule.docs.fix,
       file: object.source.file,
-      line: position.line,
-      column: position.column,
-      endLine: position.endLine,
-      endColumn: position.endColumn,
-      path: displayPath(path),
+      line: found.line,
+      column: found.column,
+      endLine: found.endLine,
+      endColumn: found.endColumn,
+      path: found.display,
       object: object.ref,
       service: this.context.service.name,
     };
     this.reported = true;
-    (ignoredRules(object).has(rule.id) ? this.sink.suppressed : this.sink.findings).push(finding);
+    (found.ignored.has(rule.id) ? this.sink.suppressed : this.sink.findings).push(finding);
   }
 }
 

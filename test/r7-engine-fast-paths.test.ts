@@ -1,0 +1,238 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { locate, type ObjectFindings } from '../src/check/locate.js';
+import type { K8sObject } from '../src/check/objects.js';
+import { KindReaders } from '../src/check/rule-kinds.js';
+import { modelServersView } from '../src/check/run-check.js';
+import type { ModelService } from '../src/check/services.js';
+import { RULES } from '../src/rules/index.js';
+import { ANY_WORKLOAD, type Rule } from '../src/rules/rule.js';
+import { servicesFrom } from './helpers/service.js';
+import { referenceAppliesToSomething, referenceLocation } from './helpers/r7-engine-reference.js';
+
+/** Every YAML file under a directory. */
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...yamlFiles(path));
+    else if (/\.ya?ml$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+const FIXTURES = ['test/fixtures/upstream', 'test/fixtures/rules', 'examples'];
+
+/** The model services of every fixture file that groups without errors. */
+function fixtureServices(): ModelService[] {
+  const services: ModelService[] = [];
+  for (const dir of FIXTURES)
+    for (const file of yamlFiles(dir)) {
+      try {
+        services.push(...servicesFrom(readFileSync(file, 'utf8'), file));
+      } catch {
+        // Templates, lists and invalid inputs: grouped by the check engine's own tests.
+      }
+    }
+  return services;
+}
+
+/** A small deterministic generator (mulberry32), so a failure names its seed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Services without a workload, or with supporting workloads only: views that differ from the service. */
+const ODD_SERVICES = [
+  `apiVersion: v1
+kind: Service
+metadata: { name: lonely, labels: { app.kubernetes.io/name: lonely } }
+spec: { selector: { app.kubernetes.io/name: lonely } }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: lonely, labels: { app.kubernetes.io/name: lonely } }
+`,
+  `apiVersion: mlready.dev/v1alpha1
+kind: ModelService
+metadata: { name: only-a-manifest }
+spec:
+  model: { name: m, version: "1", uri: "s3://b/m" }
+  serving: { runtime: vllm }
+`,
+  `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: redis, labels: { app.kubernetes.io/name: cache } }
+spec:
+  selector: { matchLabels: { app.kubernetes.io/name: cache } }
+  template:
+    metadata: { labels: { app.kubernetes.io/name: cache } }
+    spec: { containers: [{ name: redis, image: "redis:7" }] }
+`,
+].flatMap((text) => servicesFrom(text));
+
+const services = [...fixtureServices(), ...ODD_SERVICES];
+
+/** Every path of a value (bounded), and a few that go past what exists. */
+function pathsOf(
+  value: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
+  if (out.length > 400) return out;
+  out.push(prefix);
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => pathsOf(v, [...prefix, i], out));
+    out.push([...prefix, value.length]);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out);
+    out.push([...prefix, 'not-there']);
+  } else out.push([...prefix, 0], [...prefix, 'x']);
+  return out;
+}
+
+describe('locate: positions and display paths once per object and path', () => {
+  it('reads the fixtures (the comparison has something to compare)', () => {
+    expect(services.length).toBeGreaterThan(100);
+  });
+
+  it('answers every path of every fixture object as positionOf and displayPath do, asked in any order and again', () => {
+    const next = random(7);
+    const located = new Map<K8sObject, ObjectFindings>();
+    let compared = 0;
+    for (const service of services)
+      for (const object of service.objects) {
+        const paths = pathsOf(object.raw);
+        // Twice, the second time shuffled, and through one reused array as rules that write their path
+        // at a depth do: a cached answer must not follow the caller's array after the report.
+        const reused: (string | number)[] = [];
+        for (const round of [0, 1])
+          for (let i = 0; i < paths.length; i++) {
+            const path = round === 0 ? paths[i]! : paths[Math.floor(next() * paths.length)]!;
+            reused.length = 0;
+            reused.push(...path);
+            const found = locate(located, object, next() < 0.5 ? reused : path);
+            const want = referenceLocation(object, path);
+            expect({ ...found, path: found.display, display: undefined }).toEqual({
+              ...want,
+              display: undefined,
+            });
+            compared++;
+          }
+      }
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it('keeps answers apart for objects of the same document text and for paths that differ by type only', () => {
+    const [service] = servicesFrom(
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: m, labels: { "0": zero }, annotations: { mlready.dev/ignore: "require-gpu-limit" } }
+spec:
+  template:
+    spec:
+      containers: [{ name: a, image: "x:1" }, { name: b, image: "y:2" }]
+`,
+    );
+    const object = service!.objects[0]!;
+    const located = new Map<K8sObject, ObjectFindings>();
+    for (const path of [
+      ['metadata', 'labels', '0'],
+      ['spec', 'template', 'spec', 'containers', 0],
+      ['spec', 'template', 'spec', 'containers', 1],
+      ['spec', 'template', 'spec', 'containers', '1'],
+      ['metadata', 'labels', '0'],
+    ]) {
+      const found = locate(located, object, path);
+      const want = referenceLocation(object, path);
+      expect([found.line, found.column, found.endLine, found.endColumn, found.display]).toEqual([
+        want.line,
+        want.column,
+        want.endLine,
+        want.endColumn,
+        want.path,
+      ]);
+      expect([...found.ignored]).toEqual(['require-gpu-limit']);
+    }
+  });
+});
+
+describe('KindReaders: which rules count for a service through the kinds it holds', () => {
+  /** The flags the fifth round's engine set: each rule asked through ofKind on its own view. */
+  function referenceFlags(
+    rules: readonly Pick<Rule, 'kinds' | 'appliesTo'>[],
+    service: ModelService,
+  ): number[] {
+    const view = modelServersView(service);
+    return rules.map((rule) => {
+      const seen = rule.appliesTo === 'model-servers' ? view : service;
+      return seen && referenceAppliesToSomething(rule, seen) ? 1 : 0;
+    });
+  }
+
+  function flags(
+    rules: readonly Pick<Rule, 'kinds' | 'appliesTo'>[],
+    service: ModelService,
+    offset: number,
+  ): number[] {
+    const out = new Uint8Array(offset + rules.length + 2);
+    new KindReaders(rules).mark(out, offset, service, modelServersView(service));
+    expect(out[offset - 1] ?? 0).toBe(0);
+    expect(out[offset + rules.length]).toBe(0);
+    return [...out.subarray(offset, offset + rules.length)];
+  }
+
+  it('flags what every rule of the catalogue flagged, for every fixture service', () => {
+    const rules = [...RULES.values()];
+    let flagged = 0;
+    for (const service of services) {
+      const want = referenceFlags(rules, service);
+      expect(flags(rules, service, 3)).toEqual(want);
+      flagged += want.filter(Boolean).length;
+    }
+    expect(flagged).toBeGreaterThan(1000);
+  });
+
+  it('flags as before for made-up rule lists: repeated kinds and rules, any workload, no kinds, both views', () => {
+    const next = random(18);
+    const kinds = [
+      ANY_WORKLOAD,
+      'Deployment',
+      'Service',
+      'InferenceService',
+      'HorizontalPodAutoscaler',
+      'ServiceMonitor',
+      'ConfigMap',
+      'Secret',
+      'NetworkPolicy',
+      'StatefulSet',
+      'RayService',
+      'Nothing',
+    ] as Rule['kinds'][number][];
+    const catalogue = [...RULES.values()];
+    for (let trial = 0; trial < 60; trial++) {
+      const rules: Pick<Rule, 'kinds' | 'appliesTo'>[] = [];
+      const count = 1 + Math.floor(next() * 12);
+      for (let i = 0; i < count; i++) {
+        if (next() < 0.2) {
+          rules.push(catalogue[Math.floor(next() * catalogue.length)]!);
+          continue;
+        }
+        const own: Rule['kinds'][number][] = [];
+        const n = Math.floor(next() * 4);
+        for (let k = 0; k < n; k++) own.push(kinds[Math.floor(next() * kinds.length)]!);
+        rules.push({ kinds: own, appliesTo: next() < 0.5 ? 'model-servers' : 'workloads' });
+      }
+      if (next() < 0.3) rules.push(rules[0]!);
+      for (const service of services)
+        expect(flags(rules, service, trial)).toEqual(referenceFlags(rules, service));
+    }
+  });
+});
