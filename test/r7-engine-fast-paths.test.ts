@@ -7,6 +7,7 @@ import { KindReaders } from '../src/check/rule-kinds.js';
 import { modelServersView } from '../src/check/run-check.js';
 import type { ModelService } from '../src/check/services.js';
 import { RULES } from '../src/rules/index.js';
+import { estimateLoadTime } from '../src/estimate/load-time.js';
 import { ANY_WORKLOAD, type Rule } from '../src/rules/rule.js';
 import { servicesFrom } from './helpers/service.js';
 import { referenceAppliesToSomething, referenceLocation } from './helpers/r7-engine-reference.js';
@@ -234,5 +235,28 @@ describe('KindReaders: which rules count for a service through the kinds it hold
       for (const service of services)
         expect(flags(rules, service, trial)).toEqual(referenceFlags(rules, service));
     }
+  });
+});
+
+describe('estimateLoadTime: one answer per container, evidence, view and time of a run', () => {
+  it('answers the same question with the same estimate, and each other question with its own, in any order', () => {
+    const service = services.find((s) => s.servingContainers().length > 0)!;
+    const ref = service.servingContainers()[0]!;
+    const evidence = (maxAgeDays: number) => ({ deploys: [], maxAgeDays });
+    const a = { service, evidence: evidence(1), now: new Date('2026-01-01T00:00:00Z') };
+    const b = { service, evidence: evidence(2), now: a.now };
+    const c = { service, evidence: a.evidence, now: new Date('2026-01-02T00:00:00Z') };
+    const first = estimateLoadTime(a, ref);
+    expect(estimateLoadTime(a, ref)).toBe(first);
+    const second = estimateLoadTime(b, ref);
+    const third = estimateLoadTime(c, ref);
+    expect(second).not.toBe(first);
+    expect(third).not.toBe(first);
+    expect(third).not.toBe(second);
+    // Asked again after the others: each still finds its own answer, not the newest one.
+    expect(estimateLoadTime(a, ref)).toBe(first);
+    expect(estimateLoadTime(b, ref)).toBe(second);
+    expect(estimateLoadTime(c, ref)).toBe(third);
+    expect(second).toEqual(first);
   });
 });

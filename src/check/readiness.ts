@@ -76,7 +76,9 @@ export function computeReadiness(
   // Scored for every service of a run: no Set, closure or list per section; the rules' positions in
   // the catalogue stand for their ids (one flag per rule, in a small typed array).
   const catalogue = catalogueOf(rules);
-  const failing = new Uint8Array(rules.length);
+  // The catalogue's scratch flags, cleared: computeReadiness never runs inside itself.
+  const failing = catalogue.failing;
+  failing.fill(0);
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i]!;
     if (f.severity === 'info') continue;
@@ -107,11 +109,7 @@ export function computeReadiness(
     if (inSection > 0 && passed === inSection) clean |= 1 << s;
     // The reason a section scores 0 %: the finding of its first failing rule, in catalogue order.
     const why =
-      score === null
-        ? `nothing to judge: no ${section} rule applies to what the input holds`
-        : score === 0
-          ? firstFailing(findings, firstRule!.id)
-          : undefined;
+      score === null ? NOTHING_TO_JUDGE[s] : score === 0 ? firstFailing(findings, firstRule!.id) : undefined;
     // One shape for every score: `why` is undefined (left out of JSON) where there is none.
     sections.push({ section, rules: inSection, passed, score, why: why || undefined });
   }
@@ -120,7 +118,9 @@ export function computeReadiness(
   for (let i = 0; i < LEVELS.length; i++) {
     const step = LEVELS[i]!;
     if ((clean & LEVEL_MASKS[i]!) !== LEVEL_MASKS[i]) {
-      heldBackBy = step.sections.filter((s) => (clean & sectionBit(s)) === 0);
+      heldBackBy = [];
+      for (let j = 0; j < step.sections.length; j++)
+        if ((clean & LEVEL_SECTION_BITS[i]![j]!) === 0) heldBackBy.push(step.sections[j]!);
       break;
     }
     level = step.level;
@@ -160,6 +160,8 @@ interface Catalogue {
   readonly indexById: ReadonlyMap<string, readonly number[]>;
   /** Per section of SECTIONS (same order), the positions of its rules. */
   readonly bySection: readonly (readonly number[])[];
+  /** Scratch: which rules have an error or warning for the service being scored. */
+  readonly failing: Uint8Array;
 }
 
 /**
@@ -185,7 +187,7 @@ function catalogueOf(rules: readonly RuleMeta[]): Catalogue {
       const s = sectionIndex(rule.section);
       if (s >= 0) bySection[s]!.push(i);
     }
-    catalogues.set(rules, (catalogue = { indexById, bySection }));
+    catalogues.set(rules, (catalogue = { indexById, bySection, failing: new Uint8Array(rules.length) }));
   }
   return catalogue;
 }
@@ -203,6 +205,16 @@ function sectionBit(section: Section): number {
 /** Each level's sections as bits: a level is reached when all of its bits are clean. */
 const LEVEL_MASKS: readonly number[] = LEVELS.map((step) =>
   step.sections.reduce((mask, s) => mask | sectionBit(s), 0),
+);
+
+/** Each level's sections' bits, in the order of its sections. */
+const LEVEL_SECTION_BITS: readonly (readonly number[])[] = LEVELS.map((step) =>
+  step.sections.map(sectionBit),
+);
+
+/** Why a section scores nothing, per section of SECTIONS: the same text for every service of a run. */
+const NOTHING_TO_JUDGE: readonly string[] = SECTIONS.map(
+  (section) => `nothing to judge: no ${section} rule applies to what the input holds`,
 );
 
 const catalogues = new WeakMap<readonly RuleMeta[], Catalogue>();

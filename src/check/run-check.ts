@@ -250,10 +250,12 @@ function loadTimeOf(
   evidence: RuleContext['evidence'],
   now: Date,
 ): NonNullable<ServiceSummary['loadTime']> | undefined {
+  // Indexed: for-of over the list allocates an iterator result per container while this is unoptimized.
   let serving: ContainerRef | undefined;
-  for (const c of modelView.servingContainers())
-    if (!modelView.workloadOf(c.workload)?.batch) {
-      serving = c;
+  const containers = modelView.servingContainers();
+  for (let i = 0; i < containers.length; i++)
+    if (!modelView.workloadOf(containers[i]!.workload)?.batch) {
+      serving = containers[i];
       break;
     }
   if (!serving) return undefined;
@@ -485,10 +487,7 @@ function summarizeService(
     manifest: service.manifest?.source.file,
     objects,
     role,
-    modelServers: service.modelServers.map((w) => ({
-      object: w.object.ref,
-      reason: service.modelServerReason(w) ?? '',
-    })),
+    modelServers: modelServersOf(service),
     supportingWorkloads,
     batchJobs,
     notChecked,
@@ -497,6 +496,17 @@ function summarizeService(
     missing,
     loadTime: role === 'model' ? loadTime : undefined,
   };
+}
+
+/** The summary's model servers, each with why it counts as one (a loop: no closure per service). */
+function modelServersOf(service: ModelService): ServiceSummary['modelServers'] {
+  const workloads = service.modelServers;
+  const out: ServiceSummary['modelServers'] = [];
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
+    out.push({ object: w.object.ref, reason: service.modelServerReason(w) ?? '' });
+  }
+  return out;
 }
 
 function validateManifest(document: SourceDocument, problems: InputProblem[]): ManifestObject | undefined {

@@ -75,7 +75,13 @@ export interface Mirror {
  */
 export function mirrorsOf(service: ModelService): Mirror[] {
   const mirrors: Mirror[] = [];
-  for (const vs of service.ofKind('VirtualService'))
+  // Asked for every service of a run (the summary, a rule), and most have no route: indexed loops,
+  // as for-of over the empty lists allocates an iterator while this runs unoptimized.
+  const virtualServices = service.ofKind('VirtualService');
+  const routes = service.ofKind('HTTPRoute');
+  if (virtualServices.length === 0 && routes.length === 0) return mirrors;
+  for (let v = 0; v < virtualServices.length; v++) {
+    const vs = virtualServices[v]!;
     asArray(getPath(vs.raw, ['spec', 'http'])).forEach((route, ri) => {
       const r = asRecord(route);
       const host = asString(asRecord(r.mirror).host);
@@ -88,7 +94,9 @@ export function mirrorsOf(service: ModelService): Mirror[] {
         percent: typeof pct === 'number' ? pct : 100,
       });
     });
-  for (const route of service.ofKind('HTTPRoute'))
+  }
+  for (let r = 0; r < routes.length; r++) {
+    const route = routes[r]!;
     asArray(getPath(route.raw, ['spec', 'rules'])).forEach((rule, ri) => {
       asArray(asRecord(rule).filters).forEach((filter, fi) => {
         const f = asRecord(filter);
@@ -110,14 +118,17 @@ export function mirrorsOf(service: ModelService): Mirror[] {
         });
       });
     });
+  }
   return mirrors;
 }
 
-function mirrorShares(service: ModelService): TrafficShare[] {
+function mirrorShares(service: ModelService): readonly TrafficShare[] {
   // A loop, not map(): map() inlined in optimized code makes its empty list of another elements kind
   // than the builtin's, and trafficShares (reading its length for every service) deoptimized on it.
+  const mirrors = mirrorsOf(service);
+  if (mirrors.length === 0) return NO_SHARES;
   const shares: TrafficShare[] = [];
-  for (const m of mirrorsOf(service))
+  for (const m of mirrors)
     shares.push({
       version: backendVersion(service, { name: m.target }),
       share: round(m.percent),
@@ -126,6 +137,9 @@ function mirrorShares(service: ModelService): TrafficShare[] {
     });
   return shares;
 }
+
+/** trafficShares' answer for no mirrors: read for its length only, never returned. */
+const NO_SHARES: readonly TrafficShare[] = Object.freeze([]);
 
 function istioShares(service: ModelService): TrafficShare[] | undefined {
   // Asked for every service: without a VirtualService there is no route to read, nor a subset table to build.
@@ -227,30 +241,54 @@ function declaredShares(service: ModelService): TrafficShare[] | undefined {
 
 /** Serving workloads behind the same Service share by replicas. */
 function replicaShares(service: ModelService): TrafficShare[] {
-  // Asked for every service of a run: one pass, the versions in two short parallel lists (a
-  // service runs a few versions), in the order they first appear.
+  // Asked for every service of a run: one pass. Most services run one version, kept in locals; the
+  // others go in two short parallel lists, in the order they first appear.
   const svc = service.ofKind('Service')[0];
   const selector = svc ? getPath(svc.raw, SELECTOR_PATH) : undefined;
-  const versions: string[] = [];
-  const replicas: number[] = [];
+  let firstVersion: string | undefined;
+  let firstReplicas = 0;
+  let versions: string[] | undefined;
+  let replicas: number[] | undefined;
   let total = 0;
-  for (const w of service.workloads) {
+  const workloads = service.workloads;
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
     if (w.batch || w.templates.length === 0) continue;
-    if (svc && !w.templates.some((t) => selects(selector, t.labels))) continue;
+    if (svc && !selectsATemplate(selector, w.templates)) continue;
     const version =
       versionOf(w.templates[0]!.labels) ?? service.manifest?.manifest.spec.model.version ?? 'unversioned';
     const count = Math.max(1, w.replicas.count ?? 1);
     total += count;
+    if (firstVersion === undefined || version === firstVersion) {
+      firstVersion = version;
+      firstReplicas += count;
+      continue;
+    }
+    versions ??= [];
+    replicas ??= [];
     const at = versions.indexOf(version);
     if (at < 0) {
       versions.push(version);
       replicas.push(count);
     } else replicas[at]! += count;
   }
-  const shares: TrafficShare[] = [];
-  for (let i = 0; i < versions.length; i++)
-    shares.push({ version: versions[i]!, share: round((replicas[i]! / total) * 100), source: 'replicas' });
+  if (firstVersion === undefined) return [];
+  const shares: TrafficShare[] = [
+    { version: firstVersion, share: round((firstReplicas / total) * 100), source: 'replicas' },
+  ];
+  if (versions && replicas)
+    for (let i = 0; i < versions.length; i++)
+      shares.push({ version: versions[i]!, share: round((replicas[i]! / total) * 100), source: 'replicas' });
   return shares;
+}
+
+/** Does the selector select one of the templates? A loop: no closure per workload. */
+function selectsATemplate(
+  selector: unknown,
+  templates: readonly { labels: Record<string, string> }[],
+): boolean {
+  for (let i = 0; i < templates.length; i++) if (selects(selector, templates[i]!.labels)) return true;
+  return false;
 }
 
 const SELECTOR_PATH = ['spec', 'selector'];

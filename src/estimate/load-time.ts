@@ -73,13 +73,13 @@ export function estimateLoadTime(context: EstimateContext, ref: ContainerRef | u
   // per evidence (one per service and run), service view, container and time. One table per run's
   // containers, each with its few answers in a list: no table per service and run.
   const key: object = ref ?? context.evidence;
-  let known = estimates.get(key);
-  if (!known) estimates.set(key, (known = []));
   const time = context.now.getTime();
-  for (const k of known)
+  const first = estimates.get(key);
+  // A short chain per key (one link in a run, mostly): no list per container and run.
+  for (let k = first; k !== undefined; k = k.next)
     if (k.evidence === context.evidence && k.service === context.service && k.time === time) return k.load;
   const load = computeLoadTime(context, ref);
-  known.push({ evidence: context.evidence, service: context.service, time, load });
+  estimates.set(key, { evidence: context.evidence, service: context.service, time, load, next: first });
   return load;
 }
 
@@ -88,10 +88,12 @@ interface KnownLoad {
   readonly service: ModelService;
   readonly time: number;
   readonly load: LoadTime;
+  /** The answer for the same key asked before with other evidence, view or time. */
+  readonly next: KnownLoad | undefined;
 }
 
 /** Keyed by the container (or, for none, the evidence): objects of one run, gone with it. */
-const estimates = new WeakMap<object, KnownLoad[]>();
+const estimates = new WeakMap<object, KnownLoad>();
 
 function computeLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
   const { service } = context;
@@ -112,15 +114,34 @@ function computeLoadTime(context: EstimateContext, ref: ContainerRef | undefined
   }
   const sized = ref && SIZED_RUNTIMES.has(runtime.id) ? fromModelSize(service, ref, runtime) : undefined;
   if (sized) return { ...sized, notes };
+  const texts = defaultTexts(runtime);
   return {
     seconds: runtime.defaultLoadSeconds,
     beforeStartSeconds: 0,
     confidence: 'runtime-default',
-    arithmetic: `${formatDuration(runtime.defaultLoadSeconds)} (the ${runtime.title} default; model size unknown)`,
-    source: `the ${runtime.title} default`,
+    arithmetic: texts.arithmetic,
+    source: texts.source,
     notes,
   };
 }
+
+/**
+ * A runtime default's texts, the same for every service of that runtime: made once per runtime
+ * profile (a constant of the runtime table, not of the input), not once per service and run.
+ */
+function defaultTexts(runtime: RuntimeProfile): { arithmetic: string; source: string } {
+  let texts = DEFAULT_TEXTS.get(runtime);
+  if (!texts) {
+    texts = {
+      arithmetic: `${formatDuration(runtime.defaultLoadSeconds)} (the ${runtime.title} default; model size unknown)`,
+      source: `the ${runtime.title} default`,
+    };
+    DEFAULT_TEXTS.set(runtime, texts);
+  }
+  return texts;
+}
+
+const DEFAULT_TEXTS = new WeakMap<RuntimeProfile, { arithmetic: string; source: string }>();
 
 /**
  * Runtimes known to load the weights they are named at start-up. A custom image that names a

@@ -14,6 +14,11 @@ export function formatMeasured(ms: number): string {
   return `${m > 0 ? `${m}m` : ''}${rest > 0 || m === 0 ? `${rest}s` : ''}`;
 }
 
+/** measuredLoadTime's answer without deploy records, shared (frozen: callers only read it). */
+const NOTHING_MEASURED: { load?: Omit<LoadTime, 'notes'>; notes: readonly string[] } = Object.freeze({
+  notes: Object.freeze([]),
+});
+
 /**
  * The newest deploy record for the same workload, model version and image, no older than
  * maxAgeDays, that measured a ready pod; with a note for each newer record that was passed over.
@@ -21,11 +26,11 @@ export function formatMeasured(ms: number): string {
 export function measuredLoadTime(
   context: EstimateContext,
   ref: ContainerRef | undefined,
-): { load?: Omit<LoadTime, 'notes'>; notes: string[] } {
+): { load?: Omit<LoadTime, 'notes'>; notes: readonly string[] } {
   const { service, evidence, now } = context;
+  // Most services have no deploy record: nothing to compare, so nothing to read (nor to allocate).
+  if (!ref || evidence.deploys.length === 0) return NOTHING_MEASURED;
   const notes: string[] = [];
-  // Most services have no deploy record: nothing to compare, so nothing to read.
-  if (!ref || evidence.deploys.length === 0) return { notes };
   const workload = ref.workload;
   const version =
     service.manifest?.manifest.spec.model.version ??
