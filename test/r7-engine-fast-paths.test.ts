@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { locate, type ObjectFindings } from '../src/check/locate.js';
 import type { K8sObject } from '../src/check/objects.js';
 import { KindReaders } from '../src/check/rule-kinds.js';
-import { modelServersView } from '../src/check/run-check.js';
+import { modelServersView, runCheck } from '../src/check/run-check.js';
 import type { ModelService } from '../src/check/services.js';
 import { RULES } from '../src/rules/index.js';
 import { estimateLoadTime } from '../src/estimate/load-time.js';
@@ -121,10 +121,14 @@ describe('locate: positions and display paths once per object and path', () => {
             reused.push(...path);
             const found = locate(located, object, next() < 0.5 ? reused : path);
             const want = referenceLocation(object, path);
-            expect({ ...found, path: found.display, display: undefined }).toEqual({
-              ...want,
-              display: undefined,
-            });
+            expect({
+              line: found.line,
+              column: found.column,
+              endLine: found.endLine,
+              endColumn: found.endColumn,
+              path: found.display,
+              ignored: found.ignored,
+            }).toEqual(want);
             compared++;
           }
       }
@@ -258,5 +262,44 @@ describe('estimateLoadTime: one answer per container, evidence, view and time of
     expect(estimateLoadTime(b, ref)).toBe(second);
     expect(estimateLoadTime(c, ref)).toBe(third);
     expect(second).toEqual(first);
+  });
+});
+
+describe('readDocuments: Lists read through listItems, every other document as it is', () => {
+  it('reads the items of every kind ending in List, and takes other documents whole', () => {
+    const deployment = (name: string) =>
+      `{ apiVersion: apps/v1, kind: Deployment, metadata: { name: ${name} }, spec: { selector: { matchLabels: { app: ${name} } }, template: { metadata: { labels: { app: ${name} } }, spec: { containers: [{ name: c, image: "x:1" }] } } } }`;
+    const text = [
+      `apiVersion: v1\nkind: List\nitems: [${deployment('a')}, ${deployment('b')}]\n`,
+      `apiVersion: apps/v1\nkind: DeploymentList\nitems: [${deployment('c')}]\n`,
+      // A kind ending in List without items, and items under a kind that is no List: one object each.
+      `apiVersion: v1\nkind: ConfigMapList\nmetadata: { name: odd }\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: listed }\nitems: [${deployment('d')}]\n`,
+      `- not a mapping\n`,
+    ].join('---\n');
+    const result = runCheck({ cwd: process.cwd(), texts: [{ file: 'lists.yaml', text }], now: new Date(0) });
+    // What the sixth round's reading gave for the same text (each item its own object, at its lines).
+    expect(result.services.map((s) => s.objects)).toEqual([
+      ['Deployment/a', 'ConfigMap/listed'],
+      ['Deployment/b'],
+      ['Deployment/c'],
+    ]);
+    expect(result.skipped).toEqual([
+      {
+        file: 'lists.yaml',
+        line: 9,
+        kind: 'ConfigMapList',
+        name: 'odd',
+        reason: 'kind not checked by mlready',
+      },
+      {
+        file: 'lists.yaml',
+        line: 18,
+        kind: '(none)',
+        name: '',
+        reason: 'not a mapping: not a Kubernetes object',
+      },
+    ]);
+    expect(result.summary.objects).toBe(4);
   });
 });

@@ -6,7 +6,8 @@ import type { K8sObject } from './objects.js';
 /** What the findings of one object share: its ignore annotation, and the paths found so far. */
 export interface ObjectFindings {
   readonly ignored: ReadonlySet<string>;
-  readonly paths: Located[];
+  /** The paths found so far, newest first (a chain: no list per object). */
+  first: Located | undefined;
 }
 
 /** One path of an object that has a finding: its position and display form, worked out once. */
@@ -19,6 +20,7 @@ export interface Located {
   readonly endLine: number;
   readonly endColumn: number;
   readonly ignored: ReadonlySet<string>;
+  readonly next: Located | undefined;
 }
 
 /**
@@ -29,9 +31,8 @@ export interface Located {
  */
 export function locate(located: Map<K8sObject, ObjectFindings>, object: K8sObject, path: YamlPath): Located {
   let known = located.get(object);
-  if (known === undefined) located.set(object, (known = { ignored: ignoredRules(object), paths: [] }));
-  const paths = known.paths;
-  for (let i = 0; i < paths.length; i++) if (samePath(paths[i]!.path, path)) return paths[i]!;
+  if (known === undefined) located.set(object, (known = { ignored: ignoredRules(object), first: undefined }));
+  for (let at = known.first; at !== undefined; at = at.next) if (samePath(at.path, path)) return at;
   const position = object.source.positionOf(path);
   const found: Located = {
     path: path.slice(),
@@ -41,8 +42,9 @@ export function locate(located: Map<K8sObject, ObjectFindings>, object: K8sObjec
     endLine: position.endLine,
     endColumn: position.endColumn,
     ignored: known.ignored,
+    next: known.first,
   };
-  paths.push(found);
+  known.first = found;
   return found;
 }
 

@@ -161,29 +161,51 @@ function readDocuments(collected: CollectedInputs, maxDocuments: number): ReadDo
     // Indexed loops: readDocuments runs once per run, largely unoptimized, where a for-of loop
     // allocates an iterator result per document.
     const documents = parsed.documents;
+    const read: ReadDocuments = { problems, skipped, objects, manifests };
     for (let d = 0; d < documents.length; d++) {
-      const items = listItems(documents[d]!);
-      for (let i = 0; i < items.length; i++) {
-        const document = items[i]!;
-        if (isHelmValuesFile && !isKubernetesObject(document.value)) {
-          objects.push(helmValuesObject(document));
-          continue;
-        }
-        const object = toObject(document);
-        if ('reason' in object && !isManifestFile) {
-          skipped.push(object);
-          continue;
-        }
-        if ('reason' in object || object.kind === 'ModelService') {
-          const manifest = validateManifest(document, problems);
-          if (manifest) manifests.push(manifest);
-          continue;
-        }
-        objects.push(object);
+      const document = documents[d]!;
+      // listItems answers a document that is no List with a list of that one document: only a
+      // "…List" kind can hold items, and the others (nearly all) are read without that list.
+      if (!mayBeList(document.value)) {
+        readDocument(document, isManifestFile, isHelmValuesFile, read);
+        continue;
       }
+      const items = listItems(document);
+      for (let i = 0; i < items.length; i++) readDocument(items[i]!, isManifestFile, isHelmValuesFile, read);
     }
   }
   return { problems, skipped, objects, manifests };
+}
+
+/** One document (or List item) as an object, a manifest or a skipped document. */
+function readDocument(
+  document: SourceDocument,
+  isManifestFile: boolean,
+  isHelmValuesFile: boolean,
+  { problems, skipped, objects, manifests }: ReadDocuments,
+): void {
+  if (isHelmValuesFile && !isKubernetesObject(document.value)) {
+    objects.push(helmValuesObject(document));
+    return;
+  }
+  const object = toObject(document);
+  if ('reason' in object && !isManifestFile) {
+    skipped.push(object);
+    return;
+  }
+  if ('reason' in object || object.kind === 'ModelService') {
+    const manifest = validateManifest(document, problems);
+    if (manifest) manifests.push(manifest);
+    return;
+  }
+  objects.push(object);
+}
+
+/** Could listItems find items in this value? Only in a mapping whose kind ends in "List". */
+function mayBeList(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const kind = value.kind;
+  return typeof kind === 'string' && kind.endsWith('List');
 }
 
 /** What running the rules over every service gave: findings, and per service (by index) what counted. */
