@@ -7,10 +7,14 @@ import { KindReaders } from '../src/check/rule-kinds.js';
 import { modelServersView, runCheck } from '../src/check/run-check.js';
 import type { ModelService } from '../src/check/services.js';
 import { RULES } from '../src/rules/index.js';
-import { estimateLoadTime } from '../src/estimate/load-time.js';
+import { estimateLoadTime, modelRefsFor } from '../src/estimate/load-time.js';
 import { ANY_WORKLOAD, type Rule } from '../src/rules/rule.js';
 import { servicesFrom } from './helpers/service.js';
-import { referenceAppliesToSomething, referenceLocation } from './helpers/r7-engine-reference.js';
+import {
+  referenceAppliesToSomething,
+  referenceLocation,
+  referenceModelRefsFor,
+} from './helpers/r7-engine-reference.js';
 
 /** Every YAML file under a directory. */
 function yamlFiles(dir: string): string[] {
@@ -301,5 +305,28 @@ describe('readDocuments: Lists read through listItems, every other document as i
       },
     ]);
     expect(result.summary.objects).toBe(4);
+  });
+});
+
+describe('modelRefsFor: the models that size a serving container', () => {
+  it('lists what the filter-and-spread version listed, for every container of every fixture service', () => {
+    let compared = 0;
+    let lora = 0;
+    for (const service of services)
+      for (const workload of service.workloads)
+        for (const template of workload.templates)
+          for (const ref of template.containers) {
+            expect(modelRefsFor(service, ref)).toEqual(referenceModelRefsFor(service, ref));
+            for (const w of service.workloads) {
+              // Another workload's container too: its workload's refs of other containers are left out.
+              const other = w.templates[0]?.containers[0];
+              if (other) expect(modelRefsFor(service, other)).toEqual(referenceModelRefsFor(service, other));
+            }
+            compared++;
+            if (ref.container.args !== undefined && JSON.stringify(ref.container.args).includes('lora'))
+              lora++;
+          }
+    expect(compared).toBeGreaterThan(200);
+    expect(lora).toBeGreaterThan(0);
   });
 });

@@ -150,16 +150,28 @@ const DEFAULT_TEXTS = new WeakMap<RuntimeProfile, { arithmetic: string; source: 
 const SIZED_RUNTIMES = new Set<RuntimeId>(['vllm', 'tgi', 'sglang', 'nim', 'kserve', 'ray']);
 
 /** The models a serving container loads: its own flags and env, then its workload's fields (no adapters). */
-function modelRefsFor(service: ModelService, ref: ContainerRef): ModelRef[] {
+export function modelRefsFor(service: ModelService, ref: ContainerRef): ModelRef[] {
+  // Asked for every sized serving container of a run: one list, no filtered copies or spread.
   // A LoRA adapter is megabytes beside the base model: it does not size the start-up.
-  const own = modelRefsOfContainer(ref).filter((m) => m.source !== 'lora');
+  const refs: ModelRef[] = [];
+  const own = modelRefsOfContainer(ref);
+  for (let i = 0; i < own.length; i++) if (own[i]!.source !== 'lora') refs.push(own[i]!);
+  const owned = refs.length;
   const workload = service.workloadOf(ref.workload);
-  const fromKind = workload
-    ? modelRefsOf(workload).filter(
-        (m) => m.source !== 'lora' && (m.container === undefined || m.container === ref),
-      )
-    : [];
-  return [...own, ...fromKind.filter((m) => !own.includes(m))];
+  if (!workload) return refs;
+  const fromKind = modelRefsOf(workload);
+  for (let i = 0; i < fromKind.length; i++) {
+    const m = fromKind[i]!;
+    if (m.source === 'lora' || (m.container !== undefined && m.container !== ref)) continue;
+    if (!ownedIncludes(refs, owned, m)) refs.push(m);
+  }
+  return refs;
+}
+
+/** Is `m` among the first `owned` refs (the container's own)? */
+function ownedIncludes(refs: readonly ModelRef[], owned: number, m: ModelRef): boolean {
+  for (let i = 0; i < owned; i++) if (refs[i] === m) return true;
+  return false;
 }
 
 function fromModelSize(

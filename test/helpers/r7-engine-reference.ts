@@ -6,6 +6,8 @@ import type { ModelService } from '../../src/check/services.js';
 import { displayPath } from '../../src/manifest/schema-errors.js';
 import type { YamlPath } from '../../src/manifest/yaml.js';
 import { ANY_WORKLOAD, type Rule } from '../../src/rules/rule.js';
+import { modelRefsOf, modelRefsOfContainer } from '../../src/workloads/model-refs.js';
+import type { ContainerRef, ModelRef } from '../../src/workloads/model.js';
 
 /** run-check.ts's appliesToSomething: does the service hold something the rule reads? */
 export function referenceAppliesToSomething(rule: Pick<Rule, 'kinds'>, service: ModelService): boolean {
@@ -38,4 +40,16 @@ export function referenceLocation(
     path: displayPath(path),
     ignored: ignoredRules(object),
   };
+}
+
+/** load-time.ts's modelRefsFor before it built one list: the container's own refs, then its workload's. */
+export function referenceModelRefsFor(service: ModelService, ref: ContainerRef): ModelRef[] {
+  const own = modelRefsOfContainer(ref).filter((m) => m.source !== 'lora');
+  const workload = service.workloadOf(ref.workload);
+  const fromKind = workload
+    ? modelRefsOf(workload).filter(
+        (m) => m.source !== 'lora' && (m.container === undefined || m.container === ref),
+      )
+    : [];
+  return [...own, ...fromKind.filter((m) => !own.includes(m))];
 }
