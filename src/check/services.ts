@@ -407,45 +407,71 @@ export function serviceOf(fields: ServiceFields): ModelService {
  */
 export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => readonly K8sObject[] {
   // Made for every service of a run: what few services need (several kinds' lists) is made on need.
-  let byKind: Map<KindId, readonly K8sObject[]> | undefined;
-  let byKinds: Map<string, readonly K8sObject[]> | undefined;
-  const none = NO_OBJECTS;
+  let index: KindLists | undefined;
   return (...ids) => {
-    byKind ??= indexByKind(objects);
-    if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
-    // Several kinds: most services hold one of them at most, whose list is then the answer as it is.
-    let only: readonly K8sObject[] | undefined;
-    let several = false;
-    for (const id of ids) {
-      const list = byKind.get(id);
-      if (!list) continue;
-      several = only !== undefined;
-      if (several) break;
-      only = list;
-    }
-    if (!several) return only ?? none;
-    // The call sites name a few fixed lists, so each answer is kept by its list.
-    const key = ids.join(' ');
-    byKinds ??= new Map<string, readonly K8sObject[]>();
-    let list = byKinds.get(key);
-    if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
-    return list;
+    index ??= new KindLists(objects);
+    return ids.length === 1 ? index.of(ids[0]!) : index.ofSeveral(ids);
   };
 }
 
 const NO_OBJECTS: readonly K8sObject[] = Object.freeze([]);
 
-/** Objects by registry id, each list frozen (shared by every rule that asks). */
-function indexByKind(objects: readonly K8sObject[]): Map<KindId, readonly K8sObject[]> {
-  const index = new Map<KindId, K8sObject[]>();
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i]!;
-    const list = index.get(o.type);
-    if (list) list.push(o);
-    else index.set(o.type, [o]);
+/**
+ * A service's objects by registry id, each list frozen (shared by every rule that asks). The ids in
+ * an array searched in order, not a Map: a service holds a handful of kinds (at most one per
+ * registry id), and a Map per service cost more to build than these searches.
+ */
+class KindLists {
+  private readonly kinds: KindId[] = [];
+  private readonly lists: (readonly K8sObject[])[] = [];
+  /** Lists of several kinds, by the ids joined, made on first need. */
+  private several: Map<string, readonly K8sObject[]> | undefined;
+
+  constructor(private readonly objects: readonly K8sObject[]) {
+    const kinds = this.kinds;
+    const lists: K8sObject[][] = [];
+    let last = -1;
+    for (let i = 0; i < objects.length; i++) {
+      const o = objects[i]!;
+      // Objects of a kind often come together: the last kind is tried first.
+      let k = last >= 0 && kinds[last] === o.type ? last : kinds.indexOf(o.type);
+      if (k < 0) {
+        k = kinds.length;
+        kinds.push(o.type);
+        lists.push([o]);
+      } else lists[k]!.push(o);
+      last = k;
+    }
+    for (let k = 0; k < lists.length; k++) this.lists.push(Object.freeze(lists[k]!));
   }
-  for (const list of index.values()) Object.freeze(list);
-  return index;
+
+  of(id: KindId): readonly K8sObject[] {
+    const kinds = this.kinds;
+    for (let k = 0; k < kinds.length; k++) if (kinds[k] === id) return this.lists[k]!;
+    return NO_OBJECTS;
+  }
+
+  /** Several kinds: most services hold one of them at most, whose list is then the answer as it is. */
+  ofSeveral(ids: readonly KindId[]): readonly K8sObject[] {
+    let only: readonly K8sObject[] | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const list = this.of(ids[i]!);
+      if (list.length === 0) continue;
+      if (only !== undefined) return this.union(ids);
+      only = list;
+    }
+    return only ?? NO_OBJECTS;
+  }
+
+  /** The call sites name a few fixed lists, so each answer is kept by its list. */
+  private union(ids: readonly KindId[]): readonly K8sObject[] {
+    const key = ids.join(' ');
+    this.several ??= new Map<string, readonly K8sObject[]>();
+    let list = this.several.get(key);
+    if (!list)
+      this.several.set(key, (list = Object.freeze(this.objects.filter((o) => ids.includes(o.type)))));
+    return list;
+  }
 }
 
 /** Ports a Service or InferencePool of the service sends traffic to. */
