@@ -518,10 +518,9 @@ function poolSelector(pool: K8sObject): unknown {
 
 /** Label values an object (and its pod templates) carries that can name a service. */
 function nameLabelValues(object: K8sObject, workload: Workload | undefined): readonly string[] {
-  const own = labelsOf(object);
   const values: string[] = [];
   for (let k = 0; k < NAME_LABELS.length; k++) {
-    const value = nameLabel(own, workload, NAME_LABELS[k]!);
+    const value = nameLabel(object, workload, NAME_LABELS[k]!);
     if (value !== undefined) values.push(value);
   }
   return values;
@@ -530,13 +529,10 @@ function nameLabelValues(object: K8sObject, workload: Workload | undefined): rea
 /**
  * The value of one name label: the last template that sets it wins, then the object's own, as one
  * merged map would say. Read where asked (a few lookups), not kept per object in a WeakMap: most
- * objects are asked once, and each WeakMap entry cost more than the lookups it saved.
+ * objects are asked once, and each WeakMap entry cost more than the lookups it saved. The object's
+ * own labels are read only when no template has the label (a workload's usually has).
  */
-function nameLabel(
-  own: Readonly<Record<string, string>>,
-  workload: Workload | undefined,
-  key: string,
-): string | undefined {
+function nameLabel(object: K8sObject, workload: Workload | undefined, key: string): string | undefined {
   if (workload !== undefined) {
     const templates = workload.templates;
     for (let i = templates.length - 1; i >= 0; i--) {
@@ -544,14 +540,13 @@ function nameLabel(
       if (value !== undefined) return value;
     }
   }
-  return own[key];
+  return labelsOf(object)[key];
 }
 
 /** The name of the service a workload without a manifest anchors: its first name label, else its own name. */
 function serviceNameFor(object: K8sObject, workload: Workload | undefined): string {
-  const own = labelsOf(object);
   for (let k = 0; k < NAME_LABELS.length; k++) {
-    const value = nameLabel(own, workload, NAME_LABELS[k]!);
+    const value = nameLabel(object, workload, NAME_LABELS[k]!);
     if (value !== undefined) return value;
   }
   return object.name || object.ref;
@@ -562,7 +557,7 @@ class GroupIndex {
   private readonly buildersByName = new Map<string, ServiceBuilder>();
   private readonly manifestBuildersByName = new Map<string, ServiceBuilder>();
   /** Manifest-less services by name and by the namespace of their first workload, oldest first. */
-  private readonly siblingsByName = new Map<string, Map<string | undefined, ServiceBuilder[]>>();
+  private readonly siblingsByName = new Map<string | undefined, Map<string, ServiceBuilder[]>>();
   private readonly buildersByDir = new Map<string, ServiceBuilder>();
   private readonly manifestBuildersByDir = new Map<string, ServiceBuilder>();
   /** Placed workloads by the labels of their pod templates. */
@@ -576,6 +571,9 @@ class GroupIndex {
   private readonly servicesByLabel = new LabelIndex();
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
+  /** Services and InferencePools in placement order; the first `backendsRead` of them are in backendsByName. */
+  private backends: K8sObject[] = [];
+  private backendsRead = 0;
   private readonly configOwners = new Map<string, K8sObject>();
   /** Workloads in placement order; the first `configsRead` of them are in configOwners. */
   private placedWorkloads: Workload[] = [];
@@ -606,10 +604,10 @@ class GroupIndex {
       setFirst(this.manifestBuildersByDir, dir, builder);
       return;
     }
-    let byNamespace = this.siblingsByName.get(builder.name);
-    if (!byNamespace)
-      this.siblingsByName.set(builder.name, (byNamespace = new Map<string | undefined, ServiceBuilder[]>()));
-    push(byNamespace, namespace, builder);
+    // By namespace, then name: a Map per namespace (a few), not one per service name (thousands).
+    let byName = this.siblingsByName.get(namespace);
+    if (!byName) this.siblingsByName.set(namespace, (byName = new Map<string, ServiceBuilder[]>()));
+    push(byName, builder.name, builder);
   }
 
   /** Places a workload (or an unread object that runs pods): the first phase. */
@@ -640,11 +638,31 @@ class GroupIndex {
     if (object.type === 'Service') {
       this.owner.set(object, builder);
       this.servicesByLabel.add(object, [{ labels: labelsOf(object) }]);
-      push(this.backendsByName, `Service/${object.name}`, object);
+      this.addBackend(object);
     } else if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha') {
       this.owner.set(object, builder);
-      push(this.backendsByName, `InferencePool/${object.name}`, object);
+      this.addBackend(object);
     }
+  }
+
+  private addBackend(object: K8sObject): void {
+    // Made with its first backend: a fresh [] would deoptimize the push in every run ("not a Smi").
+    if (this.backends.length === 0) this.backends = [object];
+    else this.backends.push(object);
+  }
+
+  /**
+   * The placed Services and InferencePools of a "Service/x" or "InferencePool/y" a route names. The
+   * index is brought up to date on each question (most inputs have no route to place), in placement
+   * order, so the answers are those of an index kept as each backend was placed.
+   */
+  private backendsNamed(ref: string): readonly K8sObject[] | undefined {
+    for (; this.backendsRead < this.backends.length; this.backendsRead++) {
+      const backend = this.backends[this.backendsRead]!;
+      const kind = backend.type === 'Service' ? 'Service' : 'InferencePool';
+      push(this.backendsByName, `${kind}/${backend.name}`, backend);
+    }
+    return this.backendsByName.get(ref);
   }
 
   /**
@@ -667,8 +685,8 @@ class GroupIndex {
    */
   withoutManifest(name: string, namespace: string | undefined): ServiceBuilder | undefined {
     return this.siblingsByName
-      .get(name)
-      ?.get(namespace)
+      .get(namespace)
+      ?.get(name)
       ?.find((b) => b.allIn(namespace));
   }
 
@@ -680,9 +698,8 @@ class GroupIndex {
   ): ServiceBuilder | undefined {
     const byName = withManifest ? this.manifestBuildersByName : this.buildersByName;
     if (byName.size === 0) return undefined;
-    const own = labelsOf(object);
     for (let k = 0; k < NAME_LABELS.length; k++) {
-      const value = nameLabel(own, workload, NAME_LABELS[k]!);
+      const value = nameLabel(object, workload, NAME_LABELS[k]!);
       const hit = value !== undefined ? byName.get(value) : undefined;
       if (hit) return hit;
     }
@@ -772,7 +789,7 @@ class GroupIndex {
       case 'Ingress':
       case 'HTTPRoute':
         for (const backend of backendRefs(object)) {
-          const hit = this.backendsByName.get(backend)?.find((s) => sameNamespace(s, object));
+          const hit = this.backendsNamed(backend)?.find((s) => sameNamespace(s, object));
           if (hit) return this.owner.get(hit);
         }
         return undefined;
