@@ -86,15 +86,14 @@ export function groupServices(
   manifests: readonly ManifestObject[],
   context: GroupingContext,
 ): ModelService[] {
-  const builders: ServiceBuilder[] = manifests.map(
-    (m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file),
-  );
+  const builders = objectList<ServiceBuilder>();
+  for (const m of manifests) builders.push(new ServiceBuilder(m.manifest.metadata.name, m, m.source.file));
   const index = new GroupIndex();
   for (const builder of builders) index.addBuilder(builder);
-  const anchors: K8sObject[] = [];
-  const anchorWorkloads: (Workload | undefined)[] = [];
+  const anchors = objectList<K8sObject>();
+  const anchorWorkloads = objectList<Workload | undefined>();
   const buckets: (K8sObject[] | undefined)[] = new Array<K8sObject[] | undefined>(ATTACH_ORDER.length);
-  const unordered: K8sObject[] = [];
+  const unordered = objectList<K8sObject>();
   // Each phase is a function of its own: a long loop is optimized while it runs (on-stack
   // replacement), and code after it in the same function would deoptimize on first use in every run.
   sortForGrouping(objects, context.workloads, anchors, anchorWorkloads, buckets, unordered);
@@ -146,7 +145,7 @@ function concatenated(
   buckets: readonly (K8sObject[] | undefined)[],
   rest: readonly K8sObject[],
 ): K8sObject[] {
-  const all: K8sObject[] = [];
+  const all = objectList<K8sObject>();
   for (let b = 0; b < buckets.length; b++) {
     const bucket = buckets[b];
     if (bucket !== undefined) for (let i = 0; i < bucket.length; i++) all.push(bucket[i]!);
@@ -215,7 +214,7 @@ function placeOthers(
 }
 
 function buildServices(builders: readonly ServiceBuilder[], set: WorkloadSet): ModelService[] {
-  const services: ModelService[] = [];
+  const services = objectList<ModelService>();
   // The same answer for every service: one function per run, not one closure per service.
   const workloadOf = (object: K8sObject): Workload | undefined => set.get(object);
   for (const builder of builders) services.push(buildService(builder, set, workloadOf));
@@ -572,11 +571,11 @@ class GroupIndex {
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
   /** Services and InferencePools in placement order; the first `backendsRead` of them are in backendsByName. */
-  private backends: K8sObject[] = [];
+  private readonly backends = objectList<K8sObject>();
   private backendsRead = 0;
   private readonly configOwners = new Map<string, K8sObject>();
   /** Workloads in placement order; the first `configsRead` of them are in configOwners. */
-  private placedWorkloads: Workload[] = [];
+  private readonly placedWorkloads = objectList<Workload>();
   private configsRead = 0;
   private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
   /** Per directory, the first service with a workload that says by itself it serves a model. */
@@ -620,9 +619,7 @@ class GroupIndex {
       this.workloadsByLabel.add(object, workload.templates);
       const builtFrom = workload.builtFrom;
       for (let i = 0; i < builtFrom.length; i++) setFirst(this.runtimeUsers, builtFrom[i]!, object);
-      // Made with its first workload: a fresh [] would deoptimize the push in every run ("not a Smi").
-      if (this.placedWorkloads.length === 0) this.placedWorkloads = [workload];
-      else this.placedWorkloads.push(workload);
+      this.placedWorkloads.push(workload);
     }
     let byName = this.workloadsByRef.get(object.kind);
     if (!byName) this.workloadsByRef.set(object.kind, (byName = new Map<string, K8sObject>()));
@@ -646,9 +643,7 @@ class GroupIndex {
   }
 
   private addBackend(object: K8sObject): void {
-    // Made with its first backend: a fresh [] would deoptimize the push in every run ("not a Smi").
-    if (this.backends.length === 0) this.backends = [object];
-    else this.backends.push(object);
+    this.backends.push(object);
   }
 
   /**
@@ -811,8 +806,8 @@ type Labelled = readonly { readonly labels: Readonly<Record<string, string>> }[]
  */
 class LabelIndex {
   /** Every object added, in placement order, and what carries its labels (its templates). */
-  private placed: K8sObject[] = [];
-  private carriers: Labelled[] = [];
+  private readonly placed = objectList<K8sObject>();
+  private readonly carriers = objectList<Labelled>();
   /**
    * label key → value → placement numbers of the objects carrying it, ascending. A key is indexed
    * when a selector first asks for it (selectors use one or two keys; workloads carry versions,
@@ -820,21 +815,14 @@ class LabelIndex {
    */
   private readonly byLabel = new Map<string, Map<string, number[]>>();
   /** byLabel's keys and maps in arrays, for `add` to walk without a Map iterator and entry pairs. */
-  private indexedKeys: string[] = [];
-  private indexedMaps: Map<string, number[]>[] = [];
+  private readonly indexedKeys = objectList<string>();
+  private readonly indexedMaps = objectList<Map<string, number[]>>();
   private scan: { readonly order: readonly number[]; readonly rank: readonly number[] } | undefined;
 
   add(object: K8sObject, carriers: Labelled): void {
     const n = this.placed.length;
-    // Made with their first entry: a fresh [] holds small integers, and the optimized push would
-    // deoptimize on the first object of every run ("not a Smi").
-    if (n === 0) {
-      this.placed = [object];
-      this.carriers = [carriers];
-    } else {
-      this.placed.push(object);
-      this.carriers.push(carriers);
-    }
+    this.placed.push(object);
+    this.carriers.push(carriers);
     for (let i = 0; i < this.indexedKeys.length; i++)
       indexKey(this.indexedMaps[i]!, this.indexedKeys[i]!, n, carriers);
     this.scan = undefined;
@@ -847,13 +835,8 @@ class LabelIndex {
       byValue = new Map<string, number[]>();
       for (let n = 0; n < this.placed.length; n++) indexKey(byValue, key, n, this.carriers[n]!);
       this.byLabel.set(key, byValue);
-      if (this.indexedKeys.length === 0) {
-        this.indexedKeys = [key];
-        this.indexedMaps = [byValue];
-      } else {
-        this.indexedKeys.push(key);
-        this.indexedMaps.push(byValue);
-      }
+      this.indexedKeys.push(key);
+      this.indexedMaps.push(byValue);
     }
     return byValue.get(value);
   }
@@ -961,6 +944,19 @@ function indexKey(byValue: Map<string, number[]>, key: string, n: number, carrie
     else if (list[list.length - 1] !== n) list.push(n);
   }
 }
+
+/**
+ * A fresh empty array of the elements kind of arrays of objects. A `[]` starts as an array of small
+ * integers and changes kind on its first object; code that runs once per run (grouping's phases, the
+ * indexes' fields) has no allocation site that learns this, so the optimized push of its first object
+ * deoptimized in every run ("not a Smi"). A copy of an emptied array of objects keeps that kind.
+ */
+function objectList<T>(): T[] {
+  return OBJECT_LIST.slice() as T[];
+}
+
+const OBJECT_LIST: unknown[] = [null];
+OBJECT_LIST.length = 0;
 
 /** Keeps the first value set for a key. */
 function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
