@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPath, toObject, type K8sObject } from '../src/check/objects.js';
 import { listItems, parseInput } from '../src/manifest/input.js';
+import type { Workload } from '../src/workloads/model.js';
+import { groupServices } from '../src/check/services.js';
 import { podTemplate } from '../src/workloads/pods.js';
 import { readWorkloads } from '../src/workloads/registry.js';
 import { runtimeFromCommand, runtimeFromImage } from '../src/workloads/runtime.js';
@@ -212,4 +214,51 @@ describe('controller labels merged without object spreads', () => {
     }
     expect(templates).toBeGreaterThan(10);
   });
+});
+
+describe('services keep reasons and serving containers by the workload position', () => {
+  /** One file of Deployments that share a name label (one service), every third a Redis. */
+  function input(count: number): K8sObject[] {
+    const docs: string[] = [];
+    for (let i = 0; i < count; i++)
+      docs.push(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: d-${i}, labels: { app: shared } }
+spec:
+  template:
+    metadata: { labels: { app: shared, index: "${i}" } }
+    spec:
+      containers:
+        - name: ${i % 3 === 0 ? 'redis' : 'server'}
+          image: ${i % 3 === 0 ? 'redis:7' : 'vllm/vllm-openai:v0.6.0'}
+        - name: sidecar
+          image: envoyproxy/envoy:v1.${i}
+`);
+    const parsed = parseInput({ file: 'x.yaml', text: docs.join('---\n'), format: 'yaml' }, 1000);
+    return parsed.documents.map((d) => toObject(d) as K8sObject);
+  }
+
+  for (const count of [3, 16, 17, 40])
+    it(`answers for each of ${count} workloads what its own workload says, and nothing for another service's`, () => {
+      const objects = input(count);
+      const workloads = readWorkloads(objects);
+      const [service] = groupServices(objects, [], { workloads });
+      const foreign = input(1);
+      const other = readWorkloads(foreign).get(foreign[0]!)!;
+      expect(other).toBeDefined();
+      expect(service!.workloads).toHaveLength(count);
+      const byName = new Map<string, Workload>(service!.workloads.map((w) => [w.object.name, w]));
+      for (let i = 0; i < count; i++) {
+        const w = byName.get(`d-${i}`)!;
+        const reason = service!.modelServerReason(w);
+        if (i % 3 === 0) expect(reason, w.object.ref).toBeUndefined();
+        else expect(reason, w.object.ref).toMatch(/vllm|model server/);
+        const serving = service!.servingContainers(w);
+        expect(serving.map((c) => c.name)).toEqual([i % 3 === 0 ? 'redis' : 'server']);
+        expect(service!.servingContainers(w)).toBe(serving);
+      }
+      expect(service!.modelServerReason(other)).toBeUndefined();
+      expect(service!.servingContainers(other).map((c) => c.name)).toEqual(['redis']);
+      expect(service!.servingContainers(other)).toBe(service!.servingContainers(other));
+    });
 });

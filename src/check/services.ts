@@ -270,38 +270,44 @@ function buildService(
     if (o.type === 'Unread') unread.push(o);
     else if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') pools.push(o);
   }
-  const reasons = new Map<Workload, string | undefined>();
+  // Reasons by the workload's position in `workloads`: an array per service, not a Map.
+  const reasons: (string | undefined)[] = new Array<string | undefined>(workloads.length);
   let undecided = 0;
-  for (const w of workloads) {
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
     const reason = w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest));
-    reasons.set(w, reason);
+    reasons[i] = reason;
     if (!reason && !w.batch) undecided++;
   }
   if (pools.length > 0)
-    for (const w of workloads) {
-      if (reasons.get(w) || w.batch) continue;
+    for (let i = 0; i < workloads.length; i++) {
+      const w = workloads[i]!;
+      if (reasons[i] || w.batch) continue;
       const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
-      if (pool) reasons.set(w, `selected by ${pool.ref}`);
+      if (pool) reasons[i] = `selected by ${pool.ref}`;
     }
   // A shadow or canary of a model server runs the same image.
   if (undecided > 0) {
     const servingImages = new Map<unknown, Workload>();
-    for (const w of workloads)
-      if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
-    for (const w of workloads) {
-      if (reasons.get(w) || w.batch) continue;
+    for (let i = 0; i < workloads.length; i++)
+      if (reasons[i])
+        for (const c of workloads[i]!.containers) servingImages.set(c.container.image, workloads[i]!);
+    for (let i = 0; i < workloads.length; i++) {
+      const w = workloads[i]!;
+      if (reasons[i] || w.batch) continue;
       const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
-      if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+      if (twin) reasons[i] = `runs the image of ${twin.object.ref}`;
     }
   }
   // A manifest says the service serves a model: if nothing else names its server, every
   // long-running workload of the service is taken for one (never a false "nothing to judge").
-  if (builder.manifest && !workloads.some((w) => reasons.get(w))) {
-    for (const w of workloads) if (!w.batch) reasons.set(w, `in the service of ${builder.manifest.ref}`);
+  if (builder.manifest && !reasons.some((r) => r)) {
+    for (let i = 0; i < workloads.length; i++)
+      if (!workloads[i]!.batch) reasons[i] = `in the service of ${builder.manifest.ref}`;
   }
   const modelServers: Workload[] = [];
   const supporting: Workload[] = [];
-  for (const w of workloads) (reasons.get(w) ? modelServers : supporting).push(w);
+  for (let i = 0; i < workloads.length; i++) (reasons[i] ? modelServers : supporting).push(workloads[i]!);
   // The hints matter only to pod templates of several containers: read on first need.
   let pickHints: ServingHints | undefined;
   const hints = () =>
@@ -316,17 +322,24 @@ function buildService(
       : modelServers.length === 0
         ? supporting
         : [...modelServers, ...supporting];
-  // Rules ask for the same derived facts many times per service: each is computed once, here.
-  const byWorkload = new Map<Workload, readonly ContainerRef[]>();
+  // Rules ask for the same derived facts many times per service: each is computed once, here, and
+  // kept by the workload's position (a workload of another service, if asked about, in a Map).
+  const serving: (readonly ContainerRef[] | undefined)[] = new Array<readonly ContainerRef[] | undefined>(
+    workloads.length,
+  );
+  let foreign: Map<Workload, readonly ContainerRef[]> | undefined;
   const servingOf = (w: Workload): readonly ContainerRef[] => {
-    let refs = byWorkload.get(w);
+    const i = positionOf(workloads, w);
+    let refs = i >= 0 ? serving[i] : foreign?.get(w);
     if (!refs) {
-      refs = [];
+      const list: ContainerRef[] = [];
       for (const t of w.templates) {
         const c = t.containers.length <= 1 ? t.containers[0] : servingContainerOf(t, hints());
-        if (c) (refs as ContainerRef[]).push(c);
+        if (c) list.push(c);
       }
-      byWorkload.set(w, Object.freeze(refs));
+      refs = Object.freeze(list);
+      if (i >= 0) serving[i] = refs;
+      else (foreign ??= new Map<Workload, readonly ContainerRef[]>()).set(w, refs);
     }
     return refs;
   };
@@ -340,11 +353,32 @@ function buildService(
     supporting,
     unread,
     ofKind: kindIndex(objects),
-    modelServerReason: (w) => reasons.get(w),
+    modelServerReason: (w) => {
+      const i = positionOf(workloads, w);
+      return i >= 0 ? reasons[i] : undefined;
+    },
     servingContainers: (w) => (w ? servingOf(w) : (all ??= allServingOf(ordered, servingOf))),
     workloadOf,
   });
 }
+
+/**
+ * A workload's position in its service's list: searched (a service has a few), with a Map kept on the
+ * list for the rare service of many workloads so a question stays constant-time.
+ */
+function positionOf(workloads: readonly Workload[], w: Workload): number {
+  if (workloads.length <= 16) return workloads.indexOf(w);
+  let positions = positionsByList.get(workloads);
+  if (!positions) {
+    positions = new Map<Workload, number>();
+    for (let i = 0; i < workloads.length; i++)
+      if (!positions.has(workloads[i]!)) positions.set(workloads[i]!, i);
+    positionsByList.set(workloads, positions);
+  }
+  return positions.get(w) ?? -1;
+}
+
+const positionsByList = new WeakMap<readonly Workload[], Map<Workload, number>>();
 
 /**
  * Every workload's serving containers, in order, frozen: a single workload's list is that list, and
@@ -421,32 +455,39 @@ const NO_OBJECTS: readonly K8sObject[] = Object.freeze([]);
  * registry id), and a Map per service cost more to build than these searches.
  */
 class KindLists {
-  private readonly kinds: KindId[] = [];
-  private readonly lists: (readonly K8sObject[])[] = [];
+  /** The distinct ids, and each one's objects, in the first `count` slots (sized for the worst case). */
+  private readonly kinds: KindId[];
+  private readonly lists: K8sObject[][];
+  private readonly count: number;
   /** Lists of several kinds, by the ids joined, made on first need. */
   private several: Map<string, readonly K8sObject[]> | undefined;
 
   constructor(private readonly objects: readonly K8sObject[]) {
-    const kinds = this.kinds;
-    const lists: K8sObject[][] = [];
+    // Exact-size arrays filled by index: pushing onto `[]` reserves 17 slots, for a handful used.
+    const kinds = new Array<KindId>(objects.length);
+    const lists = new Array<K8sObject[]>(objects.length);
+    let count = 0;
     let last = -1;
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
       // Objects of a kind often come together: the last kind is tried first.
-      let k = last >= 0 && kinds[last] === o.type ? last : kinds.indexOf(o.type);
-      if (k < 0) {
-        k = kinds.length;
-        kinds.push(o.type);
-        lists.push([o]);
+      let k = last;
+      if (k < 0 || kinds[k] !== o.type) for (k = 0; k < count && kinds[k] !== o.type; k++);
+      if (k === count) {
+        kinds[count] = o.type;
+        lists[count++] = [o];
       } else lists[k]!.push(o);
       last = k;
     }
-    for (let k = 0; k < lists.length; k++) this.lists.push(Object.freeze(lists[k]!));
+    for (let k = 0; k < count; k++) Object.freeze(lists[k]);
+    this.kinds = kinds;
+    this.lists = lists;
+    this.count = count;
   }
 
   of(id: KindId): readonly K8sObject[] {
     const kinds = this.kinds;
-    for (let k = 0; k < kinds.length; k++) if (kinds[k] === id) return this.lists[k]!;
+    for (let k = 0; k < this.count; k++) if (kinds[k] === id) return this.lists[k]!;
     return NO_OBJECTS;
   }
 
