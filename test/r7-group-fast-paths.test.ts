@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPath, toObject, type K8sObject } from '../src/check/objects.js';
+import { getPath, stringMap, toObject, type K8sObject } from '../src/check/objects.js';
 import { listItems, parseInput } from '../src/manifest/input.js';
 import type { Workload } from '../src/workloads/model.js';
 import { groupServices } from '../src/check/services.js';
@@ -209,6 +209,50 @@ describe('controller labels merged without object spreads', () => {
                 : { ...cluster, 'ray.io/node-type': 'worker', 'ray.io/group': group };
           }
           expectSameMap(t.labels, referenceControllerLabels(controller, labels), `${o.ref} ${t.role}`);
+        }
+      }
+    }
+    expect(templates).toBeGreaterThan(10);
+  });
+
+  it('gives every KServe template of the corpus the labels and annotations Object.assign of copies gave', () => {
+    const text = `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: labelled
+  labels: { app: isvc, tier: "1", "10": ten }
+  annotations: { a: from-metadata, b: "2" }
+spec:
+  predictor:
+    labels: { app: predictor, "__proto__": x, "2": two, n: 3, flag: true, none: null }
+    annotations: { a: from-predictor, c: { nested: 1 }, "__proto__": y }
+    model: { modelFormat: { name: sklearn }, storageUri: "gs://m/1" }
+  transformer:
+    labels: { role: transformer }
+    containers: [{ name: t, image: t:1 }]
+`;
+    const synthetic = parseInput({ file: 'x.yaml', text, format: 'yaml' }, 10).documents.map(
+      (d) => toObject(d) as K8sObject,
+    );
+    let templates = 0;
+    for (const objects of [...inputs, synthetic]) {
+      const set = readWorkloads(objects);
+      for (const o of objects) {
+        const workload = set.get(o);
+        if (!workload || o.type !== 'InferenceService') continue;
+        for (const t of workload.templates) {
+          templates++;
+          const component = getPath(o.raw, ['spec', t.role]) as Record<string, unknown>;
+          const labels = Object.assign(
+            stringMap(getPath(o.raw, ['metadata', 'labels'])),
+            stringMap(component.labels),
+          );
+          const annotations = Object.assign(
+            stringMap(getPath(o.raw, ['metadata', 'annotations'])),
+            stringMap(component.annotations),
+          );
+          expectSameMap(t.labels, labels, `${o.ref} ${t.role}`);
+          expectSameMap(t.annotations, annotations, `${o.ref} ${t.role}`);
         }
       }
     }
