@@ -196,7 +196,11 @@ const labelsByObject = new WeakMap<K8sObject, Readonly<Record<string, string>>>(
 const annotationsByObject = new WeakMap<K8sObject, Readonly<Record<string, string>>>();
 
 export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  return stringMapInto({}, value);
+}
+
+/** Assigns the string (and number) values of a mapping to `out`, as stringMap does to a fresh map. */
+export function stringMapInto(out: Record<string, string>, value: unknown): Record<string, string> {
   if (!isRecord(value)) return out;
   // Object.keys, not Object.entries: no [key, value] pair allocated per entry.
   const keys = Object.keys(value);

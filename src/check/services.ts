@@ -86,79 +86,104 @@ export function groupServices(
   manifests: readonly ManifestObject[],
   context: GroupingContext,
 ): ModelService[] {
-  const builders: ServiceBuilder[] = manifests.map(
-    (m) => new ServiceBuilder(m.manifest.metadata.name, m, m.source.file),
-  );
-  const index = new GroupIndex(context.workloads);
+  const builders = objectList<ServiceBuilder>();
+  for (const m of manifests) builders.push(new ServiceBuilder(m.manifest.metadata.name, m, m.source.file));
+  const index = new GroupIndex();
   for (const builder of builders) index.addBuilder(builder);
-  const { anchors, others } = sortForGrouping(objects, context.workloads);
+  const anchors = objectList<K8sObject>();
+  const anchorWorkloads = objectList<Workload | undefined>();
+  const buckets: (K8sObject[] | undefined)[] = new Array<K8sObject[] | undefined>(ATTACH_ORDER.length);
+  const unordered = objectList<K8sObject>();
   // Each phase is a function of its own: a long loop is optimized while it runs (on-stack
   // replacement), and code after it in the same function would deoptimize on first use in every run.
-  placeAnchors(anchors, builders, index);
-  const orphan = placeOthers(others, builders, index);
+  sortForGrouping(objects, context.workloads, anchors, anchorWorkloads, buckets, unordered);
+  placeAnchors(anchors, anchorWorkloads, builders, index);
+  const orphan = placeOthers(concatenated(buckets, unordered), builders, index);
   if (orphan) builders.push(orphan);
   return buildServices(builders, context.workloads);
 }
 
 /**
- * One pass sorts the input: workloads (and unread pod-running objects) anchor services; everything
- * else waits in its kind's bucket, in input order, for the second phase.
+ * One pass sorts the input: workloads (and unread pod-running objects) anchor services, each with its
+ * workload read once here for the first phase; everything else waits in its kind's bucket, in input
+ * order, for the second. Nothing after the loop: its on-stack-replaced code would deoptimize there in
+ * every run. A bucket is made with its first object (`[o]`): a fresh `[]` starts as an array of small
+ * integers, and the optimized push then deoptimizes on the first object of every run ("not a Smi").
  */
 function sortForGrouping(
   objects: readonly K8sObject[],
   workloads: WorkloadSet,
-): { anchors: K8sObject[]; others: K8sObject[] } {
-  const anchors: K8sObject[] = [];
-  const buckets: K8sObject[][] = ATTACH_ORDER.map(() => []);
-  const unordered: K8sObject[] = [];
-  for (const o of objects) {
+  anchors: K8sObject[],
+  anchorWorkloads: (Workload | undefined)[],
+  buckets: (K8sObject[] | undefined)[],
+  unordered: K8sObject[],
+): void {
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
     if (o.type === 'ModelService') continue;
-    if (workloads.get(o) !== undefined || o.type === 'Unread') anchors.push(o);
-    else {
+    const workload = workloads.get(o);
+    if (workload !== undefined || o.type === 'Unread') {
+      anchors.push(o);
+      anchorWorkloads.push(workload);
+    } else {
       const rank = ATTACH_RANK.get(o.type);
-      (rank === undefined ? unordered : buckets[rank]!).push(o);
+      if (rank === undefined) unordered.push(o);
+      else {
+        const bucket = buckets[rank];
+        if (bucket === undefined) buckets[rank] = [o];
+        else bucket.push(o);
+      }
     }
   }
-  return { anchors, others: concatenated(buckets, unordered) };
 }
 
 /**
  * The buckets in order, then the rest. Loops, not buckets.flat(): flat is a slow generic builtin,
  * and this is most objects of the run (a function of its own, after sortForGrouping's long loop).
  */
-function concatenated(buckets: readonly K8sObject[][], rest: readonly K8sObject[]): K8sObject[] {
-  const all: K8sObject[] = [];
+function concatenated(
+  buckets: readonly (K8sObject[] | undefined)[],
+  rest: readonly K8sObject[],
+): K8sObject[] {
+  const all = objectList<K8sObject>();
   for (let b = 0; b < buckets.length; b++) {
-    const bucket = buckets[b]!;
-    for (let i = 0; i < bucket.length; i++) all.push(bucket[i]!);
+    const bucket = buckets[b];
+    if (bucket !== undefined) for (let i = 0; i < bucket.length; i++) all.push(bucket[i]!);
   }
   for (let i = 0; i < rest.length; i++) all.push(rest[i]!);
   return all;
 }
 
 /** 1. Workloads anchor services: to a manifest by name label or directory, else their own. */
-function placeAnchors(anchors: readonly K8sObject[], builders: ServiceBuilder[], index: GroupIndex): void {
+function placeAnchors(
+  anchors: readonly K8sObject[],
+  anchorWorkloads: readonly (Workload | undefined)[],
+  builders: ServiceBuilder[],
+  index: GroupIndex,
+): void {
   const manifestCount = builders.length;
-  for (const workload of anchors) {
+  for (let i = 0; i < anchors.length; i++) {
+    const object = anchors[i]!;
+    const workload = anchorWorkloads[i];
     const target =
-      index.byName(workload, true) ??
-      index.nearestByDirectory(workload, true) ??
+      (manifestCount === 0 ? undefined : index.byName(object, workload, true)) ??
+      index.nearestByDirectory(object, true) ??
       (manifestCount === 1 ? builders[0] : undefined) ??
-      index.ownerOfReference(workload);
+      index.ownerOfReference(object);
     if (target) {
-      index.place(workload, target);
+      index.placeAnchor(object, workload, target);
       continue;
     }
     // Without a manifest, workloads that share a name label (a stable and a canary Deployment)
     // form one service.
-    const name = index.serviceNameFor(workload);
-    const sibling = index.withoutManifest(name, workload.namespace);
-    if (sibling) index.place(workload, sibling);
+    const name = serviceNameFor(object, workload);
+    const sibling = index.withoutManifest(name, object.namespace);
+    if (sibling) index.placeAnchor(object, workload, sibling);
     else {
-      const builder = new ServiceBuilder(name, undefined, workload.source.file);
+      const builder = new ServiceBuilder(name, undefined, object.source.file);
       builders.push(builder);
-      index.addBuilder(builder, workload.namespace);
-      index.place(workload, builder);
+      index.addBuilder(builder, object.namespace);
+      index.placeAnchor(object, workload, builder);
     }
   }
 }
@@ -176,20 +201,20 @@ function placeOthers(
   for (const object of others) {
     const target =
       index.referencedOwner(object) ??
-      index.byName(object, false) ??
+      index.byName(object, undefined, false) ??
       index.nearestByDirectory(object, false) ??
       (builders.length === 1 ? builders[0] : undefined);
-    if (target) index.place(object, target);
+    if (target) index.placeOther(object, target);
     else {
       orphan ??= new ServiceBuilder(UNATTACHED, undefined, object.source.file);
-      index.place(object, orphan);
+      index.placeOther(object, orphan);
     }
   }
   return orphan;
 }
 
 function buildServices(builders: readonly ServiceBuilder[], set: WorkloadSet): ModelService[] {
-  const services: ModelService[] = [];
+  const services = objectList<ModelService>();
   // The same answer for every service: one function per run, not one closure per service.
   const workloadOf = (object: K8sObject): Workload | undefined => set.get(object);
   for (const builder of builders) services.push(buildService(builder, set, workloadOf));
@@ -245,38 +270,44 @@ function buildService(
     if (o.type === 'Unread') unread.push(o);
     else if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') pools.push(o);
   }
-  const reasons = new Map<Workload, string | undefined>();
+  // Reasons by the workload's position in `workloads`: an array per service, not a Map.
+  const reasons: (string | undefined)[] = new Array<string | undefined>(workloads.length);
   let undecided = 0;
-  for (const w of workloads) {
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
     const reason = w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest));
-    reasons.set(w, reason);
+    reasons[i] = reason;
     if (!reason && !w.batch) undecided++;
   }
   if (pools.length > 0)
-    for (const w of workloads) {
-      if (reasons.get(w) || w.batch) continue;
+    for (let i = 0; i < workloads.length; i++) {
+      const w = workloads[i]!;
+      if (reasons[i] || w.batch) continue;
       const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
-      if (pool) reasons.set(w, `selected by ${pool.ref}`);
+      if (pool) reasons[i] = `selected by ${pool.ref}`;
     }
   // A shadow or canary of a model server runs the same image.
   if (undecided > 0) {
     const servingImages = new Map<unknown, Workload>();
-    for (const w of workloads)
-      if (reasons.get(w)) for (const c of w.containers) servingImages.set(c.container.image, w);
-    for (const w of workloads) {
-      if (reasons.get(w) || w.batch) continue;
+    for (let i = 0; i < workloads.length; i++)
+      if (reasons[i])
+        for (const c of workloads[i]!.containers) servingImages.set(c.container.image, workloads[i]!);
+    for (let i = 0; i < workloads.length; i++) {
+      const w = workloads[i]!;
+      if (reasons[i] || w.batch) continue;
       const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
-      if (twin) reasons.set(w, `runs the image of ${twin.object.ref}`);
+      if (twin) reasons[i] = `runs the image of ${twin.object.ref}`;
     }
   }
   // A manifest says the service serves a model: if nothing else names its server, every
   // long-running workload of the service is taken for one (never a false "nothing to judge").
-  if (builder.manifest && !workloads.some((w) => reasons.get(w))) {
-    for (const w of workloads) if (!w.batch) reasons.set(w, `in the service of ${builder.manifest.ref}`);
+  if (builder.manifest && !reasons.some((r) => r)) {
+    for (let i = 0; i < workloads.length; i++)
+      if (!workloads[i]!.batch) reasons[i] = `in the service of ${builder.manifest.ref}`;
   }
   const modelServers: Workload[] = [];
   const supporting: Workload[] = [];
-  for (const w of workloads) (reasons.get(w) ? modelServers : supporting).push(w);
+  for (let i = 0; i < workloads.length; i++) (reasons[i] ? modelServers : supporting).push(workloads[i]!);
   // The hints matter only to pod templates of several containers: read on first need.
   let pickHints: ServingHints | undefined;
   const hints = () =>
@@ -291,17 +322,24 @@ function buildService(
       : modelServers.length === 0
         ? supporting
         : [...modelServers, ...supporting];
-  // Rules ask for the same derived facts many times per service: each is computed once, here.
-  const byWorkload = new Map<Workload, readonly ContainerRef[]>();
+  // Rules ask for the same derived facts many times per service: each is computed once, here, and
+  // kept by the workload's position (a workload of another service, if asked about, in a Map).
+  const serving: (readonly ContainerRef[] | undefined)[] = new Array<readonly ContainerRef[] | undefined>(
+    workloads.length,
+  );
+  let foreign: Map<Workload, readonly ContainerRef[]> | undefined;
   const servingOf = (w: Workload): readonly ContainerRef[] => {
-    let refs = byWorkload.get(w);
+    const i = positionOf(workloads, w);
+    let refs = i >= 0 ? serving[i] : foreign?.get(w);
     if (!refs) {
-      refs = [];
+      const list: ContainerRef[] = [];
       for (const t of w.templates) {
         const c = t.containers.length <= 1 ? t.containers[0] : servingContainerOf(t, hints());
-        if (c) (refs as ContainerRef[]).push(c);
+        if (c) list.push(c);
       }
-      byWorkload.set(w, Object.freeze(refs));
+      refs = Object.freeze(list);
+      if (i >= 0) serving[i] = refs;
+      else (foreign ??= new Map<Workload, readonly ContainerRef[]>()).set(w, refs);
     }
     return refs;
   };
@@ -315,11 +353,32 @@ function buildService(
     supporting,
     unread,
     ofKind: kindIndex(objects),
-    modelServerReason: (w) => reasons.get(w),
+    modelServerReason: (w) => {
+      const i = positionOf(workloads, w);
+      return i >= 0 ? reasons[i] : undefined;
+    },
     servingContainers: (w) => (w ? servingOf(w) : (all ??= allServingOf(ordered, servingOf))),
     workloadOf,
   });
 }
+
+/**
+ * A workload's position in its service's list: searched (a service has a few), with a Map kept on the
+ * list for the rare service of many workloads so a question stays constant-time.
+ */
+function positionOf(workloads: readonly Workload[], w: Workload): number {
+  if (workloads.length <= 16) return workloads.indexOf(w);
+  let positions = positionsByList.get(workloads);
+  if (!positions) {
+    positions = new Map<Workload, number>();
+    for (let i = 0; i < workloads.length; i++)
+      if (!positions.has(workloads[i]!)) positions.set(workloads[i]!, i);
+    positionsByList.set(workloads, positions);
+  }
+  return positions.get(w) ?? -1;
+}
+
+const positionsByList = new WeakMap<readonly Workload[], Map<Workload, number>>();
 
 /**
  * Every workload's serving containers, in order, frozen: a single workload's list is that list, and
@@ -381,45 +440,78 @@ export function serviceOf(fields: ServiceFields): ModelService {
  */
 export function kindIndex(objects: readonly K8sObject[]): (...ids: KindId[]) => readonly K8sObject[] {
   // Made for every service of a run: what few services need (several kinds' lists) is made on need.
-  let byKind: Map<KindId, readonly K8sObject[]> | undefined;
-  let byKinds: Map<string, readonly K8sObject[]> | undefined;
-  const none = NO_OBJECTS;
+  let index: KindLists | undefined;
   return (...ids) => {
-    byKind ??= indexByKind(objects);
-    if (ids.length === 1) return byKind.get(ids[0]!) ?? none;
-    // Several kinds: most services hold one of them at most, whose list is then the answer as it is.
-    let only: readonly K8sObject[] | undefined;
-    let several = false;
-    for (const id of ids) {
-      const list = byKind.get(id);
-      if (!list) continue;
-      several = only !== undefined;
-      if (several) break;
-      only = list;
-    }
-    if (!several) return only ?? none;
-    // The call sites name a few fixed lists, so each answer is kept by its list.
-    const key = ids.join(' ');
-    byKinds ??= new Map<string, readonly K8sObject[]>();
-    let list = byKinds.get(key);
-    if (!list) byKinds.set(key, (list = Object.freeze(objects.filter((o) => ids.includes(o.type)))));
-    return list;
+    index ??= new KindLists(objects);
+    return ids.length === 1 ? index.of(ids[0]!) : index.ofSeveral(ids);
   };
 }
 
 const NO_OBJECTS: readonly K8sObject[] = Object.freeze([]);
 
-/** Objects by registry id, each list frozen (shared by every rule that asks). */
-function indexByKind(objects: readonly K8sObject[]): Map<KindId, readonly K8sObject[]> {
-  const index = new Map<KindId, K8sObject[]>();
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i]!;
-    const list = index.get(o.type);
-    if (list) list.push(o);
-    else index.set(o.type, [o]);
+/**
+ * A service's objects by registry id, each list frozen (shared by every rule that asks). The ids in
+ * an array searched in order, not a Map: a service holds a handful of kinds (at most one per
+ * registry id), and a Map per service cost more to build than these searches.
+ */
+class KindLists {
+  /** The distinct ids, and each one's objects, in the first `count` slots (sized for the worst case). */
+  private readonly kinds: KindId[];
+  private readonly lists: K8sObject[][];
+  private readonly count: number;
+  /** Lists of several kinds, by the ids joined, made on first need. */
+  private several: Map<string, readonly K8sObject[]> | undefined;
+
+  constructor(private readonly objects: readonly K8sObject[]) {
+    // Exact-size arrays filled by index: pushing onto `[]` reserves 17 slots, for a handful used.
+    const kinds = new Array<KindId>(objects.length);
+    const lists = new Array<K8sObject[]>(objects.length);
+    let count = 0;
+    let last = -1;
+    for (let i = 0; i < objects.length; i++) {
+      const o = objects[i]!;
+      // Objects of a kind often come together: the last kind is tried first.
+      let k = last;
+      if (k < 0 || kinds[k] !== o.type) for (k = 0; k < count && kinds[k] !== o.type; k++);
+      if (k === count) {
+        kinds[count] = o.type;
+        lists[count++] = [o];
+      } else lists[k]!.push(o);
+      last = k;
+    }
+    for (let k = 0; k < count; k++) Object.freeze(lists[k]);
+    this.kinds = kinds;
+    this.lists = lists;
+    this.count = count;
   }
-  for (const list of index.values()) Object.freeze(list);
-  return index;
+
+  of(id: KindId): readonly K8sObject[] {
+    const kinds = this.kinds;
+    for (let k = 0; k < this.count; k++) if (kinds[k] === id) return this.lists[k]!;
+    return NO_OBJECTS;
+  }
+
+  /** Several kinds: most services hold one of them at most, whose list is then the answer as it is. */
+  ofSeveral(ids: readonly KindId[]): readonly K8sObject[] {
+    let only: readonly K8sObject[] | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const list = this.of(ids[i]!);
+      if (list.length === 0) continue;
+      if (only !== undefined) return this.union(ids);
+      only = list;
+    }
+    return only ?? NO_OBJECTS;
+  }
+
+  /** The call sites name a few fixed lists, so each answer is kept by its list. */
+  private union(ids: readonly KindId[]): readonly K8sObject[] {
+    const key = ids.join(' ');
+    this.several ??= new Map<string, readonly K8sObject[]>();
+    let list = this.several.get(key);
+    if (!list)
+      this.several.set(key, (list = Object.freeze(this.objects.filter((o) => ids.includes(o.type)))));
+    return list;
+  }
 }
 
 /** Ports a Service or InferencePool of the service sends traffic to. */
@@ -466,34 +558,46 @@ function poolSelector(pool: K8sObject): unknown {
 
 /** Label values an object (and its pod templates) carries that can name a service. */
 function nameLabelValues(object: K8sObject, workload: Workload | undefined): readonly string[] {
-  // Asked several times per object while grouping (its service's name, by-name lookups, the manifest).
-  const known = nameLabelsByObject.get(object);
-  if (known && known.workload === workload) return known.values;
-  const own = labelsOf(object);
-  const templates = workload?.templates ?? [];
   const values: string[] = [];
-  for (const key of NAME_LABELS) {
-    // The last template that sets the label wins, then the object's own, as one merged map would say.
-    let value: string | undefined;
-    for (let i = templates.length - 1; i >= 0 && value === undefined; i--) value = templates[i]!.labels[key];
-    value ??= own[key];
+  for (let k = 0; k < NAME_LABELS.length; k++) {
+    const value = nameLabel(object, workload, NAME_LABELS[k]!);
     if (value !== undefined) values.push(value);
   }
-  nameLabelsByObject.set(object, { workload, values });
   return values;
 }
 
-const nameLabelsByObject = new WeakMap<
-  K8sObject,
-  { readonly workload: Workload | undefined; readonly values: readonly string[] }
->();
+/**
+ * The value of one name label: the last template that sets it wins, then the object's own, as one
+ * merged map would say. Read where asked (a few lookups), not kept per object in a WeakMap: most
+ * objects are asked once, and each WeakMap entry cost more than the lookups it saved. The object's
+ * own labels are read only when no template has the label (a workload's usually has).
+ */
+function nameLabel(object: K8sObject, workload: Workload | undefined, key: string): string | undefined {
+  if (workload !== undefined) {
+    const templates = workload.templates;
+    for (let i = templates.length - 1; i >= 0; i--) {
+      const value = templates[i]!.labels[key];
+      if (value !== undefined) return value;
+    }
+  }
+  return labelsOf(object)[key];
+}
+
+/** The name of the service a workload without a manifest anchors: its first name label, else its own name. */
+function serviceNameFor(object: K8sObject, workload: Workload | undefined): string {
+  for (let k = 0; k < NAME_LABELS.length; k++) {
+    const value = nameLabel(object, workload, NAME_LABELS[k]!);
+    if (value !== undefined) return value;
+  }
+  return object.name || object.ref;
+}
 
 class GroupIndex {
   private readonly owner = new Map<K8sObject, ServiceBuilder>();
   private readonly buildersByName = new Map<string, ServiceBuilder>();
   private readonly manifestBuildersByName = new Map<string, ServiceBuilder>();
   /** Manifest-less services by name and by the namespace of their first workload, oldest first. */
-  private readonly siblingsByName = new Map<string, Map<string | undefined, ServiceBuilder[]>>();
+  private readonly siblingsByName = new Map<string | undefined, Map<string, ServiceBuilder[]>>();
   private readonly buildersByDir = new Map<string, ServiceBuilder>();
   private readonly manifestBuildersByDir = new Map<string, ServiceBuilder>();
   /** Placed workloads by the labels of their pod templates. */
@@ -507,9 +611,12 @@ class GroupIndex {
   private readonly servicesByLabel = new LabelIndex();
   /** Service and InferencePool names, for routes. */
   private readonly backendsByName = new Map<string, K8sObject[]>();
+  /** Services and InferencePools in placement order; the first `backendsRead` of them are in backendsByName. */
+  private readonly backends = objectList<K8sObject>();
+  private backendsRead = 0;
   private readonly configOwners = new Map<string, K8sObject>();
   /** Workloads in placement order; the first `configsRead` of them are in configOwners. */
-  private readonly placedWorkloads: Workload[] = [];
+  private readonly placedWorkloads = objectList<Workload>();
   private configsRead = 0;
   private readonly runtimeUsers = new Map<K8sObject, K8sObject>();
   /** Per directory, the first service with a workload that says by itself it serves a model. */
@@ -517,8 +624,6 @@ class GroupIndex {
 
   /** dirname() of every file and directory asked about: the same few paths, thousands of times. */
   private readonly dirs = new Map<string, string>();
-
-  constructor(private readonly workloads: WorkloadSet) {}
 
   private dirname(path: string): string {
     let dir = this.dirs.get(path);
@@ -539,41 +644,61 @@ class GroupIndex {
       setFirst(this.manifestBuildersByDir, dir, builder);
       return;
     }
-    let byNamespace = this.siblingsByName.get(builder.name);
-    if (!byNamespace)
-      this.siblingsByName.set(builder.name, (byNamespace = new Map<string | undefined, ServiceBuilder[]>()));
-    push(byNamespace, namespace, builder);
+    // By namespace, then name: a Map per namespace (a few), not one per service name (thousands).
+    let byName = this.siblingsByName.get(namespace);
+    if (!byName) this.siblingsByName.set(namespace, (byName = new Map<string, ServiceBuilder[]>()));
+    push(byName, builder.name, builder);
   }
 
-  serviceNameFor(object: K8sObject): string {
-    return nameLabelValues(object, this.workloads.get(object))[0] ?? (object.name || object.ref);
-  }
-
-  place(object: K8sObject, builder: ServiceBuilder): void {
+  /** Places a workload (or an unread object that runs pods): the first phase. */
+  placeAnchor(object: K8sObject, workload: Workload | undefined, builder: ServiceBuilder): void {
     builder.add(object);
     this.owner.set(object, builder);
-    const workload = this.workloads.get(object);
     if (workload) {
       if (modelServerSignal(workload) !== undefined)
         setFirst(this.modelBuildersByDir, this.dirname(builder.anchorFile), builder);
-      this.workloadsByLabel.add(
-        object,
-        workload.templates.map((t) => t.labels),
-      );
-      for (const source of workload.builtFrom) setFirst(this.runtimeUsers, source, object);
+      this.workloadsByLabel.add(object, workload.templates);
+      const builtFrom = workload.builtFrom;
+      for (let i = 0; i < builtFrom.length; i++) setFirst(this.runtimeUsers, builtFrom[i]!, object);
       this.placedWorkloads.push(workload);
     }
-    if (workload || object.type === 'Unread') {
-      let byName = this.workloadsByRef.get(object.kind);
-      if (!byName) this.workloadsByRef.set(object.kind, (byName = new Map<string, K8sObject>()));
-      setFirst(byName, object.name, object);
-    }
+    let byName = this.workloadsByRef.get(object.kind);
+    if (!byName) this.workloadsByRef.set(object.kind, (byName = new Map<string, K8sObject>()));
+    setFirst(byName, object.name, object);
+  }
+
+  /**
+   * Places anything else: the second phase. Only Services and InferencePools are looked up again
+   * (as backends and by their labels), so only they get an owner entry.
+   */
+  placeOther(object: K8sObject, builder: ServiceBuilder): void {
+    builder.add(object);
     if (object.type === 'Service') {
-      this.servicesByLabel.add(object, [labelsOf(object)]);
-      push(this.backendsByName, `Service/${object.name}`, object);
+      this.owner.set(object, builder);
+      this.servicesByLabel.add(object, [{ labels: labelsOf(object) }]);
+      this.addBackend(object);
+    } else if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha') {
+      this.owner.set(object, builder);
+      this.addBackend(object);
     }
-    if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
-      push(this.backendsByName, `InferencePool/${object.name}`, object);
+  }
+
+  private addBackend(object: K8sObject): void {
+    this.backends.push(object);
+  }
+
+  /**
+   * The placed Services and InferencePools of a "Service/x" or "InferencePool/y" a route names. The
+   * index is brought up to date on each question (most inputs have no route to place), in placement
+   * order, so the answers are those of an index kept as each backend was placed.
+   */
+  private backendsNamed(ref: string): readonly K8sObject[] | undefined {
+    for (; this.backendsRead < this.backends.length; this.backendsRead++) {
+      const backend = this.backends[this.backendsRead]!;
+      const kind = backend.type === 'Service' ? 'Service' : 'InferencePool';
+      push(this.backendsByName, `${kind}/${backend.name}`, backend);
+    }
+    return this.backendsByName.get(ref);
   }
 
   /**
@@ -596,17 +721,22 @@ class GroupIndex {
    */
   withoutManifest(name: string, namespace: string | undefined): ServiceBuilder | undefined {
     return this.siblingsByName
-      .get(name)
-      ?.get(namespace)
+      .get(namespace)
+      ?.get(name)
       ?.find((b) => b.allIn(namespace));
   }
 
   /** The service a name label of the object names; `withManifest` limits it to manifest-anchored ones. */
-  byName(object: K8sObject, withManifest: boolean): ServiceBuilder | undefined {
+  byName(
+    object: K8sObject,
+    workload: Workload | undefined,
+    withManifest: boolean,
+  ): ServiceBuilder | undefined {
     const byName = withManifest ? this.manifestBuildersByName : this.buildersByName;
     if (byName.size === 0) return undefined;
-    for (const value of nameLabelValues(object, this.workloads.get(object))) {
-      const hit = byName.get(value);
+    for (let k = 0; k < NAME_LABELS.length; k++) {
+      const value = nameLabel(object, workload, NAME_LABELS[k]!);
+      const hit = value !== undefined ? byName.get(value) : undefined;
       if (hit) return hit;
     }
     return undefined;
@@ -695,7 +825,7 @@ class GroupIndex {
       case 'Ingress':
       case 'HTTPRoute':
         for (const backend of backendRefs(object)) {
-          const hit = this.backendsByName.get(backend)?.find((s) => sameNamespace(s, object));
+          const hit = this.backendsNamed(backend)?.find((s) => sameNamespace(s, object));
           if (hit) return this.owner.get(hit);
         }
         return undefined;
@@ -705,40 +835,46 @@ class GroupIndex {
   }
 }
 
+/** What carries labels for grouping: a workload's pod templates, or a Service as one such entry. */
+type Labelled = readonly { readonly labels: Readonly<Record<string, string>> }[];
+
 /**
  * Placed objects by the labels they carry (a workload: each pod template's; a Service: its own), in
  * the order they were placed. A selector is matched by looking its labels up: only the objects that
- * carry its rarest label are tested, never every object against every selector.
+ * carry its rarest label are tested, never every object against every selector. Objects are kept by
+ * their placement number: the lists are arrays of small integers (no pointers for the collector), and
+ * an object's labels are read from a parallel array instead of a Map per object.
  */
 class LabelIndex {
-  /** Every object added, in placement order, with the label sets it carries. */
-  private readonly placed: K8sObject[] = [];
-  private readonly labelSets = new Map<K8sObject, readonly Readonly<Record<string, string>>[]>();
+  /** Every object added, in placement order, and what carries its labels (its templates). */
+  private readonly placed = objectList<K8sObject>();
+  private readonly carriers = objectList<Labelled>();
   /**
-   * label key → value → objects carrying it, in placement order. A key is indexed when a selector
-   * first asks for it (selectors use one or two keys; workloads carry versions, hashes, teams…),
-   * then kept up to date as objects are added.
+   * label key → value → placement numbers of the objects carrying it, ascending. A key is indexed
+   * when a selector first asks for it (selectors use one or two keys; workloads carry versions,
+   * hashes, teams…), then kept up to date as objects are added.
    */
-  private readonly byLabel = new Map<string, Map<string, K8sObject[]>>();
+  private readonly byLabel = new Map<string, Map<string, number[]>>();
   /** byLabel's keys and maps in arrays, for `add` to walk without a Map iterator and entry pairs. */
-  private readonly indexedKeys: string[] = [];
-  private readonly indexedMaps: Map<string, K8sObject[]>[] = [];
-  private scan: { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } | undefined;
+  private readonly indexedKeys = objectList<string>();
+  private readonly indexedMaps = objectList<Map<string, number[]>>();
+  private scan: { readonly order: readonly number[]; readonly rank: readonly number[] } | undefined;
 
-  add(object: K8sObject, labelSets: readonly Readonly<Record<string, string>>[]): void {
+  add(object: K8sObject, carriers: Labelled): void {
+    const n = this.placed.length;
     this.placed.push(object);
-    this.labelSets.set(object, labelSets);
+    this.carriers.push(carriers);
     for (let i = 0; i < this.indexedKeys.length; i++)
-      indexKey(this.indexedMaps[i]!, this.indexedKeys[i]!, object, labelSets);
+      indexKey(this.indexedMaps[i]!, this.indexedKeys[i]!, n, carriers);
     this.scan = undefined;
   }
 
-  /** The objects carrying key=value, in placement order; undefined when none does. */
-  private list(key: string, value: string): readonly K8sObject[] | undefined {
+  /** The placement numbers of the objects carrying key=value, ascending; undefined when none does. */
+  private list(key: string, value: string): readonly number[] | undefined {
     let byValue = this.byLabel.get(key);
     if (!byValue) {
-      byValue = new Map<string, K8sObject[]>();
-      for (const object of this.placed) indexKey(byValue, key, object, this.labelSets.get(object)!);
+      byValue = new Map<string, number[]>();
+      for (let n = 0; n < this.placed.length; n++) indexKey(byValue, key, n, this.carriers[n]!);
       this.byLabel.set(key, byValue);
       this.indexedKeys.push(key);
       this.indexedMaps.push(byValue);
@@ -751,7 +887,6 @@ class LabelIndex {
     const compiled = compiledSelector(selector);
     const { matchLabels, expressions, first } = compiled;
     if (matchLabels.length === 0 && expressions.length === 0) return undefined; // selects nothing
-    const matches = (candidate: K8sObject) => this.selectedBy(candidate, compiled, from);
     // The selector's first label as written (even a value that is not a string, which no label has).
     if (first) {
       let candidates = this.list(first[0], first[1]);
@@ -766,62 +901,72 @@ class LabelIndex {
           if (list.length < candidates.length) candidates = list;
         }
       for (let i = 0; i < candidates.length; i++)
-        if (this.selectedBy(candidates[i]!, compiled, from)) return candidates[i];
+        if (this.selectedBy(candidates[i]!, compiled, from)) return this.placed[candidates[i]!];
       return undefined;
     }
-    // matchExpressions only: an `In` narrows the candidates to the objects with one of its values;
-    // else every object is tried. Either way the first in scan order wins.
+    return this.firstByExpressions(compiled, from);
+  }
+
+  /**
+   * matchExpressions only: an `In` narrows the candidates to the objects with one of its values;
+   * else every object is tried. Either way the first in scan order wins.
+   */
+  private firstByExpressions(compiled: CompiledSelector, from: K8sObject): K8sObject | undefined {
     const scan = this.scanOrder();
-    const narrowing = expressions.find((e) => e.operator === 'In');
-    if (!narrowing) return scan.order.find(matches);
-    let best: K8sObject | undefined;
+    const narrowing = compiled.expressions.find((e) => e.operator === 'In');
+    if (!narrowing) {
+      const n = scan.order.find((candidate) => this.selectedBy(candidate, compiled, from));
+      return n === undefined ? undefined : this.placed[n];
+    }
+    let best: number | undefined;
     let bestRank = Infinity;
     for (const value of new Set(narrowing.values))
       for (const candidate of this.list(narrowing.key, value) ?? []) {
-        const rank = scan.rank.get(candidate)!;
-        if (rank < bestRank && matches(candidate)) {
+        const rank = scan.rank[candidate]!;
+        if (rank < bestRank && this.selectedBy(candidate, compiled, from)) {
           best = candidate;
           bestRank = rank;
         }
       }
-    return best;
+    return best === undefined ? undefined : this.placed[best];
   }
 
-  /** Is the candidate in the namespace of `from`, with a label set the selector selects? */
-  private selectedBy(candidate: K8sObject, compiled: CompiledSelector, from: K8sObject): boolean {
-    if (!sameNamespace(candidate, from)) return false;
-    const labelSets = this.labelSets.get(candidate)!;
-    for (let i = 0; i < labelSets.length; i++) if (selectsCompiled(compiled, labelSets[i]!)) return true;
+  /** Is the object placed n-th in the namespace of `from`, with a label set the selector selects? */
+  private selectedBy(n: number, compiled: CompiledSelector, from: K8sObject): boolean {
+    if (!sameNamespace(this.placed[n]!, from)) return false;
+    const carriers = this.carriers[n]!;
+    for (let i = 0; i < carriers.length; i++) if (selectsCompiled(compiled, carriers[i]!.labels)) return true;
     return false;
   }
 
   /**
    * Each object once, where it first appears when the lists of every label (key=value) are walked
-   * in the order each label was first seen: the order main's one flat index gave.
+   * in the order each label was first seen: the order main's one flat index gave. `rank` is each
+   * placement number's position in that order.
    */
-  private scanOrder(): { readonly order: readonly K8sObject[]; readonly rank: Map<K8sObject, number> } {
+  private scanOrder(): { readonly order: readonly number[]; readonly rank: readonly number[] } {
     if (!this.scan) {
-      const lists: K8sObject[][] = [];
-      const byLabel = new Map<string, Map<string, K8sObject[]>>();
-      for (const object of this.placed)
-        for (const labels of this.labelSets.get(object)!)
+      const lists: number[][] = [];
+      const byLabel = new Map<string, Map<string, number[]>>();
+      for (let n = 0; n < this.placed.length; n++)
+        for (const { labels } of this.carriers[n]!)
           for (const key of Object.keys(labels)) {
             let byValue = byLabel.get(key);
-            if (!byValue) byLabel.set(key, (byValue = new Map<string, K8sObject[]>()));
+            if (!byValue) byLabel.set(key, (byValue = new Map<string, number[]>()));
             const list = byValue.get(labels[key]!);
             if (!list) {
-              const created = [object];
+              const created = [n];
               byValue.set(labels[key]!, created);
               lists.push(created);
-            } else if (list[list.length - 1] !== object) list.push(object);
+            } else if (list[list.length - 1] !== n) list.push(n);
           }
-      const rank = new Map<K8sObject, number>();
-      const order: K8sObject[] = [];
+      const rank: number[] = new Array<number>(this.placed.length).fill(-1);
+      const order: number[] = [];
       for (const list of lists)
-        for (const object of list)
-          if (!rank.has(object)) {
-            rank.set(object, order.length);
-            order.push(object);
+        for (const n of list)
+          if (rank[n] === -1) {
+            rank[n] = order.length;
+            order.push(n);
           }
       this.scan = { order, rank };
     }
@@ -829,21 +974,30 @@ class LabelIndex {
   }
 }
 
-/** Adds an object to the lists of one label key, once per value its label sets give the key. */
-function indexKey(
-  byValue: Map<string, K8sObject[]>,
-  key: string,
-  object: K8sObject,
-  labelSets: readonly Readonly<Record<string, string>>[],
-): void {
-  for (const labels of labelSets) {
+/** Adds the object placed n-th to the lists of one label key, once per value its label sets give the key. */
+function indexKey(byValue: Map<string, number[]>, key: string, n: number, carriers: Labelled): void {
+  for (let i = 0; i < carriers.length; i++) {
+    const labels = carriers[i]!.labels;
     if (!Object.hasOwn(labels, key)) continue;
     const value = labels[key]!;
     const list = byValue.get(value);
-    if (!list) byValue.set(value, [object]);
-    else if (list[list.length - 1] !== object) list.push(object);
+    if (!list) byValue.set(value, [n]);
+    else if (list[list.length - 1] !== n) list.push(n);
   }
 }
+
+/**
+ * A fresh empty array of the elements kind of arrays of objects. A `[]` starts as an array of small
+ * integers and changes kind on its first object; code that runs once per run (grouping's phases, the
+ * indexes' fields) has no allocation site that learns this, so the optimized push of its first object
+ * deoptimized in every run ("not a Smi"). A copy of an emptied array of objects keeps that kind.
+ */
+function objectList<T>(): T[] {
+  return OBJECT_LIST.slice() as T[];
+}
+
+const OBJECT_LIST: unknown[] = [null];
+OBJECT_LIST.length = 0;
 
 /** Keeps the first value set for a key. */
 function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {

@@ -1,10 +1,29 @@
 import { asArray, asRecord, asString, getPath, stringMap, type K8sObject } from '../check/objects.js';
+import type { YamlPath } from '../manifest/yaml.js';
 import type { KindInfo } from './kinds.js';
 import type { DeclaredTraffic, Replicas, Workload } from './model.js';
 import { at, podTemplate, workload } from './pods.js';
 import type { WorkloadReader } from './reader.js';
 
 const TEMPLATE = ['spec', 'template'] as const;
+
+const ANNOTATIONS: YamlPath = ['spec', 'template', 'metadata', 'annotations'];
+
+/** The annotations of a bound, each key written once (not built per object and lookup). */
+const MIN_SCALE = ['autoscaling.knative.dev/min-scale', 'autoscaling.knative.dev/minScale'] as const;
+const MAX_SCALE = ['autoscaling.knative.dev/max-scale', 'autoscaling.knative.dev/maxScale'] as const;
+
+/** The first of the annotations set to a whole number: the number and the annotation. */
+function scale(
+  annotations: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): { value: number; key: string } | undefined {
+  for (let i = 0; i < keys.length; i++) {
+    const value = annotations[keys[i]!];
+    if (value !== undefined && /^\d+$/.test(value)) return { value: Number(value), key: keys[i]! };
+  }
+  return undefined;
+}
 
 /**
  * A Knative Service (serving.knative.dev): one pod template per revision, scaled by the Knative
@@ -15,23 +34,11 @@ const TEMPLATE = ['spec', 'template'] as const;
 export const knativeReader: WorkloadReader = {
   ids: ['KnativeService'],
   read(object: K8sObject, info: KindInfo): Workload {
-    const annotations = stringMap(getPath(object.raw, [...TEMPLATE, 'metadata', 'annotations']));
-    const scale = (names: string[]) => {
-      for (const name of names) {
-        const value = annotations[`autoscaling.knative.dev/${name}`];
-        if (value !== undefined && /^\d+$/.test(value)) return { value: Number(value), key: name };
-      }
-      return undefined;
-    };
-    const min = scale(['min-scale', 'minScale']);
-    const max = scale(['max-scale', 'maxScale']);
+    const annotations = stringMap(getPath(object.raw, ANNOTATIONS));
+    const min = scale(annotations, MIN_SCALE);
+    const max = scale(annotations, MAX_SCALE);
     const annotationAt = (key: string | undefined) =>
-      at(
-        object,
-        key
-          ? [...TEMPLATE, 'metadata', 'annotations', `autoscaling.knative.dev/${key}`]
-          : [...TEMPLATE, 'metadata'],
-      );
+      at(object, key ? ANNOTATIONS.concat(key) : [...TEMPLATE, 'metadata']);
     const replicas: Replicas = {
       count: min?.value ?? 0,
       min: min?.value ?? 0,

@@ -5,6 +5,7 @@ import {
   getPath,
   isRecord,
   stringMap,
+  stringMapInto,
   type K8sObject,
 } from '../check/objects.js';
 import type { YamlPath } from '../manifest/yaml.js';
@@ -106,8 +107,9 @@ export const inferenceServiceReader: WorkloadReader = {
         spec: podSpecOf(spec, runtimeSpec),
         containers: (t) => componentContainers(t, object, base, spec, component, runtime?.object),
       });
-      Object.assign(template.labels, stringMap(spec.labels));
-      Object.assign(template.annotations, stringMap(spec.annotations));
+      // Assigned in place: no copy of each map for Object.assign to read.
+      stringMapInto(template.labels, spec.labels);
+      stringMapInto(template.annotations, spec.annotations);
       templates.push(template);
       for (const [key, value] of modelSpecs(spec)) {
         const uri = asString(asRecord(value).storageUri);
@@ -186,7 +188,7 @@ export const servingRuntimeReader: WorkloadReader = {
       metadataPath: ['metadata'],
       replicas,
     });
-    Object.assign(template.annotations, stringMap(getPath(object.raw, ['spec', 'annotations'])));
+    stringMapInto(template.annotations, getPath(object.raw, ['spec', 'annotations']));
     return workload(object, info, {
       templates: [template],
       replicas,
@@ -245,18 +247,31 @@ function resolveRuntime(
   return { name: undefined, object: supporting[0]?.r };
 }
 
+/** Fields of a ServingRuntime's spec that are not pod fields. */
+const RUNTIME_ONLY_FIELDS: readonly string[] = [
+  'containers',
+  'supportedModelFormats',
+  'protocolVersions',
+  'annotations',
+  'labels',
+];
+
 /** Pod-level fields of a component over those of its runtime (volumes from both). */
 function podSpecOf(
   component: Record<string, unknown>,
   runtime: Record<string, unknown>,
 ): Record<string, unknown> {
   const pod: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(runtime)) {
-    if (!['containers', 'supportedModelFormats', 'protocolVersions', 'annotations', 'labels'].includes(key))
-      pod[key] = value;
+  // Object.keys, not Object.entries: no [key, value] pair per field of every predictor.
+  const runtimeKeys = Object.keys(runtime);
+  for (let i = 0; i < runtimeKeys.length; i++) {
+    const key = runtimeKeys[i]!;
+    if (!RUNTIME_ONLY_FIELDS.includes(key)) pod[key] = runtime[key];
   }
-  for (const [key, value] of Object.entries(component)) {
-    if (!COMPONENT_FIELDS.has(key)) pod[key] = value;
+  const componentKeys = Object.keys(component);
+  for (let i = 0; i < componentKeys.length; i++) {
+    const key = componentKeys[i]!;
+    if (!COMPONENT_FIELDS.has(key)) pod[key] = component[key];
   }
   pod.volumes = [...asArray(runtime.volumes), ...asArray(component.volumes)];
   return pod;

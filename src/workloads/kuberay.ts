@@ -43,21 +43,22 @@ export const kubeRayReader: WorkloadReader = {
       min: undefined,
       max: undefined,
       defaulted: false,
-      at: at(object, [...base, 'headGroupSpec']),
+      at: at(object, base.concat('headGroupSpec')),
     };
     const templates: PodTemplate[] = [
       podTemplate(object, {
         role: 'head',
-        specPath: [...base, 'headGroupSpec', 'template', 'spec'],
-        metadataPath: [...base, 'headGroupSpec', 'template', 'metadata'],
+        specPath: base.concat('headGroupSpec', 'template', 'spec'),
+        metadataPath: base.concat('headGroupSpec', 'template', 'metadata'),
         replicas: headReplicas,
-        controllerLabels: { ...clusterLabel, 'ray.io/node-type': 'head' },
+        controllerLabels: rayLabels(clusterLabel, 'head', undefined),
       }),
     ];
-    asArray(cluster.workerGroupSpecs).forEach((g, i) => {
-      const group = asRecord(g);
+    const groups = asArray(cluster.workerGroupSpecs);
+    for (let i = 0; i < groups.length; i++) {
+      const group = asRecord(groups[i]);
       const groupName = asString(group.groupName) ?? `group ${i}`;
-      const groupBase: YamlPath = [...base, 'workerGroupSpecs', i];
+      const groupBase: YamlPath = base.concat('workerGroupSpecs', i);
       const replicas = boundedReplicas(
         object,
         groupBase,
@@ -67,13 +68,13 @@ export const kubeRayReader: WorkloadReader = {
       templates.push(
         podTemplate(object, {
           role: `worker group ${groupName}`,
-          specPath: [...groupBase, 'template', 'spec'],
-          metadataPath: [...groupBase, 'template', 'metadata'],
-          replicas: autoscaled ? replicas : { ...replicas, min: undefined, max: undefined },
-          controllerLabels: { ...clusterLabel, 'ray.io/node-type': 'worker', 'ray.io/group': groupName },
+          specPath: groupBase.concat('template', 'spec'),
+          metadataPath: groupBase.concat('template', 'metadata'),
+          replicas: autoscaled ? replicas : withoutBounds(replicas),
+          controllerLabels: rayLabels(clusterLabel, 'worker', groupName),
         }),
       );
-    });
+    }
     const workers = templates.slice(1);
     const gpuWorkers = workers.filter((t) => t.containers.some((c) => hasGpu(c.container)));
     const serving = gpuWorkers[0] ?? workers[0] ?? templates[0]!;
@@ -105,6 +106,35 @@ export const kubeRayReader: WorkloadReader = {
     });
   },
 };
+
+/**
+ * The labels KubeRay puts on a group's pods, in the order the object spread that this replaces wrote
+ * them (`{ ...clusterLabel, 'ray.io/node-type': …, 'ray.io/group': … }`): a spread per template was a
+ * slow generic copy.
+ */
+function rayLabels(
+  clusterLabel: Record<string, string>,
+  nodeType: string,
+  group: string | undefined,
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const cluster = clusterLabel['ray.io/cluster'];
+  if (cluster !== undefined) labels['ray.io/cluster'] = cluster;
+  labels['ray.io/node-type'] = nodeType;
+  if (group !== undefined) labels['ray.io/group'] = group;
+  return labels;
+}
+
+/** The replicas without min and max (the autoscaler is off): one literal of Replicas' shape, no spread. */
+function withoutBounds(replicas: Replicas): Replicas {
+  return {
+    count: replicas.count,
+    min: undefined,
+    max: undefined,
+    defaulted: replicas.defaulted,
+    at: replicas.at,
+  };
+}
 
 function hasGpu(container: Record<string, unknown>): boolean {
   const limits = asRecord(asRecord(container.resources).limits);

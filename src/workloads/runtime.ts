@@ -45,15 +45,49 @@ const COMMAND_PATTERNS: [RegExp, RuntimeId][] = [
   [/(^|\s)serve\s+(run|deploy)\b/, 'ray'],
 ];
 
+/**
+ * Any of the patterns, as one expression: most images and commands are no known model server, and one
+ * test answers that instead of ten (the patterns have no flags, anchors that span alternatives or
+ * back-references, so the union matches exactly when one of them does).
+ */
+function anyOf(patterns: readonly (readonly [RegExp, RuntimeId])[]): RegExp {
+  return new RegExp(patterns.map(([pattern]) => `(?:${pattern.source})`).join('|'));
+}
+
+const ANY_IMAGE = anyOf(IMAGE_PATTERNS);
+const ANY_COMMAND = anyOf(COMMAND_PATTERNS);
+
+/** The id of the first pattern that matches, in order (index loop: no closure per call). */
+function firstMatch(
+  patterns: readonly (readonly [RegExp, RuntimeId])[],
+  text: string,
+): RuntimeId | undefined {
+  for (let i = 0; i < patterns.length; i++) if (patterns[i]![0].test(text)) return patterns[i]![1];
+  return undefined;
+}
+
 export function runtimeFromImage(image: string | undefined): RuntimeId | undefined {
   if (!image) return undefined;
   const repository = parseImage(image).repository.toLowerCase();
-  return IMAGE_PATTERNS.find(([pattern]) => pattern.test(repository))?.[1];
+  return ANY_IMAGE.test(repository) ? firstMatch(IMAGE_PATTERNS, repository) : undefined;
 }
 
 export function runtimeFromCommand(container: Record<string, unknown>): RuntimeId | undefined {
-  const text = [...asArray(container.command), ...asArray(container.args)].map(String).join(' ');
-  return COMMAND_PATTERNS.find(([pattern]) => pattern.test(text))?.[1];
+  const command = asArray(container.command);
+  const args = asArray(container.args);
+  // No command and no args is an empty text, which no pattern matches.
+  if (command.length === 0 && args.length === 0) return undefined;
+  const text = joined(command, args);
+  return ANY_COMMAND.test(text) ? firstMatch(COMMAND_PATTERNS, text) : undefined;
+}
+
+/** `[...command, ...args].map(String).join(' ')` without the spread, the mapped copy or the iterators. */
+function joined(command: readonly unknown[], args: readonly unknown[]): string {
+  let text = '';
+  for (let i = 0; i < command.length; i++) text += (i === 0 ? '' : ' ') + String(command[i]);
+  for (let i = 0; i < args.length; i++)
+    text += (i === 0 && command.length === 0 ? '' : ' ') + String(args[i]);
+  return text;
 }
 
 const runtimeByContainer = new WeakMap<ContainerRef, RuntimeId | null>();
