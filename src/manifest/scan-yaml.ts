@@ -94,6 +94,8 @@ export class PositionIndex {
      * string, where comparing it with the text took most of a lookup's time.
      */
     private readonly keyNames: readonly string[],
+    /** Offset of each line's first character, in order (the scan passed every line break). */
+    readonly lineStarts: Int32Array,
   ) {}
 
   /** Start and end offsets of what the last `find` found. */
@@ -222,10 +224,11 @@ export function scanYaml(
       index: new PositionIndex(
         text,
         // Copied out at their exact size: the scratch arrays serve the next text.
-        scanner.entries.slice(0, scanner.entryCount),
+        keep(scanner.entries, scanner.entryCount),
         scanner.quotedKeys,
-        scanner.nodes.slice(0, scanner.nodeCount),
+        keep(scanner.nodes, scanner.nodeCount),
         scanner.keyNames(),
+        keep(scanner.lineStarts, scanner.lineCount),
       ),
     };
   } catch (error) {
@@ -253,6 +256,15 @@ const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
+/**
+ * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
+ * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
+ * brackets) matches it. The scans of plain scalars and keys stop at it (CLASSES) and tell it from a
+ * NUL inside the text by the offset; the first character of a plain scalar is tested against the
+ * end before it is read.
+ */
+const END = 0;
+
 class Scanner {
   /**
    * The text's UTF-16 code units, for the loops that read every character (plain scalars, keys,
@@ -267,6 +279,9 @@ class Scanner {
   readonly quotedKeys = new Map<number, string>();
   nodes: Int32Array;
   nodeCount = 0;
+  /** Offset of each line's first character: 0, then after each line break the scan passes. */
+  lineStarts: Int32Array;
+  lineCount = 1;
   private pos = 0;
   private lineStart = 0;
   /** Indentation of the next content line (pos is at its first character); -1 at the end of a document. */
@@ -286,12 +301,15 @@ class Scanner {
     // About one entry per 16 characters of manifest; grown by doubling past that.
     this.entries = scratch.entries;
     this.nodes = scratch.nodes;
+    this.lineStarts = scratch.lineStarts;
+    this.lineStarts[0] = 0;
   }
 
   /** Hands the working memory back for the next scan, without what this text put in it. */
   release(): void {
     if (this.entries.length <= MAX_KEPT_SCRATCH) scratch.entries = this.entries;
     if (this.nodes.length <= MAX_KEPT_SCRATCH) scratch.nodes = this.nodes;
+    if (this.lineStarts.length <= MAX_KEPT_SCRATCH) scratch.lineStarts = this.lineStarts;
     clearTable(this.keys);
     clearTable(this.scalars);
     this.items.length = 0;
@@ -372,7 +390,7 @@ class Scanner {
         const end = text.indexOf('\n', this.pos);
         this.pos = end === -1 ? this.length : end;
       } else if (c === LF) {
-        this.pos++;
+        this.newLine(++this.pos);
         break;
       } else if (this.pos >= this.length) {
         break;
@@ -403,6 +421,7 @@ class Scanner {
       const c = codes[i]!;
       if (c === LF) {
         this.pos = i + 1;
+        this.newLine(i + 1);
       } else if (c === HASH) {
         this.commentAfter = true;
         const end = text.indexOf('\n', i);
@@ -411,6 +430,7 @@ class Scanner {
           this.indent = -1;
           return;
         }
+        this.newLine(end + 1);
       } else if (c === TAB) {
         throw GIVE_UP;
       } else {
@@ -444,6 +464,12 @@ class Scanner {
     nodes[at + 3] = -1;
     this.nodeCount = at + NODE;
     return at / NODE;
+  }
+
+  /** A line starts at `at` (after a line break the scan passed): for positions, no second pass. */
+  private newLine(at: number): void {
+    if (this.lineCount === this.lineStarts.length) this.lineStarts = grow(this.lineStarts);
+    this.lineStarts[this.lineCount++] = at;
   }
 
   /** The key table's keys by id, for the index (the table itself serves the next text). */
@@ -668,7 +694,8 @@ class Scanner {
   private blockKey(): string {
     const { text } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    // At the end of the text this reads END, which the key's scan gives up on.
+    const c = this.codes[start]!;
     let key: string;
     this.keyQuoted = c === DQUOTE || c === SQUOTE;
     if (this.keyQuoted) {
@@ -682,13 +709,14 @@ class Scanner {
       if (!plainCanStart(c) || c === DASH) throw GIVE_UP;
       const { codes, length } = this;
       let i = start;
-      for (;;) {
-        if (i >= length) throw GIVE_UP;
+      for (; ; i++) {
         const d = codes[i]!;
-        if (d === COLON && this.isSeparator(i + 1)) break;
-        if (d === LF || d === TAB) throw GIVE_UP;
-        if (d === HASH && codes[i - 1] === SPACE) throw GIVE_UP;
-        i++;
+        if ((CLASSES[d]! & PLAIN_STOP) === 0) continue;
+        if (d === COLON) {
+          if (this.isSeparator(i + 1)) break;
+        } else if (d === END) {
+          if (i >= length) throw GIVE_UP;
+        } else if (d === LF || d === TAB || codes[i - 1] === SPACE) throw GIVE_UP; // `#` after a space
       }
       this.pos = i;
       let end = i;
@@ -824,19 +852,23 @@ class Scanner {
    * flow indicator.
    */
   private plainEnd(flow: boolean): number {
-    const { text } = this;
-    const start = this.pos;
-    const c = text.charCodeAt(start);
-    if (!plainCanStart(c) || ((c === DASH || c === 0x3f || c === COLON) && this.isSeparator(start + 1)))
-      throw GIVE_UP;
-    if (c === 0x3f || c === COLON) throw GIVE_UP;
-    const stops = flow ? FLOW_STOPS : BLOCK_STOPS;
     const { codes, length } = this;
+    const start = this.pos;
+    if (start >= length) throw GIVE_UP;
+    const c = codes[start]!;
+    if (!plainCanStart(c) || c === 0x3f || c === COLON || (c === DASH && this.isSeparator(start + 1)))
+      throw GIVE_UP;
+    // One table read per ordinary character (no range test): the class of every code unit.
+    const stops = flow ? PLAIN_STOP | FLOW_INDICATOR : PLAIN_STOP;
     let i = start;
-    for (; i < length; i++) {
+    for (; ; i++) {
       const d = codes[i]!;
-      if (d >= 0x80 || stops[d] === 0) continue;
+      if ((CLASSES[d]! & stops) === 0) continue;
       if (d === LF) break;
+      if (d === END) {
+        if (i >= length) break;
+        continue; // a NUL inside the text: part of the scalar, as before
+      }
       if (d === TAB) throw GIVE_UP;
       if (d === HASH) {
         if (codes[i - 1] === SPACE) break;
@@ -846,7 +878,7 @@ class Scanner {
           if (flow) break;
           throw GIVE_UP; // `a: b: c`
         }
-        if (flow && e < 0x80 && FLOW_STOPS[e] === 2) break;
+        if (flow && (CLASSES[e]! & FLOW_INDICATOR) !== 0) break;
       } else break; // a flow indicator
     }
     let end = i;
@@ -956,6 +988,7 @@ class Scanner {
         trailing++;
         trailingEnd = lineEnd + 1;
         i = lineEnd + 1;
+        this.newLine(i);
         continue;
       }
       const indent = j - i;
@@ -969,6 +1002,7 @@ class Scanner {
       contentEnd = lineEnd + 1;
       trailing = 0;
       i = lineEnd + 1;
+      this.newLine(i);
     }
     if (m === -1) throw GIVE_UP;
     const count = lines.length - trailing;
@@ -1102,8 +1136,8 @@ class Scanner {
       const c = this.codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === LF) {
-        this.pos++;
-        const lineStart = this.pos;
+        const lineStart = ++this.pos;
+        this.newLine(lineStart);
         if (this.isMarker(lineStart)) throw GIVE_UP;
         while (this.codes[this.pos] === SPACE) this.pos++;
         const d = this.codes[this.pos];
@@ -1122,10 +1156,16 @@ class Scanner {
 }
 
 /** Characters a plain scalar's scan must look at: 1 in both contexts, 2 flow indicators. */
-const BLOCK_STOPS = new Uint8Array(0x80);
-const FLOW_STOPS = new Uint8Array(0x80);
-for (const c of [LF, TAB, HASH, COLON]) BLOCK_STOPS[c] = FLOW_STOPS[c] = 1;
-for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) FLOW_STOPS[c] = 2;
+const PLAIN_STOP = 1;
+const FLOW_INDICATOR = 2;
+/**
+ * Per UTF-16 code unit (64 KB, so a code unit indexes it without a range test): PLAIN_STOP for the
+ * characters a plain scalar's or key's scan must look at (and END, the code after the text),
+ * FLOW_INDICATOR for what ends one in flow context.
+ */
+const CLASSES = new Uint8Array(0x10000);
+for (const c of [LF, TAB, HASH, COLON, END]) CLASSES[c] = PLAIN_STOP;
+for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) CLASSES[c] = FLOW_INDICATOR;
 
 const ESCAPES: Record<string, string> = {
   '0': '\0',
@@ -1243,6 +1283,8 @@ interface TextTable {
   /** Per text: where it first occurs in the scanned text, and its length (compared in place). */
   starts: Int32Array;
   lengths: Int32Array;
+  /** Per text: its slot, so emptying the table clears only the slots in use. */
+  slotOf: Int32Array;
   /** Texts remembered. */
   count: number;
   values: unknown[];
@@ -1265,6 +1307,7 @@ function newTable(): TextTable {
     slots: new Int32Array(TABLE_SLOTS),
     starts: new Int32Array(TABLE_SLOTS >> 1),
     lengths: new Int32Array(TABLE_SLOTS >> 1),
+    slotOf: new Int32Array(TABLE_SLOTS >> 1),
     count: 0,
     values: [],
   };
@@ -1279,6 +1322,7 @@ function newTable(): TextTable {
 const scratch: {
   entries: Int32Array;
   nodes: Int32Array;
+  lineStarts: Int32Array;
   keys: TextTable;
   scalars: TextTable;
   items: unknown[];
@@ -1289,6 +1333,7 @@ const scratch: {
 } = {
   entries: new Int32Array(ENTRY * 4096),
   nodes: new Int32Array(NODE * 1024),
+  lineStarts: new Int32Array(4096),
   keys: newTable(),
   scalars: newTable(),
   items: [] as unknown[],
@@ -1301,8 +1346,12 @@ const scratch: {
 const MAX_KEPT_SCRATCH = 1 << 20;
 
 function clearTable(table: TextTable): void {
-  if (table.count === 0) return;
-  table.slots.fill(0);
+  const { count, slots, slotOf } = table;
+  if (count === 0) return;
+  // A small file fills a few dozen of the 2 048 slots: clearing those, not all, was most of a
+  // small scan's cost of emptying (and slow in a cold process).
+  if (count > TABLE_SLOTS >> 4) slots.fill(0);
+  else for (let id = 0; id < count; id++) slots[slotOf[id]!] = 0;
   table.count = 0;
   table.values.length = 0;
 }
@@ -1313,6 +1362,7 @@ function remember(table: TextTable, slot: number, start: number, text: string, v
   const id = table.count++;
   table.starts[id] = start;
   table.lengths[id] = text.length;
+  table.slotOf[id] = slot;
   table.values.push(value);
   table.slots[slot] = id + 1;
   return id;
@@ -1340,13 +1390,28 @@ function codeUnits(text: string): Uint16Array {
 }
 
 /**
- * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
- * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
- * brackets) matches it, and none of the places that read `codes` where `text.charCodeAt` was read
- * tests its range: those that do (plainCanStart, the first character of a plain scalar) still read
- * the text.
+ * Where scanned texts' indexes are copied to: one array shared by the indexes of many texts, each
+ * a view of its own part, so a text's three copies (entries, nodes, line starts) allocate nothing
+ * until the block is full. A fresh typed array per copy (three hundred a run, each zeroed and
+ * tracked by the collector as an external buffer) took more than the copying. A block stays alive
+ * while any index in it does: at most BLOCK numbers past what is in use.
  */
-const END = 0;
+const BLOCK = 1 << 18;
+let block = new Int32Array(BLOCK);
+let blockUsed = 0;
+
+/** The first `count` numbers of a scratch array, copied to where they can stay. */
+function keep(array: Int32Array, count: number): Int32Array {
+  if (count > BLOCK >> 2) return array.slice(0, count);
+  if (blockUsed + count > BLOCK) {
+    block = new Int32Array(BLOCK);
+    blockUsed = 0;
+  }
+  const kept = block.subarray(blockUsed, blockUsed + count);
+  kept.set(array.subarray(0, count));
+  blockUsed += count;
+  return kept;
+}
 
 function grow(array: Int32Array): Int32Array {
   const larger = new Int32Array(array.length * 2);
