@@ -92,9 +92,16 @@ describe('scanYaml round 7: line starts from the scan', () => {
     const first = 'a:\n  b: 1\n\n  c: [x,\n    y]\n';
     const parsed = parseYaml(first, 'f.yaml');
     const reference = parseComposed(first, 'f.yaml');
-    // Enough later texts to fill several blocks, and one text too large for a block.
-    for (let i = 0; i < 300; i++) parseYaml(`k${i}: v\n`.repeat(200), 'g.yaml');
-    parseYaml(`k: v\n${Array.from({ length: 20000 }, (_, i) => `x${i}: ${i}`).join('\n')}\n`, 'h.yaml');
+    // Enough later texts to fill several blocks (long lines: within the room a scan starts with;
+    // short ones: past it, in an array of their own), texts given up on, and one larger than a block.
+    for (let i = 0; i < 300; i++) {
+      const long = Array.from({ length: 100 }, (_, j) => `key-number-${j}: value-number-${i}`).join('\n');
+      const short = Array.from({ length: 100 }, (_, j) => `k${j}: ${i}`).join('\n');
+      expect(parseYaml(`${long}\n`, 'g.yaml').documents).toHaveLength(1);
+      expect(parseYaml(`${short}\n`, 'g.yaml').documents).toHaveLength(1);
+      expect(scanYaml(`${long}\nkey-number-0: x\n`, undefined, MAX_NESTING_DEPTH)).toBeUndefined();
+    }
+    parseYaml(`${Array.from({ length: 20000 }, (_, i) => `x${i}: ${i}`).join('\n')}\n`, 'h.yaml');
     for (const path of paths(reference.documents[0]!.value)) {
       for (const key of [false, true]) {
         expect(parsed.documents[0]!.positionOf(path, { key })).toEqual(

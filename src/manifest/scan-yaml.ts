@@ -223,12 +223,12 @@ export function scanYaml(
       documentCount: Math.max(1, documents.length),
       index: new PositionIndex(
         text,
-        // Copied out at their exact size: the scratch arrays serve the next text.
-        keep(scanner.entries, scanner.entryCount),
+        // Written in place in the shared blocks: no copy.
+        keep(entryBlocks, scanner.entries, scanner.entryCount),
         scanner.quotedKeys,
-        keep(scanner.nodes, scanner.nodeCount),
+        keep(nodeBlocks, scanner.nodes, scanner.nodeCount),
         scanner.keyNames(),
-        keep(scanner.lineStarts, scanner.lineCount),
+        keep(lineBlocks, scanner.lineStarts, scanner.lineCount),
       ),
     };
   } catch (error) {
@@ -299,17 +299,19 @@ class Scanner {
     this.length = text.length;
     this.codes = codeUnits(text);
     // About one entry per 16 characters of manifest; grown by doubling past that.
-    this.entries = scratch.entries;
-    this.nodes = scratch.nodes;
-    this.lineStarts = scratch.lineStarts;
+    // Room for what a manifest of this length needs (0.37, 0.11 and 0.02 numbers per character on
+    // the bench input, more for short keys and values); a text that needs more grows its own array.
+    this.entries = open(entryBlocks, (text.length >> 1) + (text.length >> 2) + ENTRY * 16);
+    this.nodes = open(nodeBlocks, (text.length >> 3) + NODE * 16);
+    this.lineStarts = open(lineBlocks, (text.length >> 4) + 16);
     this.lineStarts[0] = 0;
   }
 
-  /** Hands the working memory back for the next scan, without what this text put in it. */
+  /**
+   * Hands the working memory back for the next scan, without what this text put in it (the index
+   * arrays stay where they are: keep() claims them for a text read, the next scan overwrites them).
+   */
   release(): void {
-    if (this.entries.length <= MAX_KEPT_SCRATCH) scratch.entries = this.entries;
-    if (this.nodes.length <= MAX_KEPT_SCRATCH) scratch.nodes = this.nodes;
-    if (this.lineStarts.length <= MAX_KEPT_SCRATCH) scratch.lineStarts = this.lineStarts;
     clearTable(this.keys);
     clearTable(this.scalars);
     this.items.length = 0;
@@ -456,7 +458,7 @@ class Scanner {
 
   private newNode(kind: number, start: number): number {
     const at = this.nodeCount;
-    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes);
+    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes, at);
     const { nodes } = this;
     nodes[at] = kind;
     nodes[at + 1] = -1;
@@ -468,7 +470,7 @@ class Scanner {
 
   /** A line starts at `at` (after a line break the scan passed): for positions, no second pass. */
   private newLine(at: number): void {
-    if (this.lineCount === this.lineStarts.length) this.lineStarts = grow(this.lineStarts);
+    if (this.lineCount === this.lineStarts.length) this.lineStarts = grow(this.lineStarts, this.lineCount);
     this.lineStarts[this.lineCount++] = at;
   }
 
@@ -483,7 +485,7 @@ class Scanner {
    */
   private addEntry(node: number, last: number, keyStart: number, keyEnd: number, quotedKey?: string): number {
     const e = this.entryCount;
-    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries);
+    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries, e);
     const { entries } = this;
     entries[e + KEY_START] = keyStart;
     entries[e + KEY_END] = keyEnd;
@@ -1314,15 +1316,11 @@ function newTable(): TextTable {
 }
 
 /**
- * Working memory of a scan, reused by the next one (a scan is synchronous, so one at a time): a
- * text's index is built here and copied out at its size, and the tables are emptied after each
- * scan. Allocating these per text (a hundred files, two hundred typed arrays, grown by doubling)
- * cost more than the scan of a small file. Nothing read from one text is kept for another.
+ * Working memory of a scan, reused by the next one (a scan is synchronous, so one at a time): the
+ * tables are emptied after each scan. Allocating these per text (a hundred files, grown by
+ * doubling) cost more than the scan of a small file. Nothing read from one text is kept for another.
  */
 const scratch: {
-  entries: Int32Array;
-  nodes: Int32Array;
-  lineStarts: Int32Array;
   keys: TextTable;
   scalars: TextTable;
   items: unknown[];
@@ -1331,9 +1329,6 @@ const scratch: {
   seen: Int32Array;
   serial: number;
 } = {
-  entries: new Int32Array(ENTRY * 4096),
-  nodes: new Int32Array(NODE * 1024),
-  lineStarts: new Int32Array(4096),
   keys: newTable(),
   scalars: newTable(),
   items: [] as unknown[],
@@ -1390,31 +1385,41 @@ function codeUnits(text: string): Uint16Array {
 }
 
 /**
- * Where scanned texts' indexes are copied to: one array shared by the indexes of many texts, each
- * a view of its own part, so a text's three copies (entries, nodes, line starts) allocate nothing
- * until the block is full. A fresh typed array per copy (three hundred a run, each zeroed and
- * tracked by the collector as an external buffer) took more than the copying. A block stays alive
- * while any index in it does: at most BLOCK numbers past what is in use.
+ * Where scans write their index (entries, nodes, line starts): a block shared by the indexes of
+ * many texts, each text's part a view of it. A scan writes at the block's free end; a text read
+ * claims what it wrote (keep), a text given up on leaves it to the next scan. Copying each index
+ * out of a scratch array into a typed array of its own (three hundred a run, 6 MB) took more than
+ * a tenth of the scan. A block stays alive while an index in it does.
  */
-const BLOCK = 1 << 18;
-let block = new Int32Array(BLOCK);
-let blockUsed = 0;
-
-/** The first `count` numbers of a scratch array, copied to where they can stay. */
-function keep(array: Int32Array, count: number): Int32Array {
-  if (count > BLOCK >> 2) return array.slice(0, count);
-  if (blockUsed + count > BLOCK) {
-    block = new Int32Array(BLOCK);
-    blockUsed = 0;
-  }
-  const kept = block.subarray(blockUsed, blockUsed + count);
-  kept.set(array.subarray(0, count));
-  blockUsed += count;
-  return kept;
+interface Blocks {
+  block: Int32Array;
+  used: number;
 }
 
-function grow(array: Int32Array): Int32Array {
-  const larger = new Int32Array(array.length * 2);
-  larger.set(array);
+const BLOCK = 1 << 18;
+const entryBlocks: Blocks = { block: new Int32Array(BLOCK), used: 0 };
+const nodeBlocks: Blocks = { block: new Int32Array(BLOCK >> 2), used: 0 };
+const lineBlocks: Blocks = { block: new Int32Array(BLOCK >> 3), used: 0 };
+
+/** The free end of the current block, at least `wanted` long (a new block when it is not). */
+function open(blocks: Blocks, wanted: number): Int32Array {
+  if (blocks.block.length - blocks.used < wanted) {
+    blocks.block = new Int32Array(Math.max(blocks.block.length, wanted));
+    blocks.used = 0;
+  }
+  return blocks.block.subarray(blocks.used);
+}
+
+/** The first `count` numbers a scan wrote: claimed in its block, or copied at their size when grown. */
+function keep(blocks: Blocks, array: Int32Array, count: number): Int32Array {
+  if (array.buffer !== blocks.block.buffer) return array.slice(0, count);
+  blocks.used += count;
+  return array.subarray(0, count);
+}
+
+/** A larger array with the first `used` numbers of `array` (its block's free end, or its own). */
+function grow(array: Int32Array, used: number): Int32Array {
+  const larger = new Int32Array(Math.max(1024, used * 2));
+  larger.set(array.subarray(0, used));
   return larger;
 }
