@@ -694,7 +694,6 @@ class Scanner {
 
   /** A block mapping's key at pos; leaves pos after its `:` and keyEnd after the key's last character. */
   private blockKey(): string {
-    const { text } = this;
     const start = this.pos;
     // At the end of the text this reads END, which the key's scan gives up on.
     const c = this.codes[start]!;
@@ -707,6 +706,7 @@ class Scanner {
       this.keyId = -1;
       this.keyEnd = this.pos;
       this.skipSpaces();
+      if (this.codes[this.pos] !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
     } else {
       if (!plainCanStart(c) || c === DASH) throw GIVE_UP;
       const { codes, length } = this;
@@ -727,7 +727,7 @@ class Scanner {
       this.keyEnd = end;
     }
     if (this.keyEnd - start > MAX_KEY_LENGTH) throw GIVE_UP;
-    if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+    // pos is at the `:` (a plain key's scan stopped only there).
     this.pos++;
     return key;
   }
