@@ -94,6 +94,8 @@ export class PositionIndex {
      * string, where comparing it with the text took most of a lookup's time.
      */
     private readonly keyNames: readonly string[],
+    /** Offset of each line's first character, in order (the scan passed every line break). */
+    readonly lineStarts: Int32Array,
   ) {}
 
   /** Start and end offsets of what the last `find` found. */
@@ -221,11 +223,12 @@ export function scanYaml(
       documentCount: Math.max(1, documents.length),
       index: new PositionIndex(
         text,
-        // Copied out at their exact size: the scratch arrays serve the next text.
-        scanner.entries.slice(0, scanner.entryCount),
+        // Written in place in the shared blocks: no copy.
+        keep(entryBlocks, scanner.entries, scanner.entryCount),
         scanner.quotedKeys,
-        scanner.nodes.slice(0, scanner.nodeCount),
+        keep(nodeBlocks, scanner.nodes, scanner.nodeCount),
         scanner.keyNames(),
+        keep(lineBlocks, scanner.lineStarts, scanner.lineCount),
       ),
     };
   } catch (error) {
@@ -253,6 +256,15 @@ const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 
+/**
+ * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
+ * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
+ * brackets) matches it. The scans of plain scalars and keys stop at it (CLASSES) and tell it from a
+ * NUL inside the text by the offset; the first character of a plain scalar is tested against the
+ * end before it is read.
+ */
+const END = 0;
+
 class Scanner {
   /**
    * The text's UTF-16 code units, for the loops that read every character (plain scalars, keys,
@@ -267,6 +279,9 @@ class Scanner {
   readonly quotedKeys = new Map<number, string>();
   nodes: Int32Array;
   nodeCount = 0;
+  /** Offset of each line's first character: 0, then after each line break the scan passes. */
+  lineStarts: Int32Array;
+  lineCount = 1;
   private pos = 0;
   private lineStart = 0;
   /** Indentation of the next content line (pos is at its first character); -1 at the end of a document. */
@@ -284,14 +299,19 @@ class Scanner {
     this.length = text.length;
     this.codes = codeUnits(text);
     // About one entry per 16 characters of manifest; grown by doubling past that.
-    this.entries = scratch.entries;
-    this.nodes = scratch.nodes;
+    // Room for what a manifest of this length needs (0.37, 0.11 and 0.02 numbers per character on
+    // the bench input, more for short keys and values); a text that needs more grows its own array.
+    this.entries = open(entryBlocks, (text.length >> 1) + (text.length >> 2) + ENTRY * 16);
+    this.nodes = open(nodeBlocks, (text.length >> 3) + NODE * 16);
+    this.lineStarts = open(lineBlocks, (text.length >> 4) + 16);
+    this.lineStarts[0] = 0;
   }
 
-  /** Hands the working memory back for the next scan, without what this text put in it. */
+  /**
+   * Hands the working memory back for the next scan, without what this text put in it (the index
+   * arrays stay where they are: keep() claims them for a text read, the next scan overwrites them).
+   */
   release(): void {
-    if (this.entries.length <= MAX_KEPT_SCRATCH) scratch.entries = this.entries;
-    if (this.nodes.length <= MAX_KEPT_SCRATCH) scratch.nodes = this.nodes;
     clearTable(this.keys);
     clearTable(this.scalars);
     this.items.length = 0;
@@ -372,7 +392,7 @@ class Scanner {
         const end = text.indexOf('\n', this.pos);
         this.pos = end === -1 ? this.length : end;
       } else if (c === LF) {
-        this.pos++;
+        this.newLine(++this.pos);
         break;
       } else if (this.pos >= this.length) {
         break;
@@ -403,6 +423,7 @@ class Scanner {
       const c = codes[i]!;
       if (c === LF) {
         this.pos = i + 1;
+        this.newLine(i + 1);
       } else if (c === HASH) {
         this.commentAfter = true;
         const end = text.indexOf('\n', i);
@@ -411,6 +432,7 @@ class Scanner {
           this.indent = -1;
           return;
         }
+        this.newLine(end + 1);
       } else if (c === TAB) {
         throw GIVE_UP;
       } else {
@@ -436,7 +458,7 @@ class Scanner {
 
   private newNode(kind: number, start: number): number {
     const at = this.nodeCount;
-    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes);
+    if (at + NODE > this.nodes.length) this.nodes = grow(this.nodes, at);
     const { nodes } = this;
     nodes[at] = kind;
     nodes[at + 1] = -1;
@@ -444,6 +466,12 @@ class Scanner {
     nodes[at + 3] = -1;
     this.nodeCount = at + NODE;
     return at / NODE;
+  }
+
+  /** A line starts at `at` (after a line break the scan passed): for positions, no second pass. */
+  private newLine(at: number): void {
+    if (this.lineCount === this.lineStarts.length) this.lineStarts = grow(this.lineStarts, this.lineCount);
+    this.lineStarts[this.lineCount++] = at;
   }
 
   /** The key table's keys by id, for the index (the table itself serves the next text). */
@@ -457,7 +485,7 @@ class Scanner {
    */
   private addEntry(node: number, last: number, keyStart: number, keyEnd: number, quotedKey?: string): number {
     const e = this.entryCount;
-    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries);
+    if (e + ENTRY > this.entries.length) this.entries = grow(this.entries, e);
     const { entries } = this;
     entries[e + KEY_START] = keyStart;
     entries[e + KEY_END] = keyEnd;
@@ -666,9 +694,9 @@ class Scanner {
 
   /** A block mapping's key at pos; leaves pos after its `:` and keyEnd after the key's last character. */
   private blockKey(): string {
-    const { text } = this;
     const start = this.pos;
-    const c = text.charCodeAt(start);
+    // At the end of the text this reads END, which the key's scan gives up on.
+    const c = this.codes[start]!;
     let key: string;
     this.keyQuoted = c === DQUOTE || c === SQUOTE;
     if (this.keyQuoted) {
@@ -678,17 +706,19 @@ class Scanner {
       this.keyId = -1;
       this.keyEnd = this.pos;
       this.skipSpaces();
+      if (this.codes[this.pos] !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
     } else {
       if (!plainCanStart(c) || c === DASH) throw GIVE_UP;
       const { codes, length } = this;
       let i = start;
-      for (;;) {
-        if (i >= length) throw GIVE_UP;
+      for (; ; i++) {
         const d = codes[i]!;
-        if (d === COLON && this.isSeparator(i + 1)) break;
-        if (d === LF || d === TAB) throw GIVE_UP;
-        if (d === HASH && codes[i - 1] === SPACE) throw GIVE_UP;
-        i++;
+        if ((CLASSES[d]! & PLAIN_STOP) === 0) continue;
+        if (d === COLON) {
+          if (this.isSeparator(i + 1)) break;
+        } else if (d === END) {
+          if (i >= length) throw GIVE_UP;
+        } else if (d === LF || d === TAB || codes[i - 1] === SPACE) throw GIVE_UP; // `#` after a space
       }
       this.pos = i;
       let end = i;
@@ -697,7 +727,7 @@ class Scanner {
       this.keyEnd = end;
     }
     if (this.keyEnd - start > MAX_KEY_LENGTH) throw GIVE_UP;
-    if (text.charCodeAt(this.pos) !== COLON || !this.isSeparator(this.pos + 1)) throw GIVE_UP;
+    // pos is at the `:` (a plain key's scan stopped only there).
     this.pos++;
     return key;
   }
@@ -824,19 +854,23 @@ class Scanner {
    * flow indicator.
    */
   private plainEnd(flow: boolean): number {
-    const { text } = this;
-    const start = this.pos;
-    const c = text.charCodeAt(start);
-    if (!plainCanStart(c) || ((c === DASH || c === 0x3f || c === COLON) && this.isSeparator(start + 1)))
-      throw GIVE_UP;
-    if (c === 0x3f || c === COLON) throw GIVE_UP;
-    const stops = flow ? FLOW_STOPS : BLOCK_STOPS;
     const { codes, length } = this;
+    const start = this.pos;
+    if (start >= length) throw GIVE_UP;
+    const c = codes[start]!;
+    if (!plainCanStart(c) || c === 0x3f || c === COLON || (c === DASH && this.isSeparator(start + 1)))
+      throw GIVE_UP;
+    // One table read per ordinary character (no range test): the class of every code unit.
+    const stops = flow ? PLAIN_STOP | FLOW_INDICATOR : PLAIN_STOP;
     let i = start;
-    for (; i < length; i++) {
+    for (; ; i++) {
       const d = codes[i]!;
-      if (d >= 0x80 || stops[d] === 0) continue;
+      if ((CLASSES[d]! & stops) === 0) continue;
       if (d === LF) break;
+      if (d === END) {
+        if (i >= length) break;
+        continue; // a NUL inside the text: part of the scalar, as before
+      }
       if (d === TAB) throw GIVE_UP;
       if (d === HASH) {
         if (codes[i - 1] === SPACE) break;
@@ -846,7 +880,7 @@ class Scanner {
           if (flow) break;
           throw GIVE_UP; // `a: b: c`
         }
-        if (flow && e < 0x80 && FLOW_STOPS[e] === 2) break;
+        if (flow && (CLASSES[e]! & FLOW_INDICATOR) !== 0) break;
       } else break; // a flow indicator
     }
     let end = i;
@@ -956,6 +990,7 @@ class Scanner {
         trailing++;
         trailingEnd = lineEnd + 1;
         i = lineEnd + 1;
+        this.newLine(i);
         continue;
       }
       const indent = j - i;
@@ -969,6 +1004,7 @@ class Scanner {
       contentEnd = lineEnd + 1;
       trailing = 0;
       i = lineEnd + 1;
+      this.newLine(i);
     }
     if (m === -1) throw GIVE_UP;
     const count = lines.length - trailing;
@@ -1102,8 +1138,8 @@ class Scanner {
       const c = this.codes[this.pos];
       if (c === SPACE) this.pos++;
       else if (c === LF) {
-        this.pos++;
-        const lineStart = this.pos;
+        const lineStart = ++this.pos;
+        this.newLine(lineStart);
         if (this.isMarker(lineStart)) throw GIVE_UP;
         while (this.codes[this.pos] === SPACE) this.pos++;
         const d = this.codes[this.pos];
@@ -1122,10 +1158,16 @@ class Scanner {
 }
 
 /** Characters a plain scalar's scan must look at: 1 in both contexts, 2 flow indicators. */
-const BLOCK_STOPS = new Uint8Array(0x80);
-const FLOW_STOPS = new Uint8Array(0x80);
-for (const c of [LF, TAB, HASH, COLON]) BLOCK_STOPS[c] = FLOW_STOPS[c] = 1;
-for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) FLOW_STOPS[c] = 2;
+const PLAIN_STOP = 1;
+const FLOW_INDICATOR = 2;
+/**
+ * Per UTF-16 code unit (64 KB, so a code unit indexes it without a range test): PLAIN_STOP for the
+ * characters a plain scalar's or key's scan must look at (and END, the code after the text),
+ * FLOW_INDICATOR for what ends one in flow context.
+ */
+const CLASSES = new Uint8Array(0x10000);
+for (const c of [LF, TAB, HASH, COLON, END]) CLASSES[c] = PLAIN_STOP;
+for (const c of [COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE]) CLASSES[c] = FLOW_INDICATOR;
 
 const ESCAPES: Record<string, string> = {
   '0': '\0',
@@ -1243,6 +1285,8 @@ interface TextTable {
   /** Per text: where it first occurs in the scanned text, and its length (compared in place). */
   starts: Int32Array;
   lengths: Int32Array;
+  /** Per text: its slot, so emptying the table clears only the slots in use. */
+  slotOf: Int32Array;
   /** Texts remembered. */
   count: number;
   values: unknown[];
@@ -1265,20 +1309,18 @@ function newTable(): TextTable {
     slots: new Int32Array(TABLE_SLOTS),
     starts: new Int32Array(TABLE_SLOTS >> 1),
     lengths: new Int32Array(TABLE_SLOTS >> 1),
+    slotOf: new Int32Array(TABLE_SLOTS >> 1),
     count: 0,
     values: [],
   };
 }
 
 /**
- * Working memory of a scan, reused by the next one (a scan is synchronous, so one at a time): a
- * text's index is built here and copied out at its size, and the tables are emptied after each
- * scan. Allocating these per text (a hundred files, two hundred typed arrays, grown by doubling)
- * cost more than the scan of a small file. Nothing read from one text is kept for another.
+ * Working memory of a scan, reused by the next one (a scan is synchronous, so one at a time): the
+ * tables are emptied after each scan. Allocating these per text (a hundred files, grown by
+ * doubling) cost more than the scan of a small file. Nothing read from one text is kept for another.
  */
 const scratch: {
-  entries: Int32Array;
-  nodes: Int32Array;
   keys: TextTable;
   scalars: TextTable;
   items: unknown[];
@@ -1287,8 +1329,6 @@ const scratch: {
   seen: Int32Array;
   serial: number;
 } = {
-  entries: new Int32Array(ENTRY * 4096),
-  nodes: new Int32Array(NODE * 1024),
   keys: newTable(),
   scalars: newTable(),
   items: [] as unknown[],
@@ -1301,8 +1341,12 @@ const scratch: {
 const MAX_KEPT_SCRATCH = 1 << 20;
 
 function clearTable(table: TextTable): void {
-  if (table.count === 0) return;
-  table.slots.fill(0);
+  const { count, slots, slotOf } = table;
+  if (count === 0) return;
+  // A small file fills a few dozen of the 2 048 slots: clearing those, not all, was most of a
+  // small scan's cost of emptying (and slow in a cold process).
+  if (count > TABLE_SLOTS >> 4) slots.fill(0);
+  else for (let id = 0; id < count; id++) slots[slotOf[id]!] = 0;
   table.count = 0;
   table.values.length = 0;
 }
@@ -1313,6 +1357,7 @@ function remember(table: TextTable, slot: number, start: number, text: string, v
   const id = table.count++;
   table.starts[id] = start;
   table.lengths[id] = text.length;
+  table.slotOf[id] = slot;
   table.values.push(value);
   table.slots[slot] = id + 1;
   return id;
@@ -1340,16 +1385,41 @@ function codeUnits(text: string): Uint16Array {
 }
 
 /**
- * The code unit after the text: what charCodeAt's NaN was to the tests that read at the end. No
- * test of a character equal to one of the reader's indicators (space, line break, `#`, `:`, quotes,
- * brackets) matches it, and none of the places that read `codes` where `text.charCodeAt` was read
- * tests its range: those that do (plainCanStart, the first character of a plain scalar) still read
- * the text.
+ * Where scans write their index (entries, nodes, line starts): a block shared by the indexes of
+ * many texts, each text's part a view of it. A scan writes at the block's free end; a text read
+ * claims what it wrote (keep), a text given up on leaves it to the next scan. Copying each index
+ * out of a scratch array into a typed array of its own (three hundred a run, 6 MB) took more than
+ * a tenth of the scan. A block stays alive while an index in it does.
  */
-const END = 0;
+interface Blocks {
+  block: Int32Array;
+  used: number;
+}
 
-function grow(array: Int32Array): Int32Array {
-  const larger = new Int32Array(array.length * 2);
-  larger.set(array);
+const BLOCK = 1 << 18;
+const entryBlocks: Blocks = { block: new Int32Array(BLOCK), used: 0 };
+const nodeBlocks: Blocks = { block: new Int32Array(BLOCK >> 2), used: 0 };
+const lineBlocks: Blocks = { block: new Int32Array(BLOCK >> 3), used: 0 };
+
+/** The free end of the current block, at least `wanted` long (a new block when it is not). */
+function open(blocks: Blocks, wanted: number): Int32Array {
+  if (blocks.block.length - blocks.used < wanted) {
+    blocks.block = new Int32Array(Math.max(blocks.block.length, wanted));
+    blocks.used = 0;
+  }
+  return blocks.block.subarray(blocks.used);
+}
+
+/** The first `count` numbers a scan wrote: claimed in its block, or copied at their size when grown. */
+function keep(blocks: Blocks, array: Int32Array, count: number): Int32Array {
+  if (array.buffer !== blocks.block.buffer) return array.slice(0, count);
+  blocks.used += count;
+  return array.subarray(0, count);
+}
+
+/** A larger array with the first `used` numbers of `array` (its block's free end, or its own). */
+function grow(array: Int32Array, used: number): Int32Array {
+  const larger = new Int32Array(Math.max(1024, used * 2));
+  larger.set(array.subarray(0, used));
   return larger;
 }

@@ -159,13 +159,13 @@ function fromScan(
 const BOUNDS = 3;
 
 /**
- * What the documents of one scanned text share: its index, where each document lies, and its line
- * starts once a position is asked. Only these: what scanYaml returned besides (an object per
- * document) is left to the garbage collector, not kept for the whole run.
+ * What the documents of one scanned text share: its index (with its line starts) and where each
+ * document lies. Only these: what scanYaml returned besides (an object per document) is left to
+ * the garbage collector, not kept for the whole run.
  */
 class ScannedText {
-  /** Offset of each line's first character (typed: one allocation, outside the collected heap). */
-  private lineStarts: Int32Array | undefined;
+  /** Offset of each line's first character (recorded by the scan: no second pass over the text). */
+  private readonly lineStarts: Int32Array;
   /** Documents the yaml package read again for a path the index was not sure of, by index. */
   composed: Map<number, SourceDocument | null> | undefined;
 
@@ -176,27 +176,13 @@ class ScannedText {
     /** BOUNDS numbers per document, by its index in the stream. */
     readonly bounds: Int32Array,
     readonly map: ParseOptions['mapPosition'],
-  ) {}
+  ) {
+    this.lineStarts = index.lineStarts;
+  }
 
   /** 0-based line of an offset. */
   lineOf(offset: number): number {
-    let lineStarts = this.lineStarts;
-    if (!lineStarts) {
-      const { text } = this;
-      // One pass, sized for lines of ~40 characters and doubled past that.
-      let starts = new Int32Array(Math.max(64, text.length >> 5));
-      let count = 1;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-        if (count === starts.length) {
-          const larger = new Int32Array(count * 2);
-          larger.set(starts);
-          starts = larger;
-        }
-        starts[count++] = i + 1;
-      }
-      lineStarts = starts.subarray(0, count);
-      this.lineStarts = lineStarts;
-    }
+    const { lineStarts } = this;
     let low = 0;
     let high = lineStarts.length - 1;
     while (low < high) {
@@ -209,11 +195,11 @@ class ScannedText {
 
   position(start: number, end: number): SourcePosition {
     const line = this.lineOf(start);
-    const lineStarts = this.lineStarts!;
+    const { lineStarts } = this;
     const column = start - lineStarts[line]! + 1;
     // Most ranges end on the line they start on: no second search for those.
     const endLine = line + 1 === lineStarts.length || end < lineStarts[line + 1]! ? line : this.lineOf(end);
-    const endColumn = end - this.lineStarts![endLine]! + 1;
+    const endColumn = end - lineStarts[endLine]! + 1;
     const { map } = this;
     if (!map) return { line: line + 1, column, endLine: endLine + 1, endColumn };
     const from = map(line + 1, column);
