@@ -25,7 +25,9 @@ export default defineRule({
   },
   check({ service, report, evidence, now }) {
     const budget = rollbackBudgetSeconds(service);
-    for (const workload of service.ofKind('Deployment')) {
+    const deployments = service.ofKind('Deployment');
+    for (let i = 0; i < deployments.length; i++) {
+      const workload = deployments[i]!;
       const value = getPath(workload.raw, SPEC_DEADLINE);
       const deadline = typeof value === 'number' ? value : 600;
       const read = workloadOfObject(service, workload);
