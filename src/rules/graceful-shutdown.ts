@@ -23,7 +23,10 @@ export default defineRule({
   },
   check({ service, report }) {
     const manifest = service.manifest?.manifest.spec;
-    for (const ref of servingContainers(service)) {
+    // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       // KServe, Knative and the operators drain their own pods (queue-proxy, their defaults).
       // A workload's kind is its object's registry id (readers are given object.info): no lookup.
       const kind = ref.workload.type;

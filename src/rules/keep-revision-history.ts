@@ -17,7 +17,9 @@ export default defineRule({
     fix: 'Set revisionHistoryLimit to at least 3 (the default is 10).',
   },
   check({ service, report }) {
-    for (const workload of service.ofKind('Deployment', 'Rollout')) {
+    const workloads = service.ofKind('Deployment', 'Rollout');
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
       if (getPath(workload.raw, SPEC_REVISION_HISTORY_LIMIT) === 0) {
         report({
           object: workload,

@@ -18,7 +18,10 @@ export default defineRule({
     fix: "Keep readiness on the model-ready endpoint and point liveness at a process check (the runtime's live endpoint, or tcpSocket), with a generous failureThreshold.",
   },
   check({ service, report }) {
-    for (const ref of servingContainers(service)) {
+    // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       const liveness = probeOf(ref, 'livenessProbe');
       if (!liveness) continue;
       const readiness = probeOf(ref, 'readinessProbe');

@@ -28,9 +28,13 @@ export default defineRule({
     fix: "Point the probe at a declared port name (port: http) or add the port to the container's ports list.",
   },
   check({ service, report }) {
-    for (const ref of servingContainers(service)) {
+    // Indexed loops: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       // The declared ports are searched in place; gathered (containerPorts) only for a message.
-      for (const kind of KINDS) {
+      for (let k = 0; k < KINDS.length; k++) {
+        const kind = KINDS[k]!;
         const probe = probeOf(ref, kind);
         if (!probe || probe.port === undefined || probe.handler === 'exec') continue;
         if (typeof probe.port === 'string' && !DIGITS.test(probe.port)) {

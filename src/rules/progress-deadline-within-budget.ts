@@ -25,12 +25,16 @@ export default defineRule({
   },
   check({ service, report, evidence, now }) {
     const budget = rollbackBudgetSeconds(service);
-    for (const workload of service.ofKind('Deployment')) {
+    // One estimate context per call, not one per container.
+    const estimate = { service, evidence, now };
+    const deployments = service.ofKind('Deployment');
+    for (let i = 0; i < deployments.length; i++) {
+      const workload = deployments[i]!;
       const value = getPath(workload.raw, SPEC_DEADLINE);
       const deadline = typeof value === 'number' ? value : 600;
       const read = workloadOfObject(service, workload);
       const serving = read ? servingContainersOf(service, read)[0] : undefined;
-      const load = estimateLoadTime({ service, evidence, now }, serving);
+      const load = estimateLoadTime(estimate, serving);
       const pull = estimatePullTime(service, serving);
       const readiness = serving ? probeOf(serving, 'readinessProbe') : undefined;
       const ready =

@@ -1,7 +1,7 @@
 import { asRecord, getPath } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { FieldSource, Workload } from '../workloads/model.js';
-import { defineRule, type Report } from './rule.js';
+import { defineRule, type Report, type RuleContext } from './rule.js';
 import { estimateLoadTime, estimatePullTime } from '../estimate/load-time.js';
 import { servingContainers } from './support/serving.js';
 import { formatDuration } from './support/probes.js';
@@ -14,8 +14,8 @@ const SCALER_KEYS: Record<string, { min: string; max: string; defaultMin: number
   ScaledObject: { min: 'minReplicaCount', max: 'maxReplicaCount', defaultMin: 0 },
 };
 
-/** Kinds whose replica count is not yours to set (a KAITO v1beta1 Workspace runs one replica). */
-const FIXED_BY_OPERATOR = new Set(['KaitoWorkspace']);
+/** The kind whose replica count is not yours to set (a KAITO v1beta1 Workspace runs one replica). */
+const FIXED_BY_OPERATOR = 'KaitoWorkspace';
 
 export default defineRule({
   id: 'replica-bounds',
@@ -34,52 +34,14 @@ export default defineRule({
     fix: 'Set minReplicas ≥ 2 (option minReplicas in .mlready.yaml), maxReplicas above it, and remove spec.replicas from Deployments an HPA manages.',
   },
   defaultOptions: { minReplicas: 2 },
-  check({ service, report, options, evidence, now }) {
+  check(context) {
+    const { service, report, options } = context;
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
-    // The cold-start estimate is only said for a scale to zero: most services never need it.
-    const modelLoad = () => {
-      const serving = servingContainers(service)[0];
-      const load = estimateLoadTime({ service, evidence, now }, serving);
-      const pull = estimatePullTime(service, serving);
-      const coldSeconds = pull.seconds + load.seconds + load.beforeStartSeconds;
-      return `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
-    };
-    const bounds = (
-      ref: string,
-      keeps: string,
-      min: number,
-      minDefaulted: boolean,
-      minAt: FieldSource,
-      max: number | undefined,
-      maxAt: FieldSource,
-    ) => {
-      const defaultNote = minDefaulted ? ' (the default)' : '';
-      if (min === 0) {
-        const coldStart = keeps === 'the model' ? `a cold start (${modelLoad()})` : 'a cold start';
-        report({
-          object: minAt.object,
-          path: minAt.path,
-          message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,
-          severity: 'warning',
-        });
-      } else if (min < floor) {
-        const plural = min === 1 ? '' : 's';
-        report({
-          object: minAt.object,
-          path: minAt.path,
-          message: `${ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
-        });
-      }
-      if (max !== undefined && max <= Math.max(min, 1)) {
-        report({
-          object: maxAt.object,
-          path: maxAt.path,
-          message: `${ref} has maxReplicas ${max}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
-        });
-      }
-    };
-
-    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
+    // Indexed loops, and the finding's texts in module functions instead of two closures per call:
+    // the lists are the service's frozen ones, whose iterators are not optimized away (issue 18).
+    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    for (let i = 0; i < scalers.length; i++) {
+      const scaler = scalers[i]!;
       const keys = SCALER_KEYS[scaler.type]!;
       const spec = asRecord(scaler.raw.spec);
       const minValue = spec[keys.min];
@@ -97,12 +59,16 @@ export default defineRule({
       const minAt = { object: scaler, path: typeof minValue === 'number' ? ['spec', keys.min] : ['spec'] };
       const keeps = keepsFor(service, scalerTargetOf(service, scaler));
       const maxAt = { object: scaler, path: ['spec', keys.max] };
-      bounds(scaler.ref, keeps, min, typeof minValue !== 'number', minAt, max, maxAt);
+      reportBounds(context, floor, scaler.ref, keeps, min, typeof minValue !== 'number', minAt, max, maxAt);
     }
 
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
       // Ray Serve replicas (serveConfigV2): the model's own replica count inside the Ray cluster.
-      for (const d of workload.serveDeployments) {
+      const deployments = workload.serveDeployments;
+      for (let j = 0; j < deployments.length; j++) {
+        const d = deployments[j]!;
         const min = d.numReplicas === 'auto' ? (d.minReplicas ?? 1) : (d.numReplicas ?? d.minReplicas ?? 1);
         if (min >= floor) continue;
         report({
@@ -113,8 +79,9 @@ export default defineRule({
         });
       }
     }
-    for (const workload of service.workloads) {
-      if (workload.batch || FIXED_BY_OPERATOR.has(workload.info.id)) continue;
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
+      if (workload.batch || workload.info.id === FIXED_BY_OPERATOR) continue;
       const own = workload.autoscaling;
       const targeting = autoscalersOf(service, workload);
       if (own && targeting.length === 0) {
@@ -122,7 +89,18 @@ export default defineRule({
         const max = own.max;
         if (boundsHold(min, max, floor)) continue;
         const keeps = keepsFor(service, workload);
-        bounds(workload.object.ref, keeps, min, workload.replicas.defaulted, own.at, max, maxAtOf(workload));
+        const ref = workload.object.ref;
+        reportBounds(
+          context,
+          floor,
+          ref,
+          keeps,
+          min,
+          workload.replicas.defaulted,
+          own.at,
+          max,
+          maxAtOf(workload),
+        );
         continue;
       }
       if (targeting.length > 0) {
@@ -153,6 +131,54 @@ export default defineRule({
     }
   },
 });
+
+/** Reports bounds that boundsHold rejects: a scale to zero, a minimum under the floor, a maximum not above it. */
+function reportBounds(
+  context: RuleContext,
+  floor: number,
+  ref: string,
+  keeps: string,
+  min: number,
+  minDefaulted: boolean,
+  minAt: FieldSource,
+  max: number | undefined,
+  maxAt: FieldSource,
+): void {
+  const report = context.report;
+  const defaultNote = minDefaulted ? ' (the default)' : '';
+  if (min === 0) {
+    const coldStart = keeps === 'the model' ? `a cold start (${modelLoad(context)})` : 'a cold start';
+    report({
+      object: minAt.object,
+      path: minAt.path,
+      message: `${ref} scales to zero${defaultNote}: the first request after idle waits for ${coldStart}`,
+      severity: 'warning',
+    });
+  } else if (min < floor) {
+    const plural = min === 1 ? '' : 's';
+    report({
+      object: minAt.object,
+      path: minAt.path,
+      message: `${ref} allows ${min} replica${plural}${defaultNote}; at least ${floor} keep ${keeps} serving through a node drain or a crash`,
+    });
+  }
+  if (max !== undefined && max <= Math.max(min, 1)) {
+    report({
+      object: maxAt.object,
+      path: maxAt.path,
+      message: `${ref} has maxReplicas ${max}, not above the minimum ${Math.max(min, 1)}: it cannot scale`,
+    });
+  }
+}
+
+/** The cold-start estimate, said only for a scale to zero: most services never need it. */
+function modelLoad({ service, evidence, now }: RuleContext): string {
+  const serving = servingContainers(service)[0];
+  const load = estimateLoadTime({ service, evidence, now }, serving);
+  const pull = estimatePullTime(service, serving);
+  const coldSeconds = pull.seconds + load.seconds + load.beforeStartSeconds;
+  return `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
+}
 
 const SPEC_REPLICAS = ['spec', 'replicas'];
 

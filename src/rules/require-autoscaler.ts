@@ -1,6 +1,7 @@
 import { asRecord, asString, getPath } from '../check/objects.js';
 import { defineRule } from './rule.js';
 import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
+import type { Workload } from '../workloads/model.js';
 
 /** Kinds an HPA, a KEDA ScaledObject or an AIBrix PodAutoscaler scales through scaleTargetRef. */
 const SCALABLE_KINDS = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet', 'NIMService'];
@@ -21,13 +22,15 @@ export default defineRule({
     fix: 'Add an autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject whose scaleTargetRef names the serving workload (kind and name), scaling on a queue or latency metric.',
   },
   check({ service, report }) {
-    for (const scaler of service.ofKind(...AUTOSCALER_KINDS)) {
+    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    for (let i = 0; i < scalers.length; i++) {
+      const scaler = scalers[i]!;
       const target = asRecord(getPath(scaler.raw, SPEC_SCALE_TARGET_REF));
       const kind = asString(target.kind) ?? 'Deployment';
       const name = asString(target.name);
       // Without a workload in the input there is nothing to compare with: the target may exist.
       if (service.workloads.length === 0) continue;
-      if (!service.workloads.some((w) => w.object.kind === kind && w.object.name === name)) {
+      if (!holdsWorkload(service.workloads, kind, name)) {
         report({
           object: scaler,
           path: ['spec', 'scaleTargetRef', 'name'],
@@ -36,7 +39,9 @@ export default defineRule({
         });
       }
     }
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
       if (workload.batch || !SCALABLE_KINDS.includes(workload.info.id)) continue;
       // KServe, Knative, KubeAI, Seldon, BentoML and autoscaling Ray clusters scale themselves.
       if (workload.autoscaling || autoscalersOf(service, workload).length > 0) continue;
@@ -50,3 +55,12 @@ export default defineRule({
 });
 
 const SPEC_SCALE_TARGET_REF = ['spec', 'scaleTargetRef'];
+
+/** Whether one of the workloads is this kind and name (a loop: no closure per autoscaler). */
+function holdsWorkload(workloads: readonly Workload[], kind: string, name: string | undefined): boolean {
+  for (let i = 0; i < workloads.length; i++) {
+    const object = workloads[i]!.object;
+    if (object.kind === kind && object.name === name) return true;
+  }
+  return false;
+}

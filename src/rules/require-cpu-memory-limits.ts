@@ -20,8 +20,11 @@ export default defineRule({
       'from a load test (mlready loadtest --save records peak memory). Keep limits.memory ≥ requests.memory.',
   },
   check({ service, report }) {
-    for (const workload of service.workloads) {
-      for (const ref of workload.containers) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const containers = workloads[w]!.containers;
+      for (let c = 0; c < containers.length; c++) {
+        const ref = containers[c]!;
         // A patch over the operator's own container, or a pod an operator sizes itself (a KubeAI
         // resourceProfile): what it leaves out comes from the operator.
         if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;

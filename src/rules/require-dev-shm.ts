@@ -21,7 +21,10 @@ export default defineRule({
     fix: 'Add a volume `emptyDir: { medium: Memory, sizeLimit: 8Gi }` and mount it at /dev/shm in the serving container.',
   },
   check({ service, report }) {
-    for (const ref of servingContainers(service)) {
+    // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       // Pods an operator renders (or a runtime mlready does not see) may mount it themselves.
       if (ref.template.synthesized || ref.partial) continue;
       const workload = workloadOfContainer(service, ref);

@@ -22,13 +22,19 @@ export default defineRule({
   },
   check({ service, report }) {
     const declaredDownload = service.manifest?.manifest.spec.serving.weights === 'download';
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
       // KServe's storage initializer and operator-rendered pods size their own scratch space.
       if (workload.info.id === 'InferenceService' || workload.templates.some(isSynthesized)) continue;
       // A list only for a workload with a container that downloads (most have none).
       let downloaders: ContainerRef[] | undefined;
-      for (const template of workload.templates)
-        for (const ref of podContainers(template)) if (downloads(ref)) (downloaders ??= []).push(ref);
+      const templates = workload.templates;
+      for (let t = 0; t < templates.length; t++) {
+        // Indexed: podContainers' list is frozen, and its iterator is not optimized away (issue 18).
+        const refs = podContainers(templates[t]!);
+        for (let r = 0; r < refs.length; r++) if (downloads(refs[r]!)) (downloaders ??= []).push(refs[r]!);
+      }
       const writers =
         downloaders ??
         (declaredDownload

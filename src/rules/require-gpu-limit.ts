@@ -25,9 +25,11 @@ export default defineRule({
   check({ service, report }) {
     const manifestGpus = service.manifest?.manifest.spec.resources?.gpu;
     // Ray Serve deployments that ask for GPUs need a worker group that has them.
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
       // Most workloads have no Serve deployment that asks for GPUs: nothing is listed or read then.
-      if (!workload.serveDeployments.some(wantsGpus)) continue;
+      if (!someWantGpus(workload.serveDeployments)) continue;
       const wanting = workload.serveDeployments.filter(wantsGpus);
       const hasGpus = workload.templates.some((t) => t.containers.some((c) => gpuResources(c).length > 0));
       if (hasGpus) continue;
@@ -39,7 +41,10 @@ export default defineRule({
         fix: 'Give a worker group resources.limits["nvidia.com/gpu"] (and rayStartParams num-gpus), or drop ray_actor_options.num_gpus.',
       });
     }
-    for (const ref of servingContainers(service)) {
+    // Indexed loops: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let r = 0; r < refs.length; r++) {
+      const ref = refs[r]!;
       // Operators that size the pod themselves (a KubeAI resourceProfile, a KAITO instance type).
       if (ref.partial || (ref.template.synthesized && ref.container.resources === undefined)) continue;
       // The runtime is read only when the manifest does not say how many GPUs the model needs.
@@ -76,6 +81,12 @@ export default defineRule({
 
 function wantsGpus(deployment: RayServeDeployment): boolean {
   return (deployment.numGpus ?? 0) > 0;
+}
+
+/** deployments.some(wantsGpus) without the callback (asked of every workload). */
+function someWantGpus(deployments: readonly RayServeDeployment[]): boolean {
+  for (let i = 0; i < deployments.length; i++) if (wantsGpus(deployments[i]!)) return true;
+  return false;
 }
 
 /** Does one of the accelerators have a positive limit? */

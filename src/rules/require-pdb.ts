@@ -22,7 +22,8 @@ export default defineRule({
   },
   check({ service, report }) {
     const pdbs = service.ofKind('PodDisruptionBudget');
-    for (const pdb of pdbs) {
+    for (let i = 0; i < pdbs.length; i++) {
+      const pdb = pdbs[i]!;
       const spec = asRecord(pdb.raw.spec);
       if (spec.minAvailable === 0 || spec.minAvailable === '0%') {
         report({
@@ -49,11 +50,13 @@ export default defineRule({
         });
       }
     }
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
       if (!PROTECTED_KINDS.includes(workload.info.id)) continue;
       let guarded = false;
       for (let i = 0; i < pdbs.length && !guarded; i++)
-        guarded = selectsAny(getPath(pdbs[i]!.raw, SPEC_SELECTOR), [workload], true);
+        guarded = selectsWorkload(getPath(pdbs[i]!.raw, SPEC_SELECTOR), workload, true);
       if (!guarded) {
         report({
           object: workload.object,
@@ -69,9 +72,15 @@ const SPEC_SELECTOR = ['spec', 'selector'];
 
 /** Does the selector pick the pods of a template of one of the workloads (batch Jobs too, or not)? */
 function selectsAny(selector: unknown, workloads: readonly Workload[], withBatch: boolean): boolean {
-  for (const w of workloads) {
-    if (w.batch && !withBatch) continue;
-    for (const t of w.templates) if (selects(selector, t.labels)) return true;
-  }
+  for (let i = 0; i < workloads.length; i++)
+    if (selectsWorkload(selector, workloads[i]!, withBatch)) return true;
+  return false;
+}
+
+/** selectsAny for one workload, without a list made for it. */
+function selectsWorkload(selector: unknown, workload: Workload, withBatch: boolean): boolean {
+  if (workload.batch && !withBatch) return false;
+  const templates = workload.templates;
+  for (let i = 0; i < templates.length; i++) if (selects(selector, templates[i]!.labels)) return true;
   return false;
 }

@@ -19,7 +19,10 @@ export default defineRule({
       '/v2/health/ready, TorchServe /ping, TF Serving /v1/models/<m>, or the ready path of your own server).',
   },
   check({ service, report }) {
-    for (const ref of servingContainers(service)) {
+    // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
       // Controllers that add a probe when none is given (KServe, Knative, KubeRay, operators):
       // model-aware-readiness-probe judges what they add.
       if (workloadOfContainer(service, ref)?.injectedProbes !== 'none' || ref.partial) continue;

@@ -29,7 +29,9 @@ export default defineRule({
       'warm with a blue-green rollout.',
   },
   check({ service, report, evidence, now }) {
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
       // Batch jobs do not roll back; kinds without a strategy (a Seldon Model) follow their server.
       if (workload.batch || !workload.strategy || workload.templates.length === 0) continue;
       const serving = servingContainersOf(service, workload)[0];

@@ -17,8 +17,11 @@ export default defineRule({
     fix: 'Add topologySpreadConstraints on kubernetes.io/hostname (and topology.kubernetes.io/zone), or a podAntiAffinity rule, selecting the serving pods.',
   },
   check({ service, report }) {
-    for (const workload of service.workloads) {
-      if (!SPREAD_KINDS.includes(workload.info.id)) continue;
+    const workloads = service.workloads;
+    for (let i = 0; i < workloads.length; i++) {
+      const workload = workloads[i]!;
+      const id = workload.info.id;
+      if (id !== 'Deployment' && id !== 'StatefulSet' && id !== 'Rollout') continue;
       if (replicasOf(service, workload) < 2) continue;
       const template = workload.templates[0];
       const spec = template?.spec;
@@ -36,7 +39,6 @@ export default defineRule({
   },
 });
 
-const SPREAD_KINDS = ['Deployment', 'StatefulSet', 'Rollout'];
 const AFFINITY_POD_ANTI_AFFINITY = ['affinity', 'podAntiAffinity'];
 
 /** Object.keys(asRecord(value)).length > 0, without the key list (or an empty object). */

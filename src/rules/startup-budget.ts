@@ -22,8 +22,13 @@ export default defineRule({
     fix: 'Add a startupProbe on the ready endpoint with failureThreshold × periodSeconds above the load time (e.g. periodSeconds: 10, failureThreshold: 40 for 400 s), and keep liveness short.',
   },
   check({ service, report, evidence, now }) {
-    for (const ref of servingContainers(service)) {
-      const load = estimateLoadTime({ service, evidence, now }, ref);
+    // One estimate context per call, not one per container.
+    const estimate = { service, evidence, now };
+    // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
+    const refs = servingContainers(service);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
+      const load = estimateLoadTime(estimate, ref);
       const severity = severityFor(load);
       const startup = probeOf(ref, 'startupProbe');
       if (startup) {
