@@ -20,6 +20,7 @@ import * as reference from './helpers/r7-rules-b-reference.js';
 const REFERENCES: readonly (readonly [string, Pick<Rule, 'check'>])[] = [
   ['no-unrendered-placeholder', reference.noUnrenderedPlaceholder],
   ['pod-security-context', reference.podSecurityContext],
+  ['autoscale-on-ml-metric', reference.autoscaleOnMlMetric],
 ];
 
 /** What the reshaped paths branch on: null values (format fields), runtime-text keys, ConfigMap metadata. */
@@ -86,6 +87,66 @@ spec:
         - name: server
           image: ${i === 0 ? 'registry.example.com/custom:1.0' : 'nvcr.io/nvidia/tritonserver:24.01-py3'}
           ports: [{ name: http, containerPort: 8000 }]
+`,
+      )
+      .join('---\n'),
+  },
+  {
+    // Autoscalers with and without metrics, on a GPU server, an LLM server and a CPU server.
+    file: 'autoscalers.yaml',
+    text: [
+      ['gpu', 'registry.example.com/gpu:1.0', 'nvidia.com/gpu: 1'],
+      ['llm', 'vllm/vllm-openai:v0.6.3', 'cpu: 1'],
+      ['cpu', 'registry.example.com/cpu:1.0', 'cpu: 1'],
+    ]
+      .map(
+        ([name, image, limit]) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, labels: { app.kubernetes.io/name: ${name} } }
+spec:
+  selector: { matchLabels: { app.kubernetes.io/name: ${name} } }
+  template:
+    metadata: { labels: { app.kubernetes.io/name: ${name} } }
+    spec:
+      containers:
+        - name: server
+          image: ${image}
+          ports: [{ name: http, containerPort: 8000 }]
+          resources: { limits: { ${limit} } }
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: ${name}-none }
+spec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }, minReplicas: 1, maxReplicas: 2 }
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: ${name}-cpu }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
+  metrics: [{ type: Resource, resource: { name: cpu } }, { type: Pods, pods: { metric: { name: DCGM_FI_DEV_GPU_UTIL } } }]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: ${name}-gpu }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
+  targetCPUUtilizationPercentage: 50
+  metrics: [{ type: Pods, pods: { metric: { name: gpu_util } } }]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: ${name}-ml }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
+  metrics: [{ type: Resource, resource: { name: memory } }, { type: Pods, pods: { metric: { name: vllm:num_requests_waiting } } }]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: ${name}-keda }
+spec:
+  scaleTargetRef: { name: ${name} }
+  triggers: [{ type: memory, metadata: { value: "80" } }, { type: prometheus, metadata: { query: sum(up) } }]
 `,
       )
       .join('---\n'),

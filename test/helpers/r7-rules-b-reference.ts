@@ -3,7 +3,15 @@
  * (9624913), kept as oracles for test/r7-rules-b-reference.test.ts. Only what changed is here; what they
  * call is the repository's own code.
  */
-import { isRecord, show, type K8sObject } from '../../src/check/objects.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  getPath,
+  isRecord,
+  show,
+  type K8sObject,
+} from '../../src/check/objects.js';
 import { FLOATING_TAGS, isFloatingVariant } from '../../src/check/image.js';
 import type { ModelService } from '../../src/check/services.js';
 import { displayPath } from '../../src/manifest/schema-errors.js';
@@ -11,7 +19,9 @@ import { findPlaceholder } from '../../src/manifest/placeholders.js';
 import { TOOLING_IMAGE_PLACEHOLDER } from '../../src/manifest/types.js';
 import { redactText } from '../../src/redact.js';
 import type { RuleContext } from '../../src/rules/rule.js';
-import { RUNTIMES, type RuntimeProfile } from '../../src/rules/support/runtimes.js';
+import { AUTOSCALER_KINDS } from '../../src/rules/support/scaling.js';
+import { GENERIC_ML_METRICS, RUNTIMES, type RuntimeProfile } from '../../src/rules/support/runtimes.js';
+import { gpuResources } from '../../src/rules/support/gpu.js';
 import { servingContainers } from '../../src/rules/support/serving.js';
 import type { ContainerRef } from '../../src/workloads/model.js';
 import { runtimeOfContainer } from '../../src/workloads/runtime.js';
@@ -244,3 +254,120 @@ export function invalidImageReason(image: string): string | undefined {
     return 'is not a valid image reference (a stray ":" or "@")';
   return undefined;
 }
+
+// autoscale-on-ml-metric
+
+export const autoscaleOnMlMetric = {
+  check({ service, report }: RuleContext): void {
+    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    // Most services scale on nothing or on an ML metric: the GPU question (every serving container's
+    // resources) and the runtime are only asked when a finding may depend on them.
+    let gpu: boolean | undefined;
+    const gpuServer = () => (gpu ??= isGpuServer(service));
+    if (scalers.length > 0) {
+      const runtime = runtimeOf(service);
+      const declared = service.manifest?.manifest.spec.scaling?.metric;
+      const known = declared ? [...runtime.scalingMetrics, declared] : runtime.scalingMetrics;
+      for (const scaler of scalers) {
+        const metrics = metricNames(scaler);
+        if (metrics.length === 0 || anyMl(metrics, known)) continue;
+        const metricList = metrics.map((m) => m.name).join(', ');
+        if (metrics.every((m) => GPU_METRIC.test(m.name))) {
+          const preferred = known[0] ?? 'a queue metric';
+          report({
+            object: scaler,
+            path: metrics[0]!.path,
+            message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
+            severity: 'info',
+          });
+        } else if (gpuServer() || runtime.llm) {
+          const example = known[0] ?? 'inference_queue_depth';
+          report({
+            object: scaler,
+            path: metrics[0]!.path,
+            message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
+          });
+        }
+      }
+    }
+    for (const workload of service.workloads) {
+      const own = workload.autoscaling;
+      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer()) continue;
+      const ref = workload.object.ref;
+      if (workload.info.id === 'InferenceService')
+        report({
+          object: workload.object,
+          path: ['spec', 'predictor', 'scaleMetric'],
+          message: `${ref} scales a GPU predictor on ${own.metric}; use scaleMetric: concurrency or rps`,
+        });
+      else {
+        report({
+          object: own.at.object,
+          path: own.at.path,
+          message: `${ref} scales a GPU model server on ${own.metric} only; scale on a queue or latency metric`,
+        });
+      }
+    }
+  },
+};
+
+const GPU_METRIC = /gpu|DCGM_FI_DEV_GPU_UTIL|dcgm/i;
+
+function isGpuServer(service: ModelService): boolean {
+  for (const ref of servingContainers(service)) if (gpuResources(ref).length > 0) return true;
+  return (service.manifest?.manifest.spec.resources?.gpu ?? 0) > 0;
+}
+
+/** Does the scaler follow a metric of the runtime, the manifest, or a generic ML signal? */
+function anyMl(metrics: readonly MetricRef[], known: readonly string[]): boolean {
+  for (const { name } of metrics) {
+    if (known.includes(name)) return true;
+    for (const pattern of GENERIC_ML_METRICS) if (pattern.test(name)) return true;
+  }
+  return false;
+}
+
+interface MetricRef {
+  name: string;
+  path: (string | number)[];
+}
+
+/** Metric names an HPA (autoscaling/v2) or a KEDA ScaledObject scales on. */
+function metricNames(scaler: K8sObject): MetricRef[] {
+  const out: MetricRef[] = [];
+  if (scaler.type === 'HorizontalPodAutoscaler') {
+    const legacyCpu = getPath(scaler.raw, SPEC_LEGACY_CPU);
+    if (legacyCpu !== undefined) out.push({ name: 'cpu', path: ['spec', 'targetCPUUtilizationPercentage'] });
+    asArray(getPath(scaler.raw, SPEC_METRICS)).forEach((m, i) => {
+      const metric = asRecord(m);
+      const type = asString(metric.type) ?? '';
+      const body = asRecord(metric[type.charAt(0).toLowerCase() + type.slice(1)]);
+      const name =
+        type === 'Resource' || type === 'ContainerResource'
+          ? asString(body.name)
+          : asString(asRecord(body.metric).name);
+      out.push({ name: name ?? type, path: ['spec', 'metrics', i] });
+    });
+  } else if (scaler.type === 'PodAutoscaler') {
+    asArray(getPath(scaler.raw, SPEC_METRICS_SOURCES)).forEach((m, i) => {
+      const name = asString(asRecord(m).targetMetric);
+      if (name) out.push({ name, path: ['spec', 'metricsSources', i, 'targetMetric'] });
+    });
+  } else {
+    asArray(getPath(scaler.raw, SPEC_TRIGGERS)).forEach((t, i) => {
+      const trigger = asRecord(t);
+      const type = asString(trigger.type) ?? '';
+      const md = asRecord(trigger.metadata);
+      const name =
+        type === 'cpu' || type === 'memory' ? type : (asString(md.metricName) ?? asString(md.query) ?? type);
+      out.push({ name, path: ['spec', 'triggers', i] });
+    });
+  }
+  return out;
+}
+
+/** Paths read from every autoscaler, built once (getPath only reads them). */
+const SPEC_LEGACY_CPU = ['spec', 'targetCPUUtilizationPercentage'];
+const SPEC_METRICS = ['spec', 'metrics'];
+const SPEC_METRICS_SOURCES = ['spec', 'metricsSources'];
+const SPEC_TRIGGERS = ['spec', 'triggers'];
