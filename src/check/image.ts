@@ -67,6 +67,9 @@ export function floatingReason(image: string): string | undefined {
   const colon = rest.lastIndexOf(':');
   const tag = colon > rest.lastIndexOf('/') ? rest.slice(colon + 1) : '';
   if (tag === '') return 'has no tag, so it means "latest"';
+  // Most tags are versions (1.0.3, 2.9.0+cu121): no word, so neither a floating tag nor a variant,
+  // answered without a lower-cased copy.
+  if (VERSION_ONLY.test(tag)) return undefined;
   if (FLOATING_TAGS.has(tag.toLowerCase())) return `uses the floating tag "${tag}"`;
   if (isFloatingVariant(tag)) return `uses the floating tag "${tag}"`;
   return undefined;
@@ -92,12 +95,17 @@ export function isFloatingVariant(tag: string): boolean {
 
 const WHITESPACE = /\s/;
 const STRAY_END = /[:@]$/;
+/** Matches every image invalidImageReason has a reason for: empty, whitespace, "::", a stray end. */
+const MAYBE_INVALID = /^$|\s|::|[:@]$/;
 
 /**
  * Why a string cannot be an image reference at all (the pull fails), or undefined. Catches the
  * slips templating leaves: a repository ending in ":" joined to a tag, spaces, a dangling "@".
  */
 export function invalidImageReason(image: string): string | undefined {
+  // One test rules out every reason below (asked for every container of a run, and almost every
+  // image is valid): without whitespace, "::" or a stray end, the image is its own trimmed form.
+  if (!MAYBE_INVALID.test(image)) return undefined;
   const trimmed = image.trim();
   if (trimmed === '') return 'is empty';
   if (WHITESPACE.test(trimmed)) return 'contains whitespace';

@@ -2,7 +2,7 @@ import { asArray, asRecord, asString, getPath, type K8sObject } from '../check/o
 import type { ModelService } from '../check/services.js';
 import { defineRule } from './rule.js';
 import { gpuResources } from './support/gpu.js';
-import { GENERIC_ML_METRICS, runtimeOf } from './support/runtimes.js';
+import { GENERIC_ML_METRICS, runtimeOf, type RuntimeProfile } from './support/runtimes.js';
 import { AUTOSCALER_KINDS } from './support/scaling.js';
 import { servingContainers } from './support/serving.js';
 
@@ -29,33 +29,41 @@ export default defineRule({
     // resources) and the runtime are only asked when a finding may depend on them.
     let gpu: boolean | undefined;
     const gpuServer = () => (gpu ??= isGpuServer(service));
-    if (scalers.length > 0) {
-      const runtime = runtimeOf(service);
-      const declared = service.manifest?.manifest.spec.scaling?.metric;
-      const known = declared ? [...runtime.scalingMetrics, declared] : runtime.scalingMetrics;
-      for (const scaler of scalers) {
-        const metrics = metricNames(scaler);
-        if (metrics.length === 0 || anyMl(metrics, known)) continue;
-        const metricList = metrics.map((m) => m.name).join(', ');
-        if (metrics.every((m) => GPU_METRIC.test(m.name))) {
-          const preferred = known[0] ?? 'a queue metric';
-          report({
-            object: scaler,
-            path: metrics[0]!.path,
-            message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
-            severity: 'info',
-          });
-        } else if (gpuServer() || runtime.llm) {
-          const example = known[0] ?? 'inference_queue_depth';
-          report({
-            object: scaler,
-            path: metrics[0]!.path,
-            message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
-          });
-        }
+    // The runtime and its metric list only for a scaler that names a metric: most autoscalers of a
+    // run name none (an HPA's default) or an ML one.
+    let runtime: RuntimeProfile | undefined;
+    let known: readonly string[] | undefined;
+    for (let s = 0; s < scalers.length; s++) {
+      const scaler = scalers[s]!;
+      const metrics = metricNames(scaler);
+      if (metrics.length === 0) continue;
+      if (runtime === undefined) {
+        runtime = runtimeOf(service);
+        const declared = service.manifest?.manifest.spec.scaling?.metric;
+        known = declared ? [...runtime.scalingMetrics, declared] : runtime.scalingMetrics;
+      }
+      if (anyMl(metrics, known!)) continue;
+      const metricList = metrics.map((m) => m.name).join(', ');
+      if (metrics.every((m) => GPU_METRIC.test(m.name))) {
+        const preferred = known![0] ?? 'a queue metric';
+        report({
+          object: scaler,
+          path: metrics[0]!.path,
+          message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
+          severity: 'info',
+        });
+      } else if (gpuServer() || runtime.llm) {
+        const example = known![0] ?? 'inference_queue_depth';
+        report({
+          object: scaler,
+          path: metrics[0]!.path,
+          message: `${scaler.ref} scales a GPU model server on ${metricList} only; scale on a queue or latency metric such as ${example}`,
+        });
       }
     }
-    for (const workload of service.workloads) {
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
       const own = workload.autoscaling;
       if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer()) continue;
       const ref = workload.object.ref;
@@ -98,7 +106,7 @@ interface MetricRef {
 }
 
 /** Metric names an HPA (autoscaling/v2) or a KEDA ScaledObject scales on. */
-function metricNames(scaler: K8sObject): MetricRef[] {
+function metricNames(scaler: K8sObject): readonly MetricRef[] {
   const out: MetricRef[] = [];
   if (scaler.type === 'HorizontalPodAutoscaler') {
     const legacyCpu = getPath(scaler.raw, SPEC_LEGACY_CPU);

@@ -22,7 +22,8 @@ export default defineRule({
     fix: 'Pin the image to an immutable version tag, or better a digest: vllm/vllm-openai:v0.6.3@sha256:….',
   },
   check({ service, report }) {
-    for (const values of service.ofKind('HelmValues')) helmImages(values, values.raw, [], report);
+    const helmValues = service.ofKind('HelmValues');
+    for (let i = 0; i < helmValues.length; i++) helmImages(helmValues[i]!, helmValues[i]!.raw, [], report);
     const manifest = service.manifest;
     const manifestImage = manifest?.manifest.spec.serving.image;
     if (manifest && manifestImage) {
@@ -34,9 +35,14 @@ export default defineRule({
           message: `mlready.yaml serving.image "${manifestImage}" ${reason}`,
         });
     }
-    for (const workload of service.workloads) {
-      for (const template of workload.templates)
-        for (const ref of podContainers(template)) {
+    // Index loops: for-of makes an iterator result per step until the code is optimized (runs 1–2).
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const templates = workloads[w]!.templates;
+      for (let t = 0; t < templates.length; t++) {
+        const refs = podContainers(templates[t]!);
+        for (let i = 0; i < refs.length; i++) {
+          const ref = refs[i]!;
           const image = asString(ref.container.image);
           if (image === undefined) continue;
           const reason = invalidImageReason(image) ?? floatingReason(image);
@@ -49,6 +55,7 @@ export default defineRule({
             });
           }
         }
+      }
     }
   },
 });

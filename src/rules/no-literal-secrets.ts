@@ -67,7 +67,9 @@ export default defineRule({
     }
     const monitors = service.ofKind('ServiceMonitor', 'PodMonitor');
     for (let m = 0; m < monitors.length; m++) monitorEndpoints(report, monitors[m]!);
-    for (const configMap of service.ofKind('ConfigMap')) {
+    const configMaps = service.ofKind('ConfigMap');
+    for (let c = 0; c < configMaps.length; c++) {
+      const configMap = configMaps[c]!;
       for (const [key, value] of Object.entries(asRecord(configMap.raw.data))) {
         if (typeof value !== 'string') continue;
         const inFile = detectSecretInConfigText(value);
@@ -92,8 +94,9 @@ export default defineRule({
         }
       }
     }
-    for (const values of service.ofKind('HelmValues'))
-      walk(report, values, values.raw, [], `Helm values ${values.name}`);
+    const helmValues = service.ofKind('HelmValues');
+    for (let h = 0; h < helmValues.length; h++)
+      walk(report, helmValues[h]!, helmValues[h]!.raw, [], `Helm values ${helmValues[h]!.name}`);
     if (service.manifest) walk(report, service.manifest, service.manifest.raw, [], 'mlready.yaml');
   },
 });
@@ -135,8 +138,11 @@ function hasKeys(map: Readonly<Record<string, unknown>>): boolean {
  * run has a monitor, and almost none holds a literal credential.
  */
 function monitorEndpoints(report: ReportFn, monitor: K8sObject): void {
-  const list = monitor.kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints';
-  const endpoints = asArray(asRecord(monitor.raw.spec)[list]);
+  const serviceMonitor = monitor.kind === 'ServiceMonitor';
+  const list = serviceMonitor ? 'endpoints' : 'podMetricsEndpoints';
+  // Named loads rather than spec[list]: a keyed load with a variable name is a megamorphic lookup.
+  const spec = asRecord(monitor.raw.spec);
+  const endpoints = asArray(serviceMonitor ? spec.endpoints : spec.podMetricsEndpoints);
   for (let i = 0; i < endpoints.length; i++) {
     const endpoint = asRecord(endpoints[i]);
     const bearer = asString(endpoint.bearerToken);

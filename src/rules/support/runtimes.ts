@@ -213,7 +213,13 @@ export function runtimeOf(service: ModelService, ref?: ContainerRef): RuntimePro
   if (declared) return RUNTIMES[declared];
   const own = ref ? runtimeOfContainer(ref) : undefined;
   if (own) return RUNTIMES[own];
-  for (const container of service.servingContainers()) {
+  // Asked ~20 000 times a run (rules and the load-time estimate), mostly for a service whose one
+  // serving container is `ref` itself: its answer is known, so it is not looked up again; an index
+  // loop, as for-of makes an iterator result per step until the caller is optimized.
+  const containers = service.servingContainers();
+  for (let i = 0; i < containers.length; i++) {
+    const container = containers[i]!;
+    if (container === ref) continue;
     const id = runtimeOfContainer(container);
     if (id) return RUNTIMES[id];
   }
