@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { locate, type ObjectFindings } from '../src/check/locate.js';
+import { KEPT_PATHS, locate, type ObjectFindings } from '../src/check/locate.js';
 import type { K8sObject } from '../src/check/objects.js';
 import { KindReaders } from '../src/check/rule-kinds.js';
 import { modelServersView, runCheck } from '../src/check/run-check.js';
@@ -170,6 +170,42 @@ spec:
       ]);
       expect([...found.ignored]).toEqual(['require-gpu-limit']);
     }
+  });
+
+  it('keeps at most KEPT_PATHS paths of an object with findings at thousands of paths (no quadratic search), and answers the rest right', () => {
+    const count = 2_000;
+    const env = Array.from(
+      { length: count },
+      (_, i) => `            - { name: DB_PASSWORD_${i}, value: "v${i}" }`,
+    );
+    const [service] = servicesFrom(
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: m }
+spec:
+  template:
+    spec:
+      containers:
+        - name: s
+          image: "x:1"
+          env:
+${env.join('\n')}
+`,
+    );
+    const object = service!.objects[0]!;
+    const located = new Map<K8sObject, ObjectFindings>();
+    for (const round of [0, 1])
+      for (let i = round; i < count; i += 1 + round * 36) {
+        const path = ['spec', 'template', 'spec', 'containers', 0, 'env', i, 'value'];
+        const found = locate(located, object, path);
+        const want = referenceLocation(object, path);
+        expect([found.line, found.column, found.display]).toEqual([want.line, want.column, want.path]);
+      }
+    const known = located.get(object)!;
+    let chain = 0;
+    for (let at = known.first; at !== undefined; at = at.next) chain++;
+    expect(known.kept).toBe(KEPT_PATHS);
+    expect(chain).toBe(KEPT_PATHS);
   });
 });
 

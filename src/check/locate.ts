@@ -6,8 +6,10 @@ import type { K8sObject } from './objects.js';
 /** What the findings of one object share: its ignore annotation, and the paths found so far. */
 export interface ObjectFindings {
   readonly ignored: ReadonlySet<string>;
-  /** The paths found so far, newest first (a chain: no list per object). */
+  /** The paths kept so far, newest first (a chain: no list per object). */
   first: Located | undefined;
+  /** How many paths the chain holds (at most KEPT_PATHS). */
+  kept: number;
 }
 
 /** One path of an object that has a finding: its position and display form, worked out once. */
@@ -31,8 +33,12 @@ export interface Located {
  */
 export function locate(located: Map<K8sObject, ObjectFindings>, object: K8sObject, path: YamlPath): Located {
   let known = located.get(object);
-  if (known === undefined) located.set(object, (known = { ignored: ignoredRules(object), first: undefined }));
+  if (known === undefined)
+    located.set(object, (known = { ignored: ignoredRules(object), first: undefined, kept: 0 }));
   for (let at = known.first; at !== undefined; at = at.next) if (samePath(at.path, path)) return at;
+  // An object with findings at thousands of paths (one per env var, one per key) would make this
+  // search quadratic: past KEPT_PATHS paths, a new path is resolved without being kept.
+  const keep = known.kept < KEPT_PATHS;
   const position = object.source.positionOf(path);
   const found: Located = {
     path: path.slice(),
@@ -42,11 +48,20 @@ export function locate(located: Map<K8sObject, ObjectFindings>, object: K8sObjec
     endLine: position.endLine,
     endColumn: position.endColumn,
     ignored: known.ignored,
-    next: known.first,
+    next: keep ? known.first : undefined,
   };
-  known.first = found;
+  if (keep) {
+    known.first = found;
+    known.kept++;
+  }
   return found;
 }
+
+/**
+ * Paths kept per object: rules report a few paths of an object again and again (its metadata, a
+ * container's resources); more than this are one-off paths, where keeping them only costs searches.
+ */
+export const KEPT_PATHS = 32;
 
 function samePath(a: YamlPath, b: YamlPath): boolean {
   if (a.length !== b.length) return false;

@@ -1401,10 +1401,16 @@ const entryBlocks: Blocks = { block: new Int32Array(BLOCK), used: 0 };
 const nodeBlocks: Blocks = { block: new Int32Array(BLOCK >> 2), used: 0 };
 const lineBlocks: Blocks = { block: new Int32Array(BLOCK >> 3), used: 0 };
 
-/** The free end of the current block, at least `wanted` long (a new block when it is not). */
+/**
+ * The free end of the current block, at least `wanted` long (a new block of the same size when it
+ * is not). A text that wants more than a whole block gets an array of its own, copied at its size
+ * by keep(): the module never holds on to a block sized for the largest file it ever read.
+ */
 function open(blocks: Blocks, wanted: number): Int32Array {
-  if (blocks.block.length - blocks.used < wanted) {
-    blocks.block = new Int32Array(Math.max(blocks.block.length, wanted));
+  const size = blocks.block.length;
+  if (wanted > size) return new Int32Array(wanted);
+  if (size - blocks.used < wanted) {
+    blocks.block = new Int32Array(size);
     blocks.used = 0;
   }
   return blocks.block.subarray(blocks.used);
