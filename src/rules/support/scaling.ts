@@ -14,6 +14,10 @@ export function autoscalersOf(service: ModelService, workload: Workload): readon
   const scalers = service.ofKind(...AUTOSCALER_KINDS);
   const kind = workload.object.kind;
   const name = workload.object.name;
+  // Many autoscalers in one service (hostile or generated input) would make the search per workload
+  // quadratic: past a few, they are indexed by target once per service.
+  if (scalers.length > SEARCHED_IN_PLACE)
+    return indexedTargets(service, scalers).get(kind)?.get(name) ?? NONE;
   let matched = 0;
   for (let i = 0; i < scalers.length; i++) if (targets(scalers[i]!, kind, name)) matched++;
   if (matched === 0) return NONE;
@@ -25,6 +29,36 @@ export function autoscalersOf(service: ModelService, workload: Workload): readon
 
 const NONE: readonly K8sObject[] = Object.freeze([]);
 const SCALE_TARGET_REF = ['spec', 'scaleTargetRef'];
+
+/** Up to this many autoscalers a service's list is searched in place for each workload. */
+const SEARCHED_IN_PLACE = 8;
+
+/** A service's autoscalers by their target's kind, then name, in their order (as `targets` reads them). */
+function indexedTargets(
+  service: ModelService,
+  scalers: readonly K8sObject[],
+): Map<string, Map<string, K8sObject[]>> {
+  let byKind = targetsByService.get(service);
+  if (!byKind) {
+    byKind = new Map<string, Map<string, K8sObject[]>>();
+    for (let i = 0; i < scalers.length; i++) {
+      const target = getPath(scalers[i]!.raw, SCALE_TARGET_REF);
+      if (!isRecord(target)) continue;
+      const name = asString(target.name);
+      if (name === undefined) continue;
+      const kind = asString(target.kind) ?? 'Deployment';
+      let byName = byKind.get(kind);
+      if (!byName) byKind.set(kind, (byName = new Map<string, K8sObject[]>()));
+      const list = byName.get(name);
+      if (list) list.push(scalers[i]!);
+      else byName.set(name, [scalers[i]!]);
+    }
+    targetsByService.set(service, byKind);
+  }
+  return byKind;
+}
+
+const targetsByService = new WeakMap<ModelService, Map<string, Map<string, K8sObject[]>>>();
 
 /** Whether the autoscaler's scaleTargetRef names this kind (Deployment when unset) and name. */
 function targets(scaler: K8sObject, kind: string, name: string): boolean {

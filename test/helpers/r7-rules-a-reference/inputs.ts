@@ -30,6 +30,17 @@ spec: { scaleTargetRef: ${target}, ${bounds} }
 
 export const R7_INPUTS: readonly { file: string; text: string }[] = [
   {
+    // A few autoscalers (searched in place), only some targeting each workload.
+    file: 'scalers-few.yaml',
+    text: [
+      deployment('fraud', 'Deployment', 'replicas: 3\n  '),
+      deployment('fraud-canary'),
+      hpa('a', '{ kind: Deployment, name: fraud }'),
+      hpa('b', '{ name: fraud }', 'minReplicas: 2, maxReplicas: 6'),
+      hpa('c', '{ kind: Deployment, name: fraud-canary }', 'minReplicas: 0, maxReplicas: 2'),
+    ].join('---\n'),
+  },
+  {
     file: 'scalers-several.yaml',
     text: [
       deployment('fraud', 'Deployment', 'replicas: 3\n  '),
@@ -43,6 +54,10 @@ export const R7_INPUTS: readonly { file: string; text: string }[] = [
       hpa('f', '[{ kind: Deployment, name: fraud }]'),
       hpa('g', '{ kind: 5, name: fraud }'),
       hpa('h', '{ kind: Deployment }'),
+      // More than support/scaling's SEARCHED_IN_PLACE (8) autoscalers: the index by target. A kind
+      // with a "/" must not reach a workload whose name continues it.
+      deployment('fraud/canary'),
+      hpa('i', '{ kind: "Deployment/fraud", name: canary }'),
       `apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
 metadata: { name: k, labels: { app.kubernetes.io/name: fraud } }
