@@ -6,7 +6,10 @@
 //   PodDisruptionBudgets and ServiceMonitors) checked in one fresh process on one thread, with its
 //   peak memory (maxRSS) and CPU time;
 // - reading one ConfigMap of 40 000 keys against the yaml package's own parse without its
-//   (quadratic) duplicate-key check.
+//   (quadratic) duplicate-key check;
+// - reading a file of 20 000 quoted Helm actions (values that Helm's tpl renders: data, not a
+//   template) against the yaml package's parse of the same text, which telling data from template
+//   structure needs (it was quadratic in the actions).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { parseYaml } from '../dist/manifest/yaml.js';
+import { collectInputs } from '../dist/check/inputs.js';
 
 // MLREADY_BENCH_ROOT: another built checkout (an earlier commit) to measure on the same inputs.
 const ROOT = process.env.MLREADY_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
@@ -177,6 +181,33 @@ function benchKeys() {
   };
 }
 
+/** collectInputs on 20 000 quoted Helm actions over the bare yaml parse of the same text. */
+function benchQuotedActions(dir) {
+  const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: { name: values }', 'data:'];
+  for (let i = 0; i < 20_000; i++) lines.push(`  key${i}: "{{ .Values.v${i} }}"`);
+  const text = `${lines.join('\n')}\n`;
+  writeFileSync(join(dir, 'quoted.yaml'), text);
+  const time = (fn) => {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      fn();
+      times.push(performance.now() - start);
+    }
+    return median(times);
+  };
+  const bareMs = time(() => parseAllDocuments(text, { uniqueKeys: false }));
+  const oursMs = time(() => {
+    const read = collectInputs({ cwd: dir, paths: ['quoted.yaml'], maxFileBytes: 64 << 20 });
+    if (read.texts.length !== 1) throw new Error('quoted actions were not read as YAML');
+  });
+  return {
+    quotedActions20kMs: Math.round(oursMs),
+    quotedActions20kBareYamlMs: Math.round(bareMs),
+    quotedActionsOverBareYaml: Number((oursMs / bareMs).toFixed(2)),
+  };
+}
+
 /** Checks the generated tree in a fresh process, on one thread; its time, result counts and maxRSS. */
 const THROUGHPUT_CHILD = `
 import { runCheck } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/check/run-check.js')).href)};
@@ -260,6 +291,7 @@ export function benchCheck() {
       coldStartOverNode: Number((cliMs / nodeMs).toFixed(2)),
       coldStartPeakMb: Math.round(coldMaxRssKb / 1024),
       ...benchKeys(),
+      ...benchQuotedActions(dir),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

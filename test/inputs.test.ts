@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { insideRange } from '../src/check/inputs.js';
 import { runCheck } from '../src/check/run-check.js';
 import { cli } from './helpers/cli.js';
 import { tmpTree } from './helpers/tmp.js';
@@ -109,6 +110,48 @@ describe('Helm values files', () => {
     expect(result.problems.map((p) => `${p.line} ${p.message}`)).toEqual([
       '4 service.yaml is a Helm template ({{ … }} at line 4), not rendered YAML',
     ]);
+  });
+});
+
+describe('Helm actions inside strings', () => {
+  it('finds the one structural action after thousands of quoted ones, at its line', () => {
+    // A values-like file of quoted actions (data), then a template line (structure). Searching every
+    // string's range for every action was quadratic (20 000 actions: ~20 s); bench/check.js measures it.
+    const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: { name: big }', 'data:'];
+    for (let i = 0; i < 2_000; i++) lines.push(`  key${i}: "{{ .Values.v${i} }}"`);
+    const quotedOnly = `${lines.join('\n')}\n`;
+    lines.push('  last: {{ .Values.last }}');
+    const dir = tmpTree({ 'quoted.yaml': quotedOnly, 'template.yaml': `${lines.join('\n')}\n` });
+    const quoted = runCheck({ cwd: dir, paths: ['quoted.yaml'] });
+    expect(quoted.problems).toEqual([]);
+    expect(quoted.summary.objects).toBe(1);
+    const template = runCheck({ cwd: dir, paths: ['template.yaml'] });
+    expect(template.problems.map((p) => `${p.line} ${p.message}`)).toEqual([
+      '2005 template.yaml is a Helm template ({{ … }} at line 2005), not rendered YAML',
+    ]);
+  });
+
+  it('answers whether an offset is in a string as a search of every range does', () => {
+    // Disjoint ranges sorted by start, as string scalars are; offsets around every edge.
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const ranges: [number, number][] = [];
+      let at = random(3);
+      for (let i = random(12); i > 0; i--) {
+        const from = at + random(4);
+        const to = from + 1 + random(5);
+        ranges.push([from, to]);
+        at = to;
+      }
+      for (let offset = -1; offset <= at + 2; offset++) {
+        const expected = ranges.some(([from, to]) => offset >= from && offset < to);
+        expect(insideRange(ranges, offset), `${JSON.stringify(ranges)} @ ${offset}`).toBe(expected);
+      }
+    }
   });
 });
 
