@@ -9,7 +9,7 @@ import { KindReaders } from './rule-kinds.js';
 import { locate, type ObjectFindings } from './locate.js';
 import { compareText, sortFindings } from './sort-findings.js';
 import { loadReports } from './evidence.js';
-import { estimateLoadTime } from '../estimate/load-time.js';
+import { estimateLoadTime, type EstimateMemo } from '../estimate/load-time.js';
 import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
 import { computeReadiness, prepareReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
@@ -249,7 +249,11 @@ function checkServices(
   for (let s = 0; s < services.length; s++) {
     const service = services[s]!;
     const manifestFile = service.manifest?.source.file;
-    const evidence: RuleContext['evidence'] = {
+    // With room for its load-time estimates (estimateLoadTime keeps them there), in the same literal
+    // so every evidence object has one shape.
+    const evidence: RuleContext['evidence'] & EstimateMemo = {
+      estimates: undefined,
+      estimated: 0,
       loadtests:
         manifestFile && manifestFile !== '<stdin>' && readsLoadTests
           ? loadReports(options.cwd, manifestFile, config.loadtest.reports)
@@ -311,7 +315,9 @@ function runRules(
 /** Findings in file, line, column, rule and message order; problems by file and line. */
 function sortResults(findings: Finding[], suppressed: Finding[], problems: InputProblem[]): void {
   sortFindings(findings);
-  sortFindings(suppressed);
+  // Most runs suppress nothing: an empty list is an array of another elements kind, and sortFindings,
+  // optimized on the findings, would deoptimize on its first look at it.
+  if (suppressed.length > 1) sortFindings(suppressed);
   problems.sort(compareProblems);
 }
 
