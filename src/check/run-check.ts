@@ -673,7 +673,11 @@ class RuleRun {
       service: this.context.service.name,
     };
     this.reported = true;
-    (found.ignored.has(this.ruleId) ? this.sink.suppressed : this.sink.findings).push(finding);
+    // Nearly every object ignores nothing: its set is the shared empty one, not asked.
+    const ignored = found.ignored;
+    (ignored.size !== 0 && ignored.has(this.ruleId) ? this.sink.suppressed : this.sink.findings).push(
+      finding,
+    );
   }
 }
 
