@@ -14,51 +14,79 @@ import type { Finding } from './result.js';
 export function sortFindings(findings: Finding[]): void {
   const n = findings.length;
   if (n < 2) return;
-  const files = new Map<string, number>();
-  const rules = new Map<string, number>();
-  let lines = 0;
-  let columns = 0;
-  // Neighbouring findings mostly share a file: the map is asked only when it changes.
-  let file = '';
-  for (let i = 0; i < n; i++) {
-    const f = findings[i]!;
-    if (f.file !== file || i === 0) files.set((file = f.file), 0);
-    rules.set(f.ruleId, 0);
-    const line = f.line;
-    const column = f.column;
-    if (!isDigit(line) || !isDigit(column)) return compareSort(findings);
-    if (line >= lines) lines = line + 1;
-    if (column >= columns) columns = column + 1;
-  }
-  const fileSpan = rank(files);
-  const ruleSpan = rank(rules);
-  // Every product below is at most this, so all the arithmetic is exact in a double.
-  if (fileSpan * lines * columns * ruleSpan * n > MAX_EXACT) return compareSort(findings);
+  // This function runs once per sort: in the second run of a process its loops still run unoptimized.
+  // Each loop's work per finding is therefore a small method, which V8 optimizes within the first run.
+  const digits = new Digits();
+  for (let i = 0; i < n; i++) digits.note(findings[i]!);
+  if (!digits.exact(n)) return compareSort(findings);
   const keys = new Float64Array(n);
-  let fileRank = 0;
-  for (let i = 0; i < n; i++) {
-    const f = findings[i]!;
-    if (f.file !== file || i === 0) fileRank = files.get((file = f.file))!;
-    const digits = ((fileRank * lines + f.line) * columns + f.column) * ruleSpan + rules.get(f.ruleId)!;
-    keys[i] = digits * n + i;
-  }
+  for (let i = 0; i < n; i++) keys[i] = digits.key(findings[i]!, i, n);
   keys.sort();
   const unsorted = findings.slice();
   let runStart = 0;
-  let runDigits = -1;
   for (let k = 0; k < n; k++) {
-    const key = keys[k]!;
-    // `%` of two doubles is exact, so the position and the digits come back unchanged.
-    const i = key % n;
-    const digits = (key - i) / n;
-    findings[k] = unsorted[i]!;
-    if (digits !== runDigits) {
+    findings[k] = unsorted[positionOf(keys[k]!, n)]!;
+    if (k > 0 && !sameDigits(keys[k - 1]!, keys[k]!, n)) {
       if (k - runStart > 1) sortByMessage(findings, runStart, k);
       runStart = k;
-      runDigits = digits;
     }
   }
   if (n - runStart > 1) sortByMessage(findings, runStart, n);
+}
+
+/** The mixed radix of a list of findings: file rank, line, column, rule rank. */
+class Digits {
+  private readonly files = new Map<string, number>();
+  private readonly rules = new Map<string, number>();
+  private lines = 0;
+  private columns = 0;
+  private ruleSpan = 0;
+  private whole = true;
+  /** The last file asked about and its rank: neighbouring findings mostly share a file. */
+  private file: string | undefined;
+  private fileRank = 0;
+
+  /** Takes a finding's file, rule and position into account. */
+  note(f: Finding): void {
+    if (f.file !== this.file) this.files.set((this.file = f.file), 0);
+    this.rules.set(f.ruleId, 0);
+    const line = f.line;
+    const column = f.column;
+    if (!isDigit(line) || !isDigit(column)) this.whole = false;
+    else {
+      if (line >= this.lines) this.lines = line + 1;
+      if (column >= this.columns) this.columns = column + 1;
+    }
+  }
+
+  /** Ranks the files and rules; false when n findings' keys would not be exact (or a position is not whole). */
+  exact(n: number): boolean {
+    if (!this.whole) return false;
+    const fileSpan = rank(this.files);
+    this.ruleSpan = rank(this.rules);
+    this.file = undefined;
+    // Every key is below this product, so all the arithmetic is exact in a double.
+    return fileSpan * this.lines * this.columns * this.ruleSpan * n <= MAX_EXACT;
+  }
+
+  /** The finding's digits, then its position `i` (of n) as the last digit. */
+  key(f: Finding, i: number, n: number): number {
+    if (f.file !== this.file) this.fileRank = this.files.get((this.file = f.file))!;
+    const digits =
+      ((this.fileRank * this.lines + f.line) * this.columns + f.column) * this.ruleSpan +
+      this.rules.get(f.ruleId)!;
+    return digits * n + i;
+  }
+}
+
+/** A key's last digit: the finding's position before the sort. `%` of two doubles is exact. */
+function positionOf(key: number, n: number): number {
+  return key % n;
+}
+
+/** Do two keys have the same digits before the position (same file, line, column and rule)? */
+function sameDigits(a: number, b: number, n: number): boolean {
+  return a - (a % n) === b - (b % n);
 }
 
 /** 2^53: integers up to it are exact doubles. */
