@@ -42,13 +42,21 @@ class Digits {
   private columns = 0;
   private ruleSpan = 0;
   private whole = true;
-  /** The last file asked about and its rank: neighbouring findings mostly share a file. */
-  private file: string | undefined;
+  /**
+   * The last file asked about and its rank: neighbouring findings mostly share a file. A string from
+   * the start (with `known` saying whether it is one yet): compared with undefined in one run, the
+   * optimized comparison deoptimized in the next ("not a String").
+   */
+  private file = '';
+  private known = false;
   private fileRank = 0;
 
   /** Takes a finding's file, rule and position into account. */
   note(f: Finding): void {
-    if (f.file !== this.file) this.files.set((this.file = f.file), 0);
+    if (f.file !== this.file || !this.known) {
+      this.files.set((this.file = f.file), 0);
+      this.known = true;
+    }
     this.rules.set(f.ruleId, 0);
     const line = f.line;
     const column = f.column;
@@ -64,14 +72,17 @@ class Digits {
     if (!this.whole) return false;
     const fileSpan = rank(this.files);
     this.ruleSpan = rank(this.rules);
-    this.file = undefined;
+    this.known = false;
     // Every key is below this product, so all the arithmetic is exact in a double.
     return fileSpan * this.lines * this.columns * this.ruleSpan * n <= MAX_EXACT;
   }
 
   /** The finding's digits, then its position `i` (of n) as the last digit. */
   key(f: Finding, i: number, n: number): number {
-    if (f.file !== this.file) this.fileRank = this.files.get((this.file = f.file))!;
+    if (f.file !== this.file || !this.known) {
+      this.fileRank = this.files.get((this.file = f.file))!;
+      this.known = true;
+    }
     const digits =
       ((this.fileRank * this.lines + f.line) * this.columns + f.column) * this.ruleSpan +
       this.rules.get(f.ruleId)!;
