@@ -7,7 +7,6 @@ import { RULES } from '../rules/index.js';
 import type { Report, Rule, RuleContext, Severity } from '../rules/rule.js';
 import { KindReaders } from './rule-kinds.js';
 import { locate, type ObjectFindings } from './locate.js';
-import { compareText, sortFindings } from './sort-findings.js';
 import { loadReports } from './evidence.js';
 import { estimateLoadTime, type EstimateMemo } from '../estimate/load-time.js';
 import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
@@ -315,11 +314,19 @@ function runRules(
 
 /** Findings in file, line, column, rule and message order; problems by file and line. */
 function sortResults(findings: Finding[], suppressed: Finding[], problems: InputProblem[]): void {
-  sortFindings(findings);
-  // Most runs suppress nothing: an empty list is an array of another elements kind, and sortFindings,
-  // optimized on the findings, would deoptimize on its first look at it.
-  if (suppressed.length > 1) sortFindings(suppressed);
+  findings.sort(compareFindings);
+  suppressed.sort(compareFindings);
   problems.sort(compareProblems);
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareText(a.file, b.file) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.message, b.message)
+  );
 }
 
 function compareProblems(a: InputProblem, b: InputProblem): number {
@@ -690,6 +697,18 @@ class RuleRun {
 const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const NO_EVIDENCE: RuleContext['evidence'] = Object.freeze({ loadtests: [], deploys: [], maxAgeDays: 0 });
+
+/** localeCompare's order; equal strings (most files and rule ids of neighbouring findings) skip the collator. */
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : (collator ??= new Intl.Collator()).compare(a, b);
+}
+
+/**
+ * One collator for every sort of the process: the same order as localeCompare, without its per-call
+ * set-up; and the same compare function in every run, so the optimized sort's call target stays right
+ * (a collator per run deoptimized it at each run). Made on first use: a run without findings needs none.
+ */
+let collator: Intl.Collator | undefined;
 
 function isKubernetesObject(value: unknown): boolean {
   return isRecord(value) && typeof value.kind === 'string';
