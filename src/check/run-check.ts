@@ -8,7 +8,7 @@ import type { Report, Rule, RuleContext, Severity } from '../rules/rule.js';
 import { KindReaders } from './rule-kinds.js';
 import { locate, type ObjectFindings } from './locate.js';
 import { loadReports } from './evidence.js';
-import { estimateLoadTime } from '../estimate/load-time.js';
+import { estimateLoadTime, type EstimateMemo } from '../estimate/load-time.js';
 import { loadDeployRecords, type LoadedDeployRecord } from '../deploy/record-file.js';
 import { computeReadiness, prepareReadiness } from './readiness.js';
 import { trafficShares } from './traffic.js';
@@ -81,10 +81,8 @@ export function runCheck(options: CheckOptions): CheckResult {
   const { findings, suppressed } = checked;
   sortResults(findings, suppressed, problems);
 
-  // runCheck runs once per run, mostly unoptimized: indexed loops, as a for-of loop there allocates
-  // an iterator result per finding.
-  const counts = { error: 0, warning: 0, info: 0 };
-  for (let i = 0; i < findings.length; i++) counts[findings[i]!.severity]++;
+  // Counted as the findings were reported: a loop over them here would run unoptimized (once per run).
+  const counts = checked.counts;
   const ruleMetas = rules.map(({ rule, severity }): RuleMeta => ({
     id: rule.id,
     severity,
@@ -212,6 +210,8 @@ function mayBeList(value: unknown): boolean {
 interface CheckedServices {
   readonly findings: Finding[];
   readonly suppressed: Finding[];
+  /** The findings (not the suppressed ones) by severity. */
+  readonly counts: Record<Severity, number>;
   /**
    * Which rules judged something of which service: `counted[service * rules + rule]` is 1 (service
    * and rule by their positions in the run). One flag array for the run, not a Set of ids per service.
@@ -233,6 +233,7 @@ function checkServices(
   const checked: CheckedServices = {
     findings: [],
     suppressed: [],
+    counts: { error: 0, warning: 0, info: 0 },
     counted: new Uint8Array(services.length * rules.length),
     loadTimes: [],
     located: new Map(),
@@ -248,7 +249,11 @@ function checkServices(
   for (let s = 0; s < services.length; s++) {
     const service = services[s]!;
     const manifestFile = service.manifest?.source.file;
-    const evidence: RuleContext['evidence'] = {
+    // With room for its load-time estimates (estimateLoadTime keeps them there), in the same literal
+    // so every evidence object has one shape.
+    const evidence: RuleContext['evidence'] & EstimateMemo = {
+      estimates: undefined,
+      estimated: 0,
       loadtests:
         manifestFile && manifestFile !== '<stdin>' && readsLoadTests
           ? loadReports(options.cwd, manifestFile, config.loadtest.reports)
@@ -335,12 +340,8 @@ function summarizeServices(
   checked: CheckedServices,
 ): ServiceSummary[] {
   const findingsByService = new Map<string, Finding[]>();
-  for (let i = 0; i < findings.length; i++) {
-    const finding = findings[i]!;
-    const list = findingsByService.get(finding.service);
-    if (list) list.push(finding);
-    else findingsByService.set(finding.service, [finding]);
-  }
+  // The work per finding in a small function: this loop runs once per run, unoptimized in the second.
+  for (let i = 0; i < findings.length; i++) byService(findingsByService, findings[i]!);
   const none: readonly Finding[] = [];
   const summaries: ServiceSummary[] = [];
   for (let i = 0; i < services.length; i++) {
@@ -357,6 +358,13 @@ function summarizeServices(
     );
   }
   return summaries;
+}
+
+/** Adds a finding to its service's list. */
+function byService(lists: Map<string, Finding[]>, finding: Finding): void {
+  const list = lists.get(finding.service);
+  if (list) list.push(finding);
+  else lists.set(finding.service, [finding]);
 }
 
 /**
@@ -456,8 +464,10 @@ function summarizeService(
   countedOffset: number,
   loadTime: ServiceSummary['loadTime'],
 ): ServiceSummary {
-  // Summarised for every service of a run: each list in one pass.
-  const notChecked = service.unread.map((o) => o.ref);
+  // Summarised for every service of a run (2 000 calls on a large input, too few for V8 to optimize
+  // a large function before the second run ends): each list in one pass, and the texts only other
+  // roles than 'model' need in functions of their own, so this one stays small.
+  const notChecked = refsOf(service.unread);
   const workloads = service.workloads;
   let templatesOnly = workloads.length > 0;
   for (let i = 0; i < workloads.length; i++) {
@@ -471,37 +481,11 @@ function summarizeService(
     const w = service.supporting[i]!;
     (w.batch ? batchJobs : supportingWorkloads).push(w.object.ref);
   }
-  const role: ServiceSummary['role'] =
-    templatesOnly && !service.manifest
-      ? 'template'
-      : service.modelServers.length > 0 || service.manifest
-        ? 'model'
-        : service.unread.length > 0
-          ? 'not-checked'
-          : service.workloads.length > 0
-            ? 'supporting'
-            : 'no-workload';
-  const objects = service.objects.map((o) => o.ref);
-  let readiness: ServiceSummary['readiness'];
-  let missing: string | undefined;
-  switch (role) {
-    case 'model':
-      if (service.workloads.length === 0 && service.unread.length === 0)
-        missing = `no workload: ${service.manifest?.source.file ?? 'the manifest'} names no Deployment, InferenceService or other workload in the input that serves ${service.name}`;
-      else readiness = computeReadiness(findings, rules, { countedFlags, countedOffset, notChecked });
-      break;
-    case 'not-checked':
-      readiness = computeReadiness(findings, rules, { countedFlags, countedOffset, notChecked });
-      break;
-    case 'template':
-      missing = `a serving runtime template: its container was checked; readiness is judged on the InferenceServices that run on it`;
-      break;
-    case 'supporting':
-      missing = `no model server: ${supportingWorkloads.join(', ')} ${supportingWorkloads.length === 1 ? 'is a supporting workload' : 'are supporting workloads'} (no model-server image, accelerator, ${MODEL_LABEL} label, serving kind or mlready.yaml)`;
-      break;
-    default:
-      missing = `no workload: ${objects.join(', ')} ${objects.length === 1 ? 'needs' : 'need'} the workload that serves the model (a Deployment, InferenceService, RayService, …) in the same input to be judged`;
-  }
+  const role = roleOf(service, templatesOnly);
+  const objects = refsOf(service.objects);
+  const judged =
+    role === 'not-checked' ||
+    (role === 'model' && (service.workloads.length > 0 || service.unread.length > 0));
   // One object literal for every role, so every summary has one shape (absent fields are undefined,
   // which JSON leaves out, as the spreads it replaces did).
   return {
@@ -514,10 +498,45 @@ function summarizeService(
     batchJobs,
     notChecked,
     traffic: trafficShares(service),
-    readiness,
-    missing,
+    readiness: judged
+      ? computeReadiness(findings, rules, { countedFlags, countedOffset, notChecked })
+      : undefined,
+    missing: judged ? undefined : missingText(role, service, supportingWorkloads, objects),
     loadTime: role === 'model' ? loadTime : undefined,
   };
+}
+
+function roleOf(service: ModelService, templatesOnly: boolean): ServiceSummary['role'] {
+  if (templatesOnly && !service.manifest) return 'template';
+  if (service.modelServers.length > 0 || service.manifest) return 'model';
+  if (service.unread.length > 0) return 'not-checked';
+  return service.workloads.length > 0 ? 'supporting' : 'no-workload';
+}
+
+/** Why a service without a readiness score has none. */
+function missingText(
+  role: ServiceSummary['role'],
+  service: ModelService,
+  supportingWorkloads: readonly string[],
+  objects: readonly string[],
+): string {
+  switch (role) {
+    case 'model':
+      return `no workload: ${service.manifest?.source.file ?? 'the manifest'} names no Deployment, InferenceService or other workload in the input that serves ${service.name}`;
+    case 'template':
+      return `a serving runtime template: its container was checked; readiness is judged on the InferenceServices that run on it`;
+    case 'supporting':
+      return `no model server: ${supportingWorkloads.join(', ')} ${supportingWorkloads.length === 1 ? 'is a supporting workload' : 'are supporting workloads'} (no model-server image, accelerator, ${MODEL_LABEL} label, serving kind or mlready.yaml)`;
+    default:
+      return `no workload: ${objects.join(', ')} ${objects.length === 1 ? 'needs' : 'need'} the workload that serves the model (a Deployment, InferenceService, RayService, …) in the same input to be judged`;
+  }
+}
+
+/** The objects' refs ("Kind/name"), in order: a loop, no closure per service. */
+function refsOf(objects: readonly K8sObject[]): string[] {
+  const refs: string[] = [];
+  for (let i = 0; i < objects.length; i++) refs.push(objects[i]!.ref);
+  return refs;
 }
 
 /** The summary's model servers, each with why it counts as one (a loop: no closure per service). */
@@ -606,6 +625,11 @@ class RuleRun {
     report: (report: Report) => void;
   };
   private readonly configured: Severity | undefined;
+  /** The rule's id, default severity, section and fix, read once per run for its findings. */
+  private readonly ruleId: string;
+  private readonly severity: Severity;
+  private readonly section: Rule['section'];
+  private readonly fix: string;
   private readonly sink: CheckedServices;
   private reported = false;
 
@@ -615,6 +639,10 @@ class RuleRun {
     this.check = enabled.rule.check;
     this.modelServersOnly = enabled.rule.appliesTo === 'model-servers';
     this.configured = enabled.configured;
+    this.ruleId = enabled.rule.id;
+    this.severity = enabled.rule.severity;
+    this.section = enabled.rule.section;
+    this.fix = enabled.rule.docs.fix;
     this.sink = sink;
     this.context = {
       service: services[0]!,
@@ -635,15 +663,17 @@ class RuleRun {
     return this.reported;
   }
 
-  private report({ object, path, message, fix, severity }: Report): void {
-    const rule = this.rule;
-    const found = locate(this.sink.located, object, path);
+  private report(report: Report): void {
+    // The rule's fields were read once per run (`rule.id` here would read it from one of ~55 rule
+    // shapes per finding); the report's own fields once each.
+    const object = report.object;
+    const found = locate(this.sink.located, object, report.path);
     const finding: Finding = {
-      ruleId: rule.id,
-      severity: this.configured ?? severity ?? rule.severity,
-      section: rule.section,
-      message,
-      fix: fix ?? rule.docs.fix,
+      ruleId: this.ruleId,
+      severity: this.configured ?? report.severity ?? this.severity,
+      section: this.section,
+      message: report.message,
+      fix: report.fix ?? this.fix,
       file: object.source.file,
       line: found.line,
       column: found.column,
@@ -654,7 +684,13 @@ class RuleRun {
       service: this.context.service.name,
     };
     this.reported = true;
-    (found.ignored.has(rule.id) ? this.sink.suppressed : this.sink.findings).push(finding);
+    // Nearly every object ignores nothing: its set is the shared empty one, not asked.
+    const ignored = found.ignored;
+    if (ignored.size !== 0 && ignored.has(this.ruleId)) this.sink.suppressed.push(finding);
+    else {
+      this.sink.findings.push(finding);
+      this.sink.counts[finding.severity]++;
+    }
   }
 }
 

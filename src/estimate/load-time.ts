@@ -70,25 +70,62 @@ export function severityFor(load: LoadTime): 'warning' | 'error' {
  */
 export function estimateLoadTime(context: EstimateContext, ref: ContainerRef | undefined): LoadTime {
   // Four rules and the summary ask the same question of the same service in a run: answered once
-  // per evidence (one per service and run), service view, container and time. One table per run's
-  // containers, each with its few answers in a list: no table per service and run.
-  const key: object = ref ?? context.evidence;
+  // per evidence (one per service and run), service view, container and time.
+  const evidence = context.evidence;
+  const key: object = ref ?? evidence;
   const time = context.now.getTime();
+  if (hasMemo(evidence)) {
+    // runCheck's evidence keeps its own answers: a short chain, searched in place.
+    for (let k = evidence.estimates; k !== undefined; k = k.next)
+      if (k.key === key && k.service === context.service && k.time === time) return k.load;
+    if (evidence.estimated < MEMO_LIMIT) {
+      const load = computeLoadTime(context, ref);
+      evidence.estimates = { key, evidence, service: context.service, time, load, next: evidence.estimates };
+      evidence.estimated++;
+      return load;
+    }
+  }
+  // Other evidence, and a service past MEMO_LIMIT answers: a table of the run's containers, each
+  // with its few answers in a chain.
   const first = estimates.get(key);
-  // A short chain per key (one link in a run, mostly): no list per container and run.
   for (let k = first; k !== undefined; k = k.next)
-    if (k.evidence === context.evidence && k.service === context.service && k.time === time) return k.load;
+    if (k.evidence === evidence && k.service === context.service && k.time === time) return k.load;
   const load = computeLoadTime(context, ref);
-  estimates.set(key, { evidence: context.evidence, service: context.service, time, load, next: first });
+  estimates.set(key, { key, evidence, service: context.service, time, load, next: first });
   return load;
 }
 
-interface KnownLoad {
+/**
+ * Room on an evidence object for the estimates made with it. runCheck makes one evidence object per
+ * service and run, and every rule that asks about the service passes it on: its answers are kept
+ * there instead of in a WeakMap entry per container and run (a set and lookups per service in every
+ * run, and entries the garbage collector must visit).
+ */
+export interface EstimateMemo {
+  /** The answers so far, newest first. */
+  estimates: KnownLoad | undefined;
+  /** How many answers the chain holds (at most MEMO_LIMIT). */
+  estimated: number;
+}
+
+function hasMemo(evidence: EstimateEvidence): evidence is EstimateEvidence & EstimateMemo {
+  return 'estimated' in evidence;
+}
+
+/**
+ * Answers kept on one evidence object: a service has a container or two (and two views); one with
+ * thousands of workloads would make the chain's search quadratic, so past this the WeakMap answers.
+ */
+export const MEMO_LIMIT = 16;
+
+export interface KnownLoad {
+  /** The container asked about (the evidence, for none). */
+  readonly key: object;
   readonly evidence: EstimateEvidence;
   readonly service: ModelService;
   readonly time: number;
   readonly load: LoadTime;
-  /** The answer for the same key asked before with other evidence, view or time. */
+  /** The answer asked before: for the same key with other evidence, view or time (the WeakMap's chain), or any other (a memo's). */
   readonly next: KnownLoad | undefined;
 }
 
