@@ -106,16 +106,8 @@ export const MODEL_LABEL = 'mlready.dev/model';
  * Redis, a database, a demo web app, a client pod); the manifest or an InferencePool may still say.
  */
 export function modelServerSignal(workload: Workload): string | undefined {
-  // Grouping asks it of each workload twice (directory index, model servers): read once per workload.
-  if (signals.has(workload)) return signals.get(workload);
-  const signal = readModelServerSignal(workload);
-  signals.set(workload, signal);
-  return signal;
-}
-
-const signals = new WeakMap<Workload, string | undefined>();
-
-function readModelServerSignal(workload: Workload): string | undefined {
+  // Asked once per workload: grouping keeps the answer with the service it places the workload in
+  // (no WeakMap entry per workload).
   if (workload.batch) return undefined;
   if (workload.servesModels) return `a ${workload.info.title}`;
   const labelled =

@@ -1,0 +1,220 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRecord, toObject, type K8sObject, type ManifestObject } from '../src/check/objects.js';
+import { groupServices } from '../src/check/services.js';
+import { listItems, parseInput } from '../src/manifest/input.js';
+import type { ModelManifest } from '../src/manifest/types.js';
+import { KINDS, kindById, lookupKind, qualifiesRef, REMOVED_APIS, UNREAD } from '../src/workloads/kinds.js';
+import { readWorkloads } from '../src/workloads/registry.js';
+import {
+  referenceLookupKind,
+  referenceQualifiesRef,
+  referenceServiceParts,
+} from './helpers/r8-group-reference.js';
+import { ROOT, yamlFiles } from './helpers/yaml-corpus.js';
+
+/** Objects and manifests of some YAML files, read as runCheck reads them. */
+function read(files: Record<string, string>): { objects: K8sObject[]; manifests: ManifestObject[] } {
+  const objects: K8sObject[] = [];
+  const manifests: ManifestObject[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    const parsed = parseInput({ file, text, format: 'yaml' }, 100_000);
+    for (const document of parsed.documents.flatMap(listItems)) {
+      const object = toObject(document);
+      if ('reason' in object) continue;
+      if (object.kind !== 'ModelService') {
+        objects.push(object);
+        continue;
+      }
+      const spec = (document.value as Record<string, unknown>).spec;
+      if (!isRecord(spec) || !isRecord(spec.serving) || !isRecord(spec.model)) continue;
+      const info = kindById('ModelService')!;
+      const manifest = document.value as ModelManifest;
+      manifests.push({ ...object, kind: 'ModelService', type: info.id, info, manifest });
+    }
+  }
+  return { objects, manifests };
+}
+
+function corpusFolders(): { name: string; files: Record<string, string> }[] {
+  const out: { name: string; files: Record<string, string> }[] = [];
+  const visit = (dir: string) => {
+    const files = yamlFiles(dir);
+    if (files.length > 0)
+      out.push({
+        name: relative(ROOT, dir),
+        files: Object.fromEntries(files.map((f) => [relative(dir, f), readFileSync(f, 'utf8')])),
+      });
+    for (const name of readdirSync(dir)) if (statSync(join(dir, name)).isDirectory()) visit(join(dir, name));
+  };
+  visit(join(ROOT, 'test/fixtures'));
+  visit(join(ROOT, 'examples'));
+  return out;
+}
+
+const refs = (list: readonly { readonly ref: string }[]) => list.map((o) => o.ref);
+const workloadRefs = (list: readonly { readonly object: K8sObject }[]) => list.map((w) => w.object.ref);
+
+/** Groups the files and compares every service's lists and reasons with the seventh round's sorting. */
+function compareServices(name: string, files: Record<string, string>): { services: number; reasons: number } {
+  const { objects, manifests } = read(files);
+  const set = readWorkloads(objects);
+  let reasons = 0;
+  const services = groupServices(objects, manifests, { workloads: set });
+  for (const service of services) {
+    const want = referenceServiceParts(service.objects, service.manifest, set);
+    const what = `${name} ${service.name}`;
+    expect(workloadRefs(service.modelServers), what).toEqual(workloadRefs(want.modelServers));
+    expect(workloadRefs(service.supporting), what).toEqual(workloadRefs(want.supporting));
+    expect(workloadRefs(service.workloads), what).toEqual(
+      workloadRefs([...want.modelServers, ...want.supporting]),
+    );
+    expect(refs(service.unread), what).toEqual(refs(want.unread));
+    for (let i = 0; i < want.workloads.length; i++) {
+      expect(service.modelServerReason(want.workloads[i]!), what).toBe(want.reasons[i]);
+      if (want.reasons[i] !== undefined) reasons++;
+    }
+  }
+  return { services: services.length, reasons };
+}
+
+const deployment = (name: string, labels: string, image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name} }
+spec:
+  selector: { matchLabels: { ${labels} } }
+  template:
+    metadata: { labels: { ${labels} } }
+    spec:
+      containers: [{ name: server, image: "${image}" }]
+`;
+
+describe('services built from what grouping kept as it placed objects', () => {
+  it('gives every service of the fixtures and examples the lists and reasons the sorting of its objects gave', () => {
+    let services = 0;
+    let reasons = 0;
+    for (const { name, files } of corpusFolders()) {
+      const counts = compareServices(name, files);
+      services += counts.services;
+      reasons += counts.reasons;
+    }
+    expect(services).toBeGreaterThan(100);
+    expect(reasons).toBeGreaterThan(100);
+  });
+
+  it('gives the reasons of pools, twins, manifests, batch and unread objects as the sorting did', () => {
+    const manifest = (name: string, extra: string) => `apiVersion: mlready.dev/v1
+kind: ModelService
+metadata: { name: ${name} }
+spec:
+  model: { name: m, version: "1", uri: "s3://m/1" }
+  serving: { ${extra} }
+`;
+    const files: Record<string, string> = {
+      'pool/all.yaml': [
+        deployment('pooled', 'app: pool-me', 'r/custom:1'),
+        deployment('other', 'app: pool-me, x: "1"', 'r/other:1'),
+        `apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferencePool
+metadata: { name: pool }
+spec: { selector: { app: pool-me }, targetPortNumber: 8000 }
+`,
+      ].join('---\n'),
+      'twins/all.yaml': [
+        deployment('stable', 'app: twin, mlready.dev/model: twin', 'r/twin:1'),
+        deployment('canary', 'app: twin', 'r/twin:1'),
+        deployment('redis', 'app: twin', 'redis:7'),
+        `apiVersion: batch/v1
+kind: Job
+metadata: { name: warm, labels: { app: twin } }
+spec: { template: { spec: { containers: [{ name: j, image: "r/twin:1" }] } } }
+`,
+        `apiVersion: example.com/v1
+kind: Runner
+metadata: { name: odd, labels: { app: twin } }
+spec: { template: { spec: { containers: [{ name: r, image: "r/odd:1" }] } } }
+`,
+      ].join('---\n'),
+      'm1/mlready.yaml': manifest('named', 'port: 8080'),
+      'm1/k8s.yaml': [
+        deployment('named', 'app: x', 'r/plain:1'),
+        deployment('side', 'app: y', 'r/side:1'),
+      ].join('---\n'),
+      'm2/mlready.yaml': manifest('img', 'image: "r/served:2"'),
+      'm2/k8s.yaml': [deployment('a', 'app: a', 'r/served:2'), deployment('b', 'app: b', 'r/b:2')].join(
+        '---\n',
+      ),
+      'm3/mlready.yaml': manifest('nothing-named', 'port: 1'),
+      'm3/k8s.yaml': [
+        deployment('p', 'app: p', 'r/p:1'),
+        deployment('q', 'app: q', 'r/q:1'),
+        `apiVersion: batch/v1
+kind: CronJob
+metadata: { name: nightly }
+spec: { schedule: "@daily", jobTemplate: { spec: { template: { spec: { containers: [{ name: c, image: x }] } } } } }
+`,
+      ].join('---\n'),
+    };
+    const { services, reasons } = compareServices('adversarial', files);
+    expect(services).toBeGreaterThan(4);
+    expect(reasons).toBeGreaterThan(6);
+  });
+});
+
+describe('kinds looked up without a key string per document', () => {
+  it('finds the entry the "group/kind" key found, for every kind and hostile apiVersions and kinds', () => {
+    const groups = [...new Set(KINDS.map((k) => k.group))];
+    const apiVersions = [
+      '',
+      'v1',
+      '/',
+      '/v1',
+      '//',
+      'v1/',
+      'apps',
+      'x/y/z',
+      ...groups.flatMap((g) => [
+        `${g}/v1`,
+        `${g}/`,
+        g,
+        `${g}x/v1`,
+        `x${g}/v1`,
+        `${g}/v1/extra`,
+        `${g.toUpperCase()}/v1`,
+      ]),
+      ...Object.keys(REMOVED_APIS).map((k) => k.split(' ')[0]!),
+    ];
+    const kinds = [
+      ...new Set(KINDS.map((k) => k.kind)),
+      'Unread',
+      'HelmValues',
+      '',
+      '/',
+      'Service/x',
+      'apps/Deployment',
+      '__proto__',
+      'constructor',
+      'deployment',
+    ];
+    let found = 0;
+    for (const apiVersion of apiVersions)
+      for (const kind of kinds) {
+        const got = lookupKind(apiVersion, kind);
+        expect(got, `${apiVersion} ${kind}`).toBe(referenceLookupKind(apiVersion, kind));
+        if (got) found++;
+      }
+    expect(found).toBeGreaterThan(KINDS.length);
+  });
+
+  it('qualifies the refs of the kinds the registry search qualified', () => {
+    for (const info of [
+      ...KINDS,
+      UNREAD,
+      { ...KINDS[0]!, group: 'x.io' },
+      { ...KINDS[1]!, kind: 'Nope', group: 'y' },
+    ])
+      expect(qualifiesRef(info), `${info.group} ${info.kind}`).toBe(referenceQualifiesRef(info));
+    expect(KINDS.filter(qualifiesRef).map((k) => k.id)).toContain('KnativeService');
+  });
+});
