@@ -1,14 +1,16 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRecord, toObject, type K8sObject, type ManifestObject } from '../src/check/objects.js';
+import { getPath, isRecord, toObject, type K8sObject, type ManifestObject } from '../src/check/objects.js';
 import { groupServices } from '../src/check/services.js';
 import { listItems, parseInput } from '../src/manifest/input.js';
 import type { ModelManifest } from '../src/manifest/types.js';
 import { KINDS, kindById, lookupKind, qualifiesRef, REMOVED_APIS, UNREAD } from '../src/workloads/kinds.js';
 import { readWorkloads } from '../src/workloads/registry.js';
 import {
+  referenceCorePaths,
   referenceLookupKind,
+  referenceModelSpecs,
   referenceQualifiesRef,
   referenceServiceParts,
 } from './helpers/r8-group-reference.js';
@@ -216,5 +218,84 @@ describe('kinds looked up without a key string per document', () => {
     ])
       expect(qualifiesRef(info), `${info.group} ${info.kind}`).toBe(referenceQualifiesRef(info));
     expect(KINDS.filter(qualifiesRef).map((k) => k.id)).toContain('KnativeService');
+  });
+});
+
+describe('workload readers without spreads per object', () => {
+  const isvc = (name: string, predictor: string, more = '') => `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: ${name} }
+spec:
+  predictor: ${predictor}
+${more}`;
+  const synthetic: Record<string, string> = {
+    'isvc.yaml': [
+      isvc('several', '{ model: { storageUri: "s3://a" }, sklearn: { storageUri: "s3://b" }, xgboost: [1] }'),
+      isvc('framework', '{ pytorch: { storageUri: "s3://c" }, alibi: { storageUri: "s3://d" }, art: null }'),
+      isvc('none', '{ minReplicas: 1 }'),
+      isvc('scalar', '"x"'),
+      isvc('empty', '{}', '  transformer: {}\n  explainer: { alibi: { storageUri: "s3://e" } }\n'),
+    ].join('---\n'),
+    'core.yaml': ['Job', 'CronJob', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Deployment']
+      .map(
+        (kind, i) => `apiVersion: ${kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps'}/v1
+kind: ${kind}
+metadata: { name: c${i} }
+spec: ${i % 2 === 0 ? '{}' : '{ replicas: 3, parallelism: 2, jobTemplate: { spec: { parallelism: 4 } } }'}
+`,
+      )
+      .join('---\n'),
+  };
+
+  it('reads the storage URIs of every model spec the spread list found, in its order', () => {
+    let models = 0;
+    for (const { name, files } of [...corpusFolders(), { name: 'synthetic', files: synthetic }]) {
+      const { objects } = read(files);
+      const set = readWorkloads(objects);
+      for (const o of objects) {
+        if (o.type !== 'InferenceService') continue;
+        const want: string[] = [];
+        for (const component of ['predictor', 'transformer', 'explainer']) {
+          const spec = getPath(o.raw, ['spec', component]);
+          if (!isRecord(spec) || Object.keys(spec).length === 0) continue;
+          for (const [key, value] of referenceModelSpecs(spec)) {
+            const uri = (value as Record<string, unknown>).storageUri;
+            if (typeof uri === 'string') want.push(`${uri} spec.${component}.${key}.storageUri`);
+          }
+        }
+        const got = set.get(o)!.models.map((m) => `${m.reference} ${m.at.path.join('.')}`);
+        expect(got, `${name} ${o.ref}`).toEqual(want);
+        models += got.length;
+      }
+    }
+    expect(models).toBeGreaterThan(8);
+  });
+
+  it('gives core workloads the template, selector and replica paths the spreads built', () => {
+    let checked = 0;
+    for (const { name, files } of [...corpusFolders(), { name: 'synthetic', files: synthetic }]) {
+      const { objects } = read(files);
+      const set = readWorkloads(objects);
+      for (const o of objects) {
+        if (
+          !['CronJob', 'DaemonSet', 'Deployment', 'Job', 'ReplicaSet', 'Rollout', 'StatefulSet'].includes(
+            o.type,
+          )
+        )
+          continue;
+        const w = set.get(o)!;
+        const want = referenceCorePaths(o.type);
+        const what = `${name} ${o.ref}`;
+        expect(w.templates[0]!.specPath, what).toEqual(want.spec);
+        expect(w.templates[0]!.metadataPath, what).toEqual(want.metadata);
+        expect(w.selector, what).toBe(getPath(o.raw, want.selector));
+        if (o.type !== 'DaemonSet') {
+          const written = typeof getPath(o.raw, want.replicas) === 'number';
+          expect(w.replicas.at.path, what).toEqual(written ? want.replicas : want.replicas.slice(0, -1));
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 });

@@ -92,8 +92,10 @@ export const inferenceServiceReader: WorkloadReader = {
     const models: ModelRef[] = [];
     const builtFrom: K8sObject[] = [];
     for (const component of COMPONENTS) {
-      const spec = asRecord(getPath(object.raw, ['spec', component]));
-      if (Object.keys(spec).length === 0) continue;
+      // Most InferenceServices have no transformer or explainer: no empty map or key list for those.
+      const written = getPath(object.raw, ['spec', component]);
+      if (!isRecord(written) || Object.keys(written).length === 0) continue;
+      const spec = written;
       const base: YamlPath = ['spec', component];
       const runtime = component === 'predictor' ? resolveRuntime(object, spec, context) : undefined;
       const replicas = boundedReplicas(object, base, { min: 'minReplicas', max: 'maxReplicas' }, { min: 1 });
@@ -198,11 +200,21 @@ export const servingRuntimeReader: WorkloadReader = {
   },
 };
 
-/** The model specs of a component: `model`, a framework key, or an explainer key. */
+/** The keys a component's model spec may be written under, in the order they are looked for. */
+const MODEL_KEYS: readonly string[] = ['model', ...FRAMEWORK_KEYS, ...EXPLAINER_KEYS];
+
+/**
+ * The model specs of a component: `model`, a framework key, or an explainer key. One loop over the keys
+ * (read twice per component of every InferenceService), not a spread list, filter and map per call.
+ */
 function modelSpecs(spec: Record<string, unknown>): [string, unknown][] {
-  return ['model', ...FRAMEWORK_KEYS, ...EXPLAINER_KEYS]
-    .filter((key) => isRecord(spec[key]))
-    .map((key) => [key, spec[key]]);
+  const found: [string, unknown][] = [];
+  for (let i = 0; i < MODEL_KEYS.length; i++) {
+    const key = MODEL_KEYS[i]!;
+    const value = spec[key];
+    if (isRecord(value)) found.push([key, value]);
+  }
+  return found;
 }
 
 /** The model format a predictor asks for: model.modelFormat.name, or the framework key. */

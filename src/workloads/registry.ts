@@ -61,7 +61,8 @@ export function readWorkloads(objects: readonly K8sObject[]): WorkloadSet {
  */
 function readEach(objects: readonly K8sObject[], context: ReadContext): Map<K8sObject, Workload> {
   const workloads = new Map<K8sObject, Workload>();
-  for (const object of objects) {
+  for (let i = 0; i < objects.length; i++) {
+    const object = objects[i]!;
     const reader = WORKLOAD_READERS.get(object.type);
     if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime')
       workloads.set(object, reader.read(object, object.info, context));

@@ -127,3 +127,51 @@ export function referenceServiceParts(
   for (let i = 0; i < workloads.length; i++) (reasons[i] ? modelServers : supporting).push(workloads[i]!);
   return { workloads, unread, modelServers, supporting, reasons };
 }
+
+const FRAMEWORK_KEYS = [
+  'huggingface',
+  'lightgbm',
+  'onnx',
+  'paddle',
+  'pmml',
+  'pytorch',
+  'sklearn',
+  'tensorflow',
+  'triton',
+  'xgboost',
+];
+const EXPLAINER_KEYS = ['alibi', 'art'];
+
+/** kserve.ts's modelSpecs: the model specs of a component, by spread, filter and map. */
+export function referenceModelSpecs(spec: Record<string, unknown>): [string, unknown][] {
+  return ['model', ...FRAMEWORK_KEYS, ...EXPLAINER_KEYS]
+    .filter((key) => typeof spec[key] === 'object' && spec[key] !== null && !Array.isArray(spec[key]))
+    .map((key) => [key, spec[key]]);
+}
+
+const TEMPLATE_PATHS: Record<string, readonly string[]> = {
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  Deployment: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  Rollout: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+};
+
+/** core.ts's paths of a kind, built by spreads per object. */
+export function referenceCorePaths(id: string): {
+  spec: (string | number)[];
+  metadata: (string | number)[];
+  selector: (string | number)[];
+  replicas: (string | number)[];
+} {
+  const templatePath = TEMPLATE_PATHS[id]!;
+  return {
+    spec: [...templatePath, 'spec'],
+    metadata: [...templatePath, 'metadata'],
+    selector: [...templatePath.slice(0, -1), 'selector'],
+    replicas:
+      id === 'Job' || id === 'CronJob' ? [...templatePath.slice(0, -1), 'parallelism'] : ['spec', 'replicas'],
+  };
+}
