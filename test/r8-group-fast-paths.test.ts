@@ -7,6 +7,7 @@ import { listItems, parseInput } from '../src/manifest/input.js';
 import type { ModelManifest } from '../src/manifest/types.js';
 import { KINDS, kindById, lookupKind, qualifiesRef, REMOVED_APIS, UNREAD } from '../src/workloads/kinds.js';
 import { readWorkloads } from '../src/workloads/registry.js';
+import { ACCELERATOR_RESOURCES, isAcceleratorResource } from '../src/workloads/serving.js';
 import {
   referenceCorePaths,
   referenceLookupKind,
@@ -297,5 +298,42 @@ spec: ${i % 2 === 0 ? '{}' : '{ replicas: 3, parallelism: 2, jobTemplate: { spec
       }
     }
     expect(checked).toBeGreaterThan(50);
+  });
+});
+
+describe('workload set without a second pass', () => {
+  it('marks as used the runtimes the workloads are built from, in the order a pass over them gave', () => {
+    let used = 0;
+    for (const { name, files } of corpusFolders()) {
+      const { objects } = read(files);
+      const set = readWorkloads(objects);
+      const want = new Set<K8sObject>();
+      for (const o of objects) {
+        if (o.type === 'ServingRuntime' || o.type === 'ClusterServingRuntime') continue;
+        for (const source of set.get(o)?.builtFrom ?? []) want.add(source);
+      }
+      expect(refs([...set.usedRuntimes]), name).toEqual(refs([...want]));
+      used += want.size;
+    }
+    expect(used).toBeGreaterThan(3);
+  });
+
+  it('knows accelerator resource names as the pattern literal did, called again and again', () => {
+    const names = [
+      ...ACCELERATOR_RESOURCES,
+      'cpu',
+      'memory',
+      'x/gpu',
+      'x/GPU',
+      'a/mig-1g.5gb',
+      'gpu',
+      '/gpu',
+      'a/gpux',
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const name of names)
+        expect(isAcceleratorResource(name), name).toBe(
+          ACCELERATOR_RESOURCES.includes(name) || /\/(gpu|mig-.*)$/.test(name),
+        );
   });
 });

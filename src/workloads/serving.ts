@@ -14,8 +14,14 @@ export const ACCELERATOR_RESOURCES = [
   'google.com/tpu',
 ];
 
+/**
+ * Any other vendor's GPU or MIG slice. One pattern object for the process (a literal in the function
+ * is a new RegExp per call: this is asked of every resource name of every container of a run).
+ */
+const OTHER_ACCELERATOR = /\/(gpu|mig-.*)$/;
+
 export function isAcceleratorResource(name: string): boolean {
-  return ACCELERATOR_RESOURCES.includes(name) || /\/(gpu|mig-.*)$/.test(name);
+  return ACCELERATOR_RESOURCES.includes(name) || OTHER_ACCELERATOR.test(name);
 }
 
 /** The accelerator resources a container asks for, with requests and limits. */
