@@ -47,6 +47,15 @@ const NAME_LABELS = [MODEL_LABEL, 'app.kubernetes.io/name', 'app.kubernetes.io/i
 
 class ServiceBuilder {
   readonly objects: K8sObject[] = [];
+  /**
+   * What building the service needs, kept as objects are placed instead of sorted out of `objects`
+   * again (a WorkloadSet lookup per object): its workloads in placement order, each one's model-server
+   * signal (read once, when it was placed), its unread objects and InferencePools.
+   */
+  readonly workloads: Workload[] = [];
+  readonly signals: (string | undefined)[] = [];
+  readonly unread: K8sObject[] = [];
+  pools: K8sObject[] | undefined;
   /** The namespace every object shares so far (undefined is a namespace here), unless `mixed`. */
   private namespace: string | undefined;
   private mixed = false;
@@ -62,6 +71,23 @@ class ServiceBuilder {
     if (this.objects.length === 0) this.namespace = object.namespace;
     else if (object.namespace !== this.namespace) this.mixed = true;
     this.objects.push(object);
+  }
+
+  /** A workload (or an unread object that runs pods), with its model-server signal. */
+  addAnchor(object: K8sObject, workload: Workload | undefined, signal: string | undefined): void {
+    this.add(object);
+    if (workload) {
+      this.workloads.push(workload);
+      this.signals.push(signal);
+    }
+    if (object.type === 'Unread') this.unread.push(object);
+  }
+
+  /** Anything else. Only workloads and unread objects are anchors, so this is neither. */
+  addOther(object: K8sObject): void {
+    this.add(object);
+    if (object.type === 'InferencePool' || object.type === 'InferencePoolAlpha')
+      (this.pools ??= []).push(object);
   }
 
   /** Every object it holds is in this namespace (kept as objects are added, instead of asked of each). */
@@ -217,7 +243,7 @@ function buildServices(builders: readonly ServiceBuilder[], set: WorkloadSet): M
   const services = objectList<ModelService>();
   // The same answer for every service: one function per run, not one closure per service.
   const workloadOf = (object: K8sObject): Workload | undefined => set.get(object);
-  for (const builder of builders) services.push(buildService(builder, set, workloadOf));
+  for (let i = 0; i < builders.length; i++) services.push(buildService(builders[i]!, workloadOf));
   return services;
 }
 
@@ -256,65 +282,16 @@ export const UNATTACHED = '(no workload)';
 
 function buildService(
   builder: ServiceBuilder,
-  set: WorkloadSet,
   workloadOf: (object: K8sObject) => Workload | undefined,
 ): ModelService {
-  // Built for every service of a run: one pass over its objects, and no work a small service does not need.
+  // Built for every service of a run, and kept small so V8 optimizes it early in the first run: the
+  // lists come from the builder, and what most services never need is in functions of their own.
   const objects = builder.objects;
-  const workloads: Workload[] = [];
-  const unread: K8sObject[] = [];
-  const pools: K8sObject[] = [];
-  for (const o of objects) {
-    const w = set.get(o);
-    if (w) workloads.push(w);
-    if (o.type === 'Unread') unread.push(o);
-    else if (o.type === 'InferencePool' || o.type === 'InferencePoolAlpha') pools.push(o);
-  }
-  // Reasons by the workload's position in `workloads`: an array per service, not a Map.
-  const reasons: (string | undefined)[] = new Array<string | undefined>(workloads.length);
-  let undecided = 0;
-  for (let i = 0; i < workloads.length; i++) {
-    const w = workloads[i]!;
-    const reason = w.batch ? undefined : (modelServerSignal(w) ?? namedByManifest(w, builder.manifest));
-    reasons[i] = reason;
-    if (!reason && !w.batch) undecided++;
-  }
-  if (pools.length > 0)
-    for (let i = 0; i < workloads.length; i++) {
-      const w = workloads[i]!;
-      if (reasons[i] || w.batch) continue;
-      const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
-      if (pool) reasons[i] = `selected by ${pool.ref}`;
-    }
-  // A shadow or canary of a model server runs the same image.
-  if (undecided > 0) {
-    const servingImages = new Map<unknown, Workload>();
-    for (let i = 0; i < workloads.length; i++)
-      if (reasons[i])
-        for (const c of workloads[i]!.containers) servingImages.set(c.container.image, workloads[i]!);
-    for (let i = 0; i < workloads.length; i++) {
-      const w = workloads[i]!;
-      if (reasons[i] || w.batch) continue;
-      const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
-      if (twin) reasons[i] = `runs the image of ${twin.object.ref}`;
-    }
-  }
-  // A manifest says the service serves a model: if nothing else names its server, every
-  // long-running workload of the service is taken for one (never a false "nothing to judge").
-  if (builder.manifest && !reasons.some((r) => r)) {
-    for (let i = 0; i < workloads.length; i++)
-      if (!workloads[i]!.batch) reasons[i] = `in the service of ${builder.manifest.ref}`;
-  }
+  const workloads = builder.workloads;
+  const reasons = reasonsOf(builder);
   const modelServers: Workload[] = [];
   const supporting: Workload[] = [];
   for (let i = 0; i < workloads.length; i++) (reasons[i] ? modelServers : supporting).push(workloads[i]!);
-  // The hints matter only to pod templates of several containers: read on first need.
-  let pickHints: ServingHints | undefined;
-  const hints = () =>
-    (pickHints ??= {
-      ...servingHints(objects, builder.manifest),
-      containerName: builder.manifest?.manifest.spec.serving.container,
-    });
   // Most services are all model servers (or all supporting): that list is the whole list as it is.
   const ordered =
     supporting.length === 0
@@ -322,6 +299,84 @@ function buildService(
       : modelServers.length === 0
         ? supporting
         : [...modelServers, ...supporting];
+  return withServing(builder, workloads, reasons, ordered, modelServers, supporting, workloadOf, objects);
+}
+
+/**
+ * Why each workload of the service serves a model (undefined: supporting), by the workload's position.
+ * An array per service, not a Map.
+ */
+function reasonsOf(builder: ServiceBuilder): (string | undefined)[] {
+  const workloads = builder.workloads;
+  const signals = builder.signals;
+  const manifest = builder.manifest;
+  const reasons: (string | undefined)[] = new Array<string | undefined>(workloads.length);
+  let undecided = 0;
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
+    const reason = w.batch ? undefined : (signals[i] ?? namedByManifest(w, manifest));
+    reasons[i] = reason;
+    if (!reason && !w.batch) undecided++;
+  }
+  // Each of the other reasons is given only to a long-running workload without one: none to give here.
+  if (undecided > 0) refineReasons(workloads, reasons, builder.pools, manifest);
+  return reasons;
+}
+
+/**
+ * The reasons a workload's own signal does not give (a pool, a served image, the manifest), for a service
+ * with a long-running workload that has none yet: each is given only to such a workload.
+ */
+function refineReasons(
+  workloads: readonly Workload[],
+  reasons: (string | undefined)[],
+  pools: readonly K8sObject[] | undefined,
+  manifest: ManifestObject | undefined,
+): void {
+  if (pools !== undefined)
+    for (let i = 0; i < workloads.length; i++) {
+      const w = workloads[i]!;
+      if (reasons[i] || w.batch) continue;
+      const pool = pools.find((p) => w.templates.some((t) => selects(poolSelector(p), t.labels)));
+      if (pool) reasons[i] = `selected by ${pool.ref}`;
+    }
+  // A shadow or canary of a model server runs the same image.
+  const servingImages = new Map<unknown, Workload>();
+  for (let i = 0; i < workloads.length; i++)
+    if (reasons[i])
+      for (const c of workloads[i]!.containers) servingImages.set(c.container.image, workloads[i]!);
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i]!;
+    if (reasons[i] || w.batch) continue;
+    const twin = w.containers.map((c) => servingImages.get(c.container.image)).find((x) => x && x !== w);
+    if (twin) reasons[i] = `runs the image of ${twin.object.ref}`;
+  }
+  // A manifest says the service serves a model: if nothing else names its server, every
+  // long-running workload of the service is taken for one (never a false "nothing to judge").
+  if (manifest && !reasons.some((r) => r)) {
+    for (let i = 0; i < workloads.length; i++)
+      if (!workloads[i]!.batch) reasons[i] = `in the service of ${manifest.ref}`;
+  }
+}
+
+/** The service object, with the functions over its serving containers (each a closure over the service). */
+function withServing(
+  builder: ServiceBuilder,
+  workloads: readonly Workload[],
+  reasons: readonly (string | undefined)[],
+  ordered: readonly Workload[],
+  modelServers: readonly Workload[],
+  supporting: readonly Workload[],
+  workloadOf: (object: K8sObject) => Workload | undefined,
+  objects: readonly K8sObject[],
+): ModelService {
+  // The hints matter only to pod templates of several containers: read on first need.
+  let pickHints: ServingHints | undefined;
+  const hints = () =>
+    (pickHints ??= {
+      ...servingHints(objects, builder.manifest),
+      containerName: builder.manifest?.manifest.spec.serving.container,
+    });
   // Rules ask for the same derived facts many times per service: each is computed once, here, and
   // kept by the workload's position (a workload of another service, if asked about, in a Map).
   const serving: (readonly ContainerRef[] | undefined)[] = new Array<readonly ContainerRef[] | undefined>(
@@ -351,7 +406,7 @@ function buildService(
     workloads: ordered,
     modelServers,
     supporting,
-    unread,
+    unread: builder.unread,
     ofKind: kindIndex(objects),
     modelServerReason: (w) => {
       const i = positionOf(workloads, w);
@@ -652,11 +707,12 @@ class GroupIndex {
 
   /** Places a workload (or an unread object that runs pods): the first phase. */
   placeAnchor(object: K8sObject, workload: Workload | undefined, builder: ServiceBuilder): void {
-    builder.add(object);
+    // The signal is read here, once per workload, and kept by the builder for the model servers.
+    const signal = workload ? modelServerSignal(workload) : undefined;
+    builder.addAnchor(object, workload, signal);
     this.owner.set(object, builder);
     if (workload) {
-      if (modelServerSignal(workload) !== undefined)
-        setFirst(this.modelBuildersByDir, this.dirname(builder.anchorFile), builder);
+      if (signal !== undefined) setFirst(this.modelBuildersByDir, this.dirname(builder.anchorFile), builder);
       this.workloadsByLabel.add(object, workload.templates);
       const builtFrom = workload.builtFrom;
       for (let i = 0; i < builtFrom.length; i++) setFirst(this.runtimeUsers, builtFrom[i]!, object);
@@ -672,7 +728,7 @@ class GroupIndex {
    * (as backends and by their labels), so only they get an owner entry.
    */
   placeOther(object: K8sObject, builder: ServiceBuilder): void {
-    builder.add(object);
+    builder.addOther(object);
     if (object.type === 'Service') {
       this.owner.set(object, builder);
       this.servicesByLabel.add(object, [{ labels: labelsOf(object) }]);
@@ -781,8 +837,12 @@ class GroupIndex {
     return hit ? this.owner.get(hit) : undefined;
   }
 
+  /**
+   * The service of what the object names or selects. Kept short (each case one call), so V8 optimizes it
+   * early in the first run: it runs for most objects of a run, and a long body stays in the baseline tier
+   * for a run or two.
+   */
   referencedOwner(object: K8sObject): ServiceBuilder | undefined {
-    const spec = asRecord(object.raw.spec);
     switch (object.type) {
       case 'ServingRuntime':
       case 'ClusterServingRuntime':
@@ -796,42 +856,60 @@ class GroupIndex {
       case 'RequestAuthentication':
       case 'InferencePool':
       case 'InferencePoolAlpha':
-        return this.ownerOf(this.workloadsByLabel.firstSelected(spec.selector, object));
+        return this.ownerOf(this.workloadsByLabel.firstSelected(specField(object, 'selector'), object));
       case 'NetworkPolicy':
-        return this.ownerOf(this.workloadsByLabel.firstSelected(spec.podSelector, object));
+        return this.ownerOf(this.workloadsByLabel.firstSelected(specField(object, 'podSelector'), object));
       case 'HorizontalPodAutoscaler':
       case 'ScaledObject':
-      case 'PodAutoscaler': {
-        const target = asRecord(spec.scaleTargetRef);
-        const hit = this.workloadByRef(asString(target.kind) ?? 'Deployment', asString(target.name) ?? '');
-        return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
-      }
+      case 'PodAutoscaler':
+        return this.scaleTargetOwner(object);
       case 'ServiceMonitor':
-        return this.ownerOf(this.servicesByLabel.firstSelected(spec.selector, object));
+        return this.ownerOf(this.servicesByLabel.firstSelected(specField(object, 'selector'), object));
       case 'ConfigMap':
-      case 'Secret': {
-        const hit = this.configOwner(`${object.kind}/${object.name}`);
-        return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
-      }
+      case 'Secret':
+        return this.configReaderOwner(object);
       case 'SeldonPipeline':
       case 'SeldonExperiment':
-        for (const model of seldonModelNames(object)) {
-          const hit = this.workloadByRef('Model', model);
-          if (hit && sameNamespace(hit, object)) return this.owner.get(hit);
-        }
-        return undefined;
+        return this.seldonModelOwner(object);
       case 'VirtualService':
       case 'DestinationRule':
       case 'Ingress':
       case 'HTTPRoute':
-        for (const backend of backendRefs(object)) {
-          const hit = this.backendsNamed(backend)?.find((s) => sameNamespace(s, object));
-          if (hit) return this.owner.get(hit);
-        }
-        return undefined;
+        return this.backendOwner(object);
       default:
         return undefined;
     }
+  }
+
+  /** The service of the workload an autoscaler's scaleTargetRef names. */
+  private scaleTargetOwner(object: K8sObject): ServiceBuilder | undefined {
+    const target = asRecord(specField(object, 'scaleTargetRef'));
+    const hit = this.workloadByRef(asString(target.kind) ?? 'Deployment', asString(target.name) ?? '');
+    return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
+  }
+
+  /** The service of the first workload that mounts or reads this ConfigMap or Secret. */
+  private configReaderOwner(object: K8sObject): ServiceBuilder | undefined {
+    const hit = this.configOwner(`${object.kind}/${object.name}`);
+    return hit && sameNamespace(hit, object) ? this.owner.get(hit) : undefined;
+  }
+
+  /** The service of the first Seldon Model a Pipeline or Experiment names. */
+  private seldonModelOwner(object: K8sObject): ServiceBuilder | undefined {
+    for (const model of seldonModelNames(object)) {
+      const hit = this.workloadByRef('Model', model);
+      if (hit && sameNamespace(hit, object)) return this.owner.get(hit);
+    }
+    return undefined;
+  }
+
+  /** The service of the first backend a route, DestinationRule or Ingress sends traffic to. */
+  private backendOwner(object: K8sObject): ServiceBuilder | undefined {
+    for (const backend of backendRefs(object)) {
+      const hit = this.backendsNamed(backend)?.find((s) => sameNamespace(s, object));
+      if (hit) return this.owner.get(hit);
+    }
+    return undefined;
   }
 }
 
@@ -1008,6 +1086,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** A field of the object's spec (undefined when the spec is not a mapping). */
+function specField(object: K8sObject, key: string): unknown {
+  return asRecord(object.raw.spec)[key];
 }
 
 function sameNamespace(a: K8sObject, b: K8sObject): boolean {

@@ -321,10 +321,11 @@ export const UNREAD: KindInfo = {
   reads: 'where it holds a pod template or containers: reported as not checked',
 };
 
-const byGroupAndKind = new Map(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
 const byKindName = new Map<string, KindInfo[]>();
 for (const k of KINDS) byKindName.set(k.kind, [...(byKindName.get(k.kind) ?? []), k]);
 const byId = new Map([...KINDS, HELM_VALUES, UNREAD].map((k) => [k.id, k]));
+/** Kind names the core group uses: another group's kind of that name is qualified in refs. */
+const coreKindNames = new Set(KINDS.filter((k) => k.group === '').map((k) => k.kind));
 
 /** "apps/v1" → "apps", "v1" → "". */
 export function groupOf(apiVersion: string): string {
@@ -335,13 +336,21 @@ export function groupOf(apiVersion: string): string {
 /**
  * The registry entry for an apiVersion and kind, or undefined for a kind mlready does not read.
  * Without an apiVersion (hand-written snippets), a kind name only one group uses is still found.
+ * Looked up by kind name, then the group compared in place: once per document of a run, where a
+ * "group/kind" key string built, flattened and hashed per call cost ~2 µs in the second run.
  */
 export function lookupKind(apiVersion: string, kindName: string): KindInfo | undefined {
-  if (apiVersion === '') {
-    const candidates = byKindName.get(kindName) ?? [];
-    return candidates.length === 1 ? candidates[0] : undefined;
+  const candidates = byKindName.get(kindName);
+  if (candidates === undefined) return undefined;
+  if (apiVersion === '') return candidates.length === 1 ? candidates[0] : undefined;
+  const slash = apiVersion.indexOf('/');
+  const groupLength = slash < 0 ? 0 : slash;
+  for (let i = 0; i < candidates.length; i++) {
+    const group = candidates[i]!.group;
+    if (group.length === groupLength && (groupLength === 0 || apiVersion.startsWith(group)))
+      return candidates[i];
   }
-  return byGroupAndKind.get(`${groupOf(apiVersion)}/${kindName}`);
+  return undefined;
 }
 
 export function kindById(id: KindId): KindInfo | undefined {
@@ -353,7 +362,7 @@ export function kindById(id: KindId): KindInfo | undefined {
  * Service, so its ref reads `Service.serving.knative.dev/hello`, as kubectl writes it.
  */
 export function qualifiesRef(info: KindInfo): boolean {
-  return info.group !== '' && (byKindName.get(info.kind) ?? []).some((k) => k.group === '');
+  return info.group !== '' && coreKindNames.has(info.kind);
 }
 
 /**

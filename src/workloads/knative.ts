@@ -6,6 +6,9 @@ import { at, podTemplate, workload } from './pods.js';
 import type { WorkloadReader } from './reader.js';
 
 const TEMPLATE = ['spec', 'template'] as const;
+/** The template's paths, built once (paths are read-only): no spread per object. */
+const SPEC: YamlPath = [...TEMPLATE, 'spec'];
+const METADATA: YamlPath = [...TEMPLATE, 'metadata'];
 
 const ANNOTATIONS: YamlPath = ['spec', 'template', 'metadata', 'annotations'];
 
@@ -37,8 +40,7 @@ export const knativeReader: WorkloadReader = {
     const annotations = stringMap(getPath(object.raw, ANNOTATIONS));
     const min = scale(annotations, MIN_SCALE);
     const max = scale(annotations, MAX_SCALE);
-    const annotationAt = (key: string | undefined) =>
-      at(object, key ? ANNOTATIONS.concat(key) : [...TEMPLATE, 'metadata']);
+    const annotationAt = (key: string | undefined) => at(object, key ? ANNOTATIONS.concat(key) : METADATA);
     const replicas: Replicas = {
       count: min?.value ?? 0,
       min: min?.value ?? 0,
@@ -59,8 +61,8 @@ export const knativeReader: WorkloadReader = {
     return workload(object, info, {
       templates: [
         podTemplate(object, {
-          specPath: [...TEMPLATE, 'spec'],
-          metadataPath: [...TEMPLATE, 'metadata'],
+          specPath: SPEC,
+          metadataPath: METADATA,
           replicas,
           controllerLabels: { 'serving.knative.dev/service': object.name },
           // Knative names an unnamed container user-container.

@@ -92,8 +92,10 @@ export const inferenceServiceReader: WorkloadReader = {
     const models: ModelRef[] = [];
     const builtFrom: K8sObject[] = [];
     for (const component of COMPONENTS) {
-      const spec = asRecord(getPath(object.raw, ['spec', component]));
-      if (Object.keys(spec).length === 0) continue;
+      // Most InferenceServices have no transformer or explainer: no empty map or key list for those.
+      const written = getPath(object.raw, ['spec', component]);
+      if (!isRecord(written) || Object.keys(written).length === 0) continue;
+      const spec = written;
       const base: YamlPath = ['spec', component];
       const runtime = component === 'predictor' ? resolveRuntime(object, spec, context) : undefined;
       const replicas = boundedReplicas(object, base, { min: 'minReplicas', max: 'maxReplicas' }, { min: 1 });
@@ -111,14 +113,18 @@ export const inferenceServiceReader: WorkloadReader = {
       stringMapInto(template.labels, spec.labels);
       stringMapInto(template.annotations, spec.annotations);
       templates.push(template);
-      for (const [key, value] of modelSpecs(spec)) {
+      // Indexed, no destructuring: a for-of with [key, value] is two iterators per spec in the baseline tier.
+      const specs = modelSpecs(spec);
+      for (let s = 0; s < specs.length; s++) {
+        const key = specs[s]![0];
+        const value = specs[s]![1];
         const uri = asString(asRecord(value).storageUri);
         if (uri)
           models.push({
             reference: uri,
             source: 'storageUri',
             revision: undefined,
-            at: at(object, [...base, key, 'storageUri']),
+            at: at(object, base.concat(key, 'storageUri')),
             container: template.containers[0],
           });
       }
@@ -198,11 +204,21 @@ export const servingRuntimeReader: WorkloadReader = {
   },
 };
 
-/** The model specs of a component: `model`, a framework key, or an explainer key. */
+/** The keys a component's model spec may be written under, in the order they are looked for. */
+const MODEL_KEYS: readonly string[] = ['model', ...FRAMEWORK_KEYS, ...EXPLAINER_KEYS];
+
+/**
+ * The model specs of a component: `model`, a framework key, or an explainer key. One loop over the keys
+ * (read twice per component of every InferenceService), not a spread list, filter and map per call.
+ */
 function modelSpecs(spec: Record<string, unknown>): [string, unknown][] {
-  return ['model', ...FRAMEWORK_KEYS, ...EXPLAINER_KEYS]
-    .filter((key) => isRecord(spec[key]))
-    .map((key) => [key, spec[key]]);
+  const found: [string, unknown][] = [];
+  for (let i = 0; i < MODEL_KEYS.length; i++) {
+    const key = MODEL_KEYS[i]!;
+    const value = spec[key];
+    if (isRecord(value)) found.push([key, value]);
+  }
+  return found;
 }
 
 /** The model format a predictor asks for: model.modelFormat.name, or the framework key. */
@@ -273,7 +289,8 @@ function podSpecOf(
     const key = componentKeys[i]!;
     if (!COMPONENT_FIELDS.has(key)) pod[key] = component[key];
   }
-  pod.volumes = [...asArray(runtime.volumes), ...asArray(component.volumes)];
+  // concat, not two spreads: the spreads' iterators are a slow loop in the baseline tier (YAML lists have no holes).
+  pod.volumes = asArray(runtime.volumes).concat(asArray(component.volumes));
   return pod;
 }
 
@@ -299,14 +316,15 @@ function componentContainers(
       parts.push({ object: runtime, path: ['spec', 'containers', index], container: list[index] });
   }
   if (modelEntry) {
-    const [key, value] = modelEntry;
-    parts.push({ object: isvc, path: [...base, key], container: withoutModelFields(asRecord(value)) });
+    const key = modelEntry[0];
+    const value = modelEntry[1];
+    parts.push({ object: isvc, path: base.concat(key), container: withoutModelFields(asRecord(value)) });
   }
   const explicitIndex = written.findIndex((c) => asString(asRecord(c).name) === KSERVE_CONTAINER);
   if (explicitIndex >= 0 && (modelEntry || runtime))
     parts.push({
       object: isvc,
-      path: [...base, 'containers', explicitIndex],
+      path: base.concat('containers', explicitIndex),
       container: asRecord(written[explicitIndex]),
     });
   if (parts.length > 0) {
@@ -328,7 +346,7 @@ function componentContainers(
   written.forEach((c, i) => {
     if (!isRecord(c) || (i === explicitIndex && parts.length > 0)) return;
     const name = asString(c.name) ?? (i === 0 ? KSERVE_CONTAINER : `${component}-container-${i}`);
-    const ref = containerRef(template, [...base, 'containers', i], c, false, false, name);
+    const ref = containerRef(template, base.concat('containers', i), c, false, false, name);
     // Transformers and explainers are written with the KServe model server SDK.
     refs.push(component === 'predictor' ? ref : hinted(ref, 'kserve'));
   });

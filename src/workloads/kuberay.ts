@@ -136,10 +136,18 @@ function withoutBounds(replicas: Replicas): Replicas {
   };
 }
 
+/** An accelerator's resource name; one pattern object, not a new RegExp per key (a literal in a callback). */
+const ACCELERATOR_KEY = /gpu|neuron|tpu/i;
+
 function hasGpu(container: Record<string, unknown>): boolean {
   const limits = asRecord(asRecord(container.resources).limits);
-  return Object.keys(limits).some((k) => /gpu|neuron|tpu/i.test(k));
+  const keys = Object.keys(limits);
+  for (let i = 0; i < keys.length; i++) if (ACCELERATOR_KEY.test(keys[i]!)) return true;
+  return false;
 }
+
+/** Environment variables of a Serve application that name its model. */
+const MODEL_ENV = /^(MODEL(_ID|_NAME|_PATH)?|HF_MODEL_ID)$/;
 
 /**
  * The value of a plain one-document serveConfigV2 from the fast path (the yaml package reads it the
@@ -196,7 +204,7 @@ function readServeConfig(object: K8sObject): {
     }
     const env = stringMap(getPath(app, ['runtime_env', 'env_vars']));
     for (const [name, value] of Object.entries(env)) {
-      if (/^(MODEL(_ID|_NAME|_PATH)?|HF_MODEL_ID)$/.test(name))
+      if (MODEL_ENV.test(name))
         models.push({
           reference: value,
           source: 'serveConfig',

@@ -44,6 +44,7 @@ export function podTemplate(workload: K8sObject, options: TemplateOptions): PodT
   const spec = options.spec ?? asRecord(getPath(workload.raw, options.specPath));
   const containers: ContainerRef[] = [];
   const initContainers: ContainerRef[] = [];
+  const specPath = options.specPath;
   const template: PodTemplate = {
     workload,
     role: options.role ?? '',
@@ -59,7 +60,8 @@ export function podTemplate(workload: K8sObject, options: TemplateOptions): PodT
     replicas: options.replicas,
     synthesized: options.synthesized === true,
     serves: options.internal !== true,
-    atSpec: (...field) => at(workload, options.specPath.concat(field)),
+    // Over the path, not `options`: the options object (and what it holds) is not kept for the run.
+    atSpec: (...field) => at(workload, specPath.concat(field)),
   };
   // Index loops, not forEach: a closure per template, and every reader of every run comes here.
   if (options.containers) {

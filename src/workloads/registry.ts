@@ -44,9 +44,8 @@ export function readWorkloads(objects: readonly K8sObject[]): WorkloadSet {
   const context: ReadContext = {
     servingRuntimes: objects.filter((o) => o.type === 'ServingRuntime' || o.type === 'ClusterServingRuntime'),
   };
-  const workloads = readEach(objects, context);
   const usedRuntimes = new Set<K8sObject>();
-  for (const w of workloads.values()) for (const source of w.builtFrom) usedRuntimes.add(source);
+  const workloads = readEach(objects, context, usedRuntimes);
   for (const runtime of context.servingRuntimes) {
     if (!usedRuntimes.has(runtime))
       workloads.set(runtime, servingRuntimeReader.read(runtime, runtime.info, context));
@@ -55,16 +54,27 @@ export function readWorkloads(objects: readonly K8sObject[]): WorkloadSet {
 }
 
 /**
- * Every object of a kind a reader reads, but ServingRuntimes (read with what runs on them). A function
- * of its own: the loop is optimized while it runs (on-stack replacement), and code after it in the
- * same function would have no type feedback yet and deoptimize on first use, in every run.
+ * Every object of a kind a reader reads, but ServingRuntimes (read with what runs on them), noting the
+ * runtimes each workload is built from as it is read (no second pass over the map, no iterator per
+ * workload). A function of its own: the loop is optimized while it runs (on-stack replacement), and
+ * code after it in the same function would have no type feedback yet and deoptimize on first use, in
+ * every run.
  */
-function readEach(objects: readonly K8sObject[], context: ReadContext): Map<K8sObject, Workload> {
+function readEach(
+  objects: readonly K8sObject[],
+  context: ReadContext,
+  usedRuntimes: Set<K8sObject>,
+): Map<K8sObject, Workload> {
   const workloads = new Map<K8sObject, Workload>();
-  for (const object of objects) {
+  for (let i = 0; i < objects.length; i++) {
+    const object = objects[i]!;
     const reader = WORKLOAD_READERS.get(object.type);
-    if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime')
-      workloads.set(object, reader.read(object, object.info, context));
+    if (reader && object.type !== 'ServingRuntime' && object.type !== 'ClusterServingRuntime') {
+      const workload = reader.read(object, object.info, context);
+      workloads.set(object, workload);
+      const builtFrom = workload.builtFrom;
+      for (let j = 0; j < builtFrom.length; j++) usedRuntimes.add(builtFrom[j]!);
+    }
   }
   return workloads;
 }

@@ -14,8 +14,14 @@ export const ACCELERATOR_RESOURCES = [
   'google.com/tpu',
 ];
 
+/**
+ * Any other vendor's GPU or MIG slice. One pattern object for the process (a literal in the function
+ * is a new RegExp per call: this is asked of every resource name of every container of a run).
+ */
+const OTHER_ACCELERATOR = /\/(gpu|mig-.*)$/;
+
 export function isAcceleratorResource(name: string): boolean {
-  return ACCELERATOR_RESOURCES.includes(name) || /\/(gpu|mig-.*)$/.test(name);
+  return ACCELERATOR_RESOURCES.includes(name) || OTHER_ACCELERATOR.test(name);
 }
 
 /** The accelerator resources a container asks for, with requests and limits. */
@@ -106,16 +112,8 @@ export const MODEL_LABEL = 'mlready.dev/model';
  * Redis, a database, a demo web app, a client pod); the manifest or an InferencePool may still say.
  */
 export function modelServerSignal(workload: Workload): string | undefined {
-  // Grouping asks it of each workload twice (directory index, model servers): read once per workload.
-  if (signals.has(workload)) return signals.get(workload);
-  const signal = readModelServerSignal(workload);
-  signals.set(workload, signal);
-  return signal;
-}
-
-const signals = new WeakMap<Workload, string | undefined>();
-
-function readModelServerSignal(workload: Workload): string | undefined {
+  // Asked once per workload: grouping keeps the answer with the service it places the workload in
+  // (no WeakMap entry per workload).
   if (workload.batch) return undefined;
   if (workload.servesModels) return `a ${workload.info.title}`;
   const labelled =
