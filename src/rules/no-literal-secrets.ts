@@ -107,9 +107,6 @@ export default defineRule({
 // (cannotHoldSecret, no whitespace) is dismissed before any regular expression runs. The plain
 // version is kept in test/helpers/rules-reference/ and compared with this one on every fixture.
 
-const ARG_FIELDS = ['command', 'args'] as const;
-const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
-const HOOKS = ['postStart', 'preStop'] as const;
 const BASIC_AUTH_PARTS = ['username', 'password'] as const;
 /** `--name=value` and a bare `--name` (whose value is the next argument). */
 const FLAG_WITH_VALUE = /^--?([\w-]+)=(.+)$/;
@@ -193,38 +190,45 @@ function container(report: ReportFn, ref: ContainerRef): void {
       const secret = secretIn(value, name);
       if (secret) flagAt(report, ref.at('env', i, 'value'), `${ref.label} env ${name}`, secret);
     }
-  for (let f = 0; f < ARG_FIELDS.length; f++) {
-    const field = ARG_FIELDS[f]!;
-    const list = c[field];
-    if (!Array.isArray(list)) continue;
-    for (let i = 0; i < list.length; i++) {
-      // Anything but a string reads as '' (no secret, and no flag naming the next argument).
-      const item: unknown = list[i];
-      const arg = typeof item === 'string' ? item : '';
-      const before: unknown = i > 0 ? list[i - 1] : undefined;
-      const previous = typeof before === 'string' ? before : '';
-      let name: string | undefined;
-      let value = arg;
-      const flagged = arg.startsWith('-') ? FLAG_WITH_VALUE.exec(arg) : null;
-      if (flagged) {
-        name = flagged[1];
-        value = flagged[2]!;
-      } else if (previous.startsWith('-')) name = BARE_FLAG.exec(previous)?.[1];
-      const secret = secretIn(value, name?.replace(DASHES, '_'));
-      if (secret) flagAt(report, ref.at(field, i), `${ref.label} ${field}[${i}]`, secret);
-    }
-  }
-  for (let p = 0; p < PROBES.length; p++) {
-    const probe = PROBES[p]!;
-    const handlerValue = c[probe];
-    if (isRecord(handlerValue)) handler(report, ref, undefined, probe, handlerValue);
-  }
+  // Named loads, not c[field] over a list of names: a keyed load with a changing name is a
+  // megamorphic lookup per container, in unoptimized and optimized code alike (issue 18).
+  const command = c.command;
+  if (Array.isArray(command)) commandLine(report, ref, 'command', command);
+  const args = c.args;
+  if (Array.isArray(args)) commandLine(report, ref, 'args', args);
+  const readinessProbe = c.readinessProbe;
+  if (isRecord(readinessProbe)) handler(report, ref, undefined, 'readinessProbe', readinessProbe);
+  const livenessProbe = c.livenessProbe;
+  if (isRecord(livenessProbe)) handler(report, ref, undefined, 'livenessProbe', livenessProbe);
+  const startupProbe = c.startupProbe;
+  if (isRecord(startupProbe)) handler(report, ref, undefined, 'startupProbe', startupProbe);
   const lifecycle = c.lifecycle;
-  if (isRecord(lifecycle))
-    for (const hook of HOOKS) {
-      const handlerValue = lifecycle[hook];
-      if (isRecord(handlerValue)) handler(report, ref, 'lifecycle', hook, handlerValue);
-    }
+  if (isRecord(lifecycle)) {
+    const postStart = lifecycle.postStart;
+    if (isRecord(postStart)) handler(report, ref, 'lifecycle', 'postStart', postStart);
+    const preStop = lifecycle.preStop;
+    if (isRecord(preStop)) handler(report, ref, 'lifecycle', 'preStop', preStop);
+  }
+}
+
+/** A container's `command` or `args`: each argument, named by the flag it belongs to. */
+function commandLine(report: ReportFn, ref: ContainerRef, field: 'command' | 'args', list: unknown[]): void {
+  for (let i = 0; i < list.length; i++) {
+    // Anything but a string reads as '' (no secret, and no flag naming the next argument).
+    const item: unknown = list[i];
+    const arg = typeof item === 'string' ? item : '';
+    const before: unknown = i > 0 ? list[i - 1] : undefined;
+    const previous = typeof before === 'string' ? before : '';
+    let name: string | undefined;
+    let value = arg;
+    const flagged = arg.startsWith('-') ? FLAG_WITH_VALUE.exec(arg) : null;
+    if (flagged) {
+      name = flagged[1];
+      value = flagged[2]!;
+    } else if (previous.startsWith('-')) name = BARE_FLAG.exec(previous)?.[1];
+    const secret = secretIn(value, name?.replace(DASHES, '_'));
+    if (secret) flagAt(report, ref.at(field, i), `${ref.label} ${field}[${i}]`, secret);
+  }
 }
 
 /** Probe and lifecycle handlers (at `parent`.`field` of the container): httpGet paths and headers, exec commands. */
