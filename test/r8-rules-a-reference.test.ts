@@ -11,6 +11,7 @@ import { unversionedReason } from '../src/rules/versioned-model-uri.js';
 import { ADVERSARIAL_INPUTS } from './helpers/rules-adversarial.js';
 import { R6_INPUTS } from './helpers/r6-rules-b-adversarial.js';
 import { R7_INPUTS } from './helpers/r7-rules-a-reference/inputs.js';
+import gracefulShutdown from './helpers/r8-rules-a-reference/graceful-shutdown.js';
 import ignoreWithoutReason from './helpers/r8-rules-a-reference/ignore-without-reason.js';
 import { R8_INPUTS } from './helpers/r8-rules-a-reference/inputs.js';
 import noCodeExecutionRisk from './helpers/r8-rules-a-reference/no-code-execution-risk.js';
@@ -30,6 +31,7 @@ import versionedModelUri, * as versioned from './helpers/r8-rules-a-reference/ve
  */
 const REFERENCES: readonly (readonly [Rule, number])[] = [
   // [main's rule, the fewest findings the inputs must give it]
+  [gracefulShutdown, 140],
   [ignoreWithoutReason, 3],
   [noCodeExecutionRisk, 20],
   [noLiteralSecrets, 250],

@@ -257,6 +257,32 @@ spec: { predictor: { model: { modelFormat: { name: sklearn }, storageUri: "${uri
     ].join('---\n'),
   },
   {
+    // Shutdown: two serving containers in one template (one with a preStop hook), a template no
+    // Service selects, a grace period below the manifest's longest request.
+    file: 'shutdown.yaml',
+    text: [
+      server(
+        'two',
+        `          image: vllm/vllm-openai:v0.6.3
+        - name: sidecar
+          image: vllm/vllm-openai:v0.6.3
+          lifecycle: { preStop: { sleep: { seconds: 10 } } }
+        - name: third
+          image: vllm/vllm-openai:v0.6.3`,
+        '\n      terminationGracePeriodSeconds: 20',
+      ),
+      svc('two', 'ClusterIP'),
+      server('alone', `          image: vllm/vllm-openai:v0.6.3`, '', 'StatefulSet'),
+      `apiVersion: mlready.dev/v1
+kind: ModelService
+metadata: { name: two }
+spec:
+  model: { name: two, uri: "gs://models/two/latest" }
+  serving: { runtime: vllm, port: 8000, maxRequestSeconds: 90 }
+`,
+    ].join('---\n'),
+  },
+  {
     // Ignores with and without a reason.
     file: 'ignores.yaml',
     text: [
