@@ -19,6 +19,7 @@ import noLiteralSecrets from './helpers/r8-rules-a-reference/no-literal-secrets.
 import noSecretReuseAcrossEnvs from './helpers/r8-rules-a-reference/no-secret-reuse-across-envs.js';
 import requireDevShm from './helpers/r8-rules-a-reference/require-dev-shm.js';
 import requireEndpointAuth from './helpers/r8-rules-a-reference/require-endpoint-auth.js';
+import validTrafficSplit from './helpers/r8-rules-a-reference/valid-traffic-split.js';
 import versionedModelUri, * as versioned from './helpers/r8-rules-a-reference/versioned-model-uri.js';
 
 /**
@@ -38,6 +39,7 @@ const REFERENCES: readonly (readonly [Rule, number])[] = [
   [noSecretReuseAcrossEnvs, 12],
   [requireDevShm, 8],
   [requireEndpointAuth, 25],
+  [validTrafficSplit, 20],
   [versionedModelUri, 60],
 ];
 

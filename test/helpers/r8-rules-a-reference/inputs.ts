@@ -283,6 +283,64 @@ spec:
     ].join('---\n'),
   },
   {
+    // Traffic splits of every kind in one service: each kind is read by a function of its own.
+    file: 'traffic.yaml',
+    text: [
+      server('tv', `          image: vllm/vllm-openai:v0.6.3`).replace(
+        'labels: { app: tv,',
+        'labels: { version: v1, app: tv,',
+      ),
+      `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: { name: tv, labels: { app.kubernetes.io/name: tv } }
+spec:
+  hosts: [tv]
+  http:
+    - route: [{ destination: { host: tv, subset: v1 }, weight: -1 }, { destination: { host: tv, subset: v9 } }]
+    - route: [{ destination: { host: tv, subset: v2 }, weight: 0 }, { destination: { host: tv, subset: none }, weight: 0 }]
+    - route: [{ destination: { host: tv, subset: v1 }, weight: "x" }]
+---
+apiVersion: networking.istio.io/v1beta1
+kind: DestinationRule
+metadata: { name: tv, labels: { app.kubernetes.io/name: tv } }
+spec: { host: tv, subsets: [{ name: v1, labels: { version: v1 } }, { name: v2, labels: { version: v2 } }, { name: v9 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: tv, labels: { app.kubernetes.io/name: tv } }
+spec:
+  rules:
+    - backendRefs: [{ name: a, weight: 0 }, { name: b, weight: 0 }]
+    - backendRefs: [{ name: a, weight: -5 }]
+---
+apiVersion: mlops.seldon.io/v1alpha1
+kind: Experiment
+metadata: { name: tv, labels: { app.kubernetes.io/name: tv } }
+spec: { candidates: [{ name: a, weight: 0 }, { name: b, weight: 0 }] }
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: tv-kn, labels: { app.kubernetes.io/name: tv } }
+spec:
+  template: { spec: { containers: [{ image: vllm/vllm-openai:v0.6.3 }] } }
+  traffic: [{ percent: 50 }, { percent: "20" }, { latestRevision: true }]
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: { name: tv-isvc, labels: { app.kubernetes.io/name: tv } }
+spec: { predictor: { canaryTrafficPercent: 150, model: { modelFormat: { name: sklearn }, storageUri: "gs://m/1" } } }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: { name: tv-ro, labels: { app.kubernetes.io/name: tv } }
+spec:
+  selector: { matchLabels: { app: tv-ro } }
+  template: { metadata: { labels: { app: tv-ro } }, spec: { containers: [{ name: s, image: vllm/vllm-openai:v0.6.3 }] } }
+  strategy: { canary: { steps: [{ setWeight: 50 }, { setWeight: 20, pause: {} }, { setWeight: 120 }] } }
+`,
+    ].join('---\n'),
+  },
+  {
     // Ignores with and without a reason.
     file: 'ignores.yaml',
     text: [
