@@ -51,7 +51,8 @@ export default defineRule({
             report,
             template.annotations,
             template.metadataPath,
-            `${workload.object.ref} pod template`,
+            workload.object.ref,
+            ' pod template',
             template.workload,
           );
       }
@@ -62,7 +63,7 @@ export default defineRule({
       const object = objects[o]!;
       if (object.kind !== 'ModelService' && object.kind !== 'HelmValues') {
         const map = annotationsOf(object);
-        if (hasKeys(map)) annotations(report, map, ['metadata'], object.ref, object);
+        if (hasKeys(map)) annotations(report, map, METADATA, object.ref, '', object);
       }
     }
     const monitors = service.ofKind('ServiceMonitor', 'PodMonitor');
@@ -108,6 +109,8 @@ export default defineRule({
 // version is kept in test/helpers/rules-reference/ and compared with this one on every fixture.
 
 const BASIC_AUTH_PARTS = ['username', 'password'] as const;
+/** Where an object's annotations are (a finding's path is a copy). */
+const METADATA: YamlPath = ['metadata'];
 /** `--name=value` and a bare `--name` (whose value is the next argument). */
 const FLAG_WITH_VALUE = /^--?([\w-]+)=(.+)$/;
 const BARE_FLAG = /^--?([\w-]+)$/;
@@ -288,11 +291,13 @@ function handlerAt(
   return parent === undefined ? ref.at(field, ...rest) : ref.at(parent, field, ...rest);
 }
 
+/** The label (`ref` + `suffix`) and the path are put together only for a finding. */
 function annotations(
   report: ReportFn,
   map: Readonly<Record<string, string>>,
   at: YamlPath,
-  label: string,
+  ref: string,
+  suffix: string,
   object: K8sObject,
 ): void {
   for (const key in map) {
@@ -301,7 +306,8 @@ function annotations(
     // does not match cannot give its last segment a name that matters.
     if (cannotHoldSecret(value, key) && !WHITESPACE.test(value)) continue;
     const secret = secretIn(value, key.split('/').pop()?.replace(DASHES, '_'));
-    if (secret) flag(report, object, [...at, 'annotations', key], `${label} annotation ${key}`, secret);
+    if (secret)
+      flag(report, object, [...at, 'annotations', key], `${ref}${suffix} annotation ${key}`, secret);
   }
 }
 

@@ -253,7 +253,15 @@ spec: { predictor: { model: { modelFormat: { name: sklearn }, storageUri: "${uri
           lifecycle:
             postStart: { exec: { command: ["sh", "-c", "export TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789"] } }
             preStop: { httpGet: { path: "/stop?token=abcdef0123456789abcdef" } }`,
-      ),
+      )
+        .replace(
+          '    metadata: { labels: { app: sec,',
+          '    metadata: { annotations: { example.com/api-token: "ghp_abcdefghijklmnopqrstuvwxyz0123456789" }, labels: { app: sec,',
+        )
+        .replace(
+          'metadata: { name: sec,',
+          'metadata: { annotations: { note: "curl -u admin:hunter2hunter2 http://x" }, name: sec,',
+        ),
     ].join('---\n'),
   },
   {
