@@ -2,6 +2,7 @@ import { isRecord } from '../check/objects.js';
 import { behindService } from './support/serving.js';
 import { defineRule } from './rule.js';
 import { runtimeOf } from './support/runtimes.js';
+import type { PodTemplate } from '../workloads/model.js';
 import { servingContainers } from './support/serving.js';
 
 export default defineRule({
@@ -25,6 +26,8 @@ export default defineRule({
     const manifest = service.manifest?.manifest.spec;
     // An indexed loop: the serving list is frozen, and its iterator is not optimized away (issue 18).
     const refs = servingContainers(service);
+    let asked: PodTemplate | undefined;
+    let behind = false;
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i]!;
       // KServe, Knative and the operators drain their own pods (queue-proxy, their defaults).
@@ -56,7 +59,13 @@ export default defineRule({
         });
       }
       const lifecycle = ref.container.lifecycle;
-      if (behindService(service, ref.template) && !(isRecord(lifecycle) && isRecord(lifecycle.preStop))) {
+      if (isRecord(lifecycle) && isRecord(lifecycle.preStop)) continue;
+      // Asked once per template: its containers follow each other in the list.
+      if (ref.template !== asked) {
+        asked = ref.template;
+        behind = behindService(service, asked);
+      }
+      if (behind) {
         const where = ref.at('name');
         report({
           object: where.object,

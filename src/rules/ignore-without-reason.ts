@@ -16,7 +16,10 @@ export default defineRule({
     fix: `Add the annotation ${IGNORE_REASON_ANNOTATION}: "<why this rule does not apply here>", or remove the ignore.`,
   },
   check({ service, report }) {
-    for (const object of service.objects) {
+    // An index loop: the objects list is frozen, and its iterator is not optimized away (issue 18).
+    const objects = service.objects;
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i]!;
       const annotations = annotationsOf(object);
       const ignored = annotations[IGNORE_ANNOTATION];
       if (ignored !== undefined && !(annotations[IGNORE_REASON_ANNOTATION] ?? '').trim()) {

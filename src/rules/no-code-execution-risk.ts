@@ -1,5 +1,5 @@
 import { asArray, asRecord, asString, isRecord } from '../check/objects.js';
-import type { ContainerRef } from '../workloads/model.js';
+import type { ContainerRef, PodTemplate, Workload } from '../workloads/model.js';
 import { envValue, flagValue, tokensOf } from '../estimate/model-flags.js';
 import { defineRule, type RuleContext } from './rule.js';
 import { podContainers } from './support/serving.js';
@@ -34,23 +34,38 @@ export default defineRule({
     fix: 'Drop privileged, host namespaces and added capabilities; pin --revision to a commit when --trust-remote-code is needed (or vendor the code into the image); set --api-key (VLLM_API_KEY from a Secret) when runtime LoRA loading is on.',
   },
   check({ service, report }) {
-    for (const workload of service.workloads) {
-      for (const template of workload.templates) {
-        for (const field of HOST_FIELDS) {
-          if (template.spec[field] === true) {
-            const where = template.atSpec(field);
-            report({
-              object: where.object,
-              path: where.path,
-              message: `${workload.object.ref} sets ${field}: true: its pods share the node's ${NAMESPACES[field]} namespace, so a compromised model server reaches the node`,
-            });
-          }
-        }
-        for (const ref of podContainers(template)) containerRisks(ref, report);
+    // Index loops and named loads (issue 18): this runs for every template of a run, mostly in
+    // unoptimized code in a process's first runs, where a for-of over the frozen lists and the
+    // keyed load spec[field] each cost an inline-cache miss per step.
+    const workloads = service.workloads;
+    for (let w = 0; w < workloads.length; w++) {
+      const workload = workloads[w]!;
+      const templates = workload.templates;
+      for (let t = 0; t < templates.length; t++) {
+        const template = templates[t]!;
+        const spec = template.spec;
+        if (spec.hostNetwork === true || spec.hostIPC === true || spec.hostPID === true)
+          hostNamespaces(workload, template, report);
+        const refs = podContainers(template);
+        for (let i = 0; i < refs.length; i++) containerRisks(refs[i]!, report);
       }
     }
   },
 });
+
+/** The host namespaces a template shares, in HOST_FIELDS order. */
+function hostNamespaces(workload: Workload, template: PodTemplate, report: RuleContext['report']): void {
+  for (const field of HOST_FIELDS) {
+    if (template.spec[field] === true) {
+      const where = template.atSpec(field);
+      report({
+        object: where.object,
+        path: where.path,
+        message: `${workload.object.ref} sets ${field}: true: its pods share the node's ${NAMESPACES[field]} namespace, so a compromised model server reaches the node`,
+      });
+    }
+  }
+}
 
 // Shaped for speed: this runs for every container of every workload, and almost none sets a
 // security context, a command or an env list. What a container does not set is not read: no token
@@ -64,6 +79,12 @@ const ON = /^(1|true)$/i;
 const COMMIT = /^[0-9a-f]{40}$/i;
 const CAP_PREFIX = /^CAP_/;
 const NO_TOKENS: readonly string[] = Object.freeze([]);
+
+/** tokens.some((t) => TRUST_FLAG.test(t)), without a closure per container. */
+function anyTrustFlag(tokens: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) if (TRUST_FLAG.test(tokens[i]!)) return true;
+  return false;
+}
 
 function hasItems(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;
@@ -97,8 +118,7 @@ function containerRisks(ref: ContainerRef, report: RuleContext['report']): void 
   // tokensOf of a container without command and args is empty; envValue without env is undefined.
   const tokens = hasItems(container.command) || hasItems(container.args) ? tokensOf(ref) : NO_TOKENS;
   const hasEnv = hasItems(container.env);
-  const trust =
-    tokens.some((t) => TRUST_FLAG.test(t)) || (hasEnv && ON.test(envValue(ref, 'TRUST_REMOTE_CODE') ?? ''));
+  const trust = anyTrustFlag(tokens) || (hasEnv && ON.test(envValue(ref, 'TRUST_REMOTE_CODE') ?? ''));
   if (trust) {
     const revision = flagValue(tokens, '--revision', '--code-revision') ?? envValue(ref, 'REVISION');
     const pinned = revision !== undefined && COMMIT.test(revision);

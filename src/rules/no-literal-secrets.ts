@@ -51,7 +51,8 @@ export default defineRule({
             report,
             template.annotations,
             template.metadataPath,
-            `${workload.object.ref} pod template`,
+            workload.object.ref,
+            ' pod template',
             template.workload,
           );
       }
@@ -62,7 +63,7 @@ export default defineRule({
       const object = objects[o]!;
       if (object.kind !== 'ModelService' && object.kind !== 'HelmValues') {
         const map = annotationsOf(object);
-        if (hasKeys(map)) annotations(report, map, ['metadata'], object.ref, object);
+        if (hasKeys(map)) annotations(report, map, METADATA, object.ref, '', object);
       }
     }
     const monitors = service.ofKind('ServiceMonitor', 'PodMonitor');
@@ -107,10 +108,9 @@ export default defineRule({
 // (cannotHoldSecret, no whitespace) is dismissed before any regular expression runs. The plain
 // version is kept in test/helpers/rules-reference/ and compared with this one on every fixture.
 
-const ARG_FIELDS = ['command', 'args'] as const;
-const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
-const HOOKS = ['postStart', 'preStop'] as const;
 const BASIC_AUTH_PARTS = ['username', 'password'] as const;
+/** Where an object's annotations are (a finding's path is a copy). */
+const METADATA: YamlPath = ['metadata'];
 /** `--name=value` and a bare `--name` (whose value is the next argument). */
 const FLAG_WITH_VALUE = /^--?([\w-]+)=(.+)$/;
 const BARE_FLAG = /^--?([\w-]+)$/;
@@ -193,38 +193,45 @@ function container(report: ReportFn, ref: ContainerRef): void {
       const secret = secretIn(value, name);
       if (secret) flagAt(report, ref.at('env', i, 'value'), `${ref.label} env ${name}`, secret);
     }
-  for (let f = 0; f < ARG_FIELDS.length; f++) {
-    const field = ARG_FIELDS[f]!;
-    const list = c[field];
-    if (!Array.isArray(list)) continue;
-    for (let i = 0; i < list.length; i++) {
-      // Anything but a string reads as '' (no secret, and no flag naming the next argument).
-      const item: unknown = list[i];
-      const arg = typeof item === 'string' ? item : '';
-      const before: unknown = i > 0 ? list[i - 1] : undefined;
-      const previous = typeof before === 'string' ? before : '';
-      let name: string | undefined;
-      let value = arg;
-      const flagged = arg.startsWith('-') ? FLAG_WITH_VALUE.exec(arg) : null;
-      if (flagged) {
-        name = flagged[1];
-        value = flagged[2]!;
-      } else if (previous.startsWith('-')) name = BARE_FLAG.exec(previous)?.[1];
-      const secret = secretIn(value, name?.replace(DASHES, '_'));
-      if (secret) flagAt(report, ref.at(field, i), `${ref.label} ${field}[${i}]`, secret);
-    }
-  }
-  for (let p = 0; p < PROBES.length; p++) {
-    const probe = PROBES[p]!;
-    const handlerValue = c[probe];
-    if (isRecord(handlerValue)) handler(report, ref, undefined, probe, handlerValue);
-  }
+  // Named loads, not c[field] over a list of names: a keyed load with a changing name is a
+  // megamorphic lookup per container, in unoptimized and optimized code alike (issue 18).
+  const command = c.command;
+  if (Array.isArray(command)) commandLine(report, ref, 'command', command);
+  const args = c.args;
+  if (Array.isArray(args)) commandLine(report, ref, 'args', args);
+  const readinessProbe = c.readinessProbe;
+  if (isRecord(readinessProbe)) handler(report, ref, undefined, 'readinessProbe', readinessProbe);
+  const livenessProbe = c.livenessProbe;
+  if (isRecord(livenessProbe)) handler(report, ref, undefined, 'livenessProbe', livenessProbe);
+  const startupProbe = c.startupProbe;
+  if (isRecord(startupProbe)) handler(report, ref, undefined, 'startupProbe', startupProbe);
   const lifecycle = c.lifecycle;
-  if (isRecord(lifecycle))
-    for (const hook of HOOKS) {
-      const handlerValue = lifecycle[hook];
-      if (isRecord(handlerValue)) handler(report, ref, 'lifecycle', hook, handlerValue);
-    }
+  if (isRecord(lifecycle)) {
+    const postStart = lifecycle.postStart;
+    if (isRecord(postStart)) handler(report, ref, 'lifecycle', 'postStart', postStart);
+    const preStop = lifecycle.preStop;
+    if (isRecord(preStop)) handler(report, ref, 'lifecycle', 'preStop', preStop);
+  }
+}
+
+/** A container's `command` or `args`: each argument, named by the flag it belongs to. */
+function commandLine(report: ReportFn, ref: ContainerRef, field: 'command' | 'args', list: unknown[]): void {
+  for (let i = 0; i < list.length; i++) {
+    // Anything but a string reads as '' (no secret, and no flag naming the next argument).
+    const item: unknown = list[i];
+    const arg = typeof item === 'string' ? item : '';
+    const before: unknown = i > 0 ? list[i - 1] : undefined;
+    const previous = typeof before === 'string' ? before : '';
+    let name: string | undefined;
+    let value = arg;
+    const flagged = arg.startsWith('-') ? FLAG_WITH_VALUE.exec(arg) : null;
+    if (flagged) {
+      name = flagged[1];
+      value = flagged[2]!;
+    } else if (previous.startsWith('-')) name = BARE_FLAG.exec(previous)?.[1];
+    const secret = secretIn(value, name?.replace(DASHES, '_'));
+    if (secret) flagAt(report, ref.at(field, i), `${ref.label} ${field}[${i}]`, secret);
+  }
 }
 
 /** Probe and lifecycle handlers (at `parent`.`field` of the container): httpGet paths and headers, exec commands. */
@@ -284,11 +291,13 @@ function handlerAt(
   return parent === undefined ? ref.at(field, ...rest) : ref.at(parent, field, ...rest);
 }
 
+/** The label (`ref` + `suffix`) and the path are put together only for a finding. */
 function annotations(
   report: ReportFn,
   map: Readonly<Record<string, string>>,
   at: YamlPath,
-  label: string,
+  ref: string,
+  suffix: string,
   object: K8sObject,
 ): void {
   for (const key in map) {
@@ -297,7 +306,8 @@ function annotations(
     // does not match cannot give its last segment a name that matters.
     if (cannotHoldSecret(value, key) && !WHITESPACE.test(value)) continue;
     const secret = secretIn(value, key.split('/').pop()?.replace(DASHES, '_'));
-    if (secret) flag(report, object, [...at, 'annotations', key], `${label} annotation ${key}`, secret);
+    if (secret)
+      flag(report, object, [...at, 'annotations', key], `${ref}${suffix} annotation ${key}`, secret);
   }
 }
 

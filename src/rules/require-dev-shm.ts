@@ -27,13 +27,12 @@ export default defineRule({
       const ref = refs[i]!;
       // Pods an operator renders (or a runtime mlready does not see) may mount it themselves.
       if (ref.template.synthesized || ref.partial) continue;
+      // The runtime first: only four run several processes, and most containers run none of them.
+      const runtime = runtimeOf(service, ref).id;
+      if (!isMultiProcessRuntime(runtime)) continue;
       const workload = workloadOfContainer(service, ref);
       if (workload?.info.id === 'InferenceService' && workload.builtFrom.length === 0) continue;
-      const reason = multiProcessReason(
-        ref,
-        runtimeOf(service, ref).id,
-        service.manifest?.manifest.spec.serving.tensorParallel,
-      );
+      const reason = multiProcessReason(ref, runtime, service.manifest?.manifest.spec.serving.tensorParallel);
       if (!reason) continue;
       if (!mountsMemoryShm(ref)) {
         const where = ref.at('name');
@@ -54,8 +53,7 @@ function multiProcessReason(
 ): string | undefined {
   // Only four runtimes run several processes: the command line, the env and the accelerators of
   // every other container are not read.
-  if (runtime !== 'vllm' && runtime !== 'tgi' && runtime !== 'triton' && runtime !== 'torchserve')
-    return undefined;
+  if (!isMultiProcessRuntime(runtime)) return undefined;
   const args = [...asArray(ref.container.command), ...asArray(ref.container.args)].map(String).join(' ');
   const env = Object.fromEntries(
     asArray(ref.container.env).map((e) => [
@@ -89,6 +87,10 @@ function multiProcessReason(
     if (workers === undefined || workers > 1) return 'runs TorchServe with several worker processes on a GPU';
   }
   return undefined;
+}
+
+function isMultiProcessRuntime(runtime: string): boolean {
+  return runtime === 'vllm' || runtime === 'tgi' || runtime === 'triton' || runtime === 'torchserve';
 }
 
 const TP_FLAGS = ['--tensor-parallel-size', '-tp'] as const;

@@ -26,40 +26,72 @@ const VERSION_SEGMENT =
  * Why a model reference does not pin a version, or undefined when it does. `localPath`: a bare
  * absolute path is where the weights come from (a Seldon storageUri on the server's PVC), not a
  * mount that some other field fills.
+ *
+ * Shaped for speed (issue 18): every model reference of every workload is judged, in the first runs
+ * of a process mostly by unoptimized code, so the patterns are compiled once (a literal in the body
+ * makes a new RegExp object per call) and a path's segments are judged as they are cut, without a
+ * split, filter or closure per call. main's version is kept in test/helpers/r8-rules-a-reference.ts
+ * and compared with this one.
  */
 export function unversionedReason(uri: string, localPath = false): Unpinned | undefined {
   const value = uri.trim();
-  if (/^hf:\/\//.test(value))
-    return /@[0-9a-f]{7,40}$|@v?\d/.test(value)
+  if (HF_SCHEME.test(value))
+    return HF_REVISION.test(value)
       ? undefined
       : {
           reason: 'names a Hugging Face repo without a revision (hf://org/model@<commit>)',
           severity: 'error',
         };
-  if (/^oci:\/\//.test(value)) return ociReason(value.replace(/^oci:\/\//, ''));
-  const store = /^(s3|gs|gcs|tos|az|abfss?|wasbs?|https?|pvc|file):\/\//.test(value);
-  if (store || (localPath && value.startsWith('/'))) {
-    const segments = value
-      .replace(/^[a-z0-9]+:\/\/[^/]*/, '')
-      .split(/[/:@]/)
-      .filter(Boolean);
-    if (segments.some((s) => MOVING.test(s)))
-      return { reason: 'points at a moving "latest"-style path', severity: 'error' };
-    return segments.some((s) => VERSION_SEGMENT.test(s.replace(/\.[a-z]+$/i, '')))
-      ? undefined
-      : { reason: 'has no version in its path', severity: 'warning' };
-  }
-  if (/:latest$/.test(value)) return { reason: 'uses the tag "latest"', severity: 'error' };
+  if (OCI_SCHEME.test(value)) return ociReason(value.replace(OCI_SCHEME, ''));
+  const store = STORE_SCHEME.test(value);
+  if (store || (localPath && value.startsWith('/'))) return pathReason(value.replace(SCHEME_AND_HOST, ''));
+  if (LATEST_TAG.test(value)) return { reason: 'uses the tag "latest"', severity: 'error' };
   // A bare Hugging Face id (org/model) passed to vLLM/TGI: resolved to whatever main is at start-up.
-  if (/^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.'))
+  if (BARE_HF_ID.test(value) && !value.startsWith('.'))
     return { reason: 'is a Hugging Face id that loads the current main branch', severity: 'error' };
   return undefined;
 }
 
+const HF_SCHEME = /^hf:\/\//;
+const HF_REVISION = /@[0-9a-f]{7,40}$|@v?\d/;
+const OCI_SCHEME = /^oci:\/\//;
+const STORE_SCHEME = /^(s3|gs|gcs|tos|az|abfss?|wasbs?|https?|pvc|file):\/\//;
+const SCHEME_AND_HOST = /^[a-z0-9]+:\/\/[^/]*/;
+const LATEST_TAG = /:latest$/;
+const BARE_HF_ID = /^[\w.-]+\/[\w.-]+$/;
+const EXTENSION = /\.[a-z]+$/i;
+const OCI_DIGEST = /@sha256:[0-9a-f]{64}$/;
+const OCI_TAG = /:([\w][\w.-]{0,127})$/;
+
+/**
+ * A store path's verdict from its non-empty segments between `/`, `:` and `@`: a moving segment
+ * anywhere makes it an error, else a version segment pins it.
+ */
+function pathReason(path: string): Unpinned | undefined {
+  let versioned = false;
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const code = i < path.length ? path.charCodeAt(i) : SLASH;
+    if (code !== SLASH && code !== COLON && code !== AT) continue;
+    if (i > start) {
+      const segment = path.slice(start, i);
+      if (MOVING.test(segment))
+        return { reason: 'points at a moving "latest"-style path', severity: 'error' };
+      if (!versioned && VERSION_SEGMENT.test(segment.replace(EXTENSION, ''))) versioned = true;
+    }
+    start = i + 1;
+  }
+  return versioned ? undefined : { reason: 'has no version in its path', severity: 'warning' };
+}
+
+const SLASH = 0x2f;
+const COLON = 0x3a;
+const AT = 0x40;
+
 /** An OCI model image (KServe modelcar): a digest pins it, a tag can be pushed again. */
 function ociReason(reference: string): Unpinned | undefined {
-  if (/@sha256:[0-9a-f]{64}$/.test(reference)) return undefined;
-  const tag = /:([\w][\w.-]{0,127})$/.exec(reference.split('/').pop() ?? '')?.[1];
+  if (OCI_DIGEST.test(reference)) return undefined;
+  const tag = OCI_TAG.exec(reference.split('/').pop() ?? '')?.[1];
   if (tag === undefined)
     return { reason: 'is an OCI reference without a tag (it resolves to latest)', severity: 'error' };
   if (MOVING.test(tag)) return { reason: 'points at a moving "latest"-style path', severity: 'error' };

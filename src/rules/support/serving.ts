@@ -53,27 +53,18 @@ export function servingWorkloads(service: ModelService): Workload[] {
   return service.workloads.filter((w) => !w.batch);
 }
 
-/** Is the pod template behind a Service (or an InferencePool) of the service? */
+/**
+ * Is the pod template behind a Service (or an InferencePool) of the service? Not kept per template:
+ * one rule asks for most templates (graceful-shutdown, once per container), and a WeakMap entry and
+ * an object per template cost more than the few selector tests (issue 18).
+ */
 export function behindService(service: ModelService, template: PodTemplate): boolean {
-  const known = behindByTemplate.get(template);
-  if (known !== undefined && known.service === service) return known.behind;
-  let behind = false;
   const fronts = service.ofKind('Service', 'InferencePool', 'InferencePoolAlpha');
-  for (let i = 0; i < fronts.length && !behind; i++)
-    behind = selects(getPath(fronts[i]!.raw, SPEC_SELECTOR), template.labels);
-  behindByTemplate.set(template, { service, behind });
-  return behind;
+  for (let i = 0; i < fronts.length; i++)
+    if (selects(getPath(fronts[i]!.raw, SPEC_SELECTOR), template.labels)) return true;
+  return false;
 }
 
-/**
- * Asked by several rules per template: answered once per template, for the service (or view) that
- * asked. One entry per template instead of a WeakMap per service: a template belongs to one
- * service, so the entry is rarely replaced (a view and its service may each ask).
- */
-const behindByTemplate = new WeakMap<
-  PodTemplate,
-  { readonly service: ModelService; readonly behind: boolean }
->();
 const SPEC_SELECTOR = ['spec', 'selector'];
 
 /**
