@@ -80,9 +80,12 @@ export default defineRule({
         }
       }
       if (scrapes) {
-        (hits ??= []).push(monitor.ref);
-        scrapedServices ??= [];
-        for (let i = 0; i < count; i++) scrapedServices.push(SELECTED[i]!);
+        // The first monitor's lists at their exact size: pushing onto [] reserves 17 slots, and
+        // most services have one monitor (two lists per service of a run).
+        if (hits === undefined) hits = [monitor.ref];
+        else hits.push(monitor.ref);
+        if (scrapedServices === undefined) scrapedServices = SELECTED.slice(0, count) as K8sObject[];
+        else for (let i = 0; i < count; i++) scrapedServices.push(SELECTED[i]!);
       }
     }
     // The run's objects are not kept past the call.
