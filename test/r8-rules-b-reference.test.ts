@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck, type CheckOptions } from '../src/check/run-check.js';
 import type { CheckResult } from '../src/check/result.js';
+import { formatBytes } from '../src/check/quantity.js';
 import type { ModelService } from '../src/check/services.js';
 import { RULES } from '../src/rules/index.js';
 import type { Rule } from '../src/rules/rule.js';
@@ -14,30 +15,35 @@ import { R7_INPUTS } from './helpers/r7-rules-a-reference/inputs.js';
 import { R8_INPUTS } from './helpers/r8-rules-b-reference/inputs.js';
 import autoscaleOnMlMetric from './helpers/r8-rules-b-reference/autoscale-on-ml-metric.js';
 import replicaBounds from './helpers/r8-rules-b-reference/replica-bounds.js';
+import requireCpuMemoryLimits from './helpers/r8-rules-b-reference/require-cpu-memory-limits.js';
 import requireDriftDetection from './helpers/r8-rules-b-reference/require-drift-detection.js';
 import requireMetricsScrape from './helpers/r8-rules-b-reference/require-metrics-scrape.js';
 import requireModelMetrics from './helpers/r8-rules-b-reference/require-model-metrics.js';
 import requireNetworkPolicy from './helpers/r8-rules-b-reference/require-network-policy.js';
 import requireRetrainingTrigger from './helpers/r8-rules-b-reference/require-retraining-trigger.js';
 import requireSloAlerts from './helpers/r8-rules-b-reference/require-slo-alerts.js';
+import * as referenceQuantity from './helpers/r8-rules-b-reference/quantity.js';
 import * as reference from './helpers/r8-rules-b-reference/scaling.js';
+import spreadReplicas from './helpers/r8-rules-b-reference/spread-replicas.js';
 
 /**
  * Rules reshaped for speed in issue 18's eighth round (the second run in a process: autoscalers
  * asked for without a spread call, pod monitors and messages in functions of their own, indexed
- * loops instead of callbacks, shared finding paths) must answer exactly what they answered on main
+ * loops instead of callbacks, shared finding paths, equal memory texts not parsed, formatBytes without destructuring) must answer exactly what they answered on main
  * (aac1549): each runs beside its copy from main (test/helpers/r8-rules-b-reference/) on every
  * fixture and example of the repository and on adversarial input, and the findings must agree.
  */
 const REFERENCES: readonly Rule[] = [
   autoscaleOnMlMetric,
   replicaBounds,
+  requireCpuMemoryLimits,
   requireDriftDetection,
   requireMetricsScrape,
   requireModelMetrics,
   requireNetworkPolicy,
   requireRetrainingTrigger,
   requireSloAlerts,
+  spreadReplicas,
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -144,5 +150,34 @@ describe('support/scaling.ts against main', () => {
       }
     }
     expect(targeted).toBeGreaterThan(10);
+  });
+});
+
+describe('formatBytes against main', () => {
+  it('writes every byte count as main did: units, boundaries, fractions, zero, negatives, non-finite', () => {
+    const counts = [
+      0,
+      -1,
+      1,
+      1023,
+      1024,
+      1025,
+      1536,
+      2 ** 20 - 1,
+      2 ** 20,
+      2 ** 30,
+      1.5 * 2 ** 30,
+      2 ** 40,
+      2 ** 50,
+    ];
+    counts.push(NaN, Infinity, -Infinity, 0.5, 123456789.123);
+    // Seeded, so a failure names a count that reproduces.
+    let seed = 42;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      counts.push(Math.floor((seed / 2 ** 31) * 2 ** (i % 45)));
+    }
+    for (const bytes of counts)
+      expect(formatBytes(bytes), String(bytes)).toBe(referenceQuantity.formatBytes(bytes));
   });
 });

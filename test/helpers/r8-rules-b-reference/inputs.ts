@@ -138,6 +138,18 @@ spec:
 
 const two = deployment('fraud', '') + '---\n' + deployment('fraud-canary', ', track: canary');
 
+/** Pod specs that spread, or only seem to: one constraint, an empty list, anti-affinity empty or not. */
+const spreads = (
+  ['[{ maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule }]', '[]'] as const
+)
+  .map((list, i) => deployment(`spread-${i}`, '', `\n      topologySpreadConstraints: ${list}`))
+  .concat(
+    ['{}', '{ preferredDuringSchedulingIgnoredDuringExecution: [] }'].map((anti, i) =>
+      deployment(`anti-${i}`, '', `\n      affinity: { podAntiAffinity: ${anti} }`),
+    ),
+  )
+  .join('---\n');
+
 export const R8_INPUTS: readonly { file: string; text: string }[] = [
   { file: 'scalers.yaml', text: `${two}---\n${scalers}` },
   { file: 'monitors.yaml', text: `${two}---\n${monitors}` },
@@ -146,5 +158,6 @@ export const R8_INPUTS: readonly { file: string; text: string }[] = [
   { file: 'unscraped.yaml', text: `${two}---\n${deployment('fraud-shadow', '')}---\n${goodPodMonitor}` },
   { file: 'policies.yaml', text: `${two}---\n${policies}` },
   { file: 'rules.yaml', text: `${two}---\n${rules}` },
+  { file: 'spreads.yaml', text: spreads },
   { file: 'everything.yaml', text: `${two}---\n${scalers}---\n${monitors}---\n${policies}---\n${rules}` },
 ];
