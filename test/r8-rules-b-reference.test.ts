@@ -14,6 +14,7 @@ import { R6_INPUTS } from './helpers/r6-rules-b-adversarial.js';
 import { R7_INPUTS } from './helpers/r7-rules-a-reference/inputs.js';
 import { R8_INPUTS } from './helpers/r8-rules-b-reference/inputs.js';
 import autoscaleOnMlMetric from './helpers/r8-rules-b-reference/autoscale-on-ml-metric.js';
+import modelAwareReadinessProbe from './helpers/r8-rules-b-reference/model-aware-readiness-probe.js';
 import replicaBounds from './helpers/r8-rules-b-reference/replica-bounds.js';
 import requireCpuMemoryLimits from './helpers/r8-rules-b-reference/require-cpu-memory-limits.js';
 import requireDriftDetection from './helpers/r8-rules-b-reference/require-drift-detection.js';
@@ -29,12 +30,13 @@ import spreadReplicas from './helpers/r8-rules-b-reference/spread-replicas.js';
 /**
  * Rules reshaped for speed in issue 18's eighth round (the second run in a process: autoscalers
  * asked for without a spread call, pod monitors and messages in functions of their own, indexed
- * loops instead of callbacks, shared finding paths, equal memory texts not parsed, formatBytes without destructuring) must answer exactly what they answered on main
+ * loops instead of callbacks, shared finding paths, equal memory texts not parsed, formatBytes without destructuring, the runtime asked only where a probe is judged) must answer exactly what they answered on main
  * (aac1549): each runs beside its copy from main (test/helpers/r8-rules-b-reference/) on every
  * fixture and example of the repository and on adversarial input, and the findings must agree.
  */
 const REFERENCES: readonly Rule[] = [
   autoscaleOnMlMetric,
+  modelAwareReadinessProbe,
   replicaBounds,
   requireCpuMemoryLimits,
   requireDriftDetection,
