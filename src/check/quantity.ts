@@ -106,9 +106,12 @@ const BYTE_UNITS: readonly (readonly [string, number])[] = [
 
 /** A byte count as a short binary quantity for messages ("16Gi", "512Mi"). */
 export function formatBytes(bytes: number): string {
+  // Indexed reads, not `const [suffix, size] = …`: array destructuring runs the iterator protocol,
+  // which stays a builtin call per element until V8 optimizes the caller.
   for (let i = 0; i < BYTE_UNITS.length; i++) {
-    const [suffix, size] = BYTE_UNITS[i]!;
-    if (bytes >= size) return `${Number((bytes / size).toFixed(2))}${suffix}`;
+    const unit = BYTE_UNITS[i]!;
+    const size = unit[1];
+    if (bytes >= size) return `${Number((bytes / size).toFixed(2))}${unit[0]}`;
   }
   return String(bytes);
 }

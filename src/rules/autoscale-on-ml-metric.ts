@@ -1,9 +1,9 @@
-import { asArray, asRecord, asString, getPath, type K8sObject } from '../check/objects.js';
+import { asRecord, asString, getPath, type K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import { defineRule } from './rule.js';
 import { gpuResources } from './support/gpu.js';
 import { GENERIC_ML_METRICS, runtimeOf, type RuntimeProfile } from './support/runtimes.js';
-import { AUTOSCALER_KINDS } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersIn } from './support/scaling.js';
 import { servingContainers } from './support/serving.js';
 
 export default defineRule({
@@ -24,11 +24,11 @@ export default defineRule({
     fix: "Scale on the runtime's queue metric through the Prometheus adapter (type: Pods / External) or a KEDA prometheus trigger.",
   },
   check({ service, report }) {
-    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    const scalers = autoscalersIn(service);
     // Most services scale on nothing or on an ML metric: the GPU question (every serving container's
     // resources) and the runtime are only asked when a finding may depend on them.
+    // (Asked in place, not through a closure: one closure and context per call for every service.)
     let gpu: boolean | undefined;
-    const gpuServer = () => (gpu ??= isGpuServer(service));
     // The runtime and its metric list only for a scaler that names a metric: most autoscalers of a
     // run name none (an HPA's default) or an ML one.
     let runtime: RuntimeProfile | undefined;
@@ -52,7 +52,7 @@ export default defineRule({
           message: `${scaler.ref} scales on GPU utilisation only (${metricList}), which saturates before latency shows it; prefer ${preferred}`,
           severity: 'info',
         });
-      } else if (gpuServer() || runtime.llm) {
+      } else if ((gpu ??= isGpuServer(service)) || runtime.llm) {
         const example = known![0] ?? 'inference_queue_depth';
         report({
           object: scaler,
@@ -65,7 +65,8 @@ export default defineRule({
     for (let w = 0; w < workloads.length; w++) {
       const workload = workloads[w]!;
       const own = workload.autoscaling;
-      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !gpuServer()) continue;
+      if (!own || (own.metric !== 'cpu' && own.metric !== 'memory') || !(gpu ??= isGpuServer(service)))
+        continue;
       const ref = workload.object.ref;
       if (workload.info.id === 'InferenceService')
         report({
@@ -105,39 +106,56 @@ interface MetricRef {
   path: (string | number)[];
 }
 
-/** Metric names an HPA (autoscaling/v2) or a KEDA ScaledObject scales on. */
+/**
+ * Metric names an HPA (autoscaling/v2) or a KEDA ScaledObject scales on. Indexed loops and one
+ * shared empty answer: asked of every autoscaler of a run, most of which name no metric (an HPA's
+ * CPU default), and a list and a callback per call kept the baseline tier busy (issue 18).
+ */
 function metricNames(scaler: K8sObject): readonly MetricRef[] {
-  const out: MetricRef[] = [];
+  let out: MetricRef[] | undefined;
   if (scaler.type === 'HorizontalPodAutoscaler') {
     const legacyCpu = getPath(scaler.raw, SPEC_LEGACY_CPU);
-    if (legacyCpu !== undefined) out.push({ name: 'cpu', path: ['spec', 'targetCPUUtilizationPercentage'] });
-    asArray(getPath(scaler.raw, SPEC_METRICS)).forEach((m, i) => {
-      const metric = asRecord(m);
+    if (legacyCpu !== undefined) out = [{ name: 'cpu', path: ['spec', 'targetCPUUtilizationPercentage'] }];
+    const metrics = listAt(scaler, SPEC_METRICS);
+    for (let i = 0; i < metrics.length; i++) {
+      const metric = asRecord(metrics[i]);
       const type = asString(metric.type) ?? '';
       const body = asRecord(metric[type.charAt(0).toLowerCase() + type.slice(1)]);
       const name =
         type === 'Resource' || type === 'ContainerResource'
           ? asString(body.name)
           : asString(asRecord(body.metric).name);
-      out.push({ name: name ?? type, path: ['spec', 'metrics', i] });
-    });
+      (out ??= []).push({ name: name ?? type, path: ['spec', 'metrics', i] });
+    }
   } else if (scaler.type === 'PodAutoscaler') {
-    asArray(getPath(scaler.raw, SPEC_METRICS_SOURCES)).forEach((m, i) => {
-      const name = asString(asRecord(m).targetMetric);
-      if (name) out.push({ name, path: ['spec', 'metricsSources', i, 'targetMetric'] });
-    });
+    const sources = listAt(scaler, SPEC_METRICS_SOURCES);
+    for (let i = 0; i < sources.length; i++) {
+      const name = asString(asRecord(sources[i]).targetMetric);
+      if (name) (out ??= []).push({ name, path: ['spec', 'metricsSources', i, 'targetMetric'] });
+    }
   } else {
-    asArray(getPath(scaler.raw, SPEC_TRIGGERS)).forEach((t, i) => {
-      const trigger = asRecord(t);
+    const triggers = listAt(scaler, SPEC_TRIGGERS);
+    for (let i = 0; i < triggers.length; i++) {
+      const trigger = asRecord(triggers[i]);
       const type = asString(trigger.type) ?? '';
       const md = asRecord(trigger.metadata);
       const name =
         type === 'cpu' || type === 'memory' ? type : (asString(md.metricName) ?? asString(md.query) ?? type);
-      out.push({ name, path: ['spec', 'triggers', i] });
-    });
+      (out ??= []).push({ name, path: ['spec', 'triggers', i] });
+    }
   }
-  return out;
+  return out ?? NO_METRICS;
 }
+
+const NO_METRICS: readonly MetricRef[] = Object.freeze([]);
+
+/** asArray(getPath(…)) without a fresh empty list for an autoscaler that has none (most). */
+function listAt(scaler: K8sObject, path: readonly string[]): readonly unknown[] {
+  const value = getPath(scaler.raw, path);
+  return Array.isArray(value) ? value : NO_VALUES;
+}
+
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
 
 /** Paths read from every autoscaler, built once (getPath only reads them). */
 const SPEC_LEGACY_CPU = ['spec', 'targetCPUUtilizationPercentage'];

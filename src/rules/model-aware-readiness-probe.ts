@@ -4,12 +4,22 @@ import { describeProbe, probeOf } from './support/probes.js';
 import { matchesPath, readyPathsFor, runtimeOf } from './support/runtimes.js';
 import { servingContainers } from './support/serving.js';
 
-/** Controllers that probe a container over TCP when it declares no readiness probe. */
-const TCP_INJECTORS: Record<string, string> = {
-  InferenceService: 'KServe injects a TCP probe',
-  KnativeService: 'Knative probes its port over TCP',
-  SeldonDeployment: 'Seldon adds a TCP probe',
-};
+/**
+ * Controllers that probe a container over TCP when it declares no readiness probe. A switch, not a
+ * table: a kind the table does not hold was looked up through the prototype chain on every call.
+ */
+function tcpInjector(kind: string): string | undefined {
+  switch (kind) {
+    case 'InferenceService':
+      return 'KServe injects a TCP probe';
+    case 'KnativeService':
+      return 'Knative probes its port over TCP';
+    case 'SeldonDeployment':
+      return 'Seldon adds a TCP probe';
+    default:
+      return undefined;
+  }
+}
 
 export default defineRule({
   id: 'model-aware-readiness-probe',
@@ -37,12 +47,11 @@ export default defineRule({
       const ref = refs[i]!;
       if (!ref.template.serves) continue;
       const probe = probeOf(ref, 'readinessProbe');
-      const runtime = runtimeOf(service, ref);
-      const expected = readyPathsFor(service, runtime);
       if (!probe) {
         // A workload's kind is its object's registry id (readers are given object.info): no lookup.
-        const injector = TCP_INJECTORS[ref.workload.type];
+        const injector = tcpInjector(ref.workload.type);
         if (injector && !ref.partial) {
+          const expected = readyPathsFor(service, runtimeOf(service, ref));
           const where = ref.at();
           report({
             object: where.object,
@@ -53,6 +62,10 @@ export default defineRule({
         continue; // require-readiness-probe reports missing probes elsewhere
       }
       const handler = probe.handler;
+      // A gRPC probe asks the server itself: nothing to compare, and the runtime is not asked for.
+      if (handler === 'grpc') continue;
+      const runtime = runtimeOf(service, ref);
+      const expected = readyPathsFor(service, runtime);
       if (handler === 'tcpSocket' || handler === 'exec' || handler === 'none') {
         const at = ref.at('readinessProbe', handler);
         const described = describeProbe(probe);

@@ -1,11 +1,11 @@
-import { asRecord, getPath } from '../check/objects.js';
+import { asRecord, getPath, type K8sObject } from '../check/objects.js';
 import type { ModelService } from '../check/services.js';
 import type { FieldSource, Workload } from '../workloads/model.js';
 import { defineRule, type Report, type RuleContext } from './rule.js';
 import { estimateLoadTime, estimatePullTime } from '../estimate/load-time.js';
 import { servingContainers } from './support/serving.js';
 import { formatDuration } from './support/probes.js';
-import { AUTOSCALER_KINDS, autoscalersOf, scalerTargetOf } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersIn, autoscalersOf, scalerTargetOf } from './support/scaling.js';
 
 /** Where each autoscaler kind keeps its bounds. */
 const SCALER_KEYS: Record<string, { min: string; max: string; defaultMin: number }> = {
@@ -39,7 +39,7 @@ export default defineRule({
     const floor = typeof options.minReplicas === 'number' ? options.minReplicas : 2;
     // Indexed loops, and the finding's texts in module functions instead of two closures per call:
     // the lists are the service's frozen ones, whose iterators are not optimized away (issue 18).
-    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    const scalers = autoscalersIn(service);
     for (let i = 0; i < scalers.length; i++) {
       const scaler = scalers[i]!;
       const keys = SCALER_KEYS[scaler.type]!;
@@ -73,7 +73,7 @@ export default defineRule({
         if (min >= floor) continue;
         report({
           object: workload.object,
-          path: ['spec', 'serveConfigV2'],
+          path: SPEC_SERVE_CONFIG,
           message: `${workload.object.ref} Serve deployment ${d.application}/${d.name} runs ${min} replica${min === 1 ? '' : 's'}; at least ${floor} keep the model serving through a node drain or a crash`,
           fix: 'Set num_replicas (or autoscaling_config.min_replicas) to at least 2 in serveConfigV2, with max_replicas_per_node: 1.',
         });
@@ -104,13 +104,13 @@ export default defineRule({
         continue;
       }
       if (targeting.length > 0) {
-        const replicas = getPath(workload.object.raw, SPEC_REPLICAS);
-        if (typeof replicas === 'number' && FIGHTS_HPA.includes(workload.info.id)) {
-          const scalers = targeting.map((s) => s.ref).join(' and ');
+        // The kind first: a plain comparison, where the replica count is a walk of the object.
+        if (fightsHpa(workload.info.id) && typeof getPath(workload.object.raw, SPEC_REPLICAS) === 'number') {
+          const scalers = refsJoined(targeting);
           const manage = scalers.includes(' and ') ? 'manage' : 'manages';
           report({
             object: workload.object,
-            path: ['spec', 'replicas'],
+            path: SPEC_REPLICAS,
             message: `${workload.object.ref} sets replicas while ${scalers} ${manage} them: every apply resets the scale`,
             severity: 'warning',
             fix: 'Remove spec.replicas; the autoscaler sets the floor with its minimum.',
@@ -180,15 +180,26 @@ function modelLoad({ service, evidence, now }: RuleContext): string {
   return `~${formatDuration(coldSeconds)}: ${pull.text} + model load ${load.arithmetic}`;
 }
 
+/** Read by getPath and reported as a path: the engine copies a reported path, neither changes it. */
 const SPEC_REPLICAS = ['spec', 'replicas'];
+const SPEC_SERVE_CONFIG = ['spec', 'serveConfigV2'];
 
 /** Whether bounds() would report nothing for these bounds (the same tests, nothing else). */
 function boundsHold(min: number, max: number | undefined, floor: number): boolean {
   return min !== 0 && !(min < floor) && !(max !== undefined && max <= Math.max(min, 1));
 }
 
-/** Kinds whose spec.replicas an HPA overwrites. */
-const FIGHTS_HPA = ['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet'];
+/** Kinds whose spec.replicas an HPA overwrites (FIGHTS_HPA.includes(id), without a builtin call). */
+function fightsHpa(id: string): boolean {
+  return id === 'Deployment' || id === 'StatefulSet' || id === 'Rollout' || id === 'LeaderWorkerSet';
+}
+
+/** The scalers' refs joined with " and ", without a mapped list and its callback. */
+function refsJoined(scalers: readonly K8sObject[]): string {
+  let text = scalers[0]!.ref;
+  for (let i = 1; i < scalers.length; i++) text += ` and ${scalers[i]!.ref}`;
+  return text;
+}
 
 /** "the model" for model servers, "it" for supporting workloads (a Redis is not the model). */
 function keepsFor(service: ModelService, workload: Workload | undefined): string {

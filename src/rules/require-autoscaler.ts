@@ -1,6 +1,6 @@
 import { asRecord, asString, getPath } from '../check/objects.js';
 import { defineRule } from './rule.js';
-import { AUTOSCALER_KINDS, autoscalersOf } from './support/scaling.js';
+import { AUTOSCALER_KINDS, autoscalersIn, autoscalersOf } from './support/scaling.js';
 import type { Workload } from '../workloads/model.js';
 
 /** Kinds an HPA, a KEDA ScaledObject or an AIBrix PodAutoscaler scales through scaleTargetRef. */
@@ -22,7 +22,7 @@ export default defineRule({
     fix: 'Add an autoscaling/v2 HorizontalPodAutoscaler or KEDA ScaledObject whose scaleTargetRef names the serving workload (kind and name), scaling on a queue or latency metric.',
   },
   check({ service, report }) {
-    const scalers = service.ofKind(...AUTOSCALER_KINDS);
+    const scalers = autoscalersIn(service);
     for (let i = 0; i < scalers.length; i++) {
       const scaler = scalers[i]!;
       const target = asRecord(getPath(scaler.raw, SPEC_SCALE_TARGET_REF));

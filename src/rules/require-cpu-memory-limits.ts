@@ -41,6 +41,9 @@ export default defineRule({
           const at = ref.at(ref.container.resources === undefined ? 'name' : 'resources');
           report({ object: at.object, path: at.path, message: `${ref.label} has no ${joinList(missing)}` });
         }
+        // The same text is the same quantity, never a limit below its request: most containers
+        // write one memory size twice, and only different texts are parsed.
+        if (requests.memory === limits.memory) continue;
         const requestMemory = parseQuantity(requests.memory);
         const limitMemory = parseQuantity(limits.memory);
         if (requestMemory !== undefined && limitMemory !== undefined && limitMemory < requestMemory) {

@@ -36,7 +36,7 @@ export default defineRule({
       if (rule !== undefined && hasDriftAlert(service)) return;
       report({
         object: rule ?? first.object,
-        path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
+        path: rule ? SPEC_GROUPS : METADATA_NAME,
         message: `no drift alert found for ${first.object.ref}: nothing tells you when its inputs drift`,
         fix: 'Declare monitoring.drift in mlready.yaml (mlready init writes one), run `mlready drift` on a schedule and alert on model_data_drift_score; or alert on the drift score of the monitor you use.',
       });
@@ -109,3 +109,7 @@ function hasDriftAlert(service: ModelService): boolean {
       return true;
   return false;
 }
+
+/** Paths of findings: the engine copies a reported path, so one list serves every finding. */
+const METADATA_NAME = ['metadata', 'name'];
+const SPEC_GROUPS = ['spec', 'groups'];

@@ -40,7 +40,7 @@ export default defineRule({
       }
       report({
         object: rule ?? first.object,
-        path: rule ? ['spec', 'groups'] : ['metadata', 'name'],
+        path: rule ? SPEC_GROUPS : METADATA_NAME,
         message: `no recording or alerting rule reads the ${runtime.title} latency histogram ${latency[0]} of ${first.object.ref}: nothing shows its latency is watched`,
       });
       return;
@@ -75,3 +75,7 @@ function reads(exprs: readonly string[], metric: string): boolean {
   for (let i = 0; i < exprs.length; i++) if (mentionsMetric(exprs[i]!, metric)) return true;
   return false;
 }
+
+/** Paths of findings: the engine copies a reported path, so one list serves every finding. */
+const METADATA_NAME = ['metadata', 'name'];
+const SPEC_GROUPS = ['spec', 'groups'];

@@ -25,7 +25,7 @@ export default defineRule({
     if (!manifest) {
       report({
         object: first.object,
-        path: ['metadata', 'name'],
+        path: METADATA_NAME,
         message: `no retraining trigger for ${first.object.ref}: without mlready.yaml nothing says what retrains it when drift alerts fire`,
         fix: 'Run `mlready init` and declare monitoring.retraining (a webhook or a pipeline) wired to the drift alert.',
       });
@@ -75,3 +75,6 @@ export default defineRule({
     }
   },
 });
+
+/** A finding's path: the engine copies a reported path, so one list serves every finding. */
+const METADATA_NAME = ['metadata', 'name'];

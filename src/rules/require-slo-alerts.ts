@@ -37,8 +37,7 @@ export default defineRule({
     // Most services have no PrometheusRule: their empty list is not copied.
     const alerts = rules.length === 0 ? rules : rules.filter((r) => r.alert);
     const anchor = service.ofKind('PrometheusRule')[0] ?? manifest ?? first.object;
-    const anchorPath =
-      anchor === manifest ? ['spec'] : anchor === first.object ? ['metadata', 'name'] : ['spec', 'groups'];
+    const anchorPath = anchor === manifest ? SPEC : anchor === first.object ? METADATA_NAME : SPEC_GROUPS;
     if (alerts.length === 0) {
       const what = manifest ? 'latency, errors and missing features' : 'latency and errors';
       report({
@@ -107,3 +106,8 @@ function matchesSlo(expr: string, latency: readonly string[], p95: number): bool
   if (threshold === undefined || !metric) return false;
   return Math.abs(toMilliseconds(threshold, metric) - p95) <= p95 * 0.01;
 }
+
+/** Paths of findings: the engine copies a reported path, so one list serves every finding. */
+const SPEC = ['spec'];
+const METADATA_NAME = ['metadata', 'name'];
+const SPEC_GROUPS = ['spec', 'groups'];

@@ -1,4 +1,4 @@
-import { asArray, getPath, isRecord } from '../check/objects.js';
+import { getPath, isRecord } from '../check/objects.js';
 import { defineRule } from './rule.js';
 import { replicasOf } from './support/scaling.js';
 
@@ -22,12 +22,14 @@ export default defineRule({
       const workload = workloads[i]!;
       const id = workload.info.id;
       if (id !== 'Deployment' && id !== 'StatefulSet' && id !== 'Rollout') continue;
-      if (replicasOf(service, workload) < 2) continue;
+      const replicas = replicasOf(service, workload);
+      if (replicas < 2) continue;
       const template = workload.templates[0];
       const spec = template?.spec;
-      const spread = asArray(spec?.topologySpreadConstraints).length > 0;
+      // asArray(…).length > 0 without a fresh empty list for the many templates that set none.
+      const constraints = spec?.topologySpreadConstraints;
+      const spread = Array.isArray(constraints) && constraints.length > 0;
       if (!spread && !hasOwnKeys(getPath(spec, AFFINITY_POD_ANTI_AFFINITY))) {
-        const replicas = replicasOf(service, workload);
         const where = template ? template.atSpec() : { object: workload.object, path: ['spec'] };
         report({
           object: where.object,

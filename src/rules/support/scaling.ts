@@ -11,7 +11,7 @@ export function autoscalersOf(service: ModelService, workload: Workload): readon
   // per-service index of Maps by target kind and name cost two Maps and a WeakMap entry per service
   // (0.7 MB a run on 2 000 services, issue 18). When every autoscaler targets the workload (the
   // common case) the service's own list is the answer; a list is built only for a subset.
-  const scalers = service.ofKind(...AUTOSCALER_KINDS);
+  const scalers = autoscalersIn(service);
   const kind = workload.object.kind;
   const name = workload.object.name;
   // Many autoscalers in one service (hostile or generated input) would make the search per workload
@@ -25,6 +25,15 @@ export function autoscalersOf(service: ModelService, workload: Workload): readon
   const subset: K8sObject[] = [];
   for (let i = 0; i < scalers.length; i++) if (targets(scalers[i]!, kind, name)) subset.push(scalers[i]!);
   return subset;
+}
+
+/**
+ * service.ofKind(...AUTOSCALER_KINDS) with the kinds written out: a spread call goes through a
+ * generic builtin in the baseline tier, where several rules ask this of every workload of a run's
+ * first runs (issue 18).
+ */
+export function autoscalersIn(service: ModelService): readonly K8sObject[] {
+  return service.ofKind('HorizontalPodAutoscaler', 'ScaledObject', 'PodAutoscaler');
 }
 
 const NONE: readonly K8sObject[] = Object.freeze([]);
