@@ -91,6 +91,7 @@ export function kubernetesObjectProblems(value: Record<string, unknown>): readon
     checkNode(value, rootShape, [], problems);
   } else {
     const Model = crdModelFor(apiVersion, kind);
+    if (Model && crdCertainlyValid(Model, apiVersion, kind, value)) return NO_PROBLEMS;
     const errors = Model ? crdErrors(Model, value) : undefined;
     if (!errors) return NO_PROBLEMS;
     problems = describe(errors, value);
@@ -100,6 +101,226 @@ export function kubernetesObjectProblems(value: Record<string, unknown>): readon
 }
 
 const NO_PROBLEMS: readonly ObjectProblem[] = Object.freeze([]);
+
+/**
+ * Whether kubernetes-models' validator of this kind certainly accepts the value, by a walk of the
+ * checks it makes (schemas/crd-shapes.json, read from its generated code by
+ * scripts/crd-shapes.mjs). The validator's many small generated functions ran unoptimized through
+ * the second run of a process (42 of its 70 ms in this rule, issue 18); this one walk is hot after
+ * the first objects. false means "ask the validator": a failed check, a check the table could not
+ * read, or a value the walk does not handle; the validator then gives every message as before.
+ */
+export function crdCertainlyValid(
+  Model: ModelClass,
+  apiVersion: string,
+  kind: string,
+  value: Record<string, unknown>,
+): boolean {
+  // Only validators bound by setValidateFunc are the functions the table was read from.
+  if (!Object.hasOwn(Model.prototype, 'validate')) return false;
+  const root = crdRoot(apiVersion, kind);
+  return root !== undefined && fitsCrd(value, root);
+}
+
+const CRD_SHAPES_FILE = new URL('../../schemas/crd-shapes.json', import.meta.url);
+
+/** A validator function of the table, as read by scripts/crd-shapes.mjs (see its readBody). */
+interface CrdShapeEntry {
+  k: string;
+  n?: number;
+  r?: string[];
+  p?: Record<string, number>;
+  i?: number;
+  e?: string[];
+  /** An integer format checked on numbers: "int32" or "int64". */
+  f?: string;
+  /** A pattern strings must match: the source and flags Ajv built its RegExp with. */
+  pt?: [string, string];
+  to?: number;
+}
+
+/** What a CrdNode checks (the table's "k"). */
+const CRD_ANY = 0;
+const CRD_UNKNOWN = 1;
+const CRD_OBJECT = 2;
+const CRD_MAP = 3;
+const CRD_LIST = 4;
+const CRD_STRING = 5;
+const CRD_BOOLEAN = 6;
+const CRD_INTEGER = 7;
+const CRD_NUMBER = 8;
+const CRD_ENUM = 9;
+const CRD_REF = 10;
+
+const CRD_FORMS: Readonly<Record<string, number>> = {
+  '*': CRD_ANY,
+  o: CRD_OBJECT,
+  m: CRD_MAP,
+  a: CRD_LIST,
+  s: CRD_STRING,
+  b: CRD_BOOLEAN,
+  i: CRD_INTEGER,
+  f: CRD_NUMBER,
+  e: CRD_ENUM,
+  r: CRD_REF,
+};
+
+/** One validator function of the table, compiled on first use (children linked when first reached). */
+class CrdNode {
+  /** An object's properties (a Map: no answer from Object.prototype), a list's or map's item, a reference's target. */
+  fields: Map<string, CrdNode> | undefined = undefined;
+  required: readonly string[] = [];
+  item: CrdNode | undefined = undefined;
+  allowed: readonly string[] | undefined = undefined;
+  /** Only integers within int32 (ajv-formats' int32), or only integers (its int64). */
+  int32 = false;
+  int64 = false;
+  pattern: RegExp | undefined = undefined;
+  constructor(
+    readonly form: number,
+    /** null passes the type check (null still fails an enum, as in the validator). */
+    readonly nullable: boolean,
+  ) {}
+}
+
+let crdTable: { kinds: Record<string, number>; nodes: CrdShapeEntry[] } | undefined;
+let crdNodes: (CrdNode | undefined)[] = [];
+/** By apiVersion, then kind, like the models. */
+const crdRoots = new Map<string, Map<string, CrdNode | undefined>>();
+
+function crdRoot(apiVersion: string, kind: string): CrdNode | undefined {
+  let byKind = crdRoots.get(apiVersion);
+  if (byKind) {
+    const known = byKind.get(kind);
+    if (known !== undefined || byKind.has(kind)) return known;
+  }
+  if (!crdTable) {
+    crdTable = existsSync(CRD_SHAPES_FILE)
+      ? (JSON.parse(readFileSync(CRD_SHAPES_FILE, 'utf8')) as typeof crdTable)
+      : { kinds: {}, nodes: [] };
+    crdNodes = new Array<CrdNode | undefined>(crdTable!.nodes.length);
+  }
+  const key = `${apiVersion} ${kind}`;
+  const id = Object.hasOwn(crdTable!.kinds, key) ? crdTable!.kinds[key] : undefined;
+  const root = id === undefined ? undefined : crdNode(id);
+  if (!byKind) crdRoots.set(apiVersion, (byKind = new Map<string, CrdNode | undefined>()));
+  byKind.set(kind, root);
+  return root;
+}
+
+/** The compiled node of a table entry, with every node it reaches (the graph may hold cycles). */
+function crdNode(id: number): CrdNode {
+  const known = crdNodes[id];
+  if (known) return known;
+  const entry = crdTable!.nodes[id]!;
+  // A kind or a format the walk does not know: left to the validator.
+  const knownFormat = entry.f === undefined || entry.f === 'int32' || entry.f === 'int64';
+  const form = knownFormat && Object.hasOwn(CRD_FORMS, entry.k) ? CRD_FORMS[entry.k]! : CRD_UNKNOWN;
+  const node = new CrdNode(form, entry.n === 1 || form === CRD_ANY);
+  crdNodes[id] = node;
+  node.required = entry.r ?? [];
+  node.allowed = entry.e;
+  node.int32 = entry.f === 'int32';
+  node.int64 = entry.f === 'int64';
+  // Built as the validator's module builds it (RegExp(source, flags)): the same engine answers.
+  if (entry.pt) node.pattern = new RegExp(entry.pt[0], entry.pt[1]);
+  if (entry.p) {
+    const fields = new Map<string, CrdNode>();
+    for (const name of Object.keys(entry.p)) fields.set(name, crdNode(entry.p[name]!));
+    node.fields = fields;
+  } else if (form === CRD_OBJECT) node.fields = new Map();
+  if (entry.i !== undefined) node.item = crdNode(entry.i);
+  if (entry.to !== undefined) node.item = crdNode(entry.to);
+  return node;
+}
+
+/**
+ * Whether the validator certainly accepts the value: every check of the node and of the nodes its
+ * values reach passes, each written as the generated code makes it (a property is read only when
+ * it is not undefined, a list's and a map's every value is, `number` means finite). An undefined
+ * value, an own "__proto__" key or an object of another prototype is left to the validator (its
+ * copy of the value would differ), as is every node the table could not read.
+ */
+function fitsCrd(value: unknown, node: CrdNode): boolean {
+  if (value === null) {
+    if (node.form === CRD_REF && !node.nullable) return fitsCrd(value, node.item!);
+    return node.nullable && node.allowed === undefined && node.form !== CRD_UNKNOWN;
+  }
+  switch (node.form) {
+    case CRD_ANY:
+      return value !== undefined;
+    case CRD_STRING:
+      return (
+        typeof value === 'string' &&
+        (node.allowed === undefined || node.allowed.includes(value)) &&
+        (node.pattern === undefined || node.pattern.test(value))
+      );
+    case CRD_BOOLEAN:
+      return typeof value === 'boolean' && node.allowed === undefined && node.pattern === undefined;
+    case CRD_INTEGER:
+    case CRD_NUMBER:
+      return typeof value === 'number' && fitsCrdNumber(value, node);
+    case CRD_ENUM:
+      return typeof value === 'string' && node.allowed!.includes(value);
+    case CRD_REF:
+      return fitsCrd(value, node.item!);
+    case CRD_LIST: {
+      if (!Array.isArray(value)) return false;
+      const item = node.item!;
+      for (let i = 0; i < value.length; i++) if (!fitsCrd(value[i], item)) return false;
+      return true;
+    }
+    case CRD_OBJECT:
+      return fitsCrdObject(value, node);
+    case CRD_MAP: {
+      if (!isPlainRecord(value)) return false;
+      const record = value as Record<string, unknown>;
+      const item = node.item!;
+      for (const key in record) if (key === '__proto__' || !fitsCrd(record[key], item)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A number against an integer or number node: its type, its format, no enum (strings only). */
+function fitsCrdNumber(value: number, node: CrdNode): boolean {
+  if (node.allowed !== undefined || node.pattern !== undefined || !Number.isFinite(value)) return false;
+  if (node.form === CRD_INTEGER || node.int64) {
+    if (!Number.isInteger(value)) return false;
+  }
+  return !node.int32 || (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** fitsCrd for an object of properties: required ones present, each property present fits. */
+function fitsCrdObject(value: unknown, node: CrdNode): boolean {
+  if (!isPlainRecord(value)) return false;
+  const record = value as Record<string, unknown>;
+  const required = node.required;
+  for (let i = 0; i < required.length; i++) if (record[required[i]!] === undefined) return false;
+  const fields = node.fields!;
+  for (const key in record) {
+    const field = fields.get(key);
+    if (field === undefined) {
+      if (key === '__proto__') return false;
+      continue; // the validator does not read fields its schema does not name
+    }
+    const item = record[key];
+    if (item !== undefined && !fitsCrd(item, field)) return false;
+  }
+  return true;
+}
+
+/** A mapping as the YAML readers build it: the validator's copy of it equals it. */
+function isPlainRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 
 /**
  * ajv's errors for a custom resource, or undefined when it is valid. kubernetes-models' validate()
