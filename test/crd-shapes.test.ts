@@ -164,6 +164,13 @@ describe('crdCertainlyValid, against the validators it stands in for', () => {
         total++;
         const errors = crdErrors(Model, candidate, false);
         if (!errors) validatorValid++;
+        // The rule's own path (kindEntry, then the walk or the validator) agrees with the validator
+        // (which the rule picks by the object's apiVersion and kind).
+        if (candidate.apiVersion === apiVersion && candidate.kind === kind)
+          expect(
+            kubernetesObjectProblems(candidate).length === 0,
+            JSON.stringify(candidate).slice(0, 300),
+          ).toBe(errors === undefined);
         if (!crdCertainlyValid(Model, apiVersion, kind, candidate)) continue;
         fast++;
         expect(errors, JSON.stringify(candidate).slice(0, 300)).toBeUndefined();

@@ -83,21 +83,64 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
 export function kubernetesObjectProblems(value: Record<string, unknown>): readonly ObjectProblem[] {
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
-  const rootShape = kindShape(apiVersion, kind);
-  let problems: ObjectProblem[];
-  if (rootShape) {
-    if (fitsShape(value, rootShape)) return NO_PROBLEMS;
-    problems = [];
-    checkNode(value, rootShape, [], problems);
-  } else {
-    const Model = crdModelFor(apiVersion, kind);
-    if (Model && crdCertainlyValid(Model, apiVersion, kind, value)) return NO_PROBLEMS;
-    const errors = Model ? crdErrors(Model, value) : undefined;
-    if (!errors) return NO_PROBLEMS;
-    problems = describe(errors, value);
-  }
+  const entry = kindEntry(apiVersion, kind);
+  const rootShape = entry.shape;
+  if (rootShape) return fitsShape(value, rootShape) ? NO_PROBLEMS : shapeProblems(value, rootShape);
+  const Model = entry.model;
+  if (!Model || (entry.crd !== undefined && fitsCrd(value, entry.crd))) return NO_PROBLEMS;
+  return crdProblems(Model, value);
+}
+
+/** checkNode's problems of an object fitsShape did not pass, in path order. */
+function shapeProblems(value: Record<string, unknown>, rootShape: Shape): readonly ObjectProblem[] {
+  const problems: ObjectProblem[] = [];
+  checkNode(value, rootShape, [], problems);
+  return sortedByPath(problems);
+}
+
+/** The validator's problems of a custom resource (none where it accepts it), in path order. */
+function crdProblems(Model: ModelClass, value: Record<string, unknown>): readonly ObjectProblem[] {
+  const errors = crdErrors(Model, value);
+  return errors ? sortedByPath(describe(errors, value)) : NO_PROBLEMS;
+}
+
+function sortedByPath(problems: ObjectProblem[]): ObjectProblem[] {
   if (problems.length > 1) problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
   return problems;
+}
+
+/**
+ * What validates one apiVersion + kind: a built-in kind's shape, or a custom resource's model and
+ * the root of its table walk. One entry per kind, found with two Map lookups per object where
+ * kindShape, crdModelFor and the table's root were three (each a function large enough to stay
+ * unoptimized through the second run); built on the kind's first object, so a model is still
+ * required only when its kind is in the input.
+ */
+class KindEntry {
+  constructor(
+    readonly shape: Shape | undefined,
+    readonly model: ModelClass | undefined,
+    readonly crd: CrdNode | undefined,
+  ) {}
+}
+
+const kindEntries = new Map<string, Map<string, KindEntry>>();
+
+/** Small so that it is optimized (and inlined) early; the first object of a kind takes newKindEntry. */
+function kindEntry(apiVersion: string, kind: string): KindEntry {
+  const known = kindEntries.get(apiVersion)?.get(kind);
+  return known ?? newKindEntry(apiVersion, kind);
+}
+
+function newKindEntry(apiVersion: string, kind: string): KindEntry {
+  const shape = kindShape(apiVersion, kind);
+  const model = shape ? undefined : crdModelFor(apiVersion, kind);
+  const crd = model && Object.hasOwn(model.prototype, 'validate') ? crdRoot(apiVersion, kind) : undefined;
+  const entry = new KindEntry(shape, model, crd);
+  let byKind = kindEntries.get(apiVersion);
+  if (!byKind) kindEntries.set(apiVersion, (byKind = new Map<string, KindEntry>()));
+  byKind.set(kind, entry);
+  return entry;
 }
 
 const NO_PROBLEMS: readonly ObjectProblem[] = Object.freeze([]);
