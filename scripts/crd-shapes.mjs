@@ -27,6 +27,9 @@ const PACKAGES = ['@kubernetes-models/prometheus-operator', '@kubernetes-models/
 
 const HEAD =
   /function (validate\d+)\(data,\{instancePath="",parentData,parentDataProperty,rootData=data\}=\{\}\)\{let vErrors=null,errors=0;/g;
+/** The same, for a function holding an anyOf (Ajv declares its flag with the counters). */
+const HEAD_ANY_OF =
+  /function (validate\d+)\(data,\{instancePath="",parentData,parentDataProperty,rootData=data\}=\{\}\)\{let vErrors=null,errors=0,valid0=!1;/g;
 const IDENT = '[A-Za-z_$][\\w$]*';
 const STRING = '"(?:[^"\\\\]|\\\\.)*"';
 const ERROR_PUSH = new RegExp(
@@ -36,6 +39,15 @@ const ERROR_PUSH = new RegExp(
 );
 const CONCAT = (fn) =>
   `\\|\\|\\(errors=\\(vErrors=null===vErrors\\?${fn}\\.errors:vErrors\\.concat\\(${fn}\\.errors\\)\\)\\.length\\)`;
+/** An anyOf of two schemas, nothing else: valid where either is (int-or-string is written so). */
+const ANY_OF_TWO = new RegExp(
+  `^(validate\\d+)\\(data,\\{instancePath,parentData,parentDataProperty,rootData\\}\\)${CONCAT('\\1')};` +
+    'var _valid0=0===errors;if\\(!\\(valid0=valid0\\|\\|_valid0\\)\\)\\{let _errs2=errors;' +
+    `(validate\\d+)\\(data,\\{instancePath,parentData,parentDataProperty,rootData\\}\\)${CONCAT('\\2')};` +
+    'var _valid0=_errs2===errors;valid0=valid0\\|\\|_valid0\\}if\\(valid0\\)errors=0,null!==vErrors&&' +
+    '\\(vErrors=null\\);else\\{let err0=\\{instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:\\{\\}\\};' +
+    'null===vErrors\\?vErrors=\\[err0\\]:vErrors\\.push\\(err0\\),errors\\+\\+\\}return $',
+);
 const REQUIRED = new RegExp(`if\\(void 0===data\\.(${IDENT})\\)\\{<required:\\1>\\}`, 'g');
 const PROPERTY = new RegExp(
   `void 0===data\\.(${IDENT})\\|\\|(validate\\d+)\\(data\\.\\1,\\{instancePath:instancePath\\+"/\\1",` +
@@ -235,6 +247,20 @@ function readBody(body, file, modules) {
   return kind === '*' ? { k: '*' } : { k: kind, n: nullable, ...extra };
 }
 
+/** A function holding an anyOf: { k: "|", of: [a, b] } for the two-schema form, else cannot prove. */
+function readAnyOf(body, file) {
+  const match = ANY_OF_TWO.exec(body);
+  return match
+    ? {
+        k: '|',
+        of: [
+          [file, match[1]],
+          [file, match[2]],
+        ],
+      }
+    : unrecognised(body);
+}
+
 /** Cannot prove; MLREADY_CRD_SHAPES_DEBUG lists the bodies so a new template can be considered. */
 function unrecognised(body) {
   if (process.env.MLREADY_CRD_SHAPES_DEBUG) console.error(body.slice(0, 300));
@@ -253,10 +279,15 @@ function readModule(file, modules) {
     requires.set(m[1], localRequire.resolve(spec));
   }
   const functions = new Map();
-  for (const m of text.matchAll(HEAD)) {
-    const end = text.indexOf(`${m[1]}.errors=vErrors,0===errors}`, m.index);
-    if (end < 0) continue;
-    functions.set(m[1], text.slice(m.index + m[0].length, end));
+  for (const [head, anyOf] of [
+    [HEAD, false],
+    [HEAD_ANY_OF, true],
+  ]) {
+    for (const m of text.matchAll(head)) {
+      const end = text.indexOf(`${m[1]}.errors=vErrors,0===errors}`, m.index);
+      if (end < 0) continue;
+      functions.set(m[1], { body: text.slice(m.index + m[0].length, end), anyOf });
+    }
   }
   const exported = /,validate=function (validate\d+)\(/.exec(text);
   const formats = new Map();
@@ -288,6 +319,7 @@ export function generateCrdShapes() {
   const nodes = [];
   const ids = new Map();
   const source = [];
+  const versions = {};
   /** The node number of a module's function ("validate": its export), read on first use. */
   function nodeOf(file, fn) {
     readModule(file, modules);
@@ -298,8 +330,14 @@ export function generateCrdShapes() {
     const id = nodes.length;
     ids.set(key, id);
     nodes.push(undefined);
-    const body = name === undefined ? undefined : module.functions.get(name);
-    const node = body === undefined ? { k: 'x' } : readBody(body, file, modules);
+    const code = name === undefined ? undefined : module.functions.get(name);
+    const node =
+      code === undefined
+        ? { k: 'x' }
+        : code.anyOf
+          ? readAnyOf(code.body, file)
+          : readBody(code.body, file, modules);
+    if (node.of) node.of = node.of.map((ref) => nodeOf(...ref));
     if (node.p) for (const [prop, ref] of Object.entries(node.p)) node.p[prop] = nodeOf(...ref);
     if (node.i) node.i = nodeOf(...node.i);
     if (node.to) node.to = nodeOf(...node.to);
@@ -311,6 +349,7 @@ export function generateCrdShapes() {
     const pkgDir = join(root, 'node_modules', pkg);
     const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
     source.push(`${pkg}@${version}`);
+    versions[pkg] = version;
     const directories = (dir) =>
       readdirSync(dir, { withFileTypes: true })
         .filter((entry) => entry.isDirectory())
@@ -336,6 +375,8 @@ export function generateCrdShapes() {
   const sorted = Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => (a < b ? -1 : 1)));
   return `${JSON.stringify({
     source: `read from the generated validators of ${source.join(', ')} by scripts/crd-shapes.mjs (MIT, kubernetes-models)`,
+    /** The walk stands in for a validator only of the version read here (see crdRoot). */
+    packages: versions,
     kinds: sorted,
     nodes,
   })}\n`;

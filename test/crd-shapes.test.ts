@@ -18,6 +18,7 @@ const ROOT = join(import.meta.dirname, '..');
 const GROUPS = /^(monitoring\.coreos\.com|keda\.sh)\//;
 
 interface Table {
+  packages: Record<string, string>;
   kinds: Record<string, number>;
   nodes: { k: string; p?: Record<string, number>; i?: number; to?: number }[];
 }
@@ -140,6 +141,19 @@ describe('schemas/crd-shapes.json (scripts/crd-shapes.mjs)', () => {
   it('is fresh: reading the installed validators again gives the committed table', () => {
     const committed = readFileSync(join(ROOT, 'schemas/crd-shapes.json'), 'utf8');
     expect((generateCrdShapes as () => string)()).toBe(committed);
+  });
+
+  it('was read from the versions the bundled validators (dist/crd) were built from', () => {
+    expect(Object.keys(table.packages).sort()).toEqual([
+      '@kubernetes-models/keda',
+      '@kubernetes-models/prometheus-operator',
+    ]);
+    for (const [pkg, version] of Object.entries(table.packages)) {
+      const bundled = JSON.parse(
+        readFileSync(join(ROOT, 'dist/crd', pkg, 'version.json'), 'utf8'),
+      ) as unknown;
+      expect(bundled).toEqual({ version });
+    }
   });
 
   it('covers the kinds check reads from these packages, and marks what it cannot prove', () => {

@@ -135,7 +135,8 @@ function kindEntry(apiVersion: string, kind: string): KindEntry {
 function newKindEntry(apiVersion: string, kind: string): KindEntry {
   const shape = kindShape(apiVersion, kind);
   const model = shape ? undefined : crdModelFor(apiVersion, kind);
-  const crd = model && Object.hasOwn(model.prototype, 'validate') ? crdRoot(apiVersion, kind) : undefined;
+  const crd =
+    model && Object.hasOwn(model.prototype, 'validate') ? crdRoot(model, apiVersion, kind) : undefined;
   const entry = new KindEntry(shape, model, crd);
   let byKind = kindEntries.get(apiVersion);
   if (!byKind) kindEntries.set(apiVersion, (byKind = new Map<string, KindEntry>()));
@@ -161,7 +162,7 @@ export function crdCertainlyValid(
 ): boolean {
   // Only validators bound by setValidateFunc are the functions the table was read from.
   if (!Object.hasOwn(Model.prototype, 'validate')) return false;
-  const root = crdRoot(apiVersion, kind);
+  const root = crdRoot(Model, apiVersion, kind);
   return root !== undefined && fitsCrd(value, root);
 }
 
@@ -180,6 +181,8 @@ interface CrdShapeEntry {
   /** A pattern strings must match: the source and flags Ajv built its RegExp with. */
   pt?: [string, string];
   to?: number;
+  /** An anyOf's two schemas. */
+  of?: [number, number];
 }
 
 /** What a CrdNode checks (the table's "k"). */
@@ -194,6 +197,7 @@ const CRD_INTEGER = 7;
 const CRD_NUMBER = 8;
 const CRD_ENUM = 9;
 const CRD_REF = 10;
+const CRD_ANY_OF = 11;
 
 const CRD_FORMS: Readonly<Record<string, number>> = {
   '*': CRD_ANY,
@@ -206,6 +210,7 @@ const CRD_FORMS: Readonly<Record<string, number>> = {
   f: CRD_NUMBER,
   e: CRD_ENUM,
   r: CRD_REF,
+  '|': CRD_ANY_OF,
 };
 
 /** One validator function of the table, compiled on first use (children linked when first reached). */
@@ -219,6 +224,8 @@ class CrdNode {
   int32 = false;
   int64 = false;
   pattern: RegExp | undefined = undefined;
+  /** An anyOf's second schema (item holds the first). */
+  second: CrdNode | undefined = undefined;
   constructor(
     readonly form: number,
     /** null passes the type check (null still fails an enum, as in the validator). */
@@ -226,12 +233,17 @@ class CrdNode {
   ) {}
 }
 
-let crdTable: { kinds: Record<string, number>; nodes: CrdShapeEntry[] } | undefined;
+let crdTable:
+  { packages: Record<string, string>; kinds: Record<string, number>; nodes: CrdShapeEntry[] } | undefined;
 let crdNodes: (CrdNode | undefined)[] = [];
 /** By apiVersion, then kind, like the models. */
 const crdRoots = new Map<string, Map<string, CrdNode | undefined>>();
 
-function crdRoot(apiVersion: string, kind: string): CrdNode | undefined {
+/**
+ * The table's root for a kind, where the table was read from the version of the package the
+ * model was loaded from (a newer validator may check what the table does not know).
+ */
+function crdRoot(Model: ModelClass, apiVersion: string, kind: string): CrdNode | undefined {
   let byKind = crdRoots.get(apiVersion);
   if (byKind) {
     const known = byKind.get(kind);
@@ -240,11 +252,16 @@ function crdRoot(apiVersion: string, kind: string): CrdNode | undefined {
   if (!crdTable) {
     crdTable = existsSync(CRD_SHAPES_FILE)
       ? (JSON.parse(readFileSync(CRD_SHAPES_FILE, 'utf8')) as typeof crdTable)
-      : { kinds: {}, nodes: [] };
+      : { packages: {}, kinds: {}, nodes: [] };
     crdNodes = new Array<CrdNode | undefined>(crdTable!.nodes.length);
   }
   const key = `${apiVersion} ${kind}`;
-  const id = Object.hasOwn(crdTable!.kinds, key) ? crdTable!.kinds[key] : undefined;
+  const pkg = CRD_PACKAGES[apiVersion.slice(0, Math.max(0, apiVersion.indexOf('/')))];
+  const sameVersion =
+    pkg !== undefined &&
+    Object.hasOwn(crdTable!.packages, pkg) &&
+    crdTable!.packages[pkg] === modelVersions.get(Model);
+  const id = sameVersion && Object.hasOwn(crdTable!.kinds, key) ? crdTable!.kinds[key] : undefined;
   const root = id === undefined ? undefined : crdNode(id);
   if (!byKind) crdRoots.set(apiVersion, (byKind = new Map<string, CrdNode | undefined>()));
   byKind.set(kind, root);
@@ -274,6 +291,10 @@ function crdNode(id: number): CrdNode {
   } else if (form === CRD_OBJECT) node.fields = new Map();
   if (entry.i !== undefined) node.item = crdNode(entry.i);
   if (entry.to !== undefined) node.item = crdNode(entry.to);
+  if (entry.of !== undefined) {
+    node.item = crdNode(entry.of[0]);
+    node.second = crdNode(entry.of[1]);
+  }
   return node;
 }
 
@@ -285,6 +306,8 @@ function crdNode(id: number): CrdNode {
  * copy of the value would differ), as is every node the table could not read.
  */
 function fitsCrd(value: unknown, node: CrdNode): boolean {
+  // Either schema of an anyOf (an int-or-string: an integer, or a string); null included.
+  if (node.form === CRD_ANY_OF) return fitsCrd(value, node.item!) || fitsCrd(value, node.second!);
   if (value === null) {
     if (node.form === CRD_REF && !node.nullable) return fitsCrd(value, node.item!);
     return node.nullable && node.allowed === undefined && node.form !== CRD_UNKNOWN;
@@ -442,12 +465,14 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
   if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
     try {
       const bundled = fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS));
-      if (!existsSync(bundled)) deferRe2(pkg);
-      const module = require(existsSync(bundled) ? bundled : `${pkg}/${group}/${version}/${kind}`) as Record<
+      const isBundled = existsSync(bundled);
+      if (!isBundled) deferRe2(pkg);
+      const module = require(isBundled ? bundled : `${pkg}/${group}/${version}/${kind}`) as Record<
         string,
         unknown
       >;
       model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
+      if (model) modelVersions.set(model, packageVersion(pkg, isBundled));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // No model for this version of the kind (a newer or older API than the package knows).
@@ -457,6 +482,21 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
   if (!byKind) models.set(apiVersion, (byKind = new Map<string, ModelClass | undefined>()));
   byKind.set(kind, model);
   return model;
+}
+
+/** The package version each loaded model came from (dist/crd/'s version.json, or the package's). */
+const modelVersions = new Map<ModelClass, string | undefined>();
+
+function packageVersion(pkg: string, bundled: boolean): string | undefined {
+  try {
+    const file = bundled
+      ? new URL(`${pkg}/version.json`, BUNDLED_CRDS)
+      : require.resolve(`${pkg}/package.json`);
+    const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined; // unknown: the validator checks every object of the kind
+  }
 }
 
 interface Re2 {
