@@ -10,7 +10,7 @@
 // Packages that load files beside themselves (native addons, WebAssembly, templates) or that are
 // required by name at run time stay external, resolved from node_modules as before.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -395,6 +395,10 @@ for (const pkg of CRD_PACKAGES) {
     outfile: resolve(outdir, 'runtime.cjs'),
     plugins: [lazyRe2],
   });
+  // The version these validators were built from: src/manifest/kubernetes-schema.ts walks
+  // schemas/crd-shapes.json in their place only where the table was read from the same version.
+  const { version } = JSON.parse(readFileSync(resolve(pkgDir, 'package.json'), 'utf8'));
+  writeFileSync(resolve(outdir, 'version.json'), `${JSON.stringify({ version })}\n`);
 }
 
 // The V8 code cache of cli.cjs, check.cjs and the custom resource validators under dist/crd/ that

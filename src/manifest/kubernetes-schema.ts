@@ -83,23 +83,310 @@ export function validateKubernetesObject(value: Record<string, unknown>): {
 export function kubernetesObjectProblems(value: Record<string, unknown>): readonly ObjectProblem[] {
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const kind = typeof value.kind === 'string' ? value.kind : '';
-  const rootShape = kindShape(apiVersion, kind);
-  let problems: ObjectProblem[];
-  if (rootShape) {
-    if (fitsShape(value, rootShape)) return NO_PROBLEMS;
-    problems = [];
-    checkNode(value, rootShape, [], problems);
-  } else {
-    const Model = crdModelFor(apiVersion, kind);
-    const errors = Model ? crdErrors(Model, value) : undefined;
-    if (!errors) return NO_PROBLEMS;
-    problems = describe(errors, value);
-  }
+  const entry = kindEntry(apiVersion, kind);
+  const rootShape = entry.shape;
+  if (rootShape) return fitsShape(value, rootShape) ? NO_PROBLEMS : shapeProblems(value, rootShape);
+  const Model = entry.model;
+  if (!Model || (entry.crd !== undefined && fitsCrd(value, entry.crd))) return NO_PROBLEMS;
+  return crdProblems(Model, value);
+}
+
+/** checkNode's problems of an object fitsShape did not pass, in path order. */
+function shapeProblems(value: Record<string, unknown>, rootShape: Shape): readonly ObjectProblem[] {
+  const problems: ObjectProblem[] = [];
+  checkNode(value, rootShape, [], problems);
+  return sortedByPath(problems);
+}
+
+/** The validator's problems of a custom resource (none where it accepts it), in path order. */
+function crdProblems(Model: ModelClass, value: Record<string, unknown>): readonly ObjectProblem[] {
+  const errors = crdErrors(Model, value);
+  return errors ? sortedByPath(describe(errors, value)) : NO_PROBLEMS;
+}
+
+function sortedByPath(problems: ObjectProblem[]): ObjectProblem[] {
   if (problems.length > 1) problems.sort((a, b) => displayPath(a.path).localeCompare(displayPath(b.path)));
   return problems;
 }
 
+/**
+ * What validates one apiVersion + kind: a built-in kind's shape, or a custom resource's model and
+ * the root of its table walk. One entry per kind, found with two Map lookups per object where
+ * kindShape, crdModelFor and the table's root were three (each a function large enough to stay
+ * unoptimized through the second run); built on the kind's first object, so a model is still
+ * required only when its kind is in the input.
+ */
+class KindEntry {
+  constructor(
+    readonly shape: Shape | undefined,
+    readonly model: ModelClass | undefined,
+    readonly crd: CrdNode | undefined,
+  ) {}
+}
+
+const kindEntries = new Map<string, Map<string, KindEntry>>();
+
+/** Small so that it is optimized (and inlined) early; the first object of a kind takes newKindEntry. */
+function kindEntry(apiVersion: string, kind: string): KindEntry {
+  const known = kindEntries.get(apiVersion)?.get(kind);
+  return known ?? newKindEntry(apiVersion, kind);
+}
+
+function newKindEntry(apiVersion: string, kind: string): KindEntry {
+  const shape = kindShape(apiVersion, kind);
+  const model = shape ? undefined : crdModelFor(apiVersion, kind);
+  const crd =
+    model && Object.hasOwn(model.prototype, 'validate') ? crdRoot(model, apiVersion, kind) : undefined;
+  const entry = new KindEntry(shape, model, crd);
+  let byKind = kindEntries.get(apiVersion);
+  if (!byKind) kindEntries.set(apiVersion, (byKind = new Map<string, KindEntry>()));
+  byKind.set(kind, entry);
+  return entry;
+}
+
 const NO_PROBLEMS: readonly ObjectProblem[] = Object.freeze([]);
+
+/**
+ * Whether kubernetes-models' validator of this kind certainly accepts the value, by a walk of the
+ * checks it makes (schemas/crd-shapes.json, read from its generated code by
+ * scripts/crd-shapes.mjs). The validator's many small generated functions ran unoptimized through
+ * the second run of a process (42 of its 70 ms in this rule, issue 18); this one walk is hot after
+ * the first objects. false means "ask the validator": a failed check, a check the table could not
+ * read, or a value the walk does not handle; the validator then gives every message as before.
+ */
+export function crdCertainlyValid(
+  Model: ModelClass,
+  apiVersion: string,
+  kind: string,
+  value: Record<string, unknown>,
+): boolean {
+  // Only validators bound by setValidateFunc are the functions the table was read from.
+  if (!Object.hasOwn(Model.prototype, 'validate')) return false;
+  const root = crdRoot(Model, apiVersion, kind);
+  return root !== undefined && fitsCrd(value, root);
+}
+
+const CRD_SHAPES_FILE = new URL('../../schemas/crd-shapes.json', import.meta.url);
+
+/** A validator function of the table, as read by scripts/crd-shapes.mjs (see its readBody). */
+interface CrdShapeEntry {
+  k: string;
+  n?: number;
+  r?: string[];
+  p?: Record<string, number>;
+  i?: number;
+  e?: string[];
+  /** An integer format checked on numbers: "int32" or "int64". */
+  f?: string;
+  /** A pattern strings must match: the source and flags Ajv built its RegExp with. */
+  pt?: [string, string];
+  to?: number;
+  /** An anyOf's two schemas. */
+  of?: [number, number];
+}
+
+/** What a CrdNode checks (the table's "k"). */
+const CRD_ANY = 0;
+const CRD_UNKNOWN = 1;
+const CRD_OBJECT = 2;
+const CRD_MAP = 3;
+const CRD_LIST = 4;
+const CRD_STRING = 5;
+const CRD_BOOLEAN = 6;
+const CRD_INTEGER = 7;
+const CRD_NUMBER = 8;
+const CRD_ENUM = 9;
+const CRD_REF = 10;
+const CRD_ANY_OF = 11;
+
+const CRD_FORMS: Readonly<Record<string, number>> = {
+  '*': CRD_ANY,
+  o: CRD_OBJECT,
+  m: CRD_MAP,
+  a: CRD_LIST,
+  s: CRD_STRING,
+  b: CRD_BOOLEAN,
+  i: CRD_INTEGER,
+  f: CRD_NUMBER,
+  e: CRD_ENUM,
+  r: CRD_REF,
+  '|': CRD_ANY_OF,
+};
+
+/** One validator function of the table, compiled on first use (children linked when first reached). */
+class CrdNode {
+  /** An object's properties (a Map: no answer from Object.prototype), a list's or map's item, a reference's target. */
+  fields: Map<string, CrdNode> | undefined = undefined;
+  required: readonly string[] = [];
+  item: CrdNode | undefined = undefined;
+  allowed: readonly string[] | undefined = undefined;
+  /** Only integers within int32 (ajv-formats' int32), or only integers (its int64). */
+  int32 = false;
+  int64 = false;
+  pattern: RegExp | undefined = undefined;
+  /** An anyOf's second schema (item holds the first). */
+  second: CrdNode | undefined = undefined;
+  constructor(
+    readonly form: number,
+    /** null passes the type check (null still fails an enum, as in the validator). */
+    readonly nullable: boolean,
+  ) {}
+}
+
+let crdTable:
+  { packages: Record<string, string>; kinds: Record<string, number>; nodes: CrdShapeEntry[] } | undefined;
+let crdNodes: (CrdNode | undefined)[] = [];
+/** By apiVersion, then kind, like the models. */
+const crdRoots = new Map<string, Map<string, CrdNode | undefined>>();
+
+/**
+ * The table's root for a kind, where the table was read from the version of the package the
+ * model was loaded from (a newer validator may check what the table does not know).
+ */
+function crdRoot(Model: ModelClass, apiVersion: string, kind: string): CrdNode | undefined {
+  let byKind = crdRoots.get(apiVersion);
+  if (byKind) {
+    const known = byKind.get(kind);
+    if (known !== undefined || byKind.has(kind)) return known;
+  }
+  if (!crdTable) {
+    crdTable = existsSync(CRD_SHAPES_FILE)
+      ? (JSON.parse(readFileSync(CRD_SHAPES_FILE, 'utf8')) as typeof crdTable)
+      : { packages: {}, kinds: {}, nodes: [] };
+    crdNodes = new Array<CrdNode | undefined>(crdTable!.nodes.length);
+  }
+  const key = `${apiVersion} ${kind}`;
+  const pkg = CRD_PACKAGES[apiVersion.slice(0, Math.max(0, apiVersion.indexOf('/')))];
+  const sameVersion =
+    pkg !== undefined &&
+    Object.hasOwn(crdTable!.packages, pkg) &&
+    crdTable!.packages[pkg] === modelVersions.get(Model);
+  const id = sameVersion && Object.hasOwn(crdTable!.kinds, key) ? crdTable!.kinds[key] : undefined;
+  const root = id === undefined ? undefined : crdNode(id);
+  if (!byKind) crdRoots.set(apiVersion, (byKind = new Map<string, CrdNode | undefined>()));
+  byKind.set(kind, root);
+  return root;
+}
+
+/** The compiled node of a table entry, with every node it reaches (the graph may hold cycles). */
+function crdNode(id: number): CrdNode {
+  const known = crdNodes[id];
+  if (known) return known;
+  const entry = crdTable!.nodes[id]!;
+  // A kind or a format the walk does not know: left to the validator.
+  const knownFormat = entry.f === undefined || entry.f === 'int32' || entry.f === 'int64';
+  const form = knownFormat && Object.hasOwn(CRD_FORMS, entry.k) ? CRD_FORMS[entry.k]! : CRD_UNKNOWN;
+  const node = new CrdNode(form, entry.n === 1 || form === CRD_ANY);
+  crdNodes[id] = node;
+  node.required = entry.r ?? [];
+  node.allowed = entry.e;
+  node.int32 = entry.f === 'int32';
+  node.int64 = entry.f === 'int64';
+  // Built as the validator's module builds it (RegExp(source, flags)): the same engine answers.
+  if (entry.pt) node.pattern = new RegExp(entry.pt[0], entry.pt[1]);
+  if (entry.p) {
+    const fields = new Map<string, CrdNode>();
+    for (const name of Object.keys(entry.p)) fields.set(name, crdNode(entry.p[name]!));
+    node.fields = fields;
+  } else if (form === CRD_OBJECT) node.fields = new Map();
+  if (entry.i !== undefined) node.item = crdNode(entry.i);
+  if (entry.to !== undefined) node.item = crdNode(entry.to);
+  if (entry.of !== undefined) {
+    node.item = crdNode(entry.of[0]);
+    node.second = crdNode(entry.of[1]);
+  }
+  return node;
+}
+
+/**
+ * Whether the validator certainly accepts the value: every check of the node and of the nodes its
+ * values reach passes, each written as the generated code makes it (a property is read only when
+ * it is not undefined, a list's and a map's every value is, `number` means finite). An undefined
+ * value, an own "__proto__" key or an object of another prototype is left to the validator (its
+ * copy of the value would differ), as is every node the table could not read.
+ */
+function fitsCrd(value: unknown, node: CrdNode): boolean {
+  // Either schema of an anyOf (an int-or-string: an integer, or a string); null included.
+  if (node.form === CRD_ANY_OF) return fitsCrd(value, node.item!) || fitsCrd(value, node.second!);
+  if (value === null) {
+    if (node.form === CRD_REF && !node.nullable) return fitsCrd(value, node.item!);
+    return node.nullable && node.allowed === undefined && node.form !== CRD_UNKNOWN;
+  }
+  switch (node.form) {
+    case CRD_ANY:
+      return value !== undefined;
+    case CRD_STRING:
+      return (
+        typeof value === 'string' &&
+        (node.allowed === undefined || node.allowed.includes(value)) &&
+        (node.pattern === undefined || node.pattern.test(value))
+      );
+    case CRD_BOOLEAN:
+      return typeof value === 'boolean' && node.allowed === undefined && node.pattern === undefined;
+    case CRD_INTEGER:
+    case CRD_NUMBER:
+      return typeof value === 'number' && fitsCrdNumber(value, node);
+    case CRD_ENUM:
+      return typeof value === 'string' && node.allowed!.includes(value);
+    case CRD_REF:
+      return fitsCrd(value, node.item!);
+    case CRD_LIST: {
+      if (!Array.isArray(value)) return false;
+      const item = node.item!;
+      for (let i = 0; i < value.length; i++) if (!fitsCrd(value[i], item)) return false;
+      return true;
+    }
+    case CRD_OBJECT:
+      return fitsCrdObject(value, node);
+    case CRD_MAP: {
+      if (!isPlainRecord(value)) return false;
+      const record = value as Record<string, unknown>;
+      const item = node.item!;
+      for (const key in record) if (key === '__proto__' || !fitsCrd(record[key], item)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A number against an integer or number node: its type, its format, no enum (strings only). */
+function fitsCrdNumber(value: number, node: CrdNode): boolean {
+  if (node.allowed !== undefined || node.pattern !== undefined || !Number.isFinite(value)) return false;
+  if (node.form === CRD_INTEGER || node.int64) {
+    if (!Number.isInteger(value)) return false;
+  }
+  return !node.int32 || (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** fitsCrd for an object of properties: required ones present, each property present fits. */
+function fitsCrdObject(value: unknown, node: CrdNode): boolean {
+  if (!isPlainRecord(value)) return false;
+  const record = value as Record<string, unknown>;
+  const required = node.required;
+  for (let i = 0; i < required.length; i++) if (record[required[i]!] === undefined) return false;
+  const fields = node.fields!;
+  for (const key in record) {
+    const field = fields.get(key);
+    if (field === undefined) {
+      if (key === '__proto__') return false;
+      continue; // the validator does not read fields its schema does not name
+    }
+    const item = record[key];
+    if (item !== undefined && !fitsCrd(item, field)) return false;
+  }
+  return true;
+}
+
+/** A mapping as the YAML readers build it: the validator's copy of it equals it. */
+function isPlainRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 
 /**
  * ajv's errors for a custom resource, or undefined when it is valid. kubernetes-models' validate()
@@ -178,12 +465,14 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
   if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
     try {
       const bundled = fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS));
-      if (!existsSync(bundled)) deferRe2(pkg);
-      const module = require(existsSync(bundled) ? bundled : `${pkg}/${group}/${version}/${kind}`) as Record<
+      const isBundled = existsSync(bundled);
+      if (!isBundled) deferRe2(pkg);
+      const module = require(isBundled ? bundled : `${pkg}/${group}/${version}/${kind}`) as Record<
         string,
         unknown
       >;
       model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
+      if (model) modelVersions.set(model, packageVersion(pkg, isBundled));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // No model for this version of the kind (a newer or older API than the package knows).
@@ -193,6 +482,21 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
   if (!byKind) models.set(apiVersion, (byKind = new Map<string, ModelClass | undefined>()));
   byKind.set(kind, model);
   return model;
+}
+
+/** The package version each loaded model came from (dist/crd/'s version.json, or the package's). */
+const modelVersions = new Map<ModelClass, string | undefined>();
+
+function packageVersion(pkg: string, bundled: boolean): string | undefined {
+  try {
+    const file = bundled
+      ? new URL(`${pkg}/version.json`, BUNDLED_CRDS)
+      : require.resolve(`${pkg}/package.json`);
+    const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined; // unknown: the validator checks every object of the kind
+  }
 }
 
 interface Re2 {
