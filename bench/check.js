@@ -5,7 +5,8 @@
 //   InferenceService, KubeRay RayService and Knative Service workloads, with their Services, HPAs,
 //   PodDisruptionBudgets and ServiceMonitors) checked three times in one fresh process on one thread:
 //   the median run (the second in practice), with its peak memory (maxRSS) and CPU time, and the first
-//   run alone (what a single `mlready check` of such a tree sees);
+//   run alone (what a single `mlready check` of such a tree sees); then the same confined to one CPU
+//   (taskset), where V8's compiler and garbage-collector threads share the check's core;
 // - reading one ConfigMap of 40 000 keys against the yaml package's own parse without its
 //   (quadratic) duplicate-key check;
 // - reading a file of 20 000 quoted Helm actions (values that Helm's tpl renders: data, not a
@@ -211,7 +212,14 @@ function benchQuotedActions(dir) {
 
 /** Checks the generated tree in a fresh process, on one thread; its time, result counts and maxRSS. */
 const THROUGHPUT_CHILD = `
-import { runCheck } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/check/run-check.js')).href)};
+import { setFlagsFromString } from 'node:v8';
+// The V8 settings that the CLI's entry applies (src/cli/compiler-tuning.ts), before anything is compiled;
+// none for a build that predates them (MLREADY_BENCH_ROOT).
+const tuning = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/cli/compiler-tuning.js')).href)}).then(
+  (m) => m.compilerFlags({ v8Version: process.versions.v8, execArgv: process.execArgv, env: process.env }),
+  () => ({ flags: [] }));
+for (const flag of tuning.flags) setFlagsFromString(flag);
+const { runCheck } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/check/run-check.js')).href)});
 const [cwd] = process.argv.slice(-1);
 const times = [];
 let result;
@@ -227,8 +235,25 @@ times.sort((a, b) => a.ms - b.ms);
 const kinds = {};
 for (const s of result.services) for (const o of s.objects) { const k = o.split('/')[0]; kinds[k] = (kinds[k] ?? 0) + 1; }
 console.log(JSON.stringify({ ms: times[1].ms, cpuMs: times[1].cpuMs, firstMs: first.ms, objects: result.summary.objects, files: result.summary.files,
-  findings: result.findings.length, notChecked: result.summary.notChecked, kinds, maxRssKb: process.resourceUsage().maxRSS }));
+  findings: result.findings.length, notChecked: result.summary.notChecked, kinds, maxRssKb: process.resourceUsage().maxRSS,
+  v8Flags: tuning.flags }));
 `;
+
+/** Runs THROUGHPUT_CHILD on the tree under dir in a fresh process, behind `prefix` (taskset) if given. */
+function throughputRun(dir, prefix = []) {
+  const argv = [process.execPath, '--input-type=module', '-e', THROUGHPUT_CHILD, dir];
+  const all = [...prefix, ...argv];
+  const child = spawnSync(all[0], all.slice(1), { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (child.status !== 0) throw new Error(`throughput run failed: ${child.error ?? child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+/** The first CPU this process may run on (`taskset -cp`: "…affinity list: 0-3,6"), or undefined without taskset. */
+function firstAllowedCpu() {
+  const probe = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  return /list:\s*(\d+)/.exec(probe.stdout)?.[1];
+}
 
 /** Prints the process's peak memory on exit, for the CLI's cold start. */
 const MAX_RSS_HOOK =
@@ -245,12 +270,11 @@ export function benchCheck() {
       for (let s = 0; s < 20; s++) docs.push(service(f * 20 + s));
       writeFileSync(join(big, `services-${String(f).padStart(3, '0')}.yaml`), docs.join('---\n'));
     }
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', THROUGHPUT_CHILD, dir], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    if (child.status !== 0) throw new Error(`throughput run failed: ${child.stderr}`);
-    const throughput = JSON.parse(child.stdout);
+    const throughput = throughputRun(dir);
+    // The same run confined to one CPU: V8 compiles optimized code and collects garbage on helper
+    // threads, which an unconfined run gets from a second core; a CI job limited to one core does not.
+    const cpu = firstAllowedCpu();
+    const oneCpu = cpu === undefined ? undefined : throughputRun(dir, ['taskset', '-c', cpu]);
 
     const run = (args) => {
       const start = performance.now();
@@ -292,6 +316,15 @@ export function benchCheck() {
       firstRunMs: Math.round(throughput.firstMs),
       firstRunResourcesPerSecond: Math.round((throughput.objects / throughput.firstMs) * 1000),
       throughputPeakMb: Math.round(throughput.maxRssKb / 1024),
+      // The V8 settings the runs used (the CLI's own, src/cli/compiler-tuning.ts).
+      v8Flags: throughput.v8Flags ?? [],
+      // Confined to one CPU with taskset (absent without it): the median run, its CPU time, the first run.
+      ...(oneCpu && {
+        oneCpuCheckMs: Math.round(oneCpu.ms),
+        oneCpuCheckCpuMs: Math.round(oneCpu.cpuMs),
+        oneCpuResourcesPerSecond: Math.round((oneCpu.objects / oneCpu.ms) * 1000),
+        oneCpuFirstRunMs: Math.round(oneCpu.firstMs),
+      }),
       coldStartMs: Math.round(cliMs),
       bareNodeMs: Math.round(nodeMs),
       coldStartOverNode: Number((cliMs / nodeMs).toFixed(2)),

@@ -246,6 +246,41 @@ const lazyPackages = {
   },
 };
 
+/**
+ * Node built-ins that bundled packages load at start-up for what mlready never asks of them
+ * (issue 18): commander requires node:child_process (with net and dgram, ~3.6 ms of every start)
+ * for executable subcommands, which mlready has none of; chalk's supports-color loads node:tty and
+ * node:os (~2.9 ms) to guess a default colour level, and mlready builds every Chalk with an
+ * explicit level (src/cli/io.ts decides colour). Each is replaced, for that package only, by a
+ * module that loads nothing until it is used (child_process) or answers "no colour" (the level
+ * of chalk's default instances, which mlready does not use).
+ */
+const SHIMS = {
+  'node:child_process': {
+    from: 'commander',
+    contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+  },
+  '#supports-color': {
+    from: 'chalk',
+    contents:
+      'export function createSupportsColor() { return false; }\nexport default { stdout: false, stderr: false };',
+  },
+};
+const startUpShims = {
+  name: 'start-up-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:child_process|#supports-color)$/ }, (args) => {
+      const from = new RegExp(`[\\\\/]node_modules[\\\\/]${SHIMS[args.path].from}[\\\\/]`);
+      return from.test(args.importer) ? { path: args.path, namespace: 'start-up-shims' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'start-up-shims' }, (args) => ({
+      contents: SHIMS[args.path].contents,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const common = {
   bundle: true,
@@ -270,7 +305,14 @@ await build({
   banner: {
     js: "import { createRequire as __mlreadyCreateRequire } from 'node:module';\nconst require = __mlreadyCreateRequire(import.meta.url);",
   },
-  plugins: [sharedErrors, keepImportMetaUrl, lazyPackages, treeShakeClientNode, externalPackages],
+  plugins: [
+    sharedErrors,
+    keepImportMetaUrl,
+    lazyPackages,
+    startUpShims,
+    treeShakeClientNode,
+    externalPackages,
+  ],
 });
 // The entry, required by bin/mlready.js: CommonJS too, so a start-up never starts Node's ES module
 // loader unless a command of the ES module chunks runs (~6 ms of CPU). Its import.meta.url is
@@ -294,7 +336,7 @@ for (const [name, entry] of [
     entryPoints: [resolve(dist, entry)],
     outfile,
     format: 'cjs',
-    plugins: [sharedErrors, checkFromItsBundle, commonJsModules, externalPackages],
+    plugins: [sharedErrors, checkFromItsBundle, commonJsModules, startUpShims, externalPackages],
   });
   // What a vm.Script cannot run: an import() left in the bundle would fail only when reached.
   const left = /(?<![\w.$])import\(/.exec(readFileSync(outfile, 'utf8'));
@@ -410,7 +452,8 @@ if (existsSync(example)) {
   for (const old of globSync('**/*.v8cache', { cwd: dist })) rmSync(resolve(dist, old));
   const training = spawnSync(process.execPath, [resolve(root, 'bin/mlready.js'), 'check', example], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1' },
+    // Under the V8 settings of a default run (src/cli/compiler-tuning.ts): the caches are keyed on them.
+    env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1', MLREADY_V8_TUNING: undefined },
     encoding: 'utf8',
   });
   const written = ['cli.cjs', 'check.cjs'].every((name) => existsSync(resolve(outdir, `${name}.v8cache`)));

@@ -9,10 +9,11 @@ import type { CliIO } from './io.js';
  * of every module but main.ts.
  */
 export function gateOutput(io: CliIO): CliIO {
-  return {
-    ...io,
-    stdout: (text) => io.stdout(redactText(text)),
-    stderr: (text) => io.stderr(redactText(text)),
-    writeFile: (path, text) => io.writeFile(path, redactText(text)),
-  };
+  // Object.create, not a spread: a spread would read every field now, and main.ts's stdinIsTTY is
+  // a getter that builds process.stdin's stream (issue 18).
+  return Object.assign(Object.create(io) as CliIO, {
+    stdout: (text: string) => io.stdout(redactText(text)),
+    stderr: (text: string) => io.stderr(redactText(text)),
+    writeFile: (path: string, text: string) => io.writeFile(path, redactText(text)),
+  });
 }

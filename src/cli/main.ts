@@ -38,7 +38,11 @@ export async function main(): Promise<void> {
     stderr: (text) => process.stderr.write(text),
     writeFile: (path, text) => writeFileSync(path, text),
     stdoutIsTTY: process.stdout.isTTY === true,
-    stdinIsTTY: process.stdin.isTTY === true,
+    // A getter: process.stdin builds its stream (and loads fs streams, fs/promises and readline,
+    // ~1–2 ms) on first use, and only init's prompts ask.
+    get stdinIsTTY() {
+      return process.stdin.isTTY === true;
+    },
     readStdin,
     onInterrupt: (handler) => interruptHandlers.push(handler),
     onWarning: (print) => process.on('warning', print),

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js';
+import { compilerFlags } from './compiler-tuning.js';
 
 /**
  * The CLI's entry in the bundle (scripts/bundle.mjs → dist/bundle/mlready.cjs, run by bin/mlready.js):
@@ -9,6 +11,13 @@ import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js'
  * MLREADY_WRITE_CODE_CACHE=1 is the build's switch (scripts/bundle.mjs runs `check` on the bundled
  * example with it): after the run, the caches of the bundles it ran are written beside them.
  */
+// Before any bundle is compiled: the code caches are keyed on V8's flags (src/cli/compiler-tuning.ts).
+const tuning = compilerFlags({
+  v8Version: process.versions.v8,
+  execArgv: process.execArgv,
+  env: process.env,
+});
+for (const flag of tuning.flags) setFlagsFromString(flag);
 const bundle = fileURLToPath(new URL('../bundle/cli.cjs', import.meta.url));
 if (process.env.MLREADY_WRITE_CODE_CACHE === '1') {
   process.once('exit', () => {

@@ -1,0 +1,102 @@
+/**
+ * The V8 settings the CLI runs with (src/cli/compiler-tuning.ts, issue 18): only on the V8 line
+ * they were measured on, never over the user's own, known to this Node, and applied before the
+ * bundles compile so that the code cache the build wrote under them is used.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { COMPILER_FLAGS, compilerFlags } from '../src/cli/compiler-tuning.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = `${ROOT}bin/mlready.js`;
+const EXAMPLE = `${ROOT}examples/llm-chat`;
+const NODE20_V8 = '11.3.244.8-node.33';
+
+describe('compilerFlags', () => {
+  it('applies the settings on the measured V8 line', () => {
+    expect(compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: {} }).flags).toEqual(COMPILER_FLAGS);
+    expect(COMPILER_FLAGS.length).toBeGreaterThan(0);
+  });
+
+  it('applies nothing on a V8 it was not measured on', () => {
+    const other = compilerFlags({ v8Version: '12.4.254.21-node.33', execArgv: [], env: {} });
+    expect(other.flags).toEqual([]);
+    expect(other.reason).toContain('12.4');
+  });
+
+  it('leaves the compiler to a user who sets it', () => {
+    for (const flag of [
+      '--interrupt-budget=1000',
+      '--no-turbo-inlining',
+      '--turbo-inlining',
+      '--max-inlined-bytecode-size=200',
+      '--max-inlined-bytecode-size-cumulative=920',
+    ]) {
+      expect(compilerFlags({ v8Version: NODE20_V8, execArgv: [flag], env: {} }).flags).toEqual([]);
+      expect(
+        compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: { NODE_OPTIONS: flag } }).flags,
+      ).toEqual([]);
+    }
+    // Other flags do not count.
+    expect(
+      compilerFlags({ v8Version: NODE20_V8, execArgv: ['--max-old-space-size=512'], env: {} }).flags,
+    ).toEqual(COMPILER_FLAGS);
+  });
+
+  it('is off with MLREADY_V8_TUNING=0', () => {
+    expect(
+      compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: { MLREADY_V8_TUNING: '0' } }).flags,
+    ).toEqual([]);
+    expect(
+      compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: { MLREADY_V8_TUNING: '1' } }).flags,
+    ).toEqual(COMPILER_FLAGS);
+  });
+});
+
+describe('the settings in this Node', () => {
+  const here = compilerFlags({ v8Version: process.versions.v8, execArgv: [], env: {} });
+
+  it('are flags this V8 knows (it prints "unrecognized flag" otherwise)', async () => {
+    if (here.flags.length === 0) return expect(process.versions.v8).not.toMatch(/^11\.3\./);
+    const child = await execa('node', [...here.flags, '-e', '0'], { reject: false });
+    expect(child.exitCode).toBe(0);
+    expect(`${child.stdout}${child.stderr}`).toBe('');
+  });
+
+  it("leave the build's code cache usable: it was written under them", async () => {
+    // What src/cli/start.ts does before running the CLI's bundle, then which caches V8 took.
+    const script = (tuning: string) => `
+      import { setFlagsFromString } from 'node:v8';
+      import { compilerFlags } from ${JSON.stringify(new URL('../dist/cli/compiler-tuning.js', import.meta.url).href)};
+      import { runBundle, loadedBundles } from ${JSON.stringify(new URL('../dist/cli/code-cache.js', import.meta.url).href)};
+      for (const flag of compilerFlags({ v8Version: process.versions.v8, execArgv: [], env: { MLREADY_V8_TUNING: ${JSON.stringify(tuning)} } }).flags)
+        setFlagsFromString(flag);
+      runBundle(${JSON.stringify(`${ROOT}dist/bundle/cli.cjs`)});
+      console.log(JSON.stringify(loadedBundles().map((b) => b.use)));`;
+    const uses = async (tuning: string) => {
+      const child = await execa('node', ['--input-type=module', '-e', script(tuning)], { reject: false });
+      expect(child.stderr).toBe('');
+      return JSON.parse(child.stdout) as string[];
+    };
+    expect(await uses('1')).toEqual(['used']);
+    // The cache is keyed on the flags: without the settings the same cache is another V8's.
+    if (here.flags.length > 0) expect(await uses('0')).toEqual(['stale']);
+  });
+
+  it('change no verdict: the same report with and without them', async () => {
+    const report = async (tuning: string) => {
+      const child = await execa('node', [BIN, 'check', '.', '--format', 'json'], {
+        cwd: EXAMPLE,
+        reject: false,
+        env: { NO_COLOR: '1', MLREADY_V8_TUNING: tuning },
+      });
+      expect(child.stderr).toBe('');
+      expect([0, 1]).toContain(child.exitCode);
+      return child.stdout.replace(/"(?:generatedAt|durationMs)":[^,}]*/g, '');
+    };
+    const tuned = await report('1');
+    expect(tuned).toContain('"findings"');
+    expect(await report('0')).toBe(tuned);
+  });
+});
