@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,6 +87,46 @@ describe('mlready (end to end, built binary)', () => {
       expect(loaded).not.toContain('@inquirer');
     },
   );
+});
+
+describe('start-up (issue 18)', () => {
+  const BUILTINS = fileURLToPath(new URL('./helpers/builtins-at-exit.cjs', import.meta.url));
+  /** The built-ins a process loads, beyond those of `node -e 0`; stdout to /dev/null, as the bench runs it. */
+  function builtins(args: string[]): string[] {
+    const loaded = (argv: string[]) => {
+      const log = join(tmpTree(), 'builtins.log');
+      const run = spawnSync(process.execPath, ['-r', BUILTINS, ...argv], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1', MLREADY_BUILTINS_LOG: log },
+      });
+      expect(run.stderr.toString()).toBe('');
+      return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    };
+    const bare = new Set(loaded(['-e', '0']));
+    return loaded(args).filter((name) => !bare.has(name));
+  }
+
+  it('check loads no built-in it does not use: child_process, tty, os, readline, stdin streams', () => {
+    const extra = builtins([join(REPO_ROOT, 'bin/mlready.js'), 'check', 'examples/llm-chat']);
+    expect(extra).toContain('NativeModule vm'); // the list works: the bundles run through vm.Script
+    // commander's child_process (net, dgram), chalk's colour detection (tty, os), process.stdin.
+    for (const name of [
+      'child_process',
+      'net',
+      'dgram',
+      'tty',
+      'os',
+      'internal/readline/interface',
+      'internal/fs/streams',
+    ])
+      expect(extra).not.toContain(`NativeModule ${name}`);
+  });
+
+  it('--version loads neither', () => {
+    const extra = builtins([join(REPO_ROOT, 'bin/mlready.js'), '--version']);
+    for (const name of ['child_process', 'tty', 'os']) expect(extra).not.toContain(`NativeModule ${name}`);
+  });
 });
 
 describe('the bundle', () => {
