@@ -3,10 +3,13 @@
  * they were measured on, never over the user's own, known to this Node, and applied before the
  * bundles compile so that the code cache the build wrote under them is used.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { COMPILER_FLAGS, compilerFlags } from '../src/cli/compiler-tuning.js';
+import { COMPILER_FLAGS, compilerFlags, V8_DEFAULTS } from '../src/cli/compiler-tuning.js';
+import { tmpTree } from './helpers/tmp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = `${ROOT}bin/mlready.js`;
@@ -98,5 +101,47 @@ describe('the settings in this Node', () => {
     const tuned = await report('1');
     expect(tuned).toContain('"findings"');
     expect(await report('0')).toBe(tuned);
+  });
+});
+
+describe('which commands run with them (the built CLI)', () => {
+  const here = compilerFlags({ v8Version: process.versions.v8, execArgv: [], env: {} });
+  const TAG_HELPER = fileURLToPath(new URL('./helpers/v8-tag-at-exit.cjs', import.meta.url));
+
+  /** V8's code-cache tag, which hashes every flag that differs from its default. */
+  async function tagOf(flags: readonly string[]): Promise<string> {
+    const child = await execa('node', [...flags, '-p', "require('node:v8').cachedDataVersionTag()"]);
+    return child.stdout.trim();
+  }
+  /** The tag a CLI run ended with: the compiler settings its command ran under. */
+  async function tagAfter(argv: string[]): Promise<string> {
+    const log = join(tmpTree(), 'tag');
+    await execa('node', ['-r', TAG_HELPER, BIN, ...argv], {
+      cwd: EXAMPLE,
+      reject: false,
+      env: { NO_COLOR: '1', MLREADY_V8_TAG_LOG: log },
+    });
+    return readFileSync(log, 'utf8');
+  }
+
+  it("V8_DEFAULTS are this V8's own defaults", async () => {
+    if (here.flags.length === 0) return;
+    const options = (await execa('node', ['--v8-options'])).stdout;
+    for (const flag of V8_DEFAULTS) expect(options).toContain(`default: ${flag}`);
+    // and setting them is the same as not setting anything
+    expect(await tagOf(V8_DEFAULTS)).toBe(await tagOf([]));
+  });
+
+  it('check runs with the settings; loadtest and drift put V8 defaults back', async () => {
+    if (here.flags.length === 0) return;
+    const tuned = await tagOf(COMPILER_FLAGS);
+    const defaults = await tagOf([]);
+    expect(tuned).not.toBe(defaults);
+    expect(await tagAfter(['check', '.'])).toBe(tuned);
+    expect(await tagAfter(['--version'])).toBe(tuned);
+    // Each fails on its input (exit 2) after the command began: the settings are reset first.
+    expect(await tagAfter(['loadtest', 'not a url'])).toBe(defaults);
+    expect(await tagAfter(['drift', '-r', 'missing.csv', '-c', 'missing.csv'])).toBe(defaults);
+    expect(await tagAfter(['drift', 'profile', 'missing.csv', '-o', 'p.json'])).toBe(defaults);
   });
 });

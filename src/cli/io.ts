@@ -21,6 +21,11 @@ export interface CliIO {
   onWarning?: (print: (warning: Error) => void) => void;
   /** Called once with a function that stops the running command cleanly (SIGINT). */
   onInterrupt?: (handler: () => void) => void;
+  /**
+   * Puts V8's own compiler settings back where the CLI's entry changed them (src/cli/compiler-tuning.ts):
+   * called by the long-running commands, for which those settings were not measured to help.
+   */
+  compilerDefaults?: () => void;
   /** Writes a text file (reports, saved records, scaffolded files); runCli routes it through gate.ts. */
   writeFile: (path: string, text: string) => void;
 }

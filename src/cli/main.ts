@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { compilerFlags, V8_DEFAULTS } from './compiler-tuning.js';
 import { runCli } from './program.js';
 
 /** The only module that touches process: it wires the real world into runCli. */
@@ -37,6 +39,11 @@ export async function main(): Promise<void> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     writeFile: (path, text) => writeFileSync(path, text),
+    compilerDefaults: () => {
+      // The same inputs as src/cli/start.ts: set back only what it set.
+      const context = { v8Version: process.versions.v8, execArgv: process.execArgv, env: process.env };
+      if (compilerFlags(context).flags.length > 0) for (const flag of V8_DEFAULTS) setFlagsFromString(flag);
+    },
     stdoutIsTTY: process.stdout.isTTY === true,
     // A getter: process.stdin builds its stream (and loads fs streams, fs/promises and readline,
     // ~1–2 ms) on first use, and only init's prompts ask.

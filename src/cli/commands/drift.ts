@@ -43,6 +43,8 @@ export interface DriftFlags {
  * is reported as an error but never hides the verdict); otherwise 2 when a notification failed, else 0.
  */
 export async function driftCommand(io: CliIO, flags: DriftFlags): Promise<number> {
+  // Reads and bins whole datasets: V8's own compiler settings (src/cli/compiler-tuning.ts).
+  io.compilerDefaults?.();
   if (!flags.reference || !flags.current)
     throw new UsageError('mlready drift needs --reference <data|profile.json> and --current <data>');
   const manifest = manifestOf(io, flags.manifest);
@@ -136,6 +138,7 @@ export interface ProfileFlags {
 }
 
 export async function driftProfileCommand(io: CliIO, data: string[], flags: ProfileFlags): Promise<number> {
+  io.compilerDefaults?.();
   if (!flags.output) throw new UsageError('mlready drift profile needs -o <profile.json>');
   const manifest = manifestOf(io, flags.manifest);
   const profile = await createProfile({

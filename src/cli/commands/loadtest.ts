@@ -99,6 +99,8 @@ export async function loadtestCommand(
   url: string | undefined,
   flags: LoadtestFlags,
 ): Promise<number> {
+  // A load generator runs long: V8's own compiler settings (src/cli/compiler-tuning.ts).
+  io.compilerDefaults?.();
   const manifest = flags.manifest ? loadManifest(flags.manifest, io.cwd) : undefined;
   if (!url)
     throw new UsageError('mlready loadtest needs the endpoint URL', {
