@@ -8,7 +8,8 @@
  * of the checks themselves. On a CI runner with one core that time is paid on the check's core.
  * - an inlining budget of 100 bytes of bytecode per optimized function (default 920; small helpers
  *   are still inlined) halves the compiler's CPU: on one core, a first check took ~0.75× and a
- *   second ~0.8× the time, and a fully warm one no longer; unconfined, the same or better;
+ *   second ~0.8× the time, and a fully warm one took no longer than before; unconfined, the same or
+ *   better;
  * - twice V8's interrupt budget (a function is optimized after twice as much of its bytecode ran)
  *   leaves code that is only warm to the baseline compiler: on one core another ~0.9× of the second
  *   check, on both the generated input and upstream manifests; unconfined, no change.
@@ -20,8 +21,8 @@
  *
  * Only on the V8 line they were measured on: V8 prints "unrecognized flag" for a flag it does not
  * know, and another line's compiler would need its own measurement. A user's own flags for the same
- * things (on the node command line or in NODE_OPTIONS) win, and MLREADY_V8_TUNING=0 turns the
- * settings off.
+ * things win (on the node command line; Node 20 does not take them in NODE_OPTIONS, a later Node
+ * might), and MLREADY_V8_TUNING=0 turns the settings off.
  */
 
 /** The settings, as V8 command-line flags. */
