@@ -125,7 +125,7 @@ describe('which commands run with them (the built CLI)', () => {
   }
 
   it("V8_DEFAULTS are this V8's own defaults", async () => {
-    if (here.flags.length === 0) return;
+    if (here.flags.length === 0) return expect(process.versions.v8).not.toMatch(/^11\.3\./);
     const options = (await execa('node', ['--v8-options'])).stdout;
     for (const flag of V8_DEFAULTS) expect(options).toContain(`default: ${flag}`);
     // and setting them is the same as not setting anything
@@ -133,7 +133,7 @@ describe('which commands run with them (the built CLI)', () => {
   });
 
   it('check runs with the settings; loadtest and drift put V8 defaults back', async () => {
-    if (here.flags.length === 0) return;
+    if (here.flags.length === 0) return expect(process.versions.v8).not.toMatch(/^11\.3\./);
     const tuned = await tagOf(COMPILER_FLAGS);
     const defaults = await tagOf([]);
     expect(tuned).not.toBe(defaults);
