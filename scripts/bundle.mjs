@@ -16,6 +16,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { globSync } from 'tinyglobby';
+import { wrapBundle } from '../dist/cli/code-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
@@ -339,11 +340,14 @@ for (const [name, entry] of [
     plugins: [sharedErrors, checkFromItsBundle, commonJsModules, startUpShims, externalPackages],
   });
   // What a vm.Script cannot run: an import() left in the bundle would fail only when reached.
-  const left = /(?<![\w.$])import\(/.exec(readFileSync(outfile, 'utf8'));
+  const code = readFileSync(outfile, 'utf8');
+  const left = /(?<![\w.$])import\(/.exec(code);
   if (left)
     throw new Error(
       `${name} holds an import() (add its module to ESM_ENTRIES): ${left.input.slice(left.index - 80, left.index + 80)}`,
     );
+  // The file is the source V8 compiles, wrapper included (src/cli/code-cache.ts runBundle).
+  writeFileSync(outfile, wrapBundle(code));
 }
 
 // kubernetes-models' custom resource validators, one CommonJS file per kind under dist/crd/, with

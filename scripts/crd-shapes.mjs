@@ -19,6 +19,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tableText } from './table-layout.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(root, 'schemas/crd-shapes.json');
@@ -83,6 +84,29 @@ const OBJECT = 'data&&"object"==typeof data&&!Array.isArray(data)';
 const PATTERN_TEST = /^if\("string"==typeof data&&!(pattern\d+)\.test\(data\)\)\{<pattern>\}/;
 const PATTERN_ONLY_STRINGS =
   /^if\("string"==typeof data\)\{if\(!(pattern\d+)\.test\(data\)\)\{<pattern>\}\}else\{<type:string>\}/;
+/**
+ * A minimum length on a non-null string (the whole body's type test and length test in one if/else):
+ * the binding of Ajv's ucs2length, the limit, and the limit its error names.
+ */
+const MIN_LENGTH_ONLY_STRINGS = new RegExp(
+  `^if\\("string"==typeof data\\)\\{if\\((\\d+)>\\(0,(${IDENT})\\.default\\)\\(data\\)\\)\\{<minLength:(\\d+)>\\}\\}else\\{<type:string>\\}`,
+);
+/**
+ * What the walk takes a string's length to be (src/manifest/kubernetes-schema.ts, ucs2length): code
+ * points, a surrogate pair counting once. A module whose ucs2length answers otherwise gets none read.
+ */
+const UCS2_PROBES = [
+  '',
+  'a',
+  'ab',
+  '\u00e9',
+  '\ud83d\ude00',
+  '\ud83d\ude00x',
+  '\ud800',
+  '\udc00\ud800',
+  'a\ud800b',
+];
+const ucs2Semantics = (text) => [...text].length;
 /** A format test on a number; the function is bound at the module's top (see readModule). */
 const FORMAT_TEST =
   /^if\("number"==typeof data&&isFinite\(data\)&&!(formats\d+)\.validate\(data\)\)\{<format:(\w+)>\}/;
@@ -133,6 +157,8 @@ function readBody(body, file, modules) {
     const format = /^format:"(int32|int64)"$/.exec(params);
     if (keyword === 'format' && format) return `<format:${format[1]}>`;
     if (keyword === 'pattern' && new RegExp(`^pattern:${STRING}$`).test(params)) return '<pattern>';
+    const limit = /^limit:(\d+)$/.exec(params);
+    if (keyword === 'minLength' && limit) return `<minLength:${limit[1]}>`;
     unknown = true;
     return '<other>';
   });
@@ -214,6 +240,16 @@ function readBody(body, file, modules) {
   }
   // A pattern on strings, as the nullable form writes it after its type test, or the whole
   // non-nullable form (type test and pattern in one if/else).
+  // A minimum length alone on a non-null string, measured by the module's ucs2length (see readModule).
+  let minLength;
+  const lengthTest = MIN_LENGTH_ONLY_STRINGS.exec(text);
+  if (lengthTest && kind === '*') {
+    if (lengthTest[2] !== modules.get(file).ucs2length || lengthTest[1] !== lengthTest[3]) return { k: 'x' };
+    kind = 's';
+    nullable = 0;
+    minLength = Number(lengthTest[1]);
+    text = text.slice(lengthTest[0].length);
+  }
   let pattern;
   const nonNullable = PATTERN_ONLY_STRINGS.exec(text);
   const afterType = nonNullable ? undefined : PATTERN_TEST.exec(text);
@@ -242,7 +278,11 @@ function readBody(body, file, modules) {
     allowed = [...many[1].matchAll(new RegExp(`(${STRING})===data`, 'g'))].map((m) => JSON.parse(m[1]));
   if (one || many) text = text.slice((one ?? many)[0].length);
   if (text !== 'return ') return unrecognised(body);
-  const extra = { ...(format ? { f: format } : {}), ...(pattern ? { pt: pattern } : {}) };
+  const extra = {
+    ...(format ? { f: format } : {}),
+    ...(pattern ? { pt: pattern } : {}),
+    ...(minLength !== undefined ? { ml: minLength } : {}),
+  };
   if (allowed) return { k: kind === '*' ? 'e' : kind, n: nullable, e: allowed, ...extra };
   return kind === '*' ? { k: '*' } : { k: kind, n: nullable, ...extra };
 }
@@ -305,13 +345,24 @@ function readModule(file, modules) {
         formats.set(m[1], m[2]);
     }
   }
+  // Ajv's ucs2length, as the module binds it, where it measures as the walk does.
+  let ucs2length;
+  const lengthBinding = new RegExp(
+    `(${IDENT})=${IDENT}\\._\\(require\\("@kubernetes-models/validate/runtime/ucs2length"\\)\\)`,
+  ).exec(text);
+  if (lengthBinding) {
+    const installed = localRequire('@kubernetes-models/validate/runtime/ucs2length');
+    const fn = typeof installed?.default === 'function' ? installed.default : installed;
+    if (typeof fn === 'function' && UCS2_PROBES.every((v) => fn(v) === ucs2Semantics(v)))
+      ucs2length = lengthBinding[1];
+  }
   // Patterns Ajv compiled as JavaScript RegExps (re2's Go syntax, new _re2…, is not read).
   const patterns = new Map();
   for (const m of text.matchAll(
     new RegExp(`(?:[,;]|let )(pattern\\d+)=RegExp\\((${STRING}),("u"|"")\\)[,;]`, 'g'),
   ))
     patterns.set(m[1], [JSON.parse(m[2]), JSON.parse(m[3])]);
-  modules.set(file, { requires, functions, exported: exported?.[1], formats, patterns });
+  modules.set(file, { requires, functions, exported: exported?.[1], formats, patterns, ucs2length });
 }
 
 export function generateCrdShapes() {
@@ -373,13 +424,16 @@ export function generateCrdShapes() {
     }
   }
   const sorted = Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return `${JSON.stringify({
-    source: `read from the generated validators of ${source.join(', ')} by scripts/crd-shapes.mjs (MIT, kubernetes-models)`,
-    /** The walk stands in for a validator only of the version read here (see crdRoot). */
-    packages: versions,
-    kinds: sorted,
+  return tableText(
+    {
+      source: `read from the generated validators of ${source.join(', ')} by scripts/crd-shapes.mjs (MIT, kubernetes-models)`,
+      /** The walk stands in for a validator only of the version read here (see crdTableRoot). */
+      packages: versions,
+      kinds: sorted,
+    },
+    'nodes',
     nodes,
-  })}\n`;
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

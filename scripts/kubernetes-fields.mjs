@@ -10,6 +10,7 @@
 // Needs kubectl on PATH.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { tableText } from './table-layout.mjs';
 
 const OUT = new URL('../schemas/kubernetes-fields.json', import.meta.url);
 
@@ -100,10 +101,13 @@ for (const [name, schema] of Object.entries(schemas)) {
 const sorted = (object) => Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : 1)));
 writeFileSync(
   OUT,
-  `${JSON.stringify({
-    source: `kube-apiserver ${version.gitVersion} /openapi/v3 (Apache-2.0, The Kubernetes Authors)`,
-    kinds: sorted(kinds),
-    types: sorted(types),
-  })}\n`,
+  tableText(
+    {
+      source: `kube-apiserver ${version.gitVersion} /openapi/v3 (Apache-2.0, The Kubernetes Authors)`,
+      kinds: sorted(kinds),
+    },
+    'types',
+    sorted(types),
+  ),
 );
 console.log(`wrote ${Object.keys(kinds).length} kinds, ${Object.keys(types).length} types`);

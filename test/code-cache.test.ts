@@ -7,19 +7,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { cacheFileOf } from '../src/cli/code-cache.js';
+import { cacheFileOf, wrapBundle } from '../src/cli/code-cache.js';
 import { tmpTree } from './helpers/tmp.js';
 
 // The built loader (npm run build, as test/cli.test.ts needs): a fresh process runs it.
 const LOADER = new URL('../dist/cli/code-cache.js', import.meta.url).href;
 
-/** A bundle as scripts/bundle.mjs writes them: CommonJS, with __mlready for what it loads. */
-function bundle(answer: number): Record<string, string> {
+/** A bundle as scripts/bundle.mjs writes them: wrapped CommonJS, with __mlready for what it loads. */
+function bundle(answer: number | string): Record<string, string> {
   return {
-    'main.cjs': `exports.answer = () => require('node:path').basename('/x/${answer}');
+    'main.cjs': wrapBundle(`exports.answer = () => require('node:path').basename('/x/${answer}');
 exports.other = () => __mlready.load('other.cjs').name;
-exports.url = __mlready.url;`,
-    'other.cjs': `exports.name = 'other';`,
+exports.url = __mlready.url;`),
+    'other.cjs': wrapBundle(`exports.name = 'other';`),
   };
 }
 
@@ -65,6 +65,27 @@ describe('the code cache of the CLI bundles', () => {
     await run(dir, true);
     writeFileSync(join(dir, 'main.cjs'), bundle(43)['main.cjs']!);
     expect(await run(dir)).toMatchObject({ answer: '43', uses: ['stale', 'used'] });
+  });
+
+  it('runs a bundle that is not ASCII as UTF-8, with its cache', async () => {
+    const dir = tmpTree(bundle('ünïcode ✓'));
+    expect(await run(dir, true)).toMatchObject({ answer: 'ünïcode ✓', uses: ['missing', 'missing'] });
+    expect(await run(dir)).toMatchObject({ answer: 'ünïcode ✓', uses: ['used', 'used'] });
+  });
+
+  it('refuses a file that is not a wrapped bundle, instead of running it as something else', async () => {
+    const dir = tmpTree({ 'main.cjs': `exports.answer = () => '42';` });
+    const child = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { runBundle } from ${JSON.stringify(LOADER)}; runBundle(${JSON.stringify(join(dir, 'main.cjs'))});`,
+      ],
+      { reject: false },
+    );
+    expect(child.exitCode).not.toBe(0);
+    expect(child.stderr).toContain('is not a bundle written by scripts/bundle.mjs');
   });
 
   it.each([

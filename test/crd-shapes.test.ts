@@ -196,8 +196,10 @@ describe('crdCertainlyValid, against the validators it stands in for', () => {
     expect(fast).toBeGreaterThan(validatorValid * 0.4);
   });
 
-  it('answers valid for every valid ServiceMonitor and ScaledObject of the fixtures and examples', () => {
-    const covered = objects.filter((o) => /^(ServiceMonitor|PodMonitor|ScaledObject)$/.test(String(o.kind)));
+  it('answers valid for every valid ServiceMonitor, PodMonitor, ScaledObject and PrometheusRule of the fixtures and examples', () => {
+    const covered = objects.filter((o) =>
+      /^(ServiceMonitor|PodMonitor|ScaledObject|PrometheusRule)$/.test(String(o.kind)),
+    );
     expect(covered.length).toBeGreaterThan(3);
     for (const object of covered) {
       const { Model, apiVersion, kind } = modelOf(object);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isQuantity } from '../check/quantity.js';
 import { redactText } from '../redact.js';
 import { article, displayPath, pointerToPath, valueAt } from './schema-errors.js';
+import { readTable, type Table } from './table-file.js';
 import type { YamlPath } from './yaml.js';
 
 /** Something the API server would reject, at a path inside the object. */
@@ -26,12 +27,15 @@ const CRD_PACKAGES: Readonly<Record<string, string>> = {
   'telemetry.istio.io': '@kubernetes-models/istio',
 };
 
-interface FieldTable {
-  source: string;
-  kinds: Record<string, string>;
-  /** Per type: field codes (see scripts/kubernetes-fields.mjs), required fields, enums. */
-  types: Record<string, { f: Record<string, string>; r?: string[]; e?: Record<string, string[]> }>;
+/** Per type of schemas/kubernetes-fields.json: field codes (see scripts/kubernetes-fields.mjs), required fields, enums. */
+interface FieldType {
+  f: Record<string, string>;
+  r?: string[];
+  e?: Record<string, string[]>;
 }
+
+/** schemas/kubernetes-fields.json: its head holds `kinds` (apiVersion + kind → type), its entries the types. */
+type FieldTable = Table<FieldType>;
 
 export interface ModelClass {
   new (data: unknown): { validate(): void };
@@ -86,9 +90,9 @@ export function kubernetesObjectProblems(value: Record<string, unknown>): readon
   const entry = kindEntry(apiVersion, kind);
   const rootShape = entry.shape;
   if (rootShape) return fitsShape(value, rootShape) ? NO_PROBLEMS : shapeProblems(value, rootShape);
-  const Model = entry.model;
-  if (!Model || (entry.crd !== undefined && fitsCrd(value, entry.crd))) return NO_PROBLEMS;
-  return crdProblems(Model, value);
+  if (entry.crd !== undefined && fitsCrd(value, entry.crd)) return NO_PROBLEMS;
+  const Model = entry.model();
+  return Model ? crdProblems(Model, value) : NO_PROBLEMS;
 }
 
 /** checkNode's problems of an object fitsShape did not pass, in path order. */
@@ -117,11 +121,28 @@ function sortedByPath(problems: ObjectProblem[]): ObjectProblem[] {
  * required only when its kind is in the input.
  */
 class KindEntry {
+  private loaded = false;
+  private Model: ModelClass | undefined = undefined;
   constructor(
     readonly shape: Shape | undefined,
-    readonly model: ModelClass | undefined,
+    /** The table's root for a custom resource whose validator was read into it (see crdTableRoot). */
     readonly crd: CrdNode | undefined,
+    private readonly apiVersion: string,
+    private readonly kind: string,
   ) {}
+
+  /**
+   * A custom resource's model, required when an object first needs its validator: where the table
+   * proves every object of the kind valid, the validator's module (with its package's runtime, ~5 ms
+   * of a `check examples/llm-chat` for a ServiceMonitor and a PrometheusRule) is never loaded.
+   */
+  model(): ModelClass | undefined {
+    if (!this.loaded) {
+      this.Model = this.shape ? undefined : crdModelFor(this.apiVersion, this.kind);
+      this.loaded = true;
+    }
+    return this.Model;
+  }
 }
 
 const kindEntries = new Map<string, Map<string, KindEntry>>();
@@ -134,10 +155,12 @@ function kindEntry(apiVersion: string, kind: string): KindEntry {
 
 function newKindEntry(apiVersion: string, kind: string): KindEntry {
   const shape = kindShape(apiVersion, kind);
-  const model = shape ? undefined : crdModelFor(apiVersion, kind);
-  const crd =
-    model && Object.hasOwn(model.prototype, 'validate') ? crdRoot(model, apiVersion, kind) : undefined;
-  const entry = new KindEntry(shape, model, crd);
+  let crd: CrdNode | undefined;
+  if (!shape) {
+    const source = crdSource(apiVersion, kind);
+    crd = source ? crdTableRoot(apiVersion, kind, packageVersion(source.pkg, source.bundled)) : undefined;
+  }
+  const entry = new KindEntry(shape, crd, apiVersion, kind);
   let byKind = kindEntries.get(apiVersion);
   if (!byKind) kindEntries.set(apiVersion, (byKind = new Map<string, KindEntry>()));
   byKind.set(kind, entry);
@@ -162,7 +185,7 @@ export function crdCertainlyValid(
 ): boolean {
   // Only validators bound by setValidateFunc are the functions the table was read from.
   if (!Object.hasOwn(Model.prototype, 'validate')) return false;
-  const root = crdRoot(Model, apiVersion, kind);
+  const root = crdTableRoot(apiVersion, kind, modelVersions.get(Model));
   return root !== undefined && fitsCrd(value, root);
 }
 
@@ -180,6 +203,8 @@ interface CrdShapeEntry {
   f?: string;
   /** A pattern strings must match: the source and flags Ajv built its RegExp with. */
   pt?: [string, string];
+  /** A string's minimum length, in code points (Ajv's ucs2length). */
+  ml?: number;
   to?: number;
   /** An anyOf's two schemas. */
   of?: [number, number];
@@ -224,6 +249,8 @@ class CrdNode {
   int32 = false;
   int64 = false;
   pattern: RegExp | undefined = undefined;
+  /** A string's minimum length in code points (0: none). */
+  minLength = 0;
   /** An anyOf's second schema (item holds the first). */
   second: CrdNode | undefined = undefined;
   constructor(
@@ -233,35 +260,48 @@ class CrdNode {
   ) {}
 }
 
+/** schemas/crd-shapes.json: its head holds `packages` and `kinds`, its entries the nodes. */
 let crdTable:
-  { packages: Record<string, string>; kinds: Record<string, number>; nodes: CrdShapeEntry[] } | undefined;
+  | { packages: Record<string, string>; kinds: Record<string, number>; nodes: Table<CrdShapeEntry> }
+  | undefined;
 let crdNodes: (CrdNode | undefined)[] = [];
 /** By apiVersion, then kind, like the models. */
 const crdRoots = new Map<string, Map<string, CrdNode | undefined>>();
 
 /**
- * The table's root for a kind, where the table was read from the version of the package the
- * model was loaded from (a newer validator may check what the table does not know).
+ * The table's root for a kind, where the table was read from `version` of the package its model
+ * is (or would be) loaded from: a newer validator may check what the table does not know. The
+ * table holds only kinds whose module binds its own validate function (scripts/crd-shapes.mjs), so
+ * a root also says that the model has a validator.
  */
-function crdRoot(Model: ModelClass, apiVersion: string, kind: string): CrdNode | undefined {
+function crdTableRoot(apiVersion: string, kind: string, version: string | undefined): CrdNode | undefined {
   let byKind = crdRoots.get(apiVersion);
   if (byKind) {
     const known = byKind.get(kind);
     if (known !== undefined || byKind.has(kind)) return known;
   }
   if (!crdTable) {
-    crdTable = existsSync(CRD_SHAPES_FILE)
-      ? (JSON.parse(readFileSync(CRD_SHAPES_FILE, 'utf8')) as typeof crdTable)
-      : { packages: {}, kinds: {}, nodes: [] };
-    crdNodes = new Array<CrdNode | undefined>(crdTable!.nodes.length);
+    const table = readTable<CrdShapeEntry>(
+      existsSync(CRD_SHAPES_FILE)
+        ? readFileSync(CRD_SHAPES_FILE, 'utf8')
+        : '{"packages":{},"kinds":{},"nodes":[]}',
+      'nodes',
+    );
+    crdTable = {
+      packages: table.head.packages as Record<string, string>,
+      kinds: table.head.kinds as Record<string, number>,
+      nodes: table,
+    };
+    crdNodes = new Array<CrdNode | undefined>(table.size);
   }
   const key = `${apiVersion} ${kind}`;
   const pkg = CRD_PACKAGES[apiVersion.slice(0, Math.max(0, apiVersion.indexOf('/')))];
   const sameVersion =
     pkg !== undefined &&
-    Object.hasOwn(crdTable!.packages, pkg) &&
-    crdTable!.packages[pkg] === modelVersions.get(Model);
-  const id = sameVersion && Object.hasOwn(crdTable!.kinds, key) ? crdTable!.kinds[key] : undefined;
+    version !== undefined &&
+    Object.hasOwn(crdTable.packages, pkg) &&
+    crdTable.packages[pkg] === version;
+  const id = sameVersion && Object.hasOwn(crdTable.kinds, key) ? crdTable.kinds[key] : undefined;
   const root = id === undefined ? undefined : crdNode(id);
   if (!byKind) crdRoots.set(apiVersion, (byKind = new Map<string, CrdNode | undefined>()));
   byKind.set(kind, root);
@@ -272,7 +312,7 @@ function crdRoot(Model: ModelClass, apiVersion: string, kind: string): CrdNode |
 function crdNode(id: number): CrdNode {
   const known = crdNodes[id];
   if (known) return known;
-  const entry = crdTable!.nodes[id]!;
+  const entry = crdTable!.nodes.entry(id)!;
   // A kind or a format the walk does not know: left to the validator.
   const knownFormat = entry.f === undefined || entry.f === 'int32' || entry.f === 'int64';
   const form = knownFormat && Object.hasOwn(CRD_FORMS, entry.k) ? CRD_FORMS[entry.k]! : CRD_UNKNOWN;
@@ -284,6 +324,7 @@ function crdNode(id: number): CrdNode {
   node.int64 = entry.f === 'int64';
   // Built as the validator's module builds it (RegExp(source, flags)): the same engine answers.
   if (entry.pt) node.pattern = new RegExp(entry.pt[0], entry.pt[1]);
+  if (entry.ml !== undefined) node.minLength = entry.ml;
   if (entry.p) {
     const fields = new Map<string, CrdNode>();
     for (const name of Object.keys(entry.p)) fields.set(name, crdNode(entry.p[name]!));
@@ -305,6 +346,24 @@ function crdNode(id: number): CrdNode {
  * value, an own "__proto__" key or an object of another prototype is left to the validator (its
  * copy of the value would differ), as is every node the table could not read.
  */
+/**
+ * A string's length as Ajv's ucs2length counts it (a surrogate pair once, a lone surrogate once),
+ * counted only up to `enough`: a code point is at most two code units, so a string of 2 × enough
+ * units or more needs no count.
+ */
+function codePoints(text: string, enough: number): number {
+  if (text.length >= 2 * enough) return enough;
+  let count = 0;
+  for (let i = 0; i < text.length && count < enough; i++, count++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if ((next & 0xfc00) === 0xdc00) i++;
+    }
+  }
+  return count;
+}
+
 function fitsCrd(value: unknown, node: CrdNode): boolean {
   // Either schema of an anyOf (an int-or-string: an integer, or a string); null included.
   if (node.form === CRD_ANY_OF) return fitsCrd(value, node.item!) || fitsCrd(value, node.second!);
@@ -318,6 +377,7 @@ function fitsCrd(value: unknown, node: CrdNode): boolean {
     case CRD_STRING:
       return (
         typeof value === 'string' &&
+        (node.minLength === 0 || codePoints(value, node.minLength) >= node.minLength) &&
         (node.allowed === undefined || node.allowed.includes(value)) &&
         (node.pattern === undefined || node.pattern.test(value))
       );
@@ -444,8 +504,27 @@ function copiesAsIs(value: unknown, depth: number): boolean {
 const MAX_COPY_DEPTH = 1000;
 
 function fields(): FieldTable {
-  fieldTable ??= JSON.parse(readFileSync(FIELDS_FILE, 'utf8')) as FieldTable;
+  fieldTable ??= readTable<FieldType>(readFileSync(FIELDS_FILE, 'utf8'), 'types');
   return fieldTable;
+}
+
+/**
+ * Where a custom resource's model would be required from: its package, and whether from the
+ * validators bundled under dist/crd/ (else the package itself). Undefined where no package holds
+ * the apiVersion's group, or the kind or version is not a name Kubernetes allows: no path is ever
+ * built from input.
+ */
+function crdSource(
+  apiVersion: string,
+  kind: string,
+): { pkg: string; group: string; version: string; bundled: boolean } | undefined {
+  const slash = apiVersion.indexOf('/');
+  const group = apiVersion.slice(0, Math.max(0, slash));
+  const version = apiVersion.slice(slash + 1);
+  const pkg = CRD_PACKAGES[group];
+  if (!pkg || !/^[A-Z][A-Za-z0-9]*$/.test(kind) || !/^v[0-9a-z]+$/.test(version)) return undefined;
+  const bundled = existsSync(fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS)));
+  return { pkg, group, version, bundled };
 }
 
 /** The kubernetes-models class of a custom resource's apiVersion + kind, required on first use. */
@@ -456,23 +535,19 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
     const known = byKind.get(kind);
     if (known !== undefined || byKind.has(kind)) return known;
   }
-  const slash = apiVersion.indexOf('/');
-  const group = apiVersion.slice(0, Math.max(0, slash));
-  const version = apiVersion.slice(slash + 1);
-  const pkg = CRD_PACKAGES[group];
+  const source = crdSource(apiVersion, kind);
   let model: ModelClass | undefined;
-  // Only names Kubernetes allows reach require(): no path can be built from input.
-  if (pkg && /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version)) {
+  if (source) {
+    const { pkg, group, version, bundled } = source;
     try {
-      const bundled = fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS));
-      const isBundled = existsSync(bundled);
-      if (!isBundled) deferRe2(pkg);
-      const module = require(isBundled ? bundled : `${pkg}/${group}/${version}/${kind}`) as Record<
-        string,
-        unknown
-      >;
+      if (!bundled) deferRe2(pkg);
+      const module = require(
+        bundled
+          ? fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS))
+          : `${pkg}/${group}/${version}/${kind}`,
+      ) as Record<string, unknown>;
       model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
-      if (model) modelVersions.set(model, packageVersion(pkg, isBundled));
+      if (model) modelVersions.set(model, packageVersion(pkg, bundled));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // No model for this version of the kind (a newer or older API than the package knows).
@@ -486,17 +561,24 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
 
 /** The package version each loaded model came from (dist/crd/'s version.json, or the package's). */
 const modelVersions = new Map<ModelClass, string | undefined>();
+/** packageVersion's answers, by package and source ("bundled" or "package"). */
+const packageVersions = new Map<string, string | undefined>();
 
 function packageVersion(pkg: string, bundled: boolean): string | undefined {
+  const key = `${bundled ? 'bundled' : 'package'} ${pkg}`;
+  if (packageVersions.has(key)) return packageVersions.get(key);
+  let answer: string | undefined;
   try {
     const file = bundled
       ? new URL(`${pkg}/version.json`, BUNDLED_CRDS)
       : require.resolve(`${pkg}/package.json`);
     const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
-    return typeof version === 'string' ? version : undefined;
+    answer = typeof version === 'string' ? version : undefined;
   } catch {
-    return undefined; // unknown: the validator checks every object of the kind
+    answer = undefined; // unknown: the validator checks every object of the kind
   }
+  packageVersions.set(key, answer);
+  return answer;
 }
 
 interface Re2 {
@@ -659,7 +741,7 @@ let kindShapes: Map<string, Map<string, Shape>> | undefined;
 function kindShape(apiVersion: string, kind: string): Shape | undefined {
   if (!kindShapes) {
     kindShapes = new Map();
-    for (const [key, type] of Object.entries(fields().kinds)) {
+    for (const [key, type] of Object.entries(fields().head.kinds as Record<string, string>)) {
       const space = key.indexOf(' ');
       const byKind = kindShapes.get(key.slice(0, space)) ?? new Map<string, Shape>();
       kindShapes.set(key.slice(0, space), byKind);
@@ -686,7 +768,7 @@ function shapeOf(code: string): Shape {
 /** A typed mapping's fields, read from the table on the first visit. */
 function readType(shape: Shape): void {
   shape.read = true;
-  const type = Object.hasOwn(fields().types, shape.code) ? fields().types[shape.code] : undefined;
+  const type = fields().entry(shape.code);
   if (!type) return;
   const enums = type.e;
   shape.names = Object.keys(type.f);
