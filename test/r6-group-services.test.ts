@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asRecord, isRecord, stringMap, toObject, type K8sObject } from '../src/check/objects.js';
-import { groupServices } from '../src/check/services.js';
+import { groupServices, referencedConfigNames } from '../src/check/services.js';
 import { listItems, parseInput } from '../src/manifest/input.js';
 import type { KindId } from '../src/workloads/kinds.js';
 import type { ContainerRef } from '../src/workloads/model.js';
@@ -281,5 +281,127 @@ ${fields}`);
     expect(b.container).toBe(a.container);
     expect(a.workload).toBe(a.container);
     expect(Object.isFrozen(a.container)).toBe(true);
+  });
+});
+
+/** referencedConfigNames as it was before its indexed loops and shared empty set (issue 18, tenth round). */
+function referenceConfigNames(workload: {
+  templates: readonly {
+    spec: Record<string, unknown>;
+    containers: readonly ContainerRef[];
+    initContainers: readonly ContainerRef[];
+  }[];
+}): string[] {
+  const names = new Set<string>();
+  const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+  const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]) : []);
+  for (const template of workload.templates) {
+    for (const volume of list(template.spec.volumes)) {
+      const v = asRecord(volume);
+      const cm = str(asRecord(v.configMap).name);
+      if (cm) names.add(`ConfigMap/${cm}`);
+      const secret = str(asRecord(v.secret).secretName);
+      if (secret) names.add(`Secret/${secret}`);
+      for (const source of list(asRecord(v.projected).sources)) {
+        const s = asRecord(source);
+        const pcm = str(asRecord(s.configMap).name);
+        if (pcm) names.add(`ConfigMap/${pcm}`);
+        const ps = str(asRecord(s.secret).name);
+        if (ps) names.add(`Secret/${ps}`);
+      }
+    }
+    for (const ref of [...template.containers, ...template.initContainers]) {
+      for (const env of list(ref.container.env)) {
+        const from = asRecord(asRecord(env).valueFrom);
+        const cm = str(asRecord(from.configMapKeyRef).name);
+        if (cm) names.add(`ConfigMap/${cm}`);
+        const secret = str(asRecord(from.secretKeyRef).name);
+        if (secret) names.add(`Secret/${secret}`);
+      }
+      for (const envFrom of list(ref.container.envFrom)) {
+        const e = asRecord(envFrom);
+        const cm = str(asRecord(e.configMapRef).name);
+        if (cm) names.add(`ConfigMap/${cm}`);
+        const secret = str(asRecord(e.secretRef).name);
+        if (secret) names.add(`Secret/${secret}`);
+      }
+    }
+  }
+  return [...names];
+}
+
+describe('referencedConfigNames', () => {
+  const crafted = toObjectOf(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: refs }
+spec:
+  selector: { matchLabels: { app: refs } }
+  template:
+    metadata: { labels: { app: refs } }
+    spec:
+      volumes:
+        - { name: a, configMap: { name: model-config } }
+        - { name: b, secret: { secretName: 42 } }
+        - { name: c, secret: { secretName: "" } }
+        - { name: d, projected: { sources: [{ configMap: { name: p-cm } }, { secret: { name: p-secret } }, {}, 7] } }
+        - null
+      initContainers:
+        - name: fetch
+          image: busybox
+          envFrom: [{ secretRef: { name: init-secret } }, { configMapRef: { name: model-config } }]
+      containers:
+        - name: server
+          image: vllm/vllm-openai:v0.6.0
+          env:
+            - { name: A, valueFrom: { secretKeyRef: { name: hf-token, key: token } } }
+            - { name: B, valueFrom: { configMapKeyRef: { name: env-cm, key: k } } }
+            - { name: C, value: plain }
+            - 3
+          envFrom: [{ configMapRef: { name: env-from-cm } }, { secretRef: {} }]
+`);
+
+  it('names what the pods mount and read, in order, as before, on every workload of the corpus', () => {
+    let withNames = 0;
+    let checked = 0;
+    for (const objects of [...inputs, [crafted]]) {
+      const read = readWorkloads(objects);
+      for (const object of objects) {
+        const workload = read.get(object);
+        if (!workload) continue;
+        checked++;
+        const names = [...referencedConfigNames(workload)];
+        expect(names).toEqual(referenceConfigNames(workload));
+        if (names.length > 0) withNames++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(withNames).toBeGreaterThan(5);
+    const workload = readWorkloads([crafted]).get(crafted);
+    expect([...referencedConfigNames(workload!)]).toEqual([
+      'ConfigMap/model-config',
+      'Secret/42',
+      'ConfigMap/p-cm',
+      'Secret/p-secret',
+      'Secret/hf-token',
+      'ConfigMap/env-cm',
+      'ConfigMap/env-from-cm',
+      'Secret/init-secret',
+    ]);
+  });
+
+  it('gives a workload that references nothing the one shared empty set', () => {
+    const object = toObjectOf(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: bare }
+spec:
+  selector: { matchLabels: { app: bare } }
+  template:
+    metadata: { labels: { app: bare } }
+    spec: { containers: [{ name: s, image: x }] }
+`);
+    const bare = readWorkloads([object]).get(object);
+    const a = referencedConfigNames(bare!);
+    expect(a.size).toBe(0);
+    expect(referencedConfigNames(bare!)).toBe(a);
   });
 });

@@ -1119,43 +1119,70 @@ export function seldonModelNames(object: K8sObject): string[] {
   ].filter((n): n is string => n !== undefined);
 }
 
-/** "ConfigMap/x" and "Secret/y" names a workload's pods mount or read. */
-export function referencedConfigNames(workload: Workload): Set<string> {
-  const names = new Set<string>();
-  for (const template of workload.templates) {
-    for (const volume of asArray(template.spec.volumes)) {
-      const v = asRecord(volume);
-      const cm = asString(asRecord(v.configMap).name);
-      if (cm) names.add(`ConfigMap/${cm}`);
-      const secret = asString(asRecord(v.secret).secretName);
-      if (secret) names.add(`Secret/${secret}`);
-      for (const source of asArray(asRecord(v.projected).sources)) {
-        const s = asRecord(source);
-        const pcm = asString(asRecord(s.configMap).name);
-        if (pcm) names.add(`ConfigMap/${pcm}`);
-        const ps = asString(asRecord(s.secret).name);
-        if (ps) names.add(`Secret/${ps}`);
+/**
+ * "ConfigMap/x" and "Secret/y" the workload's pods mount (volumes, projected sources) or read
+ * (env valueFrom, envFrom), in the order they are written. Most workloads reference none: they get
+ * one shared empty set, and the loops are indexed (for-of allocates an iterator result per item
+ * until the caller is optimized: ~2 MB a run on the bench).
+ */
+export function referencedConfigNames(workload: Workload): ReadonlySet<string> {
+  let names: Set<string> | undefined;
+  const templates = workload.templates;
+  for (let t = 0; t < templates.length; t++) {
+    const template = templates[t]!;
+    const volumes = template.spec.volumes;
+    if (Array.isArray(volumes))
+      for (let i = 0; i < volumes.length; i++) {
+        const v = asRecord(volumes[i]);
+        names = withName(names, 'ConfigMap/', asRecord(v.configMap).name);
+        names = withName(names, 'Secret/', asRecord(v.secret).secretName);
+        const sources = asRecord(v.projected).sources;
+        if (Array.isArray(sources))
+          for (let j = 0; j < sources.length; j++) {
+            const source = asRecord(sources[j]);
+            names = withName(names, 'ConfigMap/', asRecord(source.configMap).name);
+            names = withName(names, 'Secret/', asRecord(source.secret).name);
+          }
       }
-    }
-    for (const ref of [...template.containers, ...template.initContainers]) {
-      for (const env of asArray(ref.container.env)) {
-        const from = asRecord(asRecord(env).valueFrom);
-        const cm = asString(asRecord(from.configMapKeyRef).name);
-        if (cm) names.add(`ConfigMap/${cm}`);
-        const secret = asString(asRecord(from.secretKeyRef).name);
-        if (secret) names.add(`Secret/${secret}`);
+    names = containerConfigNames(template.containers, names);
+    names = containerConfigNames(template.initContainers, names);
+  }
+  return names ?? NO_NAMES;
+}
+
+/** The names the containers read from their environment (valueFrom, envFrom), added to `names`. */
+function containerConfigNames(
+  list: readonly ContainerRef[],
+  names: Set<string> | undefined,
+): Set<string> | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const container = list[i]!.container;
+    const env = container.env;
+    if (Array.isArray(env))
+      for (let j = 0; j < env.length; j++) {
+        const from = asRecord(asRecord(env[j]).valueFrom);
+        names = withName(names, 'ConfigMap/', asRecord(from.configMapKeyRef).name);
+        names = withName(names, 'Secret/', asRecord(from.secretKeyRef).name);
       }
-      for (const envFrom of asArray(ref.container.envFrom)) {
-        const e = asRecord(envFrom);
-        const cm = asString(asRecord(e.configMapRef).name);
-        if (cm) names.add(`ConfigMap/${cm}`);
-        const secret = asString(asRecord(e.secretRef).name);
-        if (secret) names.add(`Secret/${secret}`);
+    const envFrom = container.envFrom;
+    if (Array.isArray(envFrom))
+      for (let j = 0; j < envFrom.length; j++) {
+        const e = asRecord(envFrom[j]);
+        names = withName(names, 'ConfigMap/', asRecord(e.configMapRef).name);
+        names = withName(names, 'Secret/', asRecord(e.secretRef).name);
       }
-    }
   }
   return names;
 }
+
+/** `names` with "<prefix><name>" added where the name reads as a non-empty string (made on the first one). */
+function withName(names: Set<string> | undefined, prefix: string, name: unknown): Set<string> | undefined {
+  const text = asString(name);
+  if (!text) return names;
+  return (names ?? new Set<string>()).add(`${prefix}${text}`);
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set<string>();
 
 /** "Service/name" and "InferencePool/name" a route, DestinationRule or Ingress sends traffic to. */
 export function backendRefs(object: K8sObject): Set<string> {

@@ -78,8 +78,10 @@ function secretUses(services: readonly ModelService[]): Map<string, SecretUse[]>
       // so it is optimized before this runs, and a copy here ran the bench's second run unoptimized
       // (issue 18). Most workloads reference no Secret at all: nothing more (pull secrets, the
       // environment) is read for them.
+      const references = referencedConfigNames(workload);
+      if (references.size === 0) continue;
       let names: Set<string> | undefined;
-      for (const reference of referencedConfigNames(workload))
+      for (const reference of references)
         if (reference.startsWith(SECRET_PREFIX))
           (names ??= new Set()).add(reference.slice(SECRET_PREFIX.length));
       if (names === undefined) continue;
