@@ -11,6 +11,7 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'resources',
   kinds: ['ModelService'],
+  needs: ['ModelService'],
   docs: {
     summary:
       'A recent, passing load-test report (mlready loadtest --save) for this image and model version proves the resource limits, with peak memory under the limit.',
