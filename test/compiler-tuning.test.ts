@@ -87,6 +87,37 @@ describe('the settings in this Node', () => {
     if (here.flags.length > 0) expect(await uses('0')).toEqual(['stale']);
   });
 
+  it("leave the custom resource validators' build cache usable (the build's second training run)", async () => {
+    // The example needs no validator (the table walk proves its custom resources): the build writes
+    // the validators' caches from scripts/crd-training.yaml, for the kinds model services use most.
+    const crd = `${ROOT}dist/crd/@kubernetes-models/`;
+    const kinds = [
+      'prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor.cjs',
+      'prometheus-operator/monitoring.coreos.com/v1/PrometheusRule.cjs',
+      'keda/keda.sh/v1alpha1/ScaledObject.cjs',
+      'istio/networking.istio.io/v1beta1/VirtualService.cjs',
+    ];
+    const script = `
+      import { createRequire } from 'node:module';
+      import { setFlagsFromString } from 'node:v8';
+      import { compilerFlags } from ${JSON.stringify(new URL('../dist/cli/compiler-tuning.js', import.meta.url).href)};
+      import { cacheRequiredUnder, loadedBundles } from ${JSON.stringify(new URL('../dist/cli/code-cache.js', import.meta.url).href)};
+      for (const flag of compilerFlags({ v8Version: process.versions.v8, execArgv: [], env: {} }).flags)
+        setFlagsFromString(flag);
+      cacheRequiredUnder(${JSON.stringify(`${ROOT}dist/crd/`)});
+      const require = createRequire(${JSON.stringify(`${ROOT}dist/x.js`)});
+      for (const kind of ${JSON.stringify(kinds)}) require(${JSON.stringify(crd)} + kind);
+      console.log(JSON.stringify(loadedBundles().map((b) => [b.file.slice(${crd.length}), b.use])));`;
+    const child = await execa('node', ['--input-type=module', '-e', script], { reject: false });
+    expect(child.stderr).toBe('');
+    const uses = JSON.parse(child.stdout) as [string, string][];
+    // Each kind's module and its package's shared runtime, every one with its cache.
+    expect(uses.map(([file]) => file).sort()).toEqual(
+      [...kinds, 'prometheus-operator/runtime.cjs', 'keda/runtime.cjs', 'istio/runtime.cjs'].sort(),
+    );
+    for (const [file, use] of uses) expect([file, use]).toEqual([file, 'used']);
+  });
+
   it('change no verdict: the same report with and without them', async () => {
     const report = async (tuning: string) => {
       const child = await execa('node', [BIN, 'check', '.', '--format', 'json'], {

@@ -165,13 +165,15 @@ export function loadedBundles(): { file: string; use: CacheUse }[] {
 }
 
 /**
- * Writes the code cache of every bundle run in this process, with the functions compiled so far
- * (call it after the work). Each file is written to a temporary name and renamed over the old
- * one, so a reader never sees half a file. Returns what could not be written; never throws.
+ * Writes the code cache of every bundle run in this process (or only of those under `folder`), with
+ * the functions compiled so far (call it after the work). Each file is written to a temporary name
+ * and renamed over the old one, so a reader never sees half a file. Returns what could not be
+ * written; never throws.
  */
-export function writeCodeCaches(): string[] {
+export function writeCodeCaches(folder?: string): string[] {
   const failures: string[] = [];
   for (const { file, script, key } of loaded) {
+    if (folder !== undefined && !file.startsWith(folder)) continue;
     const target = cacheFileOf(file);
     const temporary = `${target}.${process.pid}.tmp`;
     try {
