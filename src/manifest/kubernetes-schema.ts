@@ -133,7 +133,7 @@ class KindEntry {
 
   /**
    * A custom resource's model, required when an object first needs its validator: where the table
-   * proves every object of the kind valid, the validator's module (with its package's runtime, ~5 ms
+   * proves every object of the kind valid, the validator's module (with its package's runtime, ~7 ms
    * of a `check examples/llm-chat` for a ServiceMonitor and a PrometheusRule) is never loaded.
    */
   model(): ModelClass | undefined {
