@@ -308,21 +308,8 @@ function runRules(
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i]!;
     const view = run.modelServersOnly ? modelView : service;
-    if (view === undefined) continue;
-    // A rule that reports nothing without one of its `needs` kinds is not called for this view.
-    const needs = run.needs;
-    if (needs !== undefined && !holdsAnyOf(view.objects, needs)) continue;
-    if (run.runOn(view, evidence)) counted[offset + i] = 1;
+    if (view !== undefined && run.runOn(view, evidence)) counted[offset + i] = 1;
   }
-}
-
-/** Whether any object is of one of the kinds (a service holds a handful of objects; `kinds` one to seven). */
-function holdsAnyOf(objects: readonly K8sObject[], kinds: readonly string[]): boolean {
-  for (let i = 0; i < objects.length; i++) {
-    const type = objects[i]!.type;
-    for (let k = 0; k < kinds.length; k++) if (kinds[k] === type) return true;
-  }
-  return false;
 }
 
 /** Findings in file, line, column, rule and message order; problems by file and line. */
@@ -629,8 +616,6 @@ class RuleRun {
    */
   private readonly check: Rule['check'];
   readonly modelServersOnly: boolean;
-  /** The rule's `needs` (see Rule), read once per run. */
-  readonly needs: readonly string[] | undefined;
   private readonly context: {
     service: ModelService;
     services: readonly ModelService[];
@@ -653,7 +638,6 @@ class RuleRun {
     // eslint-disable-next-line @typescript-eslint/unbound-method
     this.check = enabled.rule.check;
     this.modelServersOnly = enabled.rule.appliesTo === 'model-servers';
-    this.needs = enabled.rule.needs;
     this.configured = enabled.configured;
     this.ruleId = enabled.rule.id;
     this.severity = enabled.rule.severity;

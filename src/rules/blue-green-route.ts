@@ -10,7 +10,6 @@ export default defineRule({
   // Only blue-green services are judged, and no kind says that: the rule counts toward the rollout
   // score when it reports, never as a pass for the services it does not apply to.
   kinds: [],
-  needs: ['ModelService'],
   docs: {
     summary:
       'A blue-green release (rollout.strategy: blue-green) has an Istio VirtualService or Gateway API HTTPRoute in front of its Service, so green can be analysed on mirrored live traffic before the switch.',

@@ -14,7 +14,6 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'rollout',
   kinds: ['ConfigMap'],
-  needs: ['ConfigMap'],
   docs: {
     summary:
       'ConfigMaps that serving pods read are immutable or carry a content hash or version in their name.',

@@ -7,7 +7,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'scaling',
   kinds: ['ScaledObject'],
-  needs: ['ScaledObject'],
   docs: {
     summary:
       'KEDA Prometheus triggers set ignoreNullValues: "false" and do not use the deprecated metricName.',

@@ -7,7 +7,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'rollout',
   kinds: ['Deployment', 'Rollout'],
-  needs: ['Deployment', 'Rollout'],
   docs: {
     summary:
       'Deployments keep old ReplicaSets (revisionHistoryLimit is not 0), so there is something to roll back to.',

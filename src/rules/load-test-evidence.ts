@@ -11,7 +11,6 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'resources',
   kinds: ['ModelService'],
-  needs: ['ModelService'],
   docs: {
     summary:
       'A recent, passing load-test report (mlready loadtest --save) for this image and model version proves the resource limits, with peak memory under the limit.',

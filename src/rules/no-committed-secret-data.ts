@@ -7,7 +7,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'security',
   kinds: ['Secret'],
-  needs: ['Secret'],
   docs: {
     summary: 'Secret manifests with data or stringData are not committed next to the model service.',
     why:

@@ -7,7 +7,6 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'security',
   kinds: ['InferenceService', 'SeldonDeployment'],
-  needs: ['InferenceService', 'SeldonDeployment'],
   docs: {
     summary:
       'Request and response logging (KServe logger, Seldon request logging) sends payloads over https, not plain http.',

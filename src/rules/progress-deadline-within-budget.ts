@@ -11,7 +11,6 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'rollout',
   kinds: ['Deployment'],
-  needs: ['Deployment'],
   docs: {
     summary:
       'progressDeadlineSeconds outlasts one wave of new pods (pull + model load + readiness) and, where one wave fits, is not longer than the rollback budget.',

@@ -42,7 +42,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'monitoring',
   kinds: ['PrometheusRule'],
-  needs: ['PrometheusRule'],
   docs: {
     summary:
       'Each rule is an alert or a record, never both; every alert has a for: duration, a severity label and a summary or runbook, is not a constant, and reads metrics the service exports; a rule file does not only record.',

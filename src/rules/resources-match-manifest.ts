@@ -10,7 +10,6 @@ export default defineRule({
   appliesTo: 'model-servers',
   section: 'resources',
   kinds: ['ModelService', 'workload'],
-  needs: ['ModelService'],
   docs: {
     summary: "Serving containers' CPU, memory and GPU limits agree with the manifest's resources.",
     why:

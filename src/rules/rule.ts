@@ -97,16 +97,6 @@ export interface Rule {
    * toward its section's score for a service that holds one of them, or when it reports something.
    */
   readonly kinds: readonly KindId[];
-  /**
-   * Kinds without which the rule reports nothing about a service: registry ids of objects in the
-   * view it sees (the model-servers view for `model-servers` rules). Optional; where declared, the
-   * engine calls check() only for a service whose view holds one of them (issue 18: ~20 % fewer
-   * calls on the bench). Declared by hand, not derived from `kinds`: many rules read a kind to
-   * report that it is missing. test/rule-needs.test.ts runs each declaring rule without the skip
-   * over every fixture, example and adversarial input, and fails on a report about a service whose
-   * view holds none of them.
-   */
-  readonly needs?: readonly KindId[];
   readonly docs: RuleDocs;
   readonly defaultOptions?: Readonly<Record<string, unknown>>;
   /** Called once per model service. Reports findings; never throws for bad user input. */

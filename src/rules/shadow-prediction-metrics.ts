@@ -11,7 +11,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'rollout',
   kinds: ['VirtualService', 'HTTPRoute'],
-  needs: ['VirtualService', 'HTTPRoute'],
   docs: {
     summary:
       'A shadow that receives mirrored traffic (Istio mirror, Gateway API RequestMirror) runs a version whose prediction distribution is exported and read.',

@@ -8,7 +8,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'scaling',
   kinds: ['Deployment', 'StatefulSet', 'Rollout'],
-  needs: ['Deployment', 'StatefulSet', 'Rollout'],
   docs: {
     summary:
       'Workloads with two or more replicas spread them across nodes (topologySpreadConstraints or pod anti-affinity).',

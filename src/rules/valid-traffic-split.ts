@@ -22,7 +22,6 @@ export default defineRule({
   appliesTo: 'workloads',
   section: 'rollout',
   kinds: KINDS,
-  needs: KINDS,
   docs: {
     summary:
       'Traffic splits are valid and name known versions: Istio weights, KServe canaryTrafficPercent (0–100), Argo Rollouts setWeight steps (one action per step, increasing); a canary pauses or analyses.',
