@@ -92,7 +92,7 @@ const MIN_LENGTH_ONLY_STRINGS = new RegExp(
   `^if\\("string"==typeof data\\)\\{if\\((\\d+)>\\(0,(${IDENT})\\.default\\)\\(data\\)\\)\\{<minLength:(\\d+)>\\}\\}else\\{<type:string>\\}`,
 );
 /**
- * What the walk takes a string's length to be (src/manifest/kubernetes-schema.ts, ucs2length): code
+ * What the walk takes a string's length to be (src/manifest/kubernetes-schema.ts, codePoints): code
  * points, a surrogate pair counting once. A module whose ucs2length answers otherwise gets none read.
  */
 const UCS2_PROBES = [
@@ -238,8 +238,6 @@ function readBody(body, file, modules) {
       }
     }
   }
-  // A pattern on strings, as the nullable form writes it after its type test, or the whole
-  // non-nullable form (type test and pattern in one if/else).
   // A minimum length alone on a non-null string, measured by the module's ucs2length (see readModule).
   let minLength;
   const lengthTest = MIN_LENGTH_ONLY_STRINGS.exec(text);
@@ -250,6 +248,8 @@ function readBody(body, file, modules) {
     minLength = Number(lengthTest[1]);
     text = text.slice(lengthTest[0].length);
   }
+  // A pattern on strings, as the nullable form writes it after its type test, or the whole
+  // non-nullable form (type test and pattern in one if/else).
   let pattern;
   const nonNullable = PATTERN_ONLY_STRINGS.exec(text);
   const afterType = nonNullable ? undefined : PATTERN_TEST.exec(text);

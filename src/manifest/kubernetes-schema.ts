@@ -138,7 +138,7 @@ class KindEntry {
    */
   model(): ModelClass | undefined {
     if (!this.loaded) {
-      this.Model = this.shape ? undefined : crdModelFor(this.apiVersion, this.kind);
+      this.Model = crdModelFor(this.apiVersion, this.kind);
       this.loaded = true;
     }
     return this.Model;
@@ -509,22 +509,24 @@ function fields(): FieldTable {
 }
 
 /**
- * Where a custom resource's model would be required from: its package, and whether from the
- * validators bundled under dist/crd/ (else the package itself). Undefined where no package holds
+ * Where a custom resource's model would be required from: its package, the module to require, and whether
+ * that is the validator bundled under dist/crd/ (else the package's own). Undefined where no package holds
  * the apiVersion's group, or the kind or version is not a name Kubernetes allows: no path is ever
  * built from input.
  */
 function crdSource(
   apiVersion: string,
   kind: string,
-): { pkg: string; group: string; version: string; bundled: boolean } | undefined {
+): { pkg: string; module: string; bundled: boolean } | undefined {
   const slash = apiVersion.indexOf('/');
   const group = apiVersion.slice(0, Math.max(0, slash));
   const version = apiVersion.slice(slash + 1);
   const pkg = CRD_PACKAGES[group];
   if (!pkg || !/^[A-Z][A-Za-z0-9]*$/.test(kind) || !/^v[0-9a-z]+$/.test(version)) return undefined;
-  const bundled = existsSync(fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS)));
-  return { pkg, group, version, bundled };
+  const file = fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS));
+  return existsSync(file)
+    ? { pkg, module: file, bundled: true }
+    : { pkg, module: `${pkg}/${group}/${version}/${kind}`, bundled: false };
 }
 
 /** The kubernetes-models class of a custom resource's apiVersion + kind, required on first use. */
@@ -538,14 +540,10 @@ export function crdModelFor(apiVersion: string, kind: string): ModelClass | unde
   const source = crdSource(apiVersion, kind);
   let model: ModelClass | undefined;
   if (source) {
-    const { pkg, group, version, bundled } = source;
+    const { pkg, bundled } = source;
     try {
       if (!bundled) deferRe2(pkg);
-      const module = require(
-        bundled
-          ? fileURLToPath(new URL(`${pkg}/${group}/${version}/${kind}.cjs`, BUNDLED_CRDS))
-          : `${pkg}/${group}/${version}/${kind}`,
-      ) as Record<string, unknown>;
+      const module = require(source.module) as Record<string, unknown>;
       model = typeof module[kind] === 'function' ? (module[kind] as ModelClass) : undefined;
       if (model) modelVersions.set(model, packageVersion(pkg, bundled));
     } catch (error) {

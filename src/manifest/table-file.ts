@@ -13,7 +13,7 @@
  * A file without that layout (edited by hand, say) is still JSON and is parsed whole, as before.
  */
 
-/** A table: its head (every member but the large one) and the large member's entries, parsed on first use. */
+/** A table: its head (every member but the large one) and the large member's entries, each parsed when asked for. */
 export interface Table<Entry> {
   readonly head: Record<string, unknown>;
   /** How many entries the large member holds. */
@@ -73,8 +73,8 @@ function lazyTable<Entry>(text: string, member: string): Table<Entry> | undefine
     ends.push(text.charCodeAt(next - 1) === 0x2c ? next - 1 : next);
     at = next + 1;
   }
-  const parsed = new Map<string | number, Entry | undefined>();
-  const parse = (line: number): unknown => JSON.parse(text.slice(starts[line], ends[line]));
+  // Parsed at each call: the callers keep what they build from an entry (kubernetes-schema.ts).
+  const parse = (line: number) => JSON.parse(text.slice(starts[line], ends[line])) as Entry;
   if (isList) {
     return {
       head,
@@ -82,8 +82,7 @@ function lazyTable<Entry>(text: string, member: string): Table<Entry> | undefine
       entry(key) {
         if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= starts.length)
           return undefined;
-        if (!parsed.has(key)) parsed.set(key, parse(key) as Entry);
-        return parsed.get(key);
+        return parse(key);
       },
     };
   }
@@ -104,9 +103,7 @@ function lazyTable<Entry>(text: string, member: string): Table<Entry> | undefine
     entry(key) {
       if (typeof key !== 'string') return undefined;
       const line = lines.get(key);
-      if (line === undefined) return undefined;
-      if (!parsed.has(key)) parsed.set(key, parse(line) as Entry);
-      return parsed.get(key);
+      return line === undefined ? undefined : parse(line);
     },
   };
 }
