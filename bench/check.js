@@ -214,11 +214,13 @@ function benchQuotedActions(dir) {
 
 /** Checks the generated tree in a fresh process, on one thread; its time, result counts and maxRSS. */
 const THROUGHPUT_CHILD = `
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-// The V8 settings that the CLI's entry applies (src/cli/compiler-tuning.ts), before anything is compiled;
-// none for a build that predates them (MLREADY_BENCH_ROOT).
+// The V8 settings that the CLI's entry applies (src/cli/compiler-tuning.ts), before anything is compiled:
+// on one CPU (the taskset runs) its one-CPU settings; none for a build that predates them (MLREADY_BENCH_ROOT).
 const tuning = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/cli/compiler-tuning.js')).href)}).then(
-  (m) => m.compilerFlags({ v8Version: process.versions.v8, execArgv: process.execArgv, env: process.env }),
+  (m) => m.compilerFlags({ v8Version: process.versions.v8, execArgv: process.execArgv, env: process.env,
+    cpus: availableParallelism() }),
   () => ({ flags: [] }));
 for (const flag of tuning.flags) setFlagsFromString(flag);
 const { runCheck } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/check/run-check.js')).href)});
@@ -352,6 +354,7 @@ export function benchCheck() {
         oneCpuResourcesPerSecond: Math.round((oneCpu.objects / oneCpu.ms) * 1000),
         oneCpuResourcesPerSecondRange: [oneCpu.slowestPerSecond, oneCpu.fastestPerSecond],
         oneCpuFirstRunMs: Math.round(oneCpu.firstMs),
+        oneCpuV8Flags: oneCpu.v8Flags ?? [],
       }),
       coldStartMs: Math.round(cliMs),
       bareNodeMs: Math.round(nodeMs),

@@ -449,37 +449,45 @@ for (const pkg of CRD_PACKAGES) {
 
 // The V8 code cache of cli.cjs, check.cjs and the custom resource validators under dist/crd/ that
 // it requires: `check` on the bundled example, in a process that writes each file's cache at its
-// exit with the functions that run compiled (src/cli/start.ts).
+// exit with the functions that run compiled (src/cli/start.ts). Once per set of compiler settings the
+// CLI may run under (src/cli/compiler-tuning.ts: with several CPUs, and on one): the caches are keyed,
+// and named, on them.
 // A cache only speeds the start; a build without one still works, so a failure here is a warning.
 const example = resolve(root, 'examples/llm-chat');
 if (existsSync(example)) {
   for (const old of globSync('**/*.v8cache', { cwd: dist })) rmSync(resolve(dist, old));
-  const training = spawnSync(process.execPath, [resolve(root, 'bin/mlready.js'), 'check', example], {
-    cwd: root,
-    // Under the V8 settings of a default run (src/cli/compiler-tuning.ts): the caches are keyed on them.
-    env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1', MLREADY_V8_TUNING: undefined },
-    encoding: 'utf8',
-  });
-  const written = ['cli.cjs', 'check.cjs'].every((name) => existsSync(resolve(outdir, `${name}.v8cache`)));
-  if ((training.status !== 0 && training.status !== 1) || !written)
-    console.warn(
-      `mlready: no V8 code cache for the bundles (check exited ${training.status}): ${training.stderr}`,
-    );
-  // The custom resource validators run only for objects the table walk cannot prove, and the example
-  // has none: a second run over objects that need them writes their caches, and only theirs (the
-  // bundles' caches stay trained on the example).
-  const crdTraining = spawnSync(
-    process.execPath,
-    [resolve(root, 'bin/mlready.js'), 'check', resolve(root, 'scripts/crd-training.yaml')],
-    {
+  const count = (pattern) => globSync(pattern, { cwd: dist }).length;
+  // MLREADY_V8_TUNING: undefined is the settings of this machine's CPUs; one-cpu, the one-CPU set.
+  for (const [settings, tuning] of [
+    ['default', undefined],
+    ['one-CPU', 'one-cpu'],
+  ]) {
+    const bundles = count('bundle/*.v8cache');
+    const training = spawnSync(process.execPath, [resolve(root, 'bin/mlready.js'), 'check', example], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: 'crd', MLREADY_V8_TUNING: undefined },
+      env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: '1', MLREADY_V8_TUNING: tuning },
       encoding: 'utf8',
-    },
-  );
-  const crdCaches = globSync('crd/**/*.v8cache', { cwd: dist }).length;
-  if ((crdTraining.status !== 0 && crdTraining.status !== 1) || crdCaches === 0)
-    console.warn(
-      `mlready: no V8 code cache for the custom resource validators (check exited ${crdTraining.status}): ${crdTraining.stderr}`,
+    });
+    if ((training.status !== 0 && training.status !== 1) || count('bundle/*.v8cache') < bundles + 2)
+      console.warn(
+        `mlready: no V8 code cache for the bundles under the ${settings} settings (check exited ${training.status}): ${training.stderr}`,
+      );
+    // The custom resource validators run only for objects the table walk cannot prove, and the
+    // example has none: a second run over objects that need them writes their caches, and only
+    // theirs (the bundles' caches stay trained on the example).
+    const validators = count('crd/**/*.v8cache');
+    const crdTraining = spawnSync(
+      process.execPath,
+      [resolve(root, 'bin/mlready.js'), 'check', resolve(root, 'scripts/crd-training.yaml')],
+      {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1', MLREADY_WRITE_CODE_CACHE: 'crd', MLREADY_V8_TUNING: tuning },
+        encoding: 'utf8',
+      },
     );
+    if ((crdTraining.status !== 0 && crdTraining.status !== 1) || count('crd/**/*.v8cache') === validators)
+      console.warn(
+        `mlready: no V8 code cache for the custom resource validators under the ${settings} settings (check exited ${crdTraining.status}): ${crdTraining.stderr}`,
+      );
+  }
 }

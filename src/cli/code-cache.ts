@@ -41,14 +41,20 @@ interface Loaded {
   file: string;
   script: Script;
   key: string;
+  /** Its cache file, named when it was compiled (under the flags it was compiled with). */
+  cacheFile: string;
   use: CacheUse;
 }
 
 const loaded: Loaded[] = [];
 
-/** The cache file of a bundle. */
+/**
+ * The cache file of a bundle under V8's present flags: one file per flag set (V8's tag, in the key
+ * as well), since the CLI runs under one of two sets of compiler settings (src/cli/compiler-tuning.ts)
+ * and the build writes a cache for each.
+ */
 export function cacheFileOf(file: string): string {
-  return `${file}.v8cache`;
+  return `${file}.${cachedDataVersionTag()}.v8cache`;
 }
 
 const sha1 = (data: string | Uint8Array) => createHash('sha1').update(data).digest('hex');
@@ -74,10 +80,10 @@ function cacheKey(source: string | Uint8Array): string {
 }
 
 /** The cache file holds one JSON line ({ key, sha1 of the data }) and then V8's data. */
-function readCache(file: string, key: string): { data?: Buffer; use: CacheUse } {
+function readCache(cacheFile: string, key: string): { data?: Buffer; use: CacheUse } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(cacheFileOf(file));
+    bytes = readFileSync(cacheFile);
   } catch {
     return { use: 'missing' };
   }
@@ -103,9 +109,11 @@ function readCache(file: string, key: string): { data?: Buffer; use: CacheUse } 
  */
 function compile(file: string, wrapped: string, bytes?: Uint8Array): Script {
   const key = cacheKey(bytes ?? wrapped);
-  const { data, use } = readCache(file, key);
+  const cacheFile = cacheFileOf(file);
+  const { data, use } = readCache(cacheFile, key);
   const script = new Script(wrapped, { filename: file, cachedData: data });
-  loaded.push({ file, script, key, use: data && script.cachedDataRejected === true ? 'rejected' : use });
+  const rejected = data && script.cachedDataRejected === true;
+  loaded.push({ file, script, key, cacheFile, use: rejected ? 'rejected' : use });
   return script;
 }
 
@@ -172,9 +180,8 @@ export function loadedBundles(): { file: string; use: CacheUse }[] {
  */
 export function writeCodeCaches(folder?: string): string[] {
   const failures: string[] = [];
-  for (const { file, script, key } of loaded) {
+  for (const { file, script, key, cacheFile: target } of loaded) {
     if (folder !== undefined && !file.startsWith(folder)) continue;
-    const target = cacheFileOf(file);
     const temporary = `${target}.${process.pid}.tmp`;
     try {
       const data = script.createCachedData();

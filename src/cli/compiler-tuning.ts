@@ -13,7 +13,12 @@
  * - twice V8's interrupt budget (a function is optimized after twice as much of its bytecode ran)
  *   leaves code that is only warm to the baseline compiler: on one core another ~0.9× of the second
  *   check, on both the generated input and upstream manifests; unconfined, no change.
- * Measured on V8 11.3 (Node 20), docs/check-speed.md "Ninth round".
+ * - where the process may run on one CPU only (taskset, a cpuset, MLREADY_V8_TUNING=one-cpu), eight
+ *   times the interrupt budget: every optimized compile there is paid on the check's own core, and
+ *   compiling later pays. A first check of the bench's tree 0.89×, of upstream manifests ×40 0.86×
+ *   (their second check 0.81×); with two CPUs the same budget costs (first check 1.11×, second 1.25×),
+ *   so it is not the default.
+ * Measured on V8 11.3 (Node 20), docs/check-speed.md "Ninth round" and "Eleventh round".
  *
  * The settings are applied by the CLI's entry before any bundle is compiled (src/cli/start.ts), so
  * the V8 code cache that the build writes (src/cli/code-cache.ts keys it on V8's flag hash) was
@@ -22,7 +27,9 @@
  * Only on the V8 line they were measured on: V8 prints "unrecognized flag" for a flag it does not
  * know, and another line's compiler would need its own measurement. A user's own flags for the same
  * things win (on the node command line; Node 20 does not take them in NODE_OPTIONS, a later Node
- * might), and MLREADY_V8_TUNING=0 turns the settings off.
+ * might), MLREADY_V8_TUNING=0 turns the settings off, and MLREADY_V8_TUNING=one-cpu picks the one-CPU
+ * settings where Node cannot see the limit (a CPU quota, which os.availableParallelism() does not read
+ * on Node 20).
  */
 
 /** The settings, as V8 command-line flags. */
@@ -30,6 +37,16 @@ export const COMPILER_FLAGS: readonly string[] = [
   '--max-inlined-bytecode-size-cumulative=100',
   // V8 11.3's default is 67 584.
   '--interrupt-budget=135168',
+];
+
+/**
+ * The settings on one CPU: the same inlining budget, eight times V8's interrupt budget (swept at ×2,
+ * ×4, ×6, ×8, ×12 and ×16 on two inputs: ×8 had the fastest first check on both, and no slower a
+ * second one).
+ */
+export const ONE_CPU_COMPILER_FLAGS: readonly string[] = [
+  '--max-inlined-bytecode-size-cumulative=100',
+  '--interrupt-budget=540672',
 ];
 
 /**
@@ -56,15 +73,21 @@ export interface CompilerContext {
   /** process.execArgv */
   execArgv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /** os.availableParallelism(): the CPUs this process may run on (its affinity mask on Linux). */
+  cpus: number;
 }
 
 /** The flags to set in this process, and why; empty when they do not apply. */
 export function compilerFlags(context: CompilerContext): { flags: readonly string[]; reason: string } {
-  if (context.env.MLREADY_V8_TUNING === '0') return { flags: [], reason: 'MLREADY_V8_TUNING=0' };
+  const setting = context.env.MLREADY_V8_TUNING;
+  if (setting === '0') return { flags: [], reason: 'MLREADY_V8_TUNING=0' };
   if (!MEASURED_V8.test(context.v8Version))
     return { flags: [], reason: `V8 ${context.v8Version} is not the measured 11.3` };
   const own = [...context.execArgv, context.env.NODE_OPTIONS ?? ''];
   if (own.some((arg) => USER_FLAG.test(arg)))
     return { flags: [], reason: 'the node command line sets the compiler itself' };
+  if (setting === 'one-cpu')
+    return { flags: ONE_CPU_COMPILER_FLAGS, reason: 'V8 11.3, MLREADY_V8_TUNING=one-cpu' };
+  if (context.cpus <= 1) return { flags: ONE_CPU_COMPILER_FLAGS, reason: 'V8 11.3, one CPU' };
   return { flags: COMPILER_FLAGS, reason: 'V8 11.3' };
 }

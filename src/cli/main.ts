@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { compilerFlags, V8_DEFAULTS } from './compiler-tuning.js';
 import { runCli } from './program.js';
@@ -41,7 +42,12 @@ export async function main(): Promise<void> {
     writeFile: (path, text) => writeFileSync(path, text),
     compilerDefaults: () => {
       // The same inputs as src/cli/start.ts: set back only what it set.
-      const context = { v8Version: process.versions.v8, execArgv: process.execArgv, env: process.env };
+      const context = {
+        v8Version: process.versions.v8,
+        execArgv: process.execArgv,
+        env: process.env,
+        cpus: availableParallelism(),
+      };
       if (compilerFlags(context).flags.length > 0) for (const flag of V8_DEFAULTS) setFlagsFromString(flag);
     },
     stdoutIsTTY: process.stdout.isTTY === true,

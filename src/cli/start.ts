@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { cacheRequiredUnder, runBundle, writeCodeCaches } from './code-cache.js';
@@ -18,6 +19,7 @@ const tuning = compilerFlags({
   v8Version: process.versions.v8,
   execArgv: process.execArgv,
   env: process.env,
+  cpus: availableParallelism(),
 });
 for (const flag of tuning.flags) setFlagsFromString(flag);
 const bundle = fileURLToPath(new URL('../bundle/cli.cjs', import.meta.url));
