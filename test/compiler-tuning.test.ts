@@ -48,6 +48,11 @@ describe('compilerFlags', () => {
       compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: { MLREADY_V8_TUNING: 'one-cpu' }, cpus: 8 })
         .flags,
     ).toEqual(ONE_CPU_COMPILER_FLAGS);
+    // MLREADY_V8_TUNING=multi-cpu, the other way (the build trains both sets on any machine).
+    expect(
+      compilerFlags({ v8Version: NODE20_V8, execArgv: [], env: { MLREADY_V8_TUNING: 'multi-cpu' }, cpus: 1 })
+        .flags,
+    ).toEqual(COMPILER_FLAGS);
     // Another V8, or the user's own flags, still win.
     expect(compilerFlags({ v8Version: '12.4.254.21-node.33', execArgv: [], env: {}, cpus: 1 }).flags).toEqual(
       [],

@@ -29,7 +29,8 @@
  * things win (on the node command line; Node 20 does not take them in NODE_OPTIONS, a later Node
  * might), MLREADY_V8_TUNING=0 turns the settings off, and MLREADY_V8_TUNING=one-cpu picks the one-CPU
  * settings where Node cannot see the limit (a CPU quota, which os.availableParallelism() does not read
- * on Node 20).
+ * on Node 20); MLREADY_V8_TUNING=multi-cpu picks the others whatever the CPUs (the build trains a code
+ * cache for each set, on whatever machine it runs).
  */
 
 /** The settings, as V8 command-line flags. */
@@ -88,6 +89,8 @@ export function compilerFlags(context: CompilerContext): { flags: readonly strin
     return { flags: [], reason: 'the node command line sets the compiler itself' };
   if (setting === 'one-cpu')
     return { flags: ONE_CPU_COMPILER_FLAGS, reason: 'V8 11.3, MLREADY_V8_TUNING=one-cpu' };
+  if (setting === 'multi-cpu')
+    return { flags: COMPILER_FLAGS, reason: 'V8 11.3, MLREADY_V8_TUNING=multi-cpu' };
   if (context.cpus <= 1) return { flags: ONE_CPU_COMPILER_FLAGS, reason: 'V8 11.3, one CPU' };
   return { flags: COMPILER_FLAGS, reason: 'V8 11.3' };
 }
