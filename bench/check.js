@@ -255,6 +255,9 @@ function throughputRun(dir, prefix = []) {
 /** Fresh processes per throughput figure: one process is one sample of a noisy VM (±15 % apart). */
 export const THROUGHPUT_PROCESSES = 3;
 
+/** Resources per second of a throughput process's measured run. */
+const perSecond = (p) => Math.round((p.objects / p.ms) * 1000);
+
 /**
  * THROUGHPUT_CHILD in THROUGHPUT_PROCESSES fresh processes, one after the other: the median process
  * (by its measured run's time), and the slowest and fastest processes' resources per second.
@@ -263,7 +266,6 @@ export function throughputProcesses(run) {
   const processes = [];
   for (let i = 0; i < THROUGHPUT_PROCESSES; i++) processes.push(run());
   const byTime = [...processes].sort((a, b) => a.ms - b.ms);
-  const perSecond = (p) => Math.round((p.objects / p.ms) * 1000);
   return {
     ...byTime[Math.floor(byTime.length / 2)],
     slowestPerSecond: perSecond(byTime[byTime.length - 1]),
@@ -334,7 +336,7 @@ export function benchCheck() {
       checkMs: Math.round(throughput.ms),
       // CPU time (user + system, GC threads included) of the same run: steadier than wall time on a busy machine.
       checkCpuMs: Math.round(throughput.cpuMs),
-      resourcesPerSecond: Math.round((throughput.objects / throughput.ms) * 1000),
+      resourcesPerSecond: perSecond(throughput),
       // The figures above and below are the median process's of THROUGHPUT_PROCESSES; these are the
       // slowest and the fastest process's.
       throughputProcesses: THROUGHPUT_PROCESSES,
@@ -351,7 +353,7 @@ export function benchCheck() {
       ...(oneCpu && {
         oneCpuCheckMs: Math.round(oneCpu.ms),
         oneCpuCheckCpuMs: Math.round(oneCpu.cpuMs),
-        oneCpuResourcesPerSecond: Math.round((oneCpu.objects / oneCpu.ms) * 1000),
+        oneCpuResourcesPerSecond: perSecond(oneCpu),
         oneCpuResourcesPerSecondRange: [oneCpu.slowestPerSecond, oneCpu.fastestPerSecond],
         oneCpuFirstRunMs: Math.round(oneCpu.firstMs),
         oneCpuV8Flags: oneCpu.v8Flags ?? [],
